@@ -1,0 +1,65 @@
+/**
+ * buildApp: every Fastify option, the error mapping and the routes. It never
+ * listens (server.ts does); tests call it and use app.inject.
+ */
+import compress from '@fastify/compress';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Ledger } from './ledger/ledger.ts';
+import type { ReadingIntake } from './ledger/intake.ts';
+import { Auth } from './routes/auth.ts';
+import { entryRoutes } from './routes/entries.ts';
+import { healthRoutes } from './routes/health.ts';
+import { logRoutes } from './routes/log.ts';
+import { problemOf, sendProblem, toProblem } from './routes/problem.ts';
+import { registryRoutes } from './routes/registry.ts';
+
+export interface AppDeps {
+  ledger: Ledger;
+  intake: ReadingIntake;
+  /** Request body limit in bytes. */
+  bodyLimit?: number;
+  logger?: boolean | object;
+}
+
+export interface RouteDeps extends AppDeps {
+  auth: Auth;
+}
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: deps.logger ?? false,
+    bodyLimit: deps.bodyLimit ?? 2 * 1024 * 1024,
+    // Unknown members are refused (additionalProperties: false), never silently dropped.
+    ajv: { customOptions: { removeAdditional: false, allErrors: false } },
+    // Proof requests may carry a base64 leaf hash with '+' and '/'.
+    routerOptions: { maxParamLength: 200 },
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    const problem = toProblem(error as Error, request);
+    if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
+    return sendProblem(reply, problem);
+  });
+  app.setNotFoundHandler((request, reply) => sendProblem(reply, problemOf('not-found', `no route ${request.method} ${request.url.split('?')[0]}`, request.url)));
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'gridproof', version: '1', description: 'A traceability ledger for green electricity.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  // Bundles and entry ranges compress well; DESIGN.md says gzip over HTTP.
+  await app.register(compress, { global: true, threshold: 4096 });
+
+  const routeDeps: RouteDeps = { ...deps, auth: new Auth(deps.ledger) };
+  await app.register(async (scope) => {
+    healthRoutes(scope, routeDeps);
+    registryRoutes(scope, routeDeps);
+    entryRoutes(scope, routeDeps);
+    logRoutes(scope, routeDeps);
+  });
+  return app;
+}

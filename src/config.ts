@@ -1,0 +1,108 @@
+/**
+ * Environment → frozen Config, validated once at start (DESIGN.md "API
+ * contract", configuration). Every variable has a default so a fresh clone
+ * starts with none set; a bad value stops the process with a message that
+ * names the variable.
+ */
+import { isValidSignerName } from './crypto/note.ts';
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  /** Absent: embedded PostgreSQL (PGlite) in `dataDir`. */
+  readonly databaseUrl: string | undefined;
+  readonly dataDir: string;
+  readonly origin: string;
+  readonly operatorToken: string | undefined;
+  /** Reading interval length in seconds: 3600 (PT1H) or 900 (PT15M). */
+  readonly intervalSeconds: number;
+  readonly checkpointIntervalMs: number;
+  /** Delay after an interval ends before it is matched; undefined = `off`. */
+  readonly gateClosureMs: number | undefined;
+  readonly logKey: string | undefined;
+  readonly operatorKey: string | undefined;
+  /** Largest request body accepted, bytes (a batch of 1000 readings fits). */
+  readonly bodyLimit: number;
+}
+
+export class ConfigError extends Error {
+  constructor(variable: string, problem: string) {
+    super(`${variable}: ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** ISO 8601 durations with day and time parts only (no years or months: their length varies). */
+const DURATION = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
+
+export function parseDurationMs(text: string): number | undefined {
+  const match = DURATION.exec(text);
+  if (!match || text === 'P' || text.endsWith('T')) return undefined;
+  const [, days, hours, minutes, seconds] = match;
+  const ms =
+    Number(days ?? 0) * 86_400_000 +
+    Number(hours ?? 0) * 3_600_000 +
+    Number(minutes ?? 0) * 60_000 +
+    Number(seconds ?? 0) * 1000;
+  return Math.round(ms);
+}
+
+function duration(env: Env, name: string, fallback: string): number {
+  const text = env[name] ?? fallback;
+  const ms = parseDurationMs(text);
+  if (ms === undefined || ms <= 0) throw new ConfigError(name, `expected an ISO 8601 duration such as PT5S, got ${JSON.stringify(text)}`);
+  return ms;
+}
+
+function port(env: Env): number {
+  const text = env.PORT ?? '8080';
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value > 65535) throw new ConfigError('PORT', `expected a TCP port 0-65535, got ${JSON.stringify(text)}`);
+  return value;
+}
+
+function intervalSeconds(env: Env): number {
+  const text = env.GRIDPROOF_INTERVAL ?? 'PT1H';
+  if (text !== 'PT1H' && text !== 'PT15M') throw new ConfigError('GRIDPROOF_INTERVAL', `expected PT1H or PT15M, got ${JSON.stringify(text)}`);
+  return text === 'PT1H' ? 3600 : 900;
+}
+
+function origin(env: Env): string {
+  const text = env.GRIDPROOF_ORIGIN ?? 'localhost/gridproof';
+  // The origin is also the log key's signer name (DESIGN.md "Exact rules").
+  if (!isValidSignerName(text)) throw new ConfigError('GRIDPROOF_ORIGIN', 'must be a valid note name: no spaces, no "+"');
+  return text;
+}
+
+function operatorToken(env: Env): string | undefined {
+  const text = env.GRIDPROOF_OPERATOR_TOKEN;
+  if (text !== undefined && text.length < 16) throw new ConfigError('GRIDPROOF_OPERATOR_TOKEN', 'must be at least 16 characters');
+  return text === '' ? undefined : text;
+}
+
+function databaseUrl(env: Env): string | undefined {
+  const text = env.DATABASE_URL;
+  if (text === undefined || text === '') return undefined;
+  if (!/^postgres(ql)?:\/\//.test(text)) throw new ConfigError('DATABASE_URL', 'expected a postgres:// URL');
+  return text;
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const gate = env.GRIDPROOF_GATE_CLOSURE ?? 'PT1H';
+  return Object.freeze({
+    port: port(env),
+    host: env.HOST ?? '127.0.0.1',
+    databaseUrl: databaseUrl(env),
+    dataDir: env.DATA_DIR ?? './data',
+    origin: origin(env),
+    operatorToken: operatorToken(env),
+    intervalSeconds: intervalSeconds(env),
+    checkpointIntervalMs: duration(env, 'GRIDPROOF_CHECKPOINT_INTERVAL', 'PT5S'),
+    gateClosureMs: gate === 'off' ? undefined : duration(env, 'GRIDPROOF_GATE_CLOSURE', gate),
+    logKey: env.GRIDPROOF_LOG_KEY || undefined,
+    operatorKey: env.GRIDPROOF_OPERATOR_KEY || undefined,
+    bodyLimit: 2 * 1024 * 1024,
+  });
+}

@@ -1,0 +1,82 @@
+/**
+ * Opens the store: PostgreSQL through pg when a URL is given, otherwise
+ * embedded PostgreSQL (PGlite) in a local folder (DESIGN.md "Architecture").
+ * Same SQL, same migrations; kysely sees one PostgresDialect either way.
+ */
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { PGlitePool } from './pglite-pool.ts';
+import type { Database } from './schema.ts';
+
+export type Backend = 'postgres' | 'pglite';
+
+export interface Store {
+  readonly db: Kysely<Database>;
+  readonly backend: Backend;
+  /** Runs SQL text with several statements (migrations), outside kysely. */
+  exec(sql: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+// OIDs from PostgreSQL's pg_type catalogue.
+const INT8 = 20;
+const DATE = 1082;
+
+const toNumber = (text: string): number => Number(text);
+const asText = (text: string): string => text;
+
+export async function openPostgres(url: string, poolSize = 10): Promise<Store> {
+  const types = {
+    getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
+      if (oid === INT8) return toNumber;
+      if (oid === DATE) return asText;
+      return pg.types.getTypeParser(oid, format);
+    }) as typeof pg.types.getTypeParser,
+  };
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, types });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    db,
+    backend: 'postgres',
+    async exec(sql) {
+      const client = await pool.connect();
+      try {
+        await client.query(sql);
+      } catch (error) {
+        // A failed multi-statement text leaves its transaction open and aborted.
+        await client.query('rollback');
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+    close: () => db.destroy(),
+  };
+}
+
+/** `dataDir` undefined: an in-memory database (tests). */
+export async function openPGlite(dataDir: string | undefined): Promise<Store> {
+  if (dataDir !== undefined) mkdirSync(dataDir, { recursive: true });
+  const lite = new PGlite(dataDir, { parsers: { [INT8]: toNumber, [DATE]: asText } });
+  await lite.waitReady;
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new PGlitePool(lite) }) });
+  return {
+    db,
+    backend: 'pglite',
+    async exec(sql) {
+      try {
+        await lite.exec(sql);
+      } catch (error) {
+        await lite.exec('rollback');
+        throw error;
+      }
+    },
+    close: () => db.destroy(),
+  };
+}
+
+export function openStore(options: { databaseUrl: string | undefined; dataDir: string }): Promise<Store> {
+  return options.databaseUrl ? openPostgres(options.databaseUrl) : openPGlite(`${options.dataDir}/pg`);
+}

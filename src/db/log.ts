@@ -1,0 +1,112 @@
+/**
+ * The log's tables: the sequencer head, entries and the tree's stored
+ * perfect-subtree hashes (DESIGN.md "The log": sequence and integrate in one
+ * transaction, so every committed entry is in the tree).
+ */
+import { sql, type Kysely, type Transaction } from 'kysely';
+import { appendLeaves, frontier, type NodeId } from '../crypto/merkle.ts';
+import type { EntryKind } from '../domain/payloads.ts';
+import { GridproofError } from '../errors.ts';
+import type { Database } from './schema.ts';
+
+export type Db = Kysely<Database>;
+export type Tx = Transaction<Database>;
+
+export interface NewEntry {
+  bytes: Uint8Array;
+  leafHash: Uint8Array;
+  kind: EntryKind;
+}
+
+/** Rows per INSERT: well under PostgreSQL's 65,535 bind parameters. */
+const CHUNK = 1000;
+
+/**
+ * Locks the head row and returns the log size. Every append holds this lock
+ * until commit, so indexes are handed out one transaction at a time across
+ * all processes; "select the last entry, insert the next" is not safe under
+ * READ COMMITTED (DESIGN.md "Facts measured").
+ */
+export async function lockLogHead(tx: Tx): Promise<number> {
+  const row = await tx.selectFrom('log_head').select('size').forUpdate().executeTakeFirstOrThrow();
+  return row.size;
+}
+
+export async function readLogSize(db: Db | Tx): Promise<number> {
+  const row = await db.selectFrom('log_head').select('size').executeTakeFirstOrThrow();
+  return row.size;
+}
+
+const nodeKey = (id: NodeId): string => `${id.level}:${id.index}`;
+
+/** Fetches stored tree nodes in one query; throws if one is missing. */
+export async function readNodes(db: Db | Tx, ids: readonly NodeId[]): Promise<(id: NodeId) => Uint8Array> {
+  const found = new Map<string, Uint8Array>();
+  if (ids.length > 0) {
+    const wanted = sql.join(ids.map((id) => sql`(${id.level}::smallint, ${id.index}::bigint)`));
+    const rows = await db
+      .selectFrom('tree_node')
+      .select(['level', 'idx', 'hash'])
+      .where(sql<boolean>`(level, idx) in (${wanted})`)
+      .execute();
+    for (const row of rows) found.set(nodeKey({ level: row.level, index: row.idx }), row.hash);
+  }
+  return (id) => {
+    const hash = found.get(nodeKey(id));
+    if (!hash) throw new GridproofError('internal-error', `tree node ${nodeKey(id)} is missing`);
+    return hash;
+  };
+}
+
+/**
+ * Appends entries at indexes size, size+1, … with their tree nodes, and moves
+ * the head. The caller holds the head lock (lockLogHead) in this transaction.
+ */
+export async function appendEntries(tx: Tx, size: number, entries: readonly NewEntry[]): Promise<number> {
+  if (entries.length === 0) return size;
+  for (let offset = 0; offset < entries.length; offset += CHUNK) {
+    const rows = entries.slice(offset, offset + CHUNK).map((entry, i) => ({
+      idx: size + offset + i,
+      leaf_hash: entry.leafHash,
+      bytes: entry.bytes,
+      kind: entry.kind,
+    }));
+    await tx.insertInto('entry').values(rows).execute();
+  }
+  const getNode = await readNodes(tx, frontier(size));
+  const nodes = appendLeaves(size, entries.map((entry) => entry.leafHash), getNode);
+  for (let offset = 0; offset < nodes.length; offset += CHUNK) {
+    const rows = nodes.slice(offset, offset + CHUNK).map((node) => ({ level: node.level, idx: node.index, hash: node.hash }));
+    await tx.insertInto('tree_node').values(rows).execute();
+  }
+  const newSize = size + entries.length;
+  await tx.updateTable('log_head').set({ size: newSize }).execute();
+  return newSize;
+}
+
+/** Index of each already-logged leaf hash among `hashes`. */
+export async function findLogged(db: Db | Tx, hashes: readonly Uint8Array[]): Promise<Map<string, number>> {
+  const found = new Map<string, number>();
+  if (hashes.length === 0) return found;
+  const rows = await db.selectFrom('entry').select(['idx', 'leaf_hash']).where('leaf_hash', 'in', hashes).execute();
+  for (const row of rows) found.set(Buffer.from(row.leaf_hash).toString('base64'), row.idx);
+  return found;
+}
+
+export async function readEntry(db: Db | Tx, idx: number): Promise<{ idx: number; bytes: Uint8Array; kind: string } | undefined> {
+  return db.selectFrom('entry').select(['idx', 'bytes', 'kind']).where('idx', '=', idx).executeTakeFirst();
+}
+
+export async function readEntryByLeafHash(db: Db | Tx, leafHash: Uint8Array): Promise<{ idx: number; bytes: Uint8Array } | undefined> {
+  return db.selectFrom('entry').select(['idx', 'bytes']).where('leaf_hash', '=', leafHash).executeTakeFirst();
+}
+
+export async function readEntryRange(db: Db | Tx, start: number, limit: number): Promise<Array<{ idx: number; bytes: Uint8Array }>> {
+  return db
+    .selectFrom('entry')
+    .select(['idx', 'bytes'])
+    .where('idx', '>=', start)
+    .where('idx', '<', start + limit)
+    .orderBy('idx')
+    .execute();
+}

@@ -1,0 +1,68 @@
+/**
+ * Participants, credentials, devices, keys, zones and contracts: projections
+ * of registry entries, written in the transaction that appends the entry.
+ */
+import type { Db, Tx } from './log.ts';
+import type { Database } from './schema.ts';
+
+type Row<T extends keyof Database> = Database[T];
+
+export async function insertParticipant(tx: Tx, row: Row<'participant'>): Promise<void> {
+  await tx.insertInto('participant').values(row).execute();
+}
+
+export async function findParticipant(db: Db | Tx, id: string): Promise<Row<'participant'> | undefined> {
+  return db.selectFrom('participant').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function insertCredential(tx: Tx | Db, tokenHash: Uint8Array, participantId: string): Promise<void> {
+  await tx.insertInto('credential').values({ token_hash: tokenHash, participant_id: participantId }).onConflict((c) => c.doNothing()).execute();
+}
+
+export async function hasCredential(db: Db | Tx, participantId: string): Promise<boolean> {
+  const row = await db.selectFrom('credential').select('participant_id').where('participant_id', '=', participantId).executeTakeFirst();
+  return row !== undefined;
+}
+
+/** The participant a bearer token's hash belongs to. */
+export async function findByTokenHash(db: Db, tokenHash: Uint8Array): Promise<Row<'participant'> | undefined> {
+  return db
+    .selectFrom('credential')
+    .innerJoin('participant', 'participant.id', 'credential.participant_id')
+    .selectAll('participant')
+    .where('credential.token_hash', '=', tokenHash)
+    .executeTakeFirst();
+}
+
+export async function insertDevice(tx: Tx, row: Row<'device'>): Promise<void> {
+  await tx.insertInto('device').values(row).execute();
+}
+
+export async function findDevice(db: Db | Tx, id: string): Promise<Row<'device'> | undefined> {
+  return db.selectFrom('device').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function insertKeyEntry(tx: Tx, row: Row<'key_entry'>): Promise<void> {
+  await tx.insertInto('key_entry').values(row).execute();
+}
+
+export async function deviceKeyEntries(db: Db | Tx, deviceIds: readonly string[]): Promise<Array<Row<'key_entry'>>> {
+  if (deviceIds.length === 0) return [];
+  return db.selectFrom('key_entry').selectAll().where('device_id', 'in', deviceIds).orderBy('entry_idx').execute();
+}
+
+export async function operatorKeyEntries(db: Db | Tx): Promise<Array<Row<'key_entry'>>> {
+  return db.selectFrom('key_entry').selectAll().where('subject_type', '=', 'operator').orderBy('entry_idx').execute();
+}
+
+export async function insertZone(tx: Tx, row: Row<'zone'>): Promise<void> {
+  await tx.insertInto('zone').values(row).execute();
+}
+
+export async function insertContract(tx: Tx, row: Row<'contract'>): Promise<void> {
+  await tx.insertInto('contract').values(row).execute();
+}
+
+export async function findContract(db: Db | Tx, id: string): Promise<Row<'contract'> | undefined> {
+  return db.selectFrom('contract').selectAll().where('id', '=', id).executeTakeFirst();
+}

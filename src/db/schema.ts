@@ -1,0 +1,60 @@
+/**
+ * Kysely table types. bigint columns are read as JS numbers (both drivers are
+ * configured so in connect.ts): indexes and Wh stay far below 2^53.
+ */
+import type { Generated } from 'kysely';
+
+export interface Database {
+  log_head: { singleton: boolean; size: number };
+  entry: {
+    idx: number;
+    leaf_hash: Uint8Array;
+    bytes: Uint8Array;
+    kind: string;
+    logged_at: Generated<Date>;
+  };
+  tree_node: { level: number; idx: number; hash: Uint8Array };
+  checkpoint: { size: number; root: Uint8Array; note: string; published_at: Generated<Date> };
+  participant: { id: string; entry_idx: number; role: string; name: string };
+  credential: { token_hash: Uint8Array; participant_id: string; created_at: Generated<Date> };
+  device: {
+    id: string;
+    entry_idx: number;
+    owner: string;
+    type: string;
+    bidding_zone: string;
+    capacity_w: number;
+    energy_capacity_wh: number | null;
+    efficiency_bp: number | null;
+    eecs_technology: string | null;
+    commissioning_date: string;
+  };
+  key_entry: {
+    entry_idx: number;
+    subject_type: string;
+    device_id: string | null;
+    verifier_key: string;
+    valid_from: Date;
+    valid_until: Date | null;
+  };
+  zone: { entry_idx: number; zone: string; g_co2_per_kwh: number; valid_from: Date };
+  contract: {
+    id: string;
+    entry_idx: number;
+    device_id: string;
+    tenant_id: string;
+    priority: number;
+    share_bp: number | null;
+    valid_from: Date;
+    valid_until: Date | null;
+  };
+  reading: {
+    entry_idx: number;
+    device_id: string;
+    seq: number;
+    start_at: Date;
+    end_at: Date;
+    import_wh: number;
+    export_wh: number;
+  };
+}

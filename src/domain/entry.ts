@@ -1,0 +1,99 @@
+/**
+ * Entries are C2SP signed notes (DESIGN.md "Entries"):
+ *
+ *   gridproof/entry/v1\n
+ *   <JCS(payload)>\n
+ *   \n
+ *   — <signer name> <base64(keyID[4] || ed25519 signature)>\n
+ *
+ * The signed message is the first two lines. RFC 8785 output has no raw
+ * newline, so the payload is exactly one line. The ledger keeps the bytes it
+ * received and never re-serialises them.
+ */
+import { canonicalJson } from '../crypto/canonical-json.ts';
+import type { SignFn } from '../crypto/ed25519.ts';
+import { hashLeaf } from '../crypto/merkle.ts';
+import { signNote, type Signer } from '../crypto/note.ts';
+import { utf8 } from '../crypto/base64.ts';
+import { GridproofError } from '../errors.ts';
+import { isEntryKind, schemaViolation } from './entry-schemas.ts';
+import { ENTRY_HEADER, type Payload } from './payloads.ts';
+import { dateMs, instantMs } from './time.ts';
+
+/** Largest entry accepted: a settlement of a few hundred allocations fits. */
+export const MAX_ENTRY_BYTES = 64 * 1024;
+
+export interface ParsedEntry {
+  /** The whole note, as received. */
+  note: string;
+  /** The signed text: header line and payload line. */
+  text: string;
+  payload: Payload;
+}
+
+export function entryText(payload: Payload): string {
+  return `${ENTRY_HEADER}\n${canonicalJson(payload)}\n`;
+}
+
+export function sealEntry(payload: Payload, signer: Signer, sign?: SignFn): string {
+  return signNote(entryText(payload), [signer], sign);
+}
+
+export function entryLeafHash(note: string): Uint8Array {
+  return hashLeaf(utf8(note));
+}
+
+/**
+ * Parses an entry's text and checks its payload: canonical JSON, a known kind,
+ * the kind's schema, real times and dates, this log's origin. The signature
+ * is checked separately (openNote), once the signer's keys are known.
+ */
+export function parseEntry(note: string, origin: string): ParsedEntry {
+  if (note.length > MAX_ENTRY_BYTES) throw new GridproofError('bad-note', `entry longer than ${MAX_ENTRY_BYTES} bytes`);
+  const headerEnd = note.indexOf('\n');
+  const payloadEnd = note.indexOf('\n', headerEnd + 1);
+  if (headerEnd < 0 || payloadEnd < 0 || note.slice(0, headerEnd) !== ENTRY_HEADER) {
+    throw new GridproofError('bad-note', `an entry starts with the line ${ENTRY_HEADER}`);
+  }
+  if (note[payloadEnd + 1] !== '\n') throw new GridproofError('bad-note', 'the payload must be one line followed by a blank line');
+  const line = note.slice(headerEnd + 1, payloadEnd);
+  let payload: unknown;
+  try {
+    payload = JSON.parse(line);
+  } catch {
+    throw new GridproofError('bad-note', 'the payload line is not JSON');
+  }
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
+    throw new GridproofError('schema-violation', 'the payload must be a JSON object');
+  }
+  if (canonicalJson(payload) !== line) throw new GridproofError('non-canonical-json', 'the payload must be RFC 8785 canonical JSON');
+  const kind = (payload as { kind?: unknown }).kind;
+  if (!isEntryKind(kind)) throw new GridproofError('unknown-kind', `unknown entry kind ${JSON.stringify(kind)}`);
+  const violation = schemaViolation(kind, payload);
+  if (violation) throw new GridproofError('schema-violation', `${kind}: ${violation}`);
+  const checked = payload as Payload;
+  checkTimes(checked);
+  if (checked.log !== origin) throw new GridproofError('wrong-log', `entry is for log ${JSON.stringify(checked.log)}, this is ${JSON.stringify(origin)}`);
+  return { note, text: note.slice(0, payloadEnd + 1), payload: checked };
+}
+
+const INSTANT_FIELDS = ['start', 'end', 'validFrom', 'validUntil'] as const;
+
+function checkTimes(payload: Payload): void {
+  const fields = payload as unknown as Record<string, unknown>;
+  for (const field of INSTANT_FIELDS) {
+    const value = fields[field];
+    if (typeof value === 'string' && instantMs(value) === undefined) {
+      throw new GridproofError('bad-time', `${field} ${JSON.stringify(value)} is not a real instant`);
+    }
+  }
+  if (payload.kind === 'device' && dateMs(payload.commissioningDate) === undefined) {
+    throw new GridproofError('bad-time', `commissioningDate ${JSON.stringify(payload.commissioningDate)} is not a real date`);
+  }
+  // An entry has either start/end or validFrom/validUntil, never both.
+  const from = (fields.start ?? fields.validFrom) as string | undefined;
+  const to = (fields.end ?? fields.validUntil) as string | undefined;
+  if (from !== undefined && to !== undefined && instantMs(to)! <= instantMs(from)!) {
+    throw new GridproofError('bad-time', 'an interval must end after it starts');
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * One error class with a closed set of codes. Every code maps to one HTTP
+ * status, so routes never choose statuses themselves and clients can branch on
+ * the stable `code` of an RFC 9457 problem document (RFC 9457 §3.1: members
+ * beyond `type`, `title`, `status`, `detail` are extensions; `code` is ours).
+ *
+ * Pure: imported by crypto/ and domain/, which must run in a browser.
+ */
+export const errorStatus = {
+  // Request shape and transport.
+  'bad-request': 400,
+  'schema-violation': 400,
+  'payload-too-large': 413,
+  'unsupported-media-type': 415,
+  'not-found': 404,
+  'method-not-allowed': 405,
+  unauthorized: 401,
+  forbidden: 403,
+  conflict: 409,
+  'internal-error': 500,
+  unavailable: 503,
+
+  // Encodings (DESIGN.md "Exact rules").
+  'bad-base64': 400,
+  'bad-hash': 400,
+  'bad-time': 400,
+  'bad-wh': 400,
+  'bad-hex': 400,
+  'bad-utf8': 400,
+
+  // Signed notes and keys (C2SP signed-note).
+  'bad-note': 400,
+  'bad-signature': 400,
+  'bad-verifier-key': 400,
+  'bad-signer-name': 400,
+  'unknown-signer': 400,
+  'non-canonical-json': 400,
+  'bad-private-key': 400,
+
+  // Entries and readings.
+  'wrong-log': 400,
+  'unknown-kind': 400,
+  'unknown-device': 404,
+  'unknown-participant': 404,
+  'unknown-contract': 404,
+  'not-device-owner': 403,
+  'no-valid-key': 400,
+  'seq-gap': 409,
+  'seq-conflict': 409,
+  'bad-prev': 409,
+  'misaligned-interval': 400,
+  'interval-too-long': 400,
+  'future-interval': 400,
+  'overlapping-interval': 409,
+  'before-commissioning': 400,
+  'energy-exceeds-capacity': 400,
+  'too-many-entries': 413,
+  duplicate: 409,
+
+  // The Merkle log (RFC 9162 §2.1).
+  'index-out-of-range': 400,
+  'size-out-of-range': 400,
+  'unknown-checkpoint': 404,
+  'bad-proof': 400,
+  'bad-checkpoint': 400,
+  'inconsistent-checkpoint': 409,
+  'key-mismatch': 500,
+
+  // Matching, claims, bundles.
+  'nothing-to-claim': 409,
+  'bad-period': 400,
+  'bad-bundle': 400,
+} as const satisfies Record<string, number>;
+
+export type ErrorCode = keyof typeof errorStatus;
+
+export class GridproofError extends Error {
+  readonly code: ErrorCode;
+  readonly detail: string;
+
+  constructor(code: ErrorCode, detail: string) {
+    super(`${code}: ${detail}`);
+    this.name = 'GridproofError';
+    this.code = code;
+    this.detail = detail;
+  }
+
+  get status(): number {
+    return errorStatus[this.code];
+  }
+}
+
+export function isGridproofError(value: unknown): value is GridproofError {
+  return value instanceof GridproofError;
+}

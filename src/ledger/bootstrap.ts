@@ -1,0 +1,86 @@
+/**
+ * The log's first entries and the check that this process holds the log's
+ * keys. Entry 0 is a `key` entry signed by the log key registering the
+ * operator key (DESIGN.md "Trust has one root"); entry 1 is the operator's
+ * `participant` entry.
+ */
+import { openNote } from '../crypto/note.ts';
+import { fromUtf8 } from '../crypto/base64.ts';
+import { readEntry, type Tx } from '../db/log.ts';
+import { hasCredential, insertCredential, insertKeyEntry, insertParticipant, operatorKeyEntries } from '../db/registry.ts';
+import { sealEntry } from '../domain/entry.ts';
+import { utf8 } from '../crypto/base64.ts';
+import { hashLeaf } from '../crypto/merkle.ts';
+import type { KeyPayload, ParticipantPayload } from '../domain/payloads.ts';
+import { formatInstant } from '../domain/time.ts';
+import { GridproofError } from '../errors.ts';
+import { appendInTransaction, sealOperatorEntry, type SealedEntry } from './append.ts';
+import type { Ledger } from './ledger.ts';
+import { newToken, tokenHash } from './tokens.ts';
+
+export const OPERATOR_ID = 'operator';
+
+/** Writes entries 0 and 1 into an empty log, or checks the keys of an existing one. */
+export async function initialiseLog(ledger: Ledger): Promise<void> {
+  await appendInTransaction(ledger, async (tx, size) => {
+    if (size > 0) {
+      await checkKeys(ledger, tx);
+      return { entries: [], project: async () => undefined };
+    }
+    const keyPayload: KeyPayload = {
+      kind: 'key',
+      log: ledger.origin,
+      subjectType: 'operator',
+      verifierKey: ledger.operatorVerifier.vkey,
+      validFrom: formatInstant(ledger.now()),
+    };
+    const note = sealEntry(keyPayload, ledger.logSigner, ledger.sign);
+    const bytes = utf8(note);
+    const entry0: SealedEntry = { note, bytes, leafHash: hashLeaf(bytes), kind: 'key', payload: keyPayload };
+    const participant: ParticipantPayload = { kind: 'participant', log: ledger.origin, id: OPERATOR_ID, role: 'operator', name: 'Park operator' };
+    return {
+      entries: [entry0, sealOperatorEntry(ledger, participant)],
+      project: async (tx, [key, operator]) => {
+        await insertKeyEntry(tx, {
+          entry_idx: key!.idx,
+          subject_type: 'operator',
+          device_id: null,
+          verifier_key: keyPayload.verifierKey,
+          valid_from: new Date(keyPayload.validFrom),
+          valid_until: null,
+        });
+        await insertParticipant(tx, { id: OPERATOR_ID, entry_idx: operator!.idx, role: 'operator', name: participant.name });
+      },
+    };
+  });
+}
+
+async function checkKeys(ledger: Ledger, tx: Tx): Promise<void> {
+  const first = await readEntry(tx, 0);
+  try {
+    openNote(fromUtf8(first!.bytes), [ledger.logVerifier], ledger.verify);
+  } catch {
+    throw new GridproofError('key-mismatch', `the log key (GRIDPROOF_LOG_KEY or the key file) is not the key that signed entry 0 of this log; expected the key of ${ledger.origin} that created it`);
+  }
+  const operatorKeys = await operatorKeyEntries(tx);
+  const current = operatorKeys.at(-1)?.verifier_key;
+  if (current !== ledger.operatorVerifier.vkey) {
+    throw new GridproofError('key-mismatch', `the operator key (GRIDPROOF_OPERATOR_KEY or the key file) does not match the log's operator key ${current}`);
+  }
+}
+
+/**
+ * Makes sure the operator can log in: the configured token is registered, or,
+ * when none is configured and none exists yet, a new one is returned to be
+ * printed once.
+ */
+export async function ensureOperatorToken(ledger: Ledger, configured: string | undefined): Promise<string | undefined> {
+  if (configured !== undefined) {
+    await insertCredential(ledger.db, tokenHash(configured), OPERATOR_ID);
+    return undefined;
+  }
+  if (await hasCredential(ledger.db, OPERATOR_ID)) return undefined;
+  const token = newToken();
+  await insertCredential(ledger.db, tokenHash(token), OPERATOR_ID);
+  return token;
+}

@@ -1,0 +1,52 @@
+/**
+ * GET /v1/devices/{id}/chain: re-verifies every stored reading of a device
+ * from the log's bytes (signature under a key logged before it, seq, prev,
+ * interval order) and reports the head or the first break.
+ */
+import { fromUtf8, toBase64 } from '../crypto/base64.ts';
+import { hashLeaf } from '../crypto/merkle.ts';
+import { openNote, parseVerifierKey } from '../crypto/note.ts';
+import { deviceKeyEntries, findDevice } from '../db/registry.ts';
+import { deviceReadingEntries } from '../db/readings.ts';
+import { parseEntry } from '../domain/entry.ts';
+import { checkChain, keysValidFor, type ChainHead, type DeviceKeyEntry } from '../domain/reading-rules.ts';
+import { instantMs } from '../domain/time.ts';
+import { GridproofError, type ErrorCode } from '../errors.ts';
+import type { Ledger } from './ledger.ts';
+
+export type ChainReport =
+  | { valid: true; length: number; head: { seq: number; index: number; leafHash: string } | null }
+  | { valid: false; length: number; break: { seq: number; index: number; code: ErrorCode; detail: string } };
+
+export async function checkDeviceChain(ledger: Ledger, deviceId: string): Promise<ChainReport> {
+  if (!(await findDevice(ledger.db, deviceId))) throw new GridproofError('unknown-device', `no device ${deviceId}`);
+  const keys: DeviceKeyEntry[] = (await deviceKeyEntries(ledger.db, [deviceId])).map((row) => ({
+    entryIdx: row.entry_idx,
+    verifierKey: row.verifier_key,
+    validFromMs: row.valid_from.getTime(),
+    validUntilMs: row.valid_until?.getTime(),
+  }));
+  const readings = await deviceReadingEntries(ledger.db, deviceId);
+  let head: (ChainHead & { index: number }) | undefined;
+  for (const stored of readings) {
+    try {
+      const note = fromUtf8(stored.bytes);
+      const { payload } = parseEntry(note, ledger.origin);
+      if (payload.kind !== 'reading' || payload.device !== deviceId) throw new GridproofError('bad-note', 'not a reading of this device');
+      const loggedBefore = keys.filter((key) => key.entryIdx < stored.idx);
+      const valid = keysValidFor(loggedBefore, instantMs(payload.start)!, instantMs(payload.end)!).map(parseVerifierKey);
+      openNote(note, valid, ledger.verify);
+      checkChain(payload, head);
+      head = { seq: payload.seq, leafHash: toBase64(hashLeaf(stored.bytes)), endMs: instantMs(payload.end)!, index: stored.idx };
+    } catch (error) {
+      if (!(error instanceof GridproofError)) throw error;
+      const code = error.code === 'unknown-signer' ? 'no-valid-key' : error.code;
+      return { valid: false, length: readings.length, break: { seq: stored.seq, index: stored.idx, code, detail: error.detail } };
+    }
+  }
+  return {
+    valid: true,
+    length: readings.length,
+    head: head ? { seq: head.seq, index: head.index, leafHash: head.leafHash } : null,
+  };
+}

@@ -1,0 +1,25 @@
+/**
+ * What every use case needs: the store, the log's identity and keys, the
+ * crypto functions and the clock. Built once by buildLedger (server, CLI,
+ * tests) and handed to buildApp.
+ */
+import type { SignFn, VerifyFn } from '../crypto/ed25519.ts';
+import type { Signer, Verifier } from '../crypto/note.ts';
+import type { Db } from '../db/log.ts';
+
+export interface Ledger {
+  readonly db: Db;
+  readonly origin: string;
+  /** Seconds per reading interval (GRIDPROOF_INTERVAL). */
+  readonly intervalSeconds: number;
+  /** Signs checkpoints and entry 0; its name is the origin. */
+  readonly logSigner: Signer;
+  readonly logVerifier: Verifier;
+  /** Signs every other operator entry. */
+  readonly operatorSigner: Signer;
+  readonly operatorVerifier: Verifier;
+  readonly sign: SignFn;
+  readonly verify: VerifyFn;
+  /** Milliseconds since the epoch; tests may fix it. */
+  readonly now: () => number;
+}

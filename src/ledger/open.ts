@@ -1,0 +1,43 @@
+/**
+ * Wires a Ledger from a store, keys and settings: the one place that picks
+ * Node's native Ed25519 for the server's hot path (noble stays the portable
+ * implementation that crypto/ defaults to).
+ */
+import { verifierOf, type Signer } from '../crypto/note.ts';
+import type { Db } from '../db/log.ts';
+import { GridproofError } from '../errors.ts';
+import { nativeSign, nativeVerify } from '../platform/node-ed25519.ts';
+import { ensureOperatorToken, initialiseLog } from './bootstrap.ts';
+import type { Ledger } from './ledger.ts';
+
+export interface LedgerOptions {
+  db: Db;
+  origin: string;
+  intervalSeconds: number;
+  logSigner: Signer;
+  operatorSigner: Signer;
+  operatorToken?: string | undefined;
+  now?: () => number;
+}
+
+/** Opens the ledger; returns a newly generated operator token when one had to be made. */
+export async function openLedger(options: LedgerOptions): Promise<{ ledger: Ledger; generatedToken: string | undefined }> {
+  if (options.logSigner.name !== options.origin) {
+    throw new GridproofError('key-mismatch', `the log key is named ${options.logSigner.name}; it must be named after the origin ${options.origin}`);
+  }
+  const ledger: Ledger = {
+    db: options.db,
+    origin: options.origin,
+    intervalSeconds: options.intervalSeconds,
+    logSigner: options.logSigner,
+    logVerifier: verifierOf(options.logSigner),
+    operatorSigner: options.operatorSigner,
+    operatorVerifier: verifierOf(options.operatorSigner),
+    sign: nativeSign,
+    verify: nativeVerify,
+    now: options.now ?? Date.now,
+  };
+  await initialiseLog(ledger);
+  const generatedToken = await ensureOperatorToken(ledger, options.operatorToken);
+  return { ledger, generatedToken };
+}

@@ -1,0 +1,35 @@
+/**
+ * POST /v1/entries: signed readings from the device's owner, one result per
+ * entry, in order (DESIGN.md "API contract").
+ */
+import type { FastifyInstance } from 'fastify';
+import type { RouteDeps } from '../app.ts';
+import { MAX_ENTRY_BYTES } from '../domain/entry.ts';
+
+const body = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['entries'],
+  properties: {
+    // No maxItems: more than MAX_ENTRIES_PER_REQUEST answers 413 too-many-entries, not a schema error.
+    entries: { type: 'array', minItems: 1, items: { type: 'string', maxLength: MAX_ENTRY_BYTES } },
+  },
+} as const;
+
+export function entryRoutes(app: FastifyInstance, { auth, intake }: RouteDeps): void {
+  app.post<{ Body: { entries: string[] } }>(
+    '/v1/entries',
+    {
+      schema: {
+        tags: ['entries'],
+        summary: 'Append signed readings; each gets its index and leaf hash, or a coded error',
+        security: [{ bearer: [] }],
+        body,
+      },
+    },
+    async (request) => {
+      const caller = await auth.require(request, 'generator', 'tenant');
+      return { results: await intake.submit(caller, request.body.entries) };
+    },
+  );
+}

@@ -1,0 +1,55 @@
+/**
+ * RFC 9457 problem details: every error leaves as application/problem+json
+ * with a stable `code` (our extension member, RFC 9457 §3.2). No stack trace
+ * ever reaches a client.
+ */
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { errorStatus, GridproofError, type ErrorCode } from '../errors.ts';
+
+export const PROBLEM_TYPE = 'application/problem+json';
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  code: ErrorCode;
+  detail: string;
+  instance?: string;
+}
+
+export function problemOf(code: ErrorCode, detail: string, instance?: string): Problem {
+  return {
+    // A relative URI naming the code (RFC 9457 §3.1.1 allows relative references).
+    type: `/problems/${code}`,
+    title: code.replaceAll('-', ' '),
+    status: errorStatus[code],
+    code,
+    detail,
+    ...(instance ? { instance } : {}),
+  };
+}
+
+/** Fastify's own errors, by their stable codes, mapped onto ours. */
+const FASTIFY_CODES: Record<string, ErrorCode> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'payload-too-large',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported-media-type',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'bad-request',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'bad-request',
+  FST_ERR_VALIDATION: 'schema-violation',
+};
+
+export function toProblem(error: FastifyError | Error, request: FastifyRequest): Problem {
+  if (error instanceof GridproofError) return problemOf(error.code, error.detail, request.url);
+  const fastifyError = error as FastifyError;
+  const mapped = fastifyError.code ? FASTIFY_CODES[fastifyError.code] : undefined;
+  if (mapped) return problemOf(mapped, error.message, request.url);
+  if (fastifyError.validation) return problemOf('schema-violation', error.message, request.url);
+  if (error instanceof SyntaxError || fastifyError.statusCode === 400) return problemOf('bad-request', error.message, request.url);
+  if (fastifyError.statusCode === 413) return problemOf('payload-too-large', error.message, request.url);
+  if (fastifyError.statusCode === 415) return problemOf('unsupported-media-type', error.message, request.url);
+  return problemOf('internal-error', 'an unexpected error occurred; it has been logged', request.url);
+}
+
+export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply {
+  return reply.code(problem.status).type(PROBLEM_TYPE).send(problem);
+}

@@ -1,0 +1,148 @@
+/**
+ * Registry routes (operator only, except the chain check): participants,
+ * devices and their keys, zones, contracts.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { RouteDeps } from '../app.ts';
+import { findDevice } from '../db/registry.ts';
+import { GridproofError } from '../errors.ts';
+import { checkDeviceChain } from '../ledger/chain.ts';
+import { addContract, addDeviceKey, addZone, registerDevice, registerParticipant, type NewDevice, type NewParticipant } from '../ledger/registry.ts';
+import type { ContractPayload, ZonePayload } from '../domain/payloads.ts';
+
+const id = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$' } as const;
+const instant = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$' } as const;
+const wh = { type: 'string', pattern: '^(0|[1-9][0-9]{0,17})$' } as const;
+const text = { type: 'string', minLength: 1, maxLength: 200 } as const;
+const security = [{ bearer: [] }];
+
+const participantBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['role', 'name'],
+  properties: {
+    id,
+    role: { enum: ['generator', 'tenant', 'certifier'] },
+    name: text,
+    legalId: { type: 'string', minLength: 2, maxLength: 40 },
+    country: { type: 'string', pattern: '^[A-Z]{2}$' },
+  },
+} as const;
+
+const deviceBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['id', 'owner', 'type', 'biddingZone', 'country', 'capacityW', 'commissioningDate', 'verifierKey'],
+  properties: {
+    id,
+    owner: id,
+    type: { enum: ['wind', 'solar', 'storage', 'consumption'] },
+    biddingZone: { type: 'string' },
+    country: { type: 'string' },
+    capacityW: { type: 'integer', minimum: 1 },
+    commissioningDate: { type: 'string' },
+    verifierKey: { type: 'string' },
+    keyValidFrom: instant,
+    eecsEnergySource: { type: 'string' },
+    eecsTechnology: { type: 'string' },
+    energyCapacityWh: wh,
+    efficiencyBp: { type: 'integer' },
+    connection: { enum: ['park-grid', 'public-grid'] },
+    support: { enum: ['none', 'investment', 'operating', 'investment-and-operating'] },
+    gridConnectionId: text,
+    location: text,
+    meteringPointIds: { type: 'array', items: text, maxItems: 16 },
+  },
+} as const;
+
+const keyBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['verifierKey', 'validFrom'],
+  properties: { verifierKey: { type: 'string' }, validFrom: instant, validUntil: instant },
+} as const;
+
+const zoneBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['zone', 'gCO2PerKWh', 'validFrom'],
+  properties: { zone: { type: 'string' }, gCO2PerKWh: { type: 'integer', minimum: 0 }, validFrom: instant },
+} as const;
+
+const contractBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['id', 'device', 'tenant', 'priority', 'validFrom'],
+  properties: {
+    id,
+    device: id,
+    tenant: id,
+    priority: { type: 'integer', minimum: 0 },
+    shareBp: { type: 'integer', minimum: 1, maximum: 10000 },
+    validFrom: instant,
+    validUntil: instant,
+  },
+} as const;
+
+const deviceParams = { type: 'object', required: ['id'], properties: { id } } as const;
+
+export function registryRoutes(app: FastifyInstance, { ledger, auth }: RouteDeps): void {
+  app.post<{ Body: NewParticipant }>(
+    '/v1/participants',
+    { schema: { tags: ['registry'], summary: 'Register a participant; its token is shown once', security, body: participantBody } },
+    async (request, reply) => {
+      await auth.require(request, 'operator');
+      const created = await registerParticipant(ledger, request.body);
+      return reply.code(201).send(created);
+    },
+  );
+
+  app.post<{ Body: NewDevice }>(
+    '/v1/devices',
+    { schema: { tags: ['registry'], summary: 'Register a device; writes its device and key entries', security, body: deviceBody } },
+    async (request, reply) => {
+      await auth.require(request, 'operator');
+      return reply.code(201).send(await registerDevice(ledger, request.body));
+    },
+  );
+
+  app.post<{ Params: { id: string }; Body: { verifierKey: string; validFrom: string; validUntil?: string } }>(
+    '/v1/devices/:id/keys',
+    { schema: { tags: ['registry'], summary: 'Rotate or revoke a device key', security, params: deviceParams, body: keyBody } },
+    async (request, reply) => {
+      await auth.require(request, 'operator');
+      return reply.code(201).send(await addDeviceKey(ledger, request.params.id, request.body));
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/v1/devices/:id/chain',
+    { schema: { tags: ['registry'], summary: "Re-verify a device's readings", security, params: deviceParams } },
+    async (request) => {
+      const caller = await auth.require(request, 'operator', 'certifier', 'generator', 'tenant');
+      if (caller.role === 'generator' || caller.role === 'tenant') {
+        const device = await findDevice(ledger.db, request.params.id);
+        if (device && device.owner !== caller.id) throw new GridproofError('forbidden', 'only the owner, the operator or a certifier may check this chain');
+      }
+      return checkDeviceChain(ledger, request.params.id);
+    },
+  );
+
+  app.post<{ Body: Omit<ZonePayload, 'kind' | 'log'> }>(
+    '/v1/zones',
+    { schema: { tags: ['registry'], summary: "Record a bidding zone's grid emission factor", security, body: zoneBody } },
+    async (request, reply) => {
+      await auth.require(request, 'operator');
+      return reply.code(201).send(await addZone(ledger, request.body));
+    },
+  );
+
+  app.post<{ Body: Omit<ContractPayload, 'kind' | 'log'> }>(
+    '/v1/contracts',
+    { schema: { tags: ['registry'], summary: 'Record a PPA: a device output to a tenant', security, body: contractBody } },
+    async (request, reply) => {
+      await auth.require(request, 'operator');
+      return reply.code(201).send(await addContract(ledger, request.body));
+    },
+  );
+}

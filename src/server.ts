@@ -1,0 +1,45 @@
+/**
+ * The process entry: configuration, database, migrations, keys, buildApp,
+ * listen, publish checkpoints, close gracefully. Nothing else listens.
+ */
+import closeWithGrace from 'close-with-grace';
+import { buildApp } from './app.ts';
+import { loadConfig, type Config } from './config.ts';
+import { openStore } from './db/connect.ts';
+import { migrate } from './db/migrate.ts';
+import { loadKeys } from './key-files.ts';
+import { ReadingIntake } from './ledger/intake.ts';
+import { openLedger } from './ledger/open.ts';
+import { startPublisher } from './ledger/publish.ts';
+
+export async function serve(config: Config = loadConfig()): Promise<void> {
+  const store = await openStore(config);
+  await migrate(store);
+  const keys = loadKeys(config);
+  const { ledger, generatedToken } = await openLedger({
+    db: store.db,
+    origin: config.origin,
+    intervalSeconds: config.intervalSeconds,
+    operatorToken: config.operatorToken,
+    ...keys,
+  });
+  const intake = new ReadingIntake(ledger);
+  const app = await buildApp({ ledger, intake, bodyLimit: config.bodyLimit, logger: { level: process.env.LOG_LEVEL ?? 'info' } });
+  const stopPublisher = startPublisher(ledger, config.checkpointIntervalMs, (error) => app.log.error({ err: error }, 'checkpoint publishing failed'));
+
+  closeWithGrace({ delay: 10_000 }, async ({ err }) => {
+    if (err) app.log.error({ err }, 'shutting down after an error');
+    await app.close();
+    await intake.idle();
+    await stopPublisher();
+    await store.close();
+  });
+
+  await app.listen({ port: config.port, host: config.host });
+  const where = store.backend === 'pglite' ? `embedded PostgreSQL in ${config.dataDir}/pg (for trying and small sites; production runs on PostgreSQL)` : 'PostgreSQL';
+  app.log.info(`gridproof: log ${config.origin} on ${where}; log key ${ledger.logVerifier.vkey}`);
+  if (generatedToken) {
+    // Shown once: only its hash is stored.
+    process.stdout.write(`\nOperator token (shown once, keep it): ${generatedToken}\n\n`);
+  }
+}

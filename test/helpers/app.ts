@@ -1,0 +1,126 @@
+/**
+ * A whole service over a fresh database, for app.inject: real PostgreSQL or
+ * PGlite, real keys, real signatures. Nothing is mocked.
+ */
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../src/app.ts';
+import { generateSigner, verifierOf, type Signer } from '../../src/crypto/note.ts';
+import type { Backend } from '../../src/db/connect.ts';
+import { sealEntry } from '../../src/domain/entry.ts';
+import type { ReadingPayload } from '../../src/domain/payloads.ts';
+import { ReadingIntake } from '../../src/ledger/intake.ts';
+import type { Ledger } from '../../src/ledger/ledger.ts';
+import { openLedger } from '../../src/ledger/open.ts';
+import { operatorKeyName } from '../../src/key-files.ts';
+import { openTestStore, type TestStore } from './database.ts';
+
+export const ORIGIN = 'test.example/gridproof';
+export const OPERATOR_TOKEN = 'operator-token-for-tests-only';
+
+export interface TestApp {
+  app: FastifyInstance;
+  ledger: Ledger;
+  intake: ReadingIntake;
+  testStore: TestStore;
+  logSigner: Signer;
+  operatorSigner: Signer;
+  close(): Promise<void>;
+}
+
+export interface TestAppOptions {
+  now?: () => number;
+  intervalSeconds?: number;
+  /** Reuse a database (restart tests) instead of a fresh one. */
+  testStore?: TestStore;
+  logSigner?: Signer;
+  operatorSigner?: Signer;
+}
+
+export async function startTestApp(backend: Backend, options: TestAppOptions = {}): Promise<TestApp> {
+  const testStore = options.testStore ?? (await openTestStore(backend));
+  const logSigner = options.logSigner ?? generateSigner(ORIGIN);
+  const operatorSigner = options.operatorSigner ?? generateSigner(operatorKeyName(ORIGIN));
+  const { ledger } = await openLedger({
+    db: testStore.store.db,
+    origin: ORIGIN,
+    intervalSeconds: options.intervalSeconds ?? 3600,
+    logSigner,
+    operatorSigner,
+    operatorToken: OPERATOR_TOKEN,
+    ...(options.now ? { now: options.now } : {}),
+  });
+  const intake = new ReadingIntake(ledger);
+  const app = await buildApp({ ledger, intake });
+  return {
+    app,
+    ledger,
+    intake,
+    testStore,
+    logSigner,
+    operatorSigner,
+    async close() {
+      await app.close();
+      await intake.idle();
+      if (!options.testStore) await testStore.cleanup();
+    },
+  };
+}
+
+export const auth = (token: string) => ({ authorization: `Bearer ${token}` });
+
+/** A device key pair as a meter would hold it. */
+export function meterKey(name: string): { signer: Signer; vkey: string } {
+  const signer = generateSigner(name);
+  return { signer, vkey: verifierOf(signer).vkey };
+}
+
+export function signReading(signer: Signer, payload: Omit<ReadingPayload, 'kind' | 'log' | 'quality'> & Partial<ReadingPayload>): string {
+  return sealEntry({ kind: 'reading', log: ORIGIN, quality: 'measured', ...payload } as ReadingPayload, signer);
+}
+
+/** Registers a participant and returns its id and token. */
+export async function addParticipant(app: FastifyInstance, role: 'generator' | 'tenant' | 'certifier', id: string): Promise<{ id: string; token: string }> {
+  const response = await app.inject({ method: 'POST', url: '/v1/participants', headers: auth(OPERATOR_TOKEN), payload: { id, role, name: `${id} GmbH` } });
+  if (response.statusCode !== 201) throw new Error(`participant: ${response.body}`);
+  return response.json();
+}
+
+export interface DeviceSpec {
+  id: string;
+  owner: string;
+  type: 'wind' | 'solar' | 'storage' | 'consumption';
+  capacityW?: number;
+  biddingZone?: string;
+  commissioningDate?: string;
+  energyCapacityWh?: string;
+  efficiencyBp?: number;
+  keyValidFrom?: string;
+}
+
+const EECS: Record<string, { eecsEnergySource: string; eecsTechnology: string } | undefined> = {
+  wind: { eecsEnergySource: 'F01050100', eecsTechnology: 'T020001' },
+  solar: { eecsEnergySource: 'F01010100', eecsTechnology: 'T010000' },
+  storage: { eecsEnergySource: 'F01050100', eecsTechnology: 'T070000' },
+};
+
+/** Registers a device with a fresh meter key; returns the key. */
+export async function addDevice(app: FastifyInstance, spec: DeviceSpec): Promise<{ signer: Signer; vkey: string }> {
+  const key = meterKey(`meter/${spec.id}`);
+  const payload = {
+    country: 'DE',
+    biddingZone: 'DE-LU',
+    capacityW: 10_000_000,
+    commissioningDate: '2018-01-01',
+    ...EECS[spec.type],
+    ...(spec.type === 'storage' ? { energyCapacityWh: '20000000', efficiencyBp: 9000 } : {}),
+    ...spec,
+    verifierKey: key.vkey,
+  };
+  const response = await app.inject({ method: 'POST', url: '/v1/devices', headers: auth(OPERATOR_TOKEN), payload });
+  if (response.statusCode !== 201) throw new Error(`device: ${response.body}`);
+  return key;
+}
+
+export async function postEntries(app: FastifyInstance, token: string, entries: string[]) {
+  return app.inject({ method: 'POST', url: '/v1/entries', headers: auth(token), payload: { entries } });
+}
