@@ -12,6 +12,7 @@ import { Auth } from './routes/auth.ts';
 import { entryRoutes } from './routes/entries.ts';
 import { healthRoutes } from './routes/health.ts';
 import { logRoutes } from './routes/log.ts';
+import { matchingRoutes } from './routes/matching.ts';
 import { problemOf, sendProblem, toProblem } from './routes/problem.ts';
 import { registryRoutes } from './routes/registry.ts';
 
@@ -60,6 +61,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     registryRoutes(scope, routeDeps);
     entryRoutes(scope, routeDeps);
     logRoutes(scope, routeDeps);
+    matchingRoutes(scope, routeDeps);
   });
   return app;
 }

@@ -10,6 +10,7 @@ import { migrate } from './db/migrate.ts';
 import { loadKeys } from './key-files.ts';
 import { ReadingIntake } from './ledger/intake.ts';
 import { openLedger } from './ledger/open.ts';
+import { startMatcher } from './ledger/matching.ts';
 import { startPublisher } from './ledger/publish.ts';
 
 export async function serve(config: Config = loadConfig()): Promise<void> {
@@ -27,10 +28,17 @@ export async function serve(config: Config = loadConfig()): Promise<void> {
   const app = await buildApp({ ledger, intake, bodyLimit: config.bodyLimit, logger: { level: process.env.LOG_LEVEL ?? 'info' } });
   const stopPublisher = startPublisher(ledger, config.checkpointIntervalMs, (error) => app.log.error({ err: error }, 'checkpoint publishing failed'));
 
+  // GRIDPROOF_GATE_CLOSURE=off leaves matching to explicit runs (loading history).
+  const stopMatcher =
+    config.gateClosureMs === undefined
+      ? async () => undefined
+      : startMatcher(ledger, config.gateClosureMs, 60_000, (error) => app.log.error({ err: error }, 'matching failed'));
+
   closeWithGrace({ delay: 10_000 }, async ({ err }) => {
     if (err) app.log.error({ err }, 'shutting down after an error');
     await app.close();
     await intake.idle();
+    await stopMatcher();
     await stopPublisher();
     await store.close();
   });

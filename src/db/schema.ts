@@ -57,4 +57,28 @@ export interface Database {
     import_wh: number;
     export_wh: number;
   };
+  allocation: {
+    entry_idx: number;
+    start_at: Date;
+    zone: string;
+    source_idx: number;
+    sink_idx: number;
+    wh: number;
+    rule: string;
+    contract_idx: number | null;
+  };
+  allocation_draw: { allocation_idx: number; charge_idx: number; wh: number };
+  settlement: { entry_idx: number; source_idx: number; supply_wh: number; allocated_wh: number };
+  matched_interval: { start_at: Date; zone: string; log_size: number };
+  claim: {
+    entry_idx: number;
+    id: string;
+    tenant_id: string;
+    start_at: Date;
+    end_at: Date;
+    purpose: string;
+    beneficiary: string;
+    wh: number;
+  };
+  claim_allocation: { allocation_idx: number; claim_idx: number };
 }

@@ -1,0 +1,162 @@
+/**
+ * What a matching run reads and writes: the readings, contracts, storage and
+ * green lots of one interval and zone, and the allocation, settlement and
+ * matched-interval projections.
+ */
+import { sql } from 'kysely';
+import type { Db, Tx } from './log.ts';
+import type { Database } from './schema.ts';
+
+export interface IntervalKey {
+  start_at: Date;
+  zone: string;
+}
+
+/** Intervals with readings that end by `until` and are not matched yet, oldest first. */
+export async function pendingIntervals(db: Db, until: Date): Promise<IntervalKey[]> {
+  return db
+    .selectFrom('reading')
+    .innerJoin('device', 'device.id', 'reading.device_id')
+    .select(['reading.start_at', 'device.bidding_zone as zone'])
+    .distinct()
+    .where('reading.end_at', '<=', until)
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('matched_interval')
+            .select('matched_interval.zone')
+            .whereRef('matched_interval.start_at', '=', 'reading.start_at')
+            .whereRef('matched_interval.zone', '=', 'device.bidding_zone'),
+        ),
+      ),
+    )
+    .orderBy('reading.start_at')
+    .orderBy('zone')
+    .execute();
+}
+
+export async function isMatched(tx: Tx, key: IntervalKey): Promise<boolean> {
+  const row = await tx.selectFrom('matched_interval').select('zone').where('start_at', '=', key.start_at).where('zone', '=', key.zone).executeTakeFirst();
+  return row !== undefined;
+}
+
+export interface IntervalReadingRow {
+  entry_idx: number;
+  leaf_hash: Uint8Array;
+  device_id: string;
+  type: string;
+  owner: string;
+  import_wh: number;
+  export_wh: number;
+}
+
+export async function intervalReadings(tx: Tx, key: IntervalKey): Promise<IntervalReadingRow[]> {
+  return tx
+    .selectFrom('reading')
+    .innerJoin('device', 'device.id', 'reading.device_id')
+    .innerJoin('entry', 'entry.idx', 'reading.entry_idx')
+    .select(['reading.entry_idx', 'entry.leaf_hash', 'reading.device_id', 'device.type', 'device.owner', 'reading.import_wh', 'reading.export_wh'])
+    .where('reading.start_at', '=', key.start_at)
+    .where('device.bidding_zone', '=', key.zone)
+    .execute();
+}
+
+export async function storageDevices(tx: Tx, zone: string): Promise<Array<{ id: string; efficiency_bp: number; energy_capacity_wh: number }>> {
+  const rows = await tx
+    .selectFrom('device')
+    .select(['id', 'efficiency_bp', 'energy_capacity_wh'])
+    .where('type', '=', 'storage')
+    .where('bidding_zone', '=', zone)
+    .execute();
+  return rows.map((row) => ({ id: row.id, efficiency_bp: row.efficiency_bp!, energy_capacity_wh: row.energy_capacity_wh! }));
+}
+
+export interface ContractRow {
+  entry_idx: number;
+  leaf_hash: Uint8Array;
+  device_id: string;
+  tenant_id: string;
+  priority: number;
+  share_bp: number | null;
+}
+
+/** Contracts over the zone's devices valid for the whole interval. */
+export async function validContracts(tx: Tx, zone: string, start: Date, end: Date): Promise<ContractRow[]> {
+  return tx
+    .selectFrom('contract')
+    .innerJoin('entry', 'entry.idx', 'contract.entry_idx')
+    .innerJoin('device', 'device.id', 'contract.device_id')
+    .select(['contract.entry_idx', 'entry.leaf_hash', 'contract.device_id', 'contract.tenant_id', 'contract.priority', 'contract.share_bp'])
+    .where('device.bidding_zone', '=', zone)
+    .where('contract.valid_from', '<=', start)
+    .where((eb) => eb.or([eb('contract.valid_until', 'is', null), eb('contract.valid_until', '>=', end)]))
+    .execute();
+}
+
+export interface LotRow {
+  entry_idx: number;
+  leaf_hash: Uint8Array;
+  device_id: string;
+  remaining_wh: number;
+}
+
+/**
+ * Green charge still held by the zone's storage before `start`, FIFO
+ * (oldest charge first): each charge allocation after losses, less its draws.
+ */
+export async function greenLots(tx: Tx, zone: string, start: Date): Promise<LotRow[]> {
+  const result = await sql<LotRow>`
+    select a.entry_idx, e.leaf_hash, r.device_id,
+           (a.wh * d.efficiency_bp / 10000) - coalesce((select sum(x.wh) from allocation_draw x where x.charge_idx = a.entry_idx), 0) as remaining_wh
+      from allocation a
+      join entry e on e.idx = a.entry_idx
+      join reading r on r.entry_idx = a.sink_idx
+      join device d on d.id = r.device_id
+     where d.type = 'storage' and d.bidding_zone = ${zone} and a.start_at < ${start}
+       and (a.wh * d.efficiency_bp / 10000) > coalesce((select sum(x.wh) from allocation_draw x where x.charge_idx = a.entry_idx), 0)
+     order by r.device_id, a.entry_idx`.execute(tx);
+  return result.rows.map((row) => ({ ...row, entry_idx: Number(row.entry_idx), remaining_wh: Number(row.remaining_wh) }));
+}
+
+export async function insertAllocations(tx: Tx, rows: ReadonlyArray<Database['allocation']>): Promise<void> {
+  if (rows.length > 0) await tx.insertInto('allocation').values([...rows]).execute();
+}
+
+export async function insertDraws(tx: Tx, rows: ReadonlyArray<Database['allocation_draw']>): Promise<void> {
+  if (rows.length > 0) await tx.insertInto('allocation_draw').values([...rows]).execute();
+}
+
+export async function insertSettlements(tx: Tx, rows: ReadonlyArray<Database['settlement']>): Promise<void> {
+  if (rows.length > 0) await tx.insertInto('settlement').values([...rows]).execute();
+}
+
+export async function insertMatchedInterval(tx: Tx, row: Database['matched_interval']): Promise<void> {
+  await tx.insertInto('matched_interval').values(row).execute();
+}
+
+export interface LateSupplyRow {
+  entry_idx: number;
+  leaf_hash: Uint8Array;
+  start_at: Date;
+  end_at: Date;
+  export_wh: number;
+}
+
+/** Supply readings logged after their interval was matched that have no settlement yet. */
+export async function unsettledLateSupply(tx: Tx): Promise<LateSupplyRow[]> {
+  return tx
+    .selectFrom('reading')
+    .innerJoin('device', 'device.id', 'reading.device_id')
+    .innerJoin('entry', 'entry.idx', 'reading.entry_idx')
+    .innerJoin('matched_interval', (join) =>
+      join.onRef('matched_interval.start_at', '=', 'reading.start_at').onRef('matched_interval.zone', '=', 'device.bidding_zone'),
+    )
+    .leftJoin('settlement', 'settlement.source_idx', 'reading.entry_idx')
+    .select(['reading.entry_idx', 'entry.leaf_hash', 'reading.start_at', 'reading.end_at', 'reading.export_wh'])
+    .where('device.type', 'in', ['wind', 'solar', 'storage'])
+    .where('reading.export_wh', '>', 0)
+    .whereRef('reading.entry_idx', '>=', 'matched_interval.log_size')
+    .where('settlement.entry_idx', 'is', null)
+    .orderBy('reading.entry_idx')
+    .execute();
+}

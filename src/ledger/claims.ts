@@ -1,0 +1,63 @@
+/**
+ * Claims (issue 4 §6): a tenant claims its unclaimed matched energy of a
+ * period for a purpose and a beneficiary. One transaction under the head
+ * lock, so concurrent claims take turns; the claim_allocation primary key
+ * makes "an allocation is claimed at most once" hold in SQL as well.
+ */
+import { randomBytes } from 'node:crypto';
+import { toBase64 } from '../crypto/base64.ts';
+import { allocationsTo, insertClaim, tenantConsumption } from '../db/tenants.ts';
+import { selectClaim } from '../domain/claims.ts';
+import type { ClaimPayload, ClaimPurpose } from '../domain/payloads.ts';
+import { formatInstant, parseInstant } from '../domain/time.ts';
+import { GridproofError } from '../errors.ts';
+import { appendInTransaction, sealOperatorEntry } from './append.ts';
+import type { Ledger } from './ledger.ts';
+
+export interface ClaimRequest {
+  period: { start: string; end: string };
+  purpose: ClaimPurpose;
+  beneficiary: string;
+  maxWh?: string;
+}
+
+export async function makeClaim(ledger: Ledger, tenantId: string, request: ClaimRequest): Promise<{ id: string; index: number; leafHash: string; wh: string }> {
+  const start = parseInstant(request.period.start, 'period.start');
+  const end = parseInstant(request.period.end, 'period.end');
+  if (end <= start) throw new GridproofError('bad-period', 'the period must end after it starts');
+  const maxWh = request.maxWh === undefined ? undefined : BigInt(request.maxWh);
+  const id = `claim-${randomBytes(6).toString('hex')}`;
+  return appendInTransaction(ledger, async (tx) => {
+    const readings = await tenantConsumption(tx, tenantId, new Date(start), new Date(end));
+    const unclaimed = (await allocationsTo(tx, readings.map((r) => r.entry_idx))).filter((a) => !a.claimed);
+    const byHash = new Map(unclaimed.map((a) => [toBase64(a.leaf_hash), a.entry_idx]));
+    const selection = selectClaim(
+      unclaimed.map((a) => ({ leafHash: toBase64(a.leaf_hash), wh: BigInt(a.wh), start: formatInstant(a.start_at) })),
+      maxWh,
+    );
+    if (selection.allocations.length === 0) throw new GridproofError('nothing-to-claim', 'no unclaimed matched energy in this period');
+    const payload: ClaimPayload = {
+      kind: 'claim',
+      log: ledger.origin,
+      id,
+      tenant: tenantId,
+      beneficiary: request.beneficiary,
+      purpose: request.purpose,
+      start: formatInstant(start),
+      end: formatInstant(end),
+      allocations: selection.allocations,
+      wh: selection.wh.toString(),
+    };
+    return {
+      entries: [sealOperatorEntry(ledger, payload)],
+      project: async (tx, [entry]) => {
+        await insertClaim(
+          tx,
+          { entry_idx: entry!.idx, id, tenant_id: tenantId, start_at: new Date(start), end_at: new Date(end), purpose: payload.purpose, beneficiary: payload.beneficiary, wh: Number(selection.wh) },
+          selection.allocations.map((hash) => byHash.get(hash)!),
+        );
+        return { id, index: entry!.idx, leafHash: toBase64(entry!.leafHash), wh: payload.wh };
+      },
+    };
+  });
+}

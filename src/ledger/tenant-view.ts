@@ -1,0 +1,60 @@
+/**
+ * The tenant view (issue 4 §5): per interval the consumption, the matched
+ * energy by source, totals, CFE score and the emissions of the unmatched part.
+ * Figures come from the pure tenantFigures, the same function the bundle
+ * verifier recomputes a statement with.
+ */
+import { toBase64 } from '../crypto/base64.ts';
+import { findParticipant } from '../db/registry.ts';
+import { allocationsTo, tenantConsumption, zoneFactors } from '../db/tenants.ts';
+import type { DeviceType } from '../domain/payloads.ts';
+import { tenantFigures, type TenantFigures } from '../domain/tenant-figures.ts';
+import { formatInstant } from '../domain/time.ts';
+import { GridproofError } from '../errors.ts';
+import type { Ledger } from './ledger.ts';
+
+export async function requireTenant(ledger: Ledger, tenantId: string): Promise<void> {
+  const participant = await findParticipant(ledger.db, tenantId);
+  if (!participant || participant.role !== 'tenant') throw new GridproofError('unknown-participant', `no tenant ${tenantId}`);
+}
+
+export async function tenantMatching(ledger: Ledger, tenantId: string, from: Date, to: Date): Promise<TenantFigures> {
+  if (!(to > from)) throw new GridproofError('bad-period', 'the period must end after it starts');
+  await requireTenant(ledger, tenantId);
+  const readings = await tenantConsumption(ledger.db, tenantId, from, to);
+  const allocations = await allocationsTo(ledger.db, readings.map((r) => r.entry_idx));
+  const sinkHash = new Map(readings.map((r) => [r.entry_idx, toBase64(r.leaf_hash)]));
+  return tenantFigures({
+    readings: readings.map((r) => ({
+      leafHash: toBase64(r.leaf_hash),
+      start: formatInstant(r.start_at),
+      end: formatInstant(r.end_at),
+      zone: r.zone,
+      importWh: BigInt(r.import_wh),
+    })),
+    allocations: allocations.map((a) => ({
+      sink: sinkHash.get(a.sink_idx)!,
+      wh: BigInt(a.wh),
+      device: a.source_device,
+      type: a.source_type as DeviceType,
+      technology: a.technology ?? '',
+    })),
+    factors: (await zoneFactors(ledger.db)).map((z) => ({
+      zone: z.zone,
+      gCO2PerKWh: z.g_co2_per_kwh,
+      validFrom: formatInstant(z.valid_from),
+      index: z.entry_idx,
+    })),
+  });
+}
+
+/** The same figures as CSV, one row per interval and source, for spreadsheets. */
+export function figuresCsv(figures: TenantFigures): string {
+  const rows = ['start,end,consumed_wh,matched_wh,cfe_score,source_device,source_type,technology,source_wh'];
+  for (const interval of figures.intervals) {
+    const head = `${interval.start},${interval.end},${interval.consumedWh},${interval.matchedWh},${interval.cfeScore}`;
+    if (interval.bySource.length === 0) rows.push(`${head},,,,`);
+    for (const source of interval.bySource) rows.push(`${head},${source.device},${source.type},${source.technology},${source.wh}`);
+  }
+  return `${rows.join('\n')}\n`;
+}
