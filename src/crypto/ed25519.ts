@@ -1,0 +1,82 @@
+/**
+ * Ed25519 (RFC 8032 §5.1) in pure JavaScript with @noble/ed25519, so the same
+ * verdicts are reached in the CLI, the server and a browser. Callers that have
+ * a faster implementation pass their own VerifyFn/SignFn (the server passes
+ * Node's native one, src/platform/node-ed25519.ts, which is held to the same
+ * verdicts by test/unit/ed25519.test.ts).
+ *
+ * Strictness (why `zip215: false`): verification follows RFC 8032 §5.1.7 and
+ * rejects
+ *   - S >= L (§5.1.7 step 1: "If ... S is not in the range 0 <= S < L,
+ *     reject"), which closes the classic malleability S -> S + L;
+ *   - non-canonical encodings of A and R (y >= p, or x = 0 with the sign bit
+ *     set; §5.1.3 decoding), so each key and signature has one spelling;
+ *   - small-order public keys A (the 8 torsion points, e.g. the identity
+ *     0100..00): such a "key" has no secret behind it and makes signatures
+ *     that verify for many messages (Chalkias, Garillot, Nikolaenko, "Taming
+ *     the many EdDSAs", 2020, vectors 0-1). RFC 8032 does not require this
+ *     check; libsodium and noble's strict mode add it.
+ * It keeps the cofactored equation [8][S]B = [8]R + [8][k]A of §5.1.7 step 3.
+ * ZIP-215 (noble's default) instead accepts non-canonical encodings and small
+ * keys, which suits consensus systems but not a ledger whose entries must
+ * have one valid byte string each.
+ */
+import * as ed from '@noble/ed25519';
+import { sha512 } from '@noble/hashes/sha2.js';
+import { GridproofError } from '../errors.ts';
+
+// The synchronous noble API needs a SHA-512 wired in (noble v3).
+ed.hashes.sha512 = sha512;
+
+export type VerifyFn = (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array) => boolean;
+export type SignFn = (seed: Uint8Array, message: Uint8Array) => Uint8Array;
+
+export const PUBLIC_KEY_BYTES = 32;
+export const SEED_BYTES = 32;
+export const SIGNATURE_BYTES = 64;
+
+/** Strict RFC 8032 verification (see the module comment); never throws. */
+export const nobleVerify: VerifyFn = (publicKey, message, signature) => {
+  if (publicKey.length !== PUBLIC_KEY_BYTES || signature.length !== SIGNATURE_BYTES) return false;
+  try {
+    return ed.verify(signature, message, publicKey, { zip215: false });
+  } catch {
+    return false;
+  }
+};
+
+function checkSeed(seed: Uint8Array): void {
+  if (seed.length !== SEED_BYTES) throw new GridproofError('bad-private-key', 'an Ed25519 seed is 32 bytes');
+}
+
+/** RFC 8032 §5.1.6 signing; the 32-byte seed is the RFC's "private key". */
+export const nobleSign: SignFn = (seed, message) => {
+  checkSeed(seed);
+  return ed.sign(message, seed);
+};
+
+/** RFC 8032 §5.1.5: the public key A of a seed. */
+export function publicKeyFromSeed(seed: Uint8Array): Uint8Array {
+  checkSeed(seed);
+  return ed.getPublicKey(seed);
+}
+
+/** A fresh seed from the platform's CSPRNG (WebCrypto, in browsers and Node). */
+export function randomSeed(): Uint8Array {
+  return globalThis.crypto.getRandomValues(new Uint8Array(SEED_BYTES));
+}
+
+/**
+ * Whether strict verification can ever accept signatures under this key: a
+ * canonical encoding of a curve point that is not of small order. Lets key
+ * parsing refuse a useless key up front, and a native verifier apply the same
+ * key rules as nobleVerify.
+ */
+export function isValidPublicKey(publicKey: Uint8Array): boolean {
+  if (publicKey.length !== PUBLIC_KEY_BYTES) return false;
+  try {
+    return !ed.Point.fromBytes(publicKey, false).isSmallOrder();
+  } catch {
+    return false;
+  }
+}

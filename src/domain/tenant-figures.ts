@@ -1,0 +1,165 @@
+/**
+ * A tenant's figures over a period (DESIGN.md "Matching", tenant figures, and
+ * the bundle statement): consumed and matched Wh by interval and by source,
+ * the CFE score, and the emissions of the unmatched part at the zone's grid
+ * factor. One function for the server's tenant view, the bundle builder and
+ * the offline verifier, so a statement recomputed from a bundle's entries is
+ * the same, byte for byte: every list comes out sorted, whatever the input order.
+ */
+import { GridproofError } from '../errors.ts';
+import { compareText } from './compare.ts';
+import type { DeviceType, HashB64, Instant, WhString } from './payloads.ts';
+
+export interface FigureReading {
+  leafHash: HashB64;
+  start: Instant;
+  end: Instant;
+  zone: string;
+  importWh: bigint;
+}
+
+export interface FigureAllocation {
+  /** Leaf hash of the tenant's consumption reading. */
+  sink: HashB64;
+  wh: bigint;
+  /** The source reading's device, its type and EECS technology code (EN 16325), which storage may lack. */
+  device: string;
+  type: DeviceType;
+  technology?: string;
+}
+
+/** A `zone` entry; `index` is its log index, which breaks ties between equal validFrom. */
+export interface GridFactor {
+  zone: string;
+  gCO2PerKWh: number;
+  validFrom: Instant;
+  index: number;
+}
+
+export interface SourceFigure {
+  device: string;
+  type: DeviceType;
+  /** Absent when the device declares none. */
+  technology?: string;
+  wh: WhString;
+}
+
+export interface IntervalFigure {
+  start: Instant;
+  end: Instant;
+  consumedWh: WhString;
+  matchedWh: WhString;
+  cfeScore: number;
+  bySource: SourceFigure[];
+}
+
+export interface TenantFigures {
+  intervals: IntervalFigure[];
+  totals: { consumedWh: WhString; matchedWh: WhString; cfeScore: number; unmatchedEmissionsG: WhString };
+}
+
+export interface TenantFiguresInput {
+  /** The tenant's consumption readings in the period, late ones included (consumed, unmatched). */
+  readings: readonly FigureReading[];
+  /** The allocations to those readings. */
+  allocations: readonly FigureAllocation[];
+  factors: readonly GridFactor[];
+}
+
+function refuse(detail: string): never {
+  throw new GridproofError('bad-request', detail);
+}
+
+/** Σ matched / Σ consumed, a number in [0, 1]; 0 when nothing was consumed. */
+function cfeScore(matched: bigint, consumed: bigint): number {
+  return consumed === 0n ? 0 : Number(matched) / Number(consumed);
+}
+
+/**
+ * The grid factor valid at `at`: the zone entry with the latest validFrom ≤ at;
+ * of two with the same validFrom the later logged wins, since the log is
+ * append-only and a correction can only be a later entry.
+ */
+export function gridFactorAt(factors: readonly GridFactor[], zone: string, at: Instant): number {
+  let best: GridFactor | undefined;
+  for (const f of factors) {
+    if (f.zone !== zone || compareText(f.validFrom, at) > 0) continue;
+    if (best === undefined || compareText(f.validFrom, best.validFrom) > 0 || (f.validFrom === best.validFrom && f.index > best.index)) best = f;
+  }
+  if (best === undefined) throw new GridproofError('not-found', `no grid factor for zone ${zone} at ${at}`);
+  if (!Number.isSafeInteger(best.gCO2PerKWh) || best.gCO2PerKWh < 0) refuse(`zone entry ${best.index}: gCO2PerKWh must be a non-negative integer`);
+  return best.gCO2PerKWh;
+}
+
+/**
+ * Figures by interval (sorted by start, then end) and totals. Emissions count
+ * only the unmatched part, each reading at its own zone's factor, so a factor
+ * is needed only where something went unmatched.
+ */
+export function tenantFigures(input: TenantFiguresInput): TenantFigures {
+  const matched = new Map<HashB64, bigint>(input.readings.map((r) => [r.leafHash, 0n]));
+  if (matched.size !== input.readings.length) refuse('duplicate reading');
+  const sources = new Map<HashB64, FigureAllocation[]>();
+  for (const a of input.allocations) {
+    const sum = matched.get(a.sink) ?? refuse(`allocation to ${a.sink}, which is not one of the tenant's readings`);
+    matched.set(a.sink, sum + a.wh);
+    const list = sources.get(a.sink) ?? [];
+    list.push(a);
+    sources.set(a.sink, list);
+  }
+
+  const byInterval = new Map<string, { start: Instant; end: Instant; readings: FigureReading[] }>();
+  for (const r of input.readings) {
+    const key = `${r.start}/${r.end}`;
+    const group = byInterval.get(key) ?? { start: r.start, end: r.end, readings: [] };
+    group.readings.push(r);
+    byInterval.set(key, group);
+  }
+
+  let consumedTotal = 0n;
+  let matchedTotal = 0n;
+  // Wh × g/kWh summed exactly, divided by 1000 once at the end, so rounding happens once.
+  let emissionsMilli = 0n;
+  const intervals: IntervalFigure[] = [];
+  for (const { start, end, readings } of byInterval.values()) {
+    let consumed = 0n;
+    let matchedWh = 0n;
+    const bySource = new Map<string, { source: Omit<SourceFigure, 'wh'>; wh: bigint }>();
+    for (const r of readings) {
+      const m = matched.get(r.leafHash) ?? 0n;
+      if (m > r.importWh) refuse(`reading ${r.leafHash}: matched beyond its import`);
+      consumed += r.importWh;
+      matchedWh += m;
+      if (m < r.importWh) emissionsMilli += (r.importWh - m) * BigInt(gridFactorAt(input.factors, r.zone, r.start));
+      for (const { device, type, technology, wh } of sources.get(r.leafHash) ?? []) {
+        const key = JSON.stringify([device, type, technology ?? null]);
+        const figure = bySource.get(key) ?? { source: technology === undefined ? { device, type } : { device, type, technology }, wh: 0n };
+        figure.wh += wh;
+        bySource.set(key, figure);
+      }
+    }
+    consumedTotal += consumed;
+    matchedTotal += matchedWh;
+    intervals.push({
+      start,
+      end,
+      consumedWh: String(consumed),
+      matchedWh: String(matchedWh),
+      cfeScore: cfeScore(matchedWh, consumed),
+      bySource: [...bySource.entries()]
+        .sort(([a], [b]) => compareText(a, b))
+        .map(([, { source, wh }]) => ({ ...source, wh: String(wh) })),
+    });
+  }
+  intervals.sort((a, b) => compareText(a.start, b.start) || compareText(a.end, b.end));
+
+  return {
+    intervals,
+    totals: {
+      consumedWh: String(consumedTotal),
+      matchedWh: String(matchedTotal),
+      cfeScore: cfeScore(matchedTotal, consumedTotal),
+      unmatchedEmissionsG: String(emissionsMilli / 1000n),
+    },
+  };
+}

@@ -1,0 +1,107 @@
+/**
+ * Ed25519 through Node's OpenSSL: the server's hot path (about ten times
+ * @noble/ed25519, DESIGN.md "Facts measured"). Building a KeyObject from raw
+ * bytes costs as much as a verification, so KeyObjects are cached (bounded,
+ * least recently used first out).
+ *
+ * Same verdicts as nobleVerify (src/crypto/ed25519.ts), which is what a
+ * browser or the CLI runs on the same bytes. OpenSSL 3 verifies with the
+ * cofactorless equation [S]B - [k]A == R (comparing encodings) and accepts
+ * small-order and some non-canonical public keys; noble's strict mode uses the
+ * cofactored equation and rejects those keys. Measured on the vectors of
+ * Chalkias, Garillot, Nikolaenko, "Taming the many EdDSAs" (2020)
+ * (test/unit/ed25519.test.ts):
+ *   - OpenSSL accepts, noble rejects: small-order A (vectors 0, 1) and the
+ *     non-canonical A encoding of a small-order point (vector 11). Fixed by
+ *     pre-checking the key with isValidPublicKey (once per cached key).
+ *   - noble accepts, OpenSSL rejects: A or R with a small-order component
+ *     whose residue only the cofactor removes (vectors 4, 5). No pre-check can
+ *     make OpenSSL accept, so a native rejection is confirmed by nobleVerify.
+ *     Valid signatures stay on the fast path; an invalid one costs one extra
+ *     noble verification.
+ *   - S >= L (RFC 8032 §5.1.7) is rejected explicitly before OpenSSL, as it
+ *     is by noble, rather than relying on the OpenSSL version.
+ */
+import { createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
+import {
+  isValidPublicKey,
+  nobleVerify,
+  PUBLIC_KEY_BYTES,
+  SEED_BYTES,
+  SIGNATURE_BYTES,
+  type SignFn,
+  type VerifyFn,
+} from '../crypto/ed25519.ts';
+import { GridproofError } from '../errors.ts';
+
+// DER prefixes for raw Ed25519 keys (RFC 8410 §4 SubjectPublicKeyInfo and §7
+// OneAsymmetricKey, algorithm id-Ed25519 1.3.101.112).
+const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+
+// L, the prime group order (RFC 8032 §5.1), little-endian as S is encoded.
+const L_LE = Buffer.from('edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010', 'hex');
+
+const PUBLIC_CACHE_SIZE = 4096;
+const PRIVATE_CACHE_SIZE = 64;
+
+/** A Map used as an LRU: a hit is moved to the end, the oldest entry leaves first. */
+function cached<V>(cache: Map<string, V>, limit: number, key: string, make: () => V): V {
+  const hit = cache.get(key);
+  if (hit !== undefined) {
+    cache.delete(key);
+    cache.set(key, hit);
+    return hit;
+  }
+  const value = make();
+  cache.set(key, value);
+  if (cache.size > limit) cache.delete(cache.keys().next().value as string);
+  return value;
+}
+
+// null marks a key that strict verification always rejects.
+const publicKeys = new Map<string, KeyObject | null>();
+const privateKeys = new Map<string, KeyObject>();
+
+function publicKeyObject(publicKey: Uint8Array): KeyObject | null {
+  const raw = Buffer.from(publicKey.buffer, publicKey.byteOffset, publicKey.byteLength);
+  return cached(publicKeys, PUBLIC_CACHE_SIZE, raw.toString('base64'), () =>
+    isValidPublicKey(publicKey)
+      ? createPublicKey({ key: Buffer.concat([SPKI_PREFIX, raw]), format: 'der', type: 'spki' })
+      : null,
+  );
+}
+
+/** S, the second half of a signature, read as a little-endian integer, is below L. */
+function scalarIsCanonical(signature: Uint8Array): boolean {
+  for (let i = 31; i >= 0; i--) {
+    const s = signature[32 + i]!;
+    const l = L_LE[i]!;
+    if (s !== l) return s < l;
+  }
+  return false;
+}
+
+export const nativeVerify: VerifyFn = (publicKey, message, signature) => {
+  if (publicKey.length !== PUBLIC_KEY_BYTES || signature.length !== SIGNATURE_BYTES) return false;
+  if (!scalarIsCanonical(signature)) return false;
+  const key = publicKeyObject(publicKey);
+  if (key === null) return false;
+  let ok: boolean;
+  try {
+    ok = verify(null, message, key, signature);
+  } catch {
+    ok = false;
+  }
+  // Only the cofactored equation can still accept (see the module comment).
+  return ok || nobleVerify(publicKey, message, signature);
+};
+
+export const nativeSign: SignFn = (seed, message) => {
+  if (seed.length !== SEED_BYTES) throw new GridproofError('bad-private-key', 'an Ed25519 seed is 32 bytes');
+  const raw = Buffer.from(seed.buffer, seed.byteOffset, seed.byteLength);
+  const key = cached(privateKeys, PRIVATE_CACHE_SIZE, raw.toString('base64'), () =>
+    createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, raw]), format: 'der', type: 'pkcs8' }),
+  );
+  return new Uint8Array(sign(null, message, key));
+};
