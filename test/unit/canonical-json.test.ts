@@ -1,0 +1,69 @@
+import t from 'tap';
+import { canonicalJson, isCanonicalJson } from '../../src/crypto/canonical-json.ts';
+import { GridproofError } from '../../src/errors.ts';
+
+function codeOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (error) {
+    return error instanceof GridproofError ? error.code : 'not a GridproofError';
+  }
+  return undefined;
+}
+
+t.test('RFC 8785 §3.2.3: members sorted by UTF-16 code units, recursively', async (t) => {
+  // The sorting example of RFC 8785 §3.2.3: "\r" < "1" < "\u0080" < "ö" < "€" < "😀" < "\ufb33".
+  const value = {
+    '\u20ac': 'Euro Sign',
+    '\r': 'Carriage Return',
+    '\ufb33': 'Hebrew Letter Dalet With Dagesh',
+    '1': 'One',
+    '\ud83d\ude00': 'Emoji: Grinning Face',
+    '\u0080': 'Control',
+    '\u00f6': 'Latin Small Letter O With Diaeresis',
+  };
+  const values = [...canonicalJson(value).matchAll(/"[^"]*":"([^"]*)"/g)].map((m) => m[1]);
+  t.same(values, [
+    'Carriage Return',
+    'One',
+    'Control',
+    'Latin Small Letter O With Diaeresis',
+    'Euro Sign',
+    'Emoji: Grinning Face',
+    'Hebrew Letter Dalet With Dagesh',
+  ]);
+  t.equal(canonicalJson({ b: [3, { d: 1, c: 2 }], a: null }), '{"a":null,"b":[3,{"c":2,"d":1}]}');
+});
+
+t.test('RFC 8785 §3.2.2: no whitespace, ECMAScript numbers and string escapes', async (t) => {
+  t.equal(canonicalJson({ numbers: [333333333.33333329, 1e30, 4.5, 2e-3, 0.000001, -0, 1e21] }),
+    '{"numbers":[333333333.3333333,1e+30,4.5,0.002,0.000001,0,1e+21]}');
+  t.equal(canonicalJson({ string: '\u20ac$\u000f\u000aA\'\u0042\u0022\u005c\\"/' }),
+    '{"string":"€$\\u000f\\nA\'B\\"\\\\\\\\\\"/"}');
+  t.equal(canonicalJson({ literals: [null, true, false] }), '{"literals":[null,true,false]}');
+});
+
+t.test('what JSON cannot hold is refused', async (t) => {
+  for (const value of [Number.NaN, Number.POSITIVE_INFINITY, 'a\ud800', undefined, 10n, () => 1]) {
+    t.equal(codeOf(() => canonicalJson(value)), 'non-canonical-json', String(typeof value));
+  }
+});
+
+t.test('isCanonicalJson', async (t) => {
+  t.ok(isCanonicalJson('{"a":1,"b":[true,"x"]}'));
+  t.ok(isCanonicalJson('"\u20ac"'));
+  const rejected = [
+    '{"b":1,"a":2}', // reordered members
+    '{"a": 1}', // whitespace
+    '{"a":1}\n', // trailing newline
+    '{"a":1,"a":1}', // duplicate member: JSON.parse keeps one
+    '{"a":1.0}', // non-shortest number
+    '{"a":1E3}',
+    '{"a":12345678901234567890}', // not an IEEE 754 double exactly
+    '{"a":"\\u0041"}', // unnecessary escape
+    '{"a":"\\ud800"}', // lone surrogate
+    '{"a":',
+    '',
+  ];
+  for (const text of rejected) t.notOk(isCanonicalJson(text), text);
+});
