@@ -6,9 +6,11 @@ import compress from '@fastify/compress';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { BUNDLE_MEDIA_TYPE } from './domain/bundle/bundle-types.ts';
 import type { Ledger } from './ledger/ledger.ts';
 import type { ReadingIntake } from './ledger/intake.ts';
 import { Auth } from './routes/auth.ts';
+import { bundleRoutes } from './routes/bundles.ts';
 import { entryRoutes } from './routes/entries.ts';
 import { healthRoutes } from './routes/health.ts';
 import { logRoutes } from './routes/log.ts';
@@ -55,6 +57,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Bundles and entry ranges compress well; DESIGN.md says gzip over HTTP.
   await app.register(compress, { global: true, threshold: 4096 });
 
+  // A bundle posted with its own media type is still JSON.
+  app.addContentTypeParser(BUNDLE_MEDIA_TYPE, { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
+
   const routeDeps: RouteDeps = { ...deps, auth: new Auth(deps.ledger) };
   await app.register(async (scope) => {
     healthRoutes(scope, routeDeps);
@@ -62,6 +67,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     entryRoutes(scope, routeDeps);
     logRoutes(scope, routeDeps);
     matchingRoutes(scope, routeDeps);
+    bundleRoutes(scope, routeDeps);
   });
   return app;
 }

@@ -28,6 +28,8 @@ const commands: Record<string, () => Promise<Command>> = {
   migrate: async () => (await import('./migrate.ts')).migrateCommand,
   keygen: async () => (await import('./keygen.ts')).keygenCommand,
   sign: async () => (await import('./sign.ts')).signCommand,
+  verify: async () => (await import('./verify.ts')).verifyCommand,
+  monitor: async () => (await import('./monitor.ts')).monitorCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

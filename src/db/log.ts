@@ -42,12 +42,15 @@ const nodeKey = (id: NodeId): string => `${id.level}:${id.index}`;
 /** Fetches stored tree nodes in one query; throws if one is missing. */
 export async function readNodes(db: Db | Tx, ids: readonly NodeId[]): Promise<(id: NodeId) => Uint8Array> {
   const found = new Map<string, Uint8Array>();
-  if (ids.length > 0) {
-    const wanted = sql.join(ids.map((id) => sql`(${id.level}::smallint, ${id.index}::bigint)`));
+  const unique = [...new Map(ids.map((id) => [nodeKey(id), id])).values()];
+  if (unique.length > 0) {
+    // Two array parameters, however many nodes: a bundle's proofs need tens of thousands.
     const rows = await db
       .selectFrom('tree_node')
       .select(['level', 'idx', 'hash'])
-      .where(sql<boolean>`(level, idx) in (${wanted})`)
+      .where(
+        sql<boolean>`(level, idx) in (select * from unnest(${unique.map((id) => id.level)}::smallint[], ${unique.map((id) => id.index)}::bigint[]))`,
+      )
       .execute();
     for (const row of rows) found.set(nodeKey({ level: row.level, index: row.idx }), row.hash);
   }

@@ -6,7 +6,7 @@
  */
 import { toBase64 } from '../crypto/base64.ts';
 import { findParticipant } from '../db/registry.ts';
-import { allocationsTo, tenantConsumption, zoneFactors } from '../db/tenants.ts';
+import { allocationsTo, tenantConsumption, zoneFactors, type AllocationToRow, type ConsumptionRow } from '../db/tenants.ts';
 import type { DeviceType } from '../domain/payloads.ts';
 import { tenantFigures, type TenantFigures } from '../domain/tenant-figures.ts';
 import { formatInstant } from '../domain/time.ts';
@@ -18,13 +18,20 @@ export async function requireTenant(ledger: Ledger, tenantId: string): Promise<v
   if (!participant || participant.role !== 'tenant') throw new GridproofError('unknown-participant', `no tenant ${tenantId}`);
 }
 
-export async function tenantMatching(ledger: Ledger, tenantId: string, from: Date, to: Date): Promise<TenantFigures> {
+export interface TenantPeriod {
+  readings: ConsumptionRow[];
+  allocations: AllocationToRow[];
+  figures: TenantFigures;
+}
+
+/** The tenant's readings in [from, to), the allocations to them and the figures computed from both. */
+export async function tenantPeriod(ledger: Ledger, tenantId: string, from: Date, to: Date): Promise<TenantPeriod> {
   if (!(to > from)) throw new GridproofError('bad-period', 'the period must end after it starts');
   await requireTenant(ledger, tenantId);
   const readings = await tenantConsumption(ledger.db, tenantId, from, to);
   const allocations = await allocationsTo(ledger.db, readings.map((r) => r.entry_idx));
   const sinkHash = new Map(readings.map((r) => [r.entry_idx, toBase64(r.leaf_hash)]));
-  return tenantFigures({
+  const figures = tenantFigures({
     readings: readings.map((r) => ({
       leafHash: toBase64(r.leaf_hash),
       start: formatInstant(r.start_at),
@@ -46,6 +53,11 @@ export async function tenantMatching(ledger: Ledger, tenantId: string, from: Dat
       index: z.entry_idx,
     })),
   });
+  return { readings, allocations, figures };
+}
+
+export async function tenantMatching(ledger: Ledger, tenantId: string, from: Date, to: Date): Promise<TenantFigures> {
+  return (await tenantPeriod(ledger, tenantId, from, to)).figures;
 }
 
 /** The same figures as CSV, one row per interval and source, for spreadsheets. */

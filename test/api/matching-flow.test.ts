@@ -3,6 +3,7 @@ import { testBackends } from '../helpers/database.ts';
 import { addDevice, addParticipant, auth, OPERATOR_TOKEN, postEntries, signReading, startTestApp } from '../helpers/app.ts';
 import { hashLeaf } from '../../src/crypto/merkle.ts';
 import { toBase64, utf8 } from '../../src/crypto/base64.ts';
+import { verifyBundle } from '../../src/domain/bundle/verify-bundle.ts';
 
 for (const backend of await testBackends()) {
   t.test(`${backend}: readings are matched, viewed and claimed`, async (t) => {
@@ -45,5 +46,26 @@ for (const backend of await testBackends()) {
     const second = await app.inject({ method: 'POST', url: '/v1/claims', headers: auth(tenant.token), payload: { period: { start: '2024-01-01T00:00:00Z', end: '2024-01-02T00:00:00Z' }, purpose: 'cbam', beneficiary: 'EU importer' } });
     t.equal(second.statusCode, 409);
     t.equal(second.json().code, 'nothing-to-claim');
+
+    // Round trip: the claim's bundle verifies offline and through the API.
+    const bundleResponse = await app.inject({ url: `/v1/claims/${claim.json().id}/bundle`, headers: auth(tenant.token) });
+    t.equal(bundleResponse.statusCode, 200, bundleResponse.body);
+    const bundle = bundleResponse.json();
+    const verdict = verifyBundle(bundle, { logKey: env.ledger.logVerifier.vkey });
+    t.same(verdict.reasons, []);
+    t.equal(verdict.valid, true);
+    t.equal(verdict.claimed, true);
+    const posted = await app.inject({ method: 'POST', url: '/v1/verify', payload: bundle });
+    t.match(posted.json(), { valid: true, claimed: true });
+    const flipped = JSON.parse(JSON.stringify(bundle));
+    flipped.statement.matchedWh = '1601';
+    const rejected = await app.inject({ method: 'POST', url: '/v1/verify', payload: flipped });
+    t.equal(rejected.json().valid, false);
+    t.ok(rejected.json().reasons.some((r: { code: string }) => r.code === 'statement-mismatch'));
+
+    const period = await app.inject({ url: '/v1/tenants/steelco/bundle?from=2024-01-01T00:00:00Z&to=2024-01-02T00:00:00Z', headers: auth(OPERATOR_TOKEN) });
+    const periodVerdict = verifyBundle(period.json(), { logKey: env.ledger.logVerifier.vkey });
+    t.same(periodVerdict.reasons, []);
+    t.equal(periodVerdict.claimed, false, 'a period bundle states no claim');
   });
 }

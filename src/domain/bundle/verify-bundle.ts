@@ -1,0 +1,89 @@
+/**
+ * The offline proof-bundle verifier (DESIGN.md "Proof bundle and
+ * verification"). Pure: no I/O and no `node:` module, so the CLI, the server
+ * and a browser run the same code; the Ed25519 verify function is a parameter
+ * (noble by default, the server passes Node's native one).
+ *
+ * Given the parsed bundle and the pinned log key (whose name is the origin),
+ * it checks, each step adding coded reasons (bundle-types.ts bundleCodes):
+ *   1. the media type and the strict schema (stops here when they fail);
+ *   2. the checkpoint's signature and origin, each entry's inclusion in it,
+ *      each entry a well-formed entry of this log, no index or bytes twice;
+ *   3. signatures: entry 0 by the log key, operator entries by the operator
+ *      key in force (log order), readings by a device key valid for them;
+ *   4. devices registered once and logged before their readings; the device
+ *      chains present; no left-out reading of a tenant meter in the period;
+ *   5. allocations, 6. storage draws, 7. settlements;
+ *   8. every statement figure recomputed; 9. the claim; 10. nothing foreign.
+ * It never throws for a bad bundle: parse failures of the JSON text are the
+ * caller's ("unusable input"), and so is a malformed log key (it throws
+ * GridproofError 'bad-verifier-key').
+ */
+import { nobleVerify, type VerifyFn } from '../../crypto/ed25519.ts';
+import { parseVerifierKey } from '../../crypto/note.ts';
+import { checkAllocations } from './allocations.ts';
+import { bundleSchemaViolation } from './bundle-schema.ts';
+import { BUNDLE_MEDIA_TYPE, type Bundle, type BundleVerdict } from './bundle-types.ts';
+import { checkChains, checkDevices, checkTenantReadingsComplete } from './chains.ts';
+import { checkClaim } from './claim.ts';
+import { openBundleCheckpoint, openEntries } from './open-entries.ts';
+import { Reasons } from './reasons.ts';
+import { checkRelevance } from './relevance.ts';
+import { scopeOf } from './scope.ts';
+import { checkSettlements } from './settlements.ts';
+import { checkSignatures } from './signatures.ts';
+import { checkStatement } from './statement.ts';
+import { checkStorage } from './storage.ts';
+
+export type { Bundle, BundleCode, BundleEntry, BundleReason, BundleVerdict, Statement } from './bundle-types.ts';
+export { BUNDLE_MEDIA_TYPE, bundleCodes } from './bundle-types.ts';
+export { scoreOf, statementFromFigures } from './statement.ts';
+
+export interface VerifyBundleOptions {
+  /** The log's C2SP verifier key `<origin>+<key id>+<key>`; its name is the origin. */
+  logKey: string;
+  verify?: VerifyFn;
+}
+
+function rejected(reasons: Reasons): BundleVerdict {
+  return { valid: false, claimed: false, reasons: reasons.list() };
+}
+
+export function verifyBundle(bundle: unknown, options: VerifyBundleOptions): BundleVerdict {
+  const logKey = parseVerifierKey(options.logKey);
+  const verify = options.verify ?? nobleVerify;
+  const reasons = new Reasons();
+
+  if (typeof bundle !== 'object' || bundle === null || Array.isArray(bundle)) {
+    reasons.add('bad-schema', 'a bundle is a JSON object');
+    return rejected(reasons);
+  }
+  const mediaType = (bundle as { mediaType?: unknown }).mediaType;
+  if (mediaType !== BUNDLE_MEDIA_TYPE) {
+    reasons.add('bad-media-type', `mediaType is ${JSON.stringify(mediaType) ?? 'absent'}, expected ${BUNDLE_MEDIA_TYPE}`);
+    return rejected(reasons);
+  }
+  const violation = bundleSchemaViolation(bundle);
+  if (violation !== undefined) {
+    reasons.add('bad-schema', violation);
+    return rejected(reasons);
+  }
+  const { statement, checkpoint: checkpointText, entries } = bundle as Bundle;
+
+  const checkpoint = openBundleCheckpoint(checkpointText, logKey, verify, reasons);
+  const index = openEntries(entries, logKey.name, checkpoint, reasons);
+  checkSignatures(index, logKey, verify, reasons);
+  checkDevices(index, reasons);
+  checkChains(index, reasons);
+  const scope = scopeOf(index, statement, reasons);
+  checkTenantReadingsComplete(scope, reasons);
+  checkAllocations(index, reasons);
+  checkStorage(index, reasons);
+  checkSettlements(index, reasons);
+  checkStatement(index, scope, statement, reasons);
+  const claimed = checkClaim(index, scope, statement, reasons);
+  checkRelevance(index, scope, reasons);
+
+  const valid = reasons.empty;
+  return { valid, claimed: valid && claimed, reasons: reasons.list(), statement };
+}

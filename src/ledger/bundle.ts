@@ -1,0 +1,83 @@
+/**
+ * Proof bundles (DESIGN.md "Proof bundle and verification"): the statement,
+ * one signed checkpoint that covers every entry (published first if needed),
+ * and each entry's exact bytes with its own full inclusion proof, so any
+ * RFC 9162 tool can check an entry alone.
+ */
+import { fromUtf8, toBase64 } from '../crypto/base64.ts';
+import { inclusionProof, inclusionProofNodes } from '../crypto/merkle.ts';
+import { contractsOf, drawnCharges, readEntries, registryEntriesOf, settlementsOf } from '../db/bundle-entries.ts';
+import { latestCheckpoint } from '../db/checkpoints.ts';
+import { readNodes } from '../db/log.ts';
+import { findParticipant } from '../db/registry.ts';
+import { findClaim } from '../db/tenants.ts';
+import { BUNDLE_MEDIA_TYPE, type Bundle } from '../domain/bundle/bundle-types.ts';
+import { statementFromFigures } from '../domain/bundle/statement.ts';
+import type { ClaimPurpose } from '../domain/payloads.ts';
+import { formatInstant } from '../domain/time.ts';
+import { GridproofError } from '../errors.ts';
+import type { Ledger } from './ledger.ts';
+import { publishCheckpoint } from './publish.ts';
+import { tenantPeriod } from './tenant-view.ts';
+
+interface ClaimFacts {
+  entryIdx: number;
+  id: string;
+  purpose: string;
+  beneficiary: string;
+  wh: string;
+}
+
+export async function buildClaimBundle(ledger: Ledger, claimId: string): Promise<{ bundle: Bundle; tenant: string }> {
+  const claim = await findClaim(ledger.db, claimId);
+  if (!claim) throw new GridproofError('not-found', `no claim ${claimId}`);
+  const facts = { entryIdx: claim.entry_idx, id: claim.id, purpose: claim.purpose, beneficiary: claim.beneficiary, wh: String(claim.wh) };
+  return { bundle: await buildBundle(ledger, claim.tenant_id, claim.start_at, claim.end_at, facts), tenant: claim.tenant_id };
+}
+
+export async function buildBundle(ledger: Ledger, tenantId: string, from: Date, to: Date, claim?: ClaimFacts): Promise<Bundle> {
+  const { readings, allocations, figures } = await tenantPeriod(ledger, tenantId, from, to);
+  const allocationIdx = allocations.map((a) => a.entry_idx);
+  const sourceIdx = [...new Set(allocations.map((a) => a.source_idx))];
+  // Behind each storage discharge: the charge allocations it draws on, the
+  // battery's charge readings and the generation readings that charged it.
+  const charges = await drawnCharges(ledger.db, allocationIdx);
+  const chargeSources = charges.map((c) => c.source_idx);
+  const readingIdx = [...readings.map((r) => r.entry_idx), ...sourceIdx, ...chargeSources, ...charges.map((c) => c.sink_idx)];
+  const participant = await findParticipant(ledger.db, tenantId);
+  const wanted = new Set<number>([
+    0,
+    participant!.entry_idx,
+    ...(claim ? [claim.entryIdx] : []),
+    ...readingIdx,
+    ...allocationIdx,
+    ...charges.map((c) => c.entry_idx),
+    ...(await settlementsOf(ledger.db, [...sourceIdx, ...chargeSources])),
+    ...(await contractsOf(ledger.db, [...allocationIdx, ...charges.map((c) => c.entry_idx)])),
+    ...(await registryEntriesOf(ledger.db, readingIdx)),
+  ]);
+  const entries = await readEntries(ledger.db, [...wanted]);
+  const maxIdx = Math.max(...entries.map((e) => e.idx));
+
+  let checkpoint = await latestCheckpoint(ledger.db);
+  if (!checkpoint || checkpoint.size <= maxIdx) checkpoint = (await publishCheckpoint(ledger)).checkpoint;
+  if (!checkpoint || checkpoint.size <= maxIdx) throw new GridproofError('internal-error', 'no checkpoint covers the bundle');
+  const size = checkpoint.size;
+  const getNode = await readNodes(ledger.db, entries.flatMap((e) => inclusionProofNodes(e.idx, size)));
+
+  // A period bundle states the span its readings cover: a bundle cannot prove
+  // that no reading exists outside what it carries. A claim states its period.
+  const span = claim || readings.length === 0 ? { from, to } : { from: readings[0]!.start_at, to: new Date(Math.max(...readings.map((r) => r.end_at.getTime()))) };
+  const statement = statementFromFigures({
+    tenant: tenantId,
+    period: { start: formatInstant(span.from), end: formatInstant(span.to) },
+    figures,
+    ...(claim ? { claim: { id: claim.id, purpose: claim.purpose as ClaimPurpose, beneficiary: claim.beneficiary, wh: claim.wh } } : {}),
+  });
+  return {
+    mediaType: BUNDLE_MEDIA_TYPE,
+    statement,
+    checkpoint: checkpoint.note,
+    entries: entries.map((e) => ({ index: e.idx, bytes: fromUtf8(e.bytes), proof: inclusionProof(e.idx, size, getNode).map(toBase64) })),
+  };
+}
