@@ -1,0 +1,82 @@
+/**
+ * What `gridproof monitor` found, as data (runMonitor's answer) and as the
+ * readable report it prints on stdout.
+ */
+import type { Finding } from '../domain/monitor/findings.ts';
+
+export interface MonitorReport {
+  url: string;
+  origin?: string;
+  vkey?: string;
+  /** Where the pinned log key came from. */
+  keySource?: 'the state file' | '--key' | 'the log';
+  /** The latest checkpoint, verified under the key. */
+  checkpoint?: { size: number; root: string };
+  /** The checkpoint of the last clean run (state file). */
+  previous?: { size: number; root: string };
+  consistency: 'ok' | 'first run' | 'failed' | 'not checked';
+  /** Entries [from, to) were to be checked; `checked` were. */
+  entries: { from: number; to: number; checked: number };
+  replay: 'incremental' | 'from entry 0';
+  root: 'match' | 'mismatch' | 'not checked';
+  recomputedRoot?: string;
+  findings: Finding[];
+  stateFile?: string;
+  stateSaved: boolean;
+  /** Unusable input (exit 2): why. */
+  error?: string;
+  seconds: number;
+}
+
+const MAX_LISTED = 200;
+
+function line(label: string, text: string): string {
+  return `${label.padEnd(14)} ${text}\n`;
+}
+
+export function formatMonitorReport(report: MonitorReport): string {
+  let out = line('gridproof', `monitor of ${report.url}`);
+  if (report.origin) out += line('log', report.origin);
+  if (report.vkey) out += line('log key', `${report.vkey} (pinned by ${report.keySource ?? 'the log'})`);
+  if (report.checkpoint) out += line('checkpoint', `size ${report.checkpoint.size}, root ${report.checkpoint.root}`);
+  const previous = report.previous ? `size ${report.previous.size} (root ${report.previous.root}) seen last time` : 'the checkpoint seen last time';
+  const consistency = {
+    ok: `consistent with ${previous}`,
+    'first run': 'first run: no earlier checkpoint to compare',
+    failed: `NOT consistent with ${previous}`,
+    'not checked': 'not checked',
+  }[report.consistency];
+  if (report.checkpoint) out += line('consistency', consistency);
+  const { from, to, checked } = report.entries;
+  if (report.checkpoint) {
+    const range = checked === 0 ? 'none new' : `${from}…${from + checked - 1}`;
+    out += line('entries', `${checked} checked (${range}) of ${to - from} to check, ${report.replay === 'incremental' ? 'continuing from the state file' : 'replayed from entry 0'}`);
+    const root = {
+      match: `recomputed from every entry: equals the checkpoint's`,
+      mismatch: `recomputed from every entry: ${report.recomputedRoot ?? '?'}, DIFFERS from the checkpoint's`,
+      'not checked': 'not checked',
+    }[report.root];
+    out += line('root', root);
+    out += line('elapsed', `${report.seconds.toFixed(1)} s${checked > 0 && report.seconds > 0 ? `, ${Math.round(checked / report.seconds)} entries/s` : ''}`);
+  }
+  if (report.stateFile) {
+    out += line('state', report.stateSaved ? `saved to ${report.stateFile}` : `${report.stateFile} left as it was (it records only clean runs)`);
+  }
+  if (report.findings.length === 0) {
+    if (!report.error) out += line('findings', 'none');
+  }
+  else {
+    const byCode = new Map<string, number>();
+    for (const f of report.findings) byCode.set(f.code, (byCode.get(f.code) ?? 0) + 1);
+    out += line('findings', `${report.findings.length}: ${[...byCode].map(([code, n]) => `${code} ×${n}`).join(', ')}`);
+    for (const f of report.findings.slice(0, MAX_LISTED)) {
+      const where = f.indexes.length === 0 ? 'the log' : `${f.indexes.length === 1 ? 'entry' : 'entries'} ${f.indexes.join(', ')}`;
+      out += `  ${f.code}  ${where}: ${f.detail}\n`;
+    }
+    if (report.findings.length > MAX_LISTED) out += `  … and ${report.findings.length - MAX_LISTED} more\n`;
+  }
+  if (report.error) out += line('result', `UNUSABLE INPUT: ${report.error}`);
+  else if (report.findings.length > 0) out += line('result', `FAILED: ${report.findings.length} finding${report.findings.length === 1 ? '' : 's'}`);
+  else out += line('result', 'OK: every check passed');
+  return out;
+}

@@ -1,0 +1,176 @@
+/**
+ * `gridproof monitor` against a real server over HTTP: a clean log passes,
+ * runs continue incrementally and consistently from the state file, a forged
+ * state fails the consistency check, and a second settlement, a double
+ * allocation and a double claim written straight into the database are
+ * found with their entries' indexes.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import { fromBase64, toBase64 } from '../../src/crypto/base64.ts';
+import { generateSigner, verifierOf, type Signer } from '../../src/crypto/note.ts';
+import { runMonitor, type MonitorOptions } from '../../src/cli/monitor.ts';
+import { formatMonitorReport } from '../../src/cli/monitor-report.ts';
+import type { MonitorState } from '../../src/cli/monitor-state.ts';
+import { appendEntries, lockLogHead } from '../../src/db/log.ts';
+import type { Payload } from '../../src/domain/payloads.ts';
+import { sealOperatorEntry } from '../../src/ledger/append.ts';
+import { publishCheckpoint } from '../../src/ledger/publish.ts';
+import { addDevice, addParticipant, ORIGIN, postEntries, signReading, startTestApp, type TestApp } from '../helpers/app.ts';
+import { testBackends } from '../helpers/database.ts';
+
+const at = (hour: number) => `2024-01-01T${String(hour).padStart(2, '0')}:00:00Z`;
+
+type Unlogged<P = Payload> = P extends Payload ? Omit<P, 'log'> : never;
+
+interface Logged {
+  index: number;
+  hash: string;
+}
+
+/** Writes operator-signed entries straight into the log, as a forger with the database would. */
+async function forge(env: TestApp, payloads: Unlogged[]): Promise<Logged[]> {
+  const sealed = payloads.map((payload) => sealOperatorEntry(env.ledger, { ...payload, log: ORIGIN } as Payload));
+  return env.ledger.db.transaction().execute(async (tx) => {
+    const size = await lockLogHead(tx);
+    await appendEntries(tx, size, sealed);
+    return sealed.map((entry, i) => ({ index: size + i, hash: toBase64(entry.leafHash) }));
+  });
+}
+
+async function checkpointSize(env: TestApp): Promise<number> {
+  const { checkpoint } = await publishCheckpoint(env.ledger);
+  return checkpoint!.size;
+}
+
+for (const backend of await testBackends()) {
+  t.test(`${backend}: the monitor checks the log over HTTP`, async (t) => {
+    const env = await startTestApp(backend);
+    t.teardown(env.close);
+    await env.app.listen({ port: 0, host: '127.0.0.1' });
+    const url = `http://127.0.0.1:${(env.app.server.address() as AddressInfo).port}`;
+    const dir = mkdtempSync(join(tmpdir(), 'gridproof-monitor-'));
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+    const stateFile = join(dir, 'state.json');
+
+    const certifier = await addParticipant(env.app, 'certifier', 'auditor');
+    const gen = await addParticipant(env.app, 'generator', 'windco');
+    const tenant = await addParticipant(env.app, 'tenant', 'factory');
+    const meters: Record<string, { signer: Signer; token: string }> = {
+      'wind-1': { signer: (await addDevice(env.app, { id: 'wind-1', owner: gen.id, type: 'wind' })).signer, token: gen.token },
+      'meter-1': { signer: (await addDevice(env.app, { id: 'meter-1', owner: tenant.id, type: 'consumption' })).signer, token: tenant.token },
+    };
+    const heads = new Map<string, { seq: number; hash: string }>();
+    const reading = async (device: string, hour: number, importWh: number, exportWh: number): Promise<Logged> => {
+      const head = heads.get(device);
+      const note = signReading(meters[device]!.signer, {
+        device,
+        seq: head ? head.seq + 1 : 0,
+        ...(head ? { prev: head.hash } : {}),
+        start: at(hour),
+        end: at(hour + 1),
+        importWh: String(importWh),
+        exportWh: String(exportWh),
+      });
+      const response = await postEntries(env.app, meters[device]!.token, [note]);
+      const result = response.json().results[0];
+      if (result.index === undefined) throw new Error(`reading: ${response.body}`);
+      heads.set(device, { seq: head ? head.seq + 1 : 0, hash: result.leafHash });
+      return { index: result.index, hash: result.leafHash };
+    };
+    const options: MonitorOptions = { url, token: certifier.token, stateFile };
+    const monitor = async (extra: Partial<MonitorOptions> = {}) => {
+      const result = await runMonitor({ ...options, ...extra });
+      t.comment(formatMonitorReport(result.report).trimEnd().replace(/^/gm, '    '));
+      return result;
+    };
+
+    // Run 1: a first run replays the whole log and keeps its state.
+    const w0 = await reading('wind-1', 0, 0, 1000);
+    const m0 = await reading('meter-1', 0, 600, 0);
+    await reading('wind-1', 1, 0, 800);
+    await reading('meter-1', 1, 300, 0);
+    const size1 = await checkpointSize(env);
+    const first = await monitor();
+    t.equal(first.exitCode, 0, 'a clean log passes');
+    t.same(first.report.findings, []);
+    t.match(first.report, { consistency: 'first run', replay: 'from entry 0', root: 'match', stateSaved: true, entries: { from: 0, to: size1, checked: size1 } });
+    const saved1 = JSON.parse(readFileSync(stateFile, 'utf8')) as MonitorState;
+    t.match(saved1, { version: 1, origin: ORIGIN, vkey: env.ledger.logVerifier.vkey, checkpoint: { size: size1 }, frontier: { size: size1 }, replay: { size: size1 } });
+
+    // Run 2: matching entries (well-formed) and more readings; only the new entries are fetched.
+    const [a1] = await forge(env, [
+      { kind: 'allocation', start: at(0), end: at(1), zone: 'DE-LU', source: w0.hash, sink: m0.hash, wh: '600', rule: 'pool' },
+    ]);
+    await forge(env, [
+      { kind: 'settlement', source: w0.hash, start: at(0), end: at(1), supplyWh: '1000', allocations: [{ allocation: a1!.hash, wh: '600' }], allocatedWh: '600' },
+      { kind: 'claim', id: 'claim-1', tenant: tenant.id, beneficiary: 'EU-buyer', purpose: 'cbam', start: at(0), end: at(2), allocations: [a1!.hash], wh: '600' },
+    ]);
+    await reading('wind-1', 2, 0, 500);
+    const size2 = await checkpointSize(env);
+    const second = await monitor();
+    t.equal(second.exitCode, 0, 'still clean');
+    t.match(second.report, { consistency: 'ok', replay: 'incremental', root: 'match', stateSaved: true, entries: { from: size1, to: size2, checked: size2 - size1 } });
+
+    // A state file whose old root was altered: the log cannot prove consistency with it.
+    await reading('meter-1', 2, 400, 0);
+    const size3 = await checkpointSize(env);
+    const saved2 = JSON.parse(readFileSync(stateFile, 'utf8')) as MonitorState;
+    const root = fromBase64(saved2.checkpoint.root);
+    root[0]! ^= 1;
+    const forgedFile = join(dir, 'forged.json');
+    writeFileSync(forgedFile, JSON.stringify({ ...saved2, checkpoint: { ...saved2.checkpoint, root: toBase64(root) } }));
+    const forged = await monitor({ stateFile: forgedFile });
+    t.equal(forged.exitCode, 1, 'a forged old root fails');
+    t.same(forged.report.findings.map((f) => f.code), ['inconsistent-checkpoint']);
+    t.match(forged.report, { consistency: 'failed', root: 'match', stateSaved: false });
+    t.same(JSON.parse(readFileSync(forgedFile, 'utf8')).checkpoint.root, toBase64(root), 'a failing run leaves the state file alone');
+
+    // The genuine state still passes, incrementally.
+    const third = await monitor();
+    t.equal(third.exitCode, 0);
+    t.match(third.report, { consistency: 'ok', entries: { from: size2, to: size3, checked: size3 - size2 } });
+
+    // Written straight into the database: a double allocation, a second settlement, a double claim.
+    const [a2, s2, c2] = await forge(env, [
+      { kind: 'allocation', start: at(0), end: at(1), zone: 'DE-LU', source: w0.hash, sink: m0.hash, wh: '500', rule: 'pool' },
+      { kind: 'settlement', source: w0.hash, start: at(0), end: at(1), supplyWh: '1000', allocations: [], allocatedWh: '0' },
+      { kind: 'claim', id: 'claim-2', tenant: tenant.id, beneficiary: 'Another buyer', purpose: 'scope2', start: at(0), end: at(2), allocations: [a1!.hash], wh: '600' },
+    ]);
+    await checkpointSize(env);
+    const caught = await monitor();
+    t.equal(caught.exitCode, 1, 'the forged entries are found');
+    const found = (code: string) => caught.report.findings.filter((f) => f.code === code).map((f) => f.indexes);
+    t.same(found('source-over-allocated'), [[w0.index, a2!.index]], 'double allocation: Σ from the reading exceeds its export');
+    t.same(found('sink-over-allocated'), [[m0.index, a2!.index]]);
+    t.same(found('allocation-outside-settlement'), [[w0.index, size1 + 1, a2!.index]], 'allocated after its source was settled');
+    t.same(found('second-settlement'), [[w0.index, size1 + 1, s2!.index]]);
+    t.same(found('double-claim'), [[a1!.index, size1 + 2, c2!.index]]);
+    t.equal(caught.report.findings.length, 5);
+    t.match(caught.report, { consistency: 'ok', root: 'match', stateSaved: false });
+    const again = await monitor();
+    t.equal(again.exitCode, 1, 'the state is not advanced past a finding: the next run finds it again');
+    t.equal(again.report.findings.length, 5);
+
+    // A pinned key that is not the log's, a refused token, no server.
+    const other = verifierOf(generateSigner(ORIGIN)).vkey;
+    const pinned = await monitor({ stateFile: join(dir, 'none.json'), key: other });
+    t.equal(pinned.exitCode, 1);
+    t.same(pinned.report.findings.map((f) => f.code), ['log-key-changed', 'bad-checkpoint']);
+    const mixed = await monitor({ key: other });
+    t.equal(mixed.exitCode, 2, '--key contradicting the state file is unusable input');
+    const refused = await monitor({ token: 'not-a-token', stateFile: join(dir, 'none.json') });
+    t.equal(refused.exitCode, 2, 'a refused token');
+    t.match(refused.report.error, /unauthorized/);
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const closedPort = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const noServer = await runMonitor({ url: `http://127.0.0.1:${closedPort}`, token: certifier.token });
+    t.equal(noServer.exitCode, 2, 'no server');
+    t.match(formatMonitorReport(noServer.report), /UNUSABLE INPUT: fetch failed \(ECONNREFUSED\)/);
+  });
+}
