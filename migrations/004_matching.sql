@@ -20,25 +20,37 @@ create index allocation_sink on allocation (sink_idx);
 create trigger allocation_append_only before update or delete on allocation
   for each row execute function gridproof_reject_change();
 
-create function gridproof_allocation_within_readings() returns trigger
+-- Checked once per statement over the readings it touched (a transition
+-- table), so a run that inserts thousands of allocations pays one query.
+create function gridproof_allocations_within_readings() returns trigger
 language plpgsql as $$
 declare
-  exported bigint;
-  imported bigint;
+  over bigint;
 begin
-  select export_wh into exported from reading where entry_idx = new.source_idx;
-  if (select coalesce(sum(wh), 0) from allocation where source_idx = new.source_idx) + new.wh > exported then
-    raise exception 'gridproof: allocations from reading % would exceed its export', new.source_idx using errcode = 'P0001';
+  select a.source_idx into over
+    from allocation a join reading r on r.entry_idx = a.source_idx
+   where a.source_idx in (select source_idx from new_allocations)
+   group by a.source_idx, r.export_wh
+  having sum(a.wh) > r.export_wh
+   limit 1;
+  if over is not null then
+    raise exception 'gridproof: allocations from reading % would exceed its export', over using errcode = 'P0001';
   end if;
-  select import_wh into imported from reading where entry_idx = new.sink_idx;
-  if (select coalesce(sum(wh), 0) from allocation where sink_idx = new.sink_idx) + new.wh > imported then
-    raise exception 'gridproof: allocations to reading % would exceed its import', new.sink_idx using errcode = 'P0001';
+  select a.sink_idx into over
+    from allocation a join reading r on r.entry_idx = a.sink_idx
+   where a.sink_idx in (select sink_idx from new_allocations)
+   group by a.sink_idx, r.import_wh
+  having sum(a.wh) > r.import_wh
+   limit 1;
+  if over is not null then
+    raise exception 'gridproof: allocations to reading % would exceed its import', over using errcode = 'P0001';
   end if;
-  return new;
+  return null;
 end;
 $$;
-create trigger allocation_within_readings before insert on allocation
-  for each row execute function gridproof_allocation_within_readings();
+create trigger allocation_within_readings after insert on allocation
+  referencing new table as new_allocations
+  for each statement execute function gridproof_allocations_within_readings();
 
 -- A storage discharge allocation draws on earlier charge allocations.
 create table allocation_draw (

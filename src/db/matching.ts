@@ -35,14 +35,17 @@ export async function pendingIntervals(db: Db, until: Date): Promise<IntervalKey
     .execute();
 }
 
-export async function isMatched(tx: Tx, key: IntervalKey): Promise<boolean> {
-  const row = await tx.selectFrom('matched_interval').select('zone').where('start_at', '=', key.start_at).where('zone', '=', key.zone).executeTakeFirst();
-  return row !== undefined;
+/** Which of these interval starts of a zone are matched already (by another run). */
+export async function matchedStarts(tx: Tx, zone: string, starts: readonly Date[]): Promise<Set<number>> {
+  if (starts.length === 0) return new Set();
+  const rows = await tx.selectFrom('matched_interval').select('start_at').where('zone', '=', zone).where('start_at', 'in', [...starts]).execute();
+  return new Set(rows.map((row) => row.start_at.getTime()));
 }
 
 export interface IntervalReadingRow {
   entry_idx: number;
   leaf_hash: Uint8Array;
+  start_at: Date;
   device_id: string;
   type: string;
   owner: string;
@@ -50,14 +53,16 @@ export interface IntervalReadingRow {
   export_wh: number;
 }
 
-export async function intervalReadings(tx: Tx, key: IntervalKey): Promise<IntervalReadingRow[]> {
+/** The zone's readings of these intervals, in one query. */
+export async function windowReadings(tx: Tx, zone: string, starts: readonly Date[]): Promise<IntervalReadingRow[]> {
+  if (starts.length === 0) return [];
   return tx
     .selectFrom('reading')
     .innerJoin('device', 'device.id', 'reading.device_id')
     .innerJoin('entry', 'entry.idx', 'reading.entry_idx')
-    .select(['reading.entry_idx', 'entry.leaf_hash', 'reading.device_id', 'device.type', 'device.owner', 'reading.import_wh', 'reading.export_wh'])
-    .where('reading.start_at', '=', key.start_at)
-    .where('device.bidding_zone', '=', key.zone)
+    .select(['reading.entry_idx', 'entry.leaf_hash', 'reading.start_at', 'reading.device_id', 'device.type', 'device.owner', 'reading.import_wh', 'reading.export_wh'])
+    .where('device.bidding_zone', '=', zone)
+    .where('reading.start_at', 'in', [...starts])
     .execute();
 }
 
@@ -78,18 +83,27 @@ export interface ContractRow {
   tenant_id: string;
   priority: number;
   share_bp: number | null;
+  valid_from: Date;
+  valid_until: Date | null;
 }
 
-/** Contracts over the zone's devices valid for the whole interval. */
-export async function validContracts(tx: Tx, zone: string, start: Date, end: Date): Promise<ContractRow[]> {
+/** Every contract over the zone's devices; the caller keeps those valid for each interval. */
+export async function zoneContracts(tx: Tx, zone: string): Promise<ContractRow[]> {
   return tx
     .selectFrom('contract')
     .innerJoin('entry', 'entry.idx', 'contract.entry_idx')
     .innerJoin('device', 'device.id', 'contract.device_id')
-    .select(['contract.entry_idx', 'entry.leaf_hash', 'contract.device_id', 'contract.tenant_id', 'contract.priority', 'contract.share_bp'])
+    .select([
+      'contract.entry_idx',
+      'entry.leaf_hash',
+      'contract.device_id',
+      'contract.tenant_id',
+      'contract.priority',
+      'contract.share_bp',
+      'contract.valid_from',
+      'contract.valid_until',
+    ])
     .where('device.bidding_zone', '=', zone)
-    .where('contract.valid_from', '<=', start)
-    .where((eb) => eb.or([eb('contract.valid_until', 'is', null), eb('contract.valid_until', '>=', end)]))
     .execute();
 }
 
@@ -118,21 +132,26 @@ export async function greenLots(tx: Tx, zone: string, start: Date): Promise<LotR
   return result.rows.map((row) => ({ ...row, entry_idx: Number(row.entry_idx), remaining_wh: Number(row.remaining_wh) }));
 }
 
-export async function insertAllocations(tx: Tx, rows: ReadonlyArray<Database['allocation']>): Promise<void> {
-  if (rows.length > 0) await tx.insertInto('allocation').values([...rows]).execute();
+/** Rows per INSERT: well under PostgreSQL's 65,535 bind parameters. */
+const CHUNK = 1000;
+
+async function insertChunked<T extends 'allocation' | 'allocation_draw' | 'settlement' | 'matched_interval'>(
+  tx: Tx,
+  table: T,
+  rows: ReadonlyArray<Database[T]>,
+): Promise<void> {
+  for (let offset = 0; offset < rows.length; offset += CHUNK) {
+    await tx
+      .insertInto(table)
+      .values(rows.slice(offset, offset + CHUNK) as never)
+      .execute();
+  }
 }
 
-export async function insertDraws(tx: Tx, rows: ReadonlyArray<Database['allocation_draw']>): Promise<void> {
-  if (rows.length > 0) await tx.insertInto('allocation_draw').values([...rows]).execute();
-}
-
-export async function insertSettlements(tx: Tx, rows: ReadonlyArray<Database['settlement']>): Promise<void> {
-  if (rows.length > 0) await tx.insertInto('settlement').values([...rows]).execute();
-}
-
-export async function insertMatchedInterval(tx: Tx, row: Database['matched_interval']): Promise<void> {
-  await tx.insertInto('matched_interval').values(row).execute();
-}
+export const insertAllocations = (tx: Tx, rows: ReadonlyArray<Database['allocation']>) => insertChunked(tx, 'allocation', rows);
+export const insertDraws = (tx: Tx, rows: ReadonlyArray<Database['allocation_draw']>) => insertChunked(tx, 'allocation_draw', rows);
+export const insertSettlements = (tx: Tx, rows: ReadonlyArray<Database['settlement']>) => insertChunked(tx, 'settlement', rows);
+export const insertMatchedIntervals = (tx: Tx, rows: ReadonlyArray<Database['matched_interval']>) => insertChunked(tx, 'matched_interval', rows);
 
 export interface LateSupplyRow {
   entry_idx: number;

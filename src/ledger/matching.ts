@@ -1,32 +1,35 @@
 /**
- * Matching runs (DESIGN.md "Matching"; issue 4 §3): every closed interval not
- * yet matched, oldest first, each in one transaction under the head lock —
- * so the readings matched are exactly those logged before the allocations,
- * two runs started at once match an interval once, and storage lots carry
- * from one interval to the next in order. Then late supply readings get their
- * empty settlements.
+ * Matching runs (DESIGN.md "Matching"; issue 4 §3). Pending intervals are
+ * matched zone by zone, oldest first, a window of consecutive intervals per
+ * transaction under the head lock: the readings matched are exactly those
+ * logged before the allocations, two runs at once match an interval once,
+ * and green storage lots carry from one interval to the next in memory.
+ * An interval is never half matched: its allocations, settlements and
+ * matched mark commit together. Then late supply readings get their empty
+ * settlements.
  */
 import { toBase64 } from '../crypto/base64.ts';
 import {
   greenLots,
   insertAllocations,
   insertDraws,
-  insertMatchedInterval,
+  insertMatchedIntervals,
   insertSettlements,
-  intervalReadings,
-  isMatched,
+  matchedStarts,
   pendingIntervals,
   storageDevices,
   unsettledLateSupply,
-  validContracts,
+  windowReadings,
+  zoneContracts,
   type IntervalKey,
 } from '../db/matching.ts';
-import { planInterval, type IntervalInput } from '../domain/matching.ts';
-import type { AllocationPayload, DeviceType, SettlementPayload } from '../domain/payloads.ts';
+import { planInterval } from '../domain/matching.ts';
+import type { AllocationPayload } from '../domain/payloads.ts';
 import { lateSettlement, settleInterval } from '../domain/settlement.ts';
 import { formatInstant } from '../domain/time.ts';
-import { appendInTransaction, sealOperatorEntry, type Appended } from './append.ts';
+import { appendInTransaction, sealOperatorEntry, type SealedEntry } from './append.ts';
 import type { Ledger } from './ledger.ts';
+import { allocationRow, contractsFor, drawRows, greenLotsOf, intervalInput, matchReading, settlementRow, storageSpecs, type IndexOf } from './matching-rows.ts';
 
 export interface MatchingSummary {
   intervals: number;
@@ -35,110 +38,76 @@ export interface MatchingSummary {
   lateSettlements: number;
 }
 
+/** Intervals per transaction: a week of hours keeps a transaction to a few tens of thousands of entries. */
+const WINDOW = 168;
+
 export async function runMatching(ledger: Ledger, untilMs: number): Promise<MatchingSummary> {
   const until = new Date(Math.min(untilMs, ledger.now()));
   const summary: MatchingSummary = { intervals: 0, allocations: 0, settlements: 0, lateSettlements: 0 };
-  for (const key of await pendingIntervals(ledger.db, until)) {
-    const done = await matchInterval(ledger, key);
-    if (!done) continue;
-    summary.intervals += 1;
-    summary.allocations += done.allocations;
-    summary.settlements += done.settlements;
+  const byZone = new Map<string, Date[]>();
+  for (const key of await pendingIntervals(ledger.db, until)) byZone.set(key.zone, [...(byZone.get(key.zone) ?? []), key.start_at]);
+  for (const [zone, starts] of byZone) {
+    for (let offset = 0; offset < starts.length; offset += WINDOW) {
+      const done = await matchWindow(ledger, zone, starts.slice(offset, offset + WINDOW));
+      summary.intervals += done.intervals;
+      summary.allocations += done.allocations;
+      summary.settlements += done.settlements;
+    }
   }
   summary.lateSettlements = await settleLateSupply(ledger);
   return summary;
 }
 
-async function matchInterval(ledger: Ledger, key: IntervalKey): Promise<{ allocations: number; settlements: number } | undefined> {
+async function matchWindow(ledger: Ledger, zone: string, candidates: Date[]): Promise<Omit<MatchingSummary, 'lateSettlements'>> {
   return appendInTransaction(ledger, async (tx, size) => {
-    if (await isMatched(tx, key)) return { entries: [], project: async () => undefined };
-    const start = key.start_at;
-    const end = new Date(start.getTime() + ledger.intervalSeconds * 1000);
-    const [readings, storage, contracts, lots] = [
-      await intervalReadings(tx, key),
-      await storageDevices(tx, key.zone),
-      await validContracts(tx, key.zone, start, end),
-      await greenLots(tx, key.zone, start),
-    ];
-    const input: IntervalInput = {
-      log: ledger.origin,
-      start: formatInstant(start),
-      end: formatInstant(end),
-      zone: key.zone,
-      readings: readings.map((r) => ({
-        leafHash: toBase64(r.leaf_hash),
-        device: r.device_id,
-        deviceType: r.type as DeviceType,
-        owner: r.owner,
-        importWh: BigInt(r.import_wh),
-        exportWh: BigInt(r.export_wh),
-      })),
-      contracts: contracts.map((c) => ({
-        leafHash: toBase64(c.leaf_hash),
-        device: c.device_id,
-        tenant: c.tenant_id,
-        priority: c.priority,
-        ...(c.share_bp === null ? {} : { shareBp: c.share_bp }),
-      })),
-      storage: storage.map((s) => ({ device: s.id, efficiencyBp: s.efficiency_bp, energyCapacityWh: BigInt(s.energy_capacity_wh) })),
-      lots: lots.map((l) => ({ allocation: toBase64(l.leaf_hash), device: l.device_id, remainingWh: BigInt(l.remaining_wh) })),
-    };
-    const allocations = planInterval(input).map((payload) => sealOperatorEntry(ledger, payload));
-    const { settlements } = settleInterval(
-      input,
-      allocations.map((sealed) => ({ payload: sealed.payload as AllocationPayload, leafHash: toBase64(sealed.leafHash) })),
-    );
-    const sealedSettlements = settlements.map((payload) => sealOperatorEntry(ledger, payload));
+    // Another run may have matched some of them while this one waited for the lock.
+    const matched = await matchedStarts(tx, zone, candidates);
+    const starts = candidates.filter((start) => !matched.has(start.getTime()));
+    const nothing = { intervals: 0, allocations: 0, settlements: 0 };
+    if (starts.length === 0) return { entries: [], project: async () => nothing };
 
-    const readingIdx = new Map(readings.map((r) => [toBase64(r.leaf_hash), r.entry_idx]));
-    const contractIdx = new Map(contracts.map((c) => [toBase64(c.leaf_hash), c.entry_idx]));
-    const allocationIdx = new Map(lots.map((l) => [toBase64(l.leaf_hash), l.entry_idx]));
+    const readingRows = await windowReadings(tx, zone, starts);
+    const contractRows = await zoneContracts(tx, zone);
+    const storage = storageSpecs(await storageDevices(tx, zone));
+    const lotRows = await greenLots(tx, zone, starts[0]!);
+    const indexOf: IndexOf = new Map([
+      ...readingRows.map((r) => [toBase64(r.leaf_hash), r.entry_idx] as const),
+      ...contractRows.map((c) => [toBase64(c.leaf_hash), c.entry_idx] as const),
+      ...lotRows.map((l) => [toBase64(l.leaf_hash), l.entry_idx] as const),
+    ]);
+    const readingsAt = new Map<number, typeof readingRows>();
+    for (const row of readingRows) readingsAt.set(row.start_at.getTime(), [...(readingsAt.get(row.start_at.getTime()) ?? []), row]);
+
+    const allocations: SealedEntry[] = [];
+    const settlements: SealedEntry[] = [];
+    let lots = greenLotsOf(lotRows);
+    for (const start of starts) {
+      const end = new Date(start.getTime() + ledger.intervalSeconds * 1000);
+      const readings = (readingsAt.get(start.getTime()) ?? []).map(matchReading);
+      const input = intervalInput({ log: ledger.origin, zone, storage }, start, end, readings, contractsFor(contractRows, start, end), lots);
+      const sealed = planInterval(input).map((payload) => sealOperatorEntry(ledger, payload));
+      const settled = settleInterval(
+        input,
+        sealed.map((entry) => ({ payload: entry.payload as AllocationPayload, leafHash: toBase64(entry.leafHash) })),
+      );
+      allocations.push(...sealed);
+      settlements.push(...settled.settlements.map((payload) => sealOperatorEntry(ledger, payload)));
+      lots = settled.lotsAfter;
+    }
+
     return {
-      entries: [...allocations, ...sealedSettlements],
+      entries: [...allocations, ...settlements],
       project: async (tx, appended) => {
         const allocated = appended.slice(0, allocations.length);
-        for (const entry of allocated) allocationIdx.set(toBase64(entry.leafHash), entry.idx);
-        await insertAllocations(tx, allocated.map((entry) => allocationRow(entry, readingIdx, contractIdx)));
-        await insertDraws(
-          tx,
-          allocated.flatMap((entry) =>
-            ((entry.payload as AllocationPayload).draws ?? []).map((draw) => ({
-              allocation_idx: entry.idx,
-              charge_idx: allocationIdx.get(draw.allocation)!,
-              wh: Number(draw.wh),
-            })),
-          ),
-        );
-        await insertSettlements(tx, appended.slice(allocations.length).map((entry) => settlementRow(entry, readingIdx)));
-        await insertMatchedInterval(tx, { start_at: start, zone: key.zone, log_size: size });
-        return { allocations: allocations.length, settlements: sealedSettlements.length };
+        for (const entry of allocated) indexOf.set(toBase64(entry.leafHash), entry.idx);
+        await insertAllocations(tx, allocated.map((entry) => allocationRow(entry, indexOf)));
+        await insertDraws(tx, allocated.flatMap((entry) => drawRows(entry, indexOf)));
+        await insertSettlements(tx, appended.slice(allocations.length).map((entry) => settlementRow(entry, indexOf)));
+        await insertMatchedIntervals(tx, starts.map((start) => ({ start_at: start, zone, log_size: size })));
+        return { intervals: starts.length, allocations: allocations.length, settlements: settlements.length };
       },
     };
   });
-}
-
-function allocationRow(entry: Appended, readingIdx: Map<string, number>, contractIdx: Map<string, number>) {
-  const payload = entry.payload as AllocationPayload;
-  return {
-    entry_idx: entry.idx,
-    start_at: new Date(payload.start),
-    zone: payload.zone,
-    source_idx: readingIdx.get(payload.source)!,
-    sink_idx: readingIdx.get(payload.sink)!,
-    wh: Number(payload.wh),
-    rule: payload.rule,
-    contract_idx: payload.contract === undefined ? null : contractIdx.get(payload.contract)!,
-  };
-}
-
-function settlementRow(entry: Appended, readingIdx: Map<string, number>) {
-  const payload = entry.payload as SettlementPayload;
-  return {
-    entry_idx: entry.idx,
-    source_idx: readingIdx.get(payload.source)!,
-    supply_wh: Number(payload.supplyWh),
-    allocated_wh: Number(payload.allocatedWh),
-  };
 }
 
 /** A supply reading that arrived after its interval was matched gets a settlement with no allocations. */
@@ -180,3 +149,5 @@ export function startMatcher(ledger: Ledger, gateClosureMs: number, everyMs: num
     await running;
   };
 }
+
+export type { IntervalKey };
