@@ -15,8 +15,10 @@ import type { Reasons } from './reasons.ts';
 import { isTenantReading, type Scope } from './scope.ts';
 
 export function checkRelevance(index: BundleIndex, scope: Scope, reasons: Reasons): void {
-  const allocations = new Set<HashB64>(scope.allocations.map((a) => a.leafHash));
-  for (const a of scope.allocations) {
+  // An allocation whose sink is not in the bundle is already 'missing-entry'; it is not called foreign too.
+  const orphans = index.allocations.filter((a) => !index.byHash.has(a.payload.sink));
+  const allocations = new Set<HashB64>([...scope.allocations, ...orphans].map((a) => a.leafHash));
+  for (const a of [...scope.allocations, ...orphans]) {
     for (const draw of a.payload.draws ?? []) if (isKind(index.byHash.get(draw.allocation), 'allocation')) allocations.add(draw.allocation);
   }
   const readings = new Set<HashB64>(scope.readingHashes);
