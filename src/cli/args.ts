@@ -1,11 +1,18 @@
-/** `--name value` options and positional arguments, no more. */
-export function parseArgs(args: readonly string[]): { options: Map<string, string>; positional: string[] } {
+/**
+ * `--name value` (or `--name=value`) options, valueless `flags`, and
+ * positional arguments, no more.
+ */
+export function parseArgs(args: readonly string[], flags: readonly string[] = []): { options: Map<string, string>; positional: string[] } {
   const options = new Map<string, string>();
   const positional: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     if (arg.startsWith('--')) {
       const [name, inline] = arg.slice(2).split('=', 2) as [string, string | undefined];
+      if (flags.includes(name)) {
+        options.set(name, inline ?? '');
+        continue;
+      }
       const value = inline ?? args[i + 1];
       if (inline === undefined) i++;
       options.set(name, value ?? '');

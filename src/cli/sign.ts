@@ -13,7 +13,7 @@ import { parseArgs } from './args.ts';
 import { HttpClient } from './http-client.ts';
 
 export async function signCommand(args: string[]): Promise<number> {
-  const { options, positional } = parseArgs(args);
+  const { options, positional } = parseArgs(args, ['post']);
   const keyFile = options.get('key');
   if (!keyFile) throw new GridproofError('bad-request', '--key FILE is required (made by gridproof keygen)');
   const signer = parsePrivateKey(readFileSync(keyFile, 'utf8').trim());

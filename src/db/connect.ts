@@ -59,7 +59,9 @@ export async function openPostgres(url: string, poolSize = 10): Promise<Store> {
 /** `dataDir` undefined: an in-memory database (tests). */
 export async function openPGlite(dataDir: string | undefined): Promise<Store> {
   if (dataDir !== undefined) mkdirSync(dataDir, { recursive: true });
-  const lite = new PGlite(dataDir, { parsers: { [INT8]: toNumber, [DATE]: asText } });
+  // One options object: PGlite(undefined, options) ignores the options, so an
+  // in-memory instance would silently keep the default parsers (DATE → Date).
+  const lite = new PGlite({ ...(dataDir === undefined ? {} : { dataDir }), parsers: { [INT8]: toNumber, [DATE]: asText } });
   await lite.waitReady;
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new PGlitePool(lite) }) });
   return {

@@ -44,6 +44,14 @@ export async function createPostgresDatabase(): Promise<{ url: string; drop: () 
     async drop() {
       const client = new pg.Client({ connectionString: ADMIN_URL });
       await client.connect();
+      // pg's Pool.end() resolves before its sockets have closed; a forced drop
+      // would then kill those backends and their clients would raise FATAL
+      // 57P01 errors into the test. Wait (bounded) for them to go first.
+      for (let i = 0; i < 100; i++) {
+        const { rows } = await client.query('select count(*)::int as n from pg_stat_activity where datname = $1', [name]);
+        if (rows[0].n === 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
       await client.query(`drop database if exists ${name} with (force)`);
       await client.end();
     },
