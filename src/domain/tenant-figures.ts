@@ -70,9 +70,16 @@ function refuse(detail: string): never {
   throw new GridproofError('bad-request', detail);
 }
 
-/** Σ matched / Σ consumed, a number in [0, 1]; 0 when nothing was consumed. */
-function cfeScore(matched: bigint, consumed: bigint): number {
-  return consumed === 0n ? 0 : Number(matched) / Number(consumed);
+/**
+ * Σ matched / Σ consumed, a number in [0, 1] rounded half up to 6 decimals
+ * from the exact Wh; 0 when nothing was consumed. Rounded so the figure has
+ * one decimal spelling: a full double such as 0.30000000000000004 has twins
+ * that parse to the same number, and a bundle's statement must not be
+ * alterable without changing its value.
+ */
+export function cfeScore(matched: bigint, consumed: bigint): number {
+  if (consumed <= 0n) return 0;
+  return Number((matched * 2_000_000n + consumed) / (2n * consumed)) / 1_000_000;
 }
 
 /**

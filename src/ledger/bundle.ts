@@ -37,6 +37,8 @@ export async function buildClaimBundle(ledger: Ledger, claimId: string): Promise
 
 export async function buildBundle(ledger: Ledger, tenantId: string, from: Date, to: Date, claim?: ClaimFacts): Promise<Bundle> {
   const { readings, allocations, figures } = await tenantPeriod(ledger, tenantId, from, to);
+  // A bundle with no reading would prove nothing; the verifier refuses it too.
+  if (readings.length === 0) throw new GridproofError('not-found', `tenant ${tenantId} has no consumption readings in this period`);
   const allocationIdx = allocations.map((a) => a.entry_idx);
   const sourceIdx = [...new Set(allocations.map((a) => a.source_idx))];
   // Behind each storage discharge: the charge allocations it draws on, the

@@ -43,7 +43,7 @@ t.test('hand-checked figures', async (t) => {
     intervals: [
       { start: at(9), end: at(10), consumedWh: '0', matchedWh: '0', cfeScore: 0, bySource: [] },
       {
-        start: at(10), end: at(11), consumedWh: '1500', matchedWh: '1100', cfeScore: 1100 / 1500,
+        start: at(10), end: at(11), consumedWh: '1500', matchedWh: '1100', cfeScore: 0.733333,
         bySource: [
           { device: 'bat-1', type: 'storage', wh: '500' },
           { device: 'solar-1', type: 'solar', technology: 'T010101', wh: '200' },
@@ -53,7 +53,7 @@ t.test('hand-checked figures', async (t) => {
       { start: at(11), end: at(12), consumedWh: '401', matchedWh: '0', cfeScore: 0, bySource: [] },
     ],
     // C: 400 Wh × 400 g/kWh + E: 401 Wh × 350 g/kWh = 300 350 mg → 300 g; FR is fully matched, so it needs no factor.
-    totals: { consumedWh: '1901', matchedWh: '1100', cfeScore: 1100 / 1901, unmatchedEmissionsG: '300' },
+    totals: { consumedWh: '1901', matchedWh: '1100', cfeScore: 0.578643, unmatchedEmissionsG: '300' },
   });
   const next = random(3);
   t.equal(bytes(tenantFigures({ readings: shuffle(readings, next), allocations: shuffle(allocations, next), factors: shuffle(factors, next) })), bytes(figures), 'order-free');
@@ -106,7 +106,9 @@ t.test('properties of tenant figures', async (t) => {
       assert.equal(figures.totals.consumedWh, String(sum(figures.intervals.map((i) => BigInt(i.consumedWh)))), 'totals are the sum of the intervals');
       assert.equal(figures.totals.matchedWh, String(sum(figures.intervals.map((i) => BigInt(i.matchedWh)))));
       assert.ok(figures.totals.cfeScore >= 0 && figures.totals.cfeScore <= 1, 'cfe in [0, 1]');
-      assert.equal(figures.totals.cfeScore, consumed === 0n ? 0 : Number(matched) / Number(consumed));
+      // Rounded half up to 6 decimals: within 5e-7 of the exact ratio.
+      assert.ok(Math.abs(figures.totals.cfeScore - (consumed === 0n ? 0 : Number(matched) / Number(consumed))) <= 5e-7);
+      assert.equal(figures.totals.cfeScore, Number(figures.totals.cfeScore.toFixed(6)));
       for (const i of figures.intervals) {
         assert.ok(i.cfeScore >= 0 && i.cfeScore <= 1);
         assert.equal(i.matchedWh, String(sum(i.bySource.map((s) => BigInt(s.wh)))), 'by source adds up to matched');

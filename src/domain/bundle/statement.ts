@@ -2,29 +2,23 @@
  * Step 8: the statement, recomputed from the entries with the same function
  * the server uses (tenant-figures.ts) and compared figure by figure.
  *
- * The CFE scores are rounded to 6 decimals (scoreOf): a full double such as
- * 0.30000000000000004 has other decimal spellings that parse to the same
- * number, so a flipped last digit could go unnoticed; a number of at most 15
- * significant digits has no such twin. The builder fills a statement with
- * statementFromFigures, which applies the same rounding.
+ * The CFE scores are rounded to 6 decimals by tenant-figures.ts, so the
+ * tenant view, the builder's statement and the recomputation agree.
  */
 import { canonicalJson } from '../../crypto/canonical-json.ts';
 import { isGridproofError } from '../../errors.ts';
 import { compareText } from '../compare.ts';
 import type { Instant, WhString } from '../payloads.ts';
-import { tenantFigures, type FigureAllocation, type FigureReading, type TenantFigures } from '../tenant-figures.ts';
+import { cfeScore, tenantFigures, type FigureAllocation, type FigureReading, type TenantFigures } from '../tenant-figures.ts';
 import { endsOf } from './allocations.ts';
 import type { BundleIndex } from './bundle-index.ts';
 import type { Statement, StatementClaim, StatementInterval } from './bundle-types.ts';
 import type { Reasons } from './reasons.ts';
 import type { Scope } from './scope.ts';
 
-/** matched / consumed rounded half up to 6 decimals, from the exact Wh; 0 when nothing was consumed. */
+/** The CFE score of decimal-string Wh, the tenant view's own rounding (tenant-figures.ts cfeScore). */
 export function scoreOf(matchedWh: WhString | bigint, consumedWh: WhString | bigint): number {
-  const matched = BigInt(matchedWh);
-  const consumed = BigInt(consumedWh);
-  if (consumed <= 0n) return 0;
-  return Number((matched * 2_000_000n + consumed) / (2n * consumed)) / 1_000_000;
+  return cfeScore(BigInt(matchedWh), BigInt(consumedWh));
 }
 
 export interface StatementInput {
