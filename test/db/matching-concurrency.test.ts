@@ -1,0 +1,212 @@
+/**
+ * Matching under concurrency and the SQL invariants (DESIGN.md "Matching";
+ * issue 4 "Tests"): two runs started at once write one set of allocations;
+ * 50 concurrent claims claim each allocation once; the database itself
+ * refuses an allocation beyond a reading's export and a second settlement.
+ */
+import t from 'tap';
+import { sql } from 'kysely';
+import { testBackends } from '../helpers/database.ts';
+import { addDevice, addParticipant, auth, OPERATOR_TOKEN, postEntries, signReading, startTestApp, ORIGIN, type TestApp } from '../helpers/app.ts';
+import { hashLeaf } from '../../src/crypto/merkle.ts';
+import { toBase64, utf8 } from '../../src/crypto/base64.ts';
+import { openPostgres } from '../../src/db/connect.ts';
+import { appendEntries, lockLogHead, readLogSize } from '../../src/db/log.ts';
+import { insertAllocations, insertSettlements } from '../../src/db/matching.ts';
+import { openLedger } from '../../src/ledger/open.ts';
+import { runMatching } from '../../src/ledger/matching.ts';
+import { sealOperatorEntry } from '../../src/ledger/append.ts';
+import { lateSettlement } from '../../src/domain/settlement.ts';
+import type { AllocationPayload } from '../../src/domain/payloads.ts';
+
+const T0 = Date.parse('2024-03-01T00:00:00Z');
+const HOURS = 12;
+const UNTIL = T0 + HOURS * 3_600_000;
+const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
+
+/** Two wind farms, three tenants (steelco with two meters); supply below demand every hour, so every pair gets Wh. */
+async function buildPark(env: TestApp): Promise<{ steel: { id: string; token: string } }> {
+  const { app } = env;
+  await app.inject({ method: 'POST', url: '/v1/zones', headers: auth(OPERATOR_TOKEN), payload: { zone: 'DE-LU', gCO2PerKWh: 380, validFrom: '2018-01-01T00:00:00Z' } });
+  const gen = await addParticipant(app, 'generator', 'windco');
+  const steel = await addParticipant(app, 'tenant', 'steelco');
+  const chem = await addParticipant(app, 'tenant', 'chemco');
+  const devices = [
+    { id: 'wind-a', owner: gen, type: 'wind' as const, wh: (h: number) => ({ importWh: 0, exportWh: 1000 + 37 * h }) },
+    { id: 'wind-b', owner: gen, type: 'wind' as const, wh: (h: number) => ({ importWh: 0, exportWh: 700 + 11 * h }) },
+    { id: 'steel-1', owner: steel, type: 'consumption' as const, wh: (h: number) => ({ importWh: 1500 + 13 * h, exportWh: 0 }) },
+    { id: 'steel-2', owner: steel, type: 'consumption' as const, wh: (h: number) => ({ importWh: 900 + 7 * h, exportWh: 0 }) },
+    { id: 'chem-1', owner: chem, type: 'consumption' as const, wh: (h: number) => ({ importWh: 1200, exportWh: 0 }) },
+  ];
+  for (const d of devices) {
+    const key = await addDevice(app, { id: d.id, owner: d.owner.id, type: d.type });
+    const notes: string[] = [];
+    let prev: string | undefined;
+    for (let h = 0; h < HOURS; h++) {
+      const { importWh, exportWh } = d.wh(h);
+      const note = signReading(key.signer, {
+        device: d.id, seq: h, ...(prev ? { prev } : {}), start: iso(T0 + h * 3_600_000), end: iso(T0 + (h + 1) * 3_600_000),
+        importWh: String(importWh), exportWh: String(exportWh),
+      });
+      prev = toBase64(hashLeaf(utf8(note)));
+      notes.push(note);
+    }
+    const response = await postEntries(app, d.owner.token, notes);
+    if (response.statusCode !== 200 || response.json().results.some((r: { error?: unknown }) => r.error)) throw new Error(`readings: ${response.body}`);
+  }
+  return { steel };
+}
+
+async function count(env: TestApp, query: ReturnType<typeof sql<{ n: number | string }>>): Promise<number> {
+  const { rows } = await query.execute(env.ledger.db);
+  return Number(rows[0]!.n);
+}
+
+async function matchingFacts(env: TestApp) {
+  return {
+    allocations: await count(env, sql`select count(*) as n from allocation`),
+    allocationEntries: await count(env, sql`select count(*) as n from entry where kind = 'allocation'`),
+    allocatedWh: await count(env, sql`select coalesce(sum(wh), 0) as n from allocation`),
+    settlements: await count(env, sql`select count(*) as n from settlement`),
+    settlementEntries: await count(env, sql`select count(*) as n from entry where kind = 'settlement'`),
+    supplyReadings: await count(env, sql`select count(*) as n from reading r join device d on d.id = r.device_id where d.type in ('wind', 'solar', 'storage') and r.export_wh > 0`),
+    unsettledSupply: await count(env, sql`select count(*) as n from reading r join device d on d.id = r.device_id left join settlement s on s.source_idx = r.entry_idx where d.type in ('wind', 'solar', 'storage') and r.export_wh > 0 and s.entry_idx is null`),
+    doubleSettled: await count(env, sql`select count(*) as n from (select source_idx from settlement group by source_idx having count(*) > 1) x`),
+    overExport: await count(env, sql`select count(*) as n from (select a.source_idx from allocation a join reading r on r.entry_idx = a.source_idx group by a.source_idx, r.export_wh having sum(a.wh) > r.export_wh) x`),
+    overImport: await count(env, sql`select count(*) as n from (select a.sink_idx from allocation a join reading r on r.entry_idx = a.sink_idx group by a.sink_idx, r.import_wh having sum(a.wh) > r.import_wh) x`),
+    matchedIntervals: await count(env, sql`select count(*) as n from matched_interval`),
+  };
+}
+
+for (const backend of await testBackends()) {
+  t.test(`${backend}: two matching runs started at once write one set of allocations`, async (t) => {
+    // Reference: the same park matched by one run alone.
+    const alone = await startTestApp(backend);
+    t.teardown(alone.close);
+    await buildPark(alone);
+    const soloSummary = await runMatching(alone.ledger, UNTIL);
+    const solo = await matchingFacts(alone);
+    t.equal(soloSummary.intervals, HOURS);
+    t.equal(solo.allocations, HOURS * 2 * 3, 'every source gives to every meter each hour');
+
+    const env = await startTestApp(backend);
+    t.teardown(env.close);
+    await buildPark(env);
+    const runs = [runMatching(env.ledger, UNTIL), runMatching(env.ledger, UNTIL)];
+    if (backend === 'postgres') {
+      // A second process: its own pool and ledger over the same database.
+      const store = await openPostgres(env.testStore.url!);
+      t.teardown(() => store.close());
+      const { ledger: second } = await openLedger({
+        db: store.db, origin: ORIGIN, intervalSeconds: 3600, logSigner: env.logSigner, operatorSigner: env.operatorSigner, operatorToken: OPERATOR_TOKEN,
+      });
+      runs.push(runMatching(second, UNTIL), runMatching(second, UNTIL));
+    }
+    const summaries = await Promise.all(runs);
+    t.equal(summaries.reduce((s, x) => s + x.intervals, 0), HOURS, 'each interval matched by exactly one of the runs');
+    t.equal(summaries.reduce((s, x) => s + x.allocations, 0), solo.allocations);
+
+    const facts = await matchingFacts(env);
+    t.equal(facts.allocations, solo.allocations, 'as many allocation rows as one run alone');
+    t.equal(facts.allocationEntries, facts.allocations, 'no allocation entry without its row');
+    t.equal(facts.allocatedWh, solo.allocatedWh, 'the same Wh as one run alone');
+    t.equal(facts.settlements, facts.supplyReadings, 'one settlement per supply reading');
+    t.equal(facts.settlementEntries, facts.settlements);
+    t.equal(facts.unsettledSupply, 0);
+    t.equal(facts.doubleSettled, 0);
+    t.equal(facts.overExport, 0);
+    t.equal(facts.overImport, 0);
+    t.equal(facts.matchedIntervals, HOURS);
+    const again = await runMatching(env.ledger, UNTIL);
+    t.match(again, { intervals: 0, allocations: 0, settlements: 0, lateSettlements: 0 }, 'a later run finds nothing to do');
+  });
+
+  t.test(`${backend}: 50 concurrent claims claim each allocation exactly once`, async (t) => {
+    const env = await startTestApp(backend);
+    t.teardown(env.close);
+    const { steel } = await buildPark(env);
+    await runMatching(env.ledger, UNTIL);
+    const mine = await count(env, sql`select count(*) as n from allocation a join reading r on r.entry_idx = a.sink_idx join device d on d.id = r.device_id where d.owner = 'steelco'`);
+    const mineWh = await count(env, sql`select sum(a.wh) as n from allocation a join reading r on r.entry_idx = a.sink_idx join device d on d.id = r.device_id where d.owner = 'steelco'`);
+    const largest = await count(env, sql`select max(a.wh) as n from allocation a join reading r on r.entry_idx = a.sink_idx join device d on d.id = r.device_id where d.owner = 'steelco'`);
+    t.equal(mine, HOURS * 2 * 2, 'two sources × two meters × hours');
+
+    const period = { start: iso(T0), end: iso(UNTIL) };
+    // Room for one to three allocations each: some claims succeed, and fewer than 50.
+    const maxWh = String(largest + 1);
+    const responses = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        env.app.inject({ method: 'POST', url: '/v1/claims', headers: auth(steel.token), payload: { period, purpose: 'scope2', beneficiary: `site ${i}`, maxWh } }),
+      ),
+    );
+    const ok = responses.filter((r) => r.statusCode === 201);
+    const failed = responses.filter((r) => r.statusCode !== 201);
+    t.ok(ok.length >= 2, `several claims succeed (${ok.length})`);
+    t.ok(failed.length >= 1, `some find nothing left (${failed.length})`);
+    for (const r of failed) {
+      t.equal(r.statusCode, 409, r.body);
+      t.equal(r.json().code, 'nothing-to-claim');
+    }
+    for (const r of ok) t.ok(BigInt(r.json().wh) <= BigInt(maxWh), 'a claim stays within maxWh');
+
+    const rows = await count(env, sql`select count(*) as n from claim_allocation`);
+    const distinct = await count(env, sql`select count(distinct allocation_idx) as n from claim_allocation`);
+    t.equal(rows, distinct, 'no allocation in two claims');
+    t.equal(rows, mine, 'every allocation of the tenant claimed by the end');
+    const claimWh = await count(env, sql`select coalesce(sum(wh), 0) as n from claim`);
+    const claimedAllocationWh = await count(env, sql`select coalesce(sum(a.wh), 0) as n from claim_allocation c join allocation a on a.entry_idx = c.allocation_idx`);
+    t.equal(claimWh, claimedAllocationWh, 'Σ claim wh = Σ claimed allocation wh');
+    t.equal(claimWh, mineWh);
+    t.equal(ok.reduce((s, r) => s + Number(r.json().wh), 0), claimWh, 'the replies add up to the claims');
+    t.equal(await count(env, sql`select count(*) as n from claim`), ok.length);
+    t.equal(await count(env, sql`select count(*) as n from entry where kind = 'claim'`), ok.length, 'one claim entry per success, none for failures');
+  });
+
+  t.test(`${backend}: the database refuses an allocation over an export and a second settlement`, async (t) => {
+    const env = await startTestApp(backend);
+    t.teardown(env.close);
+    await buildPark(env);
+    await runMatching(env.ledger, UNTIL);
+    const { ledger } = env;
+    const hour = iso(T0);
+    const { rows } = await sql<{ entry_idx: number; leaf_hash: Uint8Array; device_id: string; export_wh: number; import_wh: number }>`
+      select r.entry_idx, e.leaf_hash, r.device_id, r.export_wh, r.import_wh from reading r join entry e on e.idx = r.entry_idx
+       where r.start_at = ${new Date(T0)} order by r.device_id`.execute(ledger.db);
+    const source = rows.find((r) => r.device_id === 'wind-a')!;
+    const sink = rows.find((r) => r.device_id === 'chem-1')!;
+    const fromSource = await count(env, sql`select sum(wh) as n from allocation where source_idx = ${source.entry_idx}`);
+    const toSink = await count(env, sql`select sum(wh) as n from allocation where sink_idx = ${sink.entry_idx}`);
+    t.equal(fromSource, Number(source.export_wh), 'wind-a is fully allocated (supply < demand)');
+    t.ok(toSink < Number(sink.import_wh), 'chem-1 still has import left, so only the export check can refuse');
+
+    const payload: AllocationPayload = {
+      kind: 'allocation', log: ORIGIN, start: hour, end: iso(T0 + 3_600_000), zone: 'DE-LU',
+      source: toBase64(source.leaf_hash), sink: toBase64(sink.leaf_hash), wh: '1', rule: 'pool',
+    };
+    const sealed = sealOperatorEntry(ledger, payload);
+    const sizeBefore = await readLogSize(ledger.db);
+    await t.rejects(
+      ledger.db.transaction().execute(async (tx) => {
+        const size = await lockLogHead(tx);
+        await appendEntries(tx, size, [sealed]);
+        await insertAllocations(tx, [{ entry_idx: size, start_at: new Date(T0), zone: 'DE-LU', source_idx: source.entry_idx, sink_idx: sink.entry_idx, wh: 1, rule: 'pool', contract_idx: null }]);
+      }),
+      /would exceed its export/,
+      'the trigger refuses 1 Wh beyond the export',
+    );
+    t.equal(await readLogSize(ledger.db), sizeBefore, 'the whole transaction rolled back');
+
+    const second = sealOperatorEntry(ledger, lateSettlement(ORIGIN, { leafHash: toBase64(source.leaf_hash), start: hour, end: iso(T0 + 3_600_000), exportWh: BigInt(source.export_wh) }));
+    await t.rejects(
+      ledger.db.transaction().execute(async (tx) => {
+        const size = await lockLogHead(tx);
+        await appendEntries(tx, size, [second]);
+        await insertSettlements(tx, [{ entry_idx: size, source_idx: source.entry_idx, supply_wh: Number(source.export_wh), allocated_wh: 0 }]);
+      }),
+      /duplicate key|unique/i,
+      'a second settlement for the same source is refused',
+    );
+    t.equal(await readLogSize(ledger.db), sizeBefore);
+    t.equal(await count(env, sql`select count(*) as n from settlement where source_idx = ${source.entry_idx}`), 1);
+  });
+}
