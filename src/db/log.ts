@@ -4,6 +4,7 @@
  * transaction, so every committed entry is in the tree).
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
+import { toBase64 } from '../crypto/base64.ts';
 import { appendLeaves, frontier, type NodeId } from '../crypto/merkle.ts';
 import type { EntryKind } from '../domain/payloads.ts';
 import { GridproofError } from '../errors.ts';
@@ -92,7 +93,7 @@ export async function findLogged(db: Db | Tx, hashes: readonly Uint8Array[]): Pr
   const found = new Map<string, number>();
   if (hashes.length === 0) return found;
   const rows = await db.selectFrom('entry').select(['idx', 'leaf_hash']).where('leaf_hash', 'in', hashes).execute();
-  for (const row of rows) found.set(Buffer.from(row.leaf_hash).toString('base64'), row.idx);
+  for (const row of rows) found.set(toBase64(row.leaf_hash), row.idx);
   return found;
 }
 

@@ -42,6 +42,18 @@ export async function matchedStarts(tx: Tx, zone: string, starts: readonly Date[
   return new Set(rows.map((row) => row.start_at.getTime()));
 }
 
+/** Which of these (interval start, zone) pairs are matched already, as `<ms>|<zone>` keys. */
+export async function matchedPairs(db: Db | Tx, pairs: ReadonlyArray<{ start: Date; zone: string }>): Promise<Set<string>> {
+  if (pairs.length === 0) return new Set();
+  const rows = await db
+    .selectFrom('matched_interval')
+    .select(['start_at', 'zone'])
+    .where('start_at', 'in', pairs.map((p) => p.start))
+    .where('zone', 'in', [...new Set(pairs.map((p) => p.zone))])
+    .execute();
+  return new Set(rows.map((row) => `${row.start_at.getTime()}|${row.zone}`));
+}
+
 export interface IntervalReadingRow {
   entry_idx: number;
   leaf_hash: Uint8Array;

@@ -2,6 +2,7 @@
  * Participants, credentials, devices, keys, zones and contracts: projections
  * of registry entries, written in the transaction that appends the entry.
  */
+import type { DeviceKeyEntry } from '../domain/reading-rules.ts';
 import type { Db, Tx } from './log.ts';
 import type { Database } from './schema.ts';
 
@@ -46,9 +47,20 @@ export async function insertKeyEntry(tx: Tx, row: Row<'key_entry'>): Promise<voi
   await tx.insertInto('key_entry').values(row).execute();
 }
 
-export async function deviceKeyEntries(db: Db | Tx, deviceIds: readonly string[]): Promise<Array<Row<'key_entry'>>> {
-  if (deviceIds.length === 0) return [];
-  return db.selectFrom('key_entry').selectAll().where('device_id', 'in', deviceIds).orderBy('entry_idx').execute();
+/** Each device's key entries, in log order, as the reading rules take them. */
+export async function deviceKeys(db: Db | Tx, deviceIds: readonly string[]): Promise<Map<string, DeviceKeyEntry[]>> {
+  const byDevice = new Map<string, DeviceKeyEntry[]>(deviceIds.map((id) => [id, []]));
+  if (deviceIds.length === 0) return byDevice;
+  const rows = await db.selectFrom('key_entry').selectAll().where('device_id', 'in', deviceIds).orderBy('entry_idx').execute();
+  for (const row of rows) {
+    byDevice.get(row.device_id!)!.push({
+      entryIdx: row.entry_idx,
+      verifierKey: row.verifier_key,
+      validFromMs: row.valid_from.getTime(),
+      validUntilMs: row.valid_until?.getTime(),
+    });
+  }
+  return byDevice;
 }
 
 export async function operatorKeyEntries(db: Db | Tx): Promise<Array<Row<'key_entry'>>> {

@@ -6,10 +6,10 @@
 import { fromUtf8, toBase64 } from '../crypto/base64.ts';
 import { hashLeaf } from '../crypto/merkle.ts';
 import { openNote, parseVerifierKey } from '../crypto/note.ts';
-import { deviceKeyEntries, findDevice } from '../db/registry.ts';
+import { deviceKeys, findDevice } from '../db/registry.ts';
 import { deviceReadingEntries } from '../db/readings.ts';
 import { parseEntry } from '../domain/entry.ts';
-import { checkChain, keysValidFor, type ChainHead, type DeviceKeyEntry } from '../domain/reading-rules.ts';
+import { checkChain, keysValidFor, type ChainHead } from '../domain/reading-rules.ts';
 import { instantMs } from '../domain/time.ts';
 import { GridproofError, type ErrorCode } from '../errors.ts';
 import type { Ledger } from './ledger.ts';
@@ -20,12 +20,7 @@ export type ChainReport =
 
 export async function checkDeviceChain(ledger: Ledger, deviceId: string): Promise<ChainReport> {
   if (!(await findDevice(ledger.db, deviceId))) throw new GridproofError('unknown-device', `no device ${deviceId}`);
-  const keys: DeviceKeyEntry[] = (await deviceKeyEntries(ledger.db, [deviceId])).map((row) => ({
-    entryIdx: row.entry_idx,
-    verifierKey: row.verifier_key,
-    validFromMs: row.valid_from.getTime(),
-    validUntilMs: row.valid_until?.getTime(),
-  }));
+  const keys = (await deviceKeys(ledger.db, [deviceId])).get(deviceId)!;
   const readings = await deviceReadingEntries(ledger.db, deviceId);
   let head: (ChainHead & { index: number }) | undefined;
   for (const stored of readings) {

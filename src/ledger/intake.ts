@@ -8,7 +8,7 @@
 import { utf8 } from '../crypto/base64.ts';
 import { hashLeaf } from '../crypto/merkle.ts';
 import { openNote, parseVerifierKey, type Verifier } from '../crypto/note.ts';
-import { deviceKeyEntries, findDevice } from '../db/registry.ts';
+import { deviceKeys, findDevice } from '../db/registry.ts';
 import { parseEntry } from '../domain/entry.ts';
 import type { DeviceType, ReadingPayload } from '../domain/payloads.ts';
 import { checkReadingShape, keysValidFor, type DeviceFacts, type DeviceKeyEntry } from '../domain/reading-rules.ts';
@@ -76,7 +76,7 @@ export class ReadingIntake {
     checkReadingShape(payload, device, this.#ledger.intervalSeconds, this.#ledger.now());
     const signedBy = await this.#verifySignature(note, payload);
     const bytes = utf8(note);
-    return { note, bytes, leafHash: hashLeaf(bytes), payload, signedBy };
+    return { note, bytes, leafHash: hashLeaf(bytes), payload, signedBy, zone: device.biddingZone };
   }
 
   async #device(id: string): Promise<DeviceFacts> {
@@ -115,12 +115,7 @@ export class ReadingIntake {
   async #deviceKeys(deviceId: string, reload: boolean): Promise<DeviceKeyEntry[]> {
     const cached = this.#keys.get(deviceId);
     if (cached && !reload) return cached;
-    const keys = (await deviceKeyEntries(this.#ledger.db, [deviceId])).map((row) => ({
-      entryIdx: row.entry_idx,
-      verifierKey: row.verifier_key,
-      validFromMs: row.valid_from.getTime(),
-      validUntilMs: row.valid_until?.getTime(),
-    }));
+    const keys = (await deviceKeys(this.#ledger.db, [deviceId])).get(deviceId)!;
     this.#keys.set(deviceId, keys);
     return keys;
   }

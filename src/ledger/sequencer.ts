@@ -8,10 +8,11 @@
  */
 import { toBase64 } from '../crypto/base64.ts';
 import { appendEntries, findLogged, lockLogHead } from '../db/log.ts';
+import { matchedPairs } from '../db/matching.ts';
 import { chainHeads, insertReadings } from '../db/readings.ts';
-import { deviceKeyEntries } from '../db/registry.ts';
+import { deviceKeys } from '../db/registry.ts';
 import type { ReadingPayload } from '../domain/payloads.ts';
-import { checkChain, keysValidFor, type ChainHead, type DeviceKeyEntry } from '../domain/reading-rules.ts';
+import { checkChain, keysValidFor, type ChainHead } from '../domain/reading-rules.ts';
 import { instantMs } from '../domain/time.ts';
 import { GridproofError, type ErrorCode } from '../errors.ts';
 import type { Ledger } from './ledger.ts';
@@ -23,10 +24,14 @@ export interface PreparedReading {
   payload: ReadingPayload;
   /** Verifier keys whose signature on the note verified. */
   signedBy: string[];
+  /** The device's bidding zone: a reading of an interval already matched there is late. */
+  zone: string;
 }
 
 export type EntryResult =
-  | { index: number; leafHash: string; duplicate: boolean }
+  | { index: number; leafHash: string; duplicate: true }
+  /** late: logged, but its interval was already matched, so it is not matched (DESIGN.md "Matching"). */
+  | { index: number; leafHash: string; duplicate: false; late: boolean }
   | { error: { code: ErrorCode; detail: string } };
 
 interface Job {
@@ -93,35 +98,17 @@ export class Sequencer {
   }
 }
 
-function groupKeys(rows: Awaited<ReturnType<typeof deviceKeyEntries>>): Map<string, DeviceKeyEntry[]> {
-  const byDevice = new Map<string, DeviceKeyEntry[]>();
-  for (const row of rows) {
-    const list = byDevice.get(row.device_id!) ?? [];
-    list.push({
-      entryIdx: row.entry_idx,
-      verifierKey: row.verifier_key,
-      validFromMs: row.valid_from.getTime(),
-      validUntilMs: row.valid_until?.getTime(),
-    });
-    byDevice.set(row.device_id!, list);
-  }
-  return byDevice;
-}
-
 /** One transaction: readings are applied in order, so one may chain on an earlier one of the batch. */
 async function commitBatch(ledger: Ledger, items: PreparedReading[]): Promise<EntryResult[]> {
   return ledger.db.transaction().execute(async (tx) => {
     const size = await lockLogHead(tx);
     const deviceIds = [...new Set(items.map((item) => item.payload.device))];
-    const [logged, headRows, keyRows] = [
-      await findLogged(tx, items.map((item) => item.leafHash)),
-      await chainHeads(tx, deviceIds),
-      await deviceKeyEntries(tx, deviceIds),
-    ];
+    const logged = await findLogged(tx, items.map((item) => item.leafHash));
+    const headRows = await chainHeads(tx, deviceIds);
+    const keys = await deviceKeys(tx, deviceIds);
     const heads = new Map<string, ChainHead>(
       headRows.map((row) => [row.device_id, { seq: row.seq, leafHash: toBase64(row.leaf_hash), endMs: row.end_at.getTime() }]),
     );
-    const keys = groupKeys(keyRows);
     const accepted: PreparedReading[] = [];
     const results = items.map((item): EntryResult => {
       const leafHash = toBase64(item.leafHash);
@@ -143,8 +130,19 @@ async function commitBatch(ledger: Ledger, items: PreparedReading[]): Promise<En
       accepted.push(item);
       logged.set(leafHash, index);
       heads.set(payload.device, { seq: payload.seq, leafHash, endMs: instantMs(payload.end)! });
-      return { index, leafHash, duplicate: false };
+      return { index, leafHash, duplicate: false, late: false };
     });
+    const matched = await matchedPairs(
+      tx,
+      accepted.map((item) => ({ start: new Date(item.payload.start), zone: item.zone })),
+    );
+    if (matched.size > 0) {
+      for (const result of results) {
+        if (!('duplicate' in result) || result.duplicate) continue;
+        const item = accepted[result.index - size]!;
+        result.late = matched.has(`${instantMs(item.payload.start)}|${item.zone}`);
+      }
+    }
     await appendEntries(tx, size, accepted.map((item) => ({ bytes: item.bytes, leafHash: item.leafHash, kind: item.payload.kind })));
     await insertReadings(
       tx,

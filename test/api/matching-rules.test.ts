@@ -23,6 +23,8 @@ const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
 class Meter {
   seq = 0;
   prev: string | undefined;
+  /** Whether the last accepted reading was reported late. */
+  lastLate: boolean | undefined;
   constructor(readonly app: FastifyInstance, readonly id: string, readonly token: string, readonly signer: Signer) {}
   static async add(app: FastifyInstance, owner: { id: string; token: string }, spec: Omit<DeviceSpec, 'owner'>): Promise<Meter> {
     const key = await addDevice(app, { ...spec, owner: owner.id });
@@ -39,6 +41,7 @@ class Meter {
     if (response.statusCode !== 200 || !result || result.error) throw new Error(`reading ${this.id}@${h}: ${response.body}`);
     this.seq += 1;
     this.prev = toBase64(hashLeaf(utf8(note)));
+    this.lastLate = result.late;
     return result.index;
   }
 }
@@ -109,12 +112,15 @@ for (const backend of await testBackends()) {
 
     await wind.post(0, 0, 1000);
     await earlyMeter.post(0, 600, 0);
+    t.equal(earlyMeter.lastLate, false, 'a reading of an interval not yet matched is not late');
     t.match(await run(app, T0 + H), { intervals: 1, allocations: 1, settlements: 1, lateSettlements: 0 });
 
     const lateConsumption = await lateMeter.post(0, 800, 0);
     const lateSupply = await wind2.post(0, 0, 500);
     t.ok(Number.isInteger(lateConsumption) && lateConsumption > 0, 'a late consumption reading is logged (index returned)');
     t.ok(lateSupply > lateConsumption, 'a late supply reading is logged');
+    t.equal(lateMeter.lastLate, true, 'the answer says the consumption reading is late');
+    t.equal(wind2.lastLate, true, 'the answer says the supply reading is late');
 
     const second = await run(app, T0 + H);
     t.match(second, { intervals: 0, allocations: 0, settlements: 0, lateSettlements: 1 }, 'the late supply reading is settled, nothing matched');
