@@ -17,6 +17,7 @@ import { logRoutes } from './routes/log.ts';
 import { matchingRoutes } from './routes/matching.ts';
 import { problemOf, sendProblem, toProblem } from './routes/problem.ts';
 import { registryRoutes } from './routes/registry.ts';
+import { validatorCompiler } from './routes/validators.ts';
 
 export interface AppDeps {
   ledger: Ledger;
@@ -34,12 +35,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: deps.logger ?? false,
     bodyLimit: deps.bodyLimit ?? 2 * 1024 * 1024,
-    // Unknown members are refused (additionalProperties: false), never silently dropped.
-    ajv: { customOptions: { removeAdditional: false, allErrors: false } },
     // Proof requests may carry a base64 leaf hash with '+' and '/'.
     routerOptions: { maxParamLength: 200 },
   });
 
+  app.setValidatorCompiler(validatorCompiler);
   app.setErrorHandler((error, request, reply) => {
     const problem = toProblem(error as Error, request);
     if (problem.status >= 500) request.log.error({ err: error }, 'request failed');

@@ -43,7 +43,9 @@ export function checkReadingShape(reading: ReadingPayload, device: DeviceFacts, 
     throw new GridproofError('misaligned-interval', `a reading covers exactly one ${intervalSeconds / 60}-minute interval of the UTC grid`);
   }
   if (endMs > nowMs) throw new GridproofError('future-interval', `the interval ends at ${reading.end}, after now`);
-  if (startMs < dateMs(device.commissioningDate)!) {
+  // Fails closed: an unreadable commissioning date refuses the reading.
+  const commissionedMs = dateMs(device.commissioningDate);
+  if (commissionedMs === undefined || startMs < commissionedMs) {
     throw new GridproofError('before-commissioning', `device ${device.id} was commissioned on ${device.commissioningDate}`);
   }
   // Whole Wh a device of this power can move in the interval: W × s / 3600.
