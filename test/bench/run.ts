@@ -1,0 +1,76 @@
+/**
+ * `npm run bench [-- <filter>…]`: the benchmarks of issues 2 and 3 on the
+ * local PostgreSQL server (TEST_DATABASE_URL, default
+ * postgres://postgres@127.0.0.1:5432/test; each benchmark creates its own
+ * database and drops it) and on embedded PGlite. Prints one table per
+ * benchmark and a summary block for a closing note. Asserts nothing about
+ * speed; never part of `npm test`.
+ *
+ *   BENCH_SCALE=0.1 npm run bench          a quick run (sizes and durations × 0.1)
+ *   npm run bench -- proofs                only the benchmarks whose name contains "proofs"
+ *   npm run bench -- --list                the benchmark names
+ */
+import { ingestPGlite, ingestPostgres } from './ingest.ts';
+import { checkpointLatency, integrationCost, proofsAndRoot } from './log.ts';
+import { load, machine, note, postgresVersion, renderSection, runCleanups, SCALE, summaryLine, type Section } from './lib.ts';
+
+const benchmarks: Array<{ name: string; what: string; run: () => Promise<Section> }> = [
+  { name: 'ingest-postgres', what: 'issue 2: POST /v1/entries batches and single readings vs raw PostgreSQL', run: ingestPostgres },
+  { name: 'ingest-pglite', what: 'issue 2: the same on embedded PGlite, for information', run: ingestPGlite },
+  { name: 'log-proofs', what: 'issue 3: inclusion proofs/s at 10^6 entries; root recomputation from entries vs frontier', run: proofsAndRoot },
+  { name: 'log-checkpoint-latency', what: 'issue 3: append success → first covering checkpoint, PT5S and PT1S', run: checkpointLatency },
+  { name: 'log-integration', what: 'issue 3: batch append with and without tree-node writes', run: integrationCost },
+];
+
+const args = process.argv.slice(2);
+if (args.includes('--list') || args.includes('--help')) {
+  for (const b of benchmarks) console.log(`${b.name.padEnd(24)} ${b.what}`);
+  process.exit(0);
+}
+const selected = args.length === 0 ? benchmarks : benchmarks.filter((b) => args.some((filter) => b.name.includes(filter)));
+if (selected.length === 0) {
+  console.error(`no benchmark matches ${args.join(' ')}; try --list`);
+  process.exit(2);
+}
+
+let interrupted = false;
+process.on('SIGINT', () => {
+  if (interrupted) process.exit(130);
+  interrupted = true;
+  process.stderr.write('\ninterrupted: dropping the benchmark databases…\n');
+  void runCleanups().finally(() => process.exit(130));
+});
+
+const header = `gridproof bench — ${new Date().toISOString()} — ${machine()}, PostgreSQL ${await postgresVersion()}, BENCH_SCALE=${SCALE}, load average at start ${load()}`;
+console.log(header);
+const sections: Section[] = [];
+const failures: string[] = [];
+const t0 = performance.now();
+for (const benchmark of selected) {
+  note(`--- ${benchmark.name}`);
+  const t = performance.now();
+  try {
+    const section = await benchmark.run();
+    section.notes.push(`took ${((performance.now() - t) / 1000).toFixed(0)} s`);
+    sections.push(section);
+    console.log(`\n${renderSection(section)}`);
+  } catch (error) {
+    failures.push(`${benchmark.name}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    console.log(`\n== ${benchmark.name} FAILED: ${error instanceof Error ? error.message : String(error)}`);
+  } finally {
+    await runCleanups();
+  }
+}
+
+console.log(`\n== Summary (paste into a closing note)\n\n${header}; total ${((performance.now() - t0) / 1000).toFixed(0)} s, load average at end ${load()}\n`);
+for (const section of sections) {
+  const rows = section.rows.filter((row) => row.summary);
+  if (rows.length === 0) continue;
+  console.log(section.title);
+  for (const row of rows) console.log(summaryLine(row));
+}
+for (const failure of failures) console.log(`- FAILED ${failure.split('\n')[0]}`);
+if (failures.length > 0) {
+  console.error(`\n${failures.join('\n\n')}`);
+  process.exitCode = 1;
+}
