@@ -1,6 +1,7 @@
 /**
  * Readings: the projection behind seq/prev chaining and matching.
  */
+import { sql } from 'kysely';
 import type { Db, Tx } from './log.ts';
 import type { Database } from './schema.ts';
 
@@ -11,18 +12,20 @@ export interface HeadRow {
   end_at: Date;
 }
 
-/** The latest reading of each device (its chain head). */
+/**
+ * The latest reading of each device (its chain head): one index probe per
+ * device on (device_id, seq), whatever the size of the log.
+ */
 export async function chainHeads(db: Db | Tx, deviceIds: readonly string[]): Promise<HeadRow[]> {
   if (deviceIds.length === 0) return [];
-  return db
-    .selectFrom('reading')
-    .innerJoin('entry', 'entry.idx', 'reading.entry_idx')
-    .select(['reading.device_id', 'reading.seq', 'entry.leaf_hash', 'reading.end_at'])
-    .distinctOn('reading.device_id')
-    .where('reading.device_id', 'in', deviceIds)
-    .orderBy('reading.device_id')
-    .orderBy('reading.seq', 'desc')
-    .execute();
+  const result = await sql<HeadRow>`
+    select d.id as device_id, r.seq, e.leaf_hash, r.end_at
+      from unnest(${[...deviceIds]}::text[]) as d (id)
+      cross join lateral (
+        select seq, entry_idx, end_at from reading where device_id = d.id order by seq desc limit 1
+      ) r
+      join entry e on e.idx = r.entry_idx`.execute(db);
+  return result.rows.map((row) => ({ ...row, seq: Number(row.seq) }));
 }
 
 export async function insertReadings(tx: Tx, rows: ReadonlyArray<Database['reading']>): Promise<void> {

@@ -8,7 +8,6 @@ import { fromUtf8, toBase64 } from '../crypto/base64.ts';
 import { inclusionProof, inclusionProofNodes } from '../crypto/merkle.ts';
 import { contractsOf, drawnCharges, readEntries, registryEntriesOf, settlementsOf } from '../db/bundle-entries.ts';
 import { latestCheckpoint } from '../db/checkpoints.ts';
-import { readNodes } from '../db/log.ts';
 import { findParticipant } from '../db/registry.ts';
 import { findClaim } from '../db/tenants.ts';
 import { BUNDLE_MEDIA_TYPE, type Bundle } from '../domain/bundle/bundle-types.ts';
@@ -65,7 +64,7 @@ export async function buildBundle(ledger: Ledger, tenantId: string, from: Date, 
   if (!checkpoint || checkpoint.size <= maxIdx) checkpoint = (await publishCheckpoint(ledger)).checkpoint;
   if (!checkpoint || checkpoint.size <= maxIdx) throw new GridproofError('internal-error', 'no checkpoint covers the bundle');
   const size = checkpoint.size;
-  const getNode = await readNodes(ledger.db, entries.flatMap((e) => inclusionProofNodes(e.idx, size)));
+  const getNode = await ledger.tree.nodes(entries.flatMap((e) => inclusionProofNodes(e.idx, size)));
 
   // A period bundle states the span its readings cover: a bundle cannot prove
   // that no reading exists outside what it carries. A claim states its period.

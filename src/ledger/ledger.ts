@@ -6,6 +6,7 @@
 import type { SignFn, VerifyFn } from '../crypto/ed25519.ts';
 import type { Signer, Verifier } from '../crypto/note.ts';
 import type { Db } from '../db/log.ts';
+import type { TreeCache } from './tree-cache.ts';
 
 export interface Ledger {
   readonly db: Db;
@@ -20,6 +21,8 @@ export interface Ledger {
   readonly operatorVerifier: Verifier;
   readonly sign: SignFn;
   readonly verify: VerifyFn;
+  /** Stored tree nodes and the log size, remembered for proofs. */
+  readonly tree: TreeCache;
   /** Milliseconds since the epoch; tests may fix it. */
   readonly now: () => number;
 }

@@ -9,6 +9,7 @@ import { GridproofError } from '../errors.ts';
 import { nativeSign, nativeVerify } from '../platform/node-ed25519.ts';
 import { ensureOperatorToken, initialiseLog } from './bootstrap.ts';
 import type { Ledger } from './ledger.ts';
+import { TreeCache } from './tree-cache.ts';
 
 export interface LedgerOptions {
   db: Db;
@@ -35,6 +36,7 @@ export async function openLedger(options: LedgerOptions): Promise<{ ledger: Ledg
     operatorVerifier: verifierOf(options.operatorSigner),
     sign: nativeSign,
     verify: nativeVerify,
+    tree: new TreeCache(options.db),
     now: options.now ?? Date.now,
   };
   await initialiseLog(ledger);

@@ -4,7 +4,7 @@
  */
 import { toBase64 } from '../crypto/base64.ts';
 import { consistencyProof, consistencyProofNodes, inclusionProof, inclusionProofNodes } from '../crypto/merkle.ts';
-import { readEntryByLeafHash, readLogSize, readNodes } from '../db/log.ts';
+import { readEntryByLeafHash } from '../db/log.ts';
 import { GridproofError } from '../errors.ts';
 import type { Ledger } from './ledger.ts';
 
@@ -16,7 +16,7 @@ export interface InclusionProof {
 }
 
 async function requireSize(ledger: Ledger, treeSize: number): Promise<void> {
-  const size = await readLogSize(ledger.db);
+  const size = await ledger.tree.size(treeSize);
   if (treeSize < 1 || treeSize > size) throw new GridproofError('size-out-of-range', `tree size ${treeSize} is not between 1 and the log size ${size}`);
 }
 
@@ -24,7 +24,7 @@ export async function proveInclusion(ledger: Ledger, index: number, treeSize: nu
   await requireSize(ledger, treeSize);
   if (index >= treeSize) throw new GridproofError('index-out-of-range', `index ${index} is not below tree size ${treeSize}`);
   const leaf = { level: 0, index };
-  const getNode = await readNodes(ledger.db, [leaf, ...inclusionProofNodes(index, treeSize)]);
+  const getNode = await ledger.tree.nodes([leaf, ...inclusionProofNodes(index, treeSize)]);
   return {
     index,
     treeSize,
@@ -43,6 +43,6 @@ export async function proveConsistency(ledger: Ledger, from: number, to: number)
   await requireSize(ledger, to);
   // RFC 9162 §2.1.4: a proof from the empty tree proves nothing; sizes only grow.
   if (from < 1 || from > to) throw new GridproofError('size-out-of-range', `from must be between 1 and to (${to})`);
-  const getNode = await readNodes(ledger.db, consistencyProofNodes(from, to));
+  const getNode = await ledger.tree.nodes(consistencyProofNodes(from, to));
   return { from, to, proof: consistencyProof(from, to, getNode).map(toBase64) };
 }

@@ -69,6 +69,10 @@ export class Sequencer {
 
   async #drain(): Promise<void> {
     while (this.#queue.length > 0) {
+      // Let the event loop read the requests that arrived meanwhile: an
+      // embedded database answers without yielding, and the batch would
+      // otherwise hold one request only.
+      await new Promise((resolve) => setImmediate(resolve));
       const batch = this.#takeBatch();
       try {
         const results = await commitBatch(this.#ledger, batch.flatMap((job) => job.items));
