@@ -154,3 +154,17 @@ export function formatPrivateKey(signer: Signer): string {
   body.set(signer.seed, 1);
   return `PRIVATE+KEY+${signer.name}+${hex8(noteKeyId(signer.name, signer.publicKey))}+${toBase64(body)}`;
 }
+
+/** Parsed verifier keys by their string: parsing checks the key ID and the point, once per key. */
+export class VerifierCache {
+  readonly #verifiers = new Map<string, Verifier>();
+
+  get(vkey: string): Verifier {
+    let verifier = this.#verifiers.get(vkey);
+    if (!verifier) {
+      verifier = parseVerifierKey(vkey);
+      this.#verifiers.set(vkey, verifier);
+    }
+    return verifier;
+  }
+}

@@ -7,7 +7,7 @@
  */
 import { utf8 } from '../crypto/base64.ts';
 import { hashLeaf } from '../crypto/merkle.ts';
-import { openNote, parseVerifierKey, type Verifier } from '../crypto/note.ts';
+import { openNote, VerifierCache } from '../crypto/note.ts';
 import { deviceKeys, findDevice } from '../db/registry.ts';
 import { parseEntry } from '../domain/entry.ts';
 import type { DeviceType, ReadingPayload } from '../domain/payloads.ts';
@@ -31,7 +31,7 @@ export class ReadingIntake {
   readonly #devices = new Map<string, DeviceFacts>();
   /** A hint only: the sequencer re-reads keys under the head lock. */
   readonly #keys = new Map<string, DeviceKeyEntry[]>();
-  readonly #verifiers = new Map<string, Verifier>();
+  readonly #verifiers = new VerifierCache();
 
   constructor(ledger: Ledger) {
     this.#ledger = ledger;
@@ -102,7 +102,7 @@ export class ReadingIntake {
     const endMs = instantMs(reading.end)!;
     for (const reload of [false, true]) {
       const keys = await this.#deviceKeys(reading.device, reload);
-      const verifiers = keysValidFor(keys, startMs, endMs).map((vkey) => this.#verifier(vkey));
+      const verifiers = keysValidFor(keys, startMs, endMs).map((vkey) => this.#verifiers.get(vkey));
       try {
         return openNote(note, verifiers, this.#ledger.verify).verifiedBy.map((verifier) => verifier.vkey);
       } catch (error) {
@@ -118,14 +118,5 @@ export class ReadingIntake {
     const keys = (await deviceKeys(this.#ledger.db, [deviceId])).get(deviceId)!;
     this.#keys.set(deviceId, keys);
     return keys;
-  }
-
-  #verifier(vkey: string): Verifier {
-    let verifier = this.#verifiers.get(vkey);
-    if (!verifier) {
-      verifier = parseVerifierKey(vkey);
-      this.#verifiers.set(vkey, verifier);
-    }
-    return verifier;
   }
 }

@@ -22,7 +22,7 @@ import {
   type NodeId,
 } from '../../src/crypto/merkle.ts';
 import { formatPrivateKey, openNote, parsePrivateKey, parseVerifierKey, verifierOf } from '../../src/crypto/note.ts';
-import { GridproofError } from '../../src/errors.ts';
+import { errorCode as code } from '../helpers/error-code.ts';
 import { nativeSign, nativeVerify } from '../../src/platform/node-ed25519.ts';
 
 interface InclusionCase {
@@ -68,14 +68,6 @@ const files = readdirSync(dir)
   .sort()
   .map((name) => [name, JSON.parse(readFileSync(new URL(name, dir), 'utf8')) as VectorFile] as const);
 
-function code(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    return error instanceof GridproofError ? error.code : `not a GridproofError: ${String(error)}`;
-  }
-  return undefined;
-}
 
 const b64 = (hashes: Uint8Array[]) => hashes.map(toBase64);
 

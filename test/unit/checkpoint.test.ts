@@ -14,16 +14,8 @@ import {
 } from '../../src/crypto/checkpoint.ts';
 import { EMPTY_ROOT, hashLeaf, rootFromLeafHashes } from '../../src/crypto/merkle.ts';
 import { generateSigner, parseVerifierKey, signNote, verifierOf } from '../../src/crypto/note.ts';
-import { GridproofError } from '../../src/errors.ts';
+import { errorCode as code } from '../helpers/error-code.ts';
 
-function code(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    return error instanceof GridproofError ? error.code : `not a GridproofError: ${String(error)}`;
-  }
-  return undefined;
-}
 
 t.test('the golden checkpoint of RFC 8032 TEST 1, byte for byte', async (t) => {
   const signer = generateSigner(

@@ -22,7 +22,7 @@ import {
   verifyInclusion,
   type NodeId,
 } from '../../src/crypto/merkle.ts';
-import { GridproofError } from '../../src/errors.ts';
+import { errorCode as code } from '../helpers/error-code.ts';
 
 const key = ({ level, index }: NodeId) => `${level}/${index}`;
 
@@ -105,14 +105,6 @@ function flipBit(bytes: Uint8Array, bit: number): Uint8Array {
   return copy;
 }
 
-function code(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    return error instanceof GridproofError ? error.code : `not a GridproofError: ${String(error)}`;
-  }
-  return undefined;
-}
 
 t.test('every size up to 300: roots, every inclusion and consistency proof', async (t) => {
   const n = 300;

@@ -17,17 +17,9 @@ import {
   verifierOf,
   type Signer,
 } from '../../src/crypto/note.ts';
-import { GridproofError } from '../../src/errors.ts';
+import { errorCode as code } from '../helpers/error-code.ts';
 import { nativeSign, nativeVerify } from '../../src/platform/node-ed25519.ts';
 
-function code(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    return error instanceof GridproofError ? error.code : `not a GridproofError: ${String(error)}`;
-  }
-  return undefined;
-}
 
 const TEST1_SEED = fromHex('9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60');
 const alice = generateSigner('example.com/alice', fromHex('11'.repeat(32)));

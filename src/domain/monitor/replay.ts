@@ -31,7 +31,7 @@
  */
 import { toBase64 } from '../../crypto/base64.ts';
 import { nobleVerify, type VerifyFn } from '../../crypto/ed25519.ts';
-import { openNote, parseVerifierKey, type Verifier } from '../../crypto/note.ts';
+import { openNote, parseVerifierKey, VerifierCache, type Verifier } from '../../crypto/note.ts';
 import { GridproofError } from '../../errors.ts';
 import { parseEntry, type ParsedEntry } from '../entry.ts';
 import {
@@ -159,7 +159,7 @@ export class LogReplay {
   readonly #logVerifier: Verifier;
   readonly #verify: VerifyFn;
   readonly #nowMs: number;
-  readonly #verifiers = new Map<string, Verifier>();
+  readonly #verifiers = new VerifierCache();
 
   #size = 0;
   #operatorKey: { vkey: string; index: number } | null = null;
@@ -272,15 +272,6 @@ export class LogReplay {
     this.#findings.push(finding(code, indexes.filter((i): i is number => i !== undefined), detail));
   }
 
-  #verifier(vkey: string): Verifier {
-    let verifier = this.#verifiers.get(vkey);
-    if (!verifier) {
-      verifier = parseVerifierKey(vkey);
-      this.#verifiers.set(vkey, verifier);
-    }
-    return verifier;
-  }
-
   /** Signatures under the keys the log registered before this entry, in log order. */
   #checkSignature(index: number, note: string, payload: ParsedEntry['payload']): boolean {
     let verifiers: Verifier[];
@@ -301,13 +292,13 @@ export class LogReplay {
         this.#report('no-valid-key', [index], `device ${payload.device} has no key entry logged before this reading that is valid for ${payload.start}/${payload.end}`);
         return false;
       }
-      verifiers = valid.map((vkey) => this.#verifier(vkey));
+      verifiers = valid.map((vkey) => this.#verifiers.get(vkey));
     } else {
       if (!this.#operatorKey) {
         this.#report('no-valid-key', [index], 'no operator key is registered before this entry');
         return false;
       }
-      verifiers = [this.#verifier(this.#operatorKey.vkey)];
+      verifiers = [this.#verifiers.get(this.#operatorKey.vkey)];
     }
     try {
       openNote(note, verifiers, this.#verify);
