@@ -43,6 +43,11 @@ for (const backend of await testBackends()) {
     const claim = await app.inject({ method: 'POST', url: '/v1/claims', headers: auth(tenant.token), payload: { period: { start: '2024-01-01T00:00:00Z', end: '2024-01-02T00:00:00Z' }, purpose: 'cbam', beneficiary: 'EU importer' } });
     t.equal(claim.statusCode, 201, claim.body);
     t.equal(claim.json().wh, '1600');
+    const claimEntry = await app.inject({ url: `/v1/log/entries/${claim.json().index}`, headers: auth(tenant.token) });
+    t.equal(claimEntry.statusCode, 200, 'a tenant reads its own claim entry');
+    t.match(claimEntry.body, /"kind":"claim"/);
+    const notTheirs = await app.inject({ url: `/v1/log/entries/${claim.json().index}`, headers: auth(gen.token) });
+    t.equal(notTheirs.json().code, 'forbidden', "another participant may not read a tenant's claim entry");
     const second = await app.inject({ method: 'POST', url: '/v1/claims', headers: auth(tenant.token), payload: { period: { start: '2024-01-01T00:00:00Z', end: '2024-01-02T00:00:00Z' }, purpose: 'cbam', beneficiary: 'EU importer' } });
     t.equal(second.statusCode, 409);
     t.equal(second.json().code, 'nothing-to-claim');
