@@ -9,12 +9,13 @@
  * 2. Fetches the latest checkpoint and opens it under that key and origin.
  * 3. With a state file: proves the checkpoint consistent with the one of the
  *    last clean run (GET /v1/log/proof/consistency, verifyConsistency); a
- *    smaller size or a failing proof is a finding.
+ *    smaller size or a failing proof is a finding (monitor-consistency.ts).
  * 4. Fetches every entry from where the last run stopped up to the
  *    checkpoint's size, in pages of up to 1000 (GET /v1/log/entries), and
  *    feeds each to the replay (domain/monitor/replay.ts: signatures under the
  *    keys the log registered, chains, settlements, claims, storage) and its
- *    leaf hash to the frontier, whose root must be the checkpoint's.
+ *    leaf hash to the frontier, whose root must be the checkpoint's
+ *    (monitor-entries.ts).
  * 5. Prints a report; exit 0 when every check passed, 1 on any finding, 2 on
  *    unusable input (bad arguments or state file, unreachable server, token
  *    refused). The state file is rewritten only after a clean run.
@@ -22,13 +23,11 @@
  * The replay is incremental: the state file keeps the replay state and the
  * Merkle frontier, so a run fetches and checks only the new entries.
  */
-import cliProgress from 'cli-progress';
-import { hashFromBase64, toBase64, utf8 } from '../crypto/base64.ts';
+import { toBase64 } from '../crypto/base64.ts';
 import { openCheckpoint, type Checkpoint } from '../crypto/checkpoint.ts';
 import type { VerifyFn } from '../crypto/ed25519.ts';
-import { hashLeaf, verifyConsistency } from '../crypto/merkle.ts';
 import { parseVerifierKey, type Verifier } from '../crypto/note.ts';
-import { finding, type Finding } from '../domain/monitor/findings.ts';
+import { finding } from '../domain/monitor/findings.ts';
 import { Frontier } from '../domain/monitor/frontier.ts';
 import { LogReplay } from '../domain/monitor/replay.ts';
 import { formatInstant } from '../domain/time.ts';
@@ -36,9 +35,14 @@ import { GridproofError } from '../errors.ts';
 import { nativeVerify } from '../platform/node-ed25519.ts';
 import { parseArgs } from './args.ts';
 import { HttpClient } from './http-client.ts';
+import { checkAgainstPrevious } from './monitor-consistency.ts';
+import { replayEntries } from './monitor-entries.ts';
+import { progressBar, type MonitorProgress } from './monitor-progress.ts';
 import { formatMonitorReport, type MonitorReport } from './monitor-report.ts';
-import { MONITOR_STATE_VERSION, readMonitorState, writeMonitorState, type MonitorState } from './monitor-state.ts';
+import { MONITOR_STATE_VERSION, readMonitorState, writeMonitorState } from './monitor-state.ts';
+import { describe, Unusable } from './monitor-unusable.ts';
 
+export type { MonitorProgress } from './monitor-progress.ts';
 export type { MonitorReport } from './monitor-report.ts';
 
 /** The server's largest page of entries (routes/log.ts MAX_ENTRY_PAGE). */
@@ -46,12 +50,6 @@ export const MONITOR_PAGE = 1000;
 
 /** Readings may end this far after the monitor's clock (clock skew between machines). */
 const CLOCK_SKEW_MS = 15 * 60 * 1000;
-
-export interface MonitorProgress {
-  start(total: number): void;
-  update(done: number): void;
-  stop(): void;
-}
 
 export interface MonitorOptions {
   /** The service's base URL. */
@@ -72,18 +70,6 @@ export interface MonitorOptions {
 export interface MonitorResult {
   exitCode: 0 | 1 | 2;
   report: MonitorReport;
-}
-
-/** Input the monitor cannot work with: exit 2. */
-class Unusable extends Error {}
-
-function describe(error: unknown): string {
-  if (error instanceof GridproofError) return error.message;
-  if (error instanceof Error) {
-    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    return cause ? `${error.message} (${cause.code ?? cause.message ?? 'no detail'})` : error.message;
-  }
-  return String(error);
 }
 
 /** Runs the monitor once; never throws for bad input or a bad log. */
@@ -166,29 +152,7 @@ async function monitor(options: MonitorOptions, report: MonitorReport, now: () =
   report.checkpoint = { size: checkpoint.size, root: toBase64(checkpoint.root) };
 
   // 3. Consistency with the checkpoint of the last clean run.
-  let continueFrom: MonitorState | undefined;
-  if (!state) report.consistency = 'first run';
-  else {
-    report.previous = state.checkpoint;
-    const oldSize = state.checkpoint.size;
-    let oldRoot: Uint8Array;
-    try {
-      oldRoot = hashFromBase64(state.checkpoint.root);
-    } catch {
-      throw new Unusable(`the state file's checkpoint root ${state.checkpoint.root} is not a base64 hash`);
-    }
-    if (checkpoint.size < oldSize) {
-      report.consistency = 'failed';
-      findings.push(finding('checkpoint-rollback', [], `the latest checkpoint has size ${checkpoint.size}, smaller than the size ${oldSize} seen last time`));
-    } else {
-      const problem = await checkConsistency(client, oldSize, oldRoot, checkpoint);
-      if (problem) {
-        report.consistency = 'failed';
-        findings.push(finding('inconsistent-checkpoint', [], `size ${oldSize} (root ${state.checkpoint.root}) to size ${checkpoint.size}: ${problem}`));
-      } else report.consistency = 'ok';
-      continueFrom = state;
-    }
-  }
+  const continueFrom = await checkAgainstPrevious(client, state, checkpoint, report);
 
   // 4. Every entry up to the checkpoint's size, from where the last clean run stopped.
   const replayOptions = { origin, logVerifier: verifier, verify, nowMs: now() + CLOCK_SKEW_MS };
@@ -201,42 +165,7 @@ async function monitor(options: MonitorOptions, report: MonitorReport, now: () =
     throw new Unusable(`the state file ${options.stateFile} cannot be continued from: ${describe(error)}`);
   }
   if (continueFrom) report.replay = 'incremental';
-  const from = replay.size;
-  report.entries = { from, to: checkpoint.size, checked: 0 };
-  options.progress?.start(checkpoint.size - from);
-  let next = from;
-  let complete = true;
-  pages: while (next < checkpoint.size) {
-    const limit = Math.min(pageSize, checkpoint.size - next);
-    const page = await client.json<{ entries?: unknown }>(`/v1/log/entries?start=${next}&limit=${limit}`);
-    const entries = Array.isArray(page.entries) ? (page.entries as Array<{ index?: unknown; bytes?: unknown }>) : [];
-    if (entries.length === 0) {
-      findings.push(finding('missing-entries', [next], `the checkpoint covers ${checkpoint.size} entries, the log serves none from index ${next}`));
-      complete = false;
-      break;
-    }
-    for (const entry of entries.slice(0, limit)) {
-      let bytes: Uint8Array | undefined;
-      try {
-        if (typeof entry.bytes === 'string') bytes = utf8(entry.bytes);
-      } catch {
-        bytes = undefined;
-      }
-      if (entry.index !== next || bytes === undefined) {
-        findings.push(finding('missing-entries', [next], `expected entry ${next} with its text, the log served ${JSON.stringify(entry.index)}`));
-        complete = false;
-        break pages;
-      }
-      const leafHash = hashLeaf(bytes);
-      tree.append(leafHash);
-      findings.push(...replay.add(next, entry.bytes as string, leafHash));
-      next++;
-    }
-    report.entries.checked = next - from;
-    options.progress?.update(next - from);
-  }
-  options.progress?.stop();
-  report.entries.checked = next - from;
+  const complete = await replayEntries(client, checkpoint.size, replay, tree, pageSize, report, options.progress);
 
   if (complete) {
     findings.push(...replay.finish());
@@ -264,65 +193,6 @@ async function monitor(options: MonitorOptions, report: MonitorReport, now: () =
     report.stateSaved = true;
   }
   return 0;
-}
-
-/**
- * Proves `checkpoint` consistent with the earlier tree (RFC 9162 §2.1.4.2);
- * returns what went wrong, or undefined. A proof the log refuses to give
- * (a 4xx answer) is a failure of the log; a server error or no answer is
- * unusable input.
- */
-async function checkConsistency(client: HttpClient, oldSize: number, oldRoot: Uint8Array, checkpoint: Checkpoint): Promise<string | undefined> {
-  let proof: Uint8Array[] = [];
-  if (oldSize === 0) return undefined; // the empty tree is a prefix of every tree
-  if (oldSize < checkpoint.size) {
-    let body: { proof?: unknown };
-    try {
-      body = await client.json<{ proof?: unknown }>(`/v1/log/proof/consistency?from=${oldSize}&to=${checkpoint.size}`);
-    } catch (error) {
-      if (error instanceof GridproofError && error.status >= 400 && error.status < 500 && error.status !== 401 && error.status !== 403) {
-        return `the log gives no proof: ${error.message}`;
-      }
-      throw error;
-    }
-    if (!Array.isArray(body.proof)) return 'the log answered without a proof';
-    try {
-      proof = body.proof.map((hash) => hashFromBase64(String(hash)));
-    } catch (error) {
-      return `the proof is not a list of base64 hashes: ${describe(error)}`;
-    }
-  }
-  try {
-    verifyConsistency(oldSize, checkpoint.size, proof, oldRoot, checkpoint.root);
-    return undefined;
-  } catch (error) {
-    if (!(error instanceof GridproofError)) throw error;
-    return error.detail;
-  }
-}
-
-function progressBar(): MonitorProgress | undefined {
-  if (!process.stderr.isTTY) return undefined;
-  const bar = new cliProgress.SingleBar(
-    { stream: process.stderr, format: 'entries [{bar}] {value}/{total} {percentage}% | ETA {eta_formatted}', hideCursor: true, etaBuffer: 50 },
-    cliProgress.Presets.shades_classic,
-  );
-  let running = false;
-  return {
-    start(total) {
-      if (total > 0) {
-        bar.start(total, 0);
-        running = true;
-      }
-    },
-    update(done) {
-      if (running) bar.update(done);
-    },
-    stop() {
-      if (running) bar.stop();
-      running = false;
-    },
-  };
 }
 
 const USAGE = 'usage: gridproof monitor URL --token T [--state FILE] [--key VKEY]\n';

@@ -1,0 +1,74 @@
+/**
+ * The replay's registry (replay.ts): key, participant, device and contract
+ * entries, each checked against what the log registered before it.
+ */
+import { parseVerifierKey } from '../../crypto/note.ts';
+import type { ContractPayload, DevicePayload, DeviceType, KeyPayload, ParticipantPayload, Role } from '../payloads.ts';
+import { instantMs } from '../time.ts';
+import { isDuplicate, optionalWh, type ReplayContext } from './replay-state.ts';
+
+const OWNER_ROLE: Record<DeviceType, Role> = { wind: 'generator', solar: 'generator', storage: 'generator', consumption: 'tenant' };
+
+export function replayKey({ state, report }: ReplayContext, index: number, key: KeyPayload): void {
+  const verifier = parseVerifierKey(key.verifierKey); // an unusable key is bad-entry
+  if (key.subjectType === 'operator') {
+    if (!key.subjectId) state.operatorKey = { vkey: verifier.vkey, index };
+    else report('bad-entry', [index], 'an operator key entry names no subject id');
+    return;
+  }
+  const device = key.subjectId === undefined ? undefined : state.devices.get(key.subjectId);
+  if (!device) {
+    report('unknown-device', [index], `key entry for device ${key.subjectId ?? '(none)'}, which no device entry before it registers`);
+    return;
+  }
+  device.keys.push({
+    entryIdx: index,
+    verifierKey: verifier.vkey,
+    validFromMs: instantMs(key.validFrom)!,
+    validUntilMs: key.validUntil === undefined ? undefined : instantMs(key.validUntil)!,
+  });
+}
+
+export function replayParticipant({ state, report }: ReplayContext, index: number, participant: ParticipantPayload): void {
+  const earlier = state.participants.get(participant.id);
+  if (earlier) {
+    report('duplicate-registration', [earlier.index, index], `participant ${participant.id} is registered twice`);
+    return;
+  }
+  state.participants.set(participant.id, { index, role: participant.role });
+}
+
+export function replayDevice({ state, report }: ReplayContext, index: number, device: DevicePayload): void {
+  const earlier = state.devices.get(device.id);
+  if (earlier) {
+    report('duplicate-registration', [earlier.index, index], `device ${device.id} is registered twice`);
+    return;
+  }
+  const owner = state.participants.get(device.owner);
+  if (owner?.role !== OWNER_ROLE[device.type]) {
+    report('unknown-participant', [owner?.index, index], `device ${device.id} (${device.type}) belongs to ${device.owner}, which is no ${OWNER_ROLE[device.type]} registered before it`);
+  }
+  state.devices.set(device.id, {
+    index,
+    owner: device.owner,
+    type: device.type,
+    zone: device.biddingZone,
+    capacityW: device.capacityW,
+    commissioningDate: device.commissioningDate,
+    energyCapacityWh: optionalWh(device.energyCapacityWh),
+    efficiencyBp: device.efficiencyBp,
+    keys: [],
+    head: undefined,
+    socWh: 0n,
+  });
+}
+
+export function replayContract(context: ReplayContext, index: number, hash: string, contract: ContractPayload): void {
+  const { state, report } = context;
+  if (isDuplicate(context, state.contracts.get(hash)?.index, index)) return;
+  const device = state.devices.get(contract.device);
+  if (!device) report('unknown-device', [index], `contract ${contract.id} for device ${contract.device}, which no device entry before it registers`);
+  const tenant = state.participants.get(contract.tenant);
+  if (tenant?.role !== 'tenant') report('unknown-participant', [tenant?.index, index], `contract ${contract.id} for ${contract.tenant}, which is no tenant registered before it`);
+  state.contracts.set(hash, { index, device: contract.device, tenant: contract.tenant });
+}
