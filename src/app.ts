@@ -55,7 +55,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   // Bundles and entry ranges compress well; DESIGN.md says gzip over HTTP.
-  await app.register(compress, { global: true, threshold: 4096 });
+  // Request bodies are never decompressed: a small gzip body could expand
+  // past the body limit the server enforces on what it reads.
+  await app.register(compress, { global: true, globalDecompression: false, threshold: 4096 });
 
   // A bundle posted with its own media type is still JSON.
   app.addContentTypeParser(BUNDLE_MEDIA_TYPE, { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));

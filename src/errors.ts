@@ -65,6 +65,7 @@ export const errorStatus = {
   'bad-checkpoint': 400,
   'inconsistent-checkpoint': 409,
   'key-mismatch': 500,
+  'config-mismatch': 500,
 
   // Matching, claims, bundles.
   'nothing-to-claim': 409,

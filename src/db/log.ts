@@ -33,6 +33,13 @@ export async function lockLogHead(tx: Tx): Promise<number> {
   return row.size;
 }
 
+/** Records the log's reading interval on first use and returns the one recorded. */
+export async function recordedInterval(tx: Tx, intervalSeconds: number): Promise<number> {
+  await tx.insertInto('log_setting').values({ singleton: true, interval_seconds: intervalSeconds }).onConflict((c) => c.doNothing()).execute();
+  const row = await tx.selectFrom('log_setting').select('interval_seconds').executeTakeFirstOrThrow();
+  return row.interval_seconds;
+}
+
 export async function readLogSize(db: Db | Tx): Promise<number> {
   const row = await db.selectFrom('log_head').select('size').executeTakeFirstOrThrow();
   return row.size;

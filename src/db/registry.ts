@@ -20,6 +20,12 @@ export async function insertCredential(tx: Tx | Db, tokenHash: Uint8Array, parti
   await tx.insertInto('credential').values({ token_hash: tokenHash, participant_id: participantId }).onConflict((c) => c.doNothing()).execute();
 }
 
+/** The participant's tokens become exactly this one (credentials are secrets, not log facts: they may change). */
+export async function replaceCredentials(tx: Tx, participantId: string, tokenHash: Uint8Array): Promise<void> {
+  await tx.deleteFrom('credential').where('participant_id', '=', participantId).where('token_hash', '!=', tokenHash).execute();
+  await insertCredential(tx, tokenHash, participantId);
+}
+
 export async function hasCredential(db: Db | Tx, participantId: string): Promise<boolean> {
   const row = await db.selectFrom('credential').select('participant_id').where('participant_id', '=', participantId).executeTakeFirst();
   return row !== undefined;

@@ -6,6 +6,7 @@ import type { Generated } from 'kysely';
 
 export interface Database {
   log_head: { singleton: boolean; size: number };
+  log_setting: { singleton: boolean; interval_seconds: number };
   entry: {
     idx: number;
     leaf_hash: Uint8Array;

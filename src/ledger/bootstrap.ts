@@ -6,8 +6,8 @@
  */
 import { openNote } from '../crypto/note.ts';
 import { fromUtf8 } from '../crypto/base64.ts';
-import { readEntry, type Tx } from '../db/log.ts';
-import { hasCredential, insertCredential, insertKeyEntry, insertParticipant, operatorKeyEntries } from '../db/registry.ts';
+import { lockLogHead, readEntry, recordedInterval, type Tx } from '../db/log.ts';
+import { hasCredential, insertCredential, insertKeyEntry, insertParticipant, operatorKeyEntries, replaceCredentials } from '../db/registry.ts';
 import { sealEntry } from '../domain/entry.ts';
 import { utf8 } from '../crypto/base64.ts';
 import { hashLeaf } from '../crypto/merkle.ts';
@@ -23,6 +23,10 @@ export const OPERATOR_ID = 'operator';
 /** Writes entries 0 and 1 into an empty log, or checks the keys of an existing one. */
 export async function initialiseLog(ledger: Ledger): Promise<void> {
   await appendInTransaction(ledger, async (tx, size) => {
+    const recorded = await recordedInterval(tx, ledger.intervalSeconds);
+    if (recorded !== ledger.intervalSeconds) {
+      throw new GridproofError('config-mismatch', `this log's readings are ${recorded / 60}-minute intervals; GRIDPROOF_INTERVAL says ${ledger.intervalSeconds / 60}`);
+    }
     if (size > 0) {
       await checkKeys(ledger, tx);
       return { entries: [], project: async () => undefined };
@@ -70,17 +74,22 @@ async function checkKeys(ledger: Ledger, tx: Tx): Promise<void> {
 }
 
 /**
- * Makes sure the operator can log in: the configured token is registered, or,
- * when none is configured and none exists yet, a new one is returned to be
- * printed once.
+ * Makes sure the operator can log in. A configured token becomes the
+ * operator's only token (changing GRIDPROOF_OPERATOR_TOKEN revokes the old
+ * one; processes that already cached it keep it until they restart). With
+ * none configured, a token is generated once and returned to be printed; the
+ * head lock keeps two processes starting together from making two.
  */
 export async function ensureOperatorToken(ledger: Ledger, configured: string | undefined): Promise<string | undefined> {
-  if (configured !== undefined) {
-    await insertCredential(ledger.db, tokenHash(configured), OPERATOR_ID);
-    return undefined;
-  }
-  if (await hasCredential(ledger.db, OPERATOR_ID)) return undefined;
-  const token = newToken();
-  await insertCredential(ledger.db, tokenHash(token), OPERATOR_ID);
-  return token;
+  return ledger.db.transaction().execute(async (tx) => {
+    await lockLogHead(tx);
+    if (configured !== undefined) {
+      await replaceCredentials(tx, OPERATOR_ID, tokenHash(configured));
+      return undefined;
+    }
+    if (await hasCredential(tx, OPERATOR_ID)) return undefined;
+    const token = newToken();
+    await insertCredential(tx, tokenHash(token), OPERATOR_ID);
+    return token;
+  });
 }

@@ -9,7 +9,7 @@ import { inclusionProof, inclusionProofNodes } from '../crypto/merkle.ts';
 import { contractsOf, drawnCharges, readEntries, registryEntriesOf, settlementsOf } from '../db/bundle-entries.ts';
 import { latestCheckpoint } from '../db/checkpoints.ts';
 import { findParticipant } from '../db/registry.ts';
-import { findClaim } from '../db/tenants.ts';
+import type { findClaim } from '../db/tenants.ts';
 import { BUNDLE_MEDIA_TYPE, type Bundle } from '../domain/bundle/bundle-types.ts';
 import { statementFromFigures } from '../domain/bundle/statement.ts';
 import type { ClaimPurpose } from '../domain/payloads.ts';
@@ -27,11 +27,9 @@ interface ClaimFacts {
   wh: string;
 }
 
-export async function buildClaimBundle(ledger: Ledger, claimId: string): Promise<{ bundle: Bundle; tenant: string }> {
-  const claim = await findClaim(ledger.db, claimId);
-  if (!claim) throw new GridproofError('not-found', `no claim ${claimId}`);
+export async function buildClaimBundle(ledger: Ledger, claim: NonNullable<Awaited<ReturnType<typeof findClaim>>>): Promise<Bundle> {
   const facts = { entryIdx: claim.entry_idx, id: claim.id, purpose: claim.purpose, beneficiary: claim.beneficiary, wh: String(claim.wh) };
-  return { bundle: await buildBundle(ledger, claim.tenant_id, claim.start_at, claim.end_at, facts), tenant: claim.tenant_id };
+  return buildBundle(ledger, claim.tenant_id, claim.start_at, claim.end_at, facts);
 }
 
 export async function buildBundle(ledger: Ledger, tenantId: string, from: Date, to: Date, claim?: ClaimFacts): Promise<Bundle> {

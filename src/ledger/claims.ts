@@ -13,6 +13,7 @@ import { formatInstant, parseInstant } from '../domain/time.ts';
 import { GridproofError } from '../errors.ts';
 import { appendInTransaction, sealOperatorEntry } from './append.ts';
 import type { Ledger } from './ledger.ts';
+import { MAX_PERIOD_MS } from './tenant-view.ts';
 
 export interface ClaimRequest {
   period: { start: string; end: string };
@@ -25,6 +26,7 @@ export async function makeClaim(ledger: Ledger, tenantId: string, request: Claim
   const start = parseInstant(request.period.start, 'period.start');
   const end = parseInstant(request.period.end, 'period.end');
   if (end <= start) throw new GridproofError('bad-period', 'the period must end after it starts');
+  if (end - start > MAX_PERIOD_MS) throw new GridproofError('bad-period', 'a period covers at most 366 days');
   const maxWh = request.maxWh === undefined ? undefined : BigInt(request.maxWh);
   const id = `claim-${randomBytes(6).toString('hex')}`;
   return appendInTransaction(ledger, async (tx) => {

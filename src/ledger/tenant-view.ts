@@ -13,6 +13,9 @@ import { formatInstant } from '../domain/time.ts';
 import { GridproofError } from '../errors.ts';
 import type { Ledger } from './ledger.ts';
 
+/** The longest period a view, a claim or a bundle covers: a year, so one request's work stays bounded. */
+export const MAX_PERIOD_MS = 366 * 86_400_000;
+
 export async function requireTenant(ledger: Ledger, tenantId: string): Promise<void> {
   const participant = await findParticipant(ledger.db, tenantId);
   if (!participant || participant.role !== 'tenant') throw new GridproofError('unknown-participant', `no tenant ${tenantId}`);
@@ -27,6 +30,7 @@ export interface TenantPeriod {
 /** The tenant's readings in [from, to), the allocations to them and the figures computed from both. */
 export async function tenantPeriod(ledger: Ledger, tenantId: string, from: Date, to: Date): Promise<TenantPeriod> {
   if (!(to > from)) throw new GridproofError('bad-period', 'the period must end after it starts');
+  if (to.getTime() - from.getTime() > MAX_PERIOD_MS) throw new GridproofError('bad-period', 'a period covers at most 366 days');
   await requireTenant(ledger, tenantId);
   const readings = await tenantConsumption(ledger.db, tenantId, from, to);
   const allocations = await allocationsTo(ledger.db, readings.map((r) => r.entry_idx));

@@ -8,6 +8,8 @@ import type { RouteDeps } from '../app.ts';
 import { BUNDLE_MEDIA_TYPE } from '../domain/bundle/bundle-types.ts';
 import { verifyBundle } from '../domain/bundle/verify-bundle.ts';
 import { parseInstant } from '../domain/time.ts';
+import { findClaim } from '../db/tenants.ts';
+import { GridproofError } from '../errors.ts';
 import { buildBundle, buildClaimBundle } from '../ledger/bundle.ts';
 import { mayReadTenant } from './matching.ts';
 
@@ -20,8 +22,11 @@ export function bundleRoutes(app: FastifyInstance, { ledger, auth }: RouteDeps):
     { schema: { tags: ['bundles'], summary: "A claim's proof bundle", security, params: { type: 'object', properties: { id: { type: 'string' } } } } },
     async (request, reply) => {
       const caller = await auth.caller(request);
-      const { bundle, tenant } = await buildClaimBundle(ledger, request.params.id);
-      mayReadTenant(caller, tenant);
+      const claim = await findClaim(ledger.db, request.params.id);
+      if (!claim) throw new GridproofError('not-found', `no claim ${request.params.id}`);
+      // Authorised before any work is done for it.
+      mayReadTenant(caller, claim.tenant_id);
+      const bundle = await buildClaimBundle(ledger, claim);
       return reply.type(`${BUNDLE_MEDIA_TYPE}`).send(JSON.stringify(bundle));
     },
   );
@@ -49,8 +54,9 @@ export function bundleRoutes(app: FastifyInstance, { ledger, auth }: RouteDeps):
   app.post<{ Querystring: { key?: string }; Body: unknown }>(
     '/v1/verify',
     {
-      // A month of hourly data with its proofs is several megabytes.
-      bodyLimit: 64 * 1024 * 1024,
+      // A month of hourly data for one tenant is a few megabytes; anyone may
+      // post here, so the limit stays close to that.
+      bodyLimit: 16 * 1024 * 1024,
       schema: {
         tags: ['bundles'],
         summary: 'Verify a proof bundle against a log key (default: this log)',

@@ -12,8 +12,9 @@ import { readEntry, readEntryRange } from '../db/log.ts';
 import { GridproofError } from '../errors.ts';
 import { proveConsistency, proveInclusion, proveInclusionOfLeaf } from '../ledger/proofs.ts';
 
-const index = { type: 'integer', minimum: 0 } as const;
-const size = { type: 'integer', minimum: 0 } as const;
+// Bounded so no value beyond JavaScript's exact integers reaches the database.
+const index = { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER } as const;
+const size = { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER } as const;
 const TEXT = 'text/plain; charset=utf-8';
 export const MAX_ENTRY_PAGE = 1000;
 

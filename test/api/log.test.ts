@@ -226,6 +226,8 @@ for (const backend of await testBackends()) {
       isProblem(t, await inclusion(`index=5&treeSize=5`), 400, 'index-out-of-range', 'index = a smaller treeSize');
       isProblem(t, await inclusion(`index=0&treeSize=${size + 1}`), 400, 'size-out-of-range', 'treeSize beyond the log');
       isProblem(t, await inclusion('index=0&treeSize=0'), 400, 'size-out-of-range', 'treeSize 0');
+      isProblem(t, await inclusion('index=0&treeSize=1e300'), 400, 'schema-violation', 'a size beyond exact integers');
+      isProblem(t, await get('/v1/log/checkpoints/99999999999999999999'), 400, 'schema-violation', 'a checkpoint size beyond exact integers');
       const late = receipts.at(-1)!;
       isProblem(t, await inclusion(`leafHash=${encodeURIComponent(late.leafHash)}&treeSize=${late.index}`), 400, 'index-out-of-range', 'a leaf beyond treeSize');
       isProblem(t, await inclusion(`leafHash=${encodeURIComponent(toBase64(hashLeaf(utf8('never logged'))))}&treeSize=${size}`), 404, 'not-found', 'an unknown leaf hash');

@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import t from 'tap';
 import { testBackends } from '../helpers/database.ts';
 import { addDevice, addParticipant, auth, OPERATOR_TOKEN, postEntries, signReading, startTestApp } from '../helpers/app.ts';
@@ -67,6 +68,19 @@ for (const backend of await testBackends()) {
     const rejected = await app.inject({ method: 'POST', url: '/v1/verify', payload: flipped });
     t.equal(rejected.json().valid, false);
     t.ok(rejected.json().reasons.some((r: { code: string }) => r.code === 'statement-mismatch'));
+
+    const other = await addParticipant(app, 'tenant', 'otherco');
+    const foreign = await app.inject({ url: `/v1/claims/${claim.json().id}/bundle`, headers: auth(other.token) });
+    t.equal(foreign.json().code, 'forbidden', "another tenant may not fetch this claim's bundle");
+    const tooLong = await app.inject({ url: '/v1/tenants/steelco/matching?from=2024-01-01T00:00:00Z&to=2025-01-02T00:00:00Z', headers: auth(tenant.token) });
+    t.equal(tooLong.json().code, 'bad-period', 'a period over 366 days is refused');
+    const gzipped = await app.inject({
+      method: 'POST',
+      url: '/v1/verify',
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      payload: gzipSync(JSON.stringify(bundle)),
+    });
+    t.equal(gzipped.statusCode, 400, 'request bodies are never decompressed');
 
     const period = await app.inject({ url: '/v1/tenants/steelco/bundle?from=2024-01-01T00:00:00Z&to=2024-01-02T00:00:00Z', headers: auth(OPERATOR_TOKEN) });
     const periodVerdict = verifyBundle(period.json(), { logKey: env.ledger.logVerifier.vkey });

@@ -7,6 +7,7 @@ import t from 'tap';
 import { generateSigner } from '../../src/crypto/note.ts';
 import { operatorKeyName } from '../../src/key-files.ts';
 import { openLedger } from '../../src/ledger/open.ts';
+import { tokenHash } from '../../src/ledger/tokens.ts';
 import { publishCheckpoint } from '../../src/ledger/publish.ts';
 import { addDevice, addParticipant, auth, OPERATOR_TOKEN, ORIGIN, postEntries, startTestApp } from '../helpers/app.ts';
 import { testBackends } from '../helpers/database.ts';
@@ -94,6 +95,39 @@ for (const backend of await testBackends()) {
         operatorSigner: first.operatorSigner,
       });
       await t.rejects(open, { name: 'GridproofError', code: 'key-mismatch' });
+    });
+
+    t.test('with another reading interval: config-mismatch', async (t) => {
+      const open = openLedger({
+        db: first.testStore.store.db,
+        origin: ORIGIN,
+        intervalSeconds: 900,
+        logSigner: first.logSigner,
+        operatorSigner: first.operatorSigner,
+      });
+      await t.rejects(open, { name: 'GridproofError', code: 'config-mismatch' }, 'a 60-minute log refuses 15-minute readings');
+    });
+
+    t.test('a new operator token revokes the old one', async (t) => {
+      const replaced = 'a-new-operator-token-for-tests';
+      await openLedger({
+        db: first.testStore.store.db,
+        origin: ORIGIN,
+        intervalSeconds: 3600,
+        logSigner: first.logSigner,
+        operatorSigner: first.operatorSigner,
+        operatorToken: replaced,
+      });
+      const hashes = await first.ledger.db.selectFrom('credential').select('token_hash').where('participant_id', '=', 'operator').execute();
+      t.strictSame(hashes.map((row) => Buffer.from(row.token_hash).toString('hex')), [Buffer.from(tokenHash(replaced)).toString('hex')], 'only the new token is left');
+      await openLedger({
+        db: first.testStore.store.db,
+        origin: ORIGIN,
+        intervalSeconds: 3600,
+        logSigner: first.logSigner,
+        operatorSigner: first.operatorSigner,
+        operatorToken: OPERATOR_TOKEN,
+      });
     });
   });
 }
