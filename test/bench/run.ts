@@ -10,8 +10,11 @@
  *   npm run bench -- proofs                only the benchmarks whose name contains "proofs"
  *   npm run bench -- --list                the benchmark names
  */
+import { benchBundle } from './bundle.ts';
 import { ingestPGlite, ingestPostgres } from './ingest.ts';
 import { checkpointLatency, integrationCost, proofsAndRoot } from './log.ts';
+import { benchMatching } from './matching.ts';
+import { benchMonitor } from './monitor.ts';
 import { load, machine, note, postgresVersion, renderSection, runCleanups, SCALE, summaryLine, type Section } from './lib.ts';
 
 const benchmarks: Array<{ name: string; what: string; run: () => Promise<Section> }> = [
@@ -20,7 +23,24 @@ const benchmarks: Array<{ name: string; what: string; run: () => Promise<Section
   { name: 'log-proofs', what: 'issue 3: inclusion proofs/s at 10^6 entries; root recomputation from entries vs frontier', run: proofsAndRoot },
   { name: 'log-checkpoint-latency', what: 'issue 3: append success → first covering checkpoint, PT5S and PT1S', run: checkpointLatency },
   { name: 'log-integration', what: 'issue 3: batch append with and without tree-node writes', run: integrationCost },
+  { name: 'matching', what: 'issue 4: matching a year of 10 supply devices and 20 tenants; tenant view of a month', run: matchingSection },
+  { name: 'bundle', what: 'issue 5: build, verify and size of the reference bundle (a month, one tenant, three sources)', run: benchBundle },
+  { name: 'monitor', what: 'issue 5: the monitor over a log of 10^5 entries, then incrementally over 1000 more', run: benchMonitor },
 ];
+
+/** benchMatching prints its own lines; they go into the section's notes. */
+async function matchingSection(): Promise<Section> {
+  const lines: string[] = [];
+  const log = console.log;
+  console.log = (...parts: unknown[]) => void lines.push(parts.map(String).join(' '));
+  try {
+    await benchMatching();
+  } finally {
+    console.log = log;
+  }
+  const [title, ...rest] = lines.join('\n').split('\n');
+  return { title: title ?? 'matching (issue 4)', rows: [], notes: rest.map((line) => line.trim()) };
+}
 
 const args = process.argv.slice(2);
 if (args.includes('--list') || args.includes('--help')) {
