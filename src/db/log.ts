@@ -5,7 +5,7 @@
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { toBase64 } from '../crypto/base64.ts';
-import { appendLeaves, frontier, type NodeId } from '../crypto/merkle.ts';
+import { appendLeaves, frontier as frontierOf, type GetNode, type NodeId, type StoredNode } from '../crypto/merkle.ts';
 import type { EntryKind } from '../domain/payloads.ts';
 import { GridproofError } from '../errors.ts';
 import type { Database } from './schema.ts';
@@ -71,10 +71,13 @@ export async function readNodes(db: Db | Tx, ids: readonly NodeId[]): Promise<(i
 
 /**
  * Appends entries at indexes size, size+1, … with their tree nodes, and moves
- * the head. The caller holds the head lock (lockLogHead) in this transaction.
+ * the head; returns the nodes written. The caller holds the head lock
+ * (lockLogHead) in this transaction. `frontier` may supply the nodes of
+ * frontier(size) when they are known already (they depend only on the first
+ * `size` entries, which never change); otherwise they are read here.
  */
-export async function appendEntries(tx: Tx, size: number, entries: readonly NewEntry[]): Promise<number> {
-  if (entries.length === 0) return size;
+export async function appendEntries(tx: Tx, size: number, entries: readonly NewEntry[], frontier?: GetNode): Promise<StoredNode[]> {
+  if (entries.length === 0) return [];
   for (let offset = 0; offset < entries.length; offset += CHUNK) {
     const rows = entries.slice(offset, offset + CHUNK).map((entry, i) => ({
       idx: size + offset + i,
@@ -84,15 +87,14 @@ export async function appendEntries(tx: Tx, size: number, entries: readonly NewE
     }));
     await tx.insertInto('entry').values(rows).execute();
   }
-  const getNode = await readNodes(tx, frontier(size));
+  const getNode = frontier ?? (await readNodes(tx, frontierOf(size)));
   const nodes = appendLeaves(size, entries.map((entry) => entry.leafHash), getNode);
   for (let offset = 0; offset < nodes.length; offset += CHUNK) {
     const rows = nodes.slice(offset, offset + CHUNK).map((node) => ({ level: node.level, idx: node.index, hash: node.hash }));
     await tx.insertInto('tree_node').values(rows).execute();
   }
-  const newSize = size + entries.length;
-  await tx.updateTable('log_head').set({ size: newSize }).execute();
-  return newSize;
+  await tx.updateTable('log_head').set({ size: size + entries.length }).execute();
+  return nodes;
 }
 
 /** Index of each already-logged leaf hash among `hashes`. */

@@ -4,7 +4,7 @@
  * with their tree nodes, write its projections, commit.
  */
 import { utf8 } from '../crypto/base64.ts';
-import { hashLeaf } from '../crypto/merkle.ts';
+import { frontier, hashLeaf, type StoredNode } from '../crypto/merkle.ts';
 import { appendEntries, lockLogHead, type NewEntry, type Tx } from '../db/log.ts';
 import { sealEntry } from '../domain/entry.ts';
 import type { Payload } from '../domain/payloads.ts';
@@ -34,10 +34,14 @@ export async function appendInTransaction<R>(
   ledger: Ledger,
   build: (tx: Tx, size: number) => Promise<{ entries: SealedEntry[]; project: (tx: Tx, appended: Appended[]) => Promise<R> }>,
 ): Promise<R> {
-  return ledger.db.transaction().execute(async (tx) => {
+  let written: { nodes: StoredNode[]; size: number } | undefined;
+  const result = await ledger.db.transaction().execute(async (tx) => {
     const size = await lockLogHead(tx);
     const { entries, project } = await build(tx, size);
-    await appendEntries(tx, size, entries);
+    const nodes = await appendEntries(tx, size, entries, ledger.tree.cached(frontier(size)));
+    written = { nodes, size: size + entries.length };
     return project(tx, entries.map((entry, i) => ({ ...entry, idx: size + i })));
   });
+  if (written) ledger.tree.rememberCommitted(written.nodes, written.size);
+  return result;
 }

@@ -7,6 +7,7 @@
  * only after COMMIT: a success is durable.
  */
 import { toBase64 } from '../crypto/base64.ts';
+import { frontier, type StoredNode } from '../crypto/merkle.ts';
 import { appendEntries, findLogged, lockLogHead } from '../db/log.ts';
 import { matchedPairs } from '../db/matching.ts';
 import { chainHeads, insertReadings } from '../db/readings.ts';
@@ -104,7 +105,8 @@ export class Sequencer {
 
 /** One transaction: readings are applied in order, so one may chain on an earlier one of the batch. */
 async function commitBatch(ledger: Ledger, items: PreparedReading[]): Promise<EntryResult[]> {
-  return ledger.db.transaction().execute(async (tx) => {
+  let written: { size: number; nodes: StoredNode[] } | undefined;
+  const results = await ledger.db.transaction().execute(async (tx) => {
     const size = await lockLogHead(tx);
     const deviceIds = [...new Set(items.map((item) => item.payload.device))];
     const logged = await findLogged(tx, items.map((item) => item.leafHash));
@@ -147,7 +149,15 @@ async function commitBatch(ledger: Ledger, items: PreparedReading[]): Promise<En
         result.late = matched.has(`${instantMs(item.payload.start)}|${item.zone}`);
       }
     }
-    await appendEntries(tx, size, accepted.map((item) => ({ bytes: item.bytes, leafHash: item.leafHash, kind: item.payload.kind })));
+    written = {
+      size: size + accepted.length,
+      nodes: await appendEntries(
+        tx,
+        size,
+        accepted.map((item) => ({ bytes: item.bytes, leafHash: item.leafHash, kind: item.payload.kind })),
+        ledger.tree.cached(frontier(size)),
+      ),
+    };
     await insertReadings(
       tx,
       accepted.map((item, i) => ({
@@ -162,4 +172,6 @@ async function commitBatch(ledger: Ledger, items: PreparedReading[]): Promise<En
     );
     return results;
   });
+  if (written) ledger.tree.rememberCommitted(written.nodes, written.size);
+  return results;
 }

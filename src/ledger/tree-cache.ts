@@ -4,7 +4,7 @@
  * grows, so neither can go stale: serving proofs then needs the database only
  * for nodes not seen before. Bounded: the oldest nodes are forgotten first.
  */
-import type { GetNode, NodeId } from '../crypto/merkle.ts';
+import type { GetNode, NodeId, StoredNode } from '../crypto/merkle.ts';
 import { readLogSize, readNodes, type Db } from '../db/log.ts';
 import { GridproofError } from '../errors.ts';
 
@@ -51,6 +51,23 @@ export class TreeCache {
       if (!hash) throw new GridproofError('internal-error', `tree node ${keyOf(id)} was not asked for`);
       return hash;
     };
+  }
+
+  /** These nodes from memory alone, or undefined if one is not remembered (no I/O: safe inside a transaction). */
+  cached(ids: readonly NodeId[]): GetNode | undefined {
+    const found = new Map<string, Uint8Array>();
+    for (const id of ids) {
+      const hash = this.#nodes.get(keyOf(id));
+      if (!hash) return undefined;
+      found.set(keyOf(id), hash);
+    }
+    return (id) => found.get(keyOf(id))!;
+  }
+
+  /** Nodes a committed transaction wrote. Never call before COMMIT: a rolled-back append's nodes are not the log's. */
+  rememberCommitted(nodes: readonly StoredNode[], size: number): void {
+    for (const node of nodes) this.#remember(keyOf(node), node.hash);
+    if (size > this.#size) this.#size = size;
   }
 
   #remember(key: string, hash: Uint8Array): void {

@@ -89,7 +89,7 @@ export async function proofsAndRoot(): Promise<Section> {
   const fill = await timed(async () => {
     let size = await readLogSize(store.db);
     const first = size;
-    let pending: Promise<number> | undefined;
+    let pending: Promise<unknown> | undefined;
     let lastReport = size;
     while (size < target) {
       const entries = syntheticEntries(size, Math.min(fillBatch, target - size));
