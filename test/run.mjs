@@ -3,7 +3,7 @@
 // PostgreSQL is probed at TEST_DATABASE_URL (default: the local server's
 // `test` database); when it does not answer, the suite runs on the embedded
 // database alone and says so, unless GRIDPROOF_REQUIRE_POSTGRES=1 (CI).
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import pg from 'pg';
 
 const url = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -33,8 +33,21 @@ if (await postgresAnswers()) {
   console.log(`gridproof tests: PostgreSQL does not answer at ${url}: running on the embedded database (PGlite) only`);
 }
 
-const result = spawnSync('npx', ['tap', ...process.argv.slice(2)], {
-  stdio: 'inherit',
+// tap's output passes through as it comes; its closing summary
+// (`# { total, pass, fail, skip }`) is repeated as one plain line.
+const child = spawn('npx', ['tap', ...process.argv.slice(2)], {
+  stdio: ['inherit', 'pipe', 'inherit'],
   env: { ...process.env, GRIDPROOF_TEST_BACKENDS: backends, TEST_DATABASE_URL: url },
 });
-process.exit(result.status ?? 1);
+let tail = '';
+child.stdout.on('data', (chunk) => {
+  process.stdout.write(chunk);
+  tail = (tail + chunk.toString('utf8')).slice(-4096);
+});
+const status = await new Promise((resolve) => child.on('close', (code) => resolve(code ?? 1)));
+const summary = /# \{ total: (\d+)([^}]*)\}/.exec(tail);
+if (summary) {
+  const count = (name) => Number(new RegExp(`${name}: (\\d+)`).exec(summary[2])?.[1] ?? 0);
+  console.log(`tests: ${count('pass')} passed, ${count('fail')} failed, ${count('skip')} skipped`);
+}
+process.exit(status);
