@@ -97,6 +97,24 @@ export async function appendEntries(tx: Tx, size: number, entries: readonly NewE
   return nodes;
 }
 
+/**
+ * Every stored node of each range: level, and indexes [from, to). Nodes of
+ * a level are written left to right, so a range's rows are contiguous from
+ * `from`, fewer at the right edge of the tree.
+ */
+export async function readNodeRanges(
+  db: Db | Tx,
+  ranges: ReadonlyArray<{ level: number; from: number; to: number }>,
+): Promise<Array<{ level: number; idx: number; hash: Uint8Array }>> {
+  if (ranges.length === 0) return [];
+  const result = await sql<{ level: number; idx: number; hash: Uint8Array }>`
+    select t.level, t.idx, t.hash
+      from unnest(${ranges.map((r) => r.level)}::smallint[], ${ranges.map((r) => r.from)}::bigint[], ${ranges.map((r) => r.to)}::bigint[]) as r (level, lo, hi)
+      join tree_node t on t.level = r.level and t.idx >= r.lo and t.idx < r.hi
+     order by t.level, t.idx`.execute(db);
+  return result.rows.map((row) => ({ level: Number(row.level), idx: Number(row.idx), hash: row.hash }));
+}
+
 /** Index of each already-logged leaf hash among `hashes`. */
 export async function findLogged(db: Db | Tx, hashes: readonly Uint8Array[]): Promise<Map<string, number>> {
   const found = new Map<string, number>();

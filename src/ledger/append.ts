@@ -5,7 +5,7 @@
  */
 import { utf8 } from '../crypto/base64.ts';
 import { frontier, hashLeaf, type StoredNode } from '../crypto/merkle.ts';
-import { appendEntries, lockLogHead, type NewEntry, type Tx } from '../db/log.ts';
+import { appendEntries, lockLogHead, readNodes, type NewEntry, type Tx } from '../db/log.ts';
 import { sealEntry } from '../domain/entry.ts';
 import type { Payload } from '../domain/payloads.ts';
 import type { Ledger } from './ledger.ts';
@@ -34,14 +34,31 @@ export async function appendInTransaction<R>(
   ledger: Ledger,
   build: (tx: Tx, size: number) => Promise<{ entries: SealedEntry[]; project: (tx: Tx, appended: Appended[]) => Promise<R> }>,
 ): Promise<R> {
-  let written: { nodes: StoredNode[]; size: number } | undefined;
+  let written: TreeWrite | undefined;
   const result = await ledger.db.transaction().execute(async (tx) => {
     const size = await lockLogHead(tx);
     const { entries, project } = await build(tx, size);
-    const nodes = await appendEntries(tx, size, entries, ledger.tree.cached(frontier(size)));
-    written = { nodes, size: size + entries.length };
+    written = await appendToLog(ledger, tx, size, entries);
     return project(tx, entries.map((entry, i) => ({ ...entry, idx: size + i })));
   });
-  if (written) ledger.tree.rememberCommitted(written.nodes, written.size);
+  if (written) ledger.tree.remember(written.nodes, written.size);
   return result;
+}
+
+/** The tree nodes an append read and wrote, to remember once it commits. */
+export interface TreeWrite {
+  nodes: StoredNode[];
+  size: number;
+}
+
+/**
+ * appendEntries with the frontier from memory when the tree cache has it
+ * (no query), else read in the transaction. The caller remembers the result
+ * after COMMIT: the frontier then the new nodes, left to right per level.
+ */
+export async function appendToLog(ledger: Ledger, tx: Tx, size: number, entries: readonly NewEntry[]): Promise<TreeWrite> {
+  const ids = frontier(size);
+  const known = ledger.tree.cached(ids) ?? (await readNodes(tx, ids));
+  const nodes = await appendEntries(tx, size, entries, known);
+  return { nodes: [...ids.map((id) => ({ ...id, hash: known(id) })), ...nodes], size: size + entries.length };
 }

@@ -7,8 +7,7 @@
  * only after COMMIT: a success is durable.
  */
 import { toBase64 } from '../crypto/base64.ts';
-import { frontier, type StoredNode } from '../crypto/merkle.ts';
-import { appendEntries, findLogged, lockLogHead } from '../db/log.ts';
+import { findLogged, lockLogHead } from '../db/log.ts';
 import { matchedPairs } from '../db/matching.ts';
 import { chainHeads, insertReadings } from '../db/readings.ts';
 import { deviceKeys } from '../db/registry.ts';
@@ -16,6 +15,7 @@ import type { ReadingPayload } from '../domain/payloads.ts';
 import { checkChain, keysValidFor, type ChainHead } from '../domain/reading-rules.ts';
 import { instantMs } from '../domain/time.ts';
 import { GridproofError, type ErrorCode } from '../errors.ts';
+import { appendToLog, type TreeWrite } from './append.ts';
 import type { Ledger } from './ledger.ts';
 
 export interface PreparedReading {
@@ -105,7 +105,7 @@ export class Sequencer {
 
 /** One transaction: readings are applied in order, so one may chain on an earlier one of the batch. */
 async function commitBatch(ledger: Ledger, items: PreparedReading[]): Promise<EntryResult[]> {
-  let written: { size: number; nodes: StoredNode[] } | undefined;
+  let written: TreeWrite | undefined;
   const results = await ledger.db.transaction().execute(async (tx) => {
     const size = await lockLogHead(tx);
     const deviceIds = [...new Set(items.map((item) => item.payload.device))];
@@ -149,15 +149,12 @@ async function commitBatch(ledger: Ledger, items: PreparedReading[]): Promise<En
         result.late = matched.has(`${instantMs(item.payload.start)}|${item.zone}`);
       }
     }
-    written = {
-      size: size + accepted.length,
-      nodes: await appendEntries(
-        tx,
-        size,
-        accepted.map((item) => ({ bytes: item.bytes, leafHash: item.leafHash, kind: item.payload.kind })),
-        ledger.tree.cached(frontier(size)),
-      ),
-    };
+    written = await appendToLog(
+      ledger,
+      tx,
+      size,
+      accepted.map((item) => ({ bytes: item.bytes, leafHash: item.leafHash, kind: item.payload.kind })),
+    );
     await insertReadings(
       tx,
       accepted.map((item, i) => ({
@@ -172,6 +169,6 @@ async function commitBatch(ledger: Ledger, items: PreparedReading[]): Promise<En
     );
     return results;
   });
-  if (written) ledger.tree.rememberCommitted(written.nodes, written.size);
+  if (written) ledger.tree.remember(written.nodes, written.size);
   return results;
 }
