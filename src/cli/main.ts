@@ -10,8 +10,9 @@ const USAGE = `usage: gridproof <command> [options]
   serve                         start the service (configuration from the environment)
   migrate                       apply the database migrations and exit
   keygen --name NAME [--out F]  make an Ed25519 key: private key file (mode 0600), verifier key printed
-  sign --key F [--server URL --token T] [payload.json]
-                                turn a reading payload into a signed entry note
+  sign --key F [--server URL --token T [--post]] [payload.json]
+                                turn a reading payload into a signed entry note;
+                                with --server, fill log, seq and prev; with --post, post it
   verify BUNDLE --key VKEY      verify a proof bundle offline (exit 0 valid, 1 invalid, 2 unusable)
   monitor URL --token T [--state F]
                                 replay the log and check it (certifiers)
