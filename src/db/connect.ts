@@ -58,7 +58,8 @@ export async function openPostgres(url: string, poolSize = 10): Promise<Store> {
 
 /** `dataDir` undefined: an in-memory database (tests). */
 export async function openPGlite(dataDir: string | undefined): Promise<Store> {
-  if (dataDir !== undefined) mkdirSync(dataDir, { recursive: true });
+  // 0700: the folder also holds the key files.
+  if (dataDir !== undefined) mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   // One options object: PGlite(undefined, options) ignores the options, so an
   // in-memory instance would silently keep the default parsers (DATE → Date).
   const lite = new PGlite({ ...(dataDir === undefined ? {} : { dataDir }), parsers: { [INT8]: toNumber, [DATE]: asText } });
