@@ -24,6 +24,10 @@ export async function serve(config: Config = loadConfig()): Promise<void> {
     operatorToken: config.operatorToken,
     ...keys,
   });
+  if (generatedToken) {
+    // Shown once, before anything else can fail: only its hash is stored.
+    process.stdout.write(`\nOperator token (shown once, keep it): ${generatedToken}\n\n`);
+  }
   const intake = new ReadingIntake(ledger);
   const app = await buildApp({ ledger, intake, bodyLimit: config.bodyLimit, logger: { level: process.env.LOG_LEVEL ?? 'info' } });
   const stopPublisher = startPublisher(ledger, config.checkpointIntervalMs, (error) => app.log.error({ err: error }, 'checkpoint publishing failed'));
@@ -46,8 +50,4 @@ export async function serve(config: Config = loadConfig()): Promise<void> {
   await app.listen({ port: config.port, host: config.host });
   const where = store.backend === 'pglite' ? `embedded PostgreSQL in ${config.dataDir}/pg (for trying and small sites; production runs on PostgreSQL)` : 'PostgreSQL';
   app.log.info(`gridproof: log ${config.origin} on ${where}; log key ${ledger.logVerifier.vkey}`);
-  if (generatedToken) {
-    // Shown once: only its hash is stored.
-    process.stdout.write(`\nOperator token (shown once, keep it): ${generatedToken}\n\n`);
-  }
 }
