@@ -60,74 +60,42 @@ for (const backend of await testBackends()) {
       t.strictSame(after.entries.slice(0, before.size), before.entries, 'earlier entries unchanged');
     });
 
-    t.test('with another log key: key-mismatch', async (t) => {
-      const size = (await logSnapshot(first.ledger.db)).size;
-      const open = openLedger({
+    /** Opens another ledger on the same database: the first one's settings unless overridden. */
+    const reopen = (overrides: Partial<Parameters<typeof openLedger>[0]>) =>
+      openLedger({
         db: first.testStore.store.db,
         origin: ORIGIN,
         intervalSeconds: 3600,
-        logSigner: generateSigner(ORIGIN),
+        logSigner: first.logSigner,
         operatorSigner: first.operatorSigner,
         operatorToken: OPERATOR_TOKEN,
+        ...overrides,
       });
-      await t.rejects(open, { name: 'GridproofError', code: 'key-mismatch' }, 'refuses to open');
+
+    t.test('with another log key: key-mismatch', async (t) => {
+      const size = (await logSnapshot(first.ledger.db)).size;
+      await t.rejects(reopen({ logSigner: generateSigner(ORIGIN) }), { name: 'GridproofError', code: 'key-mismatch' }, 'refuses to open');
       t.equal((await logSnapshot(first.ledger.db)).size, size, 'nothing written');
     });
 
     t.test('with another operator key: key-mismatch', async (t) => {
-      const open = openLedger({
-        db: first.testStore.store.db,
-        origin: ORIGIN,
-        intervalSeconds: 3600,
-        logSigner: first.logSigner,
-        operatorSigner: generateSigner(operatorKeyName(ORIGIN)),
-        operatorToken: OPERATOR_TOKEN,
-      });
-      await t.rejects(open, { name: 'GridproofError', code: 'key-mismatch' });
+      await t.rejects(reopen({ operatorSigner: generateSigner(operatorKeyName(ORIGIN)) }), { name: 'GridproofError', code: 'key-mismatch' });
     });
 
     t.test('with the log key of another origin: key-mismatch', async (t) => {
-      const open = openLedger({
-        db: first.testStore.store.db,
-        origin: ORIGIN,
-        intervalSeconds: 3600,
-        logSigner: generateSigner('other.example/log'),
-        operatorSigner: first.operatorSigner,
-      });
-      await t.rejects(open, { name: 'GridproofError', code: 'key-mismatch' });
+      await t.rejects(reopen({ logSigner: generateSigner('other.example/log') }), { name: 'GridproofError', code: 'key-mismatch' });
     });
 
     t.test('with another reading interval: config-mismatch', async (t) => {
-      const open = openLedger({
-        db: first.testStore.store.db,
-        origin: ORIGIN,
-        intervalSeconds: 900,
-        logSigner: first.logSigner,
-        operatorSigner: first.operatorSigner,
-      });
-      await t.rejects(open, { name: 'GridproofError', code: 'config-mismatch' }, 'a 60-minute log refuses 15-minute readings');
+      await t.rejects(reopen({ intervalSeconds: 900 }), { name: 'GridproofError', code: 'config-mismatch' }, 'a 60-minute log refuses 15-minute readings');
     });
 
     t.test('a new operator token revokes the old one', async (t) => {
       const replaced = 'a-new-operator-token-for-tests';
-      await openLedger({
-        db: first.testStore.store.db,
-        origin: ORIGIN,
-        intervalSeconds: 3600,
-        logSigner: first.logSigner,
-        operatorSigner: first.operatorSigner,
-        operatorToken: replaced,
-      });
+      await reopen({ operatorToken: replaced });
       const hashes = await first.ledger.db.selectFrom('credential').select('token_hash').where('participant_id', '=', 'operator').execute();
       t.strictSame(hashes.map((row) => Buffer.from(row.token_hash).toString('hex')), [Buffer.from(tokenHash(replaced)).toString('hex')], 'only the new token is left');
-      await openLedger({
-        db: first.testStore.store.db,
-        origin: ORIGIN,
-        intervalSeconds: 3600,
-        logSigner: first.logSigner,
-        operatorSigner: first.operatorSigner,
-        operatorToken: OPERATOR_TOKEN,
-      });
+      await reopen({});
     });
   });
 }

@@ -12,16 +12,8 @@ import {
   toHex,
   utf8,
 } from '../../src/crypto/base64.ts';
-import { GridproofError } from '../../src/errors.ts';
+import { errorCode as codeOf } from '../helpers/error-code.ts';
 
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    return error instanceof GridproofError ? error.code : 'not a GridproofError';
-  }
-  return undefined;
-}
 
 t.test('RFC 4648 §10 test vectors', async (t) => {
   const vectors: Array<[string, string]> = [

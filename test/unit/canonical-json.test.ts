@@ -1,15 +1,7 @@
 import t from 'tap';
 import { canonicalJson, isCanonicalJson } from '../../src/crypto/canonical-json.ts';
-import { GridproofError } from '../../src/errors.ts';
+import { errorCode as codeOf } from '../helpers/error-code.ts';
 
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    return error instanceof GridproofError ? error.code : 'not a GridproofError';
-  }
-  return undefined;
-}
 
 t.test('RFC 8785 §3.2.3: members sorted by UTF-16 code units, recursively', async (t) => {
   // The sorting example of RFC 8785 §3.2.3: "\r" < "1" < "\u0080" < "ö" < "€" < "😀" < "\ufb33".

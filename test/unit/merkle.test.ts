@@ -15,7 +15,7 @@ import {
   verifyConsistency,
   verifyInclusion,
 } from '../../src/crypto/merkle.ts';
-import { GridproofError } from '../../src/errors.ts';
+import { errorCode as codeOf } from '../helpers/error-code.ts';
 
 const VECTORS = new URL('../fixtures/rfc6962-merkle/', import.meta.url);
 
@@ -50,15 +50,6 @@ function vectors<T>(kind: 'inclusion' | 'consistency'): Array<[string, T]> {
     .filter((file) => file.endsWith('.json'))
     .sort()
     .map((file) => [`${kind}/${file}`, JSON.parse(readFileSync(new URL(file, dir), 'utf8')) as T]);
-}
-
-function codeOf(fn: () => void): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    return error instanceof GridproofError ? error.code : `not a GridproofError: ${String(error)}`;
-  }
-  return undefined;
 }
 
 t.test('all 196 RFC 6962 proof vectors', async (t) => {
