@@ -74,12 +74,13 @@ create table settlement (
 create trigger settlement_append_only before update or delete on settlement
   for each row execute function gridproof_reject_change();
 
--- An interval and zone is matched once; readings of it logged at or after
--- log_size arrived late and are not matched.
+-- The intervals matched, per zone. Matching moves forward in time: a zone's
+-- matching frontier is its latest matched start, and a reading of an interval
+-- at or before it arrived late and is never matched (so storage lots are
+-- always drawn and charged in time order).
 create table matched_interval (
   start_at timestamptz not null,
   zone text not null,
-  log_size bigint not null,
   primary key (start_at, zone)
 );
 create trigger matched_interval_append_only before update or delete on matched_interval

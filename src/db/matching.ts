@@ -12,7 +12,10 @@ export interface IntervalKey {
   zone: string;
 }
 
-/** Intervals with readings that end by `until` and are not matched yet, oldest first. */
+/** The zone's latest matched interval start, as SQL, for a reading joined with its device. */
+const frontierOf = sql<Date | null>`(select max(m.start_at) from matched_interval m where m.zone = device.bidding_zone)`;
+
+/** Intervals with readings that end by `until`, after their zone's matching frontier, oldest first. */
 export async function pendingIntervals(db: Db, until: Date): Promise<IntervalKey[]> {
   return db
     .selectFrom('reading')
@@ -20,38 +23,22 @@ export async function pendingIntervals(db: Db, until: Date): Promise<IntervalKey
     .select(['reading.start_at', 'device.bidding_zone as zone'])
     .distinct()
     .where('reading.end_at', '<=', until)
-    .where(({ not, exists, selectFrom }) =>
-      not(
-        exists(
-          selectFrom('matched_interval')
-            .select('matched_interval.zone')
-            .whereRef('matched_interval.start_at', '=', 'reading.start_at')
-            .whereRef('matched_interval.zone', '=', 'device.bidding_zone'),
-        ),
-      ),
-    )
+    .where(sql<boolean>`reading.start_at > coalesce(${frontierOf}, '-infinity')`)
     .orderBy('reading.start_at')
     .orderBy('zone')
     .execute();
 }
 
-/** Which of these interval starts of a zone are matched already (by another run). */
-export async function matchedStarts(tx: Tx, zone: string, starts: readonly Date[]): Promise<Set<number>> {
-  if (starts.length === 0) return new Set();
-  const rows = await tx.selectFrom('matched_interval').select('start_at').where('zone', '=', zone).where('start_at', 'in', [...starts]).execute();
-  return new Set(rows.map((row) => row.start_at.getTime()));
-}
-
-/** Which of these (interval start, zone) pairs are matched already, as `<ms>|<zone>` keys. */
-export async function matchedPairs(db: Db | Tx, pairs: ReadonlyArray<{ start: Date; zone: string }>): Promise<Set<string>> {
-  if (pairs.length === 0) return new Set();
+/** Each zone's latest matched interval start (its matching frontier), in ms. */
+export async function matchingFrontiers(db: Db | Tx, zones: readonly string[]): Promise<Map<string, number>> {
+  if (zones.length === 0) return new Map();
   const rows = await db
     .selectFrom('matched_interval')
-    .select(['start_at', 'zone'])
-    .where('start_at', 'in', pairs.map((p) => p.start))
-    .where('zone', 'in', [...new Set(pairs.map((p) => p.zone))])
+    .select(['zone', (eb) => eb.fn.max('start_at').as('latest')])
+    .where('zone', 'in', [...new Set(zones)])
+    .groupBy('zone')
     .execute();
-  return new Set(rows.map((row) => `${row.start_at.getTime()}|${row.zone}`));
+  return new Map(rows.map((row) => [row.zone, new Date(row.latest).getTime()]));
 }
 
 export interface IntervalReadingRow {
@@ -173,21 +160,21 @@ export interface LateSupplyRow {
   export_wh: number;
 }
 
-/** Supply readings logged after their interval was matched that have no settlement yet. */
+/**
+ * Supply readings at or before their zone's matching frontier that have no
+ * settlement: they arrived late, and are never matched.
+ */
 export async function unsettledLateSupply(tx: Tx): Promise<LateSupplyRow[]> {
   return tx
     .selectFrom('reading')
     .innerJoin('device', 'device.id', 'reading.device_id')
     .innerJoin('entry', 'entry.idx', 'reading.entry_idx')
-    .innerJoin('matched_interval', (join) =>
-      join.onRef('matched_interval.start_at', '=', 'reading.start_at').onRef('matched_interval.zone', '=', 'device.bidding_zone'),
-    )
     .leftJoin('settlement', 'settlement.source_idx', 'reading.entry_idx')
     .select(['reading.entry_idx', 'entry.leaf_hash', 'reading.start_at', 'reading.end_at', 'reading.export_wh'])
     .where('device.type', 'in', ['wind', 'solar', 'storage'])
     .where('reading.export_wh', '>', 0)
-    .whereRef('reading.entry_idx', '>=', 'matched_interval.log_size')
     .where('settlement.entry_idx', 'is', null)
+    .where(sql<boolean>`reading.start_at <= ${frontierOf}`)
     .orderBy('reading.entry_idx')
     .execute();
 }

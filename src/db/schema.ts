@@ -70,7 +70,7 @@ export interface Database {
   };
   allocation_draw: { allocation_idx: number; charge_idx: number; wh: number };
   settlement: { entry_idx: number; source_idx: number; supply_wh: number; allocated_wh: number };
-  matched_interval: { start_at: Date; zone: string; log_size: number };
+  matched_interval: { start_at: Date; zone: string };
   claim: {
     entry_idx: number;
     id: string;

@@ -15,7 +15,7 @@ import {
   insertDraws,
   insertMatchedIntervals,
   insertSettlements,
-  matchedStarts,
+  matchingFrontiers,
   pendingIntervals,
   storageDevices,
   unsettledLateSupply,
@@ -59,10 +59,10 @@ export async function runMatching(ledger: Ledger, untilMs: number): Promise<Matc
 }
 
 async function matchWindow(ledger: Ledger, zone: string, candidates: Date[]): Promise<Omit<MatchingSummary, 'lateSettlements'>> {
-  return appendInTransaction(ledger, async (tx, size) => {
-    // Another run may have matched some of them while this one waited for the lock.
-    const matched = await matchedStarts(tx, zone, candidates);
-    const starts = candidates.filter((start) => !matched.has(start.getTime()));
+  return appendInTransaction(ledger, async (tx) => {
+    // Another run may have moved the zone's frontier while this one waited for the lock.
+    const frontier = (await matchingFrontiers(tx, [zone])).get(zone) ?? Number.NEGATIVE_INFINITY;
+    const starts = candidates.filter((start) => start.getTime() > frontier);
     const nothing = { intervals: 0, allocations: 0, settlements: 0 };
     if (starts.length === 0) return { entries: [], project: async () => nothing };
 
@@ -103,7 +103,7 @@ async function matchWindow(ledger: Ledger, zone: string, candidates: Date[]): Pr
         await insertAllocations(tx, allocated.map((entry) => allocationRow(entry, indexOf)));
         await insertDraws(tx, allocated.flatMap((entry) => drawRows(entry, indexOf)));
         await insertSettlements(tx, appended.slice(allocations.length).map((entry) => settlementRow(entry, indexOf)));
-        await insertMatchedIntervals(tx, starts.map((start) => ({ start_at: start, zone, log_size: size })));
+        await insertMatchedIntervals(tx, starts.map((start) => ({ start_at: start, zone })));
         return { intervals: starts.length, allocations: allocations.length, settlements: settlements.length };
       },
     };

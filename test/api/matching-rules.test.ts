@@ -140,6 +140,16 @@ for (const backend of await testBackends()) {
     t.equal(lateView.totals.unmatchedEmissionsG, '320', '800 Wh at 400 g/kWh');
     const earlyView = await view(app, 'earlyco', T0, T0 + 24 * H);
     t.match(earlyView.totals, { consumedWh: '600', matchedWh: '600', cfeScore: 1 }, 'the surplus of wind-1 did not move to the late reading');
+
+    // Matching moves forward: once hour 2 is matched, hour 1 (which had no
+    // reading then) is behind the zone's frontier, and a reading of it is late.
+    await wind.post(2, 0, 1000);
+    await earlyMeter.post(2, 600, 0);
+    t.match(await run(app, T0 + 3 * H), { intervals: 1, allocations: 1, lateSettlements: 0 }, 'hour 2 is matched; hour 1 has nothing to match');
+    const wind3 = await Meter.add(app, gen, { id: 'wind-3', type: 'wind' });
+    await wind3.post(1, 0, 300);
+    t.equal(wind3.lastLate, true, 'a reading of an hour behind the frontier is late');
+    t.match(await run(app, T0 + 3 * H), { intervals: 0, allocations: 0, lateSettlements: 1 }, 'it is never matched, and settled empty');
   });
 
   t.test(`${backend}: a battery charged from wind surplus discharges green to a tenant`, async (t) => {
