@@ -17,7 +17,7 @@ import { logRoutes } from './routes/log.ts';
 import { matchingRoutes } from './routes/matching.ts';
 import { problemOf, sendProblem, toProblem } from './routes/problem.ts';
 import { registryRoutes } from './routes/registry.ts';
-import { validatorCompiler } from './routes/validators.ts';
+import { sharedSchemas, validatorCompiler } from './routes/validators.ts';
 
 export interface AppDeps {
   ledger: Ledger;
@@ -40,6 +40,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   app.setValidatorCompiler(validatorCompiler);
+  // Public request schemas (schemas/api/*.json, their common.json), for route $refs and OpenAPI.
+  for (const schema of sharedSchemas) app.addSchema(schema);
   app.setErrorHandler((error, request, reply) => {
     const problem = toProblem(error as Error, request);
     if (problem.status >= 500) request.log.error({ err: error }, 'request failed');

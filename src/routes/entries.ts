@@ -4,17 +4,10 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { RouteDeps } from '../app.ts';
-import { MAX_ENTRY_BYTES } from '../domain/entry.ts';
 
-const body = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['entries'],
-  properties: {
-    // No maxItems: more than MAX_ENTRIES_PER_REQUEST answers 413 too-many-entries, not a schema error.
-    entries: { type: 'array', minItems: 1, items: { type: 'string', maxLength: MAX_ENTRY_BYTES } },
-  },
-} as const;
+// schemas/api/entries-request.json, registered in app.ts. No maxItems: more
+// than MAX_ENTRIES_PER_REQUEST answers 413 too-many-entries, not a schema error.
+const body = { $ref: 'https://gridproof.dev/schemas/api/entries-request.json#' };
 
 export function entryRoutes(app: FastifyInstance, { auth, intake }: RouteDeps): void {
   app.post<{ Body: { entries: string[] } }>(

@@ -29,7 +29,7 @@ export function matchingRoutes(app: FastifyInstance, { ledger, auth }: RouteDeps
         tags: ['matching'],
         summary: 'Match every closed interval ending by `until`, now',
         security,
-        body: { type: 'object', additionalProperties: false, required: ['until'], properties: { until: instant } },
+        body: { $ref: 'https://gridproof.dev/schemas/api/matching-run-request.json#' },
       },
     },
     async (request) => {
@@ -69,17 +69,7 @@ export function matchingRoutes(app: FastifyInstance, { ledger, auth }: RouteDeps
         tags: ['claims'],
         summary: 'Claim the unclaimed matched energy of a period, for a purpose and a beneficiary',
         security,
-        body: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['period', 'purpose', 'beneficiary'],
-          properties: {
-            period: { type: 'object', additionalProperties: false, required: ['start', 'end'], properties: { start: instant, end: instant } },
-            purpose: { enum: ['disclosure', 'scope2', 'cbam', 'rfnbo', 'other'] },
-            beneficiary: { type: 'string', minLength: 1, maxLength: 200 },
-            maxWh: { type: 'string', pattern: '^(0|[1-9][0-9]{0,17})$' },
-          },
-        },
+        body: { $ref: 'https://gridproof.dev/schemas/api/claim-request.json#' },
       },
     },
     async (request, reply) => {

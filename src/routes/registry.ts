@@ -11,78 +11,14 @@ import { addContract, addDeviceKey, addZone, registerDevice, registerParticipant
 import type { ContractPayload, ZonePayload } from '../domain/payloads.ts';
 
 const id = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$' } as const;
-const instant = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$' } as const;
-const wh = { type: 'string', pattern: '^(0|[1-9][0-9]{0,17})$' } as const;
-const text = { type: 'string', minLength: 1, maxLength: 200 } as const;
 const security = [{ bearer: [] }];
 
-const participantBody = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['role', 'name'],
-  properties: {
-    id,
-    role: { enum: ['generator', 'tenant', 'certifier'] },
-    name: text,
-    legalId: { type: 'string', minLength: 2, maxLength: 40 },
-    country: { type: 'string', pattern: '^[A-Z]{2}$' },
-  },
-} as const;
-
-const deviceBody = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['id', 'owner', 'type', 'biddingZone', 'country', 'capacityW', 'commissioningDate', 'verifierKey'],
-  properties: {
-    id,
-    owner: id,
-    type: { enum: ['wind', 'solar', 'storage', 'consumption'] },
-    biddingZone: { type: 'string' },
-    country: { type: 'string' },
-    capacityW: { type: 'integer', minimum: 1 },
-    commissioningDate: { type: 'string' },
-    verifierKey: { type: 'string' },
-    keyValidFrom: instant,
-    eecsEnergySource: { type: 'string' },
-    eecsTechnology: { type: 'string' },
-    energyCapacityWh: wh,
-    efficiencyBp: { type: 'integer' },
-    connection: { enum: ['park-grid', 'public-grid'] },
-    support: { enum: ['none', 'investment', 'operating', 'investment-and-operating'] },
-    gridConnectionId: text,
-    location: text,
-    meteringPointIds: { type: 'array', items: text, maxItems: 16 },
-  },
-} as const;
-
-const keyBody = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['verifierKey', 'validFrom'],
-  properties: { verifierKey: { type: 'string' }, validFrom: instant, validUntil: instant },
-} as const;
-
-const zoneBody = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['zone', 'gCO2PerKWh', 'validFrom'],
-  properties: { zone: { type: 'string' }, gCO2PerKWh: { type: 'integer', minimum: 0 }, validFrom: instant },
-} as const;
-
-const contractBody = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['id', 'device', 'tenant', 'priority', 'validFrom'],
-  properties: {
-    id,
-    device: id,
-    tenant: id,
-    priority: { type: 'integer', minimum: 0 },
-    shareBp: { type: 'integer', minimum: 1, maximum: 10000 },
-    validFrom: instant,
-    validUntil: instant,
-  },
-} as const;
+// Request bodies: schemas/api/*.json, registered in app.ts.
+const participantBody = { $ref: 'https://gridproof.dev/schemas/api/participant-request.json#' };
+const deviceBody = { $ref: 'https://gridproof.dev/schemas/api/device-request.json#' };
+const keyBody = { $ref: 'https://gridproof.dev/schemas/api/device-key-request.json#' };
+const zoneBody = { $ref: 'https://gridproof.dev/schemas/api/zone-request.json#' };
+const contractBody = { $ref: 'https://gridproof.dev/schemas/api/contract-request.json#' };
 
 const deviceParams = { type: 'object', required: ['id'], properties: { id } } as const;
 
