@@ -12,9 +12,7 @@
  */
 import { canonicalJson } from '../crypto/canonical-json.ts';
 import type { SignFn } from '../crypto/ed25519.ts';
-import { hashLeaf } from '../crypto/merkle.ts';
 import { signNote, type Signer } from '../crypto/note.ts';
-import { utf8 } from '../crypto/base64.ts';
 import { GridproofError } from '../errors.ts';
 import { isEntryKind, schemaViolation } from './entry-schemas.ts';
 import { ENTRY_HEADER, type Payload } from './payloads.ts';
@@ -37,10 +35,6 @@ export function entryText(payload: Payload): string {
 
 export function sealEntry(payload: Payload, signer: Signer, sign?: SignFn): string {
   return signNote(entryText(payload), [signer], sign);
-}
-
-export function entryLeafHash(note: string): Uint8Array {
-  return hashLeaf(utf8(note));
 }
 
 /**

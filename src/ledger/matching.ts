@@ -21,7 +21,6 @@ import {
   unsettledLateSupply,
   windowReadings,
   zoneContracts,
-  type IntervalKey,
 } from '../db/matching.ts';
 import { planInterval } from '../domain/matching.ts';
 import type { AllocationPayload } from '../domain/payloads.ts';
@@ -150,4 +149,3 @@ export function startMatcher(ledger: Ledger, gateClosureMs: number, everyMs: num
   };
 }
 
-export type { IntervalKey };
