@@ -1,12 +1,17 @@
 -- The log (DESIGN.md "The log"): entries, the Merkle tree's stored hashes and
 -- the signed checkpoints. All three are append-only: the database itself
 -- refuses UPDATE, DELETE and TRUNCATE, whatever the application does.
+--
+-- Refusals carry SQLSTATE codes of our own class GP, so clients and tests can
+-- tell them apart without reading messages: GP001 a change to an append-only
+-- table, GP002 a gap in the log's indexes, GP003 an allocation beyond a
+-- reading's export or import.
 
 create function gridproof_reject_change() returns trigger
 language plpgsql as $$
 begin
   raise exception 'gridproof: % is append-only (% refused)', tg_table_name, tg_op
-    using errcode = 'P0001';
+    using errcode = 'GP001';
 end;
 $$;
 
@@ -41,7 +46,7 @@ begin
   select coalesce(max(idx) + 1, 0) into expected from entry;
   if new.idx <> expected then
     raise exception 'gridproof: entry index % is not the next index %', new.idx, expected
-      using errcode = 'P0001';
+      using errcode = 'GP002';
   end if;
   return new;
 end;

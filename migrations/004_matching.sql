@@ -34,7 +34,7 @@ begin
   having sum(a.wh) > r.export_wh
    limit 1;
   if over is not null then
-    raise exception 'gridproof: allocations from reading % would exceed its export', over using errcode = 'P0001';
+    raise exception 'gridproof: allocations from reading % would exceed its export', over using errcode = 'GP003';
   end if;
   select a.sink_idx into over
     from allocation a join reading r on r.entry_idx = a.sink_idx
@@ -43,7 +43,7 @@ begin
   having sum(a.wh) > r.import_wh
    limit 1;
   if over is not null then
-    raise exception 'gridproof: allocations to reading % would exceed its import', over using errcode = 'P0001';
+    raise exception 'gridproof: allocations to reading % would exceed its import', over using errcode = 'GP003';
   end if;
   return null;
 end;

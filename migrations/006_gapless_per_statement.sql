@@ -20,7 +20,7 @@ begin
      or (first_new > 0 and not exists (select 1 from entry where idx = first_new - 1))
      or exists (select 1 from entry where idx > last_new) then
     raise exception 'gridproof: entry indexes % to % are not the next indexes', first_new, last_new
-      using errcode = 'P0001';
+      using errcode = 'GP002';
   end if;
   return null;
 end;

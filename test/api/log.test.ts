@@ -233,8 +233,8 @@ for (const backend of await testBackends()) {
       isProblem(t, await inclusion(`leafHash=${encodeURIComponent(toBase64(hashLeaf(utf8('never logged'))))}&treeSize=${size}`), 404, 'not-found', 'an unknown leaf hash');
       isProblem(t, await inclusion(`leafHash=abc&treeSize=${size}`), 400, 'bad-hash', 'too short');
       isProblem(t, await inclusion(`leafHash=${encodeURIComponent(toBase64(new Uint8Array(31)))}&treeSize=${size}`), 400, 'bad-hash', '31 bytes');
-      const withPlus = receipts.find((r) => r.leafHash.includes('+'));
-      if (withPlus) isProblem(t, await inclusion(`leafHash=${withPlus.leafHash}&treeSize=${size}`), 400, 'bad-hash', "'+' not percent-encoded reads as a space");
+      // A fixed hash with '+' in it: unencoded, the '+' reads as a space, logged or not.
+      isProblem(t, await inclusion(`leafHash=${toBase64(new Uint8Array(32).fill(0xfb))}&treeSize=${size}`), 400, 'bad-hash', "'+' not percent-encoded reads as a space");
       // Setting a padding bit of the last symbol: the same bytes to a lenient decoder, refused by a strict one.
       const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
       const lastSymbol = ALPHABET.indexOf(late.leafHash[42]!);

@@ -81,6 +81,7 @@ for (const backend of await testBackends()) {
       payload: gzipSync(JSON.stringify(bundle)),
     });
     t.equal(gzipped.statusCode, 400, 'request bodies are never decompressed');
+    t.equal(gzipped.json().code, 'bad-request');
 
     const period = await app.inject({ url: '/v1/tenants/steelco/bundle?from=2024-01-01T00:00:00Z&to=2024-01-02T00:00:00Z', headers: auth(OPERATOR_TOKEN) });
     const periodVerdict = verifyBundle(period.json(), { logKey: env.ledger.logVerifier.vkey });

@@ -230,6 +230,7 @@ for (const backend of await testBackends()) {
     t.equal(share.statusCode, 201, share.body);
     const badContract = await app.inject({ method: 'POST', url: '/v1/contracts', headers: auth(OPERATOR_TOKEN), payload: { id: 'ppa-bad', device: 'a-meter', tenant: 'bco', priority: 0, validFrom: '2024-01-01T00:00:00Z' } });
     t.equal(badContract.statusCode, 400, 'a contract sells generation or storage output');
+    t.equal(badContract.json().code, 'bad-request');
 
     await wind.post(0, 0, 1000);
     await solar.post(0, 0, 800);

@@ -191,7 +191,7 @@ for (const backend of await testBackends()) {
         await appendEntries(tx, size, [sealed]);
         await insertAllocations(tx, [{ entry_idx: size, start_at: new Date(T0), zone: 'DE-LU', source_idx: source.entry_idx, sink_idx: sink.entry_idx, wh: 1, rule: 'pool', contract_idx: null }]);
       }),
-      /would exceed its export/,
+      { code: 'GP003' },
       'the trigger refuses 1 Wh beyond the export',
     );
     t.equal(await readLogSize(ledger.db), sizeBefore, 'the whole transaction rolled back');
@@ -203,7 +203,7 @@ for (const backend of await testBackends()) {
         await appendEntries(tx, size, [second]);
         await insertSettlements(tx, [{ entry_idx: size, source_idx: source.entry_idx, supply_wh: Number(source.export_wh), allocated_wh: 0 }]);
       }),
-      /duplicate key|unique/i,
+      { code: '23505', constraint: 'settlement_source_idx_key' },
       'a second settlement for the same source is refused',
     );
     t.equal(await readLogSize(ledger.db), sizeBefore);

@@ -440,15 +440,16 @@ t.test('tampered logs, every entry properly signed: only the rule catches it', a
 t.test('removing any entry the statement rests on never verifies', async (t) => {
   // Extra registry entries are allowed, so the operator's and the generator's participant entries may go.
   const optional = new Set(payloadsOf(park, 'participant').filter((e) => e.payload.id !== 't1').map((e) => e.index));
-  let removed = 0;
+  const required = claimBundle.entries.filter((e) => !optional.has(e.index));
+  t.ok(required.length > 100, 'the reference bundle rests on many entries');
+  let refused = 0;
   for (const entry of claimBundle.entries) {
     const without = { ...claimBundle, entries: claimBundle.entries.filter((e) => e !== entry) };
     const verdict = check(without);
     if (optional.has(entry.index)) assert.ok(verdict.valid, `entry ${entry.index} is optional`);
-    else assert.ok(!verdict.valid, `without entry ${entry.index} the bundle must not verify`);
-    removed++;
+    else if (!verdict.valid) refused++;
   }
-  t.equal(removed, claimBundle.entries.length);
+  t.equal(refused, required.length, 'removing any required entry is refused');
   fc.assert(
     fc.property(fc.shuffledSubarray(claimBundle.entries, { minLength: 2, maxLength: 2 }), ([a, b]) => {
       // Two entries' proofs exchanged: each proof is for its own index only.
