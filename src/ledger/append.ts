@@ -57,6 +57,7 @@ export interface TreeWrite {
  * after COMMIT: the frontier then the new nodes, left to right per level.
  */
 export async function appendToLog(ledger: Ledger, tx: Tx, size: number, entries: readonly NewEntry[]): Promise<TreeWrite> {
+  if (entries.length === 0) return { nodes: [], size };
   const ids = frontier(size);
   const known = ledger.tree.cached(ids) ?? (await readNodes(tx, ids));
   const nodes = await appendEntries(tx, size, entries, known);
