@@ -75,16 +75,8 @@ export async function storageDevices(tx: Tx, zone: string): Promise<Array<{ id: 
   return rows.map((row) => ({ id: row.id, efficiency_bp: row.efficiency_bp!, energy_capacity_wh: row.energy_capacity_wh! }));
 }
 
-export interface ContractRow {
-  entry_idx: number;
-  leaf_hash: Uint8Array;
-  device_id: string;
-  tenant_id: string;
-  priority: number;
-  share_bp: number | null;
-  valid_from: Date;
-  valid_until: Date | null;
-}
+/** A contract row with its entry's leaf hash. */
+export type ContractRow = Omit<Database['contract'], 'id'> & { leaf_hash: Uint8Array };
 
 /** Every contract over the zone's devices; the caller keeps those valid for each interval. */
 export async function zoneContracts(tx: Tx, zone: string): Promise<ContractRow[]> {
