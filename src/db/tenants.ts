@@ -3,6 +3,7 @@
  * behind the tenant view, claims and bundles.
  */
 import type { Db, Tx } from './log.ts';
+import type { Database } from './schema.ts';
 
 export interface ConsumptionRow {
   entry_idx: number;
@@ -84,7 +85,9 @@ export async function insertClaim(
     .execute();
 }
 
-export async function findClaim(db: Db, id: string) {
+export type ClaimRow = Database['claim'];
+
+export async function findClaim(db: Db, id: string): Promise<ClaimRow | undefined> {
   return db.selectFrom('claim').selectAll().where('id', '=', id).executeTakeFirst();
 }
 

@@ -9,7 +9,7 @@ import { inclusionProof, inclusionProofNodes } from '../crypto/merkle.ts';
 import { contractsOf, drawnCharges, readEntries, registryEntriesOf, settlementsOf } from '../db/bundle-entries.ts';
 import { latestCheckpoint } from '../db/checkpoints.ts';
 import { findParticipant } from '../db/registry.ts';
-import type { findClaim } from '../db/tenants.ts';
+import type { ClaimRow } from '../db/tenants.ts';
 import { BUNDLE_MEDIA_TYPE, type Bundle } from '../domain/bundle/bundle-types.ts';
 import { statementFromFigures } from '../domain/bundle/statement.ts';
 import type { ClaimPurpose } from '../domain/payloads.ts';
@@ -27,7 +27,7 @@ interface ClaimFacts {
   wh: string;
 }
 
-export async function buildClaimBundle(ledger: Ledger, claim: NonNullable<Awaited<ReturnType<typeof findClaim>>>): Promise<Bundle> {
+export async function buildClaimBundle(ledger: Ledger, claim: ClaimRow): Promise<Bundle> {
   const facts = { entryIdx: claim.entry_idx, id: claim.id, purpose: claim.purpose, beneficiary: claim.beneficiary, wh: String(claim.wh) };
   return buildBundle(ledger, claim.tenant_id, claim.start_at, claim.end_at, facts);
 }

@@ -5,7 +5,7 @@
  */
 import { fromUtf8, toBase64 } from '../crypto/base64.ts';
 import { hashLeaf } from '../crypto/merkle.ts';
-import { openNote, parseVerifierKey } from '../crypto/note.ts';
+import { openNote, VerifierCache } from '../crypto/note.ts';
 import { deviceKeys, findDevice } from '../db/registry.ts';
 import { deviceReadingEntries } from '../db/readings.ts';
 import { parseEntry } from '../domain/entry.ts';
@@ -22,6 +22,7 @@ export async function checkDeviceChain(ledger: Ledger, deviceId: string): Promis
   if (!(await findDevice(ledger.db, deviceId))) throw new GridproofError('unknown-device', `no device ${deviceId}`);
   const keys = (await deviceKeys(ledger.db, [deviceId])).get(deviceId)!;
   const readings = await deviceReadingEntries(ledger.db, deviceId);
+  const verifiers = new VerifierCache();
   let head: (ChainHead & { index: number }) | undefined;
   for (const stored of readings) {
     try {
@@ -29,7 +30,7 @@ export async function checkDeviceChain(ledger: Ledger, deviceId: string): Promis
       const { payload } = parseEntry(note, ledger.origin);
       if (payload.kind !== 'reading' || payload.device !== deviceId) throw new GridproofError('bad-note', 'not a reading of this device');
       const loggedBefore = keys.filter((key) => key.entryIdx < stored.idx);
-      const valid = keysValidFor(loggedBefore, instantMs(payload.start)!, instantMs(payload.end)!).map(parseVerifierKey);
+      const valid = keysValidFor(loggedBefore, instantMs(payload.start)!, instantMs(payload.end)!).map((vkey) => verifiers.get(vkey));
       openNote(note, valid, ledger.verify);
       checkChain(payload, head);
       head = { seq: payload.seq, leafHash: toBase64(hashLeaf(stored.bytes)), endMs: instantMs(payload.end)!, index: stored.idx };

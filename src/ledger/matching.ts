@@ -75,7 +75,11 @@ async function matchWindow(ledger: Ledger, zone: string, candidates: Date[]): Pr
       ...lotRows.map((l) => [toBase64(l.leaf_hash), l.entry_idx] as const),
     ]);
     const readingsAt = new Map<number, typeof readingRows>();
-    for (const row of readingRows) readingsAt.set(row.start_at.getTime(), [...(readingsAt.get(row.start_at.getTime()) ?? []), row]);
+    for (const row of readingRows) {
+      const group = readingsAt.get(row.start_at.getTime());
+      if (group) group.push(row);
+      else readingsAt.set(row.start_at.getTime(), [row]);
+    }
 
     const allocations: SealedEntry[] = [];
     const settlements: SealedEntry[] = [];

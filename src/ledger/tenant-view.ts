@@ -48,7 +48,7 @@ export async function tenantPeriod(ledger: Ledger, tenantId: string, from: Date,
       wh: BigInt(a.wh),
       device: a.source_device,
       type: a.source_type as DeviceType,
-      technology: a.technology ?? '',
+      ...(a.technology === null ? {} : { technology: a.technology }),
     })),
     factors: (await zoneFactors(ledger.db)).map((z) => ({
       zone: z.zone,
@@ -70,7 +70,7 @@ export function figuresCsv(figures: TenantFigures): string {
   for (const interval of figures.intervals) {
     const head = `${interval.start},${interval.end},${interval.consumedWh},${interval.matchedWh},${interval.cfeScore}`;
     if (interval.bySource.length === 0) rows.push(`${head},,,,`);
-    for (const source of interval.bySource) rows.push(`${head},${source.device},${source.type},${source.technology},${source.wh}`);
+    for (const source of interval.bySource) rows.push(`${head},${source.device},${source.type},${source.technology ?? ''},${source.wh}`);
   }
   return `${rows.join('\n')}\n`;
 }
