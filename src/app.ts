@@ -7,6 +7,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { BUNDLE_MEDIA_TYPE } from './domain/bundle/bundle-types.ts';
+import { DEFAULT_BODY_LIMIT } from './config.ts';
 import type { Ledger } from './ledger/ledger.ts';
 import type { ReadingIntake } from './ledger/intake.ts';
 import { Auth } from './routes/auth.ts';
@@ -34,7 +35,7 @@ export interface RouteDeps extends AppDeps {
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: deps.logger ?? false,
-    bodyLimit: deps.bodyLimit ?? 2 * 1024 * 1024,
+    bodyLimit: deps.bodyLimit ?? DEFAULT_BODY_LIMIT,
     // Proof requests may carry a base64 leaf hash with '+' and '/'.
     routerOptions: { maxParamLength: 200 },
   });

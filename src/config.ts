@@ -23,6 +23,7 @@ export interface Config {
   readonly operatorKey: string | undefined;
   /** Largest request body accepted, bytes (a batch of 1000 readings fits). */
   readonly bodyLimit: number;
+  readonly logLevel: LogLevel;
 }
 
 export class ConfigError extends Error {
@@ -33,6 +34,18 @@ export class ConfigError extends Error {
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
+
+/** A batch of 1000 readings of about 600 bytes each fits with room to spare. */
+export const DEFAULT_BODY_LIMIT = 2 * 1024 * 1024;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+function logLevel(env: Env): LogLevel {
+  const text = env.LOG_LEVEL ?? 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(text)) throw new ConfigError('LOG_LEVEL', `expected one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(text)}`);
+  return text as LogLevel;
+}
 
 /** ISO 8601 durations with day and time parts only (no years or months: their length varies). */
 const DURATION = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
@@ -103,6 +116,7 @@ export function loadConfig(env: Env = process.env): Config {
     gateClosureMs: gate === 'off' ? undefined : duration(env, 'GRIDPROOF_GATE_CLOSURE', gate),
     logKey: env.GRIDPROOF_LOG_KEY || undefined,
     operatorKey: env.GRIDPROOF_OPERATOR_KEY || undefined,
-    bodyLimit: 2 * 1024 * 1024,
+    bodyLimit: DEFAULT_BODY_LIMIT,
+    logLevel: logLevel(env),
   });
 }

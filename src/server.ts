@@ -29,7 +29,7 @@ export async function serve(config: Config = loadConfig()): Promise<void> {
     process.stdout.write(`\nOperator token (shown once, keep it): ${generatedToken}\n\n`);
   }
   const intake = new ReadingIntake(ledger);
-  const app = await buildApp({ ledger, intake, bodyLimit: config.bodyLimit, logger: { level: process.env.LOG_LEVEL ?? 'info' } });
+  const app = await buildApp({ ledger, intake, bodyLimit: config.bodyLimit, logger: { level: config.logLevel } });
   const stopPublisher = startPublisher(ledger, config.checkpointIntervalMs, (error) => app.log.error({ err: error }, 'checkpoint publishing failed'));
 
   // GRIDPROOF_GATE_CLOSURE=off leaves matching to explicit runs (loading history).
