@@ -30,8 +30,13 @@ const MAX_SIGNATURES = 100;
  * newline (signed-note "Format"). In a JavaScript string, invalid UTF-8 shows
  * up as a lone surrogate.
  */
+/** Control characters but newline, and any surrogate code unit: the cheap test a long note passes first. */
+const SUSPECT = /[\u0000-\u0009\u000b-\u001f\ud800-\udfff]/;
+/** Control characters but newline, and lone surrogates (not UTF-8 encodable). */
+const FORBIDDEN = /[\u0000-\u0009\u000b-\u001f\p{Cs}]/u;
+
 function hasForbiddenCharacters(text: string): boolean {
-  return /[\u0000-\u0009\u000b-\u001f\p{Cs}]/u.test(text);
+  return SUSPECT.test(text) && FORBIDDEN.test(text);
 }
 
 function badNote(detail: string): never {

@@ -1,3 +1,6 @@
+import assert from 'node:assert/strict';
+import canonicalize from 'canonicalize';
+import fc from 'fast-check';
 import t from 'tap';
 import { canonicalJson, isCanonicalJson } from '../../src/crypto/canonical-json.ts';
 import { errorCode as codeOf } from '../helpers/error-code.ts';
@@ -25,6 +28,9 @@ t.test('RFC 8785 §3.2.3: members sorted by UTF-16 code units, recursively', asy
     'Hebrew Letter Dalet With Dagesh',
   ]);
   t.equal(canonicalJson({ b: [3, { d: 1, c: 2 }], a: null }), '{"a":null,"b":[3,{"c":2,"d":1}]}');
+  // Names a copied object cannot hold in sorted order: integer-like ones and __proto__.
+  t.equal(canonicalJson({ b: 1, 10: 2, 9: 3, a: { 2: 0, '1x': 1 } }), '{"10":2,"9":3,"a":{"1x":1,"2":0},"b":1}');
+  t.equal(canonicalJson(JSON.parse('{"z":1,"__proto__":{"b":1,"a":2}}')), '{"__proto__":{"a":2,"b":1},"z":1}');
 });
 
 t.test('RFC 8785 §3.2.2: no whitespace, ECMAScript numbers and string escapes', async (t) => {
@@ -58,4 +64,38 @@ t.test('isCanonicalJson', async (t) => {
     '',
   ];
   for (const text of rejected) t.notOk(isCanonicalJson(text), text);
+});
+
+t.test('agrees with an independent RFC 8785 implementation (the canonicalize package) on random JSON', async (t) => {
+  let compared = 0;
+  fc.assert(
+    fc.property(fc.jsonValue(), (value) => {
+      compared++;
+      assert.equal(canonicalJson(value), canonicalize(value));
+    }),
+    { numRuns: 3000 },
+  );
+  // Unicode keys and strings, integer-like keys (which JS objects enumerate first), nested arrays.
+  fc.assert(
+    fc.property(fc.dictionary(fc.oneof(fc.string({ unit: 'binary' }), fc.nat().map(String)), fc.jsonValue(), { maxKeys: 8 }), (value) => {
+      compared++;
+      const expected = (() => {
+        try {
+          return canonicalize(value);
+        } catch {
+          return 'refused';
+        }
+      })();
+      const actual = (() => {
+        try {
+          return canonicalJson(value);
+        } catch {
+          return 'refused';
+        }
+      })();
+      assert.equal(actual, expected);
+    }),
+    { numRuns: 3000 },
+  );
+  t.equal(compared, 6000);
 });
