@@ -4,10 +4,11 @@
  * with their tree nodes, write its projections, commit.
  */
 import { utf8 } from '../crypto/base64.ts';
-import { frontier, hashLeaf, type StoredNode } from '../crypto/merkle.ts';
+import { frontier, type StoredNode } from '../crypto/merkle.ts';
 import { appendEntries, lockLogHead, readNodes, type NewEntry, type Tx } from '../db/log.ts';
 import { sealEntry } from '../domain/entry.ts';
 import type { Payload } from '../domain/payloads.ts';
+import { nativeHashLeaf } from '../platform/node-sha256.ts';
 import type { Ledger } from './ledger.ts';
 
 export interface SealedEntry extends NewEntry {
@@ -18,7 +19,7 @@ export interface SealedEntry extends NewEntry {
 export function sealOperatorEntry(ledger: Ledger, payload: Payload): SealedEntry {
   const note = sealEntry(payload, ledger.operatorSigner, ledger.sign);
   const bytes = utf8(note);
-  return { note, bytes, leafHash: hashLeaf(bytes), kind: payload.kind, payload };
+  return { note, bytes, leafHash: nativeHashLeaf(bytes), kind: payload.kind, payload };
 }
 
 export interface Appended extends SealedEntry {

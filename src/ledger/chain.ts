@@ -4,7 +4,6 @@
  * interval order) and reports the head or the first break.
  */
 import { fromUtf8, toBase64 } from '../crypto/base64.ts';
-import { hashLeaf } from '../crypto/merkle.ts';
 import { openNote, VerifierCache } from '../crypto/note.ts';
 import { deviceKeys, findDevice } from '../db/registry.ts';
 import { deviceReadingEntries } from '../db/readings.ts';
@@ -12,6 +11,7 @@ import { parseEntry } from '../domain/entry.ts';
 import { checkChain, keysValidFor, type ChainHead } from '../domain/reading-rules.ts';
 import { instantMs } from '../domain/time.ts';
 import { GridproofError, type ErrorCode } from '../errors.ts';
+import { nativeHashLeaf } from '../platform/node-sha256.ts';
 import type { Ledger } from './ledger.ts';
 
 export type ChainReport =
@@ -33,7 +33,7 @@ export async function checkDeviceChain(ledger: Ledger, deviceId: string): Promis
       const valid = keysValidFor(loggedBefore, instantMs(payload.start)!, instantMs(payload.end)!).map((vkey) => verifiers.get(vkey));
       openNote(note, valid, ledger.verify);
       checkChain(payload, head);
-      head = { seq: payload.seq, leafHash: toBase64(hashLeaf(stored.bytes)), endMs: instantMs(payload.end)!, index: stored.idx };
+      head = { seq: payload.seq, leafHash: toBase64(nativeHashLeaf(stored.bytes)), endMs: instantMs(payload.end)!, index: stored.idx };
     } catch (error) {
       if (!(error instanceof GridproofError)) throw error;
       const code = error.code === 'unknown-signer' ? 'no-valid-key' : error.code;

@@ -6,7 +6,6 @@
  * duplicates) is checked by the sequencer under the head lock.
  */
 import { utf8 } from '../crypto/base64.ts';
-import { hashLeaf } from '../crypto/merkle.ts';
 import { openNote, VerifierCache } from '../crypto/note.ts';
 import { deviceKeys, findDevice } from '../db/registry.ts';
 import { parseEntry } from '../domain/entry.ts';
@@ -14,6 +13,7 @@ import type { DeviceType, ReadingPayload } from '../domain/payloads.ts';
 import { checkReadingShape, keysValidFor, type DeviceFacts, type DeviceKeyEntry } from '../domain/reading-rules.ts';
 import { instantMs } from '../domain/time.ts';
 import { GridproofError } from '../errors.ts';
+import { nativeHashLeaf } from '../platform/node-sha256.ts';
 import type { Ledger } from './ledger.ts';
 import { Sequencer, type EntryResult, type PreparedReading } from './sequencer.ts';
 
@@ -76,7 +76,7 @@ export class ReadingIntake {
     checkReadingShape(payload, device, this.#ledger.intervalSeconds, this.#ledger.now());
     const signedBy = await this.#verifySignature(note, payload);
     const bytes = utf8(note);
-    return { note, bytes, leafHash: hashLeaf(bytes), payload, signedBy, zone: device.biddingZone };
+    return { note, bytes, leafHash: nativeHashLeaf(bytes), payload, signedBy, zone: device.biddingZone };
   }
 
   async #device(id: string): Promise<DeviceFacts> {
