@@ -3,15 +3,17 @@
  * needs to continue where the last clean run stopped. JSON:
  *
  *   {
- *     "version": 1,
+ *     "version": 2,
  *     "origin": "<log origin>",
  *     "vkey": "<the log's verifier key, pinned from the first run on>",
  *     "checkpoint": { "size": N, "root": "<base64>" },   the last checkpoint verified clean
  *     "frontier": { "size": N, "hashes": ["<base64>", …] },
  *                  the perfect-subtree hashes of the tree of N leaves, largest first
  *                  (one per 1 bit of N), so the root check continues incrementally
- *     "replay": { "version": 1, "size": N, … },           LogReplay.snapshot(): the registry,
- *                  readings, allocations, settlements and claims replayed so far
+ *     "replay": { "version": 2, "size": N, … },           LogReplay.snapshot(): the registry, the
+ *                  readings a settlement may still name, the settled supply readings, per
+ *                  settlement what later claims and draws check, the storage lots, the
+ *                  claims (domain/monitor/replay-snapshot.ts)
  *     "savedAt": "<RFC 3339>"
  *   }
  *
@@ -24,7 +26,8 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { ReplaySnapshot } from '../domain/monitor/replay.ts';
 import { GridproofError } from '../errors.ts';
 
-export const MONITOR_STATE_VERSION = 1;
+/** 2: settlements hold their allocations (a state file of version 1 is of the old log format). */
+export const MONITOR_STATE_VERSION = 2;
 
 export interface MonitorState {
   version: typeof MONITOR_STATE_VERSION;

@@ -1,62 +1,74 @@
 /**
  * The entries a proof bundle rests on, found by following the projections
- * from a tenant's readings (DESIGN.md "Proof bundle": readings, allocations,
- * supply readings and settlements, storage draws back to generation, and the
- * registry entries used).
+ * from a tenant's allocations (DESIGN.md "Proof bundle"): the charges behind
+ * their discharges, the contracts, and the registry entries behind the
+ * readings. Index lists go in as one array parameter each (`= any($1)`): a
+ * year's bundle names tens of thousands of entries, beyond PostgreSQL's
+ * 65,535 bind parameters if each were its own.
  */
+import { sql } from 'kysely';
 import type { Db } from './log.ts';
 
-async function column(rows: Promise<Array<Record<string, number>>>, name: string): Promise<number[]> {
-  return (await rows).map((row) => row[name]!);
+export interface DrawnCharge {
+  settlement_idx: number;
+  source_idx: number;
+  sink_idx: number;
 }
 
-/** Settlements of these supply readings. */
-export async function settlementsOf(db: Db, sourceIdx: readonly number[]): Promise<number[]> {
-  if (sourceIdx.length === 0) return [];
-  return column(db.selectFrom('settlement').select('entry_idx').where('source_idx', 'in', [...sourceIdx]).execute(), 'entry_idx');
+/**
+ * The charge allocations these allocations draw on (only discharges draw):
+ * the settlement holding each, and its source (generation) and sink (storage)
+ * readings. The arrays are subscripted in SQL (position + 1), never read into JS.
+ */
+export async function drawnCharges(db: Db, allocations: ReadonlyArray<{ settlement_idx: number; position: number }>): Promise<DrawnCharge[]> {
+  if (allocations.length === 0) return [];
+  const { rows } = await sql<DrawnCharge>`
+    select distinct d.charge_settlement_idx as settlement_idx,
+           c.source_idx[d.charge_position + 1] as source_idx,
+           c.sink_idx[d.charge_position + 1] as sink_idx
+      from unnest(${allocations.map((a) => a.settlement_idx)}::bigint[], ${allocations.map((a) => a.position)}::integer[]) as a(settlement_idx, position)
+      join allocation_draw d on d.settlement_idx = a.settlement_idx and d.position = a.position
+      join settlement c on c.entry_idx = d.charge_settlement_idx`.execute(db);
+  return rows;
 }
 
-/** The charge allocations these discharge allocations draw on, with their source and sink readings. */
-export async function drawnCharges(db: Db, allocationIdx: readonly number[]): Promise<Array<{ entry_idx: number; source_idx: number; sink_idx: number }>> {
-  if (allocationIdx.length === 0) return [];
-  return db
-    .selectFrom('allocation_draw')
-    .innerJoin('allocation', 'allocation.entry_idx', 'allocation_draw.charge_idx')
-    .select(['allocation.entry_idx', 'allocation.source_idx', 'allocation.sink_idx'])
-    .where('allocation_draw.allocation_idx', 'in', [...allocationIdx])
-    .execute();
-}
-
-export async function contractsOf(db: Db, allocationIdx: readonly number[]): Promise<number[]> {
-  if (allocationIdx.length === 0) return [];
+/**
+ * The tenant's contracts with these source devices valid during [from, to):
+ * every contract a contract allocation of the period can name. The
+ * settlement projection keeps no contract column, and one valid contract
+ * more is a registry entry, which a bundle may carry.
+ */
+export async function contractsOf(db: Db, tenantId: string, deviceIds: readonly string[], from: Date, to: Date): Promise<number[]> {
+  if (deviceIds.length === 0) return [];
   const rows = await db
-    .selectFrom('allocation')
-    .select('contract_idx')
-    .where('entry_idx', 'in', [...allocationIdx])
-    .where('contract_idx', 'is not', null)
+    .selectFrom('contract')
+    .select('entry_idx')
+    .where('tenant_id', '=', tenantId)
+    .where('device_id', 'in', [...deviceIds])
+    .where('valid_from', '<', to)
+    .where((eb) => eb.or([eb('valid_until', 'is', null), eb('valid_until', '>', from)]))
     .execute();
-  return rows.map((row) => row.contract_idx!);
+  return rows.map((row) => row.entry_idx);
 }
 
 /** Device, key and zone entries behind these readings, plus every operator key entry. */
 export async function registryEntriesOf(db: Db, readingIdx: readonly number[]): Promise<number[]> {
-  const operatorKeys = await column(db.selectFrom('key_entry').select('entry_idx').where('subject_type', '=', 'operator').execute(), 'entry_idx');
-  if (readingIdx.length === 0) return operatorKeys;
-  const devices = await db
-    .selectFrom('reading')
-    .innerJoin('device', 'device.id', 'reading.device_id')
-    .select(['device.id', 'device.entry_idx', 'device.bidding_zone'])
-    .distinct()
-    .where('reading.entry_idx', 'in', [...readingIdx])
-    .execute();
-  const ids = devices.map((d) => d.id);
-  const zones = [...new Set(devices.map((d) => d.bidding_zone))];
-  const keys = await column(db.selectFrom('key_entry').select('entry_idx').where('device_id', 'in', ids).execute(), 'entry_idx');
-  const zoneEntries = await column(db.selectFrom('zone').select('entry_idx').where('zone', 'in', zones).execute(), 'entry_idx');
-  return [...operatorKeys, ...devices.map((d) => d.entry_idx), ...keys, ...zoneEntries];
+  const { rows } = await sql<{ entry_idx: number }>`
+    with used as (
+      select distinct d.id, d.entry_idx, d.bidding_zone
+        from reading r join device d on d.id = r.device_id
+       where r.entry_idx = any(${[...readingIdx]}::bigint[])
+    )
+    select entry_idx from key_entry where subject_type = 'operator'
+    union select entry_idx from used
+    union select k.entry_idx from key_entry k join used on used.id = k.device_id
+    union select z.entry_idx from zone z where z.zone in (select bidding_zone from used)`.execute(db);
+  return rows.map((row) => row.entry_idx);
 }
 
 export async function readEntries(db: Db, idx: readonly number[]): Promise<Array<{ idx: number; bytes: Uint8Array }>> {
   if (idx.length === 0) return [];
-  return db.selectFrom('entry').select(['idx', 'bytes']).where('idx', 'in', [...idx]).orderBy('idx').execute();
+  const { rows } = await sql<{ idx: number; bytes: Uint8Array }>`
+    select idx, bytes from entry where idx = any(${[...idx]}::bigint[]) order by idx`.execute(db);
+  return rows;
 }

@@ -1,7 +1,7 @@
 /**
  * What a matching run reads and writes: the readings, contracts, storage and
- * green lots of one interval and zone, and the allocation, settlement and
- * matched-interval projections.
+ * green lots of one interval and zone, and the settlement, settled-source,
+ * storage-charge, draw and matched-interval projections.
  */
 import { sql } from 'kysely';
 import type { Db, Tx } from './log.ts';
@@ -99,34 +99,42 @@ export async function zoneContracts(tx: Tx, zone: string): Promise<ContractRow[]
 }
 
 export interface LotRow {
-  entry_idx: number;
+  settlement_idx: number;
+  /** The settlement entry's leaf hash: with the position, the charge allocation's id. */
   leaf_hash: Uint8Array;
+  position: number;
   device_id: string;
   remaining_wh: number;
 }
 
 /**
  * Green charge still held by the zone's storage before `start`, FIFO
- * (oldest charge first): each charge allocation after losses, less its draws.
+ * (oldest charge first): each charge's lot after losses, less its draws.
  */
 export async function greenLots(tx: Tx, zone: string, start: Date): Promise<LotRow[]> {
   const result = await sql<LotRow>`
-    select a.entry_idx, e.leaf_hash, r.device_id,
-           (a.wh * d.efficiency_bp / 10000) - coalesce((select sum(x.wh) from allocation_draw x where x.charge_idx = a.entry_idx), 0) as remaining_wh
-      from allocation a
-      join entry e on e.idx = a.entry_idx
-      join reading r on r.entry_idx = a.sink_idx
-      join device d on d.id = r.device_id
-     where d.type = 'storage' and d.bidding_zone = ${zone} and a.start_at < ${start}
-       and (a.wh * d.efficiency_bp / 10000) > coalesce((select sum(x.wh) from allocation_draw x where x.charge_idx = a.entry_idx), 0)
-     order by r.device_id, a.entry_idx`.execute(tx);
-  return result.rows.map((row) => ({ ...row, entry_idx: Number(row.entry_idx), remaining_wh: Number(row.remaining_wh) }));
+    select c.settlement_idx, e.leaf_hash, c.position, c.device_id, c.lot_wh - coalesce(d.drawn, 0) as remaining_wh
+      from storage_charge c
+      join settlement s on s.entry_idx = c.settlement_idx
+      join entry e on e.idx = c.settlement_idx
+      join device v on v.id = c.device_id
+      left join (select charge_settlement_idx, charge_position, sum(wh) as drawn
+                   from allocation_draw group by charge_settlement_idx, charge_position) d
+        on d.charge_settlement_idx = c.settlement_idx and d.charge_position = c.position
+     where v.bidding_zone = ${zone} and s.start_at < ${start} and c.lot_wh > coalesce(d.drawn, 0)
+     order by c.device_id, c.settlement_idx, c.position`.execute(tx);
+  return result.rows.map((row) => ({
+    ...row,
+    settlement_idx: Number(row.settlement_idx),
+    position: Number(row.position),
+    remaining_wh: Number(row.remaining_wh),
+  }));
 }
 
 /** Rows per INSERT: well under PostgreSQL's 65,535 bind parameters. */
 const CHUNK = 1000;
 
-async function insertChunked<T extends 'allocation' | 'allocation_draw' | 'settlement' | 'matched_interval'>(
+async function insertChunked<T extends 'storage_charge' | 'allocation_draw' | 'matched_interval'>(
   tx: Tx,
   table: T,
   rows: ReadonlyArray<Database[T]>,
@@ -139,9 +147,36 @@ async function insertChunked<T extends 'allocation' | 'allocation_draw' | 'settl
   }
 }
 
-export const insertAllocations = (tx: Tx, rows: ReadonlyArray<Database['allocation']>) => insertChunked(tx, 'allocation', rows);
+/**
+ * Settlement rows, their allocations as bigint arrays. One statement per
+ * chunk of rows, so the invariant trigger runs once per chunk.
+ */
+export async function insertSettlements(tx: Tx, rows: ReadonlyArray<Database['settlement']>): Promise<void> {
+  for (let offset = 0; offset < rows.length; offset += CHUNK) {
+    await tx
+      .insertInto('settlement')
+      .values(
+        rows.slice(offset, offset + CHUNK).map((row) => ({
+          ...row,
+          source_idx: sql<number[]>`${row.source_idx}::bigint[]`,
+          sink_idx: sql<number[]>`${row.sink_idx}::bigint[]`,
+          wh: sql<number[]>`${row.wh}::bigint[]`,
+        })),
+      )
+      .execute();
+  }
+}
+
+/** Ten or more per interval: one statement of four array parameters, however many rows. */
+export async function insertSettledSources(tx: Tx, rows: ReadonlyArray<Database['settled_source']>): Promise<void> {
+  if (rows.length === 0) return;
+  const column = <K extends keyof Database['settled_source']>(key: K) => rows.map((row) => row[key]);
+  await sql`insert into settled_source (source_idx, settlement_idx, supply_wh, allocated_wh)
+    select * from unnest(${column('source_idx')}::bigint[], ${column('settlement_idx')}::bigint[],
+                         ${column('supply_wh')}::bigint[], ${column('allocated_wh')}::bigint[])`.execute(tx);
+}
+export const insertStorageCharges = (tx: Tx, rows: ReadonlyArray<Database['storage_charge']>) => insertChunked(tx, 'storage_charge', rows);
 export const insertDraws = (tx: Tx, rows: ReadonlyArray<Database['allocation_draw']>) => insertChunked(tx, 'allocation_draw', rows);
-export const insertSettlements = (tx: Tx, rows: ReadonlyArray<Database['settlement']>) => insertChunked(tx, 'settlement', rows);
 export const insertMatchedIntervals = (tx: Tx, rows: ReadonlyArray<Database['matched_interval']>) => insertChunked(tx, 'matched_interval', rows);
 
 export interface LateSupplyRow {
@@ -149,6 +184,7 @@ export interface LateSupplyRow {
   leaf_hash: Uint8Array;
   start_at: Date;
   end_at: Date;
+  zone: string;
   export_wh: number;
 }
 
@@ -161,11 +197,11 @@ export async function unsettledLateSupply(tx: Tx): Promise<LateSupplyRow[]> {
     .selectFrom('reading')
     .innerJoin('device', 'device.id', 'reading.device_id')
     .innerJoin('entry', 'entry.idx', 'reading.entry_idx')
-    .leftJoin('settlement', 'settlement.source_idx', 'reading.entry_idx')
-    .select(['reading.entry_idx', 'entry.leaf_hash', 'reading.start_at', 'reading.end_at', 'reading.export_wh'])
+    .leftJoin('settled_source', 'settled_source.source_idx', 'reading.entry_idx')
+    .select(['reading.entry_idx', 'entry.leaf_hash', 'reading.start_at', 'reading.end_at', 'device.bidding_zone as zone', 'reading.export_wh'])
     .where('device.type', 'in', ['wind', 'solar', 'storage'])
     .where('reading.export_wh', '>', 0)
-    .where('settlement.entry_idx', 'is', null)
+    .where('settled_source.source_idx', 'is', null)
     .where(sql<boolean>`reading.start_at <= ${frontierOf}`)
     .orderBy('reading.entry_idx')
     .execute();

@@ -58,18 +58,29 @@ export interface Database {
     import_wh: number;
     export_wh: number;
   };
-  allocation: {
+  /** A settlement entry; its allocations as parallel arrays in position order (index = position). */
+  settlement: {
     entry_idx: number;
+    start_at: Date;
+    zone: string;
+    late: boolean;
+    source_idx: number[];
+    sink_idx: number[];
+    wh: number[];
+  };
+  /** A view: one row per allocation of `settlement`, for reading only. */
+  allocation: {
+    settlement_idx: number;
+    position: number;
     start_at: Date;
     zone: string;
     source_idx: number;
     sink_idx: number;
     wh: number;
-    rule: string;
-    contract_idx: number | null;
   };
-  allocation_draw: { allocation_idx: number; charge_idx: number; wh: number };
-  settlement: { entry_idx: number; source_idx: number; supply_wh: number; allocated_wh: number };
+  settled_source: { source_idx: number; settlement_idx: number; supply_wh: number; allocated_wh: number };
+  storage_charge: { settlement_idx: number; position: number; device_id: string; lot_wh: number };
+  allocation_draw: { settlement_idx: number; position: number; charge_settlement_idx: number; charge_position: number; wh: number };
   matched_interval: { start_at: Date; zone: string };
   claim: {
     entry_idx: number;
@@ -81,5 +92,5 @@ export interface Database {
     beneficiary: string;
     wh: number;
   };
-  claim_allocation: { allocation_idx: number; claim_idx: number };
+  claim_allocation: { settlement_idx: number; position: number; claim_idx: number };
 }

@@ -5,7 +5,6 @@
  */
 import { Ajv, type ValidateFunction } from 'ajv';
 import common from '../../schemas/common.json' with { type: 'json' };
-import allocation from '../../schemas/entries/allocation.json' with { type: 'json' };
 import claim from '../../schemas/entries/claim.json' with { type: 'json' };
 import contract from '../../schemas/entries/contract.json' with { type: 'json' };
 import device from '../../schemas/entries/device.json' with { type: 'json' };
@@ -16,7 +15,7 @@ import settlement from '../../schemas/entries/settlement.json' with { type: 'jso
 import zone from '../../schemas/entries/zone.json' with { type: 'json' };
 import type { EntryKind } from './payloads.ts';
 
-const byKind: Record<EntryKind, object> = { participant, device, key, zone, contract, reading, allocation, settlement, claim };
+const byKind: Record<EntryKind, object> = { participant, device, key, zone, contract, reading, settlement, claim };
 
 // strictRequired is off: if/then branches name properties defined at the top level.
 const ajv = new Ajv({ allErrors: false, strict: true, strictTypes: false, strictRequired: false });

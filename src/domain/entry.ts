@@ -18,8 +18,16 @@ import { isEntryKind, schemaViolation } from './entry-schemas.ts';
 import { ENTRY_HEADER, type Payload } from './payloads.ts';
 import { dateMs, instantMs } from './time.ts';
 
-/** Largest entry accepted: a settlement of a few hundred allocations fits. */
+/** Largest entry a client may submit (POST /v1/entries): a reading is a few hundred bytes. */
 export const MAX_ENTRY_BYTES = 64 * 1024;
+
+/**
+ * Largest entry in a log. Operator entries grow with the park: a settlement
+ * lists every allocation of an interval and zone (about 80 bytes each), a
+ * claim every allocation it takes (about 55 bytes each, 87,600 for a year of
+ * 10 generators).
+ */
+export const MAX_LOG_ENTRY_BYTES = 16 * 1024 * 1024;
 
 export interface ParsedEntry {
   /** The whole note, as received. */
@@ -43,7 +51,7 @@ export function sealEntry(payload: Payload, signer: Signer, sign?: SignFn): stri
  * is checked separately (openNote), once the signer's keys are known.
  */
 export function parseEntry(note: string, origin: string): ParsedEntry {
-  if (note.length > MAX_ENTRY_BYTES) throw new GridproofError('bad-note', `entry longer than ${MAX_ENTRY_BYTES} bytes`);
+  if (note.length > MAX_LOG_ENTRY_BYTES) throw new GridproofError('bad-note', `entry longer than ${MAX_LOG_ENTRY_BYTES} bytes`);
   const headerEnd = note.indexOf('\n');
   const payloadEnd = note.indexOf('\n', headerEnd + 1);
   if (headerEnd < 0 || payloadEnd < 0 || note.slice(0, headerEnd) !== ENTRY_HEADER) {

@@ -1,10 +1,10 @@
 /**
- * Step A of matching one closed interval in one bidding zone (DESIGN.md
- * "Matching"): which supply reading gives how many Wh to which demand reading.
- * Pure and deterministic: the same input in any order gives the same payloads,
- * byte for byte, so a repeated run writes identical entries. Signing the
- * payloads, and so their leaf hashes, is the caller's; step B
- * (settlement.ts) then needs those leaf hashes for the settlements and lots.
+ * Matching one closed interval in one bidding zone (DESIGN.md "Matching"):
+ * which supply reading gives how many Wh to which demand reading, as the
+ * interval's one settlement entry. Pure and deterministic: the same input in
+ * any order gives the same payload, byte for byte, so a repeated run writes
+ * identical entries. Signing it is the caller's; settlement.ts then re-checks
+ * it and names the new green lots after its leaf hash.
  *
  * Choices beyond DESIGN.md:
  * - A storage reading may both charge (import) and discharge (export) in one
@@ -26,7 +26,7 @@
  */
 import { compareText } from './compare.ts';
 import { prepareInterval, type IntervalInput, type MatchReading } from './interval-input.ts';
-import type { AllocationPayload, HashB64 } from './payloads.ts';
+import type { Allocation, HashB64, SettledSource, SettlementPayload } from './payloads.ts';
 import { splitProRata } from './pro-rata.ts';
 import { chargeCapWh, heldWh, lotWh, takeFifo, type GreenLot, type StorageSpec } from './storage-lots.ts';
 import { minWh } from './wh.ts';
@@ -69,12 +69,14 @@ function serve(source: Source, sinks: readonly Sink[], caps: readonly bigint[], 
 }
 
 /**
- * Plans the allocations of one interval: contracts first, then the pool to
- * tenants, then what tenants left to storage charging. Output order: contract
- * allocations in service order (sinks by leaf hash), then pool allocations by
- * (source, sink) leaf hash. No allocation is of zero Wh.
+ * Plans the settlement of one interval: contracts first, then the pool to
+ * tenants, then what tenants left to storage charging. Every supply reading
+ * with export is listed, by leaf hash, even when nothing of it was matched.
+ * Within a source: contract allocations in service order, then the others by
+ * sink leaf hash. No allocation is of zero Wh. Undefined when the interval
+ * has no supply.
  */
-export function planInterval(input: IntervalInput): AllocationPayload[] {
+export function planInterval(input: IntervalInput): SettlementPayload | undefined {
   const { readings, contracts, queues, specOf } = prepareInterval(input);
 
   // Sources in leaf-hash order (Map keeps insertion order), keyed by device for contracts.
@@ -88,11 +90,12 @@ export function planInterval(input: IntervalInput): AllocationPayload[] {
     }
     const isStorage = reading.deviceType === 'storage';
     const supply = isStorage ? minWh(reading.exportWh, heldWh(queues.get(reading.device))) : reading.exportWh;
-    if (supply > 0n) sources.set(reading.device, { reading, supply, remaining: supply });
+    if (reading.exportWh > 0n) sources.set(reading.device, { reading, supply, remaining: supply });
     if (isStorage && reading.importWh > 0n) {
       storageSinks.push({ reading, remaining: reading.importWh, spec: specOf(reading.device) });
     }
   }
+  if (sources.size === 0) return undefined;
 
   // 1. Contracts (PPAs), in priority order: each takes what its share allows.
   const byContract: Planned[] = [];
@@ -121,30 +124,32 @@ export function planInterval(input: IntervalInput): AllocationPayload[] {
       pool.push(planned);
     }
   }
-  pool.sort(
-    (a, b) =>
-      compareText(a.source.reading.leafHash, b.source.reading.leafHash) ||
-      compareText(a.sink.reading.leafHash, b.sink.reading.leafHash),
-  );
+  pool.sort((a, b) => compareText(a.sink.reading.leafHash, b.sink.reading.leafHash));
 
-  return [...byContract, ...pool].map((planned) => toPayload(input, planned, queues));
+  const bySource = new Map<Source, Planned[]>();
+  for (const planned of [...byContract, ...pool]) {
+    const list = bySource.get(planned.source);
+    if (list) list.push(planned);
+    else bySource.set(planned.source, [planned]);
+  }
+  const settled: SettledSource[] = [...sources.values()].map((source) => {
+    const lots = source.reading.deviceType === 'storage' ? (queues.get(source.reading.device) ?? []) : undefined;
+    const allocations = (bySource.get(source) ?? []).map((planned) => toAllocation(planned, lots));
+    return {
+      reading: source.reading.leafHash,
+      supplyWh: String(source.reading.exportWh),
+      allocatedWh: String(source.supply - source.remaining),
+      allocations,
+    };
+  });
+  return { kind: 'settlement', log: input.log, start: input.start, end: input.end, zone: input.zone, sources: settled };
 }
 
-/** Draws are taken in output order, so a source's lots are consumed FIFO across its allocations. */
-function toPayload(input: IntervalInput, planned: Planned, queues: Map<string, GreenLot[]>): AllocationPayload {
-  const { source, sink, wh, contract } = planned;
-  const payload: AllocationPayload = {
-    kind: 'allocation',
-    log: input.log,
-    start: input.start,
-    end: input.end,
-    zone: input.zone,
-    source: source.reading.leafHash,
-    sink: sink.reading.leafHash,
-    wh: String(wh),
-    rule: contract === undefined ? 'pool' : 'contract',
-  };
-  if (contract !== undefined) payload.contract = contract;
-  if (source.reading.deviceType === 'storage') payload.draws = takeFifo(queues.get(source.reading.device) ?? [], wh);
-  return payload;
+/** A storage source's draws are taken in its allocation order, so its lots are consumed FIFO. */
+function toAllocation(planned: Planned, lots: GreenLot[] | undefined): Allocation {
+  const { sink, wh, contract } = planned;
+  const allocation: Allocation = { sink: sink.reading.leafHash, wh: String(wh), rule: contract === undefined ? 'pool' : 'contract' };
+  if (contract !== undefined) allocation.contract = contract;
+  if (lots !== undefined) allocation.draws = takeFifo(lots, wh);
+  return allocation;
 }

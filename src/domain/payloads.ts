@@ -124,20 +124,22 @@ export interface ReadingPayload extends Base {
   quality: 'measured' | 'estimated';
 }
 
+/**
+ * An allocation is named by the settlement that holds it and its position in
+ * that settlement's allocations, counted from 0 across its sources in order:
+ * `<settlement leaf hash>#<position>` (see allocation-id.ts).
+ */
+export type AllocationId = string;
+
 export interface Draw {
-  /** Leaf hash of a charge allocation (its sink is a storage reading). */
-  allocation: HashB64;
+  /** A charge allocation (its sink is a storage reading) of an earlier interval. */
+  allocation: AllocationId;
   wh: WhString;
 }
 
-export interface AllocationPayload extends Base {
-  kind: 'allocation';
-  start: Instant;
-  end: Instant;
-  zone: string;
-  /** Leaf hash of the supply reading. */
-  source: HashB64;
-  /** Leaf hash of the demand reading. */
+/** Supply from one reading matched to the demand of another in the settlement's interval and zone. */
+export interface Allocation {
+  /** Leaf hash of the demand reading: a tenant's consumption or a storage charge. */
   sink: HashB64;
   wh: WhString;
   rule: 'contract' | 'pool';
@@ -147,19 +149,31 @@ export interface AllocationPayload extends Base {
   draws?: Draw[];
 }
 
-export interface SettlementItem {
-  allocation: HashB64;
-  wh: WhString;
+/** One supply reading's energy and everything it was allocated to. */
+export interface SettledSource {
+  /** Leaf hash of the supply reading. */
+  reading: HashB64;
+  /** The reading's export. */
+  supplyWh: WhString;
+  /** Σ of `allocations`, ≤ supplyWh. */
+  allocatedWh: WhString;
+  allocations: Allocation[];
 }
 
+/**
+ * What one interval and zone's supply went to (DESIGN.md "Matching"): the
+ * matching run writes one per matched interval and zone, settling every supply
+ * reading of it; a supply reading logged after its interval was matched gets a
+ * settlement of its own with no allocations. Every supply reading is settled
+ * exactly once.
+ */
 export interface SettlementPayload extends Base {
   kind: 'settlement';
-  source: HashB64;
   start: Instant;
   end: Instant;
-  supplyWh: WhString;
-  allocations: SettlementItem[];
-  allocatedWh: WhString;
+  zone: string;
+  /** By reading leaf hash. */
+  sources: SettledSource[];
 }
 
 export interface ClaimPayload extends Base {
@@ -170,8 +184,8 @@ export interface ClaimPayload extends Base {
   purpose: ClaimPurpose;
   start: Instant;
   end: Instant;
-  /** Leaf hashes of whole allocations, oldest first. */
-  allocations: HashB64[];
+  /** Whole allocations, oldest first. */
+  allocations: AllocationId[];
   wh: WhString;
 }
 
@@ -182,7 +196,6 @@ export type Payload =
   | ZonePayload
   | ContractPayload
   | ReadingPayload
-  | AllocationPayload
   | SettlementPayload
   | ClaimPayload;
 

@@ -7,7 +7,7 @@
  * generation, it came from.
  */
 import { GridproofError } from '../errors.ts';
-import type { Draw, HashB64 } from './payloads.ts';
+import type { AllocationId, Draw } from './payloads.ts';
 
 export interface StorageSpec {
   device: string;
@@ -17,8 +17,8 @@ export interface StorageSpec {
 }
 
 export interface GreenLot {
-  /** Leaf hash of the charge allocation that created the lot. */
-  allocation: HashB64;
+  /** The charge allocation that created the lot. */
+  allocation: AllocationId;
   device: string;
   /** Green charge still held, after losses; always > 0 (drained lots are removed). */
   remainingWh: bigint;

@@ -6,7 +6,7 @@
  */
 import { fromUtf8, toBase64 } from '../crypto/base64.ts';
 import { inclusionProof, inclusionProofNodes } from '../crypto/merkle.ts';
-import { contractsOf, drawnCharges, readEntries, registryEntriesOf, settlementsOf } from '../db/bundle-entries.ts';
+import { contractsOf, drawnCharges, readEntries, registryEntriesOf } from '../db/bundle-entries.ts';
 import { latestCheckpoint } from '../db/checkpoints.ts';
 import { findParticipant } from '../db/registry.ts';
 import type { ClaimRow } from '../db/tenants.ts';
@@ -36,27 +36,31 @@ export async function buildBundle(ledger: Ledger, tenantId: string, from: Date, 
   const { readings, allocations, figures } = await tenantPeriod(ledger, tenantId, from, to);
   // A bundle with no reading would prove nothing; the verifier refuses it too.
   if (readings.length === 0) throw new GridproofError('not-found', `tenant ${tenantId} has no consumption readings in this period`);
-  const allocationIdx = allocations.map((a) => a.entry_idx);
-  const sourceIdx = [...new Set(allocations.map((a) => a.source_idx))];
-  // Behind each storage discharge: the charge allocations it draws on, the
-  // battery's charge readings and the generation readings that charged it.
-  const charges = await drawnCharges(ledger.db, allocationIdx);
-  const chargeSources = charges.map((c) => c.source_idx);
-  const readingIdx = [...readings.map((r) => r.entry_idx), ...sourceIdx, ...chargeSources, ...charges.map((c) => c.sink_idx)];
+  // Each settlement holds its interval and zone whole: those holding the
+  // tenant's allocations, and behind each storage discharge those holding
+  // the charges it draws on, with the storage and generation readings of
+  // those charges (storage never charges storage, so that is as deep as it goes).
+  const charges = await drawnCharges(ledger.db, allocations);
+  const readingIdx = [
+    ...readings.map((r) => r.entry_idx),
+    ...allocations.map((a) => a.source_idx),
+    ...charges.flatMap((c) => [c.source_idx, c.sink_idx]),
+  ];
+  const sourceDevices = [...new Set(allocations.map((a) => a.source_device))];
   const participant = await findParticipant(ledger.db, tenantId);
   const wanted = new Set<number>([
     0,
     participant!.entry_idx,
     ...(claim ? [claim.entryIdx] : []),
     ...readingIdx,
-    ...allocationIdx,
-    ...charges.map((c) => c.entry_idx),
-    ...(await settlementsOf(ledger.db, [...sourceIdx, ...chargeSources])),
-    ...(await contractsOf(ledger.db, [...allocationIdx, ...charges.map((c) => c.entry_idx)])),
-    ...(await registryEntriesOf(ledger.db, readingIdx)),
+    ...allocations.map((a) => a.settlement_idx),
+    ...charges.map((c) => c.settlement_idx),
+    ...(await contractsOf(ledger.db, tenantId, sourceDevices, from, to)),
+    ...(await registryEntriesOf(ledger.db, [...new Set(readingIdx)])),
   ]);
   const entries = await readEntries(ledger.db, [...wanted]);
-  const maxIdx = Math.max(...entries.map((e) => e.idx));
+  // readEntries orders by index: the last is the largest (no spread of tens of thousands of arguments).
+  const maxIdx = entries[entries.length - 1]!.idx;
 
   let checkpoint = await latestCheckpoint(ledger.db);
   if (!checkpoint || checkpoint.size <= maxIdx) checkpoint = (await publishCheckpoint(ledger)).checkpoint;

@@ -6,8 +6,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { toBase64 } from '../crypto/base64.ts';
-import { allocationsTo, insertClaim, tenantConsumption } from '../db/tenants.ts';
-import { selectClaim } from '../domain/claims.ts';
+import type { Tx } from '../db/log.ts';
+import { insertClaim, settlementNames, unclaimedAllocationsTo, type UnclaimedRow } from '../db/tenants.ts';
+import { allocationId } from '../domain/allocation-id.ts';
+import { selectClaim, type ClaimCandidate } from '../domain/claims.ts';
 import type { ClaimPayload, ClaimPurpose } from '../domain/payloads.ts';
 import { formatInstant, parseInstant } from '../domain/time.ts';
 import { GridproofError } from '../errors.ts';
@@ -22,6 +24,17 @@ export interface ClaimRequest {
   maxWh?: string;
 }
 
+/** The tenant's unclaimed allocations of the period, named and dated for selectClaim, each with its row. */
+async function unclaimedCandidates(tx: Tx, tenantId: string, from: Date, to: Date): Promise<Array<ClaimCandidate & { row: UnclaimedRow }>> {
+  const unclaimed = await unclaimedAllocationsTo(tx, tenantId, from, to);
+  const settlements = await settlementNames(tx, [...new Set(unclaimed.map((a) => a.settlement_idx))]);
+  const names = new Map(settlements.map((s) => [s.entry_idx, { hash: toBase64(s.leaf_hash), start: formatInstant(s.start_at) }]));
+  return unclaimed.map((row) => {
+    const name = names.get(row.settlement_idx)!;
+    return { settlement: name.hash, start: name.start, position: row.position, wh: BigInt(row.wh), row };
+  });
+}
+
 export async function makeClaim(ledger: Ledger, tenantId: string, request: ClaimRequest): Promise<{ id: string; index: number; leafHash: string; wh: string }> {
   const start = parseInstant(request.period.start, 'period.start');
   const end = parseInstant(request.period.end, 'period.end');
@@ -30,13 +43,10 @@ export async function makeClaim(ledger: Ledger, tenantId: string, request: Claim
   const maxWh = request.maxWh === undefined ? undefined : BigInt(request.maxWh);
   const id = `claim-${randomBytes(6).toString('hex')}`;
   return appendInTransaction(ledger, async (tx) => {
-    const readings = await tenantConsumption(tx, tenantId, new Date(start), new Date(end));
-    const unclaimed = (await allocationsTo(tx, readings.map((r) => r.entry_idx))).filter((a) => !a.claimed);
-    const byHash = new Map(unclaimed.map((a) => [toBase64(a.leaf_hash), a.entry_idx]));
-    const selection = selectClaim(
-      unclaimed.map((a) => ({ leafHash: toBase64(a.leaf_hash), wh: BigInt(a.wh), start: formatInstant(a.start_at) })),
-      maxWh,
-    );
+    const candidates = await unclaimedCandidates(tx, tenantId, new Date(start), new Date(end));
+    const selection = selectClaim(candidates, maxWh);
+    // The selection names allocations by id; the projection wants their settlement index and position.
+    const byId = new Map(candidates.map((c) => [allocationId(c.settlement, c.position), c.row]));
     if (selection.allocations.length === 0) throw new GridproofError('nothing-to-claim', 'no unclaimed matched energy in this period');
     const payload: ClaimPayload = {
       kind: 'claim',
@@ -56,7 +66,7 @@ export async function makeClaim(ledger: Ledger, tenantId: string, request: Claim
         await insertClaim(
           tx,
           { entry_idx: entry!.idx, id, tenant_id: tenantId, start_at: new Date(start), end_at: new Date(end), purpose: payload.purpose, beneficiary: payload.beneficiary, wh: Number(selection.wh) },
-          selection.allocations.map((hash) => byHash.get(hash)!),
+          selection.allocations.map((allocation) => byId.get(allocation)!),
         );
         return { id, index: entry!.idx, leafHash: toBase64(entry!.leafHash), wh: payload.wh };
       },

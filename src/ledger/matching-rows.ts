@@ -5,8 +5,10 @@
 import { toBase64 } from '../crypto/base64.ts';
 import type { ContractRow, IntervalReadingRow, LotRow } from '../db/matching.ts';
 import type { Database } from '../db/schema.ts';
+import { allocationId, parseAllocationId } from '../domain/allocation-id.ts';
 import type { GreenLot, IntervalInput, MatchContract, MatchReading, StorageSpec } from '../domain/matching.ts';
-import type { AllocationPayload, DeviceType, SettlementPayload } from '../domain/payloads.ts';
+import type { DeviceType, SettlementPayload } from '../domain/payloads.ts';
+import { lotWh } from '../domain/storage-lots.ts';
 import { formatInstant } from '../domain/time.ts';
 import type { Appended } from './append.ts';
 
@@ -39,7 +41,7 @@ export function storageSpecs(rows: ReadonlyArray<{ id: string; efficiency_bp: nu
 }
 
 export function greenLotsOf(rows: readonly LotRow[]): GreenLot[] {
-  return rows.map((l) => ({ allocation: toBase64(l.leaf_hash), device: l.device_id, remainingWh: BigInt(l.remaining_wh) }));
+  return rows.map((l) => ({ allocation: allocationId(toBase64(l.leaf_hash), l.position), device: l.device_id, remainingWh: BigInt(l.remaining_wh) }));
 }
 
 export function intervalInput(
@@ -53,37 +55,60 @@ export function intervalInput(
   return { ...common, start: formatInstant(start), end: formatInstant(end), readings, contracts, lots };
 }
 
-/** Leaf hash (base64) → entry index, for the readings, contracts and allocations a window refers to. */
+/** Leaf hash (base64) → entry index, for the readings and settlements a window refers to. */
 export type IndexOf = Map<string, number>;
 
-export function allocationRow(entry: Appended, indexOf: IndexOf): Database['allocation'] {
-  const payload = entry.payload as AllocationPayload;
-  return {
-    entry_idx: entry.idx,
-    start_at: new Date(payload.start),
-    zone: payload.zone,
-    source_idx: indexOf.get(payload.source)!,
-    sink_idx: indexOf.get(payload.sink)!,
-    wh: Number(payload.wh),
-    rule: payload.rule,
-    contract_idx: payload.contract === undefined ? null : indexOf.get(payload.contract)!,
-  };
+const indexIn = (indexOf: IndexOf, hash: string): number => {
+  const idx = indexOf.get(hash);
+  if (idx === undefined) throw new Error(`matching: no entry index known for ${hash}`);
+  return idx;
+};
+
+/** The rows projecting one appended settlement entry. */
+export interface SettlementRows {
+  settlement: Database['settlement'];
+  sources: Array<Database['settled_source']>;
+  charges: Array<Database['storage_charge']>;
+  draws: Array<Database['allocation_draw']>;
 }
 
-export function drawRows(entry: Appended, indexOf: IndexOf): Array<Database['allocation_draw']> {
-  return ((entry.payload as AllocationPayload).draws ?? []).map((draw) => ({
-    allocation_idx: entry.idx,
-    charge_idx: indexOf.get(draw.allocation)!,
-    wh: Number(draw.wh),
-  }));
-}
-
-export function settlementRow(entry: Appended, indexOf: IndexOf): Database['settlement'] {
+/**
+ * `storage` names the zone's storage devices by their readings' leaf hashes,
+ * so a charge allocation is known by its sink. A late settlement allocates
+ * nothing and has no charges or draws.
+ */
+export function settlementRows(entry: Appended, late: boolean, indexOf: IndexOf, storage: ReadonlyMap<string, StorageSpec>): SettlementRows {
   const payload = entry.payload as SettlementPayload;
-  return {
-    entry_idx: entry.idx,
-    source_idx: indexOf.get(payload.source)!,
-    supply_wh: Number(payload.supplyWh),
-    allocated_wh: Number(payload.allocatedWh),
+  const rows: SettlementRows = {
+    settlement: { entry_idx: entry.idx, start_at: new Date(payload.start), zone: payload.zone, late, source_idx: [], sink_idx: [], wh: [] },
+    sources: [],
+    charges: [],
+    draws: [],
   };
+  const { settlement } = rows;
+  for (const source of payload.sources) {
+    const sourceIdx = indexIn(indexOf, source.reading);
+    rows.sources.push({ source_idx: sourceIdx, settlement_idx: entry.idx, supply_wh: Number(source.supplyWh), allocated_wh: Number(source.allocatedWh) });
+    for (const allocation of source.allocations) {
+      const position = settlement.wh.length;
+      settlement.source_idx.push(sourceIdx);
+      settlement.sink_idx.push(indexIn(indexOf, allocation.sink));
+      settlement.wh.push(Number(allocation.wh));
+      const spec = storage.get(allocation.sink);
+      if (spec !== undefined) {
+        rows.charges.push({ settlement_idx: entry.idx, position, device_id: spec.device, lot_wh: Number(lotWh(BigInt(allocation.wh), spec.efficiencyBp)) });
+      }
+      for (const draw of allocation.draws ?? []) {
+        const charge = parseAllocationId(draw.allocation);
+        rows.draws.push({
+          settlement_idx: entry.idx,
+          position,
+          charge_settlement_idx: indexIn(indexOf, charge.settlement),
+          charge_position: charge.position,
+          wh: Number(draw.wh),
+        });
+      }
+    }
+  }
+  return rows;
 }

@@ -2,19 +2,21 @@
  * Matching runs (DESIGN.md "Matching"; issue 4 §3). Pending intervals are
  * matched zone by zone, oldest first, a window of consecutive intervals per
  * transaction under the head lock: the readings matched are exactly those
- * logged before the allocations, two runs at once match an interval once,
+ * logged before the settlement, two runs at once match an interval once,
  * and green storage lots carry from one interval to the next in memory.
- * An interval is never half matched: its allocations, settlements and
- * matched mark commit together. Then late supply readings get their empty
- * settlements.
+ * An interval is never half matched: its settlement (one entry holding all
+ * its allocations) and its matched mark commit together. Then late supply
+ * readings get settlements of their own, with no allocations.
  */
 import { toBase64 } from '../crypto/base64.ts';
+import type { Tx } from '../db/log.ts';
 import {
   greenLots,
-  insertAllocations,
   insertDraws,
   insertMatchedIntervals,
+  insertSettledSources,
   insertSettlements,
+  insertStorageCharges,
   matchingFrontiers,
   pendingIntervals,
   storageDevices,
@@ -22,18 +24,20 @@ import {
   windowReadings,
   zoneContracts,
 } from '../db/matching.ts';
-import { planInterval } from '../domain/matching.ts';
-import type { AllocationPayload } from '../domain/payloads.ts';
+import { planInterval, type MatchReading, type StorageSpec } from '../domain/matching.ts';
 import { lateSettlement, settleInterval } from '../domain/settlement.ts';
 import { formatInstant } from '../domain/time.ts';
-import { appendInTransaction, sealOperatorEntry, type SealedEntry } from './append.ts';
+import { appendInTransaction, sealOperatorEntry, type Appended, type SealedEntry } from './append.ts';
 import type { Ledger } from './ledger.ts';
-import { allocationRow, contractsFor, drawRows, greenLotsOf, intervalInput, matchReading, settlementRow, storageSpecs, type IndexOf } from './matching-rows.ts';
+import { contractsFor, greenLotsOf, intervalInput, matchReading, settlementRows, storageSpecs, type IndexOf } from './matching-rows.ts';
 
 export interface MatchingSummary {
   intervals: number;
-  allocations: number;
+  /** Settlements of matched intervals (one per interval and zone with supply). */
   settlements: number;
+  /** Allocations inside them. */
+  allocations: number;
+  /** Supply readings settled late, without allocations. */
   lateSettlements: number;
 }
 
@@ -69,68 +73,88 @@ async function matchWindow(ledger: Ledger, zone: string, candidates: Date[]): Pr
     const contractRows = await zoneContracts(tx, zone);
     const storage = storageSpecs(await storageDevices(tx, zone));
     const lotRows = await greenLots(tx, zone, starts[0]!);
-    const indexOf: IndexOf = new Map([
-      ...readingRows.map((r) => [toBase64(r.leaf_hash), r.entry_idx] as const),
-      ...contractRows.map((c) => [toBase64(c.leaf_hash), c.entry_idx] as const),
-      ...lotRows.map((l) => [toBase64(l.leaf_hash), l.entry_idx] as const),
-    ]);
-    const readingsAt = new Map<number, typeof readingRows>();
+    const indexOf: IndexOf = new Map(lotRows.map((l) => [toBase64(l.leaf_hash), l.settlement_idx] as const));
+    const specOf = new Map(storage.map((spec) => [spec.device, spec]));
+    const storageByReading = new Map<string, StorageSpec>();
+    // Each reading converted once per window, grouped by interval.
+    const readingsAt = new Map<number, MatchReading[]>();
     for (const row of readingRows) {
+      const reading = matchReading(row);
+      indexOf.set(reading.leafHash, row.entry_idx);
+      const spec = specOf.get(row.device_id);
+      if (spec !== undefined) storageByReading.set(reading.leafHash, spec);
       const group = readingsAt.get(row.start_at.getTime());
-      if (group) group.push(row);
-      else readingsAt.set(row.start_at.getTime(), [row]);
+      if (group) group.push(reading);
+      else readingsAt.set(row.start_at.getTime(), [reading]);
     }
 
-    const allocations: SealedEntry[] = [];
     const settlements: SealedEntry[] = [];
+    let allocations = 0;
     let lots = greenLotsOf(lotRows);
     for (const start of starts) {
       const end = new Date(start.getTime() + ledger.intervalSeconds * 1000);
-      const readings = (readingsAt.get(start.getTime()) ?? []).map(matchReading);
+      const readings = readingsAt.get(start.getTime()) ?? [];
       const input = intervalInput({ log: ledger.origin, zone, storage }, start, end, readings, contractsFor(contractRows, start, end), lots);
-      const sealed = planInterval(input).map((payload) => sealOperatorEntry(ledger, payload));
-      const settled = settleInterval(
-        input,
-        sealed.map((entry) => ({ payload: entry.payload as AllocationPayload, leafHash: toBase64(entry.leafHash) })),
-      );
-      allocations.push(...sealed);
-      settlements.push(...settled.settlements.map((payload) => sealOperatorEntry(ledger, payload)));
-      lots = settled.lotsAfter;
+      const plan = planInterval(input);
+      if (plan === undefined) continue;
+      const sealed = sealOperatorEntry(ledger, plan);
+      // Checked before it is appended, by the same code a monitor replays the log with.
+      lots = settleInterval(input, plan, toBase64(sealed.leafHash)).lotsAfter;
+      settlements.push(sealed);
+      allocations += plan.sources.reduce((n, s) => n + s.allocations.length, 0);
     }
 
     return {
-      entries: [...allocations, ...settlements],
+      entries: settlements,
       project: async (tx, appended) => {
-        const allocated = appended.slice(0, allocations.length);
-        for (const entry of allocated) indexOf.set(toBase64(entry.leafHash), entry.idx);
-        await insertAllocations(tx, allocated.map((entry) => allocationRow(entry, indexOf)));
-        await insertDraws(tx, allocated.flatMap((entry) => drawRows(entry, indexOf)));
-        await insertSettlements(tx, appended.slice(allocations.length).map((entry) => settlementRow(entry, indexOf)));
+        for (const entry of appended) indexOf.set(toBase64(entry.leafHash), entry.idx);
+        await projectSettlements(tx, appended.map((entry) => settlementRows(entry, false, indexOf, storageByReading)));
         await insertMatchedIntervals(tx, starts.map((start) => ({ start_at: start, zone })));
-        return { intervals: starts.length, allocations: allocations.length, settlements: settlements.length };
+        return { intervals: starts.length, allocations, settlements: settlements.length };
       },
     };
   });
 }
 
-/** A supply reading that arrived after its interval was matched gets a settlement with no allocations. */
+async function projectSettlements(tx: Tx, rows: ReadonlyArray<ReturnType<typeof settlementRows>>): Promise<void> {
+  await insertSettlements(tx, rows.map((r) => r.settlement));
+  await insertSettledSources(tx, rows.flatMap((r) => r.sources));
+  await insertStorageCharges(tx, rows.flatMap((r) => r.charges));
+  await insertDraws(tx, rows.flatMap((r) => r.draws));
+}
+
+/**
+ * Supply readings that arrived after their interval was matched are settled
+ * with no allocations: one settlement per interval and zone of them.
+ */
 async function settleLateSupply(ledger: Ledger): Promise<number> {
   return appendInTransaction(ledger, async (tx) => {
     const late = await unsettledLateSupply(tx);
-    const sealed = late.map((r) =>
+    const groups = new Map<string, typeof late>();
+    for (const row of late) {
+      const key = `${row.zone} ${row.start_at.toISOString()}`;
+      const group = groups.get(key);
+      if (group) group.push(row);
+      else groups.set(key, [row]);
+    }
+    const sealed = [...groups.values()].map((rows) =>
       sealOperatorEntry(
         ledger,
-        lateSettlement(ledger.origin, { leafHash: toBase64(r.leaf_hash), start: formatInstant(r.start_at), end: formatInstant(r.end_at), exportWh: BigInt(r.export_wh) }),
+        lateSettlement(
+          ledger.origin,
+          rows[0]!.zone,
+          formatInstant(rows[0]!.start_at),
+          formatInstant(rows[0]!.end_at),
+          rows.map((r) => ({ leafHash: toBase64(r.leaf_hash), exportWh: BigInt(r.export_wh) })),
+        ),
       ),
     );
+    const indexOf: IndexOf = new Map(late.map((r) => [toBase64(r.leaf_hash), r.entry_idx]));
     return {
       entries: sealed,
-      project: async (tx, appended) => {
-        await insertSettlements(
-          tx,
-          appended.map((entry, i) => ({ entry_idx: entry.idx, source_idx: late[i]!.entry_idx, supply_wh: late[i]!.export_wh, allocated_wh: 0 })),
-        );
-        return appended.length;
+      project: async (tx, appended: Appended[]) => {
+        await projectSettlements(tx, appended.map((entry) => settlementRows(entry, true, indexOf, new Map())));
+        return late.length;
       },
     };
   });

@@ -8,7 +8,7 @@ import { toBase64 } from '../crypto/base64.ts';
 import { findParticipant } from '../db/registry.ts';
 import { allocationsTo, tenantConsumption, zoneFactors, type AllocationToRow, type ConsumptionRow } from '../db/tenants.ts';
 import type { DeviceType } from '../domain/payloads.ts';
-import { tenantFigures, type TenantFigures } from '../domain/tenant-figures.ts';
+import { tenantFigures, type FigureAllocation, type TenantFigures } from '../domain/tenant-figures.ts';
 import { formatInstant } from '../domain/time.ts';
 import { GridproofError } from '../errors.ts';
 import type { Ledger } from './ledger.ts';
@@ -32,25 +32,35 @@ export async function tenantPeriod(ledger: Ledger, tenantId: string, from: Date,
   if (!(to > from)) throw new GridproofError('bad-period', 'the period must end after it starts');
   if (to.getTime() - from.getTime() > MAX_PERIOD_MS) throw new GridproofError('bad-period', 'a period covers at most 366 days');
   await requireTenant(ledger, tenantId);
-  const readings = await tenantConsumption(ledger.db, tenantId, from, to);
-  const allocations = await allocationsTo(ledger.db, readings.map((r) => r.entry_idx));
-  const sinkHash = new Map(readings.map((r) => [r.entry_idx, toBase64(r.leaf_hash)]));
+  // One snapshot: a reading and its allocations logged between two reads would otherwise be an allocation to no reading.
+  const { readings, allocations, factors } = await ledger.db
+    .transaction()
+    .setIsolationLevel('repeatable read')
+    .setAccessMode('read only')
+    .execute(async (tx) => ({
+      readings: await tenantConsumption(tx, tenantId, from, to),
+      allocations: await allocationsTo(tx, tenantId, from, to),
+      factors: await zoneFactors(tx),
+    }));
+  const figureReadings = readings.map((r) => ({
+    leafHash: toBase64(r.leaf_hash),
+    start: formatInstant(r.start_at),
+    end: formatInstant(r.end_at),
+    zone: r.zone,
+    importWh: BigInt(r.import_wh),
+  }));
+  const sinkHash = new Map(readings.map((r, i) => [r.entry_idx, figureReadings[i]!.leafHash]));
   const figures = tenantFigures({
-    readings: readings.map((r) => ({
-      leafHash: toBase64(r.leaf_hash),
-      start: formatInstant(r.start_at),
-      end: formatInstant(r.end_at),
-      zone: r.zone,
-      importWh: BigInt(r.import_wh),
-    })),
-    allocations: allocations.map((a) => ({
-      sink: sinkHash.get(a.sink_idx)!,
-      wh: BigInt(a.wh),
-      device: a.source_device,
-      type: a.source_type as DeviceType,
-      ...(a.technology === null ? {} : { technology: a.technology }),
-    })),
-    factors: (await zoneFactors(ledger.db)).map((z) => ({
+    readings: figureReadings,
+    // Built field by field, not spread: a month holds thousands.
+    allocations: allocations.map((a): FigureAllocation => {
+      const sink = sinkHash.get(a.sink_idx)!;
+      const type = a.source_type as DeviceType;
+      return a.technology === null
+        ? { sink, wh: BigInt(a.wh), device: a.source_device, type }
+        : { sink, wh: BigInt(a.wh), device: a.source_device, type, technology: a.technology };
+    }),
+    factors: factors.map((z) => ({
       zone: z.zone,
       gCO2PerKWh: z.g_co2_per_kwh,
       validFrom: formatInstant(z.valid_from),

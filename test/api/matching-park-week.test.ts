@@ -135,14 +135,16 @@ function proRata(total: number, weights: number[]): number[] {
 const INVARIANTS: Record<string, ReturnType<typeof sql<{ n: string | number }>>> = {
   'Σ allocated from a reading ≤ its export': sql`select count(*) as n from (select a.source_idx from allocation a join reading r on r.entry_idx = a.source_idx group by a.source_idx, r.export_wh having sum(a.wh) > r.export_wh) x`,
   'Σ allocated to a reading ≤ its import': sql`select count(*) as n from (select a.sink_idx from allocation a join reading r on r.entry_idx = a.sink_idx group by a.sink_idx, r.import_wh having sum(a.wh) > r.import_wh) x`,
-  'every supply reading has a settlement': sql`select count(*) as n from reading r join device d on d.id = r.device_id left join settlement s on s.source_idx = r.entry_idx where d.type in ('wind', 'solar', 'storage') and r.export_wh > 0 and s.entry_idx is null`,
-  'no second settlement': sql`select count(*) as n from (select source_idx from settlement group by source_idx having count(*) > 1) x`,
-  'a settlement states what was allocated': sql`select count(*) as n from settlement s where s.allocated_wh <> coalesce((select sum(a.wh) from allocation a where a.source_idx = s.source_idx), 0)`,
-  "a generator's settlement states its export": sql`select count(*) as n from settlement s join reading r on r.entry_idx = s.source_idx join device d on d.id = r.device_id where d.type <> 'storage' and s.supply_wh <> r.export_wh`,
+  'every supply reading is settled': sql`select count(*) as n from reading r join device d on d.id = r.device_id left join settled_source s on s.source_idx = r.entry_idx where d.type in ('wind', 'solar', 'storage') and r.export_wh > 0 and s.source_idx is null`,
+  'one matching settlement per interval and zone': sql`select count(*) as n from (select start_at, zone from settlement where not late group by start_at, zone having count(*) > 1) x`,
+  'a settlement states what was allocated': sql`select count(*) as n from settled_source s where s.allocated_wh <> coalesce((select sum(a.wh) from allocation a where a.source_idx = s.source_idx), 0)`,
+  'a settlement states the export': sql`select count(*) as n from settled_source s join reading r on r.entry_idx = s.source_idx where s.supply_wh <> r.export_wh`,
+  'allocations are in their settlement': sql`select count(*) as n from allocation a join settled_source s on s.source_idx = a.source_idx where s.settlement_idx <> a.settlement_idx`,
   'allocations stay in their interval': sql`select count(*) as n from allocation a join reading src on src.entry_idx = a.source_idx join reading snk on snk.entry_idx = a.sink_idx where src.start_at <> a.start_at or snk.start_at <> a.start_at`,
-  'a discharge is its draws': sql`select count(*) as n from allocation a join reading r on r.entry_idx = a.source_idx join device d on d.id = r.device_id where d.type = 'storage' and a.wh <> coalesce((select sum(x.wh) from allocation_draw x where x.allocation_idx = a.entry_idx), 0)`,
-  'a charge is drawn within its green energy after losses': sql`select count(*) as n from allocation c join reading r on r.entry_idx = c.sink_idx join device d on d.id = r.device_id where (select coalesce(sum(x.wh), 0) from allocation_draw x where x.charge_idx = c.entry_idx) > c.wh * d.efficiency_bp / 10000`,
-  'a draw is of an earlier charge of the same device': sql`select count(*) as n from allocation_draw x join allocation a on a.entry_idx = x.allocation_idx join allocation c on c.entry_idx = x.charge_idx join reading src on src.entry_idx = a.source_idx join reading chg on chg.entry_idx = c.sink_idx where c.start_at >= a.start_at or src.device_id <> chg.device_id`,
+  'a discharge is its draws': sql`select count(*) as n from allocation a join reading r on r.entry_idx = a.source_idx join device d on d.id = r.device_id where d.type = 'storage' and a.wh <> coalesce((select sum(x.wh) from allocation_draw x where x.settlement_idx = a.settlement_idx and x.position = a.position), 0)`,
+  'a charge is drawn within its green energy after losses': sql`select count(*) as n from allocation c join reading r on r.entry_idx = c.sink_idx join device d on d.id = r.device_id where (select coalesce(sum(x.wh), 0) from allocation_draw x where x.charge_settlement_idx = c.settlement_idx and x.charge_position = c.position) > c.wh * d.efficiency_bp / 10000`,
+  'every charge is projected with its lot': sql`select count(*) as n from allocation c join reading r on r.entry_idx = c.sink_idx join device d on d.id = r.device_id left join storage_charge s on s.settlement_idx = c.settlement_idx and s.position = c.position where d.type = 'storage' and (s.lot_wh is null or s.lot_wh <> c.wh * d.efficiency_bp / 10000)`,
+  'a draw is of an earlier charge of the same device': sql`select count(*) as n from allocation_draw x join allocation a on a.settlement_idx = x.settlement_idx and a.position = x.position join allocation c on c.settlement_idx = x.charge_settlement_idx and c.position = x.charge_position join reading src on src.entry_idx = a.source_idx join reading chg on chg.entry_idx = c.sink_idx where c.start_at >= a.start_at or src.device_id <> chg.device_id`,
 };
 
 async function checkInvariants(t: Test, env: TestApp): Promise<void> {
@@ -222,13 +224,13 @@ for (const backend of await testBackends()) {
     t.equal(summary.intervals, HOURS);
     await checkInvariants(t, env);
 
-    const { rows: allocations } = await sql<{ entry_idx: number; start_at: Date; wh: number; source_type: string; sink_type: string; sink_owner: string }>`
-      select a.entry_idx, a.start_at, a.wh, ds.type as source_type, dk.type as sink_type, dk.owner as sink_owner
+    const { rows: allocations } = await sql<{ id: string; start_at: Date; wh: number; source_type: string; sink_type: string; sink_owner: string }>`
+      select a.settlement_idx || '#' || a.position as id, a.start_at, a.wh, ds.type as source_type, dk.type as sink_type, dk.owner as sink_owner
         from allocation a
         join reading src on src.entry_idx = a.source_idx join device ds on ds.id = src.device_id
         join reading snk on snk.entry_idx = a.sink_idx join device dk on dk.id = snk.device_id
-       order by a.entry_idx`.execute(env.ledger.db);
-    const { rows: draws } = await sql<{ allocation_idx: number; charge_idx: number; wh: number }>`select allocation_idx, charge_idx, wh from allocation_draw`.execute(env.ledger.db);
+       order by a.settlement_idx, a.position`.execute(env.ledger.db);
+    const { rows: draws } = await sql<{ id: string; wh: number }>`select settlement_idx || '#' || position as id, wh from allocation_draw`.execute(env.ledger.db);
     const hourOf = (a: { start_at: Date }) => Math.round((a.start_at.getTime() - FROM) / H);
     const charges = allocations.filter((a) => a.sink_type === 'storage');
     const discharges = allocations.filter((a) => a.source_type === 'storage');
@@ -238,8 +240,8 @@ for (const backend of await testBackends()) {
     // The attributed (green) state of charge, hour by hour: lots after losses less draws, within [0, capacity].
     const green = rows.map(() => 0);
     for (const c of charges) green[hourOf(c)]! += Math.floor((Number(c.wh) * BATTERY.efficiencyBp) / 10000);
-    const byIdx = new Map(allocations.map((a) => [Number(a.entry_idx), a]));
-    for (const d of draws) green[hourOf(byIdx.get(Number(d.allocation_idx))!)]! -= Number(d.wh);
+    const byId = new Map(allocations.map((a) => [a.id, a]));
+    for (const d of draws) green[hourOf(byId.get(d.id)!)]! -= Number(d.wh);
     let soc = 0;
     let low = Infinity;
     let high = -Infinity;

@@ -12,7 +12,8 @@ import { addDevice, addParticipant, auth, OPERATOR_TOKEN, ORIGIN, postEntries, s
 import { hashLeaf } from '../../src/crypto/merkle.ts';
 import { toBase64, utf8 } from '../../src/crypto/base64.ts';
 import { parseEntry } from '../../src/domain/entry.ts';
-import type { AllocationPayload, SettlementPayload } from '../../src/domain/payloads.ts';
+import { allocationId, allocationsOf, type PositionedAllocation } from '../../src/domain/allocation-id.ts';
+import type { SettledSource, SettlementPayload } from '../../src/domain/payloads.ts';
 import type { Signer } from '../../src/crypto/note.ts';
 
 const T0 = Date.parse('2024-05-01T00:00:00Z');
@@ -67,33 +68,38 @@ async function view(app: FastifyInstance, tenant: string, from: number, to: numb
 }
 
 interface AllocationRow {
-  entry_idx: number;
+  settlement_idx: number;
+  position: number;
   source_device: string;
   sink_device: string;
   wh: number;
   rule: string;
   start_at: Date;
-  payload: AllocationPayload;
-  leafHash: string;
+  payload: PositionedAllocation;
+  id: string;
 }
 
+const decode = (bytes: Uint8Array) => parseEntry(new TextDecoder().decode(bytes), ORIGIN).payload as SettlementPayload;
+
+/** Every allocation, from the projection, with its payload read back from its settlement entry. */
 async function allocations(env: TestApp): Promise<AllocationRow[]> {
-  const { rows } = await sql<{ entry_idx: number; source_device: string; sink_device: string; wh: number; rule: string; start_at: Date; bytes: Uint8Array; leaf_hash: Uint8Array }>`
-    select a.entry_idx, src.device_id as source_device, snk.device_id as sink_device, a.wh, a.rule, a.start_at, e.bytes, e.leaf_hash
-      from allocation a join entry e on e.idx = a.entry_idx
+  const { rows } = await sql<{ settlement_idx: number; position: number; source_device: string; sink_device: string; wh: number; start_at: Date; bytes: Uint8Array; leaf_hash: Uint8Array }>`
+    select a.settlement_idx, a.position, src.device_id as source_device, snk.device_id as sink_device, a.wh, a.start_at, e.bytes, e.leaf_hash
+      from allocation a join entry e on e.idx = a.settlement_idx
       join reading src on src.entry_idx = a.source_idx join reading snk on snk.entry_idx = a.sink_idx
-     order by a.entry_idx`.execute(env.ledger.db);
-  return rows.map((r) => ({
-    ...r,
-    wh: Number(r.wh),
-    payload: parseEntry(new TextDecoder().decode(r.bytes), ORIGIN).payload as AllocationPayload,
-    leafHash: toBase64(r.leaf_hash),
-  }));
+     order by a.settlement_idx, a.position`.execute(env.ledger.db);
+  return rows.map((r) => {
+    const payload = allocationsOf(decode(r.bytes))[r.position]!;
+    return { ...r, wh: Number(r.wh), rule: payload.rule, payload, id: allocationId(toBase64(r.leaf_hash), r.position) };
+  });
 }
 
-async function settlementOf(env: TestApp, readingIdx: number): Promise<SettlementPayload[]> {
-  const { rows } = await sql<{ bytes: Uint8Array }>`select e.bytes from settlement s join entry e on e.idx = s.entry_idx where s.source_idx = ${readingIdx}`.execute(env.ledger.db);
-  return rows.map((r) => parseEntry(new TextDecoder().decode(r.bytes), ORIGIN).payload as SettlementPayload);
+/** The settlement entries that settle a reading, each reduced to that reading's part. */
+async function settlementOf(env: TestApp, readingIdx: number): Promise<SettledSource[]> {
+  const { rows } = await sql<{ bytes: Uint8Array; leaf_hash: Uint8Array }>`
+    select e.bytes, r.leaf_hash from settled_source s join entry e on e.idx = s.settlement_idx join entry r on r.idx = s.source_idx
+     where s.source_idx = ${readingIdx}`.execute(env.ledger.db);
+  return rows.map((r) => decode(r.bytes).sources.find((s) => s.reading === toBase64(r.leaf_hash))!);
 }
 
 for (const backend of await testBackends()) {
@@ -131,7 +137,7 @@ for (const backend of await testBackends()) {
     t.equal(all.filter((a) => a.sink_device === 'late-meter' || a.source_device === 'wind-2').length, 0, 'no allocation to or from a late reading');
     const [settlement, ...more] = await settlementOf(env, lateSupply);
     t.equal(more.length, 0, 'one settlement');
-    t.match(settlement, { kind: 'settlement', supplyWh: '500', allocatedWh: '0', allocations: [] }, 'a late supply reading gets an empty settlement');
+    t.match(settlement, { supplyWh: '500', allocatedWh: '0', allocations: [] }, 'a late supply reading is settled with no allocations');
 
     const lateView = await view(app, 'lateco', T0, T0 + 24 * H);
     t.equal(lateView.totals.consumedWh, '800', 'late consumption counts as consumed');
@@ -188,9 +194,13 @@ for (const backend of await testBackends()) {
     t.equal(dischargeAllocation.start_at.getTime(), T0 + H);
     t.ok(dischargeAllocation.wh <= Math.floor((chargeAllocation.wh * 9000) / 10000), 'discharge ≤ charge × efficiency');
     t.equal(dischargeAllocation.wh, 2000, 'the tenant demand, within the 2700 Wh held');
-    t.same(dischargeAllocation.payload.draws, [{ allocation: chargeAllocation.leafHash, wh: '2000' }], 'the discharge names the charge it draws on');
-    const { rows: draws } = await sql<{ allocation_idx: number; charge_idx: number; wh: number }>`select allocation_idx, charge_idx, wh from allocation_draw`.execute(env.ledger.db);
-    t.same(draws.map((d) => [Number(d.allocation_idx), Number(d.charge_idx), Number(d.wh)]), [[dischargeAllocation.entry_idx, chargeAllocation.entry_idx, 2000]]);
+    t.same(dischargeAllocation.payload.draws, [{ allocation: chargeAllocation.id, wh: '2000' }], 'the discharge names the charge it draws on');
+    const { rows: draws } = await sql<{ settlement_idx: number; position: number; charge_settlement_idx: number; charge_position: number; wh: number }>`select * from allocation_draw`.execute(env.ledger.db);
+    t.same(
+      draws.map((d) => [d.settlement_idx, d.position, d.charge_settlement_idx, d.charge_position, d.wh].map(Number)),
+      [[dischargeAllocation.settlement_idx, dischargeAllocation.position, chargeAllocation.settlement_idx, chargeAllocation.position, 2000]],
+      'the draw is projected too',
+    );
 
     const [chargeSettlement] = await settlementOf(env, charge);
     t.equal(chargeSettlement, undefined, 'a charging reading exports nothing, so no settlement');
@@ -253,8 +263,7 @@ for (const backend of await testBackends()) {
     t.match(all.filter((x) => x.rule === 'pool').map((x) => [x.source_device, x.sink_device, x.wh]).sort(), [['solar-1', 'a-meter', 433], ['solar-1', 'b-meter', 167]]);
     t.equal((await view(app, 'aco', T0, T0 + H)).totals.matchedWh, '633');
     t.equal((await view(app, 'bco', T0, T0 + H)).totals.matchedWh, '1167');
-    // The first ordering is visible in the entries as well: contract allocations come first.
-    const firstPool = all.findIndex((x) => x.rule === 'pool');
-    t.ok(all.slice(0, firstPool).every((x) => x.rule === 'contract') && firstPool === 2);
+    // The first ordering is visible in the entries as well: each source's contract allocations come first.
+    t.same(all.filter((x) => x.source_device === 'solar-1').map((x) => x.rule), ['contract', 'pool', 'pool']);
   });
 }

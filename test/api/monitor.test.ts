@@ -1,9 +1,9 @@
 /**
  * `gridproof monitor` against a real server over HTTP: a clean log passes,
- * runs continue incrementally and consistently from the state file, a forged
- * state fails the consistency check, and a second settlement, a double
- * allocation and a double claim written straight into the database are
- * found with their entries' indexes.
+ * matched and late settlements included; runs continue incrementally and
+ * consistently from the state file; a forged state fails the consistency
+ * check; and a second settlement, an over-allocating one and a double claim
+ * written straight into the database are found with their entries' indexes.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
@@ -11,13 +11,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { fromBase64, toBase64 } from '../../src/crypto/base64.ts';
+import { hashLeaf } from '../../src/crypto/merkle.ts';
 import { generateSigner, verifierOf, type Signer } from '../../src/crypto/note.ts';
 import { runMonitor, type MonitorOptions } from '../../src/cli/monitor.ts';
 import { formatMonitorReport } from '../../src/cli/monitor-report.ts';
 import type { MonitorState } from '../../src/cli/monitor-state.ts';
-import { appendEntries, lockLogHead } from '../../src/db/log.ts';
+import { appendEntries, lockLogHead, readEntryRange, readLogSize } from '../../src/db/log.ts';
+import { allocationId } from '../../src/domain/allocation-id.ts';
 import type { Payload } from '../../src/domain/payloads.ts';
 import { sealOperatorEntry } from '../../src/ledger/append.ts';
+import { runMatching } from '../../src/ledger/matching.ts';
 import { publishCheckpoint } from '../../src/ledger/publish.ts';
 import { addDevice, addParticipant, ORIGIN, postEntries, signReading, startTestApp, type TestApp } from '../helpers/app.ts';
 import { testBackends } from '../helpers/database.ts';
@@ -41,6 +44,14 @@ async function forge(env: TestApp, payloads: Unlogged[]): Promise<Logged[]> {
   });
 }
 
+/** Runs matching up to `hour` and returns the entries it appended. */
+async function match(env: TestApp, hour: number): Promise<Logged[]> {
+  const before = await readLogSize(env.ledger.db);
+  await runMatching(env.ledger, Date.parse(at(hour)));
+  const rows = await readEntryRange(env.ledger.db, before, (await readLogSize(env.ledger.db)) - before);
+  return rows.map((row) => ({ index: row.idx, hash: toBase64(hashLeaf(row.bytes)) }));
+}
+
 async function checkpointSize(env: TestApp): Promise<number> {
   const { checkpoint } = await publishCheckpoint(env.ledger);
   return checkpoint!.size;
@@ -61,6 +72,7 @@ for (const backend of await testBackends()) {
     const tenant = await addParticipant(env.app, 'tenant', 'factory');
     const meters: Record<string, { signer: Signer; token: string }> = {
       'wind-1': { signer: (await addDevice(env.app, { id: 'wind-1', owner: gen.id, type: 'wind' })).signer, token: gen.token },
+      'wind-2': { signer: (await addDevice(env.app, { id: 'wind-2', owner: gen.id, type: 'wind' })).signer, token: gen.token },
       'meter-1': { signer: (await addDevice(env.app, { id: 'meter-1', owner: tenant.id, type: 'consumption' })).signer, token: tenant.token },
     };
     const heads = new Map<string, { seq: number; hash: string }>();
@@ -91,7 +103,7 @@ for (const backend of await testBackends()) {
     // Run 1: a first run replays the whole log and keeps its state.
     const w0 = await reading('wind-1', 0, 0, 1000);
     const m0 = await reading('meter-1', 0, 600, 0);
-    await reading('wind-1', 1, 0, 800);
+    const w1 = await reading('wind-1', 1, 0, 800);
     await reading('meter-1', 1, 300, 0);
     const size1 = await checkpointSize(env);
     const first = await monitor();
@@ -99,26 +111,32 @@ for (const backend of await testBackends()) {
     t.same(first.report.findings, []);
     t.match(first.report, { consistency: 'first run', replay: 'from entry 0', root: 'match', stateSaved: true, entries: { from: 0, to: size1, checked: size1 } });
     const saved1 = JSON.parse(readFileSync(stateFile, 'utf8')) as MonitorState;
-    t.match(saved1, { version: 1, origin: ORIGIN, vkey: env.ledger.logVerifier.vkey, checkpoint: { size: size1 }, frontier: { size: size1 }, replay: { size: size1 } });
+    t.match(saved1, { version: 2, origin: ORIGIN, vkey: env.ledger.logVerifier.vkey, checkpoint: { size: size1 }, frontier: { size: size1 }, replay: { size: size1 } });
 
-    // Run 2: matching entries (well-formed) and more readings; only the new entries are fetched.
-    const [a1] = await forge(env, [
-      { kind: 'allocation', start: at(0), end: at(1), zone: 'DE-LU', source: w0.hash, sink: m0.hash, wh: '600', rule: 'pool' },
+    // Run 2: hours 0 and 1 matched, a late reading of hour 0 settled late, a claim; only the new entries are fetched.
+    const [s0, s1, ...more] = await match(env, 2);
+    t.ok(s0 && s1 && more.length === 0, 'one settlement per hour');
+    const v0 = await reading('wind-2', 0, 0, 100);
+    const [late0, ...none] = await match(env, 2);
+    t.ok(late0 && none.length === 0, 'one late settlement');
+    const claimed = allocationId(s0!.hash, 0); // wind-1's 600 Wh to meter-1 in hour 0
+    const [c1] = await forge(env, [
+      { kind: 'claim', id: 'claim-1', tenant: tenant.id, beneficiary: 'EU-buyer', purpose: 'cbam', start: at(0), end: at(2), allocations: [claimed], wh: '600' },
     ]);
-    await forge(env, [
-      { kind: 'settlement', source: w0.hash, start: at(0), end: at(1), supplyWh: '1000', allocations: [{ allocation: a1!.hash, wh: '600' }], allocatedWh: '600' },
-      { kind: 'claim', id: 'claim-1', tenant: tenant.id, beneficiary: 'EU-buyer', purpose: 'cbam', start: at(0), end: at(2), allocations: [a1!.hash], wh: '600' },
-    ]);
-    await reading('wind-1', 2, 0, 500);
+    const w2 = await reading('wind-1', 2, 0, 500);
     const size2 = await checkpointSize(env);
+    t.equal(size2, size1 + 6, 'two settlements, a late reading, a late settlement, a claim, a reading');
+    t.ok(v0.index < late0!.index);
     const second = await monitor();
     t.equal(second.exitCode, 0, 'still clean');
     t.match(second.report, { consistency: 'ok', replay: 'incremental', root: 'match', stateSaved: true, entries: { from: size1, to: size2, checked: size2 - size1 } });
+    const saved2 = JSON.parse(readFileSync(stateFile, 'utf8')) as MonitorState;
+    t.same(saved2.replay.readings.map(([hash]) => hash), [w2.hash], 'the state keeps only the reading a settlement may still name');
+    t.same(saved2.replay.settled.map(([hash]) => hash).sort(), [w0.hash, w1.hash, v0.hash].sort());
 
     // A state file whose old root was altered: the log cannot prove consistency with it.
-    await reading('meter-1', 2, 400, 0);
+    const m2 = await reading('meter-1', 2, 400, 0);
     const size3 = await checkpointSize(env);
-    const saved2 = JSON.parse(readFileSync(stateFile, 'utf8')) as MonitorState;
     const root = fromBase64(saved2.checkpoint.root);
     root[0]! ^= 1;
     const forgedFile = join(dir, 'forged.json');
@@ -134,21 +152,33 @@ for (const backend of await testBackends()) {
     t.equal(third.exitCode, 0);
     t.match(third.report, { consistency: 'ok', entries: { from: size2, to: size3, checked: size3 - size2 } });
 
-    // Written straight into the database: a double allocation, a second settlement, a double claim.
-    const [a2, s2, c2] = await forge(env, [
-      { kind: 'allocation', start: at(0), end: at(1), zone: 'DE-LU', source: w0.hash, sink: m0.hash, wh: '500', rule: 'pool' },
-      { kind: 'settlement', source: w0.hash, start: at(0), end: at(1), supplyWh: '1000', allocations: [], allocatedWh: '0' },
-      { kind: 'claim', id: 'claim-2', tenant: tenant.id, beneficiary: 'Another buyer', purpose: 'scope2', start: at(0), end: at(2), allocations: [a1!.hash], wh: '600' },
+    // Written straight into the database: a second settlement of hour 0, one of hour 2 allocating more than its readings have, a double claim.
+    const [x0, x2, c2] = await forge(env, [
+      {
+        kind: 'settlement',
+        start: at(0),
+        end: at(1),
+        zone: 'DE-LU',
+        sources: [{ reading: w0.hash, supplyWh: '1000', allocatedWh: '300', allocations: [{ sink: m0.hash, wh: '300', rule: 'pool' }] }],
+      },
+      {
+        kind: 'settlement',
+        start: at(2),
+        end: at(3),
+        zone: 'DE-LU',
+        sources: [{ reading: w2.hash, supplyWh: '500', allocatedWh: '600', allocations: [{ sink: m2.hash, wh: '600', rule: 'pool' }] }],
+      },
+      { kind: 'claim', id: 'claim-2', tenant: tenant.id, beneficiary: 'Another buyer', purpose: 'scope2', start: at(0), end: at(2), allocations: [claimed], wh: '600' },
     ]);
     await checkpointSize(env);
     const caught = await monitor();
     t.equal(caught.exitCode, 1, 'the forged entries are found');
     const found = (code: string) => caught.report.findings.filter((f) => f.code === code).map((f) => f.indexes);
-    t.same(found('source-over-allocated'), [[w0.index, a2!.index]], 'double allocation: Σ from the reading exceeds its export');
-    t.same(found('sink-over-allocated'), [[m0.index, a2!.index]]);
-    t.same(found('allocation-outside-settlement'), [[w0.index, size1 + 1, a2!.index]], 'allocated after its source was settled');
-    t.same(found('second-settlement'), [[w0.index, size1 + 1, s2!.index]]);
-    t.same(found('double-claim'), [[a1!.index, size1 + 2, c2!.index]]);
+    t.same(found('late-allocations'), [[s0!.index, x0!.index]], 'hour 0 was settled: only a late settlement may follow, without allocations');
+    t.same(found('second-settlement'), [[w0.index, s0!.index, x0!.index]]);
+    t.same(found('source-over-allocated'), [[w2.index, x2!.index]], 'Σ from the reading exceeds its export');
+    t.same(found('sink-over-allocated'), [[m2.index, x2!.index]], 'Σ to the reading exceeds its import');
+    t.same(found('double-claim'), [[s0!.index, c1!.index, c2!.index]]);
     t.equal(caught.report.findings.length, 5);
     t.match(caught.report, { consistency: 'ok', root: 'match', stateSaved: false });
     const again = await monitor();

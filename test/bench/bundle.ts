@@ -5,9 +5,10 @@
  * first week of 2019 of German wind, solar and load
  * (test/fixtures/park-week) repeated over 30 days; the battery charges from
  * the surplus and discharges into the deficit, so the tenant's bundle carries
- * discharge allocations, their draws, the charge allocations and the
- * generation behind them. Readings go in through the real intake, are matched
- * with runMatching, and the tenant claims the month (makeClaim).
+ * the settlements holding discharges and their draws, the earlier settlements
+ * holding the charges, and the generation behind them. Readings go in through
+ * the real intake, are matched with runMatching (one settlement per hour,
+ * holding every allocation of it), and the tenant claims the month (makeClaim).
  *
  * Measured: buildClaimBundle (the first call also publishes a checkpoint;
  * the second does not), verifyBundle with Node's native Ed25519 and with the

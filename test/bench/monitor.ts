@@ -5,13 +5,15 @@
  *
  * The log is realistic: 6 generators (4 wind, 2 solar) and 14 tenant meters
  * send hourly readings through the intake, a day at a time, and runMatching
- * adds their allocations and settlements, until the log holds the target
- * size. Then a checkpoint, a certifier, and a first monitor run from entry 0
- * with a fresh state file; then about 1000 more entries, a new checkpoint and
- * an incremental run from the state file. Both runs must end clean (exit 0,
- * root match, every entry checked).
+ * adds their settlements (one per hour, holding its allocations), until the
+ * log holds the target size. Then a checkpoint, a certifier, and a first
+ * monitor run from entry 0 with a fresh state file; then about 1000 more
+ * entries, a new checkpoint and an incremental run from the state file. Both
+ * runs must end clean (exit 0, root match, every entry checked). The state
+ * file's size is reported per entry and per allocation: it is what a
+ * certifier keeps between runs.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { runMonitor, type MonitorResult } from '../../src/cli/monitor.ts';
 import type { Signer } from '../../src/crypto/note.ts';
@@ -103,8 +105,11 @@ export async function benchMonitor(): Promise<Section> {
   checkClean(full, size1, 'first monitor run');
   if (!full.report.stateSaved) throw new Error('the first run saved no state');
 
-  // About 1000 more entries: one hour of all devices writes ~20 readings and ~90 allocations and settlements.
-  await fill(size1 + increment, 1);
+  const stateBytes = statSync(stateFile).size;
+  const allocations1 = matched.allocations;
+
+  // About 1000 more entries: a day of all devices writes 480 readings and 24 settlements.
+  await fill(size1 + increment, 24);
   const second = await publishCheckpoint(ledger);
   const size2 = second.checkpoint!.size;
   const i0 = performance.now();
@@ -119,6 +124,7 @@ export async function benchMonitor(): Promise<Section> {
   const rows: Row[] = [
     { figure: `monitor, first run over ${size1} entries`, value: size1 / (fullMs / 1000), unit: 'entries/s', detail: `${(fullMs / 1000).toFixed(1)} s wall`, summary: true },
     { figure: `monitor, incremental run over ${added} more`, value: added / (incMs / 1000), unit: 'entries/s', detail: `${incMs.toFixed(0)} ms wall`, summary: true },
+    { figure: `monitor state file after ${size1} entries`, value: stateBytes / size1, unit: 'B/entry', detail: `${(stateBytes / 1e6).toFixed(1)} MB, ${(stateBytes / allocations1).toFixed(1)} B per allocation settled` },
   ];
   return {
     title: `monitor (issue 5 benchmark): runMonitor over HTTP (127.0.0.1), PostgreSQL, ${size1} + ${added} entries`,

@@ -2,7 +2,8 @@
  * Matching under concurrency and the SQL invariants (DESIGN.md "Matching";
  * issue 4 "Tests"): two runs started at once write one set of allocations;
  * 50 concurrent claims claim each allocation once; the database itself
- * refuses an allocation beyond a reading's export and a second settlement.
+ * refuses an allocation beyond a reading's export or import, a second
+ * settlement of a reading and a second matching settlement of an interval.
  */
 import t from 'tap';
 import { sql } from 'kysely';
@@ -12,12 +13,12 @@ import { hashLeaf } from '../../src/crypto/merkle.ts';
 import { toBase64, utf8 } from '../../src/crypto/base64.ts';
 import { openPostgres } from '../../src/db/connect.ts';
 import { appendEntries, lockLogHead, readLogSize } from '../../src/db/log.ts';
-import { insertAllocations, insertSettlements } from '../../src/db/matching.ts';
+import { insertSettledSources, insertSettlements } from '../../src/db/matching.ts';
 import { openLedger } from '../../src/ledger/open.ts';
 import { runMatching } from '../../src/ledger/matching.ts';
 import { sealOperatorEntry } from '../../src/ledger/append.ts';
 import { lateSettlement } from '../../src/domain/settlement.ts';
-import type { AllocationPayload } from '../../src/domain/payloads.ts';
+import type { SettlementPayload } from '../../src/domain/payloads.ts';
 
 const T0 = Date.parse('2024-03-01T00:00:00Z');
 const HOURS = 12;
@@ -65,15 +66,15 @@ async function count(env: TestApp, query: ReturnType<typeof sql<{ n: number | st
 async function matchingFacts(env: TestApp) {
   return {
     allocations: await count(env, sql`select count(*) as n from allocation`),
-    allocationEntries: await count(env, sql`select count(*) as n from entry where kind = 'allocation'`),
     allocatedWh: await count(env, sql`select coalesce(sum(wh), 0) as n from allocation`),
     settlements: await count(env, sql`select count(*) as n from settlement`),
     settlementEntries: await count(env, sql`select count(*) as n from entry where kind = 'settlement'`),
+    settledSources: await count(env, sql`select count(*) as n from settled_source`),
     supplyReadings: await count(env, sql`select count(*) as n from reading r join device d on d.id = r.device_id where d.type in ('wind', 'solar', 'storage') and r.export_wh > 0`),
-    unsettledSupply: await count(env, sql`select count(*) as n from reading r join device d on d.id = r.device_id left join settlement s on s.source_idx = r.entry_idx where d.type in ('wind', 'solar', 'storage') and r.export_wh > 0 and s.entry_idx is null`),
-    doubleSettled: await count(env, sql`select count(*) as n from (select source_idx from settlement group by source_idx having count(*) > 1) x`),
+    unsettledSupply: await count(env, sql`select count(*) as n from reading r join device d on d.id = r.device_id left join settled_source s on s.source_idx = r.entry_idx where d.type in ('wind', 'solar', 'storage') and r.export_wh > 0 and s.source_idx is null`),
     overExport: await count(env, sql`select count(*) as n from (select a.source_idx from allocation a join reading r on r.entry_idx = a.source_idx group by a.source_idx, r.export_wh having sum(a.wh) > r.export_wh) x`),
     overImport: await count(env, sql`select count(*) as n from (select a.sink_idx from allocation a join reading r on r.entry_idx = a.sink_idx group by a.sink_idx, r.import_wh having sum(a.wh) > r.import_wh) x`),
+    allocatedMismatch: await count(env, sql`select count(*) as n from settled_source s where s.allocated_wh <> (select coalesce(sum(a.wh), 0) from allocation a where a.source_idx = s.source_idx)`),
     matchedIntervals: await count(env, sql`select count(*) as n from matched_interval`),
   };
 }
@@ -107,15 +108,15 @@ for (const backend of await testBackends()) {
     t.equal(summaries.reduce((s, x) => s + x.allocations, 0), solo.allocations);
 
     const facts = await matchingFacts(env);
-    t.equal(facts.allocations, solo.allocations, 'as many allocation rows as one run alone');
-    t.equal(facts.allocationEntries, facts.allocations, 'no allocation entry without its row');
+    t.equal(facts.allocations, solo.allocations, 'as many allocations as one run alone');
     t.equal(facts.allocatedWh, solo.allocatedWh, 'the same Wh as one run alone');
-    t.equal(facts.settlements, facts.supplyReadings, 'one settlement per supply reading');
-    t.equal(facts.settlementEntries, facts.settlements);
+    t.equal(facts.settlements, HOURS, 'one settlement per interval');
+    t.equal(facts.settlementEntries, facts.settlements, 'no settlement entry without its row');
+    t.equal(facts.settledSources, facts.supplyReadings, 'every supply reading settled once');
     t.equal(facts.unsettledSupply, 0);
-    t.equal(facts.doubleSettled, 0);
     t.equal(facts.overExport, 0);
     t.equal(facts.overImport, 0);
+    t.equal(facts.allocatedMismatch, 0, 'each settled source states the Σ of its allocations');
     t.equal(facts.matchedIntervals, HOURS);
     const again = await runMatching(env.ledger, UNTIL);
     t.match(again, { intervals: 0, allocations: 0, settlements: 0, lateSettlements: 0 }, 'a later run finds nothing to do');
@@ -150,11 +151,11 @@ for (const backend of await testBackends()) {
     for (const r of ok) t.ok(BigInt(r.json().wh) <= BigInt(maxWh), 'a claim stays within maxWh');
 
     const rows = await count(env, sql`select count(*) as n from claim_allocation`);
-    const distinct = await count(env, sql`select count(distinct allocation_idx) as n from claim_allocation`);
+    const distinct = await count(env, sql`select count(distinct (settlement_idx, position)) as n from claim_allocation`);
     t.equal(rows, distinct, 'no allocation in two claims');
     t.equal(rows, mine, 'every allocation of the tenant claimed by the end');
     const claimWh = await count(env, sql`select coalesce(sum(wh), 0) as n from claim`);
-    const claimedAllocationWh = await count(env, sql`select coalesce(sum(a.wh), 0) as n from claim_allocation c join allocation a on a.entry_idx = c.allocation_idx`);
+    const claimedAllocationWh = await count(env, sql`select coalesce(sum(a.wh), 0) as n from claim_allocation c join allocation a on a.settlement_idx = c.settlement_idx and a.position = c.position`);
     t.equal(claimWh, claimedAllocationWh, 'Σ claim wh = Σ claimed allocation wh');
     t.equal(claimWh, mineWh);
     t.equal(ok.reduce((s, r) => s + Number(r.json().wh), 0), claimWh, 'the replies add up to the claims');
@@ -162,51 +163,60 @@ for (const backend of await testBackends()) {
     t.equal(await count(env, sql`select count(*) as n from entry where kind = 'claim'`), ok.length, 'one claim entry per success, none for failures');
   });
 
-  t.test(`${backend}: the database refuses an allocation over an export and a second settlement`, async (t) => {
+  t.test(`${backend}: the database refuses allocations over an export or import, and a second settlement`, async (t) => {
     const env = await startTestApp(backend);
     t.teardown(env.close);
     await buildPark(env);
-    await runMatching(env.ledger, UNTIL);
+    await runMatching(env.ledger, T0 + 6 * 3_600_000);
     const { ledger } = env;
-    const hour = iso(T0);
     const { rows } = await sql<{ entry_idx: number; leaf_hash: Uint8Array; device_id: string; export_wh: number; import_wh: number }>`
       select r.entry_idx, e.leaf_hash, r.device_id, r.export_wh, r.import_wh from reading r join entry e on e.idx = r.entry_idx
        where r.start_at = ${new Date(T0)} order by r.device_id`.execute(ledger.db);
     const source = rows.find((r) => r.device_id === 'wind-a')!;
     const sink = rows.find((r) => r.device_id === 'chem-1')!;
     const fromSource = await count(env, sql`select sum(wh) as n from allocation where source_idx = ${source.entry_idx}`);
-    const toSink = await count(env, sql`select sum(wh) as n from allocation where sink_idx = ${sink.entry_idx}`);
     t.equal(fromSource, Number(source.export_wh), 'wind-a is fully allocated (supply < demand)');
-    t.ok(toSink < Number(sink.import_wh), 'chem-1 still has import left, so only the export check can refuse');
 
-    const payload: AllocationPayload = {
-      kind: 'allocation', log: ORIGIN, start: hour, end: iso(T0 + 3_600_000), zone: 'DE-LU',
-      source: toBase64(source.leaf_hash), sink: toBase64(sink.leaf_hash), wh: '1', rule: 'pool',
-    };
-    const sealed = sealOperatorEntry(ledger, payload);
+    // Each attempt appends a settlement entry and projects it in one transaction, as a run does.
+    const start = new Date(T0 + HOURS * 3_600_000);
     const sizeBefore = await readLogSize(ledger.db);
-    await t.rejects(
-      ledger.db.transaction().execute(async (tx) => {
+    const attempt = (row: { start_at: Date; late: boolean; source_idx: number[]; sink_idx: number[]; wh: number[] }, settled: number[] = []) => {
+      const payload: SettlementPayload = { kind: 'settlement', log: ORIGIN, start: iso(row.start_at.getTime()), end: iso(row.start_at.getTime() + 3_600_000), zone: 'DE-LU', sources: [] };
+      const sealed = sealOperatorEntry(ledger, payload);
+      return ledger.db.transaction().execute(async (tx) => {
         const size = await lockLogHead(tx);
         await appendEntries(tx, size, [sealed]);
-        await insertAllocations(tx, [{ entry_idx: size, start_at: new Date(T0), zone: 'DE-LU', source_idx: source.entry_idx, sink_idx: sink.entry_idx, wh: 1, rule: 'pool', contract_idx: null }]);
-      }),
-      { code: 'GP003' },
-      'the trigger refuses 1 Wh beyond the export',
-    );
-    t.equal(await readLogSize(ledger.db), sizeBefore, 'the whole transaction rolled back');
+        await insertSettlements(tx, [{ entry_idx: size, zone: 'DE-LU', ...row }]);
+        await insertSettledSources(tx, settled.map((idx) => ({ source_idx: idx, settlement_idx: size, supply_wh: Number(source.export_wh), allocated_wh: 0 })));
+      });
+    };
+    const hour0 = new Date(T0);
+    await t.rejects(attempt({ start_at: start, late: false, source_idx: [source.entry_idx], sink_idx: [sink.entry_idx], wh: [1] }), { code: 'GP003' }, 'an allocation outside its settlement\'s interval');
+    await t.rejects(attempt({ start_at: hour0, late: true, source_idx: [source.entry_idx], sink_idx: [sink.entry_idx], wh: [1] }), { code: '23514' }, 'a late settlement allocates nothing');
+    await t.rejects(attempt({ start_at: hour0, late: false, source_idx: [], sink_idx: [], wh: [] }), { code: '23505', constraint: 'settlement_matched' }, 'a second matching settlement of an interval and zone');
+    await t.rejects(attempt({ start_at: hour0, late: true, source_idx: [], sink_idx: [], wh: [] }, [source.entry_idx]), { code: '23505', constraint: 'settled_source_pkey' }, 'a reading settled twice');
+    t.equal(await readLogSize(ledger.db), sizeBefore, 'every transaction rolled back');
 
-    const second = sealOperatorEntry(ledger, lateSettlement(ORIGIN, { leafHash: toBase64(source.leaf_hash), start: hour, end: iso(T0 + 3_600_000), exportWh: BigInt(source.export_wh) }));
-    await t.rejects(
-      ledger.db.transaction().execute(async (tx) => {
-        const size = await lockLogHead(tx);
-        await appendEntries(tx, size, [second]);
-        await insertSettlements(tx, [{ entry_idx: size, source_idx: source.entry_idx, supply_wh: Number(source.export_wh), allocated_wh: 0 }]);
-      }),
-      { code: '23505', constraint: 'settlement_source_idx_key' },
-      'a second settlement for the same source is refused',
-    );
-    t.equal(await readLogSize(ledger.db), sizeBefore);
-    t.equal(await count(env, sql`select count(*) as n from settlement where source_idx = ${source.entry_idx}`), 1);
+    // The SQL checks on their own: hour 8 is not matched yet, so no unique index can be what refuses.
+    const hour8 = new Date(T0 + 8 * 3_600_000);
+    const later = await sql<{ entry_idx: number; device_id: string; export_wh: number; import_wh: number }>`
+      select entry_idx, device_id, export_wh, import_wh from reading where start_at = ${hour8}`.execute(ledger.db);
+    const idx = (device: string) => later.rows.find((r) => r.device_id === device)!;
+    const [windA, windB, steel1, chem1] = [idx('wind-a'), idx('wind-b'), idx('steel-1'), idx('chem-1')];
+    const overExport = { source_idx: [windA.entry_idx, windA.entry_idx], sink_idx: [steel1.entry_idx, chem1.entry_idx], wh: [Number(windA.export_wh), 1] };
+    const overImport = { source_idx: [windA.entry_idx, windB.entry_idx], sink_idx: [steel1.entry_idx, steel1.entry_idx], wh: [1, Number(steel1.import_wh)] };
+    const backwards = { source_idx: [steel1.entry_idx], sink_idx: [windA.entry_idx], wh: [1] };
+    const zero = { source_idx: [windA.entry_idx], sink_idx: [steel1.entry_idx], wh: [0] };
+    for (const [arrays, name] of [
+      [overExport, 'Σ from a reading beyond its export'],
+      [overImport, 'Σ to a reading beyond its import'],
+      [backwards, 'from a consumption reading to a generator'],
+      [zero, 'an allocation of zero Wh'],
+    ] as const) {
+      await t.rejects(attempt({ start_at: hour8, late: false, ...arrays }), { code: 'GP003' }, name);
+    }
+    const fits = { source_idx: [windA.entry_idx, windB.entry_idx], sink_idx: [steel1.entry_idx, steel1.entry_idx], wh: [Number(windA.export_wh), Number(steel1.import_wh) - Number(windA.export_wh)] };
+    await attempt({ start_at: hour8, late: false, ...fits });
+    t.equal(await readLogSize(ledger.db), sizeBefore + 1, 'the same check accepts allocations within the readings');
   });
 }

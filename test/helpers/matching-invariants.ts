@@ -5,6 +5,7 @@
  * storage arithmetic (lotWh).
  */
 import assert from 'node:assert/strict';
+import { allocationsOf } from '../../src/domain/allocation-id.ts';
 import type { MatchReading } from '../../src/domain/matching.ts';
 import { lotWh } from '../../src/domain/storage-lots.ts';
 import { LOG, ZONE, type Step } from './matching-park.ts';
@@ -18,30 +19,38 @@ function supplyOf(step: Step, r: MatchReading): bigint {
 }
 
 export function checkStep(step: Step): void {
-  const { input, plan } = step;
+  const { input } = step;
   const byHash = new Map(input.readings.map((r) => [r.leafHash, r]));
+  const supply = input.readings.filter((r) => r.deviceType !== 'consumption' && r.exportWh > 0n).map((r) => r.leafHash).sort();
+  if (step.plan === undefined) return assert.equal(supply.length, 0, 'no settlement only when there is no supply');
+  const settlement = step.plan;
+  assert.ok(settlement.log === LOG && settlement.start === input.start && settlement.end === input.end && settlement.zone === ZONE, 'same log, interval and zone');
+  assert.deepEqual(settlement.sources.map((s) => s.reading), supply, 'every supply reading settled once, by leaf hash');
+  for (const s of settlement.sources) {
+    assert.equal(BigInt(s.supplyWh), byHash.get(s.reading)?.exportWh, 'supplyWh is the export');
+    assert.equal(BigInt(s.allocatedWh), s.allocations.reduce((sum, a) => sum + BigInt(a.wh), 0n), 'allocatedWh is the sum');
+    const rules = s.allocations.map((a) => a.rule);
+    assert.deepEqual(rules, [...rules].sort(), 'a source\'s contract allocations come first');
+    const others = s.allocations.filter((a) => a.rule === 'pool').map((a) => a.sink);
+    assert.deepEqual(others, [...others].sort(), 'then the others by sink');
+  }
+  const plan = allocationsOf(settlement);
   const from = new Map<string, bigint>();
   const to = new Map<string, bigint>();
   const add = (m: Map<string, bigint>, k: string, v: bigint) => m.set(k, (m.get(k) ?? 0n) + v);
-  let seenPool = false;
   for (const a of plan) {
     const source = byHash.get(a.source);
     const sink = byHash.get(a.sink);
     if (!source || !sink) return assert.fail('source and sink are readings of the interval');
-    assert.ok(a.log === LOG && a.start === input.start && a.end === input.end && a.zone === ZONE, 'same log, interval and zone');
     assert.ok(BigInt(a.wh) > 0n, 'no zero-Wh allocation');
     assert.notEqual(source.device, sink.device, 'no device supplies itself');
     assert.ok(source.deviceType !== 'consumption' && (sink.deviceType === 'consumption' || (sink.deviceType === 'storage' && source.deviceType !== 'storage')), 'kinds of source and sink');
     assert.equal(a.rule === 'contract', a.contract !== undefined, 'contract iff rule contract');
-    if (a.rule === 'pool') seenPool = true;
-    else assert.ok(!seenPool, 'contract allocations come first');
     assert.equal(a.draws !== undefined, source.deviceType === 'storage', 'draws iff a discharge');
     if (a.draws) assert.equal(a.draws.reduce((s, d) => s + BigInt(d.wh), 0n), BigInt(a.wh), 'draws add up to the allocation');
     add(from, a.source, BigInt(a.wh));
     add(to, a.sink, BigInt(a.wh));
   }
-  const pool = plan.filter((a) => a.rule === 'pool').map((a) => `${a.source} ${a.sink}`);
-  assert.deepEqual(pool, [...pool].sort(), 'pool in (source, sink) order');
 
   for (const r of input.readings) {
     assert.ok((from.get(r.leafHash) ?? 0n) <= supplyOf(step, r), 'Σ from a reading ≤ its (green) supply');

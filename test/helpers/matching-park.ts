@@ -2,14 +2,14 @@
  * Random parks and interval sequences for the matching property tests: a few
  * wind/solar generators, batteries and tenant meters in one zone, contracts
  * between them, and per-interval readings. A sequence is planned, "signed"
- * (the leaf hash of an allocation is a SHA-256 of its JSON) and settled, so
+ * (the leaf hash of a settlement is a SHA-256 of its JSON) and re-checked, so
  * green lots carry over from one interval to the next, as in the ledger.
  */
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { planInterval, type GreenLot, type IntervalInput, type MatchContract, type MatchReading, type StorageSpec } from '../../src/domain/matching.ts';
-import type { AllocationPayload, DeviceType } from '../../src/domain/payloads.ts';
-import { settleInterval, type IntervalSettlement, type SignedAllocation } from '../../src/domain/settlement.ts';
+import type { DeviceType, SettlementPayload } from '../../src/domain/payloads.ts';
+import { settleInterval, type IntervalSettlement } from '../../src/domain/settlement.ts';
 
 export const LOG = 'example.com/park';
 export const ZONE = 'DE-LU';
@@ -91,13 +91,14 @@ export function intervalInput(park: Park, index: number, lots: GreenLot[]): Inte
   return { log: LOG, start, end, zone: ZONE, readings, contracts: park.contracts, storage: park.storage, lots };
 }
 
-export const sign = (payloads: AllocationPayload[]): SignedAllocation[] =>
-  payloads.map((payload) => ({ payload, leafHash: hashOf(JSON.stringify(payload)) }));
+/** Stands in for the entry's leaf hash: unique per settlement, fixed by its content. */
+export const leafHashOf = (settlement: SettlementPayload): string => hashOf(JSON.stringify(settlement));
 
 export interface Step {
   input: IntervalInput;
-  plan: AllocationPayload[];
-  signed: SignedAllocation[];
+  /** Undefined when the interval had no supply. */
+  plan: SettlementPayload | undefined;
+  leafHash: string;
   settled: IntervalSettlement;
 }
 
@@ -108,9 +109,10 @@ export function runPark(park: Park): Step[] {
   for (let index = 0; index < park.intervals.length; index++) {
     const input = intervalInput(park, index, lots);
     const plan = planInterval(input);
-    const signed = sign(plan);
-    const settled = settleInterval(input, signed);
-    steps.push({ input, plan, signed, settled });
+    const leafHash = plan === undefined ? '' : leafHashOf(plan);
+    // An interval without supply changes no lot: nothing is charged or drawn.
+    const settled = plan === undefined ? { lotsAfter: lots } : settleInterval(input, plan, leafHash);
+    steps.push({ input, plan, leafHash, settled });
     lots = settled.lotsAfter;
   }
   return steps;

@@ -2,8 +2,9 @@
  * The offline bundle verifier (src/domain/bundle/verify-bundle.ts) against
  * bundles built here, purely: a park's log is written entry by entry (signed
  * notes, RFC 9162 tree, a signed checkpoint), matched hour by hour with the
- * domain's own planInterval/settleInterval, and a bundle is cut from it as the
- * server's builder would. Tampered logs are written the same way with one
+ * domain's own planInterval/settleInterval (one settlement per hour, holding
+ * every allocation of it), and a bundle is cut from it as the server's
+ * builder would. Tampered logs are written the same way with one
  * rule broken and every entry properly signed, so only the rule can catch it.
  */
 import assert from 'node:assert/strict';
@@ -16,10 +17,11 @@ import { appendLeaves, hashLeaf, inclusionProof, rootFromFrontier, type NodeId }
 import { generateSigner, signNote, verifierOf, type Signer } from '../../src/crypto/note.ts';
 import { sha256 } from '../../src/crypto/sha256.ts';
 import { scoreOf, statementFromFigures, verifyBundle, BUNDLE_MEDIA_TYPE, type Bundle, type BundleCode } from '../../src/domain/bundle/verify-bundle.ts';
+import { allocationId, allocationsOf, parseAllocationId, type PositionedAllocation } from '../../src/domain/allocation-id.ts';
 import { selectClaim } from '../../src/domain/claims.ts';
 import { sealEntry } from '../../src/domain/entry.ts';
 import { planInterval, type GreenLot, type MatchReading } from '../../src/domain/matching.ts';
-import type { AllocationPayload, DevicePayload, DeviceType, Payload, ReadingPayload, SettlementPayload } from '../../src/domain/payloads.ts';
+import type { ClaimPayload, ContractPayload, DevicePayload, DeviceType, Draw, Payload, ReadingPayload, SettledSource, SettlementPayload } from '../../src/domain/payloads.ts';
 import { settleInterval } from '../../src/domain/settlement.ts';
 import { lotWh } from '../../src/domain/storage-lots.ts';
 import { tenantFigures } from '../../src/domain/tenant-figures.ts';
@@ -73,8 +75,12 @@ interface LogEntry {
 /** One way to break the rules while signing everything properly. */
 interface Tamper {
   device?: (p: DevicePayload) => DevicePayload;
+  contract?: (p: ContractPayload) => ContractPayload;
   reading?: (p: ReadingPayload, hour: number) => ReadingPayload;
   settlement?: (p: SettlementPayload, hour: number) => SettlementPayload;
+  /** A second settlement of the hour, logged after the first. */
+  extraSettlement?: (p: SettlementPayload, hour: number) => SettlementPayload | undefined;
+  claim?: (p: ClaimPayload, log: TestLog) => ClaimPayload;
   lotsAfter?: (lots: GreenLot[], hour: number) => GreenLot[];
   note?: (note: string, p: Payload) => string;
   /** Key rotations at the start of an hour; `stale` keeps signing with the old key after it. */
@@ -124,7 +130,8 @@ function writePark(tamper: Tamper = {}): TestLog {
     log.add(tamper.device ? tamper.device(spec.payload) : spec.payload, operator);
     log.add({ kind: 'key', log: ORIGIN, subjectType: 'device', subjectId: spec.payload.id, verifierKey: verifierOf(signer).vkey, validFrom: REGISTERED }, operator);
   }
-  const contract = log.add({ kind: 'contract', log: ORIGIN, id: 'ppa-1', device: 'wind-1', tenant: 't1', priority: 1, shareBp: 5000, validFrom: REGISTERED }, operator);
+  const ppa: ContractPayload = { kind: 'contract', log: ORIGIN, id: 'ppa-1', device: 'wind-1', tenant: 't1', priority: 1, shareBp: 5000, validFrom: REGISTERED };
+  const contract = log.add(tamper.contract ? tamper.contract(ppa) : ppa, operator);
 
   const prev = new Map<string, string>();
   let lots: GreenLot[] = [];
@@ -158,18 +165,23 @@ function writePark(tamper: Tamper = {}): TestLog {
       contracts: [{ leafHash: contract.leafHash, device: 'wind-1', tenant: 't1', priority: 1, shareBp: 5000 }],
       storage: [{ device: 'bat-1', efficiencyBp: 9000, energyCapacityWh: 20000n }],
     };
-    const signed = planInterval(input).map((payload) => ({ payload, leafHash: log.add(payload, op).leafHash }));
-    const settled = settleInterval(input, signed);
-    for (const s of settled.settlements) log.add(tamper.settlement ? tamper.settlement(s, h) : s, op);
+    const planned = planInterval(input);
+    if (planned === undefined) continue;
+    const entry = log.add(tamper.settlement ? tamper.settlement(planned, h) : planned, op);
+    const extra = tamper.extraSettlement?.(planned, h);
+    if (extra) log.add(extra, op);
+    // Lots are named after the logged entry, as the matching run names them.
+    const settled = settleInterval(input, planned, entry.leafHash);
     lots = tamper.lotsAfter ? tamper.lotsAfter(settled.lotsAfter, h) : settled.lotsAfter;
   }
 
-  const t1Allocations = allocationsTo(log, 't1').map((e) => ({ leafHash: e.leafHash, wh: BigInt((e.payload as AllocationPayload).wh), start: (e.payload as AllocationPayload).start }));
-  const selection = selectClaim(t1Allocations, 20_000n);
-  log.add({
+  const candidates = allocationsTo(log, 't1').map((a) => ({ start: a.entry.payload.start, settlement: a.entry.leafHash, position: a.position, wh: BigInt(a.wh) }));
+  const selection = selectClaim(candidates, 20_000n);
+  const claim: ClaimPayload = {
     kind: 'claim', log: ORIGIN, id: 'claim-1', tenant: 't1', beneficiary: 'Acme Steel GmbH', purpose: 'cbam', ...PERIOD,
     allocations: selection.allocations, wh: String(selection.wh),
-  }, op);
+  };
+  log.add(tamper.claim ? tamper.claim(claim, log) : claim, op);
   return log;
 }
 
@@ -181,9 +193,22 @@ function tenantReadings(log: TestLog, tenant: string) {
   return payloadsOf(log, 'reading').filter((e) => meters.has(e.payload.device));
 }
 
-function allocationsTo(log: TestLog, tenant: string) {
+type SettlementEntry = LogEntry & { payload: SettlementPayload };
+/** An allocation with the settlement entry holding it. */
+type Held = PositionedAllocation & { entry: SettlementEntry };
+
+/** Every allocation of the log's settlements to the tenant's readings. */
+function allocationsTo(log: TestLog, tenant: string): Held[] {
   const sinks = new Set(tenantReadings(log, tenant).map((e) => e.leafHash));
-  return payloadsOf(log, 'allocation').filter((e) => sinks.has(e.payload.sink));
+  return payloadsOf(log, 'settlement').flatMap((entry) => allocationsOf(entry.payload).filter((a) => sinks.has(a.sink)).map((a) => ({ ...a, entry })));
+}
+
+/** The allocation an id names in the log; undefined when its settlement holds no such position. */
+function resolveIn(log: TestLog, id: string): Held | undefined {
+  const { settlement, position } = parseAllocationId(id);
+  const entry = log.entries.find((e) => e.leafHash === settlement) as SettlementEntry;
+  const allocation = allocationsOf(entry.payload)[position];
+  return allocation && { ...allocation, entry };
 }
 
 /** Cuts the bundle of `tenant` for the day, as the server's builder does. */
@@ -191,19 +216,18 @@ function cutBundle(log: TestLog, tenant: string, options: { claim?: boolean } = 
   const byHash = new Map(log.entries.map((e) => [e.leafHash, e]));
   const readings = tenantReadings(log, tenant);
   const toTenant = allocationsTo(log, tenant);
-  const charges = toTenant.flatMap((a) => (a.payload.draws ?? []).map((d) => byHash.get(d.allocation)!));
-  const allocations = [...toTenant, ...charges] as Array<LogEntry & { payload: AllocationPayload }>;
-  const sources = new Set(allocations.map((a) => a.payload.source));
-  const readingHashes = new Set([...readings.map((r) => r.leafHash), ...sources, ...allocations.map((a) => a.payload.sink)]);
+  const charges = toTenant.flatMap((a) => (a.draws ?? []).flatMap((d) => resolveIn(log, d.allocation) ?? []));
+  const held = [...toTenant, ...charges];
+  const settlements = new Set(held.map((a) => a.entry));
+  const readingHashes = new Set([...readings.map((r) => r.leafHash), ...held.map((a) => a.source), ...charges.map((a) => a.sink)]);
   const devices = new Set([...readingHashes].map((h) => (byHash.get(h)!.payload as ReadingPayload).device));
-  const contracts = new Set(allocations.map((a) => a.payload.contract));
+  const contracts = new Set(held.map((a) => a.contract));
   const claim = payloadsOf(log, 'claim').find((c) => c.payload.tenant === tenant);
   const chosen = log.entries.filter((e) => {
     const p = e.payload;
     switch (p.kind) {
       case 'reading': return readingHashes.has(e.leafHash);
-      case 'allocation': return allocations.includes(e as (typeof allocations)[number]);
-      case 'settlement': return sources.has(p.source);
+      case 'settlement': return settlements.has(e as SettlementEntry);
       case 'device': return devices.has(p.id);
       case 'key': return p.subjectType === 'operator' || devices.has(p.subjectId!);
       case 'contract': return contracts.has(e.leafHash);
@@ -217,9 +241,9 @@ function cutBundle(log: TestLog, tenant: string, options: { claim?: boolean } = 
   const figures = tenantFigures({
     readings: readings.map((r) => ({ leafHash: r.leafHash, start: r.payload.start, end: r.payload.end, zone: ZONE, importWh: BigInt(r.payload.importWh) })),
     allocations: toTenant.map((a) => {
-      const source = (byHash.get(a.payload.source)!.payload as ReadingPayload).device;
+      const source = (byHash.get(a.source)!.payload as ReadingPayload).device;
       const d = deviceOf.get(source)!;
-      return { sink: a.payload.sink, wh: BigInt(a.payload.wh), device: source, type: d.type, technology: d.eecsTechnology! };
+      return { sink: a.sink, wh: BigInt(a.wh), device: source, type: d.type, technology: d.eecsTechnology! };
     }),
     factors: zoneEntries.map((z) => ({ zone: z.payload.zone, gCO2PerKWh: z.payload.gCO2PerKWh, validFrom: z.payload.validFrom, index: z.index })),
   });
@@ -268,7 +292,7 @@ t.test('the reference bundle verifies', async (t) => {
   t.ok(evening.bySource.some((s) => s.device === 'bat-1' && BigInt(s.wh) > 0n), 'the evening discharge reached t1');
   t.ok(BigInt(reference.statement.unmatchedEmissionsG) > 0n, 'some consumption stayed unmatched');
   t.equal(reference.statement.cfeScore, scoreOf(reference.statement.matchedWh, reference.statement.consumedWh));
-  t.ok(reference.entries.length > 200, `${reference.entries.length} entries, ${JSON.stringify(reference).length} bytes`);
+  t.ok(reference.entries.length > 100, `${reference.entries.length} entries, ${JSON.stringify(reference).length} bytes`);
 
   const t2 = cutBundle(park, 't2');
   t.same(check(t2).reasons, [], "the other tenant's bundle verifies too");
@@ -404,20 +428,71 @@ t.test('tampered logs, every entry properly signed: only the rule catches it', a
   const rejectedWith = (tamper: Tamper, expected: BundleCode[], what: string, claim = false) =>
     t.same(codes(cutBundle(writePark(tamper), 't1', { claim })), expected, what);
 
+  // Settlements: each checkable alone, since it holds its interval and zone whole.
+  const lastSource = (s: SettlementPayload, edit: (source: SettledSource) => SettledSource): SettlementPayload =>
+    ({ ...s, sources: s.sources.map((source, i) => (i === s.sources.length - 1 ? edit(source) : source)) });
   rejectedWith({
-    settlement: (s, h) => (h === 9 && s.allocations.length > 0
-      ? { ...s, allocations: [...s.allocations, { allocation: toBase64(sha256(utf8('elsewhere'))), wh: s.supplyWh }], allocatedWh: String(BigInt(s.allocatedWh) + BigInt(s.supplyWh)) }
+    // Appended last, so that no other allocation changes position.
+    settlement: (s, h) => (h === 9
+      ? lastSource(s, (source) => ({
+          ...source,
+          allocations: [...source.allocations, { sink: toBase64(sha256(utf8('elsewhere'))), wh: source.supplyWh, rule: 'pool' }],
+          allocatedWh: String(BigInt(source.allocatedWh) + BigInt(source.supplyWh)),
+        }))
       : s),
   }, ['settlement-mismatch'], 'a settlement that allocates more than the export');
+  rejectedWith({ settlement: (s, h) => (h === 3 ? lastSource(s, (source) => ({ ...source, allocatedWh: String(BigInt(source.allocatedWh) - 1n) })) : s) },
+    ['settlement-mismatch'], 'an allocatedWh that is not the sum of the allocations');
+  rejectedWith({ reading: (r, h) => (r.device === 'wind-2' && h === 4 ? { ...r, exportWh: String(BigInt(r.exportWh) + 1n) } : r) },
+    ['settlement-mismatch'], 'a supplyWh that is not the export of the reading logged');
+  rejectedWith({ settlement: (s, h) => (h === 6 ? { ...s, sources: [...s.sources].reverse() } : s) },
+    ['settlement-mismatch'], 'sources out of leaf-hash order');
+  rejectedWith({
+    // A second settlement of midnight, when t1 is not fully matched, that gives t1 100 Wh more of wind-1.
+    extraSettlement: (s, h) => {
+      if (h !== 0) return undefined;
+      const ppa = s.sources.flatMap((source) => source.allocations.map((a) => ({ source, a }))).find(({ a }) => a.rule === 'contract')!;
+      return { ...s, sources: [{ ...ppa.source, allocatedWh: '100', allocations: [{ sink: ppa.a.sink, wh: '100', rule: 'pool' }] }] };
+    },
+  }, ['settlement-mismatch'], 'a reading settled twice, an interval and zone allocated twice');
+  // A late settlement (it allocates nothing) of a reading the bundle does not carry: the statement rests on none of it.
+  const late = writePark({
+    extraSettlement: (s, h) => (h === 2 ? { ...s, sources: [{ reading: toBase64(sha256(utf8('late'))), supplyWh: '5', allocatedWh: '0', allocations: [] }] } : undefined),
+  });
+  const lateEntry = payloadsOf(late, 'settlement').find((e) => e.payload.sources.length === 1 && e.payload.sources[0]!.allocations.length === 0)!;
+  const withLate = cutBundle(late, 't1');
+  t.same(codes(withLate), [], 'without the late settlement the bundle verifies');
+  withLate.entries.push({ index: lateEntry.index, bytes: lateEntry.note, proof: late.proof(lateEntry.index) });
+  t.same(codes(withLate), ['foreign-entry'], 'a settlement holding nothing the statement uses is foreign');
 
-  // The operator's matching credits the battery with three times the charge after losses.
-  let inflated = false;
-  const drawBeyond = writePark({ lotsAfter: (lots, h) => (h === 12 ? lots.map((l) => ((inflated = true), { ...l, remainingWh: l.remainingWh * 3n })) : lots) });
-  const discharge = allocationsTo(drawBeyond, 't1').find((a) => a.payload.draws)!;
-  const charge = drawBeyond.entries.find((e) => e.leafHash === discharge.payload.draws![0]!.allocation)!.payload as AllocationPayload;
-  t.ok(inflated && BigInt(discharge.payload.draws![0]!.wh) > lotWh(BigInt(charge.wh), 9000), 'the tampered draw exceeds the charge after losses');
-  t.same(codes(cutBundle(drawBeyond, 't1')), ['storage-mismatch'], 'a draw beyond the charge after losses');
+  // The battery logs less import at noon than the matching charged it with.
+  const noonCharge = writePark({ reading: (r, h) => (r.device === 'bat-1' && h === 12 ? { ...r, importWh: '500' } : r) });
+  const charged = payloadsOf(noonCharge, 'settlement').find((e) => e.payload.start === hourAt(12))!;
+  const toBattery = allocationsOf(charged.payload).filter((a) => (noonCharge.entries.find((e) => e.leafHash === a.sink)!.payload as ReadingPayload).device === 'bat-1');
+  t.ok(toBattery.reduce((sum, a) => sum + BigInt(a.wh), 0n) > 500n, 'the noon charges exceed 500 Wh');
+  t.same(codes(cutBundle(noonCharge, 't1')), ['allocation-mismatch'], "allocations to a reading beyond its import (the battery's)");
 
+  // Contracts and claims.
+  rejectedWith({ contract: (c) => ({ ...c, validFrom: hourAt(5) }) }, ['allocation-mismatch'], 'contract allocations before the contract is valid');
+  rejectedWith({ claim: (c) => ({ ...c, allocations: [...c.allocations].reverse() }) }, ['claim-mismatch'], 'a claim not oldest first', true);
+  rejectedWith({
+    claim: (c, log) => {
+      const t2 = allocationsTo(log, 't2').find((a) => a.entry.payload.start === hourAt(0))!;
+      return { ...c, allocations: [allocationId(t2.entry.leafHash, t2.position), ...c.allocations], wh: String(BigInt(c.wh) + BigInt(t2.wh)) };
+    },
+  }, ['claim-mismatch'], "a claim of another tenant's allocation", true);
+  rejectedWith({ claim: (c) => ({ ...c, allocations: [`${parseAllocationId(c.allocations[0]!).settlement}#999`, ...c.allocations.slice(1)] }) },
+    ['claim-mismatch'], 'a claim of a position its settlement does not hold', true);
+
+  // Storage.
+  const discharging = (s: SettlementPayload, edit: (draws: Draw[]) => Draw[]): SettlementPayload => ({
+    ...s,
+    sources: s.sources.map((source) => ({ ...source, allocations: source.allocations.map((a) => (a.draws ? { ...a, draws: edit(a.draws) } : a)) })),
+  });
+  rejectedWith({ settlement: (s, h) => (h === 20 ? discharging(s, ([first, ...rest]) => [{ ...first!, wh: String(BigInt(first!.wh) - 1n) }, ...rest]) : s) },
+    ['storage-mismatch'], 'draws that do not add up to the discharge');
+  rejectedWith({ settlement: (s, h) => (h === 20 ? discharging(s, (draws) => draws.map((d, i) => ({ ...d, allocation: `${parseAllocationId(d.allocation).settlement}#${900 + i}` }))) : s) },
+    ['storage-mismatch'], 'draws on a position the charge settlement does not hold');
   rejectedWith({ device: (d) => (d.id === 'wind-2' ? { ...d, biddingZone: 'FR' } : d) }, ['allocation-mismatch'], 'a source outside the allocation zone');
   rejectedWith({ reading: (r, h) => (r.device === 'meter-1' && h === 5 ? { ...r, prev: toBase64(sha256(utf8('not seq 4'))) } : r) }, ['broken-chain'], 'a reading that does not chain');
   rejectedWith({

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import t from 'tap';
 import { planInterval, type IntervalInput, type MatchReading } from '../../src/domain/matching.ts';
-import type { AllocationPayload } from '../../src/domain/payloads.ts';
+import { allocationsOf } from '../../src/domain/allocation-id.ts';
+import type { SettlementPayload } from '../../src/domain/payloads.ts';
 import { splitProRata } from '../../src/domain/pro-rata.ts';
 import { chargeCapWh, lotWh } from '../../src/domain/storage-lots.ts';
 import { checkStep } from '../helpers/matching-invariants.ts';
@@ -15,8 +16,8 @@ const reading = (letter: string, device: string, deviceType: MatchReading['devic
 
 const base = { log: LOG, start: '2025-01-01T10:00:00Z', end: '2025-01-01T11:00:00Z', zone: ZONE };
 const interval = (over: Partial<IntervalInput>): IntervalInput => ({ ...base, readings: [], contracts: [], storage: [], lots: [], ...over });
-const brief = (plan: AllocationPayload[]) =>
-  plan.map((a) => ({ source: a.source[0], sink: a.sink[0], wh: a.wh, rule: a.rule, contract: a.contract?.[0], draws: a.draws?.map((d) => `${d.allocation[0]}:${d.wh}`) }));
+const brief = (plan: SettlementPayload | undefined) =>
+  (plan === undefined ? [] : allocationsOf(plan)).map((a) => ({ source: a.source[0], sink: a.sink[0], wh: a.wh, rule: a.rule, contract: a.contract?.[0], draws: a.draws?.map((d) => `${d.allocation[0]}:${d.wh}`) }));
 
 t.test('pro-rata split', async (t) => {
   t.same(splitProRata(10n, [{ key: 'b', cap: 5n }, { key: 'a', cap: 5n }, { key: 'c', cap: 5n }]), [3n, 4n, 3n], 'tie: lowest key gets the unit');
@@ -76,22 +77,29 @@ t.test('hand-checked interval: contracts, share cap, pool, FIFO discharge, tenan
   });
   const plan = planInterval(input);
   t.same(brief(plan), [
-    // P: 40 % of wind's 1000 = 400 to tB's only meter.
-    { source: 'W', sink: 'E', wh: '400', rule: 'contract', contract: 'P', draws: undefined },
-    // Q: all of solar's 300 to tA's meters pro rata 400:200.
-    { source: 'S', sink: 'C', wh: '200', rule: 'contract', contract: 'Q', draws: undefined },
-    { source: 'S', sink: 'D', wh: '100', rule: 'contract', contract: 'Q', draws: undefined },
-    // Pool, battery first (leaf hash B): green 200 = min(export 200, held 250) pro rata 200:100:100; lots FIFO.
+    // Sources by leaf hash (B, S, W). Battery: green 200 = min(export 200, held 250), all pool,
+    // pro rata to what the contracts left (C 200, D 100, E 100); its lots are drawn FIFO.
     { source: 'B', sink: 'C', wh: '100', rule: 'pool', contract: undefined, draws: ['L:100'] },
     { source: 'B', sink: 'D', wh: '50', rule: 'pool', contract: undefined, draws: ['L:50'] },
     { source: 'B', sink: 'E', wh: '50', rule: 'pool', contract: undefined, draws: ['M:50'] },
+    // Q: all of solar's 300 to tA's meters pro rata 400:200.
+    { source: 'S', sink: 'C', wh: '200', rule: 'contract', contract: 'Q', draws: undefined },
+    { source: 'S', sink: 'D', wh: '100', rule: 'contract', contract: 'Q', draws: undefined },
+    // P: 40 % of wind's 1000 = 400 to tB's only meter.
+    { source: 'W', sink: 'E', wh: '400', rule: 'contract', contract: 'P', draws: undefined },
     // Wind's 600 left: tenants' 200 first, then 400 charges the battery (cap 834 > import 500).
     { source: 'W', sink: 'B', wh: '400', rule: 'pool', contract: undefined, draws: undefined },
     { source: 'W', sink: 'C', wh: '100', rule: 'pool', contract: undefined, draws: undefined },
     { source: 'W', sink: 'D', wh: '50', rule: 'pool', contract: undefined, draws: undefined },
     { source: 'W', sink: 'E', wh: '50', rule: 'pool', contract: undefined, draws: undefined },
   ]);
-  t.same(plan[0], { kind: 'allocation', ...base, source: h('W'), sink: h('E'), wh: '400', rule: 'contract', contract: h('P') }, 'whole payload');
+  t.same(plan?.sources.map((s) => [s.reading, s.supplyWh, s.allocatedWh]), [
+    [h('B'), '200', '200'],
+    [h('S'), '300', '300'],
+    [h('W'), '1000', '1000'],
+  ], 'every supply reading with its export and Σ allocated');
+  t.same(plan?.sources[2]?.allocations[0], { sink: h('E'), wh: '400', rule: 'contract', contract: h('P') }, 'whole allocation');
+  t.same({ ...plan, sources: [] }, { kind: 'settlement', ...base, sources: [] }, 'one settlement of the interval and zone');
   t.equal(bytes(planInterval(permuteInput(input, 7))), bytes(plan), 'same bytes for a permuted input');
 });
 
@@ -112,7 +120,8 @@ t.test('hand-checked storage limits', async (t) => {
     lots: [{ allocation: h('L'), device: 'bat-1', remainingWh: 100n }],
     readings: [reading('W', 'wind-1', 'wind', 'gen', 0n, 1000n), reading('B', 'bat-1', 'storage', 'gen', 1000n, 100n)],
   }));
-  t.same(held, [], 'full battery takes no green charge, and its discharge has no tenant');
+  t.same(brief(held), [], 'full battery takes no green charge, and its discharge has no tenant');
+  t.same(held?.sources.map((s) => [s.reading, s.supplyWh, s.allocatedWh]), [[h('B'), '100', '0'], [h('W'), '1000', '0']], 'both still settled');
 
   // Tenants first: 80 to the meter, the battery only the 20 left.
   const tenantsFirst = planInterval(interval({
@@ -127,7 +136,8 @@ t.test('hand-checked storage limits', async (t) => {
     lots: [{ allocation: h('L'), device: 'bat-1', remainingWh: 500n }],
     readings: [reading('B', 'bat-1', 'storage', 'gen', 0n, 300n), reading('C', 'bat-2', 'storage', 'gen', 300n, 0n)],
   }));
-  t.same(roundTrip, []);
+  t.same(brief(roundTrip), []);
+  t.equal(planInterval(interval({ readings: [reading('C', 'meter-1', 'consumption', 'tA', 80n, 0n)] })), undefined, 'no supply: no settlement');
 
   // A discharge beyond the green charge held is green only up to it.
   const partial = planInterval(interval({
@@ -179,10 +189,11 @@ t.test('properties over random interval sequences with storage', async (t) => {
     fc.property(parkArbitrary, fc.integer(), (park, seed) => {
       for (const step of runPark(park)) {
         intervals++;
-        allocations += step.plan.length;
-        discharges += step.plan.filter((a) => a.draws).length;
-        charges += step.plan.filter((a) => step.input.readings.some((r) => r.leafHash === a.sink && r.deviceType === 'storage')).length;
-        contracts += step.plan.filter((a) => a.contract).length;
+        const flat = step.plan === undefined ? [] : allocationsOf(step.plan);
+        allocations += flat.length;
+        discharges += flat.filter((a) => a.draws).length;
+        charges += flat.filter((a) => step.input.readings.some((r) => r.leafHash === a.sink && r.deviceType === 'storage')).length;
+        contracts += flat.filter((a) => a.contract).length;
         checkStep(step);
         assert.equal(bytes(planInterval(permuteInput(step.input, seed))), bytes(step.plan), 'same bytes under permutation');
         assert.equal(bytes(planInterval(step.input)), bytes(step.plan), 'same bytes again');

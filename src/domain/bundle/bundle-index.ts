@@ -1,9 +1,11 @@
 /**
  * The bundle's entries once opened: each parsed entry with its log index and
- * leaf hash, and lookups by index, leaf hash, kind and device.
+ * leaf hash, lookups by index, leaf hash, kind and device, and the
+ * allocations each settlement holds, named as draws and claims name them.
  */
+import { allocationId, allocationsOf, parseAllocationId, type PositionedAllocation } from '../allocation-id.ts';
 import type {
-  AllocationPayload,
+  AllocationId,
   ClaimPayload,
   ContractPayload,
   DevicePayload,
@@ -26,6 +28,12 @@ export interface Item<P extends Payload = Payload> {
   payload: P;
 }
 
+/** An allocation of a settlement in the bundle, with its id and the settlement holding it. */
+export interface Placed extends PositionedAllocation {
+  id: AllocationId;
+  settlement: Item<SettlementPayload>;
+}
+
 export interface BundleIndex {
   /** Parsed entries, by log index ascending; no index or leaf hash twice. */
   items: Item[];
@@ -40,8 +48,9 @@ export interface BundleIndex {
   zones: Item<ZonePayload>[];
   contracts: Item<ContractPayload>[];
   readings: Item<ReadingPayload>[];
-  allocations: Item<AllocationPayload>[];
   settlements: Item<SettlementPayload>[];
+  /** Each settlement's allocations in position order, by the settlement's leaf hash. */
+  held: Map<HashB64, PositionedAllocation[]>;
   claims: Item<ClaimPayload>[];
 }
 
@@ -60,6 +69,7 @@ export function indexItems(unsorted: readonly Item[], carried: Set<number>): Bun
   const items = [...unsorted].sort((a, b) => a.index - b.index);
   const devices = new Map<string, Item<DevicePayload>>();
   for (const device of ofKind(items, 'device')) if (!devices.has(device.payload.id)) devices.set(device.payload.id, device);
+  const settlements = ofKind(items, 'settlement');
   return {
     items,
     carried,
@@ -71,15 +81,43 @@ export function indexItems(unsorted: readonly Item[], carried: Set<number>): Bun
     zones: ofKind(items, 'zone'),
     contracts: ofKind(items, 'contract'),
     readings: ofKind(items, 'reading'),
-    allocations: ofKind(items, 'allocation'),
-    settlements: ofKind(items, 'settlement'),
+    settlements,
+    held: new Map(settlements.map((s) => [s.leafHash, allocationsOf(s.payload)])),
     claims: ofKind(items, 'claim'),
   };
 }
 
-/** "entry 12 (allocation)": how reasons name an entry. */
+export function placed(settlement: Item<SettlementPayload>, allocation: PositionedAllocation): Placed {
+  return { ...allocation, id: allocationId(settlement.leafHash, allocation.position), settlement };
+}
+
+/**
+ * The allocation an id names, or why the bundle cannot show it: its
+ * settlement is not in the bundle, or holds no allocation at that position.
+ * Ids come from parsed entries, whose schema holds the id grammar.
+ */
+export function resolveAllocation(index: BundleIndex, id: AllocationId): Placed | 'no-settlement' | 'no-position' {
+  const { settlement, position } = parseAllocationId(id);
+  const item = index.byHash.get(settlement);
+  if (!isKind(item, 'settlement')) return 'no-settlement';
+  const allocation = index.held.get(settlement)?.[position];
+  return allocation === undefined ? 'no-position' : placed(item, allocation);
+}
+
+/** The reading a leaf hash names, when the bundle has it as a reading. */
+export function readingOf(index: BundleIndex, hash: HashB64): Item<ReadingPayload> | undefined {
+  const item = index.byHash.get(hash);
+  return isKind(item, 'reading') ? item : undefined;
+}
+
+/** "entry 12 (settlement)": how reasons name an entry. */
 export function describe(item: Item): string {
   return `entry ${item.index} (${item.payload.kind})`;
+}
+
+/** "allocation 3 of entry 12": how reasons name an allocation. */
+export function describePlaced(allocation: Placed): string {
+  return `allocation ${allocation.position} of ${describe(allocation.settlement)}`;
 }
 
 /** The short form of a leaf hash in details. */

@@ -76,15 +76,15 @@ export const bundleCodes = {
   'bad-entry': 'an entry is not a well-formed entry of this log (note format, canonical JSON, payload schema, origin), or a key entry holds an unusable key',
   'bad-signature': 'an entry carries a signature of the key that must sign it and it does not verify, or it lacks that signature',
   'no-valid-key': 'no key entry in the bundle, logged before the entry, is valid for it (for a reading: its device key window must hold its interval)',
-  'missing-entry': 'an entry the bundle must carry is absent: entry 0, a referenced reading, allocation, contract, settlement, device or zone entry, the tenant participant, a reading of a tenant meter between two present ones',
+  'missing-entry': 'an entry the bundle must carry is absent: entry 0, the source or sink reading of an allocation of the statement, its contract, the settlement holding a drawn charge or a claimed allocation, a device or zone entry, the tenant participant, a reading of a tenant meter between two present ones',
   'duplicate-entry': 'the same index or the same entry bytes appear twice, or a device is registered twice',
   'broken-chain': "a device's readings do not chain: consecutive seqs not linked by prev, seq order not log order or time order, a seq used twice",
-  'allocation-mismatch': "an allocation's readings do not cover its interval or are not in its zone, go between the wrong kinds of device, exceed the sink's import, or its contract does not fit",
-  'storage-mismatch': "a discharge's draws do not name earlier charges of the same storage device, do not add up to it, or draw beyond a charge after the device's losses; or a non-storage allocation has draws",
-  'settlement-mismatch': "a supply reading's settlement does not list the bundle's allocations from it with their Wh, does not add up, exceeds the reading's export, or is not unique",
+  'allocation-mismatch': "a reading a settlement names does not cover its interval, is not in its zone, is logged after it or is of a device that cannot supply or take; an allocation of 0 Wh or from storage to storage; allocations to a reading beyond its import; a contract that does not fit",
+  'storage-mismatch': "a discharge's draws do not name charges held by earlier settlements, to readings of the same storage device, do not add up to it, or draw beyond a charge after the device's losses; or a non-storage allocation has draws",
+  'settlement-mismatch': "a settled source's allocatedWh is not the sum of its allocations or exceeds its supplyWh, its supplyWh is not the reading's export, its sources are not listed once each in leaf-hash order, a reading is settled twice, or two settlements allocate the same interval and zone",
   'statement-mismatch': 'a figure of the statement differs from the one recomputed from the entries, or the period does not match the readings',
-  'claim-mismatch': 'the claim entry and the statement disagree, or the claimed allocations are not whole allocations to the tenant in the period adding up to its wh',
-  'foreign-entry': 'an entry the statement does not rest on (another tenant’s reading, allocation, settlement or claim, or one outside the period); only registry entries may be extra',
+  'claim-mismatch': "the claim entry and the statement disagree, or the claimed allocations are not whole allocations held by the bundle's settlements, to the tenant in the period, oldest first, adding up to its wh",
+  'foreign-entry': 'an entry the statement does not rest on (another tenant’s reading or claim, a settlement holding none of its allocations nor a charge they draw on, or a reading outside the period); only registry entries may be extra',
 } as const;
 
 export type BundleCode = keyof typeof bundleCodes;

@@ -2,43 +2,41 @@
  * Step 9: the claim (DESIGN.md "claim" kind). A claim's bundle carries its
  * one claim entry, which must say what statement.claim says (id, purpose,
  * beneficiary, wh) for the statement's tenant and period, and name whole
- * allocations to the tenant's readings in the period, oldest first, each
- * once, in the bundle, adding up to its wh. A tenant-period bundle carries no
- * claim of the tenant.
+ * allocations held by settlements in the bundle, to the tenant's readings in
+ * the period, oldest first (claims.ts compareClaimOrder), each once, adding
+ * up to its wh. A tenant-period bundle carries no claim of the tenant.
  */
-import { compareText } from '../compare.ts';
+import { compareClaimOrder, type ClaimOrderKey } from '../claims.ts';
 import type { ClaimPayload } from '../payloads.ts';
-import { describe, isKind, short, type BundleIndex, type Item } from './bundle-index.ts';
+import { describe, describePlaced, resolveAllocation, short, type BundleIndex, type Item } from './bundle-index.ts';
 import type { Statement } from './bundle-types.ts';
 import type { Reasons } from './reasons.ts';
 import type { Scope } from './scope.ts';
 
 function checkAllocations(index: BundleIndex, scope: Scope, claim: Item<ClaimPayload>, reasons: Reasons): void {
   const what = describe(claim);
-  const inScope = new Set(scope.allocations.map((a) => a.leafHash));
   let total = 0n;
-  let previous: { start: string; leafHash: string } | undefined;
+  let previous: ClaimOrderKey | undefined;
   const seen = new Set<string>();
-  for (const hash of claim.payload.allocations) {
-    if (seen.has(hash)) reasons.add('claim-mismatch', `${what}: allocation ${short(hash)} is claimed twice`);
-    seen.add(hash);
-    const item = index.byHash.get(hash);
-    if (item === undefined) {
-      reasons.add('missing-entry', `${what}: the claimed allocation ${short(hash)} is not in the bundle`);
+  for (const id of claim.payload.allocations) {
+    if (seen.has(id)) reasons.add('claim-mismatch', `${what}: allocation ${id} is claimed twice`);
+    seen.add(id);
+    const allocation = resolveAllocation(index, id);
+    if (allocation === 'no-settlement') {
+      reasons.add('missing-entry', `${what}: the settlement holding the claimed allocation ${short(id)} is not in the bundle`);
       continue;
     }
-    if (!isKind(item, 'allocation')) {
-      reasons.add('claim-mismatch', `${what}: it claims ${describe(item)}, not an allocation`);
+    if (allocation === 'no-position') {
+      reasons.add('claim-mismatch', `${what}: it claims ${id}, which its settlement does not hold`);
       continue;
     }
-    if (!inScope.has(hash)) reasons.add('claim-mismatch', `${what}: ${describe(item)} is not to a reading of ${scope.tenant} in the period`);
-    if (item.index > claim.index) reasons.add('claim-mismatch', `${what}: ${describe(item)} is logged after it`);
-    const key = { start: item.payload.start, leafHash: item.leafHash };
-    if (previous && (compareText(previous.start, key.start) || compareText(previous.leafHash, key.leafHash)) > 0) {
-      reasons.add('claim-mismatch', `${what}: ${describe(item)} is not in oldest-first order`);
-    }
+    const { settlement } = allocation;
+    if (!scope.readingHashes.has(allocation.sink)) reasons.add('claim-mismatch', `${what}: ${describePlaced(allocation)} is not to a reading of ${scope.tenant} in the period`);
+    if (settlement.index > claim.index) reasons.add('claim-mismatch', `${what}: ${describe(settlement)} is logged after it`);
+    const key = { start: settlement.payload.start, settlement: settlement.leafHash, position: allocation.position };
+    if (previous && compareClaimOrder(previous, key) > 0) reasons.add('claim-mismatch', `${what}: ${describePlaced(allocation)} is not in oldest-first order`);
     previous = key;
-    total += BigInt(item.payload.wh);
+    total += BigInt(allocation.wh);
   }
   if (total !== BigInt(claim.payload.wh)) reasons.add('claim-mismatch', `${what}: its allocations add up to ${total} Wh, it says ${claim.payload.wh} Wh`);
 }

@@ -10,8 +10,7 @@ import { isGridproofError } from '../../errors.ts';
 import { compareText } from '../compare.ts';
 import type { Instant, WhString } from '../payloads.ts';
 import { cfeScore, tenantFigures, type FigureAllocation, type FigureReading, type TenantFigures } from '../tenant-figures.ts';
-import { endsOf } from './allocations.ts';
-import type { BundleIndex } from './bundle-index.ts';
+import { readingOf, type BundleIndex } from './bundle-index.ts';
 import type { Statement, StatementClaim, StatementInterval } from './bundle-types.ts';
 import type { Reasons } from './reasons.ts';
 import type { Scope } from './scope.ts';
@@ -68,10 +67,11 @@ export function figureInputs(index: BundleIndex, scope: Scope): { readings: Figu
   }));
   const allocations: FigureAllocation[] = [];
   for (const a of scope.allocations) {
-    const { source, sourceDevice } = endsOf(index, a);
-    if (source === undefined || sourceDevice === undefined) continue;
-    const technology = sourceDevice.payload.eecsTechnology;
-    const base = { sink: a.payload.sink, wh: BigInt(a.payload.wh), device: source.payload.device, type: sourceDevice.payload.type };
+    const source = readingOf(index, a.source);
+    const sourceDevice = source && index.devices.get(source.payload.device);
+    if (sourceDevice === undefined) continue;
+    const { id: device, type, eecsTechnology: technology } = sourceDevice.payload;
+    const base = { sink: a.sink, wh: BigInt(a.wh), device, type };
     allocations.push(technology === undefined ? base : { ...base, technology });
   }
   return { readings, allocations };

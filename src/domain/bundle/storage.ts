@@ -1,71 +1,90 @@
 /**
- * Step 6: storage (DESIGN.md "Matching", storage; EnergyTag's charge and
- * discharge records). An allocation from a storage reading is a discharge: its
- * draws add up to its Wh and name charge allocations in the bundle whose sink
- * is a reading of the same storage device, ending no later than the discharge
- * starts. Losses are taken at charging, rounded down (storage-lots.ts lotWh):
- * each draw, and all the bundle's draws on one charge together, stay within
- * floor(charge Wh × efficiencyBp / 10000). Only discharges have draws.
+ * Step 7: storage (DESIGN.md "Matching", storage; EnergyTag's charge and
+ * discharge records). A statement allocation from a storage reading is a
+ * discharge: its draws add up to its Wh and each names a charge allocation,
+ * held by a settlement in the bundle of an earlier interval, whose sink is a
+ * reading of the same storage device. Losses are taken at charging, rounded
+ * down (storage-lots.ts lotWh): each draw, and all draws on one charge by the
+ * allocations of the bundle's settlements together, stay within floor(charge
+ * Wh × efficiencyBp / 10000). Only discharges have draws.
  */
 import { compareText } from '../compare.ts';
-import type { HashB64 } from '../payloads.ts';
+import type { AllocationId } from '../payloads.ts';
 import { lotWh } from '../storage-lots.ts';
-import { endsOf } from './allocations.ts';
-import { describe, isKind, short, type BundleIndex } from './bundle-index.ts';
+import { describePlaced, readingOf, short, resolveAllocation, type BundleIndex, type Placed } from './bundle-index.ts';
 import type { Reasons } from './reasons.ts';
+import { statementAllocations, type Scope } from './scope.ts';
 
-export function checkStorage(index: BundleIndex, reasons: Reasons): void {
-  const drawn = new Map<HashB64, { wh: bigint; lot: bigint; charge: string; flagged: boolean }>();
-  for (const discharge of index.allocations) {
-    const { payload } = discharge;
-    const { source, sourceDevice } = endsOf(index, discharge);
-    const draws = payload.draws ?? [];
-    if (sourceDevice === undefined || source === undefined) continue; // already a reason
-    if (sourceDevice.payload.type !== 'storage') {
-      if (draws.length > 0) reasons.add('storage-mismatch', `${describe(discharge)}: only a discharge from storage draws on charges`);
+/** The charge after losses, from the efficiency of the storage device its sink reading is of. */
+function lotOf(index: BundleIndex, charge: Placed): bigint | undefined {
+  const sink = readingOf(index, charge.sink);
+  const efficiencyBp = sink && index.devices.get(sink.payload.device)?.payload.efficiencyBp;
+  return efficiencyBp === undefined ? undefined : lotWh(BigInt(charge.wh), efficiencyBp);
+}
+
+function checkDischarge(index: BundleIndex, discharge: Placed, device: string, flagged: Set<AllocationId>, reasons: Reasons): void {
+  const what = describePlaced(discharge);
+  const draws = discharge.draws ?? [];
+  const total = draws.reduce((sum, draw) => sum + BigInt(draw.wh), 0n);
+  if (total !== BigInt(discharge.wh)) reasons.add('storage-mismatch', `${what}: draws of ${total} Wh for a discharge of ${discharge.wh} Wh`);
+  if (new Set(draws.map((d) => d.allocation)).size !== draws.length) reasons.add('storage-mismatch', `${what}: a charge is drawn twice`);
+  for (const draw of draws) {
+    const on = `${what}: its draw on ${short(draw.allocation)}`;
+    const charge = resolveAllocation(index, draw.allocation);
+    if (charge === 'no-settlement') {
+      reasons.add('missing-entry', `${on}: the settlement holding the charge is not in the bundle`);
       continue;
     }
-    const what = describe(discharge);
-    const total = draws.reduce((sum, draw) => sum + BigInt(draw.wh), 0n);
-    if (total !== BigInt(payload.wh)) reasons.add('storage-mismatch', `${what}: draws of ${total} Wh for a discharge of ${payload.wh} Wh`);
-    if (new Set(draws.map((d) => d.allocation)).size !== draws.length) reasons.add('storage-mismatch', `${what}: a charge is drawn twice`);
-    const efficiencyBp = sourceDevice.payload.efficiencyBp;
-    for (const draw of draws) {
-      const item = index.byHash.get(draw.allocation);
-      const on = `${what}: its draw on ${short(draw.allocation)}`;
-      if (item === undefined) {
-        reasons.add('missing-entry', `${on}: the charge allocation is not in the bundle`);
-        continue;
-      }
-      if (!isKind(item, 'allocation')) {
-        reasons.add('storage-mismatch', `${on} names ${describe(item)}, not an allocation`);
-        continue;
-      }
-      const charge = endsOf(index, item);
-      if (charge.sink === undefined) continue; // the charge's own check reported it
-      if (charge.sink.payload.device !== source.payload.device) {
-        reasons.add('storage-mismatch', `${on}: ${describe(item)} charges ${charge.sink.payload.device}, not ${source.payload.device}`);
-        continue;
-      }
-      if (item.index > discharge.index || compareText(item.payload.end, payload.start) > 0) {
-        reasons.add('storage-mismatch', `${on}: the charge (${item.payload.start}/${item.payload.end}) is not before the discharge`);
-      }
-      if (efficiencyBp === undefined) {
-        reasons.add('storage-mismatch', `${on}: storage ${source.payload.device} declares no efficiencyBp`);
-        continue;
-      }
-      const lot = lotWh(BigInt(item.payload.wh), efficiencyBp);
-      const wh = BigInt(draw.wh);
-      const sum = drawn.get(draw.allocation) ?? { wh: 0n, lot, charge: describe(item), flagged: false };
-      if (wh > lot) {
-        reasons.add('storage-mismatch', `${on}: ${wh} Wh drawn from a charge of ${item.payload.wh} Wh that holds ${lot} Wh after losses`);
-        sum.flagged = true;
-      }
-      sum.wh += wh;
-      drawn.set(draw.allocation, sum);
+    if (charge === 'no-position') {
+      reasons.add('storage-mismatch', `${on}: its settlement holds no allocation at that position`);
+      continue;
+    }
+    const sink = readingOf(index, charge.sink);
+    if (sink === undefined) continue; // allocations.ts or settlements.ts reported it
+    if (sink.payload.device !== device) {
+      reasons.add('storage-mismatch', `${on}: ${describePlaced(charge)} charges ${sink.payload.device}, not ${device}`);
+      continue;
+    }
+    const { settlement } = charge;
+    if (settlement.index >= discharge.settlement.index || compareText(settlement.payload.end, discharge.settlement.payload.start) > 0) {
+      reasons.add('storage-mismatch', `${on}: the charge (${settlement.payload.start}/${settlement.payload.end}) is not before the discharge`);
+    }
+    const lot = lotOf(index, charge);
+    if (lot === undefined) {
+      reasons.add('storage-mismatch', `${on}: storage ${device} declares no efficiencyBp`);
+      continue;
+    }
+    if (BigInt(draw.wh) > lot) {
+      reasons.add('storage-mismatch', `${on}: ${draw.wh} Wh drawn from a charge of ${charge.wh} Wh that holds ${lot} Wh after losses`);
+      flagged.add(charge.id);
     }
   }
-  for (const { wh, lot, charge, flagged } of drawn.values()) {
-    if (wh > lot && !flagged) reasons.add('storage-mismatch', `${charge}: the bundle's discharges draw ${wh} Wh on it, beyond the ${lot} Wh it holds after losses`);
+}
+
+export function checkStorage(index: BundleIndex, scope: Scope, reasons: Reasons): void {
+  const flagged = new Set<AllocationId>();
+  for (const allocation of statementAllocations(scope)) {
+    const source = readingOf(index, allocation.source);
+    const sourceDevice = source && index.devices.get(source.payload.device);
+    if (source === undefined || sourceDevice === undefined) continue; // already a reason
+    if (sourceDevice.payload.type === 'storage') checkDischarge(index, allocation, source.payload.device, flagged, reasons);
+    else if (allocation.draws !== undefined) reasons.add('storage-mismatch', `${describePlaced(allocation)}: only a discharge from storage draws on charges`);
+  }
+  // Every settlement in the bundle shows all the draws of its interval and zone, other tenants' too.
+  const drawn = new Map<AllocationId, bigint>(scope.charges.map((c) => [c.id, 0n]));
+  for (const settlement of index.settlements) {
+    for (const allocation of index.held.get(settlement.leafHash) ?? []) {
+      for (const draw of allocation.draws ?? []) {
+        const sum = drawn.get(draw.allocation);
+        if (sum !== undefined) drawn.set(draw.allocation, sum + BigInt(draw.wh));
+      }
+    }
+  }
+  for (const charge of scope.charges) {
+    const lot = lotOf(index, charge);
+    const wh = drawn.get(charge.id)!;
+    if (lot !== undefined && wh > lot && !flagged.has(charge.id)) {
+      reasons.add('storage-mismatch', `${describePlaced(charge)}: the bundle's discharges draw ${wh} Wh on it, beyond the ${lot} Wh it holds after losses`);
+    }
   }
 }

@@ -13,7 +13,9 @@
  *      key in force (log order), readings by a device key valid for them;
  *   4. devices registered once and logged before their readings; the device
  *      chains present; no left-out reading of a tenant meter in the period;
- *   5. allocations, 6. storage draws, 7. settlements;
+ *   5. settlements, each checkable alone since it holds its interval and
+ *      zone's every allocation; 6. the statement's allocations and the
+ *      entries they rest on; 7. storage draws;
  *   8. every statement figure recomputed; 9. the claim; 10. nothing foreign.
  * It never throws for a bad bundle: parse failures of the JSON text are the
  * caller's ("unusable input"), and so is a malformed log key (it throws
@@ -77,9 +79,9 @@ export function verifyBundle(bundle: unknown, options: VerifyBundleOptions): Bun
   checkChains(index, reasons);
   const scope = scopeOf(index, statement, reasons);
   checkTenantReadingsComplete(scope, reasons);
-  checkAllocations(index, reasons);
-  checkStorage(index, reasons);
   checkSettlements(index, reasons);
+  checkAllocations(index, scope, reasons);
+  checkStorage(index, scope, reasons);
   checkStatement(index, scope, statement, reasons);
   const claimed = checkClaim(index, scope, statement, reasons);
   checkRelevance(index, scope, reasons);

@@ -26,29 +26,48 @@ export const replayFindingCodes = [
   'bad-reading',
   /** A device's readings break seq, prev or interval order (checkChain). */
   'chain-break',
-  /** An allocation or settlement names a reading that was not logged before it. */
+  /**
+   * A settlement names a reading that is no open reading logged before it:
+   * not logged, or of an interval and zone already settled (and then no
+   * unsettled supply reading).
+   */
   'unknown-reading',
-  /** An allocation's readings, devices, zone, interval or contract do not fit it. */
+  /** A settled source disagrees with its reading: no supply reading of the settlement's interval and zone, supplyWh not its export, allocatedWh not Σ its allocations; or the sources are not in leaf-hash order. */
+  'settlement-mismatch',
+  /** A supply reading listed by a second settlement, or twice by one. */
+  'second-settlement',
+  /** The first settlement of an interval and zone leaves out a supply reading of it logged before it. */
+  'unsettled-supply',
+  /**
+   * A settlement allocates although its interval and zone was matched before:
+   * settled already, or older than an interval its zone settled (matching
+   * goes oldest first). Only a late settlement, with no allocations, may
+   * follow; its allocations are not replayed.
+   */
+  'late-allocations',
+  /** A late settlement (not the first of its interval and zone) lists a reading logged before the first. */
+  'bad-late-settlement',
+  /** An allocation's sink, rule or contract does not fit it (its sink no consumption or storage reading of the interval and zone, a charge from storage, zero Wh, a contract not logged before, of another device or tenant, not valid over the interval, or beyond its share). */
   'allocation-mismatch',
   /** Σ allocations from a reading exceed its export. */
   'source-over-allocated',
   /** Σ allocations to a reading exceed its import. */
   'sink-over-allocated',
-  /** A second settlement for one source reading. */
-  'second-settlement',
-  /** A settlement's figures, interval or list disagree with its reading and allocations. */
-  'settlement-mismatch',
-  /** An allocation that its source's settlement does not list (or that has no settlement). */
-  'allocation-outside-settlement',
   /** An allocation claimed twice. */
   'double-claim',
-  /** A claim lists an allocation that is unknown, another tenant's or outside its period, or its wh is wrong. */
+  /** A claim lists an allocation that is unknown, a storage charge, another tenant's or outside its period, or its wh is wrong. */
   'claim-mismatch',
-  /** A discharge's draws do not name earlier green charge of its own device, or do not add up to its wh. */
+  /** A discharge names no draws, draws on what is no earlier green charge of its own device, or its draws do not add up to its wh; a source that is no storage draws. */
   'bad-draw',
-  /** A charge allocation drawn beyond floor(wh × efficiencyBp / 10000). */
+  /** A draw takes more than its charge still holds: floor(wh × efficiencyBp / 10000) less the earlier draws on it. */
   'draw-beyond-charge',
-  /** The attributed state of charge of a storage device leaves [0, energyCapacityWh]. */
+  /** A discharge's draws are not first in, first out over the green charge its device held before the interval. */
+  'draw-not-fifo',
+  /**
+   * The attributed state of charge of a storage device (its green lots) plus
+   * what an interval charges exceeds its energy capacity. It cannot fall
+   * below 0: a draw beyond what a lot holds is draw-beyond-charge.
+   */
   'state-of-charge',
 ] as const;
 

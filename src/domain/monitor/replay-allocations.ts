@@ -1,71 +1,117 @@
 /**
- * The replay's allocations (replay.ts): each fits its readings, devices,
- * zone, interval and contract; Σ allocations from a reading ≤ its export, to
- * a reading ≤ its import; none logged after its source's settlement. Those of
- * storage go on to the storage checks (replay-storage.ts).
+ * The allocations of a matching settlement (replay-settlements.ts): each goes
+ * to a consumption or storage reading of the settlement's interval and zone,
+ * under a contract of its source's device and its sink's tenant that is valid
+ * over the interval and within its share; Σ allocations to a reading ≤ its
+ * import. Storage is checked in replay-storage.ts. What claims and draws need
+ * later is kept in the settlement's record.
  */
-import { supplyDeviceTypes, type AllocationPayload } from '../payloads.ts';
-import { instantMs } from '../time.ts';
+import { allocationId } from '../allocation-id.ts';
+import type { Allocation, SettlementPayload } from '../payloads.ts';
 import { parseWh } from '../wh.ts';
-import { isDuplicate, type AllocationRec, type ReplayContext } from './replay-state.ts';
-import { replayCharge, replayDischarge } from './replay-storage.ts';
+import type { DeviceRec, ReadingRec, ReplayContext, SettlementRec } from './replay-state.ts';
+import { replayCharge, replayDischarge, settleStorage, StorageBlock } from './replay-storage.ts';
 
-export function replayAllocation(context: ReplayContext, index: number, hash: string, allocation: AllocationPayload): void {
+/** A settled source whose reading the replay knew. */
+export interface SettledReading {
+  hash: string;
+  reading: ReadingRec;
+  device: DeviceRec;
+}
+
+export interface SettlementScope {
+  /** The settlement's leaf hash. */
+  hash: string;
+  rec: SettlementRec;
+  settlement: SettlementPayload;
+  /** Per source: its reading, unless the source was reported as unknown or settled before. */
+  sources: ReadonlyArray<SettledReading | undefined>;
+  /** intervalKey of the settlement. */
+  interval: string;
+  /** `<start>/<end> in <zone>`, for details. */
+  label: string;
+}
+
+export function replayAllocations(context: ReplayContext, scope: SettlementScope): void {
   const { state, report } = context;
-  if (isDuplicate(context, state.allocations.get(hash)?.index, index)) return;
-  const wh = parseWh(allocation.wh);
-  const startMs = instantMs(allocation.start)!;
-  const endMs = instantMs(allocation.end)!;
-  const rec: AllocationRec = { index, source: allocation.source, sink: allocation.sink, wh, startMs, endMs, settlement: undefined, claim: undefined, charge: undefined };
-  state.allocations.set(hash, rec);
-  const source = state.readings.get(allocation.source);
-  const sink = state.readings.get(allocation.sink);
-  if (!source || !sink) {
-    const missing = [!source ? `source ${allocation.source}` : '', !sink ? `sink ${allocation.sink}` : ''].filter(Boolean).join(' and ');
-    report('unknown-reading', [source?.index, sink?.index, index], `allocation ${hash}: its ${missing} is no reading logged before it`);
-    return;
-  }
-  const sourceDevice = state.devices.get(source.device)!;
-  const sinkDevice = state.devices.get(sink.device)!;
+  const { hash, rec, settlement, sources, interval, label } = scope;
+  const index = rec.index;
+  const toSink = new Map<string, { reading: ReadingRec; wh: bigint }>();
+  const underContract = new Map<string, { source: SettledReading; contract: string; wh: bigint }>();
+  const storage = new StorageBlock();
+  settlement.sources.forEach((settled, s) => {
+    const source = sources[s];
+    for (const allocation of settled.allocations) {
+      const position = rec.wh.length;
+      const id = allocationId(hash, position);
+      const wh = parseWh(allocation.wh);
+      const sink = state.readings.get(allocation.sink);
+      const sinkDevice = sink ? state.devices.get(sink.device)! : undefined;
+      rec.wh.push(wh);
+      rec.owner.push(sinkDevice?.owner ?? '');
+      if (!sink || !sinkDevice) {
+        report('unknown-reading', [index], `allocation ${id} goes to ${allocation.sink}, which is no reading of ${label} logged before it`);
+        continue;
+      }
+      const sum = toSink.get(allocation.sink);
+      if (sum) sum.wh += wh;
+      else toSink.set(allocation.sink, { reading: sink, wh });
+      if (!source) continue;
 
-  const problems: string[] = [];
-  if (!supplyDeviceTypes.includes(sourceDevice.type)) problems.push(`its source is a ${sourceDevice.type} reading`);
-  if (sinkDevice.type !== 'consumption' && sinkDevice.type !== 'storage') problems.push(`its sink is a ${sinkDevice.type} reading`);
-  if (sourceDevice.type === 'storage' && sinkDevice.type === 'storage') problems.push('it charges storage from storage');
-  if (wh === 0n) problems.push('it is of zero Wh');
-  if (source.startMs > startMs || endMs > source.endMs) problems.push('its source reading does not cover its interval');
-  if (sink.startMs > startMs || endMs > sink.endMs) problems.push('its sink reading does not cover its interval');
-  if (sourceDevice.zone !== allocation.zone || sinkDevice.zone !== allocation.zone) {
-    problems.push(`zone ${allocation.zone}, but its devices are in ${sourceDevice.zone} and ${sinkDevice.zone}`);
-  }
-  if (allocation.rule === 'contract') {
-    const contract = allocation.contract === undefined ? undefined : state.contracts.get(allocation.contract);
-    if (!contract) problems.push(`its contract ${allocation.contract} is no contract entry logged before it`);
-    else {
-      if (contract.device !== source.device) problems.push(`its contract is for device ${contract.device}, not ${source.device}`);
-      if (contract.tenant !== sinkDevice.owner) problems.push(`its contract is for tenant ${contract.tenant}, not ${sinkDevice.owner}`);
+      const problems = fitProblems(context, allocation, wh, source, sink, sinkDevice, interval, rec);
+      if (problems.length > 0) report('allocation-mismatch', [source.reading.index, sink.index, index], `allocation ${id}: ${problems.join('; ')}`);
+      if (allocation.rule === 'contract' && allocation.contract !== undefined) {
+        const key = `${s} ${allocation.contract}`;
+        const total = underContract.get(key);
+        if (total) total.wh += wh;
+        else underContract.set(key, { source, contract: allocation.contract, wh });
+      }
+
+      if (source.device.type === 'storage') replayDischarge(context, storage, { id, wh, allocation, device: source.reading.device, rec });
+      else if (allocation.draws) report('bad-draw', [index], `allocation ${id} draws on storage charge, but its source is a ${source.device.type} reading`);
+      if (sinkDevice.type === 'storage' && source.device.type !== 'storage') replayCharge(context, storage, { id, wh, position, device: sink.device, spec: sinkDevice, rec });
+    }
+  });
+
+  for (const [sinkHash, { reading, wh }] of toSink) {
+    if (wh > reading.importWh) {
+      report('sink-over-allocated', [reading.index, index], `reading ${sinkHash} (entry ${reading.index}) imports ${reading.importWh} Wh, settlement ${hash} allocates ${wh} Wh to it`);
     }
   }
-  if (problems.length > 0) report('allocation-mismatch', [source.index, sink.index, index], `allocation ${hash}: ${problems.join('; ')}`);
-
-  source.fromWh += wh;
-  if (source.fromWh > source.exportWh) {
-    report('source-over-allocated', [source.index, index], `reading ${allocation.source} (entry ${source.index}) exports ${source.exportWh} Wh, allocations from it now add up to ${source.fromWh} Wh`);
+  // A contract's share is of the source's supply: its export, or for storage the green charge it held (DESIGN.md "Matching").
+  for (const { source, contract, wh } of underContract.values()) {
+    const shareBp = state.contracts.get(contract)?.shareBp;
+    if (shareBp === undefined) continue;
+    const supply = source.device.type === 'storage' ? storage.greenSupply(state, source.reading.device, source.reading.exportWh) : source.reading.exportWh;
+    const share = (supply * BigInt(shareBp)) / 10000n;
+    if (wh > share) {
+      report('allocation-mismatch', [state.contracts.get(contract)!.index, source.reading.index, index], `settlement ${hash}: contract ${contract} takes ${wh} Wh of reading ${source.hash}, its share of ${shareBp} bp allows ${share} Wh`);
+    }
   }
-  sink.toWh += wh;
-  if (sink.toWh > sink.importWh) {
-    report('sink-over-allocated', [sink.index, index], `reading ${allocation.sink} (entry ${sink.index}) imports ${sink.importWh} Wh, allocations to it now add up to ${sink.toWh} Wh`);
-  }
+  settleStorage(context, storage, index, label);
+}
 
-  if (source.settlement !== undefined) {
-    report('allocation-outside-settlement', [source.index, source.settlement, index], `allocation ${hash} is logged after the settlement (entry ${source.settlement}) of its source`);
-  } else {
-    source.pending.push(hash);
-    state.unsettled.add(hash);
-  }
-
-  const interval = `${allocation.start}/${allocation.end}`;
-  if (sourceDevice.type === 'storage') replayDischarge(context, index, hash, allocation, rec, source, sourceDevice, interval);
-  else if (allocation.draws) report('bad-draw', [index], `allocation ${hash} draws on storage charge, but its source is a ${sourceDevice.type} reading`);
-  if (sinkDevice.type === 'storage' && sourceDevice.type !== 'storage') replayCharge(context, index, rec, sink, sinkDevice, interval);
+/** Why an allocation does not fit its source, sink and contract (empty when it does). */
+function fitProblems(
+  { state }: ReplayContext,
+  allocation: Allocation,
+  wh: bigint,
+  source: SettledReading,
+  sink: ReadingRec,
+  sinkDevice: DeviceRec,
+  interval: string,
+  rec: SettlementRec,
+): string[] {
+  const problems: string[] = [];
+  if (sinkDevice.type !== 'consumption' && sinkDevice.type !== 'storage') problems.push(`its sink is a ${sinkDevice.type} reading`);
+  if (sink.interval !== interval) problems.push('its sink reading is not of the settlement’s interval and zone');
+  if (source.device.type === 'storage' && sinkDevice.type === 'storage') problems.push('it charges storage from storage');
+  if (wh === 0n) problems.push('it is of zero Wh');
+  if (allocation.rule !== 'contract' || allocation.contract === undefined) return problems;
+  const contract = state.contracts.get(allocation.contract);
+  if (!contract) return [...problems, `its contract ${allocation.contract} is no contract entry logged before it`];
+  if (contract.device !== source.reading.device) problems.push(`its contract is for device ${contract.device}, not ${source.reading.device}`);
+  if (contract.tenant !== sinkDevice.owner || sinkDevice.type !== 'consumption') problems.push(`its contract is for tenant ${contract.tenant}, not for a reading of ${sinkDevice.owner}`);
+  if (contract.validFromMs > rec.startMs || (contract.validUntilMs !== undefined && contract.validUntilMs < rec.endMs)) problems.push('its contract is not valid over the interval');
+  return problems;
 }

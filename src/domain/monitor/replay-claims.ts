@@ -1,8 +1,10 @@
 /**
  * The replay's claims (replay.ts): an allocation claimed at most once across
- * all claims, and each claim's allocations those of its tenant, in its
- * period, adding up to its wh.
+ * all claims, and each claim's allocations existing, going to its tenant's
+ * consumption readings, in its period, adding up to its wh. An allocation
+ * is named by its settlement and position (allocation-id.ts).
  */
+import { parseAllocationId } from '../allocation-id.ts';
 import type { ClaimPayload } from '../payloads.ts';
 import { instantMs } from '../time.ts';
 import { parseWh } from '../wh.ts';
@@ -18,26 +20,29 @@ export function replayClaim(context: ReplayContext, index: number, hash: string,
   const endMs = instantMs(claim.end)!;
   const seen = new Set<string>();
   let total = 0n;
-  for (const leaf of claim.allocations) {
-    const allocation = state.allocations.get(leaf);
-    if (seen.has(leaf)) {
-      report('double-claim', [allocation?.index, index], `claim ${claim.id} lists allocation ${leaf} twice`);
+  for (const id of claim.allocations) {
+    const { settlement, position } = parseAllocationId(id);
+    const rec = state.settlements.get(settlement);
+    const known = rec !== undefined && position < rec.wh.length;
+    if (seen.has(id)) {
+      report('double-claim', [rec?.index, index], `claim ${claim.id} lists allocation ${id} twice`);
       continue;
     }
-    seen.add(leaf);
-    if (!allocation) {
-      report('claim-mismatch', [index], `claim ${claim.id} lists ${leaf}, which is no allocation logged before it`);
+    seen.add(id);
+    if (!known) {
+      report('claim-mismatch', [rec?.index, index], `claim ${claim.id} lists ${id}, which is no allocation logged before it`);
       continue;
     }
-    total += allocation.wh;
-    if (allocation.claim !== undefined) {
-      report('double-claim', [allocation.index, allocation.claim, index], `allocation ${leaf} (entry ${allocation.index}) is claimed by entry ${allocation.claim} and again by claim ${claim.id}`);
-    } else allocation.claim = index;
-    const sink = state.readings.get(allocation.sink);
-    const owner = sink ? state.devices.get(sink.device)?.owner : undefined;
-    if (owner !== claim.tenant) report('claim-mismatch', [allocation.index, index], `claim ${claim.id} of ${claim.tenant} lists allocation ${leaf}, which goes to ${owner ?? 'an unknown reading'}`);
-    if (allocation.startMs < startMs || allocation.endMs > endMs) {
-      report('claim-mismatch', [allocation.index, index], `claim ${claim.id} lists allocation ${leaf}, which is outside its period ${claim.start}/${claim.end}`);
+    total += rec.wh[position]!;
+    const earlier = rec.claimed.get(position);
+    if (earlier !== undefined) {
+      report('double-claim', [rec.index, earlier, index], `allocation ${id} (entry ${rec.index}) is claimed by entry ${earlier} and again by claim ${claim.id}`);
+    } else rec.claimed.set(position, index);
+    const owner = rec.owner[position];
+    if (rec.charges.has(position)) report('claim-mismatch', [rec.index, index], `claim ${claim.id} lists allocation ${id}, which charges storage`);
+    else if (owner !== claim.tenant) report('claim-mismatch', [rec.index, index], `claim ${claim.id} of ${claim.tenant} lists allocation ${id}, which goes to ${owner || 'an unknown reading'}`);
+    if (rec.startMs < startMs || rec.endMs > endMs) {
+      report('claim-mismatch', [rec.index, index], `claim ${claim.id} lists allocation ${id}, which is outside its period ${claim.start}/${claim.end}`);
     }
   }
   const wh = parseWh(claim.wh);

@@ -1,19 +1,20 @@
 /**
  * The replay's readings (replay.ts): each device's chain (checkChain: seq,
  * prev, interval order) and the reading rules that need no clock beyond
- * `nowMs`.
+ * `nowMs`. The reading stays open (replay-state.ts) while a settlement may
+ * still name it.
  */
 import { GridproofError } from '../../errors.ts';
 import type { ReadingPayload } from '../payloads.ts';
 import { checkChain, checkReadingShape } from '../reading-rules.ts';
 import { instantMs } from '../time.ts';
 import { parseWh } from '../wh.ts';
-import { isDuplicate, type ReplayContext } from './replay-state.ts';
+import { intervalKey, isDuplicate, isSupply, openReading, type ReplayContext } from './replay-state.ts';
 
 /** Readings ending after `nowMs` are `bad-reading`. */
 export function replayReading(context: ReplayContext, nowMs: number, index: number, hash: string, reading: ReadingPayload): void {
   const { state, report } = context;
-  if (isDuplicate(context, state.readings.get(hash)?.index, index)) return;
+  if (isDuplicate(context, state.readings.get(hash)?.index ?? state.settled.get(hash)?.reading, index)) return;
   const device = state.devices.get(reading.device)!; // the signature check found it
   const startMs = instantMs(reading.start)!;
   const endMs = instantMs(reading.end)!;
@@ -33,16 +34,10 @@ export function replayReading(context: ReplayContext, nowMs: number, index: numb
     // Resynchronise on this reading unless it reuses an old seq, so one break is reported once.
     if (error.code !== 'seq-conflict') device.head = { seq: reading.seq, leafHash: hash, endMs, index };
   }
-  state.readings.set(hash, {
-    index,
-    device: reading.device,
-    startMs,
-    endMs,
-    importWh: parseWh(reading.importWh),
-    exportWh: parseWh(reading.exportWh),
-    fromWh: 0n,
-    toWh: 0n,
-    settlement: undefined,
-    pending: [],
-  });
+  const exportWh = parseWh(reading.exportWh);
+  const interval = intervalKey(startMs, endMs, device.zone);
+  // Once its interval and zone is matched, a settlement can name only a supply reading (a late one).
+  const matched = state.intervals.has(interval) || startMs < (state.frontiers.get(device.zone) ?? Number.NEGATIVE_INFINITY);
+  if (matched && !isSupply(device.type, exportWh)) return;
+  openReading(state, hash, { index, device: reading.device, interval, importWh: parseWh(reading.importWh), exportWh });
 }

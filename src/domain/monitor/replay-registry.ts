@@ -59,7 +59,6 @@ export function replayDevice({ state, report }: ReplayContext, index: number, de
     efficiencyBp: device.efficiencyBp,
     keys: [],
     head: undefined,
-    socWh: 0n,
   });
 }
 
@@ -70,5 +69,12 @@ export function replayContract(context: ReplayContext, index: number, hash: stri
   if (!device) report('unknown-device', [index], `contract ${contract.id} for device ${contract.device}, which no device entry before it registers`);
   const tenant = state.participants.get(contract.tenant);
   if (tenant?.role !== 'tenant') report('unknown-participant', [tenant?.index, index], `contract ${contract.id} for ${contract.tenant}, which is no tenant registered before it`);
-  state.contracts.set(hash, { index, device: contract.device, tenant: contract.tenant });
+  state.contracts.set(hash, {
+    index,
+    device: contract.device,
+    tenant: contract.tenant,
+    shareBp: contract.shareBp,
+    validFromMs: instantMs(contract.validFrom)!,
+    validUntilMs: contract.validUntil === undefined ? undefined : instantMs(contract.validUntil)!,
+  });
 }

@@ -1,67 +1,127 @@
 /**
- * The replay's settlements (replay.ts): one per supply reading; every
- * allocation listed, with its wh, in its source's settlement; no settlement
- * lists an allocation from another source.
+ * The replay's settlements (replay.ts). A settlement holds every allocation
+ * of one interval and zone (DESIGN.md "Matching"; the README's settlement
+ * format), so the monitor checks:
+ *
+ * - every supply reading is settled once: no reading listed by two
+ *   settlements; the first settlement of an interval and zone lists every
+ *   supply reading of it logged before it (matching reads exactly those);
+ * - only that first settlement allocates, and only if its zone has not
+ *   settled a later interval before (matching goes oldest first); any later
+ *   one is a late settlement, with no allocations, of readings logged after
+ *   the first;
+ * - each source's figures: supplyWh its export, allocatedWh Σ its
+ *   allocations and within its export;
+ * - the allocations themselves (replay-allocations.ts).
+ *
+ * Readings that no later settlement may name are then forgotten
+ * (replay-state.ts).
  */
-import { supplyDeviceTypes, type SettlementPayload } from '../payloads.ts';
+import { compareText } from '../compare.ts';
+import { allocatedWhOf } from '../allocation-id.ts';
+import type { SettlementPayload } from '../payloads.ts';
 import { instantMs } from '../time.ts';
 import { parseWh } from '../wh.ts';
-import { isDuplicate, type ReplayContext } from './replay-state.ts';
+import { replayAllocations, type SettledReading } from './replay-allocations.ts';
+import { closeReading, intervalKey, isDuplicate, isSupply, type ReplayContext, type ReplayState, type SettlementRec } from './replay-state.ts';
 
 export function replaySettlement(context: ReplayContext, index: number, hash: string, settlement: SettlementPayload): void {
   const { state, report } = context;
-  if (isDuplicate(context, state.settlements.get(hash), index)) return;
-  state.settlements.set(hash, index);
-  const source = state.readings.get(settlement.source);
-  if (!source) {
-    report('unknown-reading', [index], `settlement of ${settlement.source}, which is no reading logged before it`);
-    return;
-  }
-  if (source.settlement !== undefined) {
-    report('second-settlement', [source.index, source.settlement, index], `reading ${settlement.source} (entry ${source.index}) was already settled by entry ${source.settlement}`);
-    return;
-  }
-  source.settlement = index;
-  const device = state.devices.get(source.device)!;
-  const problems: string[] = [];
-  if (!supplyDeviceTypes.includes(device.type)) problems.push(`its source is a ${device.type} reading`);
-  if (instantMs(settlement.start) !== source.startMs || instantMs(settlement.end) !== source.endMs) problems.push("its interval is not its reading's");
-  const supplyWh = parseWh(settlement.supplyWh);
-  if (supplyWh !== source.exportWh) problems.push(`supplyWh ${supplyWh}, but the reading exports ${source.exportWh}`);
+  if (isDuplicate(context, state.settlements.get(hash)?.index, index)) return;
+  const startMs = instantMs(settlement.start)!;
+  const endMs = instantMs(settlement.end)!;
+  const { zone } = settlement;
+  const interval = intervalKey(startMs, endMs, zone);
+  const label = `${settlement.start}/${settlement.end} in ${zone}`;
+  const first = state.intervals.get(interval);
+  const frontier = state.frontiers.get(zone);
+  const rec: SettlementRec = { index, startMs, endMs, wh: [], owner: [], charges: new Map(), claimed: new Map() };
 
-  const listed = new Set<string>();
-  let total = 0n;
-  for (const item of settlement.allocations) {
-    const wh = parseWh(item.wh);
-    total += wh;
-    if (listed.has(item.allocation)) {
-      problems.push(`it lists ${item.allocation} twice`);
-      continue;
-    }
-    listed.add(item.allocation);
-    const allocation = state.allocations.get(item.allocation);
-    if (!allocation) {
-      report('settlement-mismatch', [index], `settlement ${hash} lists ${item.allocation}, which is no allocation logged before it`);
-    } else if (allocation.source !== settlement.source) {
-      report('settlement-mismatch', [allocation.index, index], `settlement ${hash} lists allocation ${item.allocation} (entry ${allocation.index}), which is not from its source`);
-    } else {
-      if (allocation.wh !== wh) {
-        report('settlement-mismatch', [allocation.index, index], `settlement ${hash} lists allocation ${item.allocation} with ${wh} Wh, the allocation is of ${allocation.wh} Wh`);
-      }
-      allocation.settlement = index;
-      state.unsettled.delete(item.allocation);
-    }
+  const allocates = settlement.sources.some((source) => source.allocations.length > 0);
+  const matched = first !== undefined || (frontier !== undefined && startMs < frontier);
+  if (allocates && matched) {
+    const why = first !== undefined ? `entry ${first} settled it already` : `its zone settled a later interval already`;
+    report('late-allocations', [first, index], `settlement ${hash} allocates for ${label}, but ${why}: a late settlement has no allocations`);
   }
-  const allocatedWh = parseWh(settlement.allocatedWh);
-  if (allocatedWh !== total) problems.push(`allocatedWh ${allocatedWh}, but its list adds up to ${total}`);
-  if (allocatedWh > supplyWh) problems.push(`allocatedWh ${allocatedWh} exceeds supplyWh ${supplyWh}`);
-  if (problems.length > 0) report('settlement-mismatch', [source.index, index], `settlement ${hash}: ${problems.join('; ')}`);
+  const sources = settleSources(context, index, hash, settlement, interval, first);
+  if (allocates && !matched) replayAllocations(context, { hash, rec, settlement, sources, interval, label });
+  // Only now: a storage reading may be a source and, charging, a sink of the same settlement.
+  for (const source of sources) if (source) closeReading(state, source.hash);
 
-  for (const pending of source.pending) {
-    if (listed.has(pending)) continue;
-    const allocation = state.allocations.get(pending)!;
-    state.unsettled.delete(pending);
-    report('allocation-outside-settlement', [allocation.index, index], `allocation ${pending} (entry ${allocation.index}) is not listed in its source's settlement (entry ${index})`);
+  if (first === undefined) {
+    state.intervals.set(interval, index);
+    closeInterval(context, index, hash, interval, label);
   }
-  source.pending = [];
+  if (frontier === undefined || startMs > frontier) advanceFrontier(state, zone, startMs);
+  state.settlements.set(hash, rec);
+}
+
+/** Checks each settled source against its reading and marks the reading settled; the readings found, by source, still open. */
+function settleSources(
+  { state, report }: ReplayContext,
+  index: number,
+  hash: string,
+  settlement: SettlementPayload,
+  interval: string,
+  first: number | undefined,
+): Array<SettledReading | undefined> {
+  const sources = settlement.sources;
+  if (sources.some((source, i) => i > 0 && compareText(sources[i - 1]!.reading, source.reading) > 0)) {
+    report('settlement-mismatch', [index], `settlement ${hash}: its sources are not in leaf-hash order`);
+  }
+  return sources.map((source) => {
+    const earlier = state.settled.get(source.reading);
+    if (earlier) {
+      const why = earlier.settlement === index ? `settlement ${hash} lists it twice` : `entry ${earlier.settlement} settled it already`;
+      report('second-settlement', [earlier.reading, earlier.settlement, index], `reading ${source.reading} (entry ${earlier.reading}): ${why}`);
+      return undefined;
+    }
+    const reading = state.readings.get(source.reading);
+    if (!reading) {
+      report('unknown-reading', [index], `settlement ${hash} settles ${source.reading}, which is no unsettled reading logged before it`);
+      return undefined;
+    }
+    const device = state.devices.get(reading.device)!;
+    const allocated = allocatedWhOf(source);
+    const problems: string[] = [];
+    if (!isSupply(device.type, reading.exportWh)) problems.push(`it is a ${device.type} reading exporting ${reading.exportWh} Wh, no supply`);
+    if (reading.interval !== interval) problems.push('it is not of the settlement’s interval and zone');
+    if (parseWh(source.supplyWh) !== reading.exportWh) problems.push(`supplyWh ${source.supplyWh}, but it exports ${reading.exportWh} Wh`);
+    if (parseWh(source.allocatedWh) !== allocated) problems.push(`allocatedWh ${source.allocatedWh}, but its allocations add up to ${allocated} Wh`);
+    if (problems.length > 0) report('settlement-mismatch', [reading.index, index], `settlement ${hash}, reading ${source.reading}: ${problems.join('; ')}`);
+    if (allocated > reading.exportWh) {
+      report('source-over-allocated', [reading.index, index], `reading ${source.reading} (entry ${reading.index}) exports ${reading.exportWh} Wh, settlement ${hash} allocates ${allocated} Wh of it`);
+    }
+    if (first !== undefined && reading.index < first) {
+      report('bad-late-settlement', [reading.index, first, index], `settlement ${hash} settles reading ${source.reading} late, but it was logged before the interval's first settlement (entry ${first})`);
+    }
+    state.settled.set(source.reading, { reading: reading.index, settlement: index });
+    return { hash: source.reading, reading, device };
+  });
+}
+
+/**
+ * The first settlement of an interval and zone: matching read every reading
+ * of it logged so far, so none of their supply may be left out, and none of
+ * the others can be named again.
+ */
+function closeInterval({ state, report }: ReplayContext, index: number, hash: string, interval: string, label: string): void {
+  for (const reading of [...(state.buckets.get(interval)?.readings ?? [])]) {
+    const rec = state.readings.get(reading)!;
+    if (isSupply(state.devices.get(rec.device)!.type, rec.exportWh)) {
+      report('unsettled-supply', [rec.index, index], `settlement ${hash} of ${label} leaves out supply reading ${reading} (entry ${rec.index}), logged before it`);
+    } else closeReading(state, reading);
+  }
+}
+
+/** The zone has matched every interval before `startMs`: only their supply readings may still be settled (late). */
+function advanceFrontier(state: ReplayState, zone: string, startMs: number): void {
+  state.frontiers.set(zone, startMs);
+  for (const bucket of [...state.buckets.values()]) {
+    if (bucket.zone !== zone || bucket.startMs >= startMs) continue;
+    for (const hash of [...bucket.readings]) {
+      const rec = state.readings.get(hash)!;
+      if (!isSupply(state.devices.get(rec.device)!.type, rec.exportWh)) closeReading(state, hash);
+    }
+  }
 }

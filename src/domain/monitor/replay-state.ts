@@ -1,15 +1,22 @@
 /**
  * The state of the monitor's replay (replay.ts): what it remembers of the
- * entries replayed so far, the context its checks share, and the plain-JSON
- * snapshot kept between runs, so a monitor only replays the entries appended
- * since its last run. Pure: no I/O.
+ * entries replayed so far, and the context its checks share. Kept small,
+ * because it is saved between runs (replay-snapshot.ts):
+ *
+ * - a reading is remembered in full only while a settlement may still name
+ *   it ("open"): until its interval and zone is settled, and a supply reading
+ *   until it is settled itself. After that only a settled supply reading is
+ *   remembered, by which settlement, so that a second one is found.
+ * - a settlement keeps, per allocation position, only what claims and draws
+ *   check later: its Wh, the owner of its sink, whether it charged storage,
+ *   and whether a claim took it.
+ *
+ * Pure: no I/O.
  */
-import { GridproofError } from '../../errors.ts';
 import type { DeviceType, Role } from '../payloads.ts';
 import type { DeviceKeyEntry } from '../reading-rules.ts';
+import type { GreenLot } from '../storage-lots.ts';
 import type { ReplayFindingCode } from './findings.ts';
-
-export const REPLAY_STATE_VERSION = 1;
 
 export interface ParticipantRec {
   index: number;
@@ -28,52 +35,51 @@ export interface DeviceRec {
   efficiencyBp: number | undefined;
   keys: DeviceKeyEntry[];
   head: { seq: number; leafHash: string; endMs: number; index: number } | undefined;
-  /** Storage: green lots after losses minus draws. */
-  socWh: bigint;
 }
 
 export interface ContractRec {
   index: number;
   device: string;
   tenant: string;
+  shareBp: number | undefined;
+  validFromMs: number;
+  validUntilMs: number | undefined;
 }
 
+/** A reading that a settlement may still name. */
 export interface ReadingRec {
   index: number;
   device: string;
-  startMs: number;
-  endMs: number;
+  /** Its interval and zone (intervalKey). */
+  interval: string;
   importWh: bigint;
   exportWh: bigint;
-  /** Σ allocations from it. */
-  fromWh: bigint;
-  /** Σ allocations to it. */
-  toWh: bigint;
-  /** Index of its settlement. */
-  settlement: number | undefined;
-  /** Allocations from it awaiting its settlement (emptied when it comes). */
-  pending: string[];
 }
 
-export interface AllocationRec {
+/** A supply reading listed by a settlement. */
+export interface SettledRec {
+  reading: number;
+  settlement: number;
+}
+
+export interface SettlementRec {
   index: number;
-  source: string;
-  sink: string;
-  wh: bigint;
   startMs: number;
   endMs: number;
-  /** Index of the settlement that lists it. */
-  settlement: number | undefined;
-  /** Index of the first claim that lists it. */
-  claim: number | undefined;
-  /** A charge of storage: the green lot it left and what was drawn from it. */
-  charge: { device: string; lotWh: bigint; drawnWh: bigint } | undefined;
+  /** Per allocation position: its Wh, and the owner of its sink reading's device ('' when the sink is unknown). */
+  wh: bigint[];
+  owner: string[];
+  /** Positions that charge storage: the storage device. */
+  charges: Map<number, string>;
+  /** Positions claimed: the claim's index. */
+  claimed: Map<number, number>;
 }
 
-/** A storage device within the current block: its state of charge when the block began, and the block's charges. */
-export interface BlockDevice {
-  socStartWh: bigint;
-  chargedWh: bigint;
+/** The open readings of one interval and zone. */
+export interface Bucket {
+  zone: string;
+  startMs: number;
+  readings: Set<string>;
 }
 
 export interface ReplayState {
@@ -82,19 +88,24 @@ export interface ReplayState {
   operatorKey: { vkey: string; index: number } | null;
   readonly participants: Map<string, ParticipantRec>;
   readonly devices: Map<string, DeviceRec>;
+  /** By leaf hash. */
   readonly contracts: Map<string, ContractRec>;
+  /** Open readings, by leaf hash. */
   readonly readings: Map<string, ReadingRec>;
-  readonly allocations: Map<string, AllocationRec>;
-  /** Leaf hashes of settlements and claims (duplicates), with their indexes. */
-  readonly settlements: Map<string, number>;
+  /** The open readings grouped by intervalKey (derived from `readings`, not saved). */
+  readonly buckets: Map<string, Bucket>;
+  /** Settled supply readings, by leaf hash. */
+  readonly settled: Map<string, SettledRec>;
+  /** By leaf hash. */
+  readonly settlements: Map<string, SettlementRec>;
+  /** intervalKey → index of the interval and zone's first settlement. */
+  readonly intervals: Map<string, number>;
+  /** Zone → start of the latest interval it settled: matching goes oldest first, so it has matched every interval before. */
+  readonly frontiers: Map<string, number>;
+  /** Green charge held, per storage device, oldest lot first. */
+  readonly lots: Map<string, GreenLot[]>;
+  /** Claims by leaf hash (duplicates), with their indexes. */
   readonly claims: Map<string, number>;
-  /** Allocations whose source had no settlement when they were logged and still has none. */
-  readonly unsettled: Set<string>;
-  /**
-   * The run of consecutive allocations of one interval (one matching
-   * transaction). Any other entry and finish() end it, so it is never saved.
-   */
-  block: { interval: string; devices: Map<string, BlockDevice> } | undefined;
 }
 
 /** Records a finding of the entry being replayed. */
@@ -106,6 +117,24 @@ export interface ReplayContext {
   readonly report: Report;
 }
 
+export function emptyReplayState(): ReplayState {
+  return {
+    size: 0,
+    operatorKey: null,
+    participants: new Map(),
+    devices: new Map(),
+    contracts: new Map(),
+    readings: new Map(),
+    buckets: new Map(),
+    settled: new Map(),
+    settlements: new Map(),
+    intervals: new Map(),
+    frontiers: new Map(),
+    lots: new Map(),
+    claims: new Map(),
+  };
+}
+
 /** Reports `duplicate-entry` when the same leaf hash was logged before, at `earlier`. */
 export function isDuplicate({ report }: ReplayContext, earlier: number | undefined, index: number): boolean {
   if (earlier === undefined) return false;
@@ -115,86 +144,32 @@ export function isDuplicate({ report }: ReplayContext, earlier: number | undefin
 
 export const optionalWh = (text: string | undefined): bigint | undefined => (text === undefined ? undefined : BigInt(text));
 
-export function emptyReplayState(): ReplayState {
-  return {
-    size: 0,
-    operatorKey: null,
-    participants: new Map(),
-    devices: new Map(),
-    contracts: new Map(),
-    readings: new Map(),
-    allocations: new Map(),
-    settlements: new Map(),
-    claims: new Map(),
-    unsettled: new Set(),
-    block: undefined,
-  };
+/** Names an interval [start, end) in a zone: a settlement's, or a reading's with its device's zone. */
+export function intervalKey(startMs: number, endMs: number, zone: string): string {
+  return `${startMs}/${endMs}/${zone}`;
 }
 
-/** The replay state as JSON: Wh as decimal strings, maps as [key, value] pairs in insertion order. */
-export interface ReplaySnapshot {
-  version: typeof REPLAY_STATE_VERSION;
-  origin: string;
-  /** Entries replayed: the next index expected. */
-  size: number;
-  operatorKey: { vkey: string; index: number } | null;
-  participants: Array<[string, ParticipantRec]>;
-  devices: Array<[string, Json<DeviceRec>]>;
-  contracts: Array<[string, ContractRec]>;
-  readings: Array<[string, Json<ReadingRec>]>;
-  allocations: Array<[string, Json<AllocationRec>]>;
-  /** Leaf hashes of settlements and claims (duplicates), with their indexes. */
-  settlements: Array<[string, number]>;
-  claims: Array<[string, number]>;
+/** A reading a settlement must list (DESIGN.md "Matching": every supply reading settled exactly once). */
+export function isSupply(type: DeviceType, exportWh: bigint): boolean {
+  return type !== 'consumption' && exportWh > 0n;
 }
 
-/** A record with bigints as strings and undefined members left out. */
-type Json<T> = { [K in keyof T]: T[K] extends bigint ? string : T[K] extends bigint | undefined ? string | undefined : T[K] extends { [k: string]: unknown } | undefined ? Json<NonNullable<T[K]>> | undefined : T[K] };
-
-const bigintsToStrings = (_key: string, value: unknown): unknown => (typeof value === 'bigint' ? value.toString() : value);
-
-function toJson<T>(value: T): Json<T> {
-  return JSON.parse(JSON.stringify(value, bigintsToStrings)) as Json<T>;
-}
-
-export function snapshotReplayState(state: ReplayState, origin: string): ReplaySnapshot {
-  return {
-    version: REPLAY_STATE_VERSION,
-    origin,
-    size: state.size,
-    operatorKey: state.operatorKey,
-    participants: [...state.participants],
-    devices: [...state.devices].map(([id, rec]) => [id, toJson<DeviceRec>(rec)]),
-    contracts: [...state.contracts],
-    readings: [...state.readings].map(([hash, rec]) => [hash, toJson<ReadingRec>(rec)]),
-    allocations: [...state.allocations].map(([hash, rec]) => [hash, toJson<AllocationRec>(rec)]),
-    settlements: [...state.settlements],
-    claims: [...state.claims],
-  };
-}
-
-/** The state saved by snapshotReplayState for the log `origin`. */
-export function restoreReplayState(snapshot: ReplaySnapshot, origin: string): ReplayState {
-  if (snapshot.version !== REPLAY_STATE_VERSION) throw new GridproofError('bad-request', `replay state version ${String(snapshot.version)} is not ${REPLAY_STATE_VERSION}`);
-  if (snapshot.origin !== origin) throw new GridproofError('bad-request', `replay state of ${snapshot.origin}, not ${origin}`);
-  if (!Number.isSafeInteger(snapshot.size) || snapshot.size < 0) throw new GridproofError('bad-request', 'replay state size is a non-negative integer');
-  const state = emptyReplayState();
-  state.size = snapshot.size;
-  state.operatorKey = snapshot.operatorKey;
-  for (const [id, rec] of snapshot.participants) state.participants.set(id, rec);
-  for (const [id, rec] of snapshot.devices) {
-    state.devices.set(id, { ...rec, energyCapacityWh: optionalWh(rec.energyCapacityWh), efficiencyBp: rec.efficiencyBp, head: rec.head, socWh: BigInt(rec.socWh) });
+export function openReading(state: ReplayState, hash: string, reading: ReadingRec): void {
+  state.readings.set(hash, reading);
+  let bucket = state.buckets.get(reading.interval);
+  if (!bucket) {
+    const [startMs, , zone] = reading.interval.split('/');
+    bucket = { zone: zone!, startMs: Number(startMs), readings: new Set() };
+    state.buckets.set(reading.interval, bucket);
   }
-  for (const [hash, rec] of snapshot.contracts) state.contracts.set(hash, rec);
-  for (const [hash, rec] of snapshot.readings) {
-    state.readings.set(hash, { ...rec, importWh: BigInt(rec.importWh), exportWh: BigInt(rec.exportWh), fromWh: BigInt(rec.fromWh), toWh: BigInt(rec.toWh), settlement: rec.settlement });
-  }
-  for (const [hash, rec] of snapshot.allocations) {
-    const charge = rec.charge ? { device: rec.charge.device, lotWh: BigInt(rec.charge.lotWh), drawnWh: BigInt(rec.charge.drawnWh) } : undefined;
-    state.allocations.set(hash, { ...rec, wh: BigInt(rec.wh), settlement: rec.settlement, claim: rec.claim, charge });
-  }
-  for (const [hash, index] of snapshot.settlements) state.settlements.set(hash, index);
-  for (const [hash, index] of snapshot.claims) state.claims.set(hash, index);
-  for (const reading of state.readings.values()) for (const hash of reading.pending) state.unsettled.add(hash);
-  return state;
+  bucket.readings.add(hash);
+}
+
+export function closeReading(state: ReplayState, hash: string): void {
+  const reading = state.readings.get(hash);
+  if (!reading) return;
+  state.readings.delete(hash);
+  const bucket = state.buckets.get(reading.interval);
+  bucket?.readings.delete(hash);
+  if (bucket?.readings.size === 0) state.buckets.delete(reading.interval);
 }

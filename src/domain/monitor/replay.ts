@@ -10,28 +10,27 @@
  *   (replay-signatures.ts, with the registry in replay-registry.ts);
  * - each device's chain (checkChain: seq, prev, interval order) and the
  *   reading rules that need no clock beyond `nowMs` (replay-readings.ts);
- * - Σ allocations from a reading ≤ its export, to a reading ≤ its import
- *   (replay-allocations.ts);
- * - one settlement per supply reading; every allocation listed, with its wh,
- *   in its source's settlement; no settlement lists an allocation from
- *   another source (replay-settlements.ts);
- * - an allocation claimed at most once across all claims (replay-claims.ts);
- * - storage: no charge allocation drawn beyond floor(wh × efficiencyBp /
- *   10000), and the attributed state of charge of each storage device (green
- *   lots after losses minus draws) within [0, energyCapacityWh]. As in
- *   matching (domain/matching.ts), the upper bound counts the charge held
- *   before an interval plus every charge of the interval, not net of the
- *   interval's draws, since within the hour the charge may have come first
- *   (replay-storage.ts).
+ * - settlements: every supply reading settled once, by the first settlement
+ *   of its interval and zone or, logged after that, by a late one with no
+ *   allocations; Σ allocations from a reading ≤ its export, to a reading ≤
+ *   its import; each allocation between readings of its settlement's interval
+ *   and zone, under a valid contract (replay-settlements.ts,
+ *   replay-allocations.ts);
+ * - storage: draws FIFO on earlier green charge of the same device, none
+ *   beyond what a charge holds after losses, the attributed state of charge
+ *   within the energy capacity (replay-storage.ts);
+ * - an allocation claimed at most once across all claims, by its tenant
+ *   (replay-claims.ts).
  *
  * Findings carry the indexes of the entries involved. An entry that fails to
  * parse or to verify is reported and then ignored, so later entries that rely
- * on it report `unknown-*` rather than pass.
+ * on it report `unknown-*` rather than pass. Every check is made when its
+ * entry is replayed, so the verdicts do not depend on where runs stop.
  *
  * The state is kept between runs (snapshot/restore, plain JSON:
- * replay-state.ts), so a monitor only replays the entries appended since its
- * last run. Pure: no I/O; the Ed25519 verify function is a parameter (noble
- * by default).
+ * replay-snapshot.ts), so a monitor only replays the entries appended since
+ * its last run. Pure: no I/O; the Ed25519 verify function is a parameter
+ * (noble by default).
  */
 import { toBase64 } from '../../crypto/base64.ts';
 import { nobleVerify, type VerifyFn } from '../../crypto/ed25519.ts';
@@ -39,15 +38,15 @@ import { VerifierCache, type Verifier } from '../../crypto/note.ts';
 import { GridproofError } from '../../errors.ts';
 import { parseEntry, type ParsedEntry } from '../entry.ts';
 import { finding, type Finding, type ReplayFindingCode } from './findings.ts';
-import { replayAllocation } from './replay-allocations.ts';
 import { replayClaim } from './replay-claims.ts';
 import { replayReading } from './replay-readings.ts';
 import { replayContract, replayDevice, replayKey, replayParticipant } from './replay-registry.ts';
 import { checkSignature, type SignatureKeys } from './replay-signatures.ts';
 import { replaySettlement } from './replay-settlements.ts';
-import { emptyReplayState, restoreReplayState, snapshotReplayState, type ReplayContext, type ReplaySnapshot, type ReplayState } from './replay-state.ts';
+import { restoreReplayState, snapshotReplayState, type ReplaySnapshot } from './replay-snapshot.ts';
+import { emptyReplayState, type ReplayContext, type ReplayState } from './replay-state.ts';
 
-export { REPLAY_STATE_VERSION, type ReplaySnapshot } from './replay-state.ts';
+export { REPLAY_STATE_VERSION, type ReplaySnapshot } from './replay-snapshot.ts';
 
 export interface ReplayOptions {
   /** The log's origin: entries of another log are `bad-entry`. */
@@ -103,7 +102,6 @@ export class LogReplay {
       return this.#findings;
     }
     const { payload } = entry;
-    if (payload.kind !== 'allocation') state.block = undefined;
     if (!checkSignature(this.#context, this.#keys, index, note, payload)) return this.#findings;
     const hash = toBase64(leafHash);
     const context = this.#context;
@@ -126,9 +124,6 @@ export class LogReplay {
         case 'reading':
           replayReading(context, this.#nowMs, index, hash, payload);
           break;
-        case 'allocation':
-          replayAllocation(context, index, hash, payload);
-          break;
         case 'settlement':
           replaySettlement(context, index, hash, payload);
           break;
@@ -143,25 +138,7 @@ export class LogReplay {
     return this.#findings;
   }
 
-  /**
-   * The checks that only the end of the replayed range can settle: an
-   * allocation whose source reading has no settlement yet. Matching logs an
-   * interval's allocations and settlements in one transaction, so a
-   * checkpoint never falls between them.
-   */
-  finish(): Finding[] {
-    const state = this.#state;
-    state.block = undefined;
-    this.#findings = [];
-    for (const hash of state.unsettled) {
-      const allocation = state.allocations.get(hash)!;
-      const source = state.readings.get(allocation.source)!;
-      this.#report('allocation-outside-settlement', [source.index, allocation.index], `allocation ${hash} (entry ${allocation.index}): its source reading (entry ${source.index}) has no settlement`);
-    }
-    return this.#findings;
-  }
-
-  /** The state as JSON, to continue from in a later run (after finish()). */
+  /** The state as JSON, to continue from in a later run. */
   snapshot(): ReplaySnapshot {
     return snapshotReplayState(this.#state, this.origin);
   }
