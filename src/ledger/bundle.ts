@@ -70,7 +70,9 @@ export async function buildBundle(ledger: Ledger, tenantId: string, from: Date, 
 
   // A period bundle states the span its readings cover: a bundle cannot prove
   // that no reading exists outside what it carries. A claim states its period.
-  const span = claim || readings.length === 0 ? { from, to } : { from: readings[0]!.start_at, to: new Date(Math.max(...readings.map((r) => r.end_at.getTime()))) };
+  // Readings come by start; the latest end is folded, not spread (tens of thousands of readings).
+  const lastEnd = readings.reduce((latest, r) => Math.max(latest, r.end_at.getTime()), 0);
+  const span = claim ? { from, to } : { from: readings[0]!.start_at, to: new Date(lastEnd) };
   const statement = statementFromFigures({
     tenant: tenantId,
     period: { start: formatInstant(span.from), end: formatInstant(span.to) },

@@ -9,20 +9,26 @@
  * Wh × efficiencyBp / 10000). Only discharges have draws.
  */
 import { compareText } from '../compare.ts';
-import type { AllocationId } from '../payloads.ts';
+import type { AllocationId, DevicePayload } from '../payloads.ts';
 import { lotWh } from '../storage-lots.ts';
 import { describePlaced, readingOf, short, resolveAllocation, type BundleIndex, type Placed } from './bundle-index.ts';
 import type { Reasons } from './reasons.ts';
 import { statementAllocations, type Scope } from './scope.ts';
 
-/** The charge after losses, from the efficiency of the storage device its sink reading is of. */
-function lotOf(index: BundleIndex, charge: Placed): bigint | undefined {
-  const sink = readingOf(index, charge.sink);
-  const efficiencyBp = sink && index.devices.get(sink.payload.device)?.payload.efficiencyBp;
-  return efficiencyBp === undefined ? undefined : lotWh(BigInt(charge.wh), efficiencyBp);
+/** A charge of `storage` after losses; the device schema requires efficiencyBp of every storage device. */
+function lotOf(charge: Placed, storage: DevicePayload): bigint {
+  return lotWh(BigInt(charge.wh), storage.efficiencyBp!);
 }
 
-function checkDischarge(index: BundleIndex, discharge: Placed, device: string, flagged: Set<AllocationId>, reasons: Reasons): void {
+/** The storage device a charge went to, when the bundle holds its sink reading and that reading's device. */
+function chargedStorage(index: BundleIndex, charge: Placed): DevicePayload | undefined {
+  const sink = readingOf(index, charge.sink);
+  const device = sink && index.devices.get(sink.payload.device)?.payload;
+  return device?.type === 'storage' ? device : undefined;
+}
+
+function checkDischarge(index: BundleIndex, discharge: Placed, storage: DevicePayload, flagged: Set<AllocationId>, reasons: Reasons): void {
+  const device = storage.id;
   const what = describePlaced(discharge);
   const draws = discharge.draws ?? [];
   const total = draws.reduce((sum, draw) => sum + BigInt(draw.wh), 0n);
@@ -49,11 +55,7 @@ function checkDischarge(index: BundleIndex, discharge: Placed, device: string, f
     if (settlement.index >= discharge.settlement.index || compareText(settlement.payload.end, discharge.settlement.payload.start) > 0) {
       reasons.add('storage-mismatch', `${on}: the charge (${settlement.payload.start}/${settlement.payload.end}) is not before the discharge`);
     }
-    const lot = lotOf(index, charge);
-    if (lot === undefined) {
-      reasons.add('storage-mismatch', `${on}: storage ${device} declares no efficiencyBp`);
-      continue;
-    }
+    const lot = lotOf(charge, storage);
     if (BigInt(draw.wh) > lot) {
       reasons.add('storage-mismatch', `${on}: ${draw.wh} Wh drawn from a charge of ${charge.wh} Wh that holds ${lot} Wh after losses`);
       flagged.add(charge.id);
@@ -67,7 +69,7 @@ export function checkStorage(index: BundleIndex, scope: Scope, reasons: Reasons)
     const source = readingOf(index, allocation.source);
     const sourceDevice = source && index.devices.get(source.payload.device);
     if (source === undefined || sourceDevice === undefined) continue; // already a reason
-    if (sourceDevice.payload.type === 'storage') checkDischarge(index, allocation, source.payload.device, flagged, reasons);
+    if (sourceDevice.payload.type === 'storage') checkDischarge(index, allocation, sourceDevice.payload, flagged, reasons);
     else if (allocation.draws !== undefined) reasons.add('storage-mismatch', `${describePlaced(allocation)}: only a discharge from storage draws on charges`);
   }
   // Every settlement in the bundle shows all the draws of its interval and zone, other tenants' too.
@@ -81,10 +83,11 @@ export function checkStorage(index: BundleIndex, scope: Scope, reasons: Reasons)
     }
   }
   for (const charge of scope.charges) {
-    const lot = lotOf(index, charge);
+    // A charge of no storage device the bundle holds is already a reason.
+    const storage = chargedStorage(index, charge);
+    if (storage === undefined || flagged.has(charge.id)) continue;
+    const lot = lotOf(charge, storage);
     const wh = drawn.get(charge.id)!;
-    if (lot !== undefined && wh > lot && !flagged.has(charge.id)) {
-      reasons.add('storage-mismatch', `${describePlaced(charge)}: the bundle's discharges draw ${wh} Wh on it, beyond the ${lot} Wh it holds after losses`);
-    }
+    if (wh > lot) reasons.add('storage-mismatch', `${describePlaced(charge)}: the bundle's discharges draw ${wh} Wh on it, beyond the ${lot} Wh it holds after losses`);
   }
 }
