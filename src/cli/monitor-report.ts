@@ -2,7 +2,7 @@
  * What `gridproof monitor` found, as data (runMonitor's answer) and as the
  * readable report it prints on stdout.
  */
-import type { Finding } from '../domain/monitor/findings.ts';
+import type { Finding, Warning } from '../domain/monitor/findings.ts';
 
 export interface MonitorReport {
   url: string;
@@ -21,6 +21,8 @@ export interface MonitorReport {
   root: 'match' | 'mismatch' | 'not checked';
   recomputedRoot?: string;
   findings: Finding[];
+  /** What may still be right: no finding, the exit code stays 0 (replay-late.ts). */
+  warnings: Warning[];
   stateFile?: string;
   stateSaved: boolean;
   /** Unusable input (exit 2): why. */
@@ -32,6 +34,19 @@ const MAX_LISTED = 200;
 
 function line(label: string, text: string): string {
   return `${label.padEnd(14)} ${text}\n`;
+}
+
+/** A count per code, then each item (up to MAX_LISTED) with its entries. */
+function listed(label: string, items: ReadonlyArray<Finding | Warning>): string {
+  const byCode = new Map<string, number>();
+  for (const item of items) byCode.set(item.code, (byCode.get(item.code) ?? 0) + 1);
+  let out = line(label, `${items.length}: ${[...byCode].map(([code, n]) => `${code} ×${n}`).join(', ')}`);
+  for (const item of items.slice(0, MAX_LISTED)) {
+    const where = item.indexes.length === 0 ? 'the log' : `${item.indexes.length === 1 ? 'entry' : 'entries'} ${item.indexes.join(', ')}`;
+    out += `  ${item.code}  ${where}: ${item.detail}\n`;
+  }
+  if (items.length > MAX_LISTED) out += `  … and ${items.length - MAX_LISTED} more\n`;
+  return out;
 }
 
 export function formatMonitorReport(report: MonitorReport): string {
@@ -62,19 +77,9 @@ export function formatMonitorReport(report: MonitorReport): string {
   if (report.stateFile) {
     out += line('state', report.stateSaved ? `saved to ${report.stateFile}` : `${report.stateFile} left as it was (it records only clean runs)`);
   }
-  if (report.findings.length === 0) {
-    if (!report.error) out += line('findings', 'none');
-  }
-  else {
-    const byCode = new Map<string, number>();
-    for (const f of report.findings) byCode.set(f.code, (byCode.get(f.code) ?? 0) + 1);
-    out += line('findings', `${report.findings.length}: ${[...byCode].map(([code, n]) => `${code} ×${n}`).join(', ')}`);
-    for (const f of report.findings.slice(0, MAX_LISTED)) {
-      const where = f.indexes.length === 0 ? 'the log' : `${f.indexes.length === 1 ? 'entry' : 'entries'} ${f.indexes.join(', ')}`;
-      out += `  ${f.code}  ${where}: ${f.detail}\n`;
-    }
-    if (report.findings.length > MAX_LISTED) out += `  … and ${report.findings.length - MAX_LISTED} more\n`;
-  }
+  if (report.findings.length > 0) out += listed('findings', report.findings);
+  else if (!report.error) out += line('findings', 'none');
+  if (report.warnings.length > 0) out += listed('warnings', report.warnings);
   if (report.error) out += line('result', `UNUSABLE INPUT: ${report.error}`);
   else if (report.findings.length > 0) out += line('result', `FAILED: ${report.findings.length} finding${report.findings.length === 1 ? '' : 's'}`);
   else out += line('result', 'OK: every check passed');

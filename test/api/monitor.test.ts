@@ -1,7 +1,8 @@
 /**
  * `gridproof monitor` against a real server over HTTP: a clean log passes,
  * matched and late settlements included; runs continue incrementally and
- * consistently from the state file; a forged state fails the consistency
+ * consistently from the state file; late supply not settled yet is a warning,
+ * not a finding; a forged state fails the consistency
  * check; and a second settlement, an over-allocating one and a double claim
  * written straight into the database are found with their entries' indexes.
  */
@@ -117,6 +118,13 @@ for (const backend of await testBackends()) {
     const [s0, s1, ...more] = await match(env, 2);
     t.ok(s0 && s1 && more.length === 0, 'one settlement per hour');
     const v0 = await reading('wind-2', 0, 0, 100);
+    // A checkpoint before the late settlement: v0 is due in one, which no run has written yet.
+    const sizeLate = await checkpointSize(env);
+    const early = await monitor();
+    t.equal(early.exitCode, 0, 'late supply not settled yet is no finding');
+    t.same(early.report.findings, []);
+    t.same(early.report.warnings.map((w) => [w.code, w.indexes]), [['late-supply-unsettled', [v0.index]]]);
+    t.match(formatMonitorReport(early.report), /warnings +1: late-supply-unsettled ×1/);
     const [late0, ...none] = await match(env, 2);
     t.ok(late0 && none.length === 0, 'one late settlement');
     const claimed = allocationId(s0!.hash, 0); // wind-1's 600 Wh to meter-1 in hour 0
@@ -129,7 +137,8 @@ for (const backend of await testBackends()) {
     t.ok(v0.index < late0!.index);
     const second = await monitor();
     t.equal(second.exitCode, 0, 'still clean');
-    t.match(second.report, { consistency: 'ok', replay: 'incremental', root: 'match', stateSaved: true, entries: { from: size1, to: size2, checked: size2 - size1 } });
+    t.match(second.report, { consistency: 'ok', replay: 'incremental', root: 'match', stateSaved: true, entries: { from: sizeLate, to: size2, checked: size2 - sizeLate } });
+    t.same(second.report.warnings, [], 'v0 is settled');
     const saved2 = JSON.parse(readFileSync(stateFile, 'utf8')) as MonitorState;
     t.same(saved2.replay.readings.map(([hash]) => hash), [w2.hash], 'the state keeps only the reading a settlement may still name');
     t.same(saved2.replay.settled.map(([hash]) => hash).sort(), [w0.hash, w1.hash, v0.hash].sort());

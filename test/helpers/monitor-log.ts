@@ -6,6 +6,7 @@
 import { toBase64, utf8 } from '../../src/crypto/base64.ts';
 import { hashLeaf } from '../../src/crypto/merkle.ts';
 import { generateSigner, verifierOf, type Signer } from '../../src/crypto/note.ts';
+import { sha256 } from '../../src/crypto/sha256.ts';
 import { allocationId } from '../../src/domain/allocation-id.ts';
 import { compareText } from '../../src/domain/compare.ts';
 import { sealEntry } from '../../src/domain/entry.ts';
@@ -16,6 +17,9 @@ import type { Allocation, DevicePayload, Payload, ReadingPayload, SettledSource 
 export const ORIGIN = 'example.com/park';
 export const ZONE = 'DE-LU';
 export const at = (hour: number) => `2024-01-01T${String(hour).padStart(2, '0')}:00:00Z`;
+
+/** A leaf hash no entry has. */
+export const nowhere = { index: -1, hash: toBase64(sha256(utf8('no such entry'))) };
 
 type Body<P> = P extends Payload ? Omit<P, 'log'> : never;
 
@@ -41,7 +45,7 @@ export interface AllocationSpec {
 }
 
 export interface LoggedSettlement extends Logged {
-  /** The id of the k-th allocation of `source`'s reading. */
+  /** The id of the k-th allocation of `source`'s reading; throws if it is no source of this settlement. */
   id(source: Logged, k?: number): string;
 }
 
@@ -111,6 +115,7 @@ export class LogBuilder {
     const logged = this.op({ kind: 'settlement', start: at(hour), end: at(hour + 1), zone, sources });
     const first = (reading: Logged) => {
       const i = ordered.findIndex((spec) => spec.reading.hash === reading.hash);
+      if (i < 0) throw new Error(`reading ${reading.hash} (entry ${reading.index}) is no source of this settlement`);
       return ordered.slice(0, i).reduce((n, spec) => n + (spec.allocations?.length ?? 0), 0);
     };
     return { ...logged, id: (source, k = 0) => allocationId(logged.hash, first(source) + k) };

@@ -2,19 +2,22 @@
  * The monitor's pure replay (src/domain/monitor/replay.ts) on logs built
  * here (test/helpers/monitor-log.ts): a clean park, the state kept between
  * runs, signatures and keys in log order, chains and registrations. The
- * settlement, storage and claim rules are in monitor-settlements.test.ts.
+ * settlement, storage and claim rules are in monitor-settlements.test.ts,
+ * monitor-storage.test.ts and monitor-claims.test.ts.
  */
 import t from 'tap';
 import { utf8 } from '../../src/crypto/base64.ts';
 import { hashLeaf } from '../../src/crypto/merkle.ts';
 import { generateSigner, verifierOf } from '../../src/crypto/note.ts';
 import { sealEntry } from '../../src/domain/entry.ts';
-import { LogReplay } from '../../src/domain/monitor/replay.ts';
+import { LogReplay, type ReplaySnapshot } from '../../src/domain/monitor/replay.ts';
+import { REPLAY_STATE_VERSION } from '../../src/domain/monitor/replay-snapshot.ts';
 import { at, codes, LogBuilder, ORIGIN, park, replayAll, replayer, run, ZONE } from '../helpers/monitor-log.ts';
 
 t.test('a clean park passes', async (t) => {
-  const { log } = park();
+  const { log, s0, v0 } = park();
   t.same(replayAll(log), []);
+  t.throws(() => s0.id(v0), /no source of this settlement/, 'the test helper names only allocations of a settlement’s own sources');
 });
 
 t.test('the replay continues from a snapshot with the same verdicts and state, wherever a run stops', async (t) => {
@@ -40,6 +43,24 @@ t.test('the replay continues from a snapshot with the same verdicts and state, w
   t.throws(() => new LogReplay({ origin: ORIGIN, logVerifier: verifierOf(log.logSigner) }, other), { code: 'bad-request' }, 'a state of another log');
 });
 
+t.test('a state of another version, or with a malformed allocation or late batch, is refused', async (t) => {
+  const { log, s0 } = park();
+  const replay = replayer(log);
+  run(replay, log.notes);
+  const saved = replay.snapshot();
+  const restore = (snapshot: object) => new LogReplay({ origin: ORIGIN, logVerifier: verifierOf(log.logSigner) }, snapshot as ReplaySnapshot);
+  t.doesNotThrow(() => restore(saved));
+  t.throws(() => restore({ ...saved, version: REPLAY_STATE_VERSION - 1 }), { code: 'bad-request' }, 'the version before');
+  // s0's allocations are '400:0 500:1': <wh>:<index into owners>.
+  for (const allocations of ['400', '400:2', 'x:0', '-400:0', '400:0 ', '400:0:1']) {
+    const settlements = saved.settlements.map(([hash, rec]) => [hash, hash === s0.hash ? { ...rec, allocations } : rec]);
+    t.throws(() => restore({ ...saved, settlements }), { code: 'bad-request' }, `allocations ${JSON.stringify(allocations)}`);
+  }
+  for (const lateBatch of [undefined, { index: 'x', due: [] }, { index: 3 }]) {
+    t.throws(() => restore({ ...saved, lateBatch }), { code: 'bad-request' }, `late batch ${JSON.stringify(lateBatch)}`);
+  }
+});
+
 t.test('the state keeps only what later entries are checked against', async (t) => {
   const { log, w0, v0, w1, b1, s0, s1, late0, charge } = park();
   const m2 = log.reading('meter-1', 2, 50, 0);
@@ -54,6 +75,7 @@ t.test('the state keeps only what later entries are checked against', async (t) 
   t.same(state.owners, ['tenant-1', 'gen-1']);
   t.same(state.lots, [['bat-1', [[charge, '150'], [s1.id(w1), '90']]]], 'the lot of 450 Wh less the 300 drawn, then the lot of hour 1');
   t.same(state.frontiers, [[ZONE, Date.parse(at(1))]]);
+  t.equal(state.lateBatch, null, 'the late settlement of hour 0 ended with the reading after it');
 });
 
 t.test('identical bytes twice are a duplicate entry', async (t) => {

@@ -1,7 +1,7 @@
 /**
  * What the monitor reports (DESIGN.md "Proof bundle and verification", last
- * paragraphs): each finding has a stable code, the indexes of the log entries
- * involved (ascending) and a readable detail.
+ * paragraphs): each finding, and each warning, has a stable code, the indexes
+ * of the log entries involved (ascending) and a readable detail.
  */
 
 /** Findings of the replay of the entries themselves (replay.ts). */
@@ -36,7 +36,12 @@ export const replayFindingCodes = [
   'settlement-mismatch',
   /** A supply reading listed by a second settlement, or twice by one. */
   'second-settlement',
-  /** The first settlement of an interval and zone leaves out a supply reading of it logged before it. */
+  /**
+   * A supply reading left unsettled: the first settlement of an interval and
+   * zone leaves out a supply reading of it logged before it, or a
+   * late-settlement transaction leaves out one that was late and unsettled
+   * when it started (replay-late.ts).
+   */
   'unsettled-supply',
   /**
    * A settlement allocates although its interval and zone was matched before:
@@ -87,13 +92,34 @@ export const logFindingCodes = [
   'missing-entries',
 ] as const;
 
+/**
+ * What the monitor reports without holding it against the log: the log may
+ * still be correct, so the run stays clean (exit 0).
+ */
+export const warningCodes = [
+  /**
+   * A supply reading at or behind its zone's matching frontier with no
+   * settlement yet: it is due in a late settlement, which may not have been
+   * written yet (replay-late.ts).
+   */
+  'late-supply-unsettled',
+] as const;
+
 export type ReplayFindingCode = (typeof replayFindingCodes)[number];
 export type LogFindingCode = (typeof logFindingCodes)[number];
 export type FindingCode = ReplayFindingCode | LogFindingCode;
+export type WarningCode = (typeof warningCodes)[number];
 
 export interface Finding {
   code: FindingCode;
   /** Indexes of the log entries involved, ascending; empty for findings about the log as a whole. */
+  indexes: number[];
+  detail: string;
+}
+
+export interface Warning {
+  code: WarningCode;
+  /** Indexes of the log entries involved, ascending. */
   indexes: number[];
   detail: string;
 }

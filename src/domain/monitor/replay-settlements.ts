@@ -9,7 +9,8 @@
  * - only that first settlement allocates, and only if its zone has not
  *   settled a later interval before (matching goes oldest first); any later
  *   one is a late settlement, with no allocations, of readings logged after
- *   the first;
+ *   the first; and a late-settlement transaction settles every supply
+ *   reading that was late when it started (replay-late.ts);
  * - each source's figures: supplyWh its export, allocatedWh Σ its
  *   allocations and within its export;
  * - the allocations themselves (replay-allocations.ts).
@@ -23,6 +24,7 @@ import type { SettlementPayload } from '../payloads.ts';
 import { instantMs } from '../time.ts';
 import { parseWh } from '../wh.ts';
 import { replayAllocations, type SettledReading } from './replay-allocations.ts';
+import { openLateBatch } from './replay-late.ts';
 import { closeReading, intervalKey, isDuplicate, isSupply, type ReplayContext, type ReplayState, type SettlementRec } from './replay-state.ts';
 
 export function replaySettlement(context: ReplayContext, index: number, hash: string, settlement: SettlementPayload): void {
@@ -43,6 +45,8 @@ export function replaySettlement(context: ReplayContext, index: number, hash: st
     const why = first !== undefined ? `entry ${first} settled it already` : `its zone settled a later interval already`;
     report('late-allocations', [first, index], `settlement ${hash} allocates for ${label}, but ${why}: a late settlement has no allocations`);
   }
+  // Only a late-settlement transaction writes it: what that transaction has to settle, before this settles any.
+  if (matched && !allocates) openLateBatch(state, index);
   const sources = settleSources(context, index, hash, settlement, interval, first);
   if (allocates && !matched) replayAllocations(context, { hash, rec, settlement, sources, interval, label });
   // Only now: a storage reading may be a source and, charging, a sink of the same settlement.

@@ -6,9 +6,19 @@
  * an index into one table of sink owners.
  */
 import { GridproofError } from '../../errors.ts';
-import { type ContractRec, type DeviceRec, emptyReplayState, openReading, type ParticipantRec, type ReplayState, type SettlementRec } from './replay-state.ts';
+import {
+  type ContractRec,
+  type DeviceRec,
+  emptyReplayState,
+  type LateBatch,
+  openReading,
+  type ParticipantRec,
+  type ReplayState,
+  type SettlementRec,
+} from './replay-state.ts';
 
-export const REPLAY_STATE_VERSION = 2;
+/** 3: the late-settlement transaction being replayed (lateBatch). */
+export const REPLAY_STATE_VERSION = 3;
 
 /** A record with bigints as strings and undefined members left out. */
 type Json<T> = { [K in keyof T]: T[K] extends bigint ? string : T[K] extends bigint | undefined ? string | undefined : T[K] };
@@ -54,6 +64,8 @@ export interface ReplaySnapshot {
   /** Per storage device, oldest first: [allocation id, remaining Wh]. */
   lots: Array<[string, Array<[string, string]>]>;
   claims: Array<[string, number]>;
+  /** The late-settlement transaction being replayed, if any (replay-late.ts). */
+  lateBatch: LateBatch | null;
 }
 
 const bigintsToStrings = (_key: string, value: unknown): unknown => (typeof value === 'bigint' ? value.toString() : value);
@@ -100,6 +112,7 @@ export function snapshotReplayState(state: ReplayState, origin: string): ReplayS
     frontiers: [...state.frontiers],
     lots: [...state.lots].map(([device, lots]) => [device, lots.map((lot): [string, string] => [lot.allocation, String(lot.remainingWh)])]),
     claims: [...state.claims],
+    lateBatch: state.lateBatch ?? null,
   };
 }
 
@@ -111,10 +124,10 @@ function restoreSettlement(json: SettlementJson, owners: readonly string[]): Set
   const rec: SettlementRec = { index: json.index, startMs: json.startMs, endMs: json.endMs, wh: [], owner: [], charges: new Map(json.charges), claimed: new Map(json.claimed) };
   if (json.allocations === '') return rec;
   for (const pair of json.allocations.split(' ')) {
-    const [wh, owner] = pair.split(':');
-    const name = owners[Number(owner)];
-    if (wh === undefined || name === undefined) bad(`settlement ${json.index}: allocation ${JSON.stringify(pair)} is not <wh>:<owner>`);
-    rec.wh.push(BigInt(wh));
+    const parts = /^(\d+):(\d+)$/.exec(pair);
+    const name = parts ? owners[Number(parts[2])] : undefined;
+    if (!parts || name === undefined) bad(`settlement ${json.index}: allocation ${JSON.stringify(pair)} is not <wh>:<owner>`);
+    rec.wh.push(BigInt(parts[1]!));
     rec.owner.push(name);
   }
   return rec;
@@ -145,5 +158,10 @@ export function restoreReplayState(snapshot: ReplaySnapshot, origin: string): Re
     state.lots.set(device, lots.map(([allocation, remainingWh]) => ({ allocation, device, remainingWh: BigInt(remainingWh) })));
   }
   for (const [hash, index] of snapshot.claims) state.claims.set(hash, index);
+  const batch = snapshot.lateBatch;
+  if (batch !== null) {
+    if (typeof batch !== 'object' || !Number.isSafeInteger(batch.index) || !Array.isArray(batch.due)) bad('lateBatch is null or {index, due}');
+    state.lateBatch = { index: batch.index, due: batch.due };
+  }
   return state;
 }

@@ -75,6 +75,14 @@ export interface SettlementRec {
   claimed: Map<number, number>;
 }
 
+/** A late-settlement transaction being replayed (replay-late.ts). */
+export interface LateBatch {
+  /** Its first settlement that can only be late. */
+  index: number;
+  /** The supply readings it has to settle, by leaf hash: unsettled and late when it started. */
+  due: string[];
+}
+
 /** The open readings of one interval and zone. */
 export interface Bucket {
   zone: string;
@@ -106,6 +114,8 @@ export interface ReplayState {
   readonly lots: Map<string, GreenLot[]>;
   /** Claims by leaf hash (duplicates), with their indexes. */
   readonly claims: Map<string, number>;
+  /** The late-settlement transaction being replayed, until an entry it cannot have written. */
+  lateBatch: LateBatch | undefined;
 }
 
 /** Records a finding of the entry being replayed. */
@@ -132,6 +142,7 @@ export function emptyReplayState(): ReplayState {
     frontiers: new Map(),
     lots: new Map(),
     claims: new Map(),
+    lateBatch: undefined,
   };
 }
 

@@ -127,7 +127,8 @@ interface Charge {
 export function replayCharge({ state }: ReplayContext, block: StorageBlock, { id, wh, position, device, spec, rec }: Charge): void {
   rec.charges.set(position, device);
   block.heldBefore(state, device);
-  const lot = lotWh(wh, spec.efficiencyBp ?? 10000);
+  // `spec` is a storage device's: the device schema requires its efficiencyBp.
+  const lot = lotWh(wh, spec.efficiencyBp!);
   block.chargedWh.set(device, (block.chargedWh.get(device) ?? 0n) + lot);
   // A charge too small to survive the losses leaves no lot (a lot always holds something).
   if (lot === 0n) return;
@@ -141,7 +142,8 @@ export function settleStorage({ state, report }: ReplayContext, block: StorageBl
   for (const [device, charged] of block.chargedWh) {
     const spec = state.devices.get(device)!;
     const held = block.heldBefore(state, device);
-    const capacity = spec.energyCapacityWh ?? 0n;
+    // Only storage devices are charged, and the device schema requires their energyCapacityWh.
+    const capacity = spec.energyCapacityWh!;
     if (held + charged > capacity) {
       report('state-of-charge', [spec.index, index], `storage ${device}: ${held} Wh held before ${label} plus ${charged} Wh charged in it exceed the energy capacity ${capacity} Wh`);
     }

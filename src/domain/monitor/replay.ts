@@ -12,8 +12,10 @@
  *   reading rules that need no clock beyond `nowMs` (replay-readings.ts);
  * - settlements: every supply reading settled once, by the first settlement
  *   of its interval and zone or, logged after that, by a late one with no
- *   allocations; Σ allocations from a reading ≤ its export, to a reading ≤
- *   its import; each allocation between readings of its settlement's interval
+ *   allocations, at the latest by the next late-settlement transaction
+ *   (replay-late.ts; a late reading no late settlement has followed yet is
+ *   only a warning: warnings()); Σ allocations from a reading ≤ its export,
+ *   to a reading ≤ its import; each allocation between readings of its settlement's interval
  *   and zone, under a valid contract (replay-settlements.ts,
  *   replay-allocations.ts);
  * - storage: draws FIFO on earlier green charge of the same device, none
@@ -37,8 +39,9 @@ import { nobleVerify, type VerifyFn } from '../../crypto/ed25519.ts';
 import { VerifierCache, type Verifier } from '../../crypto/note.ts';
 import { GridproofError } from '../../errors.ts';
 import { parseEntry, type ParsedEntry } from '../entry.ts';
-import { finding, type Finding, type ReplayFindingCode } from './findings.ts';
+import { finding, type Finding, type ReplayFindingCode, type Warning } from './findings.ts';
 import { replayClaim } from './replay-claims.ts';
+import { endLateBatch, lateSupplyWarnings, mayBeLateSettlement } from './replay-late.ts';
 import { replayReading } from './replay-readings.ts';
 import { replayContract, replayDevice, replayKey, replayParticipant } from './replay-registry.ts';
 import { checkSignature, type SignatureKeys } from './replay-signatures.ts';
@@ -46,7 +49,7 @@ import { replaySettlement } from './replay-settlements.ts';
 import { restoreReplayState, snapshotReplayState, type ReplaySnapshot } from './replay-snapshot.ts';
 import { emptyReplayState, type ReplayContext, type ReplayState } from './replay-state.ts';
 
-export { REPLAY_STATE_VERSION, type ReplaySnapshot } from './replay-snapshot.ts';
+export type { ReplaySnapshot } from './replay-snapshot.ts';
 
 export interface ReplayOptions {
   /** The log's origin: entries of another log are `bad-entry`. */
@@ -93,15 +96,18 @@ export class LogReplay {
     if (index !== state.size) throw new GridproofError('bad-request', `expected entry ${state.size}, got ${index}`);
     state.size++;
     this.#findings = [];
+    // An entry a late-settlement transaction cannot have written ends the one being replayed (replay-late.ts).
     let entry: ParsedEntry;
     try {
       entry = parseEntry(note, this.origin);
     } catch (error) {
       if (!(error instanceof GridproofError)) throw error;
+      endLateBatch(this.#context);
       this.#report(index === 0 ? 'bad-first-entry' : 'bad-entry', [index], `${error.code}: ${error.detail}`);
       return this.#findings;
     }
     const { payload } = entry;
+    if (!mayBeLateSettlement(payload)) endLateBatch(this.#context);
     if (!checkSignature(this.#context, this.#keys, index, note, payload)) return this.#findings;
     const hash = toBase64(leafHash);
     const context = this.#context;
@@ -136,6 +142,11 @@ export class LogReplay {
       this.#report('bad-entry', [index], `${error.code}: ${error.detail}`);
     }
     return this.#findings;
+  }
+
+  /** Supply readings still unsettled at or behind their zone's frontier (replay-late.ts): due, but perhaps not yet written. */
+  warnings(): Warning[] {
+    return lateSupplyWarnings(this.#state);
   }
 
   /** The state as JSON, to continue from in a later run. */
