@@ -58,11 +58,11 @@ export interface IntervalReadingRow {
  * device's readings of the window from its unique index, where a list made it
  * read all of a device's readings (a year's worth per window).
  */
-export async function windowReadings(tx: Tx, zone: string, starts: readonly Date[]): Promise<IntervalReadingRow[]> {
+export async function windowReadings(db: Db | Tx, zone: string, starts: readonly Date[]): Promise<IntervalReadingRow[]> {
   if (starts.length === 0) return [];
   const wanted = new Set(starts.map((start) => start.getTime()));
   const times = [...wanted];
-  const rows = await tx
+  const rows = await db
     .selectFrom('reading')
     .innerJoin('device', 'device.id', 'reading.device_id')
     .innerJoin('entry', 'entry.idx', 'reading.entry_idx')
@@ -74,8 +74,30 @@ export async function windowReadings(tx: Tx, zone: string, starts: readonly Date
   return rows.filter((row) => wanted.has(row.start_at.getTime()));
 }
 
-export async function storageDevices(tx: Tx, zone: string): Promise<Array<{ id: string; efficiency_bp: number; energy_capacity_wh: number }>> {
-  const rows = await tx
+/** How many readings a window has and the last logged, and the zone's last contract: what a plan saw. */
+export interface WindowFingerprint {
+  readings: number;
+  lastReading: number;
+  lastContract: number;
+}
+
+/** The fingerprint of the window now: the same selection as windowReadings and zoneContracts, aggregated. */
+export async function windowFingerprint(tx: Tx, zone: string, starts: readonly Date[]): Promise<WindowFingerprint> {
+  const times = starts.map((start) => start.getTime());
+  const result = await sql<{ readings: number; last_reading: number; last_contract: number }>`
+    select w.readings, w.last_reading,
+           (select coalesce(max(c.entry_idx), -1) from contract c join device d on d.id = c.device_id where d.bidding_zone = ${zone}) as last_contract
+      from (select count(*) as readings, coalesce(max(r.entry_idx), -1) as last_reading
+              from reading r join device d on d.id = r.device_id
+             where d.bidding_zone = ${zone}
+               and r.start_at >= ${new Date(Math.min(...times))} and r.start_at <= ${new Date(Math.max(...times))}
+               and r.start_at = any(${starts.map((start) => start.toISOString())}::timestamptz[])) w`.execute(tx);
+  const row = result.rows[0]!;
+  return { readings: Number(row.readings), lastReading: Number(row.last_reading), lastContract: Number(row.last_contract) };
+}
+
+export async function storageDevices(db: Db | Tx, zone: string): Promise<Array<{ id: string; efficiency_bp: number; energy_capacity_wh: number }>> {
+  const rows = await db
     .selectFrom('device')
     .select(['id', 'efficiency_bp', 'energy_capacity_wh'])
     .where('type', '=', 'storage')
@@ -88,8 +110,8 @@ export async function storageDevices(tx: Tx, zone: string): Promise<Array<{ id: 
 export type ContractRow = Omit<Database['contract'], 'id'> & { leaf_hash: Uint8Array };
 
 /** Every contract over the zone's devices; the caller keeps those valid for each interval. */
-export async function zoneContracts(tx: Tx, zone: string): Promise<ContractRow[]> {
-  return tx
+export async function zoneContracts(db: Db | Tx, zone: string): Promise<ContractRow[]> {
+  return db
     .selectFrom('contract')
     .innerJoin('entry', 'entry.idx', 'contract.entry_idx')
     .innerJoin('device', 'device.id', 'contract.device_id')
@@ -120,7 +142,7 @@ export interface LotRow {
  * Green charge still held by the zone's storage before `start`, FIFO
  * (oldest charge first): each charge's lot after losses, less its draws.
  */
-export async function greenLots(tx: Tx, zone: string, start: Date): Promise<LotRow[]> {
+export async function greenLots(db: Db | Tx, zone: string, start: Date): Promise<LotRow[]> {
   const result = await sql<LotRow>`
     select c.settlement_idx, e.leaf_hash, c.position, c.device_id, c.lot_wh - coalesce(d.drawn, 0) as remaining_wh
       from storage_charge c
@@ -131,7 +153,7 @@ export async function greenLots(tx: Tx, zone: string, start: Date): Promise<LotR
                    from allocation_draw group by charge_settlement_idx, charge_position) d
         on d.charge_settlement_idx = c.settlement_idx and d.charge_position = c.position
      where v.bidding_zone = ${zone} and s.start_at < ${start} and c.lot_wh > coalesce(d.drawn, 0)
-     order by c.device_id, c.settlement_idx, c.position`.execute(tx);
+     order by c.device_id, c.settlement_idx, c.position`.execute(db);
   return result.rows.map((row) => ({
     ...row,
     settlement_idx: Number(row.settlement_idx),
