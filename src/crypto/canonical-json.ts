@@ -37,6 +37,37 @@ function checkString(text: string): string {
 /** Signals a member name an object copy cannot hold in order: integer-like, or __proto__. */
 class UnorderableKey extends Error {}
 
+/**
+ * Whether JSON.stringify already writes `value` canonically: every object's
+ * members in sorted order with none to skip or reorder, every primitive
+ * representable. Builders that write members in order (matching) skip the copy.
+ */
+function isOrdered(value: unknown): boolean {
+  switch (typeof value) {
+    case 'string':
+      return !SURROGATE.test(value) || !LONE_SURROGATE.test(value);
+    case 'number':
+      return Number.isFinite(value);
+    case 'boolean':
+      return true;
+    case 'object': {
+      if (value === null) return true;
+      if (Array.isArray(value)) return value.every(isOrdered);
+      const record = value as Record<string, unknown>;
+      if (typeof record.toJSON === 'function') return false;
+      let previous = '';
+      for (const key in record) {
+        if (!Object.hasOwn(record, key)) return false;
+        if (key <= previous || INTEGER_KEY.test(key) || !isOrdered(key) || !isOrdered(record[key])) return false;
+        previous = key;
+      }
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
 /** A copy JSON.stringify serializes canonically: members inserted in sorted order, primitives checked. */
 function sortedCopy(value: unknown): unknown {
   switch (typeof value) {
@@ -94,6 +125,7 @@ function serialize(value: unknown): string {
 }
 
 function serializeSorted(value: unknown): string {
+  if (isOrdered(value)) return JSON.stringify(value);
   try {
     return JSON.stringify(sortedCopy(value));
   } catch (error) {

@@ -98,58 +98,77 @@ export function planInterval(input: IntervalInput): SettlementPayload | undefine
   if (sources.size === 0) return undefined;
 
   // 1. Contracts (PPAs), in priority order: each takes what its share allows.
-  const byContract: Planned[] = [];
+  const contracted: Planned[] = [];
   for (const contract of contracts) {
     const source = sources.get(contract.device);
     if (source === undefined) continue;
     const share = contract.shareBp === undefined ? source.remaining : (source.supply * BigInt(contract.shareBp)) / 10000n;
     const sinks = tenantSinks.filter((sink) => sink.reading.owner === contract.tenant);
-    byContract.push(...serve(source, sinks, sinks.map((s) => s.remaining), share, contract.leafHash));
+    contracted.push(...serve(source, sinks, sinks.map((s) => s.remaining), share, contract.leafHash));
   }
 
   // 2. The pool to tenants: each source in turn, pro rata to the sinks' remaining import.
-  const pool: Planned[] = [];
+  const pool = new Map<Source, Planned[]>();
   for (const source of sources.values()) {
-    pool.push(...serve(source, tenantSinks, tenantSinks.map((s) => s.remaining), source.remaining));
+    pool.set(source, serve(source, tenantSinks, tenantSinks.map((s) => s.remaining), source.remaining));
   }
 
   // 3. Storage charges green only from what tenants did not take, and only from generation.
+  const charges = new Map<Source, Planned[]>();
   const held = new Map(storageSinks.map((s) => [s.reading.device, heldWh(queues.get(s.reading.device))]));
   for (const source of sources.values()) {
-    if (source.reading.deviceType === 'storage') continue;
+    if (source.reading.deviceType === 'storage' || storageSinks.length === 0) continue;
     const caps = storageSinks.map((s) => minWh(s.remaining, chargeCapWh(s.spec, held.get(s.reading.device) ?? 0n)));
-    for (const planned of serve(source, storageSinks, caps, source.remaining)) {
+    const charged = serve(source, storageSinks, caps, source.remaining);
+    for (const planned of charged) {
       const device = planned.sink.reading.device;
       held.set(device, (held.get(device) ?? 0n) + lotWh(planned.wh, specOf(device).efficiencyBp));
-      pool.push(planned);
     }
+    charges.set(source, charged);
   }
-  pool.sort((a, b) => compareText(a.sink.reading.leafHash, b.sink.reading.leafHash));
 
-  const bySource = new Map<Source, Planned[]>();
-  for (const planned of [...byContract, ...pool]) {
-    const list = bySource.get(planned.source);
+  const byContract = new Map<Source, Planned[]>();
+  for (const planned of contracted) {
+    const list = byContract.get(planned.source);
     if (list) list.push(planned);
-    else bySource.set(planned.source, [planned]);
+    else byContract.set(planned.source, [planned]);
   }
   const settled: SettledSource[] = [...sources.values()].map((source) => {
     const lots = source.reading.deviceType === 'storage' ? (queues.get(source.reading.device) ?? []) : undefined;
-    const allocations = (bySource.get(source) ?? []).map((planned) => toAllocation(planned, lots));
+    // Both lists follow their sinks' leaf-hash order already: merge them.
+    const others = bySink(pool.get(source) ?? [], charges.get(source) ?? []);
+    const allocations = [...(byContract.get(source) ?? []), ...others].map((planned) => toAllocation(planned, lots));
     return {
-      reading: source.reading.leafHash,
-      supplyWh: String(source.reading.exportWh),
       allocatedWh: String(source.supply - source.remaining),
       allocations,
+      reading: source.reading.leafHash,
+      supplyWh: String(source.reading.exportWh),
     };
   });
-  return { kind: 'settlement', log: input.log, start: input.start, end: input.end, zone: input.zone, sources: settled };
+  // Members in canonical (sorted) order, so canonicalJson need not copy the payload.
+  return { end: input.end, kind: 'settlement', log: input.log, sources: settled, start: input.start, zone: input.zone };
+}
+
+/** Merges two lists, each ordered by sink leaf hash, into one. */
+function bySink(a: readonly Planned[], b: readonly Planned[]): Planned[] {
+  if (b.length === 0) return [...a];
+  const merged: Planned[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    const next = j >= b.length || (i < a.length && compareText(a[i]!.sink.reading.leafHash, b[j]!.sink.reading.leafHash) < 0) ? a[i++]! : b[j++]!;
+    merged.push(next);
+  }
+  return merged;
 }
 
 /** A storage source's draws are taken in its allocation order, so its lots are consumed FIFO. */
 function toAllocation(planned: Planned, lots: GreenLot[] | undefined): Allocation {
   const { sink, wh, contract } = planned;
-  const allocation: Allocation = { sink: sink.reading.leafHash, wh: String(wh), rule: contract === undefined ? 'pool' : 'contract' };
-  if (contract !== undefined) allocation.contract = contract;
-  if (lots !== undefined) allocation.draws = takeFifo(lots, wh);
-  return allocation;
+  const at = { sink: sink.reading.leafHash, wh: String(wh) };
+  const rule = contract === undefined ? 'pool' : 'contract';
+  // Members in canonical (sorted) order: contract, draws, rule, sink, wh.
+  const draws = lots === undefined ? undefined : takeFifo(lots, wh);
+  if (contract === undefined) return draws === undefined ? { rule, ...at } : { draws, rule, ...at };
+  return draws === undefined ? { contract, rule, ...at } : { contract, draws, rule, ...at };
 }
