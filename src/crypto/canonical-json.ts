@@ -57,8 +57,11 @@ function isOrdered(value: unknown): boolean {
       if (typeof record.toJSON === 'function') return false;
       let previous = '';
       for (const key in record) {
-        if (!Object.hasOwn(record, key)) return false;
-        if (key <= previous || INTEGER_KEY.test(key) || !isOrdered(key) || !isOrdered(record[key])) return false;
+        if (!Object.hasOwn(record, key) || key <= previous) return false;
+        // Only a name starting with a digit can be integer-like.
+        const first = key.charCodeAt(0);
+        if (first >= 0x30 && first <= 0x39 && INTEGER_KEY.test(key)) return false;
+        if (SURROGATE.test(key) || !isOrdered(record[key])) return false;
         previous = key;
       }
       return true;

@@ -63,29 +63,31 @@ export function settleInterval(input: IntervalInput, settlement: SettlementPaylo
 
   const sinkWh = new Map<HashB64, bigint>();
   const newLots = new Map<string, GreenLot[]>();
+  // Allocations are named only when needed (an error, a lot): a settlement holds hundreds.
+  const id = (at: number) => allocationId(leafHash, at);
   let position = 0;
   for (const settled of settlement.sources) {
     const source = byHash.get(settled.reading)!;
     if (parseWh(settled.supplyWh) !== source.exportWh) refuse(`settlement ${leafHash}: supplyWh of ${source.leafHash} is not its export`);
     let allocated = 0n;
     for (const allocation of settled.allocations) {
-      const id = allocationId(leafHash, position++);
-      const sink = byHash.get(allocation.sink) ?? refuse(`allocation ${id}: reading ${allocation.sink} is not in the interval`);
+      const at = position++;
+      const sink = byHash.get(allocation.sink) ?? refuse(`allocation ${id(at)}: reading ${allocation.sink} is not in the interval`);
       const wh = parseWh(allocation.wh);
       const charge = sink.deviceType === 'storage';
-      if (!(charge || sink.deviceType === 'consumption')) refuse(`allocation ${id} goes to a ${sink.deviceType} reading`);
-      if (wh === 0n) refuse(`allocation ${id} is of zero Wh`);
-      if (charge && source.deviceType === 'storage') refuse(`allocation ${id} charges storage from storage`);
+      if (!(charge || sink.deviceType === 'consumption')) refuse(`allocation ${id(at)} goes to a ${sink.deviceType} reading`);
+      if (wh === 0n) refuse(`allocation ${id(at)} is of zero Wh`);
+      if (charge && source.deviceType === 'storage') refuse(`allocation ${id(at)} charges storage from storage`);
       if (allocation.contract !== undefined) {
         const contract = contractOf.get(allocation.contract);
         if (contract === undefined || contract.device !== source.device || contract.tenant !== sink.owner) {
-          refuse(`allocation ${id}: contract ${allocation.contract} is not valid from ${source.device} to ${sink.owner} in this interval`);
+          refuse(`allocation ${id(at)}: contract ${allocation.contract} is not valid from ${source.device} to ${sink.owner} in this interval`);
         }
       }
 
       // A discharge must draw exactly its Wh from the oldest green charge held before the interval.
       const draws = source.deviceType === 'storage' ? takeFifo(queues.get(source.device) ?? [], wh) : undefined;
-      if (!sameDraws(draws, allocation.draws)) refuse(`allocation ${id}: draws are not FIFO from the green charge held`);
+      if (!sameDraws(draws, allocation.draws)) refuse(`allocation ${id(at)}: draws are not FIFO from the green charge held`);
       allocated += wh;
       sinkWh.set(sink.leafHash, (sinkWh.get(sink.leafHash) ?? 0n) + wh);
 
@@ -93,7 +95,7 @@ export function settleInterval(input: IntervalInput, settlement: SettlementPaylo
       const lot = charge ? lotWh(wh, specOf(sink.device).efficiencyBp) : 0n;
       if (lot > 0n) {
         const lots = newLots.get(sink.device) ?? [];
-        lots.push({ allocation: id, device: sink.device, remainingWh: lot });
+        lots.push({ allocation: id(at), device: sink.device, remainingWh: lot });
         newLots.set(sink.device, lots);
       }
     }
