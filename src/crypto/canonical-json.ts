@@ -18,10 +18,6 @@
  */
 import { GridproofError } from '../errors.ts';
 
-/** A UTF-16 surrogate not part of a pair: not representable in I-JSON (RFC 7493 §2.1, RFC 8785 §3.2.2.2). */
-const LONE_SURROGATE = /\p{Cs}/u;
-/** Any surrogate code unit: a cheaper test that rules out most strings first. */
-const SURROGATE = /[\ud800-\udfff]/;
 /** Names JavaScript orders before all others (array indexes, ECMA-262 §10.1.11.1). */
 const INTEGER_KEY = /^(?:0|[1-9][0-9]*)$/;
 
@@ -29,8 +25,9 @@ function refuse(what: string): never {
   throw new GridproofError('non-canonical-json', `not representable in JSON: ${what}`);
 }
 
+/** A UTF-16 surrogate not part of a pair is not representable in I-JSON (RFC 7493 §2.1, RFC 8785 §3.2.2.2). */
 function checkString(text: string): string {
-  if (SURROGATE.test(text) && LONE_SURROGATE.test(text)) refuse('a lone surrogate');
+  if (!text.isWellFormed()) refuse('a lone surrogate');
   return text;
 }
 
@@ -45,7 +42,7 @@ class UnorderableKey extends Error {}
 function isOrdered(value: unknown): boolean {
   switch (typeof value) {
     case 'string':
-      return !SURROGATE.test(value) || !LONE_SURROGATE.test(value);
+      return value.isWellFormed();
     case 'number':
       return Number.isFinite(value);
     case 'boolean':
@@ -61,7 +58,7 @@ function isOrdered(value: unknown): boolean {
         // Only a name starting with a digit can be integer-like.
         const first = key.charCodeAt(0);
         if (first >= 0x30 && first <= 0x39 && INTEGER_KEY.test(key)) return false;
-        if (SURROGATE.test(key) || !isOrdered(record[key])) return false;
+        if (!key.isWellFormed() || !isOrdered(record[key])) return false;
         previous = key;
       }
       return true;

@@ -30,13 +30,10 @@ const MAX_SIGNATURES = 100;
  * newline (signed-note "Format"). In a JavaScript string, invalid UTF-8 shows
  * up as a lone surrogate.
  */
-/** Control characters but newline, and any surrogate code unit: the cheap test a long note passes first. */
-const SUSPECT = /[\u0000-\u0009\u000b-\u001f\ud800-\udfff]/;
-/** Control characters but newline, and lone surrogates (not UTF-8 encodable). */
-const FORBIDDEN = /[\u0000-\u0009\u000b-\u001f\p{Cs}]/u;
+const CONTROL = /[\u0000-\u0009\u000b-\u001f]/;
 
 function hasForbiddenCharacters(text: string): boolean {
-  return SUSPECT.test(text) && FORBIDDEN.test(text);
+  return CONTROL.test(text) || !text.isWellFormed();
 }
 
 function badNote(detail: string): never {
@@ -49,6 +46,17 @@ function badNote(detail: string): never {
  * last empty line of a note separates the signatures).
  */
 export function signNote(text: string, signers: Signer[], sign: SignFn = nobleSign): string {
+  return signNoteWithBytes(text, signers, sign).note;
+}
+
+export interface SignedNote {
+  note: string;
+  /** The note's UTF-8 bytes. */
+  bytes: Uint8Array;
+}
+
+/** signNote, with the note's bytes: a long text is encoded once, both to be signed and to be kept. */
+export function signNoteWithBytes(text: string, signers: Signer[], sign: SignFn = nobleSign): SignedNote {
   if (!text.endsWith('\n')) badNote('the note text must end with a newline');
   if (hasForbiddenCharacters(text)) badNote('the note text holds a control character or invalid UTF-8');
   if (signers.length === 0) badNote('a note needs at least one signature');
@@ -62,7 +70,11 @@ export function signNote(text: string, signers: Signer[], sign: SignFn = nobleSi
     body.set(signature, 4);
     lines += `${SIGNATURE_PREFIX}${signer.name} ${toBase64(body)}\n`;
   }
-  return `${text}\n${lines}`;
+  const signatures = utf8(`\n${lines}`);
+  const bytes = new Uint8Array(message.length + signatures.length);
+  bytes.set(message);
+  bytes.set(signatures, message.length);
+  return { note: `${text}\n${lines}`, bytes };
 }
 
 interface SignatureLine {

@@ -12,7 +12,7 @@
  */
 import { canonicalJson } from '../crypto/canonical-json.ts';
 import type { SignFn } from '../crypto/ed25519.ts';
-import { signNote, type Signer } from '../crypto/note.ts';
+import { signNote, signNoteWithBytes, type SignedNote, type Signer } from '../crypto/note.ts';
 import { GridproofError } from '../errors.ts';
 import { isEntryKind, schemaViolation } from './entry-schemas.ts';
 import { ENTRY_HEADER, type Payload } from './payloads.ts';
@@ -43,6 +43,11 @@ export function entryText(payload: Payload): string {
 
 export function sealEntry(payload: Payload, signer: Signer, sign?: SignFn): string {
   return signNote(entryText(payload), [signer], sign);
+}
+
+/** sealEntry, with the entry's bytes. */
+export function sealEntryWithBytes(payload: Payload, signer: Signer, sign?: SignFn): SignedNote {
+  return signNoteWithBytes(entryText(payload), [signer], sign);
 }
 
 /**

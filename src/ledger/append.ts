@@ -3,10 +3,9 @@
  * the use case check and build its entries against a stable log, append them
  * with their tree nodes, write its projections, commit.
  */
-import { utf8 } from '../crypto/base64.ts';
 import { frontier, type StoredNode } from '../crypto/merkle.ts';
 import { appendEntries, lockLogHead, readNodes, type NewEntry, type Tx } from '../db/log.ts';
-import { sealEntry } from '../domain/entry.ts';
+import { sealEntryWithBytes } from '../domain/entry.ts';
 import type { Payload } from '../domain/payloads.ts';
 import { nativeHashLeaf } from '../platform/node-sha256.ts';
 import type { Ledger } from './ledger.ts';
@@ -17,8 +16,7 @@ export interface SealedEntry extends NewEntry {
 }
 
 export function sealOperatorEntry(ledger: Ledger, payload: Payload): SealedEntry {
-  const note = sealEntry(payload, ledger.operatorSigner, ledger.sign);
-  const bytes = utf8(note);
+  const { note, bytes } = sealEntryWithBytes(payload, ledger.operatorSigner, ledger.sign);
   return { note, bytes, leafHash: nativeHashLeaf(bytes), kind: payload.kind, payload };
 }
 

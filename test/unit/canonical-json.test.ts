@@ -45,6 +45,10 @@ t.test('what JSON cannot hold is refused', async (t) => {
   for (const value of [Number.NaN, Number.POSITIVE_INFINITY, 'a\ud800', undefined, 10n, () => 1]) {
     t.equal(codeOf(() => canonicalJson(value)), 'non-canonical-json', String(typeof value));
   }
+  // Lone surrogates in member names, in the ordered and the copying path alike.
+  for (const value of [{ 'a\udc00': 1 }, { b: 1, 'a\ud800': 2 }, [{ x: ['\udfff'] }]]) {
+    t.equal(codeOf(() => canonicalJson(value)), 'non-canonical-json', JSON.stringify(Object.keys(value)));
+  }
 });
 
 t.test('isCanonicalJson', async (t) => {

@@ -14,6 +14,7 @@ import {
   parsePrivateKey,
   parseVerifierKey,
   signNote,
+  signNoteWithBytes,
   verifierOf,
   type Signer,
 } from '../../src/crypto/note.ts';
@@ -133,6 +134,16 @@ t.test('sign and open', async (t) => {
   t.equal(code(() => openNote(`${text}\n— ${alice.name} ${swapped}\n`, [va])), 'bad-signature');
   t.same(openNote(`${note}${lines[3]}\n`, [va]).verifiedBy, [va], 'a repeated signature counts once');
   t.equal(code(() => openNote(note.replace('reading', 'readinG'), [va, vb])), 'bad-signature');
+});
+
+t.test('signNoteWithBytes gives the note and exactly its UTF-8 bytes', async (t) => {
+  for (const text of ['a\n', 'gridproof/entry/v1\n{"zone":"DE-LU","é":"😀"}\n', '\n']) {
+    const { note, bytes } = signNoteWithBytes(text, [alice, bob], nativeSign);
+    t.equal(note, signNote(text, [alice, bob]), JSON.stringify(text));
+    t.same(bytes, new TextEncoder().encode(note), JSON.stringify(text));
+  }
+  t.equal(code(() => signNoteWithBytes('a\udc00b\n', [alice])), 'bad-note', 'a lone low surrogate');
+  t.equal(code(() => signNoteWithBytes('a\u001fb\n', [alice])), 'bad-note', 'a control character');
 });
 
 t.test('texts with empty lines', async (t) => {
