@@ -14,6 +14,7 @@ import { canonicalJson } from '../crypto/canonical-json.ts';
 import type { SignFn } from '../crypto/ed25519.ts';
 import { signNote, signNoteWithBytes, type SignedNote, type Signer } from '../crypto/note.ts';
 import { GridproofError } from '../errors.ts';
+import { sinksProblem } from './allocation-id.ts';
 import { isEntryKind, schemaViolation } from './entry-schemas.ts';
 import { ENTRY_HEADER, type Payload } from './payloads.ts';
 import { dateMs, instantMs } from './time.ts';
@@ -52,7 +53,7 @@ export function sealEntryWithBytes(payload: Payload, signer: Signer, sign?: Sign
 
 /**
  * Parses an entry's text and checks its payload: canonical JSON, a known kind,
- * the kind's schema, real times and dates, this log's origin. The signature
+ * the kind's schema (and a settlement's sinks), real times and dates, this log's origin. The signature
  * is checked separately (openNote), once the signer's keys are known.
  */
 export function parseEntry(note: string, origin: string): ParsedEntry {
@@ -79,6 +80,8 @@ export function parseEntry(note: string, origin: string): ParsedEntry {
   const violation = schemaViolation(kind, payload);
   if (violation) throw new GridproofError('schema-violation', `${kind}: ${violation}`);
   const checked = payload as Payload;
+  const sinks = checked.kind === 'settlement' ? sinksProblem(checked) : undefined;
+  if (sinks) throw new GridproofError('schema-violation', `settlement: ${sinks}`);
   checkTimes(checked);
   if (checked.log !== origin) throw new GridproofError('wrong-log', `entry is for log ${JSON.stringify(checked.log)}, this is ${JSON.stringify(origin)}`);
   return { note, text: note.slice(0, payloadEnd + 1), payload: checked };

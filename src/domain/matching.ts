@@ -133,20 +133,25 @@ export function planInterval(input: IntervalInput): SettlementPayload | undefine
     if (list) list.push(planned);
     else byContract.set(planned.source, [planned]);
   }
-  const settled: SettledSource[] = [...sources.values()].map((source) => {
+  // Both lists follow their sinks' leaf-hash order already: merge them.
+  const planned = [...sources.values()].map((source) => [...(byContract.get(source) ?? []), ...bySink(pool.get(source) ?? [], charges.get(source) ?? [])]);
+  // Readings are in leaf-hash order, so the sinks listed are too.
+  const sinkAt = new Map<Sink, number>();
+  for (const sink of [...tenantSinks, ...storageSinks].sort((a, b) => compareText(a.reading.leafHash, b.reading.leafHash))) {
+    if (sink.remaining < sink.reading.importWh) sinkAt.set(sink, sinkAt.size);
+  }
+  const settled: SettledSource[] = [...sources.values()].map((source, s) => {
     const lots = source.reading.deviceType === 'storage' ? (queues.get(source.reading.device) ?? []) : undefined;
-    // Both lists follow their sinks' leaf-hash order already: merge them.
-    const others = bySink(pool.get(source) ?? [], charges.get(source) ?? []);
-    const allocations = [...(byContract.get(source) ?? []), ...others].map((planned) => toAllocation(planned, lots));
     return {
       allocatedWh: String(source.supply - source.remaining),
-      allocations,
+      allocations: planned[s]!.map((p) => toAllocation(p, sinkAt.get(p.sink)!, lots)),
       reading: source.reading.leafHash,
       supplyWh: String(source.reading.exportWh),
     };
   });
+  const sinks = [...sinkAt.keys()].map((sink) => sink.reading.leafHash);
   // Members in canonical (sorted) order, so canonicalJson need not copy the payload.
-  return { end: input.end, kind: 'settlement', log: input.log, sources: settled, start: input.start, zone: input.zone };
+  return { end: input.end, kind: 'settlement', log: input.log, sinks, sources: settled, start: input.start, zone: input.zone };
 }
 
 /** Merges two lists, each ordered by sink leaf hash, into one. */
@@ -163,12 +168,11 @@ function bySink(a: readonly Planned[], b: readonly Planned[]): Planned[] {
 }
 
 /** A storage source's draws are taken in its allocation order, so its lots are consumed FIFO. */
-function toAllocation(planned: Planned, lots: GreenLot[] | undefined): Allocation {
-  const { sink, wh, contract } = planned;
-  const at = { sink: sink.reading.leafHash, wh: String(wh) };
-  const rule = contract === undefined ? 'pool' : 'contract';
-  // Members in canonical (sorted) order: contract, draws, rule, sink, wh.
+function toAllocation(planned: Planned, sink: number, lots: GreenLot[] | undefined): Allocation {
+  const { wh, contract } = planned;
+  const at = { sink, wh: String(wh) };
+  // Members in canonical (sorted) order: contract, draws, sink, wh.
   const draws = lots === undefined ? undefined : takeFifo(lots, wh);
-  if (contract === undefined) return draws === undefined ? { rule, ...at } : { draws, rule, ...at };
-  return draws === undefined ? { contract, rule, ...at } : { contract, draws, rule, ...at };
+  if (contract === undefined) return draws === undefined ? at : { draws, ...at };
+  return draws === undefined ? { contract, ...at } : { contract, draws, ...at };
 }

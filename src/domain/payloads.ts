@@ -137,13 +137,16 @@ export interface Draw {
   wh: WhString;
 }
 
-/** Supply from one reading matched to the demand of another in the settlement's interval and zone. */
+/**
+ * Supply from one reading matched to the demand of another in the
+ * settlement's interval and zone. Its rule is `contract` when it names a
+ * contract, else `pool`.
+ */
 export interface Allocation {
-  /** Leaf hash of the demand reading: a tenant's consumption or a storage charge. */
-  sink: HashB64;
+  /** The demand reading (a tenant's consumption or a storage charge): its position in the settlement's `sinks`. */
+  sink: number;
   wh: WhString;
-  rule: 'contract' | 'pool';
-  /** Leaf hash of the contract entry, when rule is `contract`. */
+  /** Leaf hash of the contract entry it was served under; absent for the pro-rata pool. */
   contract?: HashB64;
   /** For a storage discharge: the green charge it draws on, FIFO. */
   draws?: Draw[];
@@ -172,6 +175,12 @@ export interface SettlementPayload extends Base {
   start: Instant;
   end: Instant;
   zone: string;
+  /**
+   * Leaf hashes of the demand readings the allocations go to, each once, in
+   * ascending order: a settlement names each of its tens of sinks once rather
+   * than in each of its hundreds of allocations.
+   */
+  sinks: HashB64[];
   /** By reading leaf hash. */
   sources: SettledSource[];
 }

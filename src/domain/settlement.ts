@@ -8,7 +8,7 @@
  * not FIFO, a charge beyond the energy capacity.
  */
 import { GridproofError } from '../errors.ts';
-import { allocationId } from './allocation-id.ts';
+import { allocationId, sinksProblem } from './allocation-id.ts';
 import { compareText } from './compare.ts';
 import { prepareInterval, type IntervalInput, type MatchReading } from './interval-input.ts';
 import type { Draw, HashB64, Instant, SettlementPayload } from './payloads.ts';
@@ -60,6 +60,9 @@ export function settleInterval(input: IntervalInput, settlement: SettlementPaylo
   if (listed.length !== expected.length || listed.some((hash, i) => hash !== expected[i])) {
     refuse(`settlement ${leafHash} must list exactly the interval's supply readings, by leaf hash`);
   }
+  const sinksWrong = sinksProblem(settlement);
+  if (sinksWrong) refuse(`settlement ${leafHash}: ${sinksWrong}`);
+  const sinkReadings = settlement.sinks.map((hash) => byHash.get(hash) ?? refuse(`settlement ${leafHash}: sink ${hash} is not a reading of the interval`));
 
   const sinkWh = new Map<HashB64, bigint>();
   const newLots = new Map<string, GreenLot[]>();
@@ -72,7 +75,7 @@ export function settleInterval(input: IntervalInput, settlement: SettlementPaylo
     let allocated = 0n;
     for (const allocation of settled.allocations) {
       const at = position++;
-      const sink = byHash.get(allocation.sink) ?? refuse(`allocation ${id(at)}: reading ${allocation.sink} is not in the interval`);
+      const sink = sinkReadings[allocation.sink]!;
       const wh = parseWh(allocation.wh);
       const charge = sink.deviceType === 'storage';
       if (!(charge || sink.deviceType === 'consumption')) refuse(`allocation ${id(at)} goes to a ${sink.deviceType} reading`);
@@ -127,5 +130,5 @@ export function lateSettlement(log: string, zone: string, start: Instant, end: I
   const sources = [...late]
     .sort((a, b) => compareText(a.leafHash, b.leafHash))
     .map((r) => ({ reading: r.leafHash, supplyWh: String(r.exportWh), allocatedWh: '0', allocations: [] }));
-  return { kind: 'settlement', log, start, end, zone, sources };
+  return { kind: 'settlement', log, start, end, zone, sinks: [], sources };
 }

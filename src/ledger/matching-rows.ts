@@ -92,9 +92,10 @@ export function settlementRows(entry: Appended, late: boolean, indexOf: IndexOf,
     for (const allocation of source.allocations) {
       const position = settlement.wh.length;
       settlement.source_idx.push(sourceIdx);
-      settlement.sink_idx.push(indexIn(indexOf, allocation.sink));
+      const sink = payload.sinks[allocation.sink]!;
+      settlement.sink_idx.push(indexIn(indexOf, sink));
       settlement.wh.push(Number(allocation.wh));
-      const spec = storage.get(allocation.sink);
+      const spec = storage.get(sink);
       if (spec !== undefined) {
         rows.charges.push({ settlement_idx: entry.idx, position, device_id: spec.device, lot_wh: Number(lotWh(BigInt(allocation.wh), spec.efficiencyBp)) });
       }

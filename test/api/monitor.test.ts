@@ -168,14 +168,16 @@ for (const backend of await testBackends()) {
         start: at(0),
         end: at(1),
         zone: 'DE-LU',
-        sources: [{ reading: w0.hash, supplyWh: '1000', allocatedWh: '300', allocations: [{ sink: m0.hash, wh: '300', rule: 'pool' }] }],
+        sinks: [m0.hash],
+        sources: [{ reading: w0.hash, supplyWh: '1000', allocatedWh: '300', allocations: [{ sink: 0, wh: '300' }] }],
       },
       {
         kind: 'settlement',
         start: at(2),
         end: at(3),
         zone: 'DE-LU',
-        sources: [{ reading: w2.hash, supplyWh: '500', allocatedWh: '600', allocations: [{ sink: m2.hash, wh: '600', rule: 'pool' }] }],
+        sinks: [m2.hash],
+        sources: [{ reading: w2.hash, supplyWh: '500', allocatedWh: '600', allocations: [{ sink: 0, wh: '600' }] }],
       },
       { kind: 'claim', id: 'claim-2', tenant: tenant.id, beneficiary: 'Another buyer', purpose: 'scope2', start: at(0), end: at(2), allocations: [claimed], wh: '600' },
     ]);

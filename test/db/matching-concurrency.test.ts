@@ -181,7 +181,7 @@ for (const backend of await testBackends()) {
     const start = new Date(T0 + HOURS * 3_600_000);
     const sizeBefore = await readLogSize(ledger.db);
     const attempt = (row: { start_at: Date; late: boolean; source_idx: number[]; sink_idx: number[]; wh: number[] }, settled: number[] = []) => {
-      const payload: SettlementPayload = { kind: 'settlement', log: ORIGIN, start: iso(row.start_at.getTime()), end: iso(row.start_at.getTime() + 3_600_000), zone: 'DE-LU', sources: [] };
+      const payload: SettlementPayload = { kind: 'settlement', log: ORIGIN, start: iso(row.start_at.getTime()), end: iso(row.start_at.getTime() + 3_600_000), zone: 'DE-LU', sinks: [], sources: [] };
       const sealed = sealOperatorEntry(ledger, payload);
       return ledger.db.transaction().execute(async (tx) => {
         const size = await lockLogHead(tx);

@@ -5,7 +5,7 @@
  * storage arithmetic (lotWh).
  */
 import assert from 'node:assert/strict';
-import { allocationsOf } from '../../src/domain/allocation-id.ts';
+import { allocationsOf, sinksProblem } from '../../src/domain/allocation-id.ts';
 import type { MatchReading } from '../../src/domain/matching.ts';
 import { lotWh } from '../../src/domain/storage-lots.ts';
 import { LOG, ZONE, type Step } from './matching-park.ts';
@@ -29,11 +29,13 @@ export function checkStep(step: Step): void {
   for (const s of settlement.sources) {
     assert.equal(BigInt(s.supplyWh), byHash.get(s.reading)?.exportWh, 'supplyWh is the export');
     assert.equal(BigInt(s.allocatedWh), s.allocations.reduce((sum, a) => sum + BigInt(a.wh), 0n), 'allocatedWh is the sum');
-    const rules = s.allocations.map((a) => a.rule);
-    assert.deepEqual(rules, [...rules].sort(), 'a source\'s contract allocations come first');
-    const others = s.allocations.filter((a) => a.rule === 'pool').map((a) => a.sink);
-    assert.deepEqual(others, [...others].sort(), 'then the others by sink');
+    const served = s.allocations.map((a) => (a.contract === undefined ? 'pool' : 'contract'));
+    assert.deepEqual(served, [...served].sort(), 'a source\'s contract allocations come first');
+    const others = s.allocations.filter((a) => a.contract === undefined).map((a) => a.sink);
+    assert.deepEqual(others, [...others].sort((a, b) => a - b), 'then the others by sink');
   }
+  assert.deepEqual(settlement.sinks, [...new Set(settlement.sinks)].sort(), 'sinks ascend, each once');
+  assert.equal(sinksProblem(settlement), undefined, 'every sink is the sink of an allocation');
   const plan = allocationsOf(settlement);
   const from = new Map<string, bigint>();
   const to = new Map<string, bigint>();

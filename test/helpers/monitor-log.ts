@@ -101,18 +101,18 @@ export class LogBuilder {
   /** A settlement of hour [hour, hour+1): sources by leaf hash unless `sorted` is false. */
   settlement(hour: number, specs: SourceSpec[], { sorted = true, zone = ZONE } = {}): LoggedSettlement {
     const ordered = sorted ? [...specs].sort((a, b) => compareText(a.reading.hash, b.reading.hash)) : specs;
+    const sinks = [...new Set(ordered.flatMap((spec) => (spec.allocations ?? []).map((a) => a.sink.hash)))].sort(compareText);
     const sources: SettledSource[] = ordered.map((spec) => {
       const allocations = (spec.allocations ?? []).map((a): Allocation => ({
-        sink: a.sink.hash,
+        sink: sinks.indexOf(a.sink.hash),
         wh: String(a.wh),
-        rule: a.contract ? 'contract' : 'pool',
         ...(a.contract ? { contract: a.contract.hash } : {}),
         ...(a.draws ? { draws: a.draws.map(([allocation, wh]) => ({ allocation, wh: String(wh) })) } : {}),
       }));
       const allocatedWh = spec.allocatedWh ?? (spec.allocations ?? []).reduce((sum, a) => sum + a.wh, 0);
       return { reading: spec.reading.hash, supplyWh: String(spec.supplyWh), allocatedWh: String(allocatedWh), allocations };
     });
-    const logged = this.op({ kind: 'settlement', start: at(hour), end: at(hour + 1), zone, sources });
+    const logged = this.op({ kind: 'settlement', start: at(hour), end: at(hour + 1), zone, sinks, sources });
     const first = (reading: Logged) => {
       const i = ordered.findIndex((spec) => spec.reading.hash === reading.hash);
       if (i < 0) throw new Error(`reading ${reading.hash} (entry ${reading.index}) is no source of this settlement`);

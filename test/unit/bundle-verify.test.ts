@@ -178,19 +178,30 @@ t.test('tampered logs, every entry properly signed: only the rule catches it', a
     t.same(codes(cutBundle(writePark(tamper), 't1', { claim })), expected, what);
 
   // Settlements: each checkable alone, since it holds its interval and zone whole.
-  const lastSource = (s: SettlementPayload, edit: (source: SettledSource) => SettledSource): SettlementPayload =>
-    ({ ...s, sources: s.sources.map((source, i) => (i === s.sources.length - 1 ? edit(source) : source)) });
+  const lastSource = (s: SettlementPayload, edit: (source: SettledSource, sinkAt: number) => SettledSource, extraSink: string): SettlementPayload => {
+    // The extra sink takes its place in order; the allocations' sink positions follow.
+    const sinks = [...s.sinks, extraSink].sort();
+    const moved = s.sources.map((source) => ({ ...source, allocations: source.allocations.map((a) => ({ ...a, sink: sinks.indexOf(s.sinks[a.sink]!) })) }));
+    return { ...s, sinks, sources: moved.map((source, i) => (i === moved.length - 1 ? edit(source, sinks.indexOf(extraSink)) : source)) };
+  };
   rejectedWith({
     // Appended last, so that no other allocation changes position.
     settlement: (s, h) => (h === 9
-      ? lastSource(s, (source) => ({
+      ? lastSource(s, (source, sinkAt) => ({
           ...source,
-          allocations: [...source.allocations, { sink: toBase64(sha256(utf8('elsewhere'))), wh: source.supplyWh, rule: 'pool' }],
+          allocations: [...source.allocations, { sink: sinkAt, wh: source.supplyWh }],
           allocatedWh: String(BigInt(source.allocatedWh) + BigInt(source.supplyWh)),
-        }))
+        }), toBase64(sha256(utf8('elsewhere'))))
       : s),
   }, ['settlement-mismatch'], 'a settlement that allocates more than the export');
-  rejectedWith({ settlement: (s, h) => (h === 3 ? lastSource(s, (source) => ({ ...source, allocatedWh: String(BigInt(source.allocatedWh) - 1n) })) : s) },
+  const reversedSinks = (s: SettlementPayload): SettlementPayload => ({
+    ...s,
+    sinks: [...s.sinks].reverse(),
+    sources: s.sources.map((source) => ({ ...source, allocations: source.allocations.map((a) => ({ ...a, sink: s.sinks.length - 1 - a.sink })) })),
+  });
+  rejectedWith({ settlement: (s, h) => (h === 10 && s.sinks.length > 1 ? reversedSinks(s) : s) }, ['bad-entry', 'foreign-entry', 'statement-mismatch'],
+    'the same allocations with their sinks out of order: the settlement is unreadable, so what rests on it fails too');
+  rejectedWith({ settlement: (s, h) => (h === 3 ? { ...s, sources: s.sources.map((source, i) => (i === s.sources.length - 1 ? { ...source, allocatedWh: String(BigInt(source.allocatedWh) - 1n) } : source)) } : s) },
     ['settlement-mismatch'], 'an allocatedWh that is not the sum of the allocations');
   rejectedWith({ reading: (r, h) => (r.device === 'wind-2' && h === 4 ? { ...r, exportWh: String(BigInt(r.exportWh) + 1n) } : r) },
     ['settlement-mismatch'], 'a supplyWh that is not the export of the reading logged');
@@ -200,13 +211,13 @@ t.test('tampered logs, every entry properly signed: only the rule catches it', a
     // A second settlement of midnight, when t1 is not fully matched, that gives t1 100 Wh more of wind-1.
     extraSettlement: (s, h) => {
       if (h !== 0) return undefined;
-      const ppa = s.sources.flatMap((source) => source.allocations.map((a) => ({ source, a }))).find(({ a }) => a.rule === 'contract')!;
-      return { ...s, sources: [{ ...ppa.source, allocatedWh: '100', allocations: [{ sink: ppa.a.sink, wh: '100', rule: 'pool' }] }] };
+      const ppa = s.sources.flatMap((source) => source.allocations.map((a) => ({ source, a }))).find(({ a }) => a.contract !== undefined)!;
+      return { ...s, sinks: [s.sinks[ppa.a.sink]!], sources: [{ ...ppa.source, allocatedWh: '100', allocations: [{ sink: 0, wh: '100' }] }] };
     },
   }, ['settlement-mismatch'], 'a reading settled twice, an interval and zone allocated twice');
   // A late settlement (it allocates nothing) of a reading the bundle does not carry: the statement rests on none of it.
   const late = writePark({
-    extraSettlement: (s, h) => (h === 2 ? { ...s, sources: [{ reading: toBase64(sha256(utf8('late'))), supplyWh: '5', allocatedWh: '0', allocations: [] }] } : undefined),
+    extraSettlement: (s, h) => (h === 2 ? { ...s, sinks: [], sources: [{ reading: toBase64(sha256(utf8('late'))), supplyWh: '5', allocatedWh: '0', allocations: [] }] } : undefined),
   });
   const lateEntry = payloadsOf(late, 'settlement').find((e) => e.payload.sources.length === 1 && e.payload.sources[0]!.allocations.length === 0)!;
   const withLate = cutBundle(late, 't1');
@@ -229,8 +240,8 @@ t.test('tampered logs, every entry properly signed: only the rule catches it', a
   const overShare = (s: SettlementPayload): SettlementPayload => ({
     ...s,
     sources: s.sources.map((source) => {
-      const ppa = source.allocations.find((a) => a.rule === 'contract');
-      const pool = source.allocations.find((a) => a.rule === 'pool' && a.sink === ppa?.sink);
+      const ppa = source.allocations.find((a) => a.contract !== undefined);
+      const pool = source.allocations.find((a) => a.contract === undefined && a.sink === ppa?.sink);
       if (ppa === undefined || pool === undefined) return source;
       const moved = (a: Allocation, wh: bigint): Allocation => ({ ...a, wh: String(BigInt(a.wh) + wh) });
       return { ...source, allocations: source.allocations.map((a) => (a === ppa ? moved(a, 1n) : a === pool ? moved(a, -1n) : a)) };

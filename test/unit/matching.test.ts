@@ -98,8 +98,8 @@ t.test('hand-checked interval: contracts, share cap, pool, FIFO discharge, tenan
     [h('S'), '300', '300'],
     [h('W'), '1000', '1000'],
   ], 'every supply reading with its export and Σ allocated');
-  t.same(plan?.sources[2]?.allocations[0], { sink: h('E'), wh: '400', rule: 'contract', contract: h('P') }, 'whole allocation');
-  t.same({ ...plan, sources: [] }, { kind: 'settlement', ...base, sources: [] }, 'one settlement of the interval and zone');
+  t.same(plan?.sources[2]?.allocations[0], { contract: h('P'), sink: 3, wh: '400' }, 'whole allocation: its sink by position, its rule by its contract');
+  t.same({ ...plan, sources: [] }, { kind: 'settlement', ...base, sinks: [h('B'), h('C'), h('D'), h('E')], sources: [] }, 'one settlement of the interval and zone, its sinks by leaf hash');
   t.equal(bytes(planInterval(permuteInput(input, 7))), bytes(plan), 'same bytes for a permuted input');
 });
 

@@ -46,7 +46,7 @@ t.test('hand-checked settlement and lots', async (t) => {
 
 t.test('late supply settlement', async (t) => {
   t.same(lateSettlement(LOG, ZONE, base.start, base.end, [{ leafHash: h('W'), exportWh: 42n }, { leafHash: h('V'), exportWh: 7n }]), {
-    kind: 'settlement', ...base, sources: [
+    kind: 'settlement', ...base, sinks: [], sources: [
       { reading: h('V'), supplyWh: '7', allocatedWh: '0', allocations: [] },
       { reading: h('W'), supplyWh: '42', allocatedWh: '0', allocations: [] },
     ],
@@ -55,16 +55,24 @@ t.test('late supply settlement', async (t) => {
 
 t.test('refuses settlements planInterval would never produce', async (t) => {
   const [battery, wind] = plan.sources as [SettledSource, SettledSource];
-  const [discharge] = battery.allocations as [Allocation];
-  const [charge, toMeter] = wind.allocations as [Allocation, Allocation];
+  // Allocations with their sink spelled out, so a case can send one anywhere; withSources lists the sinks.
+  type Spelled = Omit<Allocation, 'sink'> & { sink: string };
+  const spell = (a: Allocation): Spelled => ({ ...a, sink: plan.sinks[a.sink]! });
+  const [discharge] = battery.allocations.map(spell) as [Spelled];
+  const [charge, toMeter] = wind.allocations.map(spell) as [Spelled, Spelled];
   const refused = (settlement: SettlementPayload, code: string, name: string, over: IntervalInput = input) =>
     t.throws(() => settleInterval(over, settlement, X), { name: 'GridproofError', code }, name);
-  const sum = (allocations: Allocation[]) => String(allocations.reduce((s, a) => s + BigInt(a.wh), 0n));
-  const withSources = (b: Allocation[], w: Allocation[]): SettlementPayload => ({
-    ...plan,
-    sources: [{ ...battery, allocations: b, allocatedWh: sum(b) }, { ...wind, allocations: w, allocatedWh: sum(w) }],
-  });
-  const edit = (a: Allocation, over: Partial<Allocation>): Allocation => ({ ...a, ...over });
+  const sum = (allocations: Spelled[]) => String(allocations.reduce((s, a) => s + BigInt(a.wh), 0n));
+  const withSources = (b: Spelled[], w: Spelled[]): SettlementPayload => {
+    const sinks = [...new Set([...b, ...w].map((a) => a.sink))].sort();
+    const placed = (allocations: Spelled[]) => allocations.map((a) => ({ ...a, sink: sinks.indexOf(a.sink) }));
+    return {
+      ...plan,
+      sinks,
+      sources: [{ ...battery, allocations: placed(b), allocatedWh: sum(b) }, { ...wind, allocations: placed(w), allocatedWh: sum(w) }],
+    };
+  };
+  const edit = <A extends Spelled | Allocation>(a: A, over: Partial<A>): A => ({ ...a, ...over });
   const L = `${h('L')}#0`;
   const M = `${h('M')}#3`;
 
@@ -82,10 +90,16 @@ t.test('refuses settlements planInterval would never produce', async (t) => {
   refused({ ...plan, zone: 'FR' }, 'bad-request', 'another zone');
   refused({ ...plan, log: 'other.example/log' }, 'bad-request', 'another log');
   refused(withSources([], [edit(toMeter, { wh: '0' })]), 'bad-request', 'zero Wh');
-  refused({ ...plan, sources: [battery, { ...wind, allocations: [charge, edit(toMeter, { wh: '0380' })] }] }, 'bad-wh', 'non-canonical Wh');
+  refused({ ...plan, sources: [battery, { ...wind, allocations: [wind.allocations[0]!, edit(wind.allocations[1]!, { wh: '0380' })] }] }, 'bad-wh', 'non-canonical Wh');
   refused(withSources([], [edit(toMeter, { sink: h('S') })]), 'bad-request', 'to a generator');
   refused(withSources([edit(discharge, { sink: h('B') })], []), 'bad-request', 'a battery charging itself');
-  refused(withSources([], [edit(toMeter, { rule: 'contract', contract: h('K') })]), 'bad-request', 'a contract not valid in the interval');
+  refused(withSources([], [edit(toMeter, { contract: h('K') })]), 'bad-request', 'a contract not valid in the interval');
+  // The sinks list: in order, each used, every position in it.
+  t.same(plan.sinks, [h('B'), h('C')], 'the battery (charged) and the meter, by leaf hash');
+  refused({ ...plan, sinks: [h('C'), h('B')], sources: plan.sources.map((s) => ({ ...s, allocations: s.allocations.map((a) => ({ ...a, sink: 1 - a.sink })) })) }, 'bad-request', 'sinks out of order');
+  refused({ ...plan, sinks: [h('A'), h('B'), h('C')], sources: plan.sources.map((s) => ({ ...s, allocations: s.allocations.map((a) => ({ ...a, sink: a.sink + 1 })) })) }, 'bad-request', 'a sink no allocation goes to');
+  refused({ ...plan, sinks: [h('B'), h('B'), h('C')] }, 'bad-request', 'a sink listed twice');
+  refused({ ...plan, sources: [battery, { ...wind, allocations: [wind.allocations[0]!, edit(wind.allocations[1]!, { sink: 2 })] }] }, 'bad-request', 'a sink position beyond the list');
   refused({ ...plan, sources: [wind] }, 'bad-request', 'a supply reading left out');
   refused({ ...plan, sources: [battery, wind, wind] }, 'bad-request', 'a supply reading listed twice');
   refused({ ...plan, sources: [wind, battery] }, 'bad-request', 'sources out of order');

@@ -45,22 +45,24 @@ export function replayAllocations(context: ReplayContext, scope: SettlementScope
       const position = rec.wh.length;
       const id = allocationId(hash, position);
       const wh = parseWh(allocation.wh);
-      const sink = state.readings.get(allocation.sink);
+      // parseEntry made sure the position is in sinks.
+      const sinkHash = settlement.sinks[allocation.sink]!;
+      const sink = state.readings.get(sinkHash);
       const sinkDevice = sink ? state.devices.get(sink.device)! : undefined;
       rec.wh.push(wh);
       rec.owner.push(sinkDevice?.owner ?? '');
       if (!sink || !sinkDevice) {
-        report('unknown-reading', [index], `allocation ${id} goes to ${allocation.sink}, which is no reading of ${label} logged before it`);
+        report('unknown-reading', [index], `allocation ${id} goes to ${sinkHash}, which is no reading of ${label} logged before it`);
         continue;
       }
-      const sum = toSink.get(allocation.sink);
+      const sum = toSink.get(sinkHash);
       if (sum) sum.wh += wh;
-      else toSink.set(allocation.sink, { reading: sink, wh });
+      else toSink.set(sinkHash, { reading: sink, wh });
       if (!source) continue;
 
       const problems = fitProblems(context, allocation, wh, source, sink, sinkDevice, interval, rec);
       if (problems.length > 0) report('allocation-mismatch', [source.reading.index, sink.index, index], `allocation ${id}: ${problems.join('; ')}`);
-      if (allocation.rule === 'contract' && allocation.contract !== undefined) {
+      if (allocation.contract !== undefined) {
         const key = `${s} ${allocation.contract}`;
         const total = underContract.get(key);
         if (total) total.wh += wh;
@@ -107,7 +109,7 @@ function fitProblems(
   if (sink.interval !== interval) problems.push('its sink reading is not of the settlement’s interval and zone');
   if (source.device.type === 'storage' && sinkDevice.type === 'storage') problems.push('it charges storage from storage');
   if (wh === 0n) problems.push('it is of zero Wh');
-  if (allocation.rule !== 'contract' || allocation.contract === undefined) return problems;
+  if (allocation.contract === undefined) return problems;
   const contract = state.contracts.get(allocation.contract);
   if (!contract) return [...problems, `its contract ${allocation.contract} is no contract entry logged before it`];
   if (contract.device !== source.reading.device) problems.push(`its contract is for device ${contract.device}, not ${source.reading.device}`);
