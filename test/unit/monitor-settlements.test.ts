@@ -7,8 +7,10 @@
  */
 import t from 'tap';
 import { verifierOf } from '../../src/crypto/note.ts';
+import { compareText } from '../../src/domain/compare.ts';
 import { LogReplay } from '../../src/domain/monitor/replay.ts';
-import { at, codes, nowhere, ORIGIN, park, replayAll, replayer, run } from '../helpers/monitor-log.ts';
+import type { Allocation } from '../../src/domain/payloads.ts';
+import { at, codes, nowhere, ORIGIN, park, replayAll, replayer, run, ZONE } from '../helpers/monitor-log.ts';
 
 t.test('a settlement naming readings that were never logged', async (t) => {
   const { log } = park();
@@ -18,6 +20,31 @@ t.test('a settlement naming readings that were never logged', async (t) => {
   t.same(codes(findings), ['unknown-reading', 'unknown-reading']);
   t.same(findings.map((f) => f.indexes), [[s2.index], [s2.index]]);
   t.match(findings.map((f) => f.detail).join('\n'), new RegExp(`settles ${nowhere.hash.replace(/[+/]/g, '.')}.*\\n.*goes to`));
+});
+
+t.test('a signed settlement whose sinks are out of order, repeated, unused or out of range is a bad entry, and settles nothing', async (t) => {
+  const { log } = park();
+  log.device('meter-2', 'tenant-1', 'consumption');
+  const w2 = log.reading('wind-1', 2, 0, 100);
+  const m2 = log.reading('meter-1', 2, 50, 0);
+  const n2 = log.reading('meter-2', 2, 50, 0);
+  const [low, high] = [m2.hash, n2.hash].sort(compareText) as [string, string];
+  // Written by hand: the builder's settlement() always lists sinks as they must be. The operator signs each.
+  const malformed = (sinks: string[], allocations: Allocation[]) =>
+    log.op({ kind: 'settlement', start: at(2), end: at(3), zone: ZONE, sinks, sources: [{ reading: w2.hash, supplyWh: '100', allocatedWh: String(allocations.length * 50), allocations }] });
+  const bad = [
+    malformed([high, low], [{ sink: 0, wh: '50' }, { sink: 1, wh: '50' }]),
+    malformed([low, low], [{ sink: 0, wh: '50' }, { sink: 1, wh: '50' }]),
+    malformed([low, high], [{ sink: 0, wh: '50' }]),
+    malformed([low], [{ sink: 0, wh: '50' }, { sink: 1, wh: '50' }]),
+  ];
+  // The same allocations with their sinks as they must be: had any malformed one been replayed, this would be a second settlement of w2.
+  log.settlement(2, [{ reading: w2, supplyWh: 100, allocations: [{ sink: m2, wh: 50 }, { sink: n2, wh: 50 }] }]);
+  const findings = replayAll(log);
+  t.same(codes(findings), ['bad-entry', 'bad-entry', 'bad-entry', 'bad-entry']);
+  t.same(findings.map((f) => f.indexes), bad.map((s) => [s.index]));
+  // A detail starts with parseEntry's code: the schema, not the signature or the origin, is what is refused.
+  t.same(findings.map((f) => f.detail.split(':')[0]), Array(4).fill('schema-violation'));
 });
 
 t.test('settled sources whose figures, reading or order do not fit', async (t) => {
