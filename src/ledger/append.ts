@@ -20,18 +20,16 @@ export function sealOperatorEntry(ledger: Ledger, payload: Payload): SealedEntry
   return { note, bytes, leafHash: nativeHashLeaf(bytes), kind: payload.kind, payload };
 }
 
-export interface Appended extends SealedEntry {
-  idx: number;
-}
+export type Appended<E extends NewEntry = SealedEntry> = E & { idx: number };
 
 /**
  * `build` runs under the head lock and returns the entries to append (signed
- * with sealOperatorEntry) and a function writing their projections once their
- * indexes are known.
+ * with sealOperatorEntry, or on the matching worker) and a function writing
+ * their projections once their indexes are known.
  */
-export async function appendInTransaction<R>(
+export async function appendInTransaction<R, E extends NewEntry = SealedEntry>(
   ledger: Ledger,
-  build: (tx: Tx, size: number) => Promise<{ entries: SealedEntry[]; project: (tx: Tx, appended: Appended[]) => Promise<R> }>,
+  build: (tx: Tx, size: number) => Promise<{ entries: E[]; project: (tx: Tx, appended: Array<Appended<E>>) => Promise<R> }>,
 ): Promise<R> {
   let written: TreeWrite | undefined;
   const result = await ledger.db.transaction().execute(async (tx) => {

@@ -5,18 +5,16 @@
  */
 import type { Tx } from '../db/log.ts';
 import { insertDraws, insertSettledSources, insertSettlements, insertStorageCharges } from '../db/matching.ts';
-import type { StorageSpec } from '../domain/matching.ts';
-import type { Appended } from './append.ts';
-import { settlementRows, type IndexOf } from './matching-rows.ts';
+import { settlementRows, type IndexOf, type SettlementProjection } from './matching-rows.ts';
 
+/** `settlements` gives the index of each settlement a draw names. */
 export async function projectSettlements(
   tx: Tx,
-  appended: readonly Appended[],
+  appended: ReadonlyArray<{ projection: SettlementProjection; idx: number }>,
   late: boolean,
-  indexOf: IndexOf,
-  storageByReading: ReadonlyMap<string, StorageSpec>,
+  settlements: IndexOf,
 ): Promise<void> {
-  const rows = appended.map((entry) => settlementRows(entry, late, indexOf, storageByReading));
+  const rows = appended.map(({ projection, idx }) => settlementRows(projection, idx, late, settlements));
   await insertSettlements(tx, rows.map((r) => r.settlement));
   await insertSettledSources(tx, rows.flatMap((r) => r.sources));
   await insertStorageCharges(tx, rows.flatMap((r) => r.charges));

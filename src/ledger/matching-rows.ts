@@ -1,6 +1,6 @@
 /**
  * Between the database rows of a matching window and the pure matching
- * functions: interval inputs from rows, projection rows from sealed entries.
+ * functions: interval inputs from rows, projection rows from settlements.
  */
 import { toBase64 } from '../crypto/base64.ts';
 import type { ContractRow, IntervalReadingRow, LotRow } from '../db/matching.ts';
@@ -10,10 +10,20 @@ import type { GreenLot, IntervalInput, MatchContract, MatchReading, StorageSpec 
 import type { DeviceType, SettlementPayload } from '../domain/payloads.ts';
 import { lotWh } from '../domain/storage-lots.ts';
 import { formatInstant } from '../domain/time.ts';
-import type { Appended } from './append.ts';
 
-export function matchReading(row: IntervalReadingRow): MatchReading {
-  return {
+/**
+ * A reading of a window as the planner takes it. Plain values only: it is
+ * sent to the worker thread, and a database row's leaf hash is a view on a
+ * larger buffer that would be copied whole.
+ */
+export interface WindowReading {
+  reading: MatchReading;
+  entryIdx: number;
+  startMs: number;
+}
+
+export function windowReading(row: IntervalReadingRow): WindowReading {
+  const reading: MatchReading = {
     leafHash: toBase64(row.leaf_hash),
     device: row.device_id,
     deviceType: row.type as DeviceType,
@@ -21,19 +31,30 @@ export function matchReading(row: IntervalReadingRow): MatchReading {
     importWh: BigInt(row.import_wh),
     exportWh: BigInt(row.export_wh),
   };
+  return { reading, entryIdx: row.entry_idx, startMs: row.start_at.getTime() };
+}
+
+/** A contract and its validity [from, until), in ms; plain values, as WindowReading. */
+export interface ContractSpan {
+  contract: MatchContract;
+  fromMs: number;
+  untilMs: number | null;
+}
+
+export function contractSpan(row: ContractRow): ContractSpan {
+  const contract: MatchContract = {
+    leafHash: toBase64(row.leaf_hash),
+    device: row.device_id,
+    tenant: row.tenant_id,
+    priority: row.priority,
+    ...(row.share_bp === null ? {} : { shareBp: row.share_bp }),
+  };
+  return { contract, fromMs: row.valid_from.getTime(), untilMs: row.valid_until === null ? null : row.valid_until.getTime() };
 }
 
 /** Contracts valid over the whole interval [start, end). */
-export function contractsFor(rows: readonly ContractRow[], start: Date, end: Date): MatchContract[] {
-  return rows
-    .filter((c) => c.valid_from <= start && (c.valid_until === null || c.valid_until >= end))
-    .map((c) => ({
-      leafHash: toBase64(c.leaf_hash),
-      device: c.device_id,
-      tenant: c.tenant_id,
-      priority: c.priority,
-      ...(c.share_bp === null ? {} : { shareBp: c.share_bp }),
-    }));
+export function contractsFor(spans: readonly ContractSpan[], startMs: number, endMs: number): MatchContract[] {
+  return spans.filter((c) => c.fromMs <= startMs && (c.untilMs === null || c.untilMs >= endMs)).map((c) => c.contract);
 }
 
 export function storageSpecs(rows: ReadonlyArray<{ id: string; efficiency_bp: number; energy_capacity_wh: number }>): StorageSpec[] {
@@ -64,6 +85,52 @@ const indexIn = (indexOf: IndexOf, hash: string): number => {
   return idx;
 };
 
+/**
+ * What one settlement entry projects to, short of the settlement's own index
+ * (known once it is appended): its allocations as parallel arrays of reading
+ * indexes and Wh, its settled sources, storage charges and draws. Draws name
+ * the charge's settlement by leaf hash; it may be in the same window.
+ */
+export interface SettlementProjection {
+  start_at: Date;
+  zone: string;
+  source_idx: number[];
+  sink_idx: number[];
+  wh: number[];
+  sources: Array<{ source_idx: number; supply_wh: number; allocated_wh: number }>;
+  charges: Array<{ position: number; device_id: string; lot_wh: number }>;
+  draws: Array<{ position: number; charge_settlement: string; charge_position: number; wh: number }>;
+}
+
+/**
+ * `indexOf` gives the entry index of every reading the settlement names;
+ * `storage` names the zone's storage devices by their readings' leaf hashes,
+ * so a charge allocation is known by its sink.
+ */
+export function projectionOf(payload: SettlementPayload, indexOf: IndexOf, storage: ReadonlyMap<string, StorageSpec>): SettlementProjection {
+  const projection: SettlementProjection = { start_at: new Date(payload.start), zone: payload.zone, source_idx: [], sink_idx: [], wh: [], sources: [], charges: [], draws: [] };
+  const sinkIdx = payload.sinks.map((hash) => indexIn(indexOf, hash));
+  for (const source of payload.sources) {
+    const sourceIdx = indexIn(indexOf, source.reading);
+    projection.sources.push({ source_idx: sourceIdx, supply_wh: Number(source.supplyWh), allocated_wh: Number(source.allocatedWh) });
+    for (const allocation of source.allocations) {
+      const position = projection.wh.length;
+      projection.source_idx.push(sourceIdx);
+      projection.sink_idx.push(sinkIdx[allocation.sink]!);
+      projection.wh.push(Number(allocation.wh));
+      const spec = storage.get(payload.sinks[allocation.sink]!);
+      if (spec !== undefined) {
+        projection.charges.push({ position, device_id: spec.device, lot_wh: Number(lotWh(BigInt(allocation.wh), spec.efficiencyBp)) });
+      }
+      for (const draw of allocation.draws ?? []) {
+        const charge = parseAllocationId(draw.allocation);
+        projection.draws.push({ position, charge_settlement: charge.settlement, charge_position: charge.position, wh: Number(draw.wh) });
+      }
+    }
+  }
+  return projection;
+}
+
 /** The rows projecting one appended settlement entry. */
 export interface SettlementRows {
   settlement: Database['settlement'];
@@ -72,44 +139,19 @@ export interface SettlementRows {
   draws: Array<Database['allocation_draw']>;
 }
 
-/**
- * `storage` names the zone's storage devices by their readings' leaf hashes,
- * so a charge allocation is known by its sink. A late settlement allocates
- * nothing and has no charges or draws.
- */
-export function settlementRows(entry: Appended, late: boolean, indexOf: IndexOf, storage: ReadonlyMap<string, StorageSpec>): SettlementRows {
-  const payload = entry.payload as SettlementPayload;
-  const rows: SettlementRows = {
-    settlement: { entry_idx: entry.idx, start_at: new Date(payload.start), zone: payload.zone, late, source_idx: [], sink_idx: [], wh: [] },
-    sources: [],
-    charges: [],
-    draws: [],
+/** The rows of a settlement appended at `idx`; `settlements` gives the index of each settlement a draw names. A late settlement allocates nothing. */
+export function settlementRows(projection: SettlementProjection, idx: number, late: boolean, settlements: IndexOf): SettlementRows {
+  const { start_at, zone, source_idx, sink_idx, wh } = projection;
+  return {
+    settlement: { entry_idx: idx, start_at, zone, late, source_idx, sink_idx, wh },
+    sources: projection.sources.map((source) => ({ ...source, settlement_idx: idx })),
+    charges: projection.charges.map((charge) => ({ ...charge, settlement_idx: idx })),
+    draws: projection.draws.map(({ position, charge_settlement, charge_position, wh }) => ({
+      settlement_idx: idx,
+      position,
+      charge_settlement_idx: indexIn(settlements, charge_settlement),
+      charge_position,
+      wh,
+    })),
   };
-  const { settlement } = rows;
-  for (const source of payload.sources) {
-    const sourceIdx = indexIn(indexOf, source.reading);
-    rows.sources.push({ source_idx: sourceIdx, settlement_idx: entry.idx, supply_wh: Number(source.supplyWh), allocated_wh: Number(source.allocatedWh) });
-    for (const allocation of source.allocations) {
-      const position = settlement.wh.length;
-      settlement.source_idx.push(sourceIdx);
-      const sink = payload.sinks[allocation.sink]!;
-      settlement.sink_idx.push(indexIn(indexOf, sink));
-      settlement.wh.push(Number(allocation.wh));
-      const spec = storage.get(sink);
-      if (spec !== undefined) {
-        rows.charges.push({ settlement_idx: entry.idx, position, device_id: spec.device, lot_wh: Number(lotWh(BigInt(allocation.wh), spec.efficiencyBp)) });
-      }
-      for (const draw of allocation.draws ?? []) {
-        const charge = parseAllocationId(draw.allocation);
-        rows.draws.push({
-          settlement_idx: entry.idx,
-          position,
-          charge_settlement_idx: indexIn(indexOf, charge.settlement),
-          charge_position: charge.position,
-          wh: Number(draw.wh),
-        });
-      }
-    }
-  }
-  return rows;
 }

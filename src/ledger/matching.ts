@@ -11,10 +11,11 @@
 import { toBase64 } from '../crypto/base64.ts';
 import { pendingIntervals, unsettledLateSupply } from '../db/matching.ts';
 import { lateSettlement } from '../domain/settlement.ts';
+import type { SettlementPayload } from '../domain/payloads.ts';
 import { formatInstant } from '../domain/time.ts';
 import { appendInTransaction, sealOperatorEntry } from './append.ts';
 import type { Ledger } from './ledger.ts';
-import type { IndexOf } from './matching-rows.ts';
+import { projectionOf, type IndexOf } from './matching-rows.ts';
 import { projectSettlements } from './matching-project.ts';
 import { planWindow, writeWindow, type WindowPlan } from './matching-window.ts';
 
@@ -102,7 +103,8 @@ async function settleLateSupply(ledger: Ledger): Promise<number> {
     return {
       entries: sealed,
       project: async (tx, appended) => {
-        await projectSettlements(tx, appended, true, indexOf, new Map());
+        const projections = appended.map((entry) => ({ projection: projectionOf(entry.payload as SettlementPayload, indexOf, new Map()), idx: entry.idx }));
+        await projectSettlements(tx, projections, true, new Map());
         return late.length;
       },
     };
