@@ -67,6 +67,22 @@ for (const backend of await testBackends()) {
       { code: /^(23505|GP002)$/ },
       'a used index is refused',
     );
+    // An entry beyond the new ones (planted with triggers off, then rolled back) makes the next indexes no longer the next ones.
+    const rolledBack = new Error('roll back');
+    await t.rejects(
+      db.transaction().execute(async (tx) => {
+        await sql`set local session_replication_role = replica`.execute(tx);
+        await tx.insertInto('entry').values({ idx: size + 5, leaf_hash: hashLeaf(utf8('planted')), bytes: utf8('planted'), kind: 'key' }).execute();
+        await sql`set local session_replication_role = origin`.execute(tx);
+        await t.rejects(
+          tx.insertInto('entry').values([size, size + 1].map((idx) => ({ idx, leaf_hash: hashLeaf(utf8(`n${idx}`)), bytes: utf8(`n${idx}`), kind: 'key' as const }))).execute(),
+          { code: 'GP002' },
+          'new entries with an entry beyond them are refused',
+        );
+        throw rolledBack;
+      }),
+      rolledBack,
+    );
     await t.rejects(
       db.insertInto('entry').values({ idx: size, leaf_hash: hashLeaf(utf8('y')), bytes: utf8('x'), kind: 'key' }).execute(),
       { code: '23514', constraint: 'entry_leaf_hash_matches' },
