@@ -65,8 +65,7 @@ export async function windowReadings(db: Db | Tx, zone: string, starts: readonly
   const rows = await db
     .selectFrom('reading')
     .innerJoin('device', 'device.id', 'reading.device_id')
-    .innerJoin('entry', 'entry.idx', 'reading.entry_idx')
-    .select(['reading.entry_idx', 'entry.leaf_hash', 'reading.start_at', 'reading.device_id', 'device.type', 'device.owner', 'reading.import_wh', 'reading.export_wh'])
+    .select(['reading.entry_idx', 'reading.leaf_hash', 'reading.start_at', 'reading.device_id', 'device.type', 'device.owner', 'reading.import_wh', 'reading.export_wh'])
     .where('device.bidding_zone', '=', zone)
     .where('reading.start_at', '>=', new Date(Math.min(...times)))
     .where('reading.start_at', '<=', new Date(Math.max(...times)))

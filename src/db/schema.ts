@@ -51,6 +51,8 @@ export interface Database {
   };
   reading: {
     entry_idx: number;
+    /** The entry's leaf hash, copied (migration 011) so that matching need not join the log. */
+    leaf_hash: Uint8Array;
     device_id: string;
     seq: number;
     start_at: Date;

@@ -155,6 +155,7 @@ async function commitBatch(ledger: Ledger, items: PreparedReading[]): Promise<En
       tx,
       accepted.map((item, i) => ({
         entry_idx: size + i,
+        leaf_hash: item.leafHash,
         device_id: item.payload.device,
         seq: item.payload.seq,
         start_at: new Date(item.payload.start),

@@ -88,6 +88,22 @@ for (const backend of await testBackends()) {
       { code: '23514', constraint: 'entry_leaf_hash_matches' },
       'a leaf hash of other bytes is refused',
     );
+    // A reading projection must carry its own entry's leaf hash (matching reads it from there).
+    const readingRow = before.readings[0] as Record<string, unknown>;
+    const otherEntry = await db.selectFrom('entry').select(['idx', 'leaf_hash']).where('idx', '<>', Number(readingRow.entry_idx)).limit(1).executeTakeFirstOrThrow();
+    await t.rejects(
+      db.transaction().execute(async (tx) => {
+        const size = (await tx.selectFrom('log_head').select('size').forUpdate().executeTakeFirstOrThrow()).size;
+        const bytes = utf8('a reading-shaped entry');
+        await tx.insertInto('entry').values({ idx: size, leaf_hash: hashLeaf(bytes), bytes, kind: 'reading' }).execute();
+        await tx
+          .insertInto('reading')
+          .values({ entry_idx: size, leaf_hash: otherEntry.leaf_hash, device_id: String(readingRow.device_id), seq: 999, start_at: new Date('2030-01-01T00:00:00Z'), end_at: new Date('2030-01-01T01:00:00Z'), import_wh: 0, export_wh: 1 })
+          .execute();
+      }),
+      { code: 'GP005' },
+      "a reading carrying another entry's leaf hash is refused",
+    );
     await t.rejects(
       db.insertInto('tree_node').values({ level: 0, idx: 0, hash: hashLeaf(utf8('x')) }).execute(),
       { code: '23505' },
