@@ -44,10 +44,9 @@ export async function matchingFrontiers(db: Db | Tx, zones: readonly string[]): 
 export interface IntervalReadingRow {
   entry_idx: number;
   leaf_hash: Uint8Array;
-  start_at: Date;
+  /** The interval start in ms since the epoch: a number parses faster than a timestamp, thousands of times per window. */
+  start_ms: number;
   device_id: string;
-  type: string;
-  owner: string;
   import_wh: number;
   export_wh: number;
 }
@@ -65,12 +64,24 @@ export async function windowReadings(db: Db | Tx, zone: string, starts: readonly
   const rows = await db
     .selectFrom('reading')
     .innerJoin('device', 'device.id', 'reading.device_id')
-    .select(['reading.entry_idx', 'reading.leaf_hash', 'reading.start_at', 'reading.device_id', 'device.type', 'device.owner', 'reading.import_wh', 'reading.export_wh'])
+    .select([
+      'reading.entry_idx',
+      'reading.leaf_hash',
+      sql<number>`(extract(epoch from reading.start_at) * 1000)::int8`.as('start_ms'),
+      'reading.device_id',
+      'reading.import_wh',
+      'reading.export_wh',
+    ])
     .where('device.bidding_zone', '=', zone)
     .where('reading.start_at', '>=', new Date(Math.min(...times)))
     .where('reading.start_at', '<=', new Date(Math.max(...times)))
     .execute();
-  return rows.filter((row) => wanted.has(row.start_at.getTime()));
+  return rows.filter((row) => wanted.has(row.start_ms));
+}
+
+/** The zone's devices, with what matching needs of each. */
+export async function zoneDevices(db: Db | Tx, zone: string): Promise<Array<{ id: string; type: string; owner: string }>> {
+  return db.selectFrom('device').select(['id', 'type', 'owner']).where('bidding_zone', '=', zone).execute();
 }
 
 /** How many readings a window has and the last logged, and the zone's last contract: what a plan saw. */

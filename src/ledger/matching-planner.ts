@@ -59,7 +59,7 @@ function started(): Worker {
   return thread;
 }
 
-/** Plans a window on the worker thread; the same result planWindowRows gives, or its error. */
+/** Plans a window on the worker thread; the same result planWindowRows gives, or its error. The reading columns are handed over (detached here). */
 export function planOnWorker(rows: WindowRows, signer: Signer): Promise<PlannedWindow> {
   const thread = started();
   const id = nextId++;
@@ -67,6 +67,9 @@ export function planOnWorker(rows: WindowRows, signer: Signer): Promise<PlannedW
   thread.ref();
   return new Promise<PlannedWindow>((resolve, reject) => {
     pending.set(id, { resolve, reject });
-    thread.postMessage({ id, rows, signer } satisfies PlanRequest);
+    // The reading columns move to the worker rather than being copied; the caller keeps no use for them.
+    const { entryIdx, startMs, importWh, exportWh, leafHashes } = rows.readings;
+    const moved = [entryIdx, startMs, importWh, exportWh, leafHashes].map((column) => column.buffer as ArrayBuffer);
+    thread.postMessage({ id, rows, signer } satisfies PlanRequest, moved);
   });
 }

@@ -12,26 +12,63 @@ import { lotWh } from '../domain/storage-lots.ts';
 import { formatInstant } from '../domain/time.ts';
 
 /**
- * A reading of a window as the planner takes it. Plain values only: it is
- * sent to the worker thread, and a database row's leaf hash is a view on a
- * larger buffer that would be copied whole.
+ * A window's readings as the planner takes them, by column. The typed arrays
+ * move to the worker thread without a copy and the main thread converts
+ * nothing; a database row's leaf hash, sent as it is, is a view on a larger
+ * buffer that would be copied whole.
  */
+export interface WindowReadings {
+  entryIdx: Float64Array;
+  startMs: Float64Array;
+  importWh: Float64Array;
+  exportWh: Float64Array;
+  /** 32 bytes per reading. */
+  leafHashes: Uint8Array;
+  device: string[];
+}
+
+export function windowReadingColumns(rows: readonly IntervalReadingRow[]): WindowReadings {
+  const n = rows.length;
+  const columns: WindowReadings = {
+    entryIdx: new Float64Array(n),
+    startMs: new Float64Array(n),
+    importWh: new Float64Array(n),
+    exportWh: new Float64Array(n),
+    leafHashes: new Uint8Array(32 * n),
+    device: [],
+  };
+  rows.forEach((row, i) => {
+    columns.entryIdx[i] = row.entry_idx;
+    columns.startMs[i] = row.start_ms;
+    columns.importWh[i] = row.import_wh;
+    columns.exportWh[i] = row.export_wh;
+    columns.leafHashes.set(row.leaf_hash, 32 * i);
+    columns.device.push(row.device_id);
+  });
+  return columns;
+}
+
 export interface WindowReading {
   reading: MatchReading;
   entryIdx: number;
   startMs: number;
 }
 
-export function windowReading(row: IntervalReadingRow): WindowReading {
-  const reading: MatchReading = {
-    leafHash: toBase64(row.leaf_hash),
-    device: row.device_id,
-    deviceType: row.type as DeviceType,
-    owner: row.owner,
-    importWh: BigInt(row.import_wh),
-    exportWh: BigInt(row.export_wh),
-  };
-  return { reading, entryIdx: row.entry_idx, startMs: row.start_at.getTime() };
+/** The readings back from their columns; `devices` gives each device's type and owner. */
+export function windowReadingsOf(columns: WindowReadings, devices: ReadonlyMap<string, { type: string; owner: string }>): WindowReading[] {
+  return columns.device.map((device, i) => {
+    const known = devices.get(device);
+    if (known === undefined) throw new Error(`matching: reading of unknown device ${device}`);
+    const reading: MatchReading = {
+      leafHash: toBase64(columns.leafHashes.subarray(32 * i, 32 * i + 32)),
+      device,
+      deviceType: known.type as DeviceType,
+      owner: known.owner,
+      importWh: BigInt(columns.importWh[i]!),
+      exportWh: BigInt(columns.exportWh[i]!),
+    };
+    return { reading, entryIdx: columns.entryIdx[i]!, startMs: columns.startMs[i]! };
+  });
 }
 
 /** A contract and its validity [from, until), in ms; plain values, as WindowReading. */

@@ -23,13 +23,14 @@ import {
   windowFingerprint,
   windowReadings,
   zoneContracts,
+  zoneDevices,
   type WindowFingerprint,
 } from '../db/matching.ts';
 import type { GreenLot } from '../domain/matching.ts';
 import { appendInTransaction } from './append.ts';
 import type { Ledger } from './ledger.ts';
 import { planOnWorker } from './matching-planner.ts';
-import { contractSpan, greenLotsOf, storageSpecs, windowReading, type IndexOf } from './matching-rows.ts';
+import { contractSpan, greenLotsOf, storageSpecs, windowReadingColumns, type IndexOf } from './matching-rows.ts';
 import { projectSettlements } from './matching-project.ts';
 import type { PlannedWindow, WindowRows } from './window-plan.ts';
 
@@ -58,6 +59,7 @@ export interface WindowWritten {
  */
 export async function planWindow(ledger: Ledger, db: Db | Tx, zone: string, starts: Date[], lotsBefore?: GreenLot[]): Promise<WindowPlan> {
   const readings = await windowReadings(db, zone, starts);
+  const devices = await zoneDevices(db, zone);
   const contracts = await zoneContracts(db, zone);
   const storage = storageSpecs(await storageDevices(db, zone));
   const lotRows = lotsBefore === undefined ? await greenLots(db, zone, starts[0]!) : [];
@@ -67,7 +69,8 @@ export async function planWindow(ledger: Ledger, db: Db | Tx, zone: string, star
     zone,
     intervalSeconds: ledger.intervalSeconds,
     starts,
-    readings: readings.map(windowReading),
+    readings: windowReadingColumns(readings),
+    devices,
     contracts: contracts.map(contractSpan),
     storage,
     lotsBefore: lots,

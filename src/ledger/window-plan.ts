@@ -12,14 +12,16 @@ import { sealEntryWithBytes } from '../domain/entry.ts';
 import { planInterval, type GreenLot, type MatchReading, type StorageSpec } from '../domain/matching.ts';
 import { settleInterval } from '../domain/settlement.ts';
 import { nativeHashLeaf } from '../platform/node-sha256.ts';
-import { contractsFor, intervalInput, projectionOf, type ContractSpan, type IndexOf, type SettlementProjection, type WindowReading } from './matching-rows.ts';
+import { contractsFor, intervalInput, projectionOf, type ContractSpan, type IndexOf, type SettlementProjection, type WindowReadings, windowReadingsOf } from './matching-rows.ts';
 
 export interface WindowRows {
   log: string;
   zone: string;
   intervalSeconds: number;
   starts: Date[];
-  readings: WindowReading[];
+  readings: WindowReadings;
+  /** The zone's devices: each reading's type and owner. */
+  devices: Array<{ id: string; type: string; owner: string }>;
   contracts: ContractSpan[];
   storage: StorageSpec[];
   /** Green charge held before the window. */
@@ -46,7 +48,8 @@ export function planWindowRows(rows: WindowRows, signer: Signer, sign: SignFn): 
   const storageByReading = new Map<string, StorageSpec>();
   // Each reading converted once per window, grouped by interval.
   const readingsAt = new Map<number, MatchReading[]>();
-  for (const { reading, entryIdx, startMs } of rows.readings) {
+  const devices = new Map(rows.devices.map((d) => [d.id, d]));
+  for (const { reading, entryIdx, startMs } of windowReadingsOf(rows.readings, devices)) {
     indexOf.set(reading.leafHash, entryIdx);
     const spec = specOf.get(reading.device);
     if (spec !== undefined) storageByReading.set(reading.leafHash, spec);
