@@ -1,10 +1,14 @@
 /**
- * Migrations that refuse a log they cannot carry over (the log is immutable):
- * 009 (settlement sinks) stops with SQLSTATE GP004 on a log that holds a
- * settlement of the earlier form, one that spelled out each allocation's sink
- * and rule, and records nothing; a log whose settlements have `sinks`
- * migrates. Each log is built on a database migrated only up to 008, as a
- * server of that version left it.
+ * Migrations that must carry over a log written by an earlier version (the
+ * log is immutable), each checked on a database migrated only up to the
+ * migration before it, as a server of that version left it:
+ * - 009 (settlement sinks) stops with SQLSTATE GP004 on a log that holds a
+ *   settlement of the earlier form, one that spelled out each allocation's
+ *   sink and rule, and records nothing; a log whose settlements have `sinks`
+ *   migrates.
+ * - 011 (reading leaf hashes) fills the new `reading.leaf_hash` of readings
+ *   already projected from their entries, with the append-only rule back in
+ *   force afterwards and the column required from then on.
  */
 import { readFileSync } from 'node:fs';
 import { sql } from 'kysely';
@@ -12,18 +16,19 @@ import t from 'tap';
 import { toBase64, utf8 } from '../../src/crypto/base64.ts';
 import { canonicalJson } from '../../src/crypto/canonical-json.ts';
 import { hashLeaf } from '../../src/crypto/merkle.ts';
-import { generateSigner, signNote, verifierOf } from '../../src/crypto/note.ts';
+import { generateSigner, signNote, verifierOf, type Signer } from '../../src/crypto/note.ts';
 import { sha256 } from '../../src/crypto/sha256.ts';
 import { openPGlite, openPostgres, type Backend, type Store } from '../../src/db/connect.ts';
 import { migrate, migrationFiles } from '../../src/db/migrate.ts';
 import { compareText } from '../../src/domain/compare.ts';
 import { parseEntry, sealEntry } from '../../src/domain/entry.ts';
-import { ENTRY_HEADER } from '../../src/domain/payloads.ts';
+import { ENTRY_HEADER, type DevicePayload, type ParticipantPayload, type ReadingPayload } from '../../src/domain/payloads.ts';
 import { errorCode } from '../helpers/error-code.ts';
 import { createPostgresDatabase, testBackends } from '../helpers/database.ts';
 
 const MIGRATIONS_DIR = new URL('../../migrations/', import.meta.url);
 const SINKS = '009_settlement_sinks.sql';
+const LEAF_HASHES = '011_reading_leaf_hash.sql';
 const ORIGIN = 'migrations.example/gridproof';
 const logSigner = generateSigner(ORIGIN);
 const operator = generateSigner(`${ORIGIN}/operator`);
@@ -51,8 +56,74 @@ const earlierSettlement = signNote(`${ENTRY_HEADER}\n${canonicalJson({
   sources: [{ reading: h('wind 2'), supplyWh: '1000', allocatedWh: '700', allocations: [{ sink: h('meter 2'), wh: '400', rule: 'contract', contract: h('ppa') }, { sink: h('tenant 2'), wh: '300', rule: 'pool' }] }],
 })}\n`, [operator]);
 
+/*
+ * A small log as 010's version wrote it, for migration 011: two participants,
+ * a wind turbine and a consumption meter with their keys, and two hours of
+ * readings from each, every entry sealed as the service seals it.
+ */
+const participant = (id: string, role: ParticipantPayload['role']): ParticipantPayload => ({ kind: 'participant', log: ORIGIN, id, role, name: `${id} GmbH` });
+const device = (id: string, owner: string, type: DevicePayload['type']): DevicePayload => ({
+  kind: 'device',
+  log: ORIGIN,
+  id,
+  owner,
+  type,
+  capacityW: 10_000_000,
+  commissioningDate: '2018-01-01',
+  country: 'DE',
+  biddingZone: 'DE-LU',
+  connection: 'park-grid',
+  support: 'none',
+  ...(type === 'wind' ? { eecsEnergySource: 'F01050100', eecsTechnology: 'T020001' } : {}),
+});
+const windMeter = generateSigner('meter/wind-1');
+const factoryMeter = generateSigner('meter/meter-1');
+const deviceKey = (id: string, meter: Signer) =>
+  sealEntry({ kind: 'key', log: ORIGIN, subjectType: 'device', subjectId: id, verifierKey: verifierOf(meter).vkey, validFrom: '2024-01-01T00:00:00Z' }, operator);
+const registry: Array<[kind: string, note: string]> = [
+  ['key', keyEntry],
+  ['participant', sealEntry(participant('windco', 'generator'), operator)],
+  ['participant', sealEntry(participant('factory', 'tenant'), operator)],
+  ['device', sealEntry(device('wind-1', 'windco', 'wind'), operator)],
+  ['key', deviceKey('wind-1', windMeter)],
+  ['device', sealEntry(device('meter-1', 'factory', 'consumption'), operator)],
+  ['key', deviceKey('meter-1', factoryMeter)],
+];
+
+interface ChainedReading {
+  note: string;
+  payload: ReadingPayload;
+}
+
+/** A device's reading at `seq`, hour `seq` of 2024-01-01, chained to `previous`. */
+function reading(deviceId: string, meter: Signer, seq: number, importWh: string, exportWh: string, previous?: ChainedReading): ChainedReading {
+  const payload: ReadingPayload = {
+    kind: 'reading',
+    log: ORIGIN,
+    device: deviceId,
+    seq,
+    ...(previous === undefined ? {} : { prev: toBase64(hashLeaf(utf8(previous.note))) }),
+    start: new Date(Date.UTC(2024, 0, 1, seq)).toISOString().replace('.000Z', 'Z'),
+    end: new Date(Date.UTC(2024, 0, 1, seq + 1)).toISOString().replace('.000Z', 'Z'),
+    importWh,
+    exportWh,
+    quality: 'measured',
+  };
+  return { note: sealEntry(payload, meter), payload };
+}
+const wind0 = reading('wind-1', windMeter, 0, '0', '12500');
+const wind1 = reading('wind-1', windMeter, 1, '0', '9000', wind0);
+const factory0 = reading('meter-1', factoryMeter, 0, '7000', '0');
+const factory1 = reading('meter-1', factoryMeter, 1, '11000', '0', factory0);
+/** Interleaved, so the readings' indexes are not consecutive. */
+const readings = [wind0, factory0, wind1, factory1];
+/** The reading logged after the migration, to insert into the migrated projection. */
+const wind2 = reading('wind-1', windMeter, 2, '0', '4000', wind1);
+
 const before009 = migrationFiles().filter((name) => name < SINKS);
 const from009 = migrationFiles().filter((name) => name >= SINKS);
+const before011 = migrationFiles().filter((name) => name < LEAF_HASHES);
+const from011 = migrationFiles().filter((name) => name >= LEAF_HASHES);
 
 /** A new, empty database: nothing migrated. */
 async function openEmpty(backend: Backend): Promise<{ store: Store; cleanup: () => Promise<void> }> {
@@ -72,24 +143,25 @@ async function openEmpty(backend: Backend): Promise<{ store: Store; cleanup: () 
 }
 
 /**
- * Applies and records the migrations before 009 as migrate() does (its own
- * bookkeeping table and statements), so migrate() then applies 009 and later
- * only: migrate() itself has no "up to" option.
+ * Applies and records `names` (the migrations before the one under test) as
+ * migrate() does (its own bookkeeping table and statements), so migrate()
+ * then applies the rest only: migrate() itself has no "up to" option.
  */
-async function migrateBefore009(store: Store): Promise<void> {
+async function migrateOnly(store: Store, names: readonly string[]): Promise<void> {
   await store.exec('create table if not exists schema_migration (name text primary key, applied_at timestamptz not null default now())');
-  for (const name of before009) {
+  for (const name of names) {
     const text = readFileSync(new URL(name, MIGRATIONS_DIR), 'utf8');
     await store.exec(`begin;\n${text}\n;insert into schema_migration (name) values ('${name}');\ncommit;`);
   }
 }
 
-/** Appends notes at the next indexes, with their leaf hashes, and moves the head as the ledger would. */
-async function append(store: Store, entries: Array<[kind: string, note: string]>): Promise<void> {
-  await store.db.transaction().execute(async (tx) => {
+/** Appends notes at the next indexes, with their leaf hashes, and moves the head as the ledger would; returns their indexes. */
+async function append(store: Store, entries: Array<[kind: string, note: string]>): Promise<number[]> {
+  return store.db.transaction().execute(async (tx) => {
     const { size } = await tx.selectFrom('log_head').select('size').forUpdate().executeTakeFirstOrThrow();
     await tx.insertInto('entry').values(entries.map(([kind, note], i) => ({ idx: size + i, leaf_hash: hashLeaf(utf8(note)), bytes: utf8(note), kind }))).execute();
     await tx.updateTable('log_head').set({ size: size + entries.length }).execute();
+    return entries.map((_, i) => size + i);
   });
 }
 
@@ -107,11 +179,20 @@ t.test('the fixtures are the two settlement forms', async (t) => {
   t.notMatch(keyEntry, '"sinks":');
 });
 
+t.test('the log for migration 011 is one this version accepts', async (t) => {
+  t.ok(migrationFiles().includes(LEAF_HASHES), `${LEAF_HASHES} exists`);
+  t.ok(before011.includes('010_gapless_by_index.sql'), 'the log is built on 010');
+  for (const [kind, note] of [...registry, ...[...readings, wind2].map((r): [string, string] => ['reading', r.note])]) {
+    t.equal(errorCode(() => parseEntry(note, ORIGIN)), undefined, `a ${kind} entry parses`);
+  }
+  t.equal(new Set(readings.map((r) => toBase64(hashLeaf(utf8(r.note))))).size, readings.length, 'the readings have distinct leaf hashes');
+});
+
 for (const backend of await testBackends()) {
   t.test(`${backend}: migration 009 refuses a log holding a settlement of the earlier form (GP004)`, async (t) => {
     const { store, cleanup } = await openEmpty(backend);
     t.teardown(cleanup);
-    await migrateBefore009(store);
+    await migrateOnly(store, before009);
     t.same(await applied(store), before009, 'migrated up to 008');
     // The earlier-form settlement after one of the current form: every settlement is checked, not the first.
     await append(store, [['key', keyEntry], ['settlement', currentSettlement], ['settlement', earlierSettlement]]);
@@ -126,11 +207,89 @@ for (const backend of await testBackends()) {
   t.test(`${backend}: migration 009 carries over a log whose settlements have sinks`, async (t) => {
     const { store, cleanup } = await openEmpty(backend);
     t.teardown(cleanup);
-    await migrateBefore009(store);
+    await migrateOnly(store, before009);
     await append(store, [['key', keyEntry], ['settlement', currentSettlement]]);
 
     t.same(await migrate(store), from009, 'migrate applies 009 and what follows it');
     t.same(await applied(store), migrationFiles(), 'every migration is recorded');
     t.same(await migrate(store), [], 'a second run has nothing to do');
+  });
+
+  t.test(`${backend}: migration 011 gives every projected reading its entry's leaf hash`, async (t) => {
+    const { store, cleanup } = await openEmpty(backend);
+    t.teardown(cleanup);
+    const db = store.db;
+    await migrateOnly(store, before011);
+    t.same(await applied(store), before011, 'migrated up to 010');
+    const column = sql<{ n: number }>`select count(*)::int as n from information_schema.columns where table_name = 'reading' and column_name = 'leaf_hash'`;
+    t.equal((await column.execute(db)).rows[0]!.n, 0, 'reading has no leaf_hash column at 010');
+
+    // The registry and its projections, as 010's version wrote them.
+    const [, windco, factory, windDevice, windKey, meterDevice, meterKey] = await append(store, registry);
+    await db.insertInto('participant').values([
+      { id: 'windco', entry_idx: windco!, role: 'generator', name: 'windco GmbH' },
+      { id: 'factory', entry_idx: factory!, role: 'tenant', name: 'factory GmbH' },
+    ]).execute();
+    const deviceRow = { bidding_zone: 'DE-LU', capacity_w: 10_000_000, energy_capacity_wh: null, efficiency_bp: null, commissioning_date: '2018-01-01' };
+    await db.insertInto('device').values([
+      { ...deviceRow, id: 'wind-1', entry_idx: windDevice!, owner: 'windco', type: 'wind', eecs_technology: 'T020001' },
+      { ...deviceRow, id: 'meter-1', entry_idx: meterDevice!, owner: 'factory', type: 'consumption', eecs_technology: null },
+    ]).execute();
+    const validFrom = new Date('2024-01-01T00:00:00Z');
+    await db.insertInto('key_entry').values([
+      { entry_idx: 0, subject_type: 'operator', device_id: null, verifier_key: verifierOf(operator).vkey, valid_from: validFrom, valid_until: null },
+      { entry_idx: windKey!, subject_type: 'device', device_id: 'wind-1', verifier_key: verifierOf(windMeter).vkey, valid_from: validFrom, valid_until: null },
+      { entry_idx: meterKey!, subject_type: 'device', device_id: 'meter-1', verifier_key: verifierOf(factoryMeter).vkey, valid_from: validFrom, valid_until: null },
+    ]).execute();
+
+    // The readings, each appended and then projected; 010's reading has no leaf_hash.
+    const expected: Array<{ entry_idx: number; leaf_hash: string }> = [];
+    for (const { note, payload } of readings) {
+      const [idx] = await append(store, [['reading', note]]);
+      await sql`insert into reading (entry_idx, device_id, seq, start_at, end_at, import_wh, export_wh)
+        values (${idx!}, ${payload.device}, ${payload.seq}, ${payload.start}::timestamptz, ${payload.end}::timestamptz, ${payload.importWh}::bigint, ${payload.exportWh}::bigint)`.execute(db);
+      expected.push({ entry_idx: idx!, leaf_hash: toBase64(hashLeaf(utf8(note))) });
+    }
+    const projected = sql`select entry_idx, device_id, seq, start_at, end_at, import_wh, export_wh from reading order by entry_idx`;
+    const before = (await projected.execute(db)).rows;
+    t.equal(before.length, readings.length, 'the readings are projected');
+
+    t.same(await migrate(store), from011, 'migrate applies 011 and what follows it');
+    t.same(await applied(store), migrationFiles(), 'every migration is recorded');
+
+    const hashes = await sql<{ entry_idx: number; leaf_hash: Uint8Array; entry_leaf_hash: Uint8Array }>`
+      select r.entry_idx, r.leaf_hash, e.leaf_hash as entry_leaf_hash from reading r join entry e on e.idx = r.entry_idx order by r.entry_idx`.execute(db);
+    t.same(
+      hashes.rows.map((row) => ({ entry_idx: Number(row.entry_idx), leaf_hash: toBase64(new Uint8Array(row.leaf_hash)) })),
+      expected,
+      'each reading holds the leaf hash of its own entry, SHA-256(0x00 || bytes)',
+    );
+    t.same(
+      hashes.rows.filter((row) => toBase64(new Uint8Array(row.leaf_hash)) !== toBase64(new Uint8Array(row.entry_leaf_hash))).map((row) => row.entry_idx),
+      [],
+      'no reading differs from entry.leaf_hash',
+    );
+    t.same((await projected.execute(db)).rows, before, 'nothing else about the readings changed');
+
+    // The append-only rule is back in force.
+    const enabled = await sql<{ tgenabled: string }>`select tgenabled::text as tgenabled from pg_trigger where tgname = 'reading_append_only' and tgrelid = 'reading'::regclass`.execute(db);
+    t.same(enabled.rows, [{ tgenabled: 'O' }], 'reading_append_only is enabled');
+    await t.rejects(sql`update reading set export_wh = export_wh + 1`.execute(db), { code: 'GP001' }, 'UPDATE reading refused');
+    await t.rejects(sql`update reading set leaf_hash = sha256(leaf_hash)`.execute(db), { code: 'GP001' }, 'UPDATE of a leaf hash refused');
+    await t.rejects(sql`delete from reading`.execute(db), { code: 'GP001' }, 'DELETE reading refused');
+
+    // From now on a reading must carry its entry's leaf hash.
+    const [idx] = await append(store, [['reading', wind2.note]]);
+    const insert = (leafHash: Uint8Array | undefined) =>
+      leafHash === undefined
+        ? sql`insert into reading (entry_idx, device_id, seq, start_at, end_at, import_wh, export_wh)
+            values (${idx!}, 'wind-1', 2, ${wind2.payload.start}::timestamptz, ${wind2.payload.end}::timestamptz, 0, 4000)`.execute(db)
+        : sql`insert into reading (entry_idx, leaf_hash, device_id, seq, start_at, end_at, import_wh, export_wh)
+            values (${idx!}, ${leafHash}, 'wind-1', 2, ${wind2.payload.start}::timestamptz, ${wind2.payload.end}::timestamptz, 0, 4000)`.execute(db);
+    await t.rejects(insert(undefined), { code: '23502' }, 'a reading without a leaf hash is refused (not null)');
+    await t.rejects(insert(hashLeaf(utf8(wind1.note))), { code: 'GP005' }, "a reading with another entry's leaf hash is refused");
+    await t.resolves(insert(hashLeaf(utf8(wind2.note))), "the same reading with its entry's leaf hash is accepted");
+    const last = await sql<{ leaf_hash: Uint8Array }>`select leaf_hash from reading where entry_idx = ${idx!}`.execute(db);
+    t.same(last.rows.map((row) => toBase64(new Uint8Array(row.leaf_hash))), [toBase64(hashLeaf(utf8(wind2.note)))], 'and holds it');
   });
 }
