@@ -189,13 +189,23 @@ async function insertChunked<T extends 'storage_charge' | 'allocation_draw' | 'm
 }
 
 /** A bigint[] literal of whole numbers: cheaper than the driver's escaping of each element. */
-const bigintArray = (values: readonly number[]) => sql<number[]>`${`{${values.join(',')}}`}::bigint[]`;
+const bigintArray = (values: WholeNumbers) => sql<number[]>`${`{${values.join(',')}}`}::bigint[]`;
+
+/** Whole numbers for a bigint[] column: an array, or a typed array moved from the matching worker thread. */
+export type WholeNumbers = readonly number[] | Float64Array;
+
+/** A settlement row to insert; its allocation arrays may be typed arrays. */
+export type SettlementInsert = Omit<Database['settlement'], 'source_idx' | 'sink_idx' | 'wh'> & {
+  source_idx: WholeNumbers;
+  sink_idx: WholeNumbers;
+  wh: WholeNumbers;
+};
 
 /**
  * Settlement rows, their allocations as bigint arrays. One statement per
  * chunk of rows, so the invariant trigger runs once per chunk.
  */
-export async function insertSettlements(tx: Tx, rows: ReadonlyArray<Database['settlement']>): Promise<void> {
+export async function insertSettlements(tx: Tx, rows: ReadonlyArray<SettlementInsert>): Promise<void> {
   for (let offset = 0; offset < rows.length; offset += CHUNK) {
     await tx
       .insertInto('settlement')

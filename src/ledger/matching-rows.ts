@@ -3,7 +3,7 @@
  * functions: interval inputs from rows, projection rows from settlements.
  */
 import { toBase64 } from '../crypto/base64.ts';
-import type { ContractRow, IntervalReadingRow, LotRow } from '../db/matching.ts';
+import type { ContractRow, IntervalReadingRow, LotRow, SettlementInsert } from '../db/matching.ts';
 import type { Database } from '../db/schema.ts';
 import { allocationId, parseAllocationId } from '../domain/allocation-id.ts';
 import type { GreenLot, IntervalInput, MatchContract, MatchReading, StorageSpec } from '../domain/matching.ts';
@@ -131,9 +131,10 @@ const indexIn = (indexOf: IndexOf, hash: string): number => {
 export interface SettlementProjection {
   start_at: Date;
   zone: string;
-  source_idx: number[];
-  sink_idx: number[];
-  wh: number[];
+  /** Typed arrays: they move from the worker thread without a copy. */
+  source_idx: Float64Array;
+  sink_idx: Float64Array;
+  wh: Float64Array;
   sources: Array<{ source_idx: number; supply_wh: number; allocated_wh: number }>;
   charges: Array<{ position: number; device_id: string; lot_wh: number }>;
   draws: Array<{ position: number; charge_settlement: string; charge_position: number; wh: number }>;
@@ -145,16 +146,26 @@ export interface SettlementProjection {
  * so a charge allocation is known by its sink.
  */
 export function projectionOf(payload: SettlementPayload, indexOf: IndexOf, storage: ReadonlyMap<string, StorageSpec>): SettlementProjection {
-  const projection: SettlementProjection = { start_at: new Date(payload.start), zone: payload.zone, source_idx: [], sink_idx: [], wh: [], sources: [], charges: [], draws: [] };
+  const count = payload.sources.reduce((n, source) => n + source.allocations.length, 0);
+  const projection: SettlementProjection = {
+    start_at: new Date(payload.start),
+    zone: payload.zone,
+    source_idx: new Float64Array(count),
+    sink_idx: new Float64Array(count),
+    wh: new Float64Array(count),
+    sources: [],
+    charges: [],
+    draws: [],
+  };
   const sinkIdx = payload.sinks.map((hash) => indexIn(indexOf, hash));
+  let position = 0;
   for (const source of payload.sources) {
     const sourceIdx = indexIn(indexOf, source.reading);
     projection.sources.push({ source_idx: sourceIdx, supply_wh: Number(source.supplyWh), allocated_wh: Number(source.allocatedWh) });
     for (const allocation of source.allocations) {
-      const position = projection.wh.length;
-      projection.source_idx.push(sourceIdx);
-      projection.sink_idx.push(sinkIdx[allocation.sink]!);
-      projection.wh.push(Number(allocation.wh));
+      projection.source_idx[position] = sourceIdx;
+      projection.sink_idx[position] = sinkIdx[allocation.sink]!;
+      projection.wh[position] = Number(allocation.wh);
       const spec = storage.get(payload.sinks[allocation.sink]!);
       if (spec !== undefined) {
         projection.charges.push({ position, device_id: spec.device, lot_wh: Number(lotWh(BigInt(allocation.wh), spec.efficiencyBp)) });
@@ -163,6 +174,7 @@ export function projectionOf(payload: SettlementPayload, indexOf: IndexOf, stora
         const charge = parseAllocationId(draw.allocation);
         projection.draws.push({ position, charge_settlement: charge.settlement, charge_position: charge.position, wh: Number(draw.wh) });
       }
+      position++;
     }
   }
   return projection;
@@ -170,7 +182,7 @@ export function projectionOf(payload: SettlementPayload, indexOf: IndexOf, stora
 
 /** The rows projecting one appended settlement entry. */
 export interface SettlementRows {
-  settlement: Database['settlement'];
+  settlement: SettlementInsert;
   sources: Array<Database['settled_source']>;
   charges: Array<Database['storage_charge']>;
   draws: Array<Database['allocation_draw']>;
