@@ -22,7 +22,9 @@ export interface PlanRequest {
 export type PlanReply = { id: number; plan: PlannedWindow } | { id: number; error: { code?: ErrorCode; detail: string } };
 
 const WORKER_URL = new URL('./matching-worker.ts', import.meta.url).href;
-const BOOT = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(WORKER_URL)}); })`;
+// Resolved here, from the project: code evaluated in a worker resolves bare names from the working directory, which may be anywhere.
+const TSX_URL = import.meta.resolve('tsx/esm/api');
+const BOOT = `import(${JSON.stringify(TSX_URL)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(WORKER_URL)}); })`;
 
 interface Pending {
   resolve: (plan: PlannedWindow) => void;

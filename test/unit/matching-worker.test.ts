@@ -158,3 +158,23 @@ t.test('the worker goes on planning after a refusal', async (t) => {
   for (const { rows } of refusals) await rejection(t, rows());
   t.same(comparable(await planOnWorker(valid(), signer)), expected, 'a later valid window is planned');
 });
+
+t.test('the worker starts whatever the working directory, as a server started from elsewhere does (README walk-through)', async (t) => {
+  const { spawnSync } = await import('node:child_process');
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const elsewhere = mkdtempSync(`${tmpdir()}/gridproof-cwd-`);
+  t.teardown(() => rmSync(elsewhere, { recursive: true, force: true }));
+  // The process registers tsx the way bin/gridproof.js does, by the project's own path, then plans an empty window.
+  const script = `
+    const { register } = await import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))});
+    register();
+    const { planOnWorker } = await import(${JSON.stringify(new URL('../../src/ledger/matching-planner.ts', import.meta.url).href)});
+    const { generateSigner } = await import(${JSON.stringify(new URL('../../src/crypto/note.ts', import.meta.url).href)});
+    const none = { entryIdx: new Float64Array(0), startMs: new Float64Array(0), importWh: new Float64Array(0), exportWh: new Float64Array(0), leafHashes: new Uint8Array(0), device: [] };
+    const plan = await planOnWorker({ log: 'cwd.example/log', zone: 'DE-LU', intervalSeconds: 3600, starts: [new Date(0)], readings: none, devices: [], contracts: [], storage: [], lotsBefore: [] }, generateSigner('cwd.example/log/operator'));
+    console.log(JSON.stringify(plan));`;
+  const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: elsewhere, encoding: 'utf8', timeout: 60_000 });
+  t.equal(child.status, 0, child.stderr);
+  t.same(JSON.parse(child.stdout.trim()), { settlements: [], allocations: 0, lotsAfter: [] }, 'an empty window, planned on the worker');
+});
