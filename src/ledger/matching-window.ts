@@ -1,8 +1,9 @@
 /**
  * One window of consecutive intervals of one zone, in two steps, so that a
- * run plans the next window (JavaScript: matching, canonical JSON, signing)
- * while PostgreSQL writes the previous one (entries, tree nodes, projections
- * and their invariant triggers): the machine has two cores.
+ * run plans the next window (JavaScript: matching, canonical JSON, signing,
+ * on the worker thread of matching-planner.ts) while the main thread and
+ * PostgreSQL write the previous one (entries, tree nodes, projections and
+ * their invariant triggers).
  *
  * planWindow reads and computes without the head lock. writeWindow then takes
  * the lock and appends the plan only if it still holds: the zone's frontier
