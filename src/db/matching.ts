@@ -79,9 +79,18 @@ export async function windowReadings(db: Db | Tx, zone: string, starts: readonly
   return rows.filter((row) => wanted.has(row.start_ms));
 }
 
-/** The zone's devices, with what matching needs of each. */
-export async function zoneDevices(db: Db | Tx, zone: string): Promise<Array<{ id: string; type: string; owner: string }>> {
-  return db.selectFrom('device').select(['id', 'type', 'owner']).where('bidding_zone', '=', zone).execute();
+export interface ZoneDevice {
+  id: string;
+  type: string;
+  owner: string;
+  /** Set for storage only (a device CHECK). */
+  efficiency_bp: number | null;
+  energy_capacity_wh: number | null;
+}
+
+/** The zone's devices, with what matching needs of each: every reading's type and owner, and the storage specs. */
+export async function zoneDevices(db: Db | Tx, zone: string): Promise<ZoneDevice[]> {
+  return db.selectFrom('device').select(['id', 'type', 'owner', 'efficiency_bp', 'energy_capacity_wh']).where('bidding_zone', '=', zone).execute();
 }
 
 /** How many readings a window has and the last logged, and the zone's last contract: what a plan saw. */
@@ -104,16 +113,6 @@ export async function windowFingerprint(tx: Tx, zone: string, starts: readonly D
                and r.start_at = any(${starts.map((start) => start.toISOString())}::timestamptz[])) w`.execute(tx);
   const row = result.rows[0]!;
   return { readings: Number(row.readings), lastReading: Number(row.last_reading), lastContract: Number(row.last_contract) };
-}
-
-export async function storageDevices(db: Db | Tx, zone: string): Promise<Array<{ id: string; efficiency_bp: number; energy_capacity_wh: number }>> {
-  const rows = await db
-    .selectFrom('device')
-    .select(['id', 'efficiency_bp', 'energy_capacity_wh'])
-    .where('type', '=', 'storage')
-    .where('bidding_zone', '=', zone)
-    .execute();
-  return rows.map((row) => ({ id: row.id, efficiency_bp: row.efficiency_bp!, energy_capacity_wh: row.energy_capacity_wh! }));
 }
 
 /** A contract row with its entry's leaf hash. */

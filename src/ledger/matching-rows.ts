@@ -3,7 +3,7 @@
  * functions: interval inputs from rows, projection rows from settlements.
  */
 import { toBase64 } from '../crypto/base64.ts';
-import type { ContractRow, IntervalReadingRow, LotRow, SettlementInsert } from '../db/matching.ts';
+import type { ContractRow, IntervalReadingRow, LotRow, SettlementInsert, ZoneDevice } from '../db/matching.ts';
 import type { Database } from '../db/schema.ts';
 import { allocationId, parseAllocationId } from '../domain/allocation-id.ts';
 import type { GreenLot, IntervalInput, MatchContract, MatchReading, StorageSpec } from '../domain/matching.ts';
@@ -94,8 +94,11 @@ export function contractsFor(spans: readonly ContractSpan[], startMs: number, en
   return spans.filter((c) => c.fromMs <= startMs && (c.untilMs === null || c.untilMs >= endMs)).map((c) => c.contract);
 }
 
-export function storageSpecs(rows: ReadonlyArray<{ id: string; efficiency_bp: number; energy_capacity_wh: number }>): StorageSpec[] {
-  return rows.map((s) => ({ device: s.id, efficiencyBp: s.efficiency_bp, energyCapacityWh: BigInt(s.energy_capacity_wh) }));
+/** The storage devices' specs; the database holds both figures for every storage device and only for those. */
+export function storageSpecs(devices: readonly ZoneDevice[]): StorageSpec[] {
+  return devices
+    .filter((d) => d.type === 'storage')
+    .map((d) => ({ device: d.id, efficiencyBp: d.efficiency_bp!, energyCapacityWh: BigInt(d.energy_capacity_wh!) }));
 }
 
 export function greenLotsOf(rows: readonly LotRow[]): GreenLot[] {

@@ -20,7 +20,6 @@ import {
   greenLots,
   insertMatchedIntervals,
   matchingFrontiers,
-  storageDevices,
   windowFingerprint,
   windowReadings,
   zoneContracts,
@@ -62,7 +61,7 @@ export async function planWindow(ledger: Ledger, db: Db | Tx, zone: string, star
   const readings = await windowReadings(db, zone, starts);
   const devices = await zoneDevices(db, zone);
   const contracts = await zoneContracts(db, zone);
-  const storage = storageSpecs(await storageDevices(db, zone));
+  const storage = storageSpecs(devices);
   const lotRows = lotsBefore === undefined ? await greenLots(db, zone, starts[0]!) : [];
   const lots = lotsBefore ?? greenLotsOf(lotRows);
   const rows: WindowRows = {
@@ -71,7 +70,7 @@ export async function planWindow(ledger: Ledger, db: Db | Tx, zone: string, star
     intervalSeconds: ledger.intervalSeconds,
     starts,
     readings: windowReadingColumns(readings),
-    devices,
+    devices: devices.map(({ id, type, owner }) => ({ id, type, owner })),
     contracts: contracts.map(contractSpan),
     storage,
     lotsBefore: lots,

@@ -11,7 +11,6 @@
 import { toBase64 } from '../crypto/base64.ts';
 import { pendingIntervals, unsettledLateSupply } from '../db/matching.ts';
 import { lateSettlement } from '../domain/settlement.ts';
-import type { SettlementPayload } from '../domain/payloads.ts';
 import { formatInstant } from '../domain/time.ts';
 import { appendInTransaction, sealOperatorEntry } from './append.ts';
 import type { Ledger } from './ledger.ts';
@@ -87,23 +86,20 @@ async function settleLateSupply(ledger: Ledger): Promise<number> {
       if (group) group.push(row);
       else groups.set(key, [row]);
     }
-    const sealed = [...groups.values()].map((rows) =>
-      sealOperatorEntry(
-        ledger,
-        lateSettlement(
-          ledger.origin,
-          rows[0]!.zone,
-          formatInstant(rows[0]!.start_at),
-          formatInstant(rows[0]!.end_at),
-          rows.map((r) => ({ leafHash: toBase64(r.leaf_hash), exportWh: BigInt(r.export_wh) })),
-        ),
+    const settlements = [...groups.values()].map((rows) =>
+      lateSettlement(
+        ledger.origin,
+        rows[0]!.zone,
+        formatInstant(rows[0]!.start_at),
+        formatInstant(rows[0]!.end_at),
+        rows.map((r) => ({ leafHash: toBase64(r.leaf_hash), exportWh: BigInt(r.export_wh) })),
       ),
     );
     const indexOf: IndexOf = new Map(late.map((r) => [toBase64(r.leaf_hash), r.entry_idx]));
     return {
-      entries: sealed,
+      entries: settlements.map((settlement) => sealOperatorEntry(ledger, settlement)),
       project: async (tx, appended) => {
-        const projections = appended.map((entry) => ({ projection: projectionOf(entry.payload as SettlementPayload, indexOf, new Map()), idx: entry.idx }));
+        const projections = appended.map((entry, i) => ({ projection: projectionOf(settlements[i]!, indexOf, new Map()), idx: entry.idx }));
         await projectSettlements(tx, projections, true, new Map());
         return late.length;
       },
