@@ -6,15 +6,29 @@
 import type { FastifyInstance } from 'fastify';
 import type { RouteDeps } from '../app.ts';
 import { BUNDLE_MEDIA_TYPE } from '../domain/bundle/bundle-types.ts';
-import { verifyBundle } from '../domain/bundle/verify-bundle.ts';
+import { verifyWithFacts } from '../domain/bundle/verified.ts';
 import { parseInstant } from '../domain/time.ts';
 import { findClaim } from '../db/tenants.ts';
 import { GridproofError } from '../errors.ts';
 import { buildBundle, buildClaimBundle } from '../ledger/bundle.ts';
 import { mayReadTenant } from './matching.ts';
+import { problemResponses } from './problem-responses.ts';
 
 const instant = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$' } as const;
 const security = [{ bearer: [] }];
+
+/** The verdict (bundle-types.ts BundleVerdict) and the facts (facts-types.ts); their shapes are documented in docs/exports.md. */
+const verifyResponse = {
+  type: 'object',
+  required: ['valid', 'claimed', 'reasons'],
+  properties: {
+    valid: { type: 'boolean' },
+    claimed: { type: 'boolean' },
+    reasons: { type: 'array', items: { type: 'object', required: ['code', 'detail'], properties: { code: { type: 'string' }, detail: { type: 'string' } } } },
+    statement: { type: 'object', additionalProperties: true },
+    facts: { type: 'object', additionalProperties: true },
+  },
+} as const;
 
 export function bundleRoutes(app: FastifyInstance, { ledger, auth }: RouteDeps): void {
   app.get<{ Params: { id: string } }>(
@@ -61,11 +75,13 @@ export function bundleRoutes(app: FastifyInstance, { ledger, auth }: RouteDeps):
         tags: ['bundles'],
         summary: 'Verify a proof bundle against a log key (default: this log)',
         querystring: { type: 'object', properties: { key: { type: 'string' } } },
+        response: { 200: verifyResponse, ...problemResponses(400, 413, 415, 500) },
       },
     },
     async (request) => {
-      const verdict = verifyBundle(request.body, { logKey: request.query.key ?? ledger.logVerifier.vkey, verify: ledger.verify });
-      return verdict;
+      // The verdict, and for a bundle that verified every fact it proves (docs/exports.md).
+      const { verdict, facts } = await verifyWithFacts(request.body, { logKey: request.query.key ?? ledger.logVerifier.vkey, verify: ledger.verify });
+      return facts === undefined ? verdict : { ...verdict, facts };
     },
   );
 }
