@@ -67,6 +67,12 @@ export const errorStatus = {
   'key-mismatch': 500,
   'config-mismatch': 500,
 
+  // Witnesses (C2SP tlog-witness "add-checkpoint").
+  'unknown-log': 404,
+  'bad-log-signature': 403,
+  'inconsistent-proof': 422,
+  'witness-unavailable': 503,
+
   // Matching, claims, bundles.
   'nothing-to-claim': 409,
   'bad-period': 400,

@@ -77,13 +77,13 @@ export function signNoteWithBytes(text: string, signers: Signer[], sign: SignFn 
   return { note: `${text}\n${lines}`, bytes };
 }
 
-interface SignatureLine {
+export interface SignatureLine {
   name: string;
   keyId: number;
   signature: Uint8Array;
 }
 
-function parseSignatureLine(line: string): SignatureLine {
+export function parseSignatureLine(line: string): SignatureLine {
   if (!line.startsWith(SIGNATURE_PREFIX)) badNote('a signature line starts with an em dash and a space');
   const rest = line.slice(SIGNATURE_PREFIX.length);
   const space = rest.indexOf(' ');
@@ -102,6 +102,22 @@ function parseSignatureLine(line: string): SignatureLine {
 }
 
 /**
+ * Splits a signed note strictly ('bad-note') into its text (final newline
+ * included) and its parsed signature lines, verifying nothing.
+ */
+export function splitNote(note: string): { text: string; lines: SignatureLine[] } {
+  if (hasForbiddenCharacters(note)) badNote('a note holds a control character or invalid UTF-8');
+  const split = note.lastIndexOf('\n\n');
+  if (split < 0) badNote('no blank line before the signatures');
+  const text = note.slice(0, split + 1);
+  const block = note.slice(split + 2);
+  if (block === '' || !block.endsWith('\n')) badNote('signature lines end with a newline');
+  const lines = block.slice(0, -1).split('\n');
+  if (lines.length > MAX_SIGNATURES) badNote(`more than ${MAX_SIGNATURES} signatures`);
+  return { text, lines: lines.map(parseSignatureLine) };
+}
+
+/**
  * Opens a signed note: parses it strictly ('bad-note'), ignores signatures
  * from keys not in `verifiers` (same name and key ID), verifies every
  * signature from a known key (a failure is 'bad-signature': the spec says
@@ -113,17 +129,10 @@ export function openNote(
   verifiers: Verifier[],
   verify: VerifyFn = nobleVerify,
 ): { text: string; verifiedBy: Verifier[] } {
-  if (hasForbiddenCharacters(note)) badNote('a note holds a control character or invalid UTF-8');
-  const split = note.lastIndexOf('\n\n');
-  if (split < 0) badNote('no blank line before the signatures');
-  const text = note.slice(0, split + 1);
-  const block = note.slice(split + 2);
-  if (block === '' || !block.endsWith('\n')) badNote('signature lines end with a newline');
-  const lines = block.slice(0, -1).split('\n');
-  if (lines.length > MAX_SIGNATURES) badNote(`more than ${MAX_SIGNATURES} signatures`);
+  const { text, lines } = splitNote(note);
   const message = utf8(text);
   const verifiedBy: Verifier[] = [];
-  for (const line of lines.map(parseSignatureLine)) {
+  for (const line of lines) {
     const verifier = verifiers.find((v) => v.name === line.name && v.keyId === line.keyId);
     if (verifier === undefined) continue; // unknown keys MUST be ignored
     if (!verify(verifier.publicKey, message, line.signature)) {
