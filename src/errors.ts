@@ -34,6 +34,7 @@ export const errorStatus = {
   'bad-verifier-key': 400,
   'bad-signer-name': 400,
   'unknown-signer': 400,
+  'extra-signature': 400,
   'non-canonical-json': 400,
   'bad-private-key': 400,
 
