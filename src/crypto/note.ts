@@ -101,19 +101,6 @@ export function parseSignatureLine(line: string): SignatureLine {
   return { name, keyId, signature: bytes.subarray(4) };
 }
 
-/** A note split into its signed text and its parsed signature lines ('bad-note' when malformed). */
-function splitNote(note: string): { text: string; lines: SignatureLine[] } {
-  if (hasForbiddenCharacters(note)) badNote('a note holds a control character or invalid UTF-8');
-  const split = note.lastIndexOf('\n\n');
-  if (split < 0) badNote('no blank line before the signatures');
-  const text = note.slice(0, split + 1);
-  const block = note.slice(split + 2);
-  if (block === '' || !block.endsWith('\n')) badNote('signature lines end with a newline');
-  const lines = block.slice(0, -1).split('\n');
-  if (lines.length > MAX_SIGNATURES) badNote(`more than ${MAX_SIGNATURES} signatures`);
-  return { text, lines: lines.map(parseSignatureLine) };
-}
-
 function verifyLine(line: SignatureLine, verifier: Verifier, message: Uint8Array, verify: VerifyFn): void {
   if (!verify(verifier.publicKey, message, line.signature)) {
     throw new GridproofError('bad-signature', `signature by ${line.name} does not verify`);
