@@ -15,7 +15,12 @@ const USAGE = `usage: gridproof <command> [options]
   sign --key F [--server URL --token T [--post]] [payload.json]
                                 turn a reading payload into a signed entry note;
                                 with --server, fill log, seq and prev; with --post, post it
-  verify BUNDLE --key VKEY      verify a proof bundle offline (exit 0 valid, 1 invalid, 2 unusable)
+  verify BUNDLE --key VKEY [--json]
+                                verify a proof bundle offline and print what it proves
+                                (exit 0 valid, 1 invalid, 2 unusable)
+  certificate BUNDLE --key VKEY a claim bundle's printable certificate (HTML) on stdout
+  export BUNDLE --key VKEY --format energytag|eecs
+                                a claim bundle's EnergyTag GC or EECS GO records on stdout
   monitor URL --token T [--state F]
                                 replay the log and check it (certifiers)
   witness --key F --log VKEY [--log VKEY…] --state DIR
@@ -34,6 +39,8 @@ const commands: Record<string, () => Promise<Command>> = {
   keygen: async () => (await import('./keygen.ts')).keygenCommand,
   sign: async () => (await import('./sign.ts')).signCommand,
   verify: async () => (await import('./verify.ts')).verifyCommand,
+  certificate: async () => (await import('./certificate.ts')).certificateCommand,
+  export: async () => (await import('./certificate.ts')).exportCommand,
   monitor: async () => (await import('./monitor.ts')).monitorCommand,
   witness: async () => (await import('./witness.ts')).witnessCommand,
 };
