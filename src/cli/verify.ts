@@ -20,7 +20,7 @@ export async function verifyCommand(args: string[]): Promise<number> {
   } catch (error) {
     throw new GridproofError('bad-bundle', `${file} is not readable JSON: ${(error as Error).message}`);
   }
-  const verdict = verifyBundle(bundle, { logKey: key, verify: nativeVerify });
+  const verdict = await verifyBundle(bundle, { logKey: key, verify: nativeVerify });
   const out = process.stdout;
   if (verdict.valid) {
     const s = verdict.statement!;

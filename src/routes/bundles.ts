@@ -64,7 +64,7 @@ export function bundleRoutes(app: FastifyInstance, { ledger, auth }: RouteDeps):
       },
     },
     async (request) => {
-      const verdict = verifyBundle(request.body, { logKey: request.query.key ?? ledger.logVerifier.vkey, verify: ledger.verify });
+      const verdict = await verifyBundle(request.body, { logKey: request.query.key ?? ledger.logVerifier.vkey, verify: ledger.verify });
       return verdict;
     },
   );
