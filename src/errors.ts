@@ -19,6 +19,11 @@ export const errorStatus = {
   conflict: 409,
   'internal-error': 500,
   unavailable: 503,
+  // The request line and headers, refused before any route runs (RFC 9110 §15.5.15, RFC 6585 §5).
+  'bad-url': 400,
+  'uri-too-long': 414,
+  'headers-too-large': 431,
+  'request-timeout': 408,
 
   // Encodings (DESIGN.md "Exact rules").
   'bad-base64': 400,
@@ -34,6 +39,7 @@ export const errorStatus = {
   'bad-verifier-key': 400,
   'bad-signer-name': 400,
   'unknown-signer': 400,
+  'extra-signature': 400,
   'non-canonical-json': 400,
   'bad-private-key': 400,
 
@@ -66,6 +72,12 @@ export const errorStatus = {
   'inconsistent-checkpoint': 409,
   'key-mismatch': 500,
   'config-mismatch': 500,
+
+  // Witnesses (C2SP tlog-witness "add-checkpoint").
+  'unknown-log': 404,
+  'bad-log-signature': 403,
+  'inconsistent-proof': 422,
+  'witness-unavailable': 503,
 
   // Matching, claims, bundles.
   'nothing-to-claim': 409,
