@@ -20,6 +20,7 @@ import { matchingRoutes } from './routes/matching.ts';
 import { clientErrorProblem, problemOf, sendProblem, toProblem } from './routes/problem.ts';
 import { registryRoutes } from './routes/registry.ts';
 import { sharedSchemas, validatorCompiler } from './routes/validators.ts';
+import { webRoutes } from './routes/web.ts';
 
 export interface AppDeps {
   ledger: Ledger;
@@ -81,6 +82,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     logRoutes(scope, routeDeps);
     matchingRoutes(scope, routeDeps);
     bundleRoutes(scope, routeDeps);
+    webRoutes(scope);
   });
   return app;
 }
