@@ -10,6 +10,7 @@ import { BUNDLE_MEDIA_TYPE } from './domain/bundle/bundle-types.ts';
 import { DEFAULT_BODY_LIMIT } from './config.ts';
 import type { Ledger } from './ledger/ledger.ts';
 import type { ReadingIntake } from './ledger/intake.ts';
+import type { CheckpointWitnessing } from './ledger/witnessing.ts';
 import { Auth } from './routes/auth.ts';
 import { bundleRoutes } from './routes/bundles.ts';
 import { entryRoutes } from './routes/entries.ts';
@@ -23,6 +24,8 @@ import { sharedSchemas, validatorCompiler } from './routes/validators.ts';
 export interface AppDeps {
   ledger: Ledger;
   intake: ReadingIntake;
+  /** Asks the witnesses to cosign checkpoints; absent when none is configured or in tests that leave it out. */
+  witnessing?: CheckpointWitnessing;
   /** Request body limit in bytes. */
   bodyLimit?: number;
   logger?: boolean | object;

@@ -11,6 +11,7 @@ import { entryOwner } from '../db/entry-owner.ts';
 import { readEntry, readEntryRange } from '../db/log.ts';
 import { GridproofError } from '../errors.ts';
 import { proveConsistency, proveInclusion, proveInclusionOfLeaf } from '../ledger/proofs.ts';
+import { withCosignatures, witnessStatus } from '../ledger/witnessed-checkpoints.ts';
 
 // Bounded so no value beyond JavaScript's exact integers reaches the database.
 const index = { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER } as const;
@@ -18,12 +19,22 @@ const size = { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER } a
 const TEXT = 'text/plain; charset=utf-8';
 export const MAX_ENTRY_PAGE = 1000;
 
-export function logRoutes(app: FastifyInstance, { ledger, auth }: RouteDeps): void {
-  app.get('/v1/log/checkpoint', { schema: { tags: ['log'], summary: 'The latest signed checkpoint (C2SP tlog-checkpoint)' } }, async (_request, reply) => {
-    const checkpoint = await latestCheckpoint(ledger.db);
-    if (!checkpoint) throw new GridproofError('unknown-checkpoint', 'no checkpoint has been published yet');
-    return reply.type(TEXT).send(checkpoint.note);
-  });
+export function logRoutes(app: FastifyInstance, { ledger, auth, witnessing }: RouteDeps): void {
+  app.get(
+    '/v1/log/checkpoint',
+    { schema: { tags: ['log'], summary: "The latest signed checkpoint (C2SP tlog-checkpoint), the log's line first, then its witness cosignatures" } },
+    async (_request, reply) => {
+      const checkpoint = await latestCheckpoint(ledger.db);
+      if (!checkpoint) throw new GridproofError('unknown-checkpoint', 'no checkpoint has been published yet');
+      return reply.type(TEXT).send(await withCosignatures(ledger.db, checkpoint));
+    },
+  );
+
+  app.get(
+    '/v1/log/witnesses',
+    { schema: { tags: ['log'], summary: 'Which witnesses cosigned up to which size, and how far behind the latest checkpoint each is' } },
+    async () => witnessStatus(ledger, witnessing),
+  );
 
   app.get<{ Params: { size: number } }>(
     '/v1/log/checkpoints/:size',
