@@ -8,13 +8,9 @@ import { toBase64 } from '../crypto/base64.ts';
 import { findByTokenHash } from '../db/registry.ts';
 import type { Role } from '../domain/payloads.ts';
 import { GridproofError } from '../errors.ts';
+import type { Caller } from '../ledger/caller.ts';
 import type { Ledger } from '../ledger/ledger.ts';
 import { tokenHash } from '../ledger/tokens.ts';
-
-export interface Caller {
-  id: string;
-  role: Role;
-}
 
 export class Auth {
   readonly #ledger: Ledger;

@@ -7,9 +7,9 @@ import { tenantClaims } from '../db/tenants.ts';
 import { formatInstant, parseInstant } from '../domain/time.ts';
 import { GridproofError } from '../errors.ts';
 import { makeClaim, type ClaimRequest } from '../ledger/claims.ts';
-import { runMatching } from '../ledger/matching.ts';
+import { runMatching } from '../ledger/matching/run.ts';
 import { figuresCsv, requireTenant, tenantMatching } from '../ledger/tenant-view.ts';
-import type { Caller } from './auth.ts';
+import type { Caller } from '../ledger/caller.ts';
 
 const instant = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$' } as const;
 const security = [{ bearer: [] }];
