@@ -110,7 +110,7 @@ for (const backend of await testBackends()) {
  * from the lots the first window read from the database (writeWindow's
  * `settled`), not from the window that draws.
  */
-const WINDOW = 168; // src/ledger/matching.ts: intervals per window
+const WINDOW = 168; // src/ledger/matching/run.ts: intervals per window
 const LAST = WINDOW + 1; // hours 1..WINDOW are the run's first window, LAST its second
 
 /** Signs one device's readings as a chain (seq, prev) and posts them in one request. */

@@ -1,7 +1,7 @@
 /**
  * Late supply (replay.ts): a supply reading logged once its zone's matching
  * last matched interval has reached its interval is never matched. The late-settlement
- * transaction that ends each matching run (ledger/matching.ts,
+ * transaction that ends each matching run (ledger/matching/run.ts,
  * settleLateSupply) gives it a settlement of its own, with no allocations.
  *
  * When that must have happened cannot be read from the log. A run matches
