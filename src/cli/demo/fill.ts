@@ -45,6 +45,7 @@ export async function fillService(options: FillOptions): Promise<FillResult> {
   if (state.logKey !== logKey) {
     throw new GridproofError('conflict', `${options.stateFile} belongs to the log ${state.logKey}, not ${logKey}; pass another --state file`);
   }
+  if (Object.keys(state.tokens).length === 0) await refuseForeignPark(operator, park, options.stateFile);
   const save = () => saveState(options.stateFile, state);
   const created = { registry: 0, readings: 0, matchedIntervals: 0, claims: 0 };
   const say = (line: string) => options.progress.write(`${line}\n`);
@@ -124,4 +125,17 @@ export async function fillService(options: FillOptions): Promise<FillResult> {
     } else say(`${participant.id}: nothing matched to claim in the last ${CLAIM_DAYS} days`);
   }
   return { park, state, created, late: posted.late, claims };
+}
+
+/** Before writing anything: a service that already has the park's devices was filled from another state file. */
+async function refuseForeignPark(operator: HttpClient, park: Park, stateFile: string): Promise<void> {
+  const probe = park.devices[0]!.id;
+  const known = await operator.json(`/v1/devices/${probe}/chain`).then(
+    () => true,
+    (error: unknown) => {
+      if (error instanceof GridproofError && error.code === 'unknown-device') return false;
+      throw error;
+    },
+  );
+  if (known) throw new GridproofError('conflict', `the service already has the demo park (device ${probe}), but ${stateFile} has no token for it: it was filled from another state file; nothing changed`);
 }
