@@ -34,6 +34,7 @@ export const errorStatus = {
   'bad-verifier-key': 400,
   'bad-signer-name': 400,
   'unknown-signer': 400,
+  'extra-signature': 400,
   'non-canonical-json': 400,
   'bad-private-key': 400,
 
@@ -66,6 +67,12 @@ export const errorStatus = {
   'inconsistent-checkpoint': 409,
   'key-mismatch': 500,
   'config-mismatch': 500,
+
+  // Witnesses (C2SP tlog-witness "add-checkpoint").
+  'unknown-log': 404,
+  'bad-log-signature': 403,
+  'inconsistent-proof': 422,
+  'witness-unavailable': 503,
 
   // Matching, claims, bundles.
   'nothing-to-claim': 409,

@@ -4,10 +4,10 @@
  * interval order) and reports the head or the first break.
  */
 import { fromUtf8, toBase64 } from '../crypto/base64.ts';
-import { openNote, VerifierCache } from '../crypto/note.ts';
+import { VerifierCache } from '../crypto/note.ts';
 import { deviceKeys, findDevice } from '../db/registry.ts';
 import { deviceReadingEntries } from '../db/readings.ts';
-import { parseEntry } from '../domain/entry.ts';
+import { openEntryNote, parseEntry } from '../domain/entry.ts';
 import { checkChain, keysValidFor, type ChainHead } from '../domain/reading-rules.ts';
 import { instantMs } from '../domain/time.ts';
 import { GridproofError, type ErrorCode } from '../errors.ts';
@@ -31,7 +31,7 @@ export async function checkDeviceChain(ledger: Ledger, deviceId: string): Promis
       if (payload.kind !== 'reading' || payload.device !== deviceId) throw new GridproofError('bad-note', 'not a reading of this device');
       const loggedBefore = keys.filter((key) => key.entryIdx < stored.idx);
       const valid = keysValidFor(loggedBefore, instantMs(payload.start)!, instantMs(payload.end)!).map((vkey) => verifiers.get(vkey));
-      openNote(note, valid, ledger.verify);
+      openEntryNote(note, valid, ledger.verify);
       checkChain(payload, head);
       head = { seq: payload.seq, leafHash: toBase64(nativeHashLeaf(stored.bytes)), endMs: instantMs(payload.end)!, index: stored.idx };
     } catch (error) {

@@ -6,9 +6,9 @@
  * duplicates) is checked by the sequencer under the head lock.
  */
 import { utf8 } from '../crypto/base64.ts';
-import { openNote, VerifierCache } from '../crypto/note.ts';
+import { VerifierCache } from '../crypto/note.ts';
 import { deviceKeys, findDevice } from '../db/registry.ts';
-import { parseEntry } from '../domain/entry.ts';
+import { openEntryNote, parseEntry } from '../domain/entry.ts';
 import type { DeviceType, ReadingPayload } from '../domain/payloads.ts';
 import { checkReadingShape, keysValidFor, type DeviceFacts, type DeviceKeyEntry } from '../domain/reading-rules.ts';
 import { instantMs } from '../domain/time.ts';
@@ -104,7 +104,7 @@ export class ReadingIntake {
       const keys = await this.#deviceKeys(reading.device, reload);
       const verifiers = keysValidFor(keys, startMs, endMs).map((vkey) => this.#verifiers.get(vkey));
       try {
-        return openNote(note, verifiers, this.#ledger.verify).verifiedBy.map((verifier) => verifier.vkey);
+        return [openEntryNote(note, verifiers, this.#ledger.verify).vkey];
       } catch (error) {
         if (!(error instanceof GridproofError) || error.code !== 'unknown-signer') throw error;
       }

@@ -32,7 +32,7 @@ const REGISTERED = '2025-01-01T00:00:00Z';
 const seedOf = (name: string): Uint8Array => sha256(utf8(`bundle-verify test ${name}`));
 export const logSigner = generateSigner(ORIGIN, seedOf('log'));
 export const otherLogSigner = generateSigner('other.example/park', seedOf('other log'));
-const operator = generateSigner('operator', seedOf('operator'));
+export const operator = generateSigner('operator', seedOf('operator'));
 const nextOperator = generateSigner('operator', seedOf('operator, rotated'));
 export const LOG_KEY = verifierOf(logSigner).vkey;
 

@@ -146,6 +146,17 @@ t.test('a reading under a valid key but a broken chain, a forged signature, entr
   t.same(codes(replayAll(other)), ['bad-first-entry']);
 });
 
+t.test('an entry carrying a second signature line is a bad entry, whoever signed it', async (t) => {
+  const { log } = park();
+  const reading = log.reading('bat-1', 2, 0, 0);
+  const note = log.notes[reading.index]!;
+  log.notes[reading.index] = `${note}${note.slice(note.lastIndexOf('\n\n') + 2)}`; // its own line twice
+  const findings = replayAll(log);
+  t.same(codes(findings), ['bad-entry']);
+  t.same(findings[0]?.indexes, [reading.index]);
+  t.match(findings[0]?.detail, /extra-signature/);
+});
+
 t.test('registrations: unknown owners and devices, duplicates, a reading of an unknown device', async (t) => {
   const { log } = park();
   log.device('wind-3', 'tenant-1', 'wind');
