@@ -10,6 +10,7 @@ import { BUNDLE_MEDIA_TYPE } from './domain/bundle/bundle-types.ts';
 import { DEFAULT_BODY_LIMIT } from './config.ts';
 import type { Ledger } from './ledger/ledger.ts';
 import type { ReadingIntake } from './ledger/intake.ts';
+import { UseCases } from './ledger/use-cases.ts';
 import { Auth } from './routes/auth.ts';
 import { bundleRoutes } from './routes/bundles.ts';
 import { entryRoutes } from './routes/entries.ts';
@@ -28,7 +29,9 @@ export interface AppDeps {
   logger?: boolean | object;
 }
 
-export interface RouteDeps extends AppDeps {
+/** What routes get: use cases and the bearer-token reader, never the store. */
+export interface RouteDeps {
+  useCases: UseCases;
   auth: Auth;
 }
 
@@ -65,7 +68,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // A bundle posted with its own media type is still JSON.
   app.addContentTypeParser(BUNDLE_MEDIA_TYPE, { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
 
-  const routeDeps: RouteDeps = { ...deps, auth: new Auth(deps.ledger) };
+  const useCases = new UseCases(deps.ledger, deps.intake);
+  const routeDeps: RouteDeps = { useCases, auth: new Auth(useCases) };
   await app.register(async (scope) => {
     healthRoutes(scope, routeDeps);
     registryRoutes(scope, routeDeps);
