@@ -17,7 +17,7 @@ import { entryRoutes } from './routes/entries.ts';
 import { healthRoutes } from './routes/health.ts';
 import { logRoutes } from './routes/log.ts';
 import { matchingRoutes } from './routes/matching.ts';
-import { problemOf, sendProblem, toProblem } from './routes/problem.ts';
+import { clientErrorProblem, problemOf, sendProblem, toProblem } from './routes/problem.ts';
 import { registryRoutes } from './routes/registry.ts';
 import { sharedSchemas, validatorCompiler } from './routes/validators.ts';
 
@@ -41,6 +41,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: deps.bodyLimit ?? DEFAULT_BODY_LIMIT,
     // Proof requests may carry a base64 leaf hash with '+' and '/'.
     routerOptions: { maxParamLength: 200 },
+    // The router's own refusals (a bad percent-encoding, an over-long path
+    // parameter) and the HTTP parser's leave as problem documents too.
+    frameworkErrors: (error, request, reply) => sendProblem(reply, toProblem(error, request)),
+    clientErrorHandler: clientErrorProblem,
   });
 
   app.setValidatorCompiler(validatorCompiler);

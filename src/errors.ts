@@ -19,6 +19,11 @@ export const errorStatus = {
   conflict: 409,
   'internal-error': 500,
   unavailable: 503,
+  // The request line and headers, refused before any route runs (RFC 9110 §15.5.15, RFC 6585 §5).
+  'bad-url': 400,
+  'uri-too-long': 414,
+  'headers-too-large': 431,
+  'request-timeout': 408,
 
   // Encodings (DESIGN.md "Exact rules").
   'bad-base64': 400,

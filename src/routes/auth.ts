@@ -16,7 +16,9 @@ export class Auth {
 
   caller(request: FastifyRequest): Promise<Caller> {
     const header = request.headers.authorization;
-    const match = header ? /^Bearer ([\x21-\x7e]+)$/.exec(header) : null;
+    // The scheme is case-insensitive (RFC 9110 §11.1); the token is printable
+    // ASCII without spaces, as the operator token is checked at start (config.ts).
+    const match = header ? /^bearer +([\x21-\x7e]+) *$/i.exec(header) : null;
     if (!match) throw new GridproofError('unauthorized', 'send Authorization: Bearer <token>');
     return this.#useCases.caller(match[1]!);
   }
