@@ -85,6 +85,8 @@ export const errorStatus = {
   'nothing-to-claim': 409,
   'bad-period': 400,
   'bad-bundle': 400,
+  // Certificates and exports are made only from a claim's bundle that verifies.
+  'unverified-bundle': 422,
 } as const satisfies Record<string, number>;
 
 export type ErrorCode = keyof typeof errorStatus;

@@ -5,7 +5,9 @@
  */
 import { pingDatabase } from '../db/ping.ts';
 import type { Bundle } from '../domain/bundle/bundle-types.ts';
-import { verifyBundle, type BundleVerdict } from '../domain/bundle/verify-bundle.ts';
+import type { BundleVerdict } from '../domain/bundle/bundle-types.ts';
+import type { BundleFacts } from '../domain/bundle/facts-types.ts';
+import { verifyWithFacts } from '../domain/bundle/verified.ts';
 import type { ContractPayload, ZonePayload } from '../domain/payloads.ts';
 import type { TenantFigures } from '../domain/tenant-figures.ts';
 import { GridproofError } from '../errors.ts';
@@ -16,7 +18,7 @@ import { makeClaim, type ClaimRequest } from './claims.ts';
 import type { ReadingIntake } from './intake.ts';
 import type { Ledger } from './ledger.ts';
 import { checkpointNoteOfSize, entryPage, entryText, latestCheckpointNote, type EntryPage } from './log-reads.ts';
-import { runMatching, type MatchingSummary } from './matching.ts';
+import { runMatching, type MatchingSummary } from './matching/run.ts';
 import { proveConsistency, proveInclusion, proveInclusionOfLeaf, type ConsistencyProof, type InclusionProof } from './proofs.ts';
 import { addContract, addDeviceKey, addZone, registerDevice, registerParticipant, type NewDevice, type NewParticipant } from './registry.ts';
 import type { EntryResult } from './sequencer.ts';
@@ -151,8 +153,9 @@ export class UseCases {
     return buildBundle(this.#ledger, tenantId, from, to);
   }
 
-  /** The pure verifier, trusting nothing of this server but, by default, its log key. */
-  verify(bundle: unknown, key?: string): BundleVerdict {
-    return verifyBundle(bundle, { logKey: key ?? this.#ledger.logVerifier.vkey, verify: this.#ledger.verify });
+  /** The pure verifier, trusting nothing of this server but, by default, its log key; for a bundle that verified, every fact it proves (docs/exports.md). */
+  async verify(bundle: unknown, key?: string): Promise<BundleVerdict & { facts?: BundleFacts }> {
+    const { verdict, facts } = await verifyWithFacts(bundle, { logKey: key ?? this.#ledger.logVerifier.vkey, verify: this.#ledger.verify });
+    return facts === undefined ? verdict : { ...verdict, facts };
   }
 }

@@ -15,7 +15,7 @@ import { openPostgres } from '../../src/db/connect.ts';
 import { appendEntries, lockLogHead, readLogSize } from '../../src/db/log.ts';
 import { insertSettledSources, insertSettlements } from '../../src/db/matching.ts';
 import { openLedger } from '../../src/ledger/open.ts';
-import { runMatching } from '../../src/ledger/matching.ts';
+import { runMatching } from '../../src/ledger/matching/run.ts';
 import { sealOperatorEntry } from '../../src/ledger/append.ts';
 import { lateSettlement } from '../../src/domain/settlement.ts';
 import type { SettlementPayload } from '../../src/domain/payloads.ts';
