@@ -17,6 +17,7 @@ import { bundleRoutes } from './routes/bundles.ts';
 import { entryRoutes } from './routes/entries.ts';
 import { healthRoutes } from './routes/health.ts';
 import { logRoutes } from './routes/log.ts';
+import { generatorRoutes } from './routes/generators.ts';
 import { matchingRoutes } from './routes/matching.ts';
 import { clientErrorProblem, problemOf, sendProblem, toProblem } from './routes/problem.ts';
 import { registryRoutes } from './routes/registry.ts';
@@ -83,6 +84,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     entryRoutes(scope, routeDeps);
     logRoutes(scope, routeDeps);
     matchingRoutes(scope, routeDeps);
+    generatorRoutes(scope, routeDeps);
     bundleRoutes(scope, routeDeps);
   });
   return app;

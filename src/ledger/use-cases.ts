@@ -11,7 +11,8 @@ import { verifyWithFacts } from '../domain/bundle/verified.ts';
 import type { ContractPayload, ZonePayload } from '../domain/payloads.ts';
 import type { TenantFigures } from '../domain/tenant-figures.ts';
 import { GridproofError } from '../errors.ts';
-import { allow, Callers, mayCheckDevice, mayReadTenant, readableClaim, type Caller } from './access.ts';
+import { allow, Callers, mayCheckDevice, mayReadDeviceOutputs, mayReadGenerator, mayReadTenant, readableClaim, type Caller } from './access.ts';
+import { deviceOutputs, generatorDevices, type HourOutput, type OwnedDevice } from './generator-reads.ts';
 import { buildBundle, buildClaimBundle } from './bundle.ts';
 import { checkDeviceChain, type ChainReport } from './chain.ts';
 import { makeClaim, type ClaimRequest } from './claims.ts';
@@ -130,6 +131,17 @@ export class UseCases {
   async checkDeviceChain(caller: Caller, deviceId: string): Promise<ChainReport> {
     await mayCheckDevice(this.#ledger, caller, deviceId);
     return checkDeviceChain(this.#ledger, deviceId);
+  }
+
+  // The generator's view.
+  async generatorDevices(caller: Caller, ownerId: string): Promise<{ devices: OwnedDevice[] }> {
+    mayReadGenerator(caller, ownerId);
+    return generatorDevices(this.#ledger, ownerId);
+  }
+
+  async deviceOutputs(caller: Caller, deviceId: string, from: Date, to: Date): Promise<{ device: string; hours: HourOutput[] }> {
+    await mayReadDeviceOutputs(this.#ledger, caller, deviceId);
+    return deviceOutputs(this.#ledger, deviceId, from, to);
   }
 
   // Matching, the tenant view and claims.
