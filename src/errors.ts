@@ -72,6 +72,8 @@ export const errorStatus = {
   'inconsistent-checkpoint': 409,
   'key-mismatch': 500,
   'config-mismatch': 500,
+  /** Another process holds the embedded database's directory (src/data-dir-lock.ts). */
+  'data-dir-in-use': 500,
 
   // Witnesses (C2SP tlog-witness "add-checkpoint").
   'unknown-log': 404,
@@ -83,6 +85,8 @@ export const errorStatus = {
   'nothing-to-claim': 409,
   'bad-period': 400,
   'bad-bundle': 400,
+  // Certificates and exports are made only from a claim's bundle that verifies.
+  'unverified-bundle': 422,
 } as const satisfies Record<string, number>;
 
 export type ErrorCode = keyof typeof errorStatus;

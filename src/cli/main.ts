@@ -18,6 +18,9 @@ const USAGE = `usage: gridproof <command> [options]
   verify BUNDLE --key VKEY      verify a proof bundle offline (exit 0 valid, 1 invalid, 2 unusable)
   monitor URL --token T [--state F]
                                 replay the log and check it (certifiers)
+  demo [--server URL --token T] [--days N] [--state F] [--data DIR] [--port P]
+                                load a demo park (real 2019 German data) through the API;
+                                with no --server, start a service in ./demo-data and keep it running
   witness --key F --log VKEY [--log VKEY…] --state DIR
                                 cosign checkpoints of these logs (C2SP tlog-witness) on PORT/HOST
 `;
@@ -35,6 +38,7 @@ const commands: Record<string, () => Promise<Command>> = {
   sign: async () => (await import('./sign.ts')).signCommand,
   verify: async () => (await import('./verify.ts')).verifyCommand,
   monitor: async () => (await import('./monitor.ts')).monitorCommand,
+  demo: async () => (await import('./demo.ts')).demoCommand,
   witness: async () => (await import('./witness.ts')).witnessCommand,
 };
 

@@ -5,18 +5,23 @@
  */
 import { pingDatabase } from '../db/ping.ts';
 import type { Bundle } from '../domain/bundle/bundle-types.ts';
-import { verifyBundle, type BundleVerdict } from '../domain/bundle/verify-bundle.ts';
+import type { BundleVerdict } from '../domain/bundle/bundle-types.ts';
+import type { BundleFacts } from '../domain/bundle/facts-types.ts';
+import { verifyWithFacts } from '../domain/bundle/verified.ts';
 import type { ContractPayload, ZonePayload } from '../domain/payloads.ts';
 import type { TenantFigures } from '../domain/tenant-figures.ts';
 import { GridproofError } from '../errors.ts';
-import { allow, Callers, mayCheckDevice, mayReadTenant, readableClaim, type Caller } from './access.ts';
+import { allow, Callers, mayCheckDevice, mayReadDeviceOutputs, mayReadGenerator, mayReadTenant, readableClaim, type Caller } from './access.ts';
+import { deviceOutputs, generatorDevices, type HourOutput, type OwnedDevice } from './generator-reads.ts';
 import { buildBundle, buildClaimBundle } from './bundle.ts';
 import { checkDeviceChain, type ChainReport } from './chain.ts';
 import { makeClaim, type ClaimRequest } from './claims.ts';
 import type { ReadingIntake } from './intake.ts';
 import type { Ledger } from './ledger.ts';
+import { witnessStatus, type WitnessStatus } from './witnessed-checkpoints.ts';
+import type { CheckpointWitnessing } from './witnessing.ts';
 import { checkpointNoteOfSize, entryPage, entryText, latestCheckpointNote, type EntryPage } from './log-reads.ts';
-import { runMatching, type MatchingSummary } from './matching.ts';
+import { runMatching, type MatchingSummary } from './matching/run.ts';
 import { proveConsistency, proveInclusion, proveInclusionOfLeaf, type ConsistencyProof, type InclusionProof } from './proofs.ts';
 import { addContract, addDeviceKey, addZone, registerDevice, registerParticipant, type NewDevice, type NewParticipant } from './registry.ts';
 import type { EntryResult } from './sequencer.ts';
@@ -34,9 +39,12 @@ export class UseCases {
   readonly #intake: ReadingIntake;
   readonly #callers: Callers;
 
-  constructor(ledger: Ledger, intake: ReadingIntake) {
+  readonly #witnessing: CheckpointWitnessing | undefined;
+
+  constructor(ledger: Ledger, intake: ReadingIntake, witnessing?: CheckpointWitnessing) {
     this.#ledger = ledger;
     this.#intake = intake;
+    this.#witnessing = witnessing;
     this.#callers = new Callers(ledger);
   }
 
@@ -57,6 +65,11 @@ export class UseCases {
   // The log: public except entry bytes.
   latestCheckpoint(): Promise<string> {
     return latestCheckpointNote(this.#ledger);
+  }
+
+  /** Which witnesses cosigned up to which size, and how far behind each is. */
+  witnesses(): Promise<WitnessStatus> {
+    return witnessStatus(this.#ledger, this.#witnessing);
   }
 
   checkpointOfSize(size: number): Promise<string> {
@@ -120,6 +133,17 @@ export class UseCases {
     return checkDeviceChain(this.#ledger, deviceId);
   }
 
+  // The generator's view.
+  async generatorDevices(caller: Caller, ownerId: string): Promise<{ devices: OwnedDevice[] }> {
+    mayReadGenerator(caller, ownerId);
+    return generatorDevices(this.#ledger, ownerId);
+  }
+
+  async deviceOutputs(caller: Caller, deviceId: string, from: Date, to: Date): Promise<{ device: string; hours: HourOutput[] }> {
+    await mayReadDeviceOutputs(this.#ledger, caller, deviceId);
+    return deviceOutputs(this.#ledger, deviceId, from, to);
+  }
+
   // Matching, the tenant view and claims.
   async runMatching(caller: Caller, untilMs: number): Promise<MatchingSummary> {
     allow(caller, 'run-matching');
@@ -151,8 +175,9 @@ export class UseCases {
     return buildBundle(this.#ledger, tenantId, from, to);
   }
 
-  /** The pure verifier, trusting nothing of this server but, by default, its log key. */
-  verify(bundle: unknown, key?: string): Promise<BundleVerdict> {
-    return verifyBundle(bundle, { logKey: key ?? this.#ledger.logVerifier.vkey, verify: this.#ledger.verify });
+  /** The pure verifier, trusting nothing of this server but, by default, its log key; for a bundle that verified, every fact it proves (docs/exports.md). */
+  async verify(bundle: unknown, key?: string): Promise<BundleVerdict & { facts?: BundleFacts }> {
+    const { verdict, facts } = await verifyWithFacts(bundle, { logKey: key ?? this.#ledger.logVerifier.vkey, verify: this.#ledger.verify });
+    return facts === undefined ? verdict : { ...verdict, facts };
   }
 }

@@ -6,10 +6,24 @@
 import type { FastifyInstance } from 'fastify';
 import type { RouteDeps } from '../app.ts';
 import { parseInstant } from '../domain/time.ts';
+import { problemResponses } from './problem-responses.ts';
 import { sendBundle } from './responses.ts';
 
 const instant = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$' } as const;
 const security = [{ bearer: [] }];
+
+/** The verdict (bundle-types.ts BundleVerdict) and the facts (facts-types.ts); their shapes are documented in docs/exports.md. */
+const verifyResponse = {
+  type: 'object',
+  required: ['valid', 'claimed', 'reasons'],
+  properties: {
+    valid: { type: 'boolean' },
+    claimed: { type: 'boolean' },
+    reasons: { type: 'array', items: { type: 'object', required: ['code', 'detail'], properties: { code: { type: 'string' }, detail: { type: 'string' } } } },
+    statement: { type: 'object', additionalProperties: true },
+    facts: { type: 'object', additionalProperties: true },
+  },
+} as const;
 
 export function bundleRoutes(app: FastifyInstance, { useCases, auth }: RouteDeps): void {
   app.get<{ Params: { id: string } }>(
@@ -47,6 +61,7 @@ export function bundleRoutes(app: FastifyInstance, { useCases, auth }: RouteDeps
         tags: ['bundles'],
         summary: 'Verify a proof bundle against a log key (default: this log)',
         querystring: { type: 'object', properties: { key: { type: 'string' } } },
+        response: { 200: verifyResponse, ...problemResponses(400, 413, 415, 500) },
       },
     },
     async (request) => useCases.verify(request.body, request.query.key),
