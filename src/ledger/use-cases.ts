@@ -18,6 +18,8 @@ import { checkDeviceChain, type ChainReport } from './chain.ts';
 import { makeClaim, type ClaimRequest } from './claims.ts';
 import type { ReadingIntake } from './intake.ts';
 import type { Ledger } from './ledger.ts';
+import { witnessStatus, type WitnessStatus } from './witnessed-checkpoints.ts';
+import type { CheckpointWitnessing } from './witnessing.ts';
 import { checkpointNoteOfSize, entryPage, entryText, latestCheckpointNote, type EntryPage } from './log-reads.ts';
 import { runMatching, type MatchingSummary } from './matching/run.ts';
 import { proveConsistency, proveInclusion, proveInclusionOfLeaf, type ConsistencyProof, type InclusionProof } from './proofs.ts';
@@ -37,9 +39,12 @@ export class UseCases {
   readonly #intake: ReadingIntake;
   readonly #callers: Callers;
 
-  constructor(ledger: Ledger, intake: ReadingIntake) {
+  readonly #witnessing: CheckpointWitnessing | undefined;
+
+  constructor(ledger: Ledger, intake: ReadingIntake, witnessing?: CheckpointWitnessing) {
     this.#ledger = ledger;
     this.#intake = intake;
+    this.#witnessing = witnessing;
     this.#callers = new Callers(ledger);
   }
 
@@ -60,6 +65,11 @@ export class UseCases {
   // The log: public except entry bytes.
   latestCheckpoint(): Promise<string> {
     return latestCheckpointNote(this.#ledger);
+  }
+
+  /** Which witnesses cosigned up to which size, and how far behind each is. */
+  witnesses(): Promise<WitnessStatus> {
+    return witnessStatus(this.#ledger, this.#witnessing);
   }
 
   checkpointOfSize(size: number): Promise<string> {
