@@ -2,11 +2,11 @@
  * Registry routes (operator only, except the chain check): participants,
  * devices and their keys, zones, contracts.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { RouteDeps } from '../app.ts';
 import { findDevice } from '../db/registry.ts';
 import { GridproofError } from '../errors.ts';
-import { checkDeviceChain } from '../ledger/chain.ts';
+import { deviceChainHead, MAX_CHAIN_PAGE, verifyDeviceChain } from '../ledger/chain.ts';
 import { addContract, addDeviceKey, addZone, registerDevice, registerParticipant, type NewDevice, type NewParticipant } from '../ledger/registry.ts';
 import type { ContractPayload, ZonePayload } from '../domain/payloads.ts';
 
@@ -51,16 +51,44 @@ export function registryRoutes(app: FastifyInstance, { ledger, auth }: RouteDeps
     },
   );
 
+  /** A device's chain is for the operator, certifiers and the device's owner. */
+  async function requireChainReader(request: FastifyRequest<{ Params: { id: string } }>): Promise<void> {
+    const caller = await auth.require(request, 'operator', 'certifier', 'generator', 'tenant');
+    if (caller.role === 'generator' || caller.role === 'tenant') {
+      const device = await findDevice(ledger.db, request.params.id);
+      if (device && device.owner !== caller.id) throw new GridproofError('forbidden', 'only the owner, the operator or a certifier may check this chain');
+    }
+  }
+
   app.get<{ Params: { id: string } }>(
     '/v1/devices/:id/chain',
-    { schema: { tags: ['registry'], summary: "Re-verify a device's readings", security, params: deviceParams } },
+    { schema: { tags: ['registry'], summary: "A device's chain head, as intake verified it (constant time)", security, params: deviceParams } },
     async (request) => {
-      const caller = await auth.require(request, 'operator', 'certifier', 'generator', 'tenant');
-      if (caller.role === 'generator' || caller.role === 'tenant') {
-        const device = await findDevice(ledger.db, request.params.id);
-        if (device && device.owner !== caller.id) throw new GridproofError('forbidden', 'only the owner, the operator or a certifier may check this chain');
-      }
-      return checkDeviceChain(ledger, request.params.id);
+      await requireChainReader(request);
+      return deviceChainHead(ledger, request.params.id);
+    },
+  );
+
+  app.get<{ Params: { id: string }; Querystring: { fromSeq: number; limit: number } }>(
+    '/v1/devices/:id/chain/verification',
+    {
+      schema: {
+        tags: ['registry'],
+        summary: "Re-verify one page of a device's readings from the log's bytes",
+        security,
+        params: deviceParams,
+        querystring: {
+          type: 'object',
+          properties: {
+            fromSeq: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER, default: 0 },
+            limit: { type: 'integer', minimum: 1, maximum: MAX_CHAIN_PAGE, default: MAX_CHAIN_PAGE },
+          },
+        },
+      },
+    },
+    async (request) => {
+      await requireChainReader(request);
+      return verifyDeviceChain(ledger, request.params.id, request.query.fromSeq, request.query.limit);
     },
   );
 
