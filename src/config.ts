@@ -91,8 +91,12 @@ function origin(env: Env): string {
 
 function operatorToken(env: Env): string | undefined {
   const text = env.GRIDPROOF_OPERATOR_TOKEN;
-  if (text !== undefined && text.length < 16) throw new ConfigError('GRIDPROOF_OPERATOR_TOKEN', 'must be at least 16 characters');
-  return text === '' ? undefined : text;
+  if (text === undefined || text === '') return undefined;
+  if (text.length < 16) throw new ConfigError('GRIDPROOF_OPERATOR_TOKEN', 'must be at least 16 characters');
+  // A bearer token travels in an HTTP header (RFC 6750 §2.1): anything else
+  // could never be sent back, so the operator could never log in.
+  if (!/^[\x21-\x7e]+$/.test(text)) throw new ConfigError('GRIDPROOF_OPERATOR_TOKEN', 'must be printable ASCII without spaces');
+  return text;
 }
 
 function databaseUrl(env: Env): string | undefined {

@@ -10,7 +10,7 @@ import { migrate } from './db/migrate.ts';
 import { loadKeys } from './key-files.ts';
 import { ReadingIntake } from './ledger/intake.ts';
 import { openLedger } from './ledger/open.ts';
-import { startMatcher } from './ledger/matching.ts';
+import { startMatcher } from './ledger/matching/run.ts';
 import { startPublisher } from './ledger/publish.ts';
 
 export async function serve(config: Config = loadConfig()): Promise<void> {

@@ -77,13 +77,13 @@ export function signNoteWithBytes(text: string, signers: Signer[], sign: SignFn 
   return { note: `${text}\n${lines}`, bytes };
 }
 
-interface SignatureLine {
+export interface SignatureLine {
   name: string;
   keyId: number;
   signature: Uint8Array;
 }
 
-function parseSignatureLine(line: string): SignatureLine {
+export function parseSignatureLine(line: string): SignatureLine {
   if (!line.startsWith(SIGNATURE_PREFIX)) badNote('a signature line starts with an em dash and a space');
   const rest = line.slice(SIGNATURE_PREFIX.length);
   const space = rest.indexOf(' ');
@@ -101,8 +101,17 @@ function parseSignatureLine(line: string): SignatureLine {
   return { name, keyId, signature: bytes.subarray(4) };
 }
 
-/** A note split into its signed text and its parsed signature lines ('bad-note' when malformed). */
-function splitNote(note: string): { text: string; lines: SignatureLine[] } {
+function verifyLine(line: SignatureLine, verifier: Verifier, message: Uint8Array, verify: VerifyFn): void {
+  if (!verify(verifier.publicKey, message, line.signature)) {
+    throw new GridproofError('bad-signature', `signature by ${line.name} does not verify`);
+  }
+}
+
+/**
+ * Splits a signed note strictly ('bad-note') into its text (final newline
+ * included) and its parsed signature lines, verifying nothing.
+ */
+export function splitNote(note: string): { text: string; lines: SignatureLine[] } {
   if (hasForbiddenCharacters(note)) badNote('a note holds a control character or invalid UTF-8');
   const split = note.lastIndexOf('\n\n');
   if (split < 0) badNote('no blank line before the signatures');
@@ -112,12 +121,6 @@ function splitNote(note: string): { text: string; lines: SignatureLine[] } {
   const lines = block.slice(0, -1).split('\n');
   if (lines.length > MAX_SIGNATURES) badNote(`more than ${MAX_SIGNATURES} signatures`);
   return { text, lines: lines.map(parseSignatureLine) };
-}
-
-function verifyLine(line: SignatureLine, verifier: Verifier, message: Uint8Array, verify: VerifyFn): void {
-  if (!verify(verifier.publicKey, message, line.signature)) {
-    throw new GridproofError('bad-signature', `signature by ${line.name} does not verify`);
-  }
 }
 
 /**

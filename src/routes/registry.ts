@@ -4,11 +4,17 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { RouteDeps } from '../app.ts';
+<<<<<<< HEAD
 import { findDevice } from '../db/registry.ts';
 import { GridproofError } from '../errors.ts';
 import { deviceChainHead, MAX_CHAIN_PAGE, verifyDeviceChain } from '../ledger/chain.ts';
 import { addContract, addDeviceKey, addZone, registerDevice, registerParticipant, type NewDevice, type NewParticipant } from '../ledger/registry.ts';
+=======
+>>>>>>> main
 import type { ContractPayload, ZonePayload } from '../domain/payloads.ts';
+import type { NewDevice, NewParticipant } from '../ledger/registry.ts';
+import type { DeviceKeyRequest } from '../ledger/use-cases.ts';
+import { sendCreated } from './responses.ts';
 
 const id = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$' } as const;
 const security = [{ bearer: [] }];
@@ -22,33 +28,23 @@ const contractBody = { $ref: 'https://gridproof.dev/schemas/api/contract-request
 
 const deviceParams = { type: 'object', required: ['id'], properties: { id } } as const;
 
-export function registryRoutes(app: FastifyInstance, { ledger, auth }: RouteDeps): void {
+export function registryRoutes(app: FastifyInstance, { useCases, auth }: RouteDeps): void {
   app.post<{ Body: NewParticipant }>(
     '/v1/participants',
     { schema: { tags: ['registry'], summary: 'Register a participant; its token is shown once', security, body: participantBody } },
-    async (request, reply) => {
-      await auth.require(request, 'operator');
-      const created = await registerParticipant(ledger, request.body);
-      return reply.code(201).send(created);
-    },
+    async (request, reply) => sendCreated(reply, await useCases.registerParticipant(await auth.caller(request), request.body)),
   );
 
   app.post<{ Body: NewDevice }>(
     '/v1/devices',
     { schema: { tags: ['registry'], summary: 'Register a device; writes its device and key entries', security, body: deviceBody } },
-    async (request, reply) => {
-      await auth.require(request, 'operator');
-      return reply.code(201).send(await registerDevice(ledger, request.body));
-    },
+    async (request, reply) => sendCreated(reply, await useCases.registerDevice(await auth.caller(request), request.body)),
   );
 
-  app.post<{ Params: { id: string }; Body: { verifierKey: string; validFrom: string; validUntil?: string } }>(
+  app.post<{ Params: { id: string }; Body: DeviceKeyRequest }>(
     '/v1/devices/:id/keys',
     { schema: { tags: ['registry'], summary: 'Rotate or revoke a device key', security, params: deviceParams, body: keyBody } },
-    async (request, reply) => {
-      await auth.require(request, 'operator');
-      return reply.code(201).send(await addDeviceKey(ledger, request.params.id, request.body));
-    },
+    async (request, reply) => sendCreated(reply, await useCases.addDeviceKey(await auth.caller(request), request.params.id, request.body)),
   );
 
   /** A device's chain is for the operator, certifiers and the device's owner. */
@@ -62,6 +58,7 @@ export function registryRoutes(app: FastifyInstance, { ledger, auth }: RouteDeps
 
   app.get<{ Params: { id: string } }>(
     '/v1/devices/:id/chain',
+<<<<<<< HEAD
     { schema: { tags: ['registry'], summary: "A device's chain head, as intake verified it (constant time)", security, params: deviceParams } },
     async (request) => {
       await requireChainReader(request);
@@ -90,23 +87,21 @@ export function registryRoutes(app: FastifyInstance, { ledger, auth }: RouteDeps
       await requireChainReader(request);
       return verifyDeviceChain(ledger, request.params.id, request.query.fromSeq, request.query.limit);
     },
+=======
+    { schema: { tags: ['registry'], summary: "Re-verify a device's readings", security, params: deviceParams } },
+    async (request) => useCases.checkDeviceChain(await auth.caller(request), request.params.id),
+>>>>>>> main
   );
 
   app.post<{ Body: Omit<ZonePayload, 'kind' | 'log'> }>(
     '/v1/zones',
     { schema: { tags: ['registry'], summary: "Record a bidding zone's grid emission factor", security, body: zoneBody } },
-    async (request, reply) => {
-      await auth.require(request, 'operator');
-      return reply.code(201).send(await addZone(ledger, request.body));
-    },
+    async (request, reply) => sendCreated(reply, await useCases.addZone(await auth.caller(request), request.body)),
   );
 
   app.post<{ Body: Omit<ContractPayload, 'kind' | 'log'> }>(
     '/v1/contracts',
     { schema: { tags: ['registry'], summary: 'Record a PPA: a device output to a tenant', security, body: contractBody } },
-    async (request, reply) => {
-      await auth.require(request, 'operator');
-      return reply.code(201).send(await addContract(ledger, request.body));
-    },
+    async (request, reply) => sendCreated(reply, await useCases.addContract(await auth.caller(request), request.body)),
   );
 }
