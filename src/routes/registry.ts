@@ -2,15 +2,9 @@
  * Registry routes (operator only, except the chain check): participants,
  * devices and their keys, zones, contracts.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { RouteDeps } from '../app.ts';
-<<<<<<< HEAD
-import { findDevice } from '../db/registry.ts';
-import { GridproofError } from '../errors.ts';
-import { deviceChainHead, MAX_CHAIN_PAGE, verifyDeviceChain } from '../ledger/chain.ts';
-import { addContract, addDeviceKey, addZone, registerDevice, registerParticipant, type NewDevice, type NewParticipant } from '../ledger/registry.ts';
-=======
->>>>>>> main
+import { MAX_CHAIN_PAGE } from '../ledger/chain.ts';
 import type { ContractPayload, ZonePayload } from '../domain/payloads.ts';
 import type { NewDevice, NewParticipant } from '../ledger/registry.ts';
 import type { DeviceKeyRequest } from '../ledger/use-cases.ts';
@@ -47,23 +41,10 @@ export function registryRoutes(app: FastifyInstance, { useCases, auth }: RouteDe
     async (request, reply) => sendCreated(reply, await useCases.addDeviceKey(await auth.caller(request), request.params.id, request.body)),
   );
 
-  /** A device's chain is for the operator, certifiers and the device's owner. */
-  async function requireChainReader(request: FastifyRequest<{ Params: { id: string } }>): Promise<void> {
-    const caller = await auth.require(request, 'operator', 'certifier', 'generator', 'tenant');
-    if (caller.role === 'generator' || caller.role === 'tenant') {
-      const device = await findDevice(ledger.db, request.params.id);
-      if (device && device.owner !== caller.id) throw new GridproofError('forbidden', 'only the owner, the operator or a certifier may check this chain');
-    }
-  }
-
   app.get<{ Params: { id: string } }>(
     '/v1/devices/:id/chain',
-<<<<<<< HEAD
     { schema: { tags: ['registry'], summary: "A device's chain head, as intake verified it (constant time)", security, params: deviceParams } },
-    async (request) => {
-      await requireChainReader(request);
-      return deviceChainHead(ledger, request.params.id);
-    },
+    async (request) => useCases.deviceChainHead(await auth.caller(request), request.params.id),
   );
 
   app.get<{ Params: { id: string }; Querystring: { fromSeq: number; limit: number } }>(
@@ -83,14 +64,7 @@ export function registryRoutes(app: FastifyInstance, { useCases, auth }: RouteDe
         },
       },
     },
-    async (request) => {
-      await requireChainReader(request);
-      return verifyDeviceChain(ledger, request.params.id, request.query.fromSeq, request.query.limit);
-    },
-=======
-    { schema: { tags: ['registry'], summary: "Re-verify a device's readings", security, params: deviceParams } },
-    async (request) => useCases.checkDeviceChain(await auth.caller(request), request.params.id),
->>>>>>> main
+    async (request) => useCases.verifyDeviceChain(await auth.caller(request), request.params.id, request.query.fromSeq, request.query.limit),
   );
 
   app.post<{ Body: Omit<ZonePayload, 'kind' | 'log'> }>(
