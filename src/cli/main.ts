@@ -23,6 +23,9 @@ const USAGE = `usage: gridproof <command> [options]
                                 a claim bundle's EnergyTag GC or EECS GO records on stdout
   monitor URL --token T [--state F]
                                 replay the log and check it (certifiers)
+  demo [--server URL --token T] [--days N] [--state F] [--data DIR] [--port P]
+                                load a demo park (real 2019 German data) through the API;
+                                with no --server, start a service in ./demo-data and keep it running
   witness --key F --log VKEY [--log VKEY…] --state DIR
                                 cosign checkpoints of these logs (C2SP tlog-witness) on PORT/HOST
 `;
@@ -42,6 +45,7 @@ const commands: Record<string, () => Promise<Command>> = {
   certificate: async () => (await import('./certificate.ts')).certificateCommand,
   export: async () => (await import('./certificate.ts')).exportCommand,
   monitor: async () => (await import('./monitor.ts')).monitorCommand,
+  demo: async () => (await import('./demo.ts')).demoCommand,
   witness: async () => (await import('./witness.ts')).witnessCommand,
 };
 

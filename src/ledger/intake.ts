@@ -14,15 +14,11 @@ import { checkReadingShape, keysValidFor, type DeviceFacts, type DeviceKeyEntry 
 import { instantMs } from '../domain/time.ts';
 import { GridproofError } from '../errors.ts';
 import { nativeHashLeaf } from '../platform/node-sha256.ts';
+import type { Caller } from './access.ts';
 import type { Ledger } from './ledger.ts';
 import { Sequencer, type EntryResult, type PreparedReading } from './sequencer.ts';
 
 export const MAX_ENTRIES_PER_REQUEST = 1000;
-
-export interface Poster {
-  id: string;
-  role: string;
-}
 
 export class ReadingIntake {
   readonly #ledger: Ledger;
@@ -42,7 +38,7 @@ export class ReadingIntake {
     return this.#sequencer.idle();
   }
 
-  async submit(poster: Poster, notes: readonly string[]): Promise<EntryResult[]> {
+  async submit(caller: Caller, notes: readonly string[]): Promise<EntryResult[]> {
     if (notes.length > MAX_ENTRIES_PER_REQUEST) {
       throw new GridproofError('too-many-entries', `at most ${MAX_ENTRIES_PER_REQUEST} entries per request`);
     }
@@ -51,7 +47,7 @@ export class ReadingIntake {
     const positions: number[] = [];
     for (const [position, note] of notes.entries()) {
       try {
-        prepared.push(await this.#prepare(poster, note));
+        prepared.push(await this.#prepare(caller, note));
         positions.push(position);
         results.push(undefined);
       } catch (error) {
@@ -66,13 +62,13 @@ export class ReadingIntake {
     return results as EntryResult[];
   }
 
-  async #prepare(poster: Poster, note: string): Promise<PreparedReading> {
+  async #prepare(caller: Caller, note: string): Promise<PreparedReading> {
     const { payload } = parseEntry(note, this.#ledger.origin);
     if (payload.kind !== 'reading') {
       throw new GridproofError('unknown-kind', `only readings are posted here; ${payload.kind} entries are written by the operator`);
     }
     const device = await this.#device(payload.device);
-    if (device.owner !== poster.id) throw new GridproofError('not-device-owner', `device ${device.id} belongs to another participant`);
+    if (device.owner !== caller.id) throw new GridproofError('not-device-owner', `device ${device.id} belongs to another participant`);
     checkReadingShape(payload, device, this.#ledger.intervalSeconds, this.#ledger.now());
     const signedBy = await this.#verifySignature(note, payload);
     const bytes = utf8(note);

@@ -2,7 +2,7 @@
  * A park's log written entry by entry for the bundle verifier's tests
  * (test/unit/bundle-verify.test.ts): signed notes, an RFC 9162 tree, a signed
  * checkpoint; matched hour by hour with the domain's own
- * planInterval/settleInterval (one settlement per hour, holding every
+ * planInterval/checkIntervalSettlement (one settlement per hour, holding every
  * allocation of it); and a bundle cut from it as the server's builder would.
  * A Tamper writes the same log with one rule broken and every entry properly
  * signed, so only the rule can catch it.
@@ -19,7 +19,7 @@ import { selectClaim } from '../../src/domain/claims.ts';
 import { sealEntry } from '../../src/domain/entry.ts';
 import { planInterval, type GreenLot, type MatchReading } from '../../src/domain/matching.ts';
 import type { ClaimPayload, ContractPayload, DevicePayload, DeviceType, Payload, ReadingPayload, SettlementPayload } from '../../src/domain/payloads.ts';
-import { settleInterval } from '../../src/domain/settlement.ts';
+import { checkIntervalSettlement } from '../../src/domain/settlement.ts';
 import { tenantFigures } from '../../src/domain/tenant-figures.ts';
 import { nativeSign, nativeVerify } from '../../src/platform/node-ed25519.ts';
 
@@ -176,7 +176,7 @@ export function writePark(tamper: Tamper = {}): TestLog {
     const extra = tamper.extraSettlement?.(planned, h);
     if (extra) log.add(extra, op);
     // Lots are named after the logged entry, as the matching run names them.
-    const settled = settleInterval(input, planned, entry.leafHash);
+    const settled = checkIntervalSettlement(input, planned, entry.leafHash);
     lots = tamper.lotsAfter ? tamper.lotsAfter(settled.lotsAfter, h) : settled.lotsAfter;
   }
 
@@ -276,5 +276,5 @@ const fastVerify: VerifyFn = (publicKey, message, signature) => {
 };
 
 export const check = (bundle: unknown, logKey = LOG_KEY) => verifyBundle(bundle, { logKey, verify: fastVerify });
-export const codes = (bundle: unknown): BundleCode[] => [...new Set(check(bundle).reasons.map((r) => r.code))].sort();
+export const codes = async (bundle: unknown): Promise<BundleCode[]> => [...new Set((await check(bundle)).reasons.map((r) => r.code))].sort();
 export const copy = (bundle: Bundle): Bundle => structuredClone(bundle);

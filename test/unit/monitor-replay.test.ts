@@ -74,7 +74,7 @@ t.test('the state keeps only what later entries are checked against', async (t) 
   t.match(settlements.get(s0.hash), { index: s0.index, allocations: '400:0 500:1', charges: [[1, 'bat-1']], claimed: [[0, log.notes.length - 2]] });
   t.same(state.owners, ['tenant-1', 'gen-1']);
   t.same(state.lots, [['bat-1', [[charge, '150'], [s1.id(w1), '90']]]], 'the lot of 450 Wh less the 300 drawn, then the lot of hour 1');
-  t.same(state.frontiers, [[ZONE, Date.parse(at(1))]]);
+  t.same(state.lastMatchedStarts, [[ZONE, Date.parse(at(1))]]);
   t.equal(state.lateBatch, null, 'the late settlement of hour 0 ended with the reading after it');
 });
 
