@@ -23,6 +23,7 @@ import { clientErrorProblem, problemOf, sendProblem, toProblem } from './routes/
 import { registerRateLimits, type RateLimits } from './routes/rate-limits.ts';
 import { registryRoutes } from './routes/registry.ts';
 import { sharedSchemas, validatorCompiler } from './routes/validators.ts';
+import { webRoutes } from './routes/web.ts';
 
 export interface AppDeps {
   ledger: Ledger;
@@ -91,6 +92,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     matchingRoutes(scope, routeDeps);
     generatorRoutes(scope, routeDeps);
     bundleRoutes(scope, routeDeps);
+    webRoutes(scope);
   });
   return app;
 }
