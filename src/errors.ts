@@ -72,6 +72,8 @@ export const errorStatus = {
   'inconsistent-checkpoint': 409,
   'key-mismatch': 500,
   'config-mismatch': 500,
+  /** Another process holds the embedded database's directory (src/data-dir-lock.ts). */
+  'data-dir-in-use': 500,
 
   // Witnesses (C2SP tlog-witness "add-checkpoint").
   'unknown-log': 404,

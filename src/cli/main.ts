@@ -2,8 +2,8 @@
  * `gridproof <command>`: the command line mirrors the API for people
  * (DESIGN.md "API contract").
  */
-import { ConfigError } from '../config.ts';
 import { readFileSync } from 'node:fs';
+import { ConfigError } from '../config.ts';
 import { GridproofError } from '../errors.ts';
 import { NetworkError } from './http-client.ts';
 import { usageOf, wantsHelp } from './usage.ts';
@@ -21,6 +21,7 @@ const commands: Record<string, () => Promise<Command>> = {
   sign: async () => (await import('./sign.ts')).signCommand,
   verify: async () => (await import('./verify.ts')).verifyCommand,
   monitor: async () => (await import('./monitor.ts')).monitorCommand,
+  demo: async () => (await import('./demo.ts')).demoCommand,
   witness: async () => (await import('./witness.ts')).witnessCommand,
 };
 

@@ -40,6 +40,11 @@ const usages: Record<string, string> = {
 
   Replay the log and check it (certifiers). --json writes the report as JSON on stdout.
 `,
+  demo: `usage: gridproof demo [--server URL --token T] [--days N] [--state F] [--data DIR] [--port P]
+
+  Load a demo park (real 2019 German data) through the API; with no --server,
+  start a service in ./demo-data and keep it running.
+`,
   witness: `usage: gridproof witness --key FILE --log VKEY [--log VKEY…] --state DIR
 
   Cosign checkpoints of these logs (C2SP tlog-witness) on PORT/HOST.

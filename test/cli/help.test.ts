@@ -26,13 +26,17 @@ function run(cwd: string, ...args: string[]) {
 t.test('every command answers --help and -h and creates nothing', async (t) => {
   const scratch = mkdtempSync(join(tmpdir(), 'gridproof-help-'));
   t.teardown(() => rmSync(scratch, { recursive: true, force: true }));
-  t.same(COMMANDS.sort(), ['keygen', 'migrate', 'monitor', 'serve', 'sign', 'verify', 'witness'], 'the commands main.ts knows');
+  t.same(COMMANDS.sort(), ['demo', 'keygen', 'migrate', 'monitor', 'serve', 'sign', 'verify', 'witness'], 'the commands main.ts knows');
   for (const command of COMMANDS) {
     for (const flag of ['--help', '-h']) {
       const result = run(scratch, command, flag);
       t.equal(result.status, 0, `${command} ${flag}: exit 0`);
       t.match(result.stdout, new RegExp(`^usage: gridproof ${command}\\b`), `${command} ${flag}: usage on stdout`);
-      t.match(result.stdout, /exit codes:\n {2}0 {2}done[^\n]*\n {2}1 {2}refused or invalid[^\n]*\n {2}2 {2}usage error or unusable input/, `${command} ${flag}: the exit codes`);
+      t.match(
+        result.stdout,
+        /exit codes:\n {2}0 {2}done[^\n]*\n {2}1 {2}refused or invalid[^\n]*\n {2}2 {2}usage error or unusable input/,
+        `${command} ${flag}: the exit codes`,
+      );
       t.equal(result.stderr, '', `${command} ${flag}: nothing on stderr`);
     }
   }
