@@ -16,6 +16,7 @@ export interface Database {
   };
   tree_node: { level: number; idx: number; hash: Uint8Array };
   checkpoint: { size: number; root: Uint8Array; note: string; published_at: Generated<Date> };
+  checkpoint_cosignature: { size: number; witness: string; line: string; signed_at: number };
   participant: { id: string; entry_idx: number; role: string; name: string };
   credential: { token_hash: Uint8Array; participant_id: string; created_at: Generated<Date> };
   device: {
