@@ -11,11 +11,13 @@ import { DEFAULT_BODY_LIMIT } from './config.ts';
 import type { Ledger } from './ledger/ledger.ts';
 import type { ReadingIntake } from './ledger/intake.ts';
 import { UseCases } from './ledger/use-cases.ts';
+import type { CheckpointWitnessing } from './ledger/witnessing.ts';
 import { Auth } from './routes/auth.ts';
 import { bundleRoutes } from './routes/bundles.ts';
 import { entryRoutes } from './routes/entries.ts';
 import { healthRoutes } from './routes/health.ts';
 import { logRoutes } from './routes/log.ts';
+import { generatorRoutes } from './routes/generators.ts';
 import { matchingRoutes } from './routes/matching.ts';
 import { clientErrorProblem, problemOf, sendProblem, toProblem } from './routes/problem.ts';
 import { registryRoutes } from './routes/registry.ts';
@@ -24,6 +26,8 @@ import { sharedSchemas, validatorCompiler } from './routes/validators.ts';
 export interface AppDeps {
   ledger: Ledger;
   intake: ReadingIntake;
+  /** Asks the witnesses to cosign checkpoints; absent when none is configured or in tests that leave it out. */
+  witnessing?: CheckpointWitnessing;
   /** Request body limit in bytes. */
   bodyLimit?: number;
   logger?: boolean | object;
@@ -72,7 +76,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // A bundle posted with its own media type is still JSON.
   app.addContentTypeParser(BUNDLE_MEDIA_TYPE, { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
 
-  const useCases = new UseCases(deps.ledger, deps.intake);
+  const useCases = new UseCases(deps.ledger, deps.intake, deps.witnessing);
   const routeDeps: RouteDeps = { useCases, auth: new Auth(useCases) };
   await app.register(async (scope) => {
     healthRoutes(scope, routeDeps);
@@ -80,6 +84,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     entryRoutes(scope, routeDeps);
     logRoutes(scope, routeDeps);
     matchingRoutes(scope, routeDeps);
+    generatorRoutes(scope, routeDeps);
     bundleRoutes(scope, routeDeps);
   });
   return app;
