@@ -10,25 +10,32 @@ import { BUNDLE_MEDIA_TYPE } from './domain/bundle/bundle-types.ts';
 import { DEFAULT_BODY_LIMIT } from './config.ts';
 import type { Ledger } from './ledger/ledger.ts';
 import type { ReadingIntake } from './ledger/intake.ts';
+import { UseCases } from './ledger/use-cases.ts';
+import type { CheckpointWitnessing } from './ledger/witnessing.ts';
 import { Auth } from './routes/auth.ts';
 import { bundleRoutes } from './routes/bundles.ts';
 import { entryRoutes } from './routes/entries.ts';
 import { healthRoutes } from './routes/health.ts';
 import { logRoutes } from './routes/log.ts';
+import { generatorRoutes } from './routes/generators.ts';
 import { matchingRoutes } from './routes/matching.ts';
-import { problemOf, sendProblem, toProblem } from './routes/problem.ts';
+import { clientErrorProblem, problemOf, sendProblem, toProblem } from './routes/problem.ts';
 import { registryRoutes } from './routes/registry.ts';
 import { sharedSchemas, validatorCompiler } from './routes/validators.ts';
 
 export interface AppDeps {
   ledger: Ledger;
   intake: ReadingIntake;
+  /** Asks the witnesses to cosign checkpoints; absent when none is configured or in tests that leave it out. */
+  witnessing?: CheckpointWitnessing;
   /** Request body limit in bytes. */
   bodyLimit?: number;
   logger?: boolean | object;
 }
 
-export interface RouteDeps extends AppDeps {
+/** What routes get: use cases and the bearer-token reader, never the store. */
+export interface RouteDeps {
+  useCases: UseCases;
   auth: Auth;
 }
 
@@ -38,6 +45,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: deps.bodyLimit ?? DEFAULT_BODY_LIMIT,
     // Proof requests may carry a base64 leaf hash with '+' and '/'.
     routerOptions: { maxParamLength: 200 },
+    // The router's own refusals (a bad percent-encoding, an over-long path
+    // parameter) and the HTTP parser's leave as problem documents too.
+    frameworkErrors: (error, request, reply) => sendProblem(reply, toProblem(error, request)),
+    clientErrorHandler: clientErrorProblem,
   });
 
   app.setValidatorCompiler(validatorCompiler);
@@ -65,13 +76,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // A bundle posted with its own media type is still JSON.
   app.addContentTypeParser(BUNDLE_MEDIA_TYPE, { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
 
-  const routeDeps: RouteDeps = { ...deps, auth: new Auth(deps.ledger) };
+  const useCases = new UseCases(deps.ledger, deps.intake, deps.witnessing);
+  const routeDeps: RouteDeps = { useCases, auth: new Auth(useCases) };
   await app.register(async (scope) => {
     healthRoutes(scope, routeDeps);
     registryRoutes(scope, routeDeps);
     entryRoutes(scope, routeDeps);
     logRoutes(scope, routeDeps);
     matchingRoutes(scope, routeDeps);
+    generatorRoutes(scope, routeDeps);
     bundleRoutes(scope, routeDeps);
   });
   return app;

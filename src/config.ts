@@ -4,7 +4,16 @@
  * starts with none set; a bad value stops the process with a message that
  * names the variable.
  */
+import { parseCosignerKey } from './crypto/cosignature.ts';
 import { isValidSignerName } from './crypto/note.ts';
+
+/** A witness the log asks to cosign its checkpoints (C2SP tlog-witness). */
+export interface WitnessEndpoint {
+  /** The witness's cosigner verifier key (vkey of signature type 0x04). */
+  readonly vkey: string;
+  /** Base URL; requests go to `<url>/add-checkpoint`. */
+  readonly url: string;
+}
 
 export interface Config {
   readonly port: number;
@@ -24,6 +33,9 @@ export interface Config {
   /** Largest request body accepted, bytes (a batch of 1000 readings fits). */
   readonly bodyLimit: number;
   readonly logLevel: LogLevel;
+  readonly witnesses: readonly WitnessEndpoint[];
+  /** How many witnesses must cosign a checkpoint for bundles to carry it (default: all). */
+  readonly witnessQuorum: number;
 }
 
 export class ConfigError extends Error {
@@ -91,8 +103,12 @@ function origin(env: Env): string {
 
 function operatorToken(env: Env): string | undefined {
   const text = env.GRIDPROOF_OPERATOR_TOKEN;
-  if (text !== undefined && text.length < 16) throw new ConfigError('GRIDPROOF_OPERATOR_TOKEN', 'must be at least 16 characters');
-  return text === '' ? undefined : text;
+  if (text === undefined || text === '') return undefined;
+  if (text.length < 16) throw new ConfigError('GRIDPROOF_OPERATOR_TOKEN', 'must be at least 16 characters');
+  // A bearer token travels in an HTTP header (RFC 6750 §2.1): anything else
+  // could never be sent back, so the operator could never log in.
+  if (!/^[\x21-\x7e]+$/.test(text)) throw new ConfigError('GRIDPROOF_OPERATOR_TOKEN', 'must be printable ASCII without spaces');
+  return text;
 }
 
 function databaseUrl(env: Env): string | undefined {
@@ -102,8 +118,36 @@ function databaseUrl(env: Env): string | undefined {
   return text;
 }
 
+/** GRIDPROOF_WITNESSES: `<vkey> <base URL>` entries separated by `;`. */
+function witnesses(env: Env): WitnessEndpoint[] {
+  const list: WitnessEndpoint[] = [];
+  for (const item of (env.GRIDPROOF_WITNESSES ?? '').split(';')) {
+    if (item.trim() === '') continue;
+    const [vkey, url, ...rest] = item.trim().split(/\s+/);
+    if (vkey === undefined || url === undefined || rest.length > 0) throw new ConfigError('GRIDPROOF_WITNESSES', 'each entry is "<witness vkey> <base URL>"');
+    try {
+      parseCosignerKey(vkey);
+    } catch {
+      throw new ConfigError('GRIDPROOF_WITNESSES', `${vkey} is not a cosigner verifier key (gridproof keygen --witness makes one)`);
+    }
+    if (!/^https?:\/\/[^\s]+$/.test(url)) throw new ConfigError('GRIDPROOF_WITNESSES', `${url} is not an http(s) URL`);
+    if (list.some((w) => w.vkey === vkey)) throw new ConfigError('GRIDPROOF_WITNESSES', `${vkey} is listed twice`);
+    list.push({ vkey, url: url.replace(/\/+$/, '') });
+  }
+  return list;
+}
+
+function witnessQuorum(env: Env, count: number): number {
+  const text = env.GRIDPROOF_WITNESS_QUORUM;
+  if (text === undefined || text === '') return count;
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < 1 || value > count) throw new ConfigError('GRIDPROOF_WITNESS_QUORUM', `expected 1 to ${count} (the number of witnesses), got ${JSON.stringify(text)}`);
+  return value;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const gate = env.GRIDPROOF_GATE_CLOSURE ?? 'PT1H';
+  const witnessList = witnesses(env);
   return Object.freeze({
     port: port(env),
     host: env.HOST ?? '127.0.0.1',
@@ -118,5 +162,7 @@ export function loadConfig(env: Env = process.env): Config {
     operatorKey: env.GRIDPROOF_OPERATOR_KEY || undefined,
     bodyLimit: DEFAULT_BODY_LIMIT,
     logLevel: logLevel(env),
+    witnesses: Object.freeze(witnessList),
+    witnessQuorum: witnessQuorum(env, witnessList.length),
   });
 }

@@ -19,6 +19,11 @@ export const errorStatus = {
   conflict: 409,
   'internal-error': 500,
   unavailable: 503,
+  // The request line and headers, refused before any route runs (RFC 9110 §15.5.15, RFC 6585 §5).
+  'bad-url': 400,
+  'uri-too-long': 414,
+  'headers-too-large': 431,
+  'request-timeout': 408,
 
   // Encodings (DESIGN.md "Exact rules").
   'bad-base64': 400,
@@ -34,6 +39,7 @@ export const errorStatus = {
   'bad-verifier-key': 400,
   'bad-signer-name': 400,
   'unknown-signer': 400,
+  'extra-signature': 400,
   'non-canonical-json': 400,
   'bad-private-key': 400,
 
@@ -66,6 +72,14 @@ export const errorStatus = {
   'inconsistent-checkpoint': 409,
   'key-mismatch': 500,
   'config-mismatch': 500,
+  /** Another process holds the embedded database's directory (src/data-dir-lock.ts). */
+  'data-dir-in-use': 500,
+
+  // Witnesses (C2SP tlog-witness "add-checkpoint").
+  'unknown-log': 404,
+  'bad-log-signature': 403,
+  'inconsistent-proof': 422,
+  'witness-unavailable': 503,
 
   // Matching, claims, bundles.
   'nothing-to-claim': 409,
@@ -78,6 +92,8 @@ export const errorStatus = {
   'source-over-allocated': 500,
   'sink-over-allocated': 500,
   'storage-mismatch': 500,
+  // Certificates and exports are made only from a claim's bundle that verifies.
+  'unverified-bundle': 422,
 } as const satisfies Record<string, number>;
 
 export type ErrorCode = keyof typeof errorStatus;

@@ -10,7 +10,7 @@
  *     "frontier": { "size": N, "hashes": ["<base64>", …] },
  *                  the perfect-subtree hashes of the tree of N leaves, largest first
  *                  (one per 1 bit of N), so the root check continues incrementally
- *     "replay": { "version": 3, "size": N, … },           LogReplay.snapshot(): the registry, the
+ *     "replay": { "version": 4, "size": N, … },           LogReplay.snapshot(): the registry, the
  *                  readings a settlement may still name, the settled supply readings, per
  *                  settlement what later claims and draws check, the storage lots, the
  *                  claims, the late-settlement transaction being replayed

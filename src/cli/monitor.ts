@@ -46,7 +46,7 @@ import { describe, Unusable } from './monitor-unusable.ts';
 export type { MonitorProgress } from './monitor-progress.ts';
 export type { MonitorReport } from './monitor-report.ts';
 
-/** The server's largest page of entries (routes/log.ts MAX_ENTRY_PAGE). */
+/** The server's largest page of entries (ledger/log-reads.ts MAX_ENTRY_PAGE). */
 export const MONITOR_PAGE = 1000;
 
 /** Readings may end this far after the monitor's clock (clock skew between machines). */

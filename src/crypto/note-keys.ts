@@ -28,7 +28,7 @@ export interface Signer {
 }
 
 /** The signature type byte of Ed25519 in signed notes. */
-const ALG_ED25519 = 0x01;
+export const ALG_ED25519 = 0x01;
 
 /**
  * Key names are non-empty and contain no Unicode spaces and no '+'
@@ -40,9 +40,13 @@ export function isValidSignerName(name: string): boolean {
   return name.length > 0 && !/[\p{White_Space}\p{Cc}\p{Cs}+]/u.test(name);
 }
 
-/** Key ID = SHA-256(key name || 0x0A || 0x01 || 32-byte public key)[:4], big-endian. */
-export function noteKeyId(name: string, publicKey: Uint8Array): number {
-  const hash = sha256(utf8(name), Uint8Array.of(0x0a, ALG_ED25519), publicKey);
+/**
+ * Key ID = SHA-256(key name || 0x0A || type || 32-byte public key)[:4],
+ * big-endian; the type is 0x01 for note signatures, 0x04 for C2SP
+ * tlog-cosignature Ed25519 cosignatures.
+ */
+export function noteKeyId(name: string, publicKey: Uint8Array, alg: number = ALG_ED25519): number {
+  const hash = sha256(utf8(name), Uint8Array.of(0x0a, alg), publicKey);
   return ((hash[0]! << 24) | (hash[1]! << 16) | (hash[2]! << 8) | hash[3]!) >>> 0;
 }
 
@@ -75,8 +79,8 @@ function splitPlus(text: string, count: number): string[] | null {
   return parts;
 }
 
-/** Decodes `<name>+<8 lowercase hex>+<base64(0x01 || 32 bytes)>`; null when malformed. */
-function parseKeyParts(parts: string[]): { name: string; keyId: number; key: Uint8Array } | null {
+/** Decodes `<name>+<8 lowercase hex>+<base64(type || 32 bytes)>`; null when malformed. */
+function parseKeyParts(parts: string[], alg: number): { name: string; keyId: number; key: Uint8Array } | null {
   const [name, id, base64] = parts;
   if (name === undefined || id === undefined || base64 === undefined) return null;
   if (!isValidSignerName(name) || !/^[0-9a-f]{8}$/.test(id)) return null;
@@ -86,17 +90,17 @@ function parseKeyParts(parts: string[]): { name: string; keyId: number; key: Uin
   } catch {
     return null;
   }
-  if (bytes.length !== 1 + SEED_BYTES || bytes[0] !== ALG_ED25519) return null;
+  if (bytes.length !== 1 + SEED_BYTES || bytes[0] !== alg) return null;
   return { name, keyId: parseInt(id, 16), key: bytes.slice(1) };
 }
 
-export function formatVerifierKey(name: string, publicKey: Uint8Array): string {
+export function formatVerifierKey(name: string, publicKey: Uint8Array, alg: number = ALG_ED25519): string {
   checkName(name);
   if (publicKey.length !== 32) throw new GridproofError('bad-verifier-key', 'an Ed25519 public key is 32 bytes');
   const body = new Uint8Array(33);
-  body[0] = ALG_ED25519;
+  body[0] = alg;
   body.set(publicKey, 1);
-  return `${name}+${hex8(noteKeyId(name, publicKey))}+${toBase64(body)}`;
+  return `${name}+${hex8(noteKeyId(name, publicKey, alg))}+${toBase64(body)}`;
 }
 
 /**
@@ -104,11 +108,11 @@ export function formatVerifierKey(name: string, publicKey: Uint8Array): string {
  * and key give, and the key must be one strict Ed25519 verification can
  * accept signatures under (isValidPublicKey).
  */
-export function parseVerifierKey(vkey: string): Verifier {
+export function parseVerifierKey(vkey: string, alg: number = ALG_ED25519): Verifier {
   const parts = splitPlus(vkey, 2);
-  const key = parts === null ? null : parseKeyParts(parts);
-  if (key === null) throw new GridproofError('bad-verifier-key', 'expected <name>+<8 hex>+<base64(0x01 || key)>');
-  if (noteKeyId(key.name, key.key) !== key.keyId) {
+  const key = parts === null ? null : parseKeyParts(parts, alg);
+  if (key === null) throw new GridproofError('bad-verifier-key', `expected <name>+<8 hex>+<base64(0x0${alg} || key)>`);
+  if (noteKeyId(key.name, key.key, alg) !== key.keyId) {
     throw new GridproofError('bad-verifier-key', 'key ID does not match the name and key');
   }
   if (!isValidPublicKey(key.key)) {
@@ -127,32 +131,32 @@ export function verifierOf(signer: Signer): Verifier {
 }
 
 /** A signer for `name` from a 32-byte seed (a fresh random one by default). */
-export function generateSigner(name: string, seed: Uint8Array = randomSeed()): Signer {
+export function generateSigner(name: string, seed: Uint8Array = randomSeed(), alg: number = ALG_ED25519): Signer {
   checkName(name);
   const publicKey = publicKeyFromSeed(seed);
-  return { name, keyId: noteKeyId(name, publicKey), seed: seed.slice(), publicKey };
+  return { name, keyId: noteKeyId(name, publicKey, alg), seed: seed.slice(), publicKey };
 }
 
-/** Parses `PRIVATE+KEY+<name>+<hex key ID>+<base64(0x01 || seed)>`; the ID must match. */
-export function parsePrivateKey(text: string): Signer {
+/** Parses `PRIVATE+KEY+<name>+<hex key ID>+<base64(type || seed)>`; the ID must match. */
+export function parsePrivateKey(text: string, alg: number = ALG_ED25519): Signer {
   const parts = splitPlus(text, 4);
-  const key = parts === null || parts[0] !== 'PRIVATE' || parts[1] !== 'KEY' ? null : parseKeyParts(parts.slice(2));
+  const key = parts === null || parts[0] !== 'PRIVATE' || parts[1] !== 'KEY' ? null : parseKeyParts(parts.slice(2), alg);
   // Never echo the text: it is a secret.
   if (key === null) throw new GridproofError('bad-private-key', 'expected PRIVATE+KEY+<name>+<8 hex>+<base64>');
-  const signer = generateSigner(key.name, key.key);
+  const signer = generateSigner(key.name, key.key, alg);
   if (signer.keyId !== key.keyId) {
     throw new GridproofError('bad-private-key', 'key ID does not match the name and key');
   }
   return signer;
 }
 
-export function formatPrivateKey(signer: Signer): string {
+export function formatPrivateKey(signer: Signer, alg: number = ALG_ED25519): string {
   checkName(signer.name);
   if (signer.seed.length !== SEED_BYTES) throw new GridproofError('bad-private-key', 'an Ed25519 seed is 32 bytes');
   const body = new Uint8Array(33);
-  body[0] = ALG_ED25519;
+  body[0] = alg;
   body.set(signer.seed, 1);
-  return `PRIVATE+KEY+${signer.name}+${hex8(noteKeyId(signer.name, signer.publicKey))}+${toBase64(body)}`;
+  return `PRIVATE+KEY+${signer.name}+${hex8(noteKeyId(signer.name, signer.publicKey, alg))}+${toBase64(body)}`;
 }
 
 /** Parsed verifier keys by their string: parsing checks the key ID and the point, once per key. */

@@ -77,13 +77,13 @@ export function signNoteWithBytes(text: string, signers: Signer[], sign: SignFn 
   return { note: `${text}\n${lines}`, bytes };
 }
 
-interface SignatureLine {
+export interface SignatureLine {
   name: string;
   keyId: number;
   signature: Uint8Array;
 }
 
-function parseSignatureLine(line: string): SignatureLine {
+export function parseSignatureLine(line: string): SignatureLine {
   if (!line.startsWith(SIGNATURE_PREFIX)) badNote('a signature line starts with an em dash and a space');
   const rest = line.slice(SIGNATURE_PREFIX.length);
   const space = rest.indexOf(' ');
@@ -101,6 +101,28 @@ function parseSignatureLine(line: string): SignatureLine {
   return { name, keyId, signature: bytes.subarray(4) };
 }
 
+function verifyLine(line: SignatureLine, verifier: Verifier, message: Uint8Array, verify: VerifyFn): void {
+  if (!verify(verifier.publicKey, message, line.signature)) {
+    throw new GridproofError('bad-signature', `signature by ${line.name} does not verify`);
+  }
+}
+
+/**
+ * Splits a signed note strictly ('bad-note') into its text (final newline
+ * included) and its parsed signature lines, verifying nothing.
+ */
+export function splitNote(note: string): { text: string; lines: SignatureLine[] } {
+  if (hasForbiddenCharacters(note)) badNote('a note holds a control character or invalid UTF-8');
+  const split = note.lastIndexOf('\n\n');
+  if (split < 0) badNote('no blank line before the signatures');
+  const text = note.slice(0, split + 1);
+  const block = note.slice(split + 2);
+  if (block === '' || !block.endsWith('\n')) badNote('signature lines end with a newline');
+  const lines = block.slice(0, -1).split('\n');
+  if (lines.length > MAX_SIGNATURES) badNote(`more than ${MAX_SIGNATURES} signatures`);
+  return { text, lines: lines.map(parseSignatureLine) };
+}
+
 /**
  * Opens a signed note: parses it strictly ('bad-note'), ignores signatures
  * from keys not in `verifiers` (same name and key ID), verifies every
@@ -113,24 +135,36 @@ export function openNote(
   verifiers: Verifier[],
   verify: VerifyFn = nobleVerify,
 ): { text: string; verifiedBy: Verifier[] } {
-  if (hasForbiddenCharacters(note)) badNote('a note holds a control character or invalid UTF-8');
-  const split = note.lastIndexOf('\n\n');
-  if (split < 0) badNote('no blank line before the signatures');
-  const text = note.slice(0, split + 1);
-  const block = note.slice(split + 2);
-  if (block === '' || !block.endsWith('\n')) badNote('signature lines end with a newline');
-  const lines = block.slice(0, -1).split('\n');
-  if (lines.length > MAX_SIGNATURES) badNote(`more than ${MAX_SIGNATURES} signatures`);
+  const { text, lines } = splitNote(note);
   const message = utf8(text);
   const verifiedBy: Verifier[] = [];
-  for (const line of lines.map(parseSignatureLine)) {
+  for (const line of lines) {
     const verifier = verifiers.find((v) => v.name === line.name && v.keyId === line.keyId);
     if (verifier === undefined) continue; // unknown keys MUST be ignored
-    if (!verify(verifier.publicKey, message, line.signature)) {
-      throw new GridproofError('bad-signature', `signature by ${line.name} does not verify`);
-    }
+    verifyLine(line, verifier, message, verify);
     if (!verifiedBy.includes(verifier)) verifiedBy.push(verifier);
   }
   if (verifiedBy.length === 0) throw new GridproofError('unknown-signer', 'no signature from a known key');
   return { text, verifiedBy };
+}
+
+/**
+ * Opens a note that must carry exactly one signature line, by one of
+ * `verifiers`. The signed-note format lets anyone append lines that verifiers
+ * ignore (signed-note "Signatures"); a log that keeps notes whole would then
+ * store bytes nobody signed, and one payload would have many spellings and
+ * leaf hashes. So a second line — unknown key, known key or the same line
+ * again — is 'extra-signature', checked before any signature is verified.
+ */
+export function openSoleSignedNote(note: string, verifiers: Verifier[], verify: VerifyFn = nobleVerify): { text: string; signer: Verifier } {
+  const { text, lines } = splitNote(note);
+  if (lines.length !== 1) {
+    const names = lines.map((line) => line.name).join(', ');
+    throw new GridproofError('extra-signature', `${lines.length} signature lines (${names}); exactly one is accepted`);
+  }
+  const line = lines[0]!;
+  const signer = verifiers.find((v) => v.name === line.name && v.keyId === line.keyId);
+  if (signer === undefined) throw new GridproofError('unknown-signer', `${line.name} is not a key that may sign this note`);
+  verifyLine(line, signer, utf8(text), verify);
+  return { text, signer };
 }

@@ -51,18 +51,19 @@ export async function contractsOf(db: Db, tenantId: string, deviceIds: readonly 
   return rows.map((row) => row.entry_idx);
 }
 
-/** Device, key and zone entries behind these readings, plus every operator key entry. */
+/** Device, key and zone entries behind these readings, the participant entries of their devices' owners (the facts name them), plus every operator key entry. */
 export async function registryEntriesOf(db: Db, readingIdx: readonly number[]): Promise<number[]> {
   const { rows } = await sql<{ entry_idx: number }>`
     with used as (
-      select distinct d.id, d.entry_idx, d.bidding_zone
+      select distinct d.id, d.entry_idx, d.bidding_zone, d.owner
         from reading r join device d on d.id = r.device_id
        where r.entry_idx = any(${[...readingIdx]}::bigint[])
     )
     select entry_idx from key_entry where subject_type = 'operator'
     union select entry_idx from used
     union select k.entry_idx from key_entry k join used on used.id = k.device_id
-    union select z.entry_idx from zone z where z.zone in (select bidding_zone from used)`.execute(db);
+    union select z.entry_idx from zone z where z.zone in (select bidding_zone from used)
+    union select p.entry_idx from participant p where p.id in (select owner from used)`.execute(db);
   return rows.map((row) => row.entry_idx);
 }
 

@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { lockDataDir } from '../data-dir-lock.ts';
 import { PGlitePool } from './pglite-pool.ts';
 import type { Database } from './schema.ts';
 
@@ -80,6 +81,25 @@ export async function openPGlite(dataDir: string | undefined): Promise<Store> {
   };
 }
 
-export function openStore(options: { databaseUrl: string | undefined; dataDir: string }): Promise<Store> {
-  return options.databaseUrl ? openPostgres(options.databaseUrl) : openPGlite(`${options.dataDir}/pg`);
+/**
+ * The embedded database is opened only under the data directory's lock, so
+ * `serve`, `migrate` or anything else never has it open in two processes.
+ */
+export async function openStore(options: { databaseUrl: string | undefined; dataDir: string }): Promise<Store> {
+  if (options.databaseUrl) return openPostgres(options.databaseUrl);
+  const lock = await lockDataDir(options.dataDir);
+  let store: Store;
+  try {
+    store = await openPGlite(`${options.dataDir}/pg`);
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
+  return {
+    ...store,
+    async close() {
+      await store.close();
+      await lock.release();
+    },
+  };
 }

@@ -13,9 +13,9 @@ export interface IntervalKey {
 }
 
 /** The zone's latest matched interval start, as SQL, for a reading joined with its device. */
-const frontierOf = sql<Date | null>`(select max(m.start_at) from matched_interval m where m.zone = device.bidding_zone)`;
+const lastMatchedOf = sql<Date | null>`(select max(m.start_at) from matched_interval m where m.zone = device.bidding_zone)`;
 
-/** Intervals with readings that end by `until`, after their zone's matching frontier, oldest first. */
+/** Intervals with readings that end by `until`, after their zone's last matched interval, oldest first. */
 export async function pendingIntervals(db: Db, until: Date): Promise<IntervalKey[]> {
   return db
     .selectFrom('reading')
@@ -23,14 +23,14 @@ export async function pendingIntervals(db: Db, until: Date): Promise<IntervalKey
     .select(['reading.start_at', 'device.bidding_zone as zone'])
     .distinct()
     .where('reading.end_at', '<=', until)
-    .where(sql<boolean>`reading.start_at > coalesce(${frontierOf}, '-infinity')`)
+    .where(sql<boolean>`reading.start_at > coalesce(${lastMatchedOf}, '-infinity')`)
     .orderBy('reading.start_at')
     .orderBy('zone')
     .execute();
 }
 
-/** Each zone's latest matched interval start (its matching frontier), in ms. */
-export async function matchingFrontiers(db: Db | Tx, zones: readonly string[]): Promise<Map<string, number>> {
+/** Each zone's latest matched interval start, in ms. */
+export async function lastMatchedStarts(db: Db | Tx, zones: readonly string[]): Promise<Map<string, number>> {
   if (zones.length === 0) return new Map();
   const rows = await db
     .selectFrom('matched_interval')
@@ -242,7 +242,7 @@ export interface LateSupplyRow {
 }
 
 /**
- * Supply readings at or before their zone's matching frontier that have no
+ * Supply readings at or before their zone's last matched interval that have no
  * settlement: they arrived late, and are never matched.
  */
 export async function unsettledLateSupply(tx: Tx): Promise<LateSupplyRow[]> {
@@ -255,7 +255,7 @@ export async function unsettledLateSupply(tx: Tx): Promise<LateSupplyRow[]> {
     .where('device.type', 'in', ['wind', 'solar', 'storage'])
     .where('reading.export_wh', '>', 0)
     .where('settled_source.source_idx', 'is', null)
-    .where(sql<boolean>`reading.start_at <= ${frontierOf}`)
+    .where(sql<boolean>`reading.start_at <= ${lastMatchedOf}`)
     .orderBy('reading.entry_idx')
     .execute();
 }

@@ -11,8 +11,8 @@
  * received and never re-serialises them.
  */
 import { canonicalJson } from '../crypto/canonical-json.ts';
-import type { SignFn } from '../crypto/ed25519.ts';
-import { signNote, signNoteWithBytes, type SignedNote, type Signer } from '../crypto/note.ts';
+import type { SignFn, VerifyFn } from '../crypto/ed25519.ts';
+import { openSoleSignedNote, signNote, signNoteWithBytes, type SignedNote, type Signer, type Verifier } from '../crypto/note.ts';
 import { GridproofError } from '../errors.ts';
 import { sinksProblem } from './allocation-id.ts';
 import { isEntryKind, schemaViolation } from './entry-schemas.ts';
@@ -52,9 +52,22 @@ export function sealEntryWithBytes(payload: Payload, signer: Signer, sign?: Sign
 }
 
 /**
+ * Opens an entry's signature: exactly one signature line, by one of
+ * `signers`, the keys its kind requires (the device's keys valid for a
+ * reading, the operator key for operator kinds, the log key for entry 0).
+ * Any other line, the same line twice or a second known key is
+ * 'extra-signature' (README "Exactly what is hashed and signed"): the log
+ * stores only bytes its signer signed, so each payload has one leaf hash.
+ * Intake, the chain check, the bundle verifier and the monitor all call this.
+ */
+export function openEntryNote(note: string, signers: Verifier[], verify?: VerifyFn): Verifier {
+  return openSoleSignedNote(note, signers, verify).signer;
+}
+
+/**
  * Parses an entry's text and checks its payload: canonical JSON, a known kind,
  * the kind's schema (and a settlement's sinks), real times and dates, this log's origin. The signature
- * is checked separately (openNote), once the signer's keys are known.
+ * is checked separately (openEntryNote), once the signer's keys are known.
  */
 export function parseEntry(note: string, origin: string): ParsedEntry {
   if (note.length > MAX_LOG_ENTRY_BYTES) throw new GridproofError('bad-note', `entry longer than ${MAX_LOG_ENTRY_BYTES} bytes`);

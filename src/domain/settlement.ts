@@ -60,7 +60,7 @@ function supplyReadings(readings: readonly MatchReading[]): MatchReading[] {
  * interval's input and returns the green lots after it: the input's lots less
  * the draws, then one lot per charge, named after its allocation.
  */
-export function settleInterval(input: IntervalInput, settlement: SettlementPayload, leafHash: HashB64): IntervalSettlement {
+export function checkIntervalSettlement(input: IntervalInput, settlement: SettlementPayload, leafHash: HashB64): IntervalSettlement {
   const { readings, contracts, queues, specOf } = prepareInterval(input);
   const { log, start, end, zone } = input;
   if (settlement.kind !== 'settlement' || settlement.log !== log || settlement.start !== start || settlement.end !== end || settlement.zone !== zone) {

@@ -4,11 +4,10 @@
  * operator key (DESIGN.md "Trust has one root"); entry 1 is the operator's
  * `participant` entry.
  */
-import { openNote } from '../crypto/note.ts';
 import { fromUtf8 } from '../crypto/base64.ts';
 import { lockLogHead, readEntry, recordedInterval, type Tx } from '../db/log.ts';
 import { hasCredential, insertCredential, insertKeyEntry, insertParticipant, operatorKeyEntries, replaceCredentials } from '../db/registry.ts';
-import { sealEntry } from '../domain/entry.ts';
+import { openEntryNote, sealEntry } from '../domain/entry.ts';
 import { utf8 } from '../crypto/base64.ts';
 import { hashLeaf } from '../crypto/merkle.ts';
 import type { KeyPayload, ParticipantPayload } from '../domain/payloads.ts';
@@ -62,7 +61,7 @@ export async function initialiseLog(ledger: Ledger): Promise<void> {
 async function checkKeys(ledger: Ledger, tx: Tx): Promise<void> {
   const first = await readEntry(tx, 0);
   try {
-    openNote(fromUtf8(first!.bytes), [ledger.logVerifier], ledger.verify);
+    openEntryNote(fromUtf8(first!.bytes), [ledger.logVerifier], ledger.verify);
   } catch {
     throw new GridproofError('key-mismatch', `the log key (GRIDPROOF_LOG_KEY or the key file) is not the key that signed entry 0 of this log; expected the key of ${ledger.origin} that created it`);
   }

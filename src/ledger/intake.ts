@@ -6,23 +6,19 @@
  * duplicates) is checked by the sequencer under the head lock.
  */
 import { utf8 } from '../crypto/base64.ts';
-import { openNote, VerifierCache } from '../crypto/note.ts';
+import { VerifierCache } from '../crypto/note.ts';
 import { deviceKeys, findDevice } from '../db/registry.ts';
-import { parseEntry } from '../domain/entry.ts';
+import { openEntryNote, parseEntry } from '../domain/entry.ts';
 import type { DeviceType, ReadingPayload } from '../domain/payloads.ts';
 import { checkReadingShape, keysValidFor, type DeviceFacts, type DeviceKeyEntry } from '../domain/reading-rules.ts';
 import { instantMs } from '../domain/time.ts';
 import { GridproofError } from '../errors.ts';
 import { nativeHashLeaf } from '../platform/node-sha256.ts';
+import type { Caller } from './access.ts';
 import type { Ledger } from './ledger.ts';
 import { Sequencer, type EntryResult, type PreparedReading } from './sequencer.ts';
 
 export const MAX_ENTRIES_PER_REQUEST = 1000;
-
-export interface Poster {
-  id: string;
-  role: string;
-}
 
 export class ReadingIntake {
   readonly #ledger: Ledger;
@@ -42,7 +38,7 @@ export class ReadingIntake {
     return this.#sequencer.idle();
   }
 
-  async submit(poster: Poster, notes: readonly string[]): Promise<EntryResult[]> {
+  async submit(caller: Caller, notes: readonly string[]): Promise<EntryResult[]> {
     if (notes.length > MAX_ENTRIES_PER_REQUEST) {
       throw new GridproofError('too-many-entries', `at most ${MAX_ENTRIES_PER_REQUEST} entries per request`);
     }
@@ -51,7 +47,7 @@ export class ReadingIntake {
     const positions: number[] = [];
     for (const [position, note] of notes.entries()) {
       try {
-        prepared.push(await this.#prepare(poster, note));
+        prepared.push(await this.#prepare(caller, note));
         positions.push(position);
         results.push(undefined);
       } catch (error) {
@@ -66,13 +62,13 @@ export class ReadingIntake {
     return results as EntryResult[];
   }
 
-  async #prepare(poster: Poster, note: string): Promise<PreparedReading> {
+  async #prepare(caller: Caller, note: string): Promise<PreparedReading> {
     const { payload } = parseEntry(note, this.#ledger.origin);
     if (payload.kind !== 'reading') {
       throw new GridproofError('unknown-kind', `only readings are posted here; ${payload.kind} entries are written by the operator`);
     }
     const device = await this.#device(payload.device);
-    if (device.owner !== poster.id) throw new GridproofError('not-device-owner', `device ${device.id} belongs to another participant`);
+    if (device.owner !== caller.id) throw new GridproofError('not-device-owner', `device ${device.id} belongs to another participant`);
     checkReadingShape(payload, device, this.#ledger.intervalSeconds, this.#ledger.now());
     const signedBy = await this.#verifySignature(note, payload);
     const bytes = utf8(note);
@@ -104,7 +100,7 @@ export class ReadingIntake {
       const keys = await this.#deviceKeys(reading.device, reload);
       const verifiers = keysValidFor(keys, startMs, endMs).map((vkey) => this.#verifiers.get(vkey));
       try {
-        return openNote(note, verifiers, this.#ledger.verify).verifiedBy.map((verifier) => verifier.vkey);
+        return [openEntryNote(note, verifiers, this.#ledger.verify).vkey];
       } catch (error) {
         if (!(error instanceof GridproofError) || error.code !== 'unknown-signer') throw error;
       }

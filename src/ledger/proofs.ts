@@ -39,7 +39,13 @@ export async function proveInclusionOfLeaf(ledger: Ledger, leafHash: Uint8Array,
   return proveInclusion(ledger, entry.idx, treeSize);
 }
 
-export async function proveConsistency(ledger: Ledger, from: number, to: number): Promise<{ from: number; to: number; proof: string[] }> {
+export interface ConsistencyProof {
+  from: number;
+  to: number;
+  proof: string[];
+}
+
+export async function proveConsistency(ledger: Ledger, from: number, to: number): Promise<ConsistencyProof> {
   await requireSize(ledger, to);
   // RFC 9162 §2.1.4: a proof from the empty tree proves nothing; sizes only grow.
   if (from < 1 || from > to) throw new GridproofError('size-out-of-range', `from must be between 1 and to (${to})`);

@@ -8,6 +8,7 @@ import { parseVerifierKey } from '../crypto/note.ts';
 import type { Tx } from '../db/log.ts';
 import { findContract, findDevice, findParticipant, insertContract, insertCredential, insertDevice, insertKeyEntry, insertParticipant, insertZone } from '../db/registry.ts';
 import { entryText, parseEntry } from '../domain/entry.ts';
+import { checkKeyStart } from '../domain/key-rules.ts';
 import type { ContractPayload, DevicePayload, KeyPayload, ParticipantPayload, Payload, Role, ZonePayload } from '../domain/payloads.ts';
 import { GridproofError } from '../errors.ts';
 import { appendInTransaction, sealOperatorEntry, type Appended } from './append.ts';
@@ -80,6 +81,7 @@ export async function registerDevice(ledger: Ledger, input: NewDevice): Promise<
     verifierKey: verifier.vkey,
     validFrom: keyValidFrom ?? `${device.commissioningDate}T00:00:00Z`,
   });
+  checkKeyStart(device.commissioningDate, key.validFrom);
   return appendInTransaction(ledger, async (tx) => {
     if (await findDevice(tx, device.id)) throw new GridproofError('conflict', `device ${device.id} already exists`);
     await requireParticipant(tx, device.owner, OWNER_ROLE[device.type]);
@@ -113,7 +115,9 @@ export async function addDeviceKey(
   const verifier = parseVerifierKey(input.verifierKey);
   const key = checked<KeyPayload>(ledger, { kind: 'key', log: ledger.origin, subjectType: 'device', subjectId: deviceId, ...input, verifierKey: verifier.vkey });
   return appendInTransaction(ledger, async (tx) => {
-    if (!(await findDevice(tx, deviceId))) throw new GridproofError('unknown-device', `no device ${deviceId}`);
+    const device = await findDevice(tx, deviceId);
+    if (!device) throw new GridproofError('unknown-device', `no device ${deviceId}`);
+    checkKeyStart(device.commissioning_date, key.validFrom);
     return {
       entries: [sealOperatorEntry(ledger, key)],
       project: async (tx, [entry]) => {

@@ -8,7 +8,7 @@
  */
 import { toBase64 } from '../crypto/base64.ts';
 import { findLogged, lockLogHead } from '../db/log.ts';
-import { matchingFrontiers } from '../db/matching.ts';
+import { lastMatchedStarts } from '../db/matching.ts';
 import { chainHeads, insertReadings } from '../db/readings.ts';
 import { deviceKeys } from '../db/registry.ts';
 import type { ReadingPayload } from '../domain/payloads.ts';
@@ -138,12 +138,12 @@ async function commitBatch(ledger: Ledger, items: PreparedReading[]): Promise<En
       heads.set(payload.device, { seq: payload.seq, leafHash, endMs: instantMs(payload.end)! });
       return { index, leafHash, duplicate: false, late: false };
     });
-    // A reading at or before its zone's matching frontier will never be matched.
-    const frontiers = await matchingFrontiers(tx, accepted.map((item) => item.zone));
+    // A reading at or before its zone's last matched interval will never be matched.
+    const lastMatched = await lastMatchedStarts(tx, accepted.map((item) => item.zone));
     for (const result of results) {
       if (!('duplicate' in result) || result.duplicate) continue;
       const item = accepted[result.index - size]!;
-      result.late = instantMs(item.payload.start)! <= (frontiers.get(item.zone) ?? Number.NEGATIVE_INFINITY);
+      result.late = instantMs(item.payload.start)! <= (lastMatched.get(item.zone) ?? Number.NEGATIVE_INFINITY);
     }
     written = await appendToLog(
       ledger,

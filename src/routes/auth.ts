@@ -1,47 +1,25 @@
 /**
- * Bearer tokens (DESIGN.md "API contract"): a token identifies one
- * participant; routes name the roles they admit. Tokens are never revoked in
- * this version, so a token's participant is cached after its first use.
+ * Bearer tokens (RFC 6750 §2.1) to callers. Who may do what is decided by the
+ * use cases (ledger/access.ts); this only reads the header.
  */
 import type { FastifyRequest } from 'fastify';
-import { toBase64 } from '../crypto/base64.ts';
-import { findByTokenHash } from '../db/registry.ts';
-import type { Role } from '../domain/payloads.ts';
 import { GridproofError } from '../errors.ts';
-import type { Ledger } from '../ledger/ledger.ts';
-import { tokenHash } from '../ledger/tokens.ts';
-
-export interface Caller {
-  id: string;
-  role: Role;
-}
+import type { Caller } from '../ledger/access.ts';
+import type { UseCases } from '../ledger/use-cases.ts';
 
 export class Auth {
-  readonly #ledger: Ledger;
-  readonly #known = new Map<string, Caller>();
+  readonly #useCases: UseCases;
 
-  constructor(ledger: Ledger) {
-    this.#ledger = ledger;
+  constructor(useCases: UseCases) {
+    this.#useCases = useCases;
   }
 
-  async caller(request: FastifyRequest): Promise<Caller> {
+  caller(request: FastifyRequest): Promise<Caller> {
     const header = request.headers.authorization;
-    const match = header ? /^Bearer ([\x21-\x7e]+)$/.exec(header) : null;
+    // The scheme is case-insensitive (RFC 9110 §11.1); the token is printable
+    // ASCII without spaces, as the operator token is checked at start (config.ts).
+    const match = header ? /^bearer +([\x21-\x7e]+) *$/i.exec(header) : null;
     if (!match) throw new GridproofError('unauthorized', 'send Authorization: Bearer <token>');
-    const hash = tokenHash(match[1]!);
-    const key = toBase64(hash);
-    const known = this.#known.get(key);
-    if (known) return known;
-    const participant = await findByTokenHash(this.#ledger.db, hash);
-    if (!participant) throw new GridproofError('unauthorized', 'unknown token');
-    const caller = { id: participant.id, role: participant.role as Role };
-    this.#known.set(key, caller);
-    return caller;
-  }
-
-  async require(request: FastifyRequest, ...roles: Role[]): Promise<Caller> {
-    const caller = await this.caller(request);
-    if (!roles.includes(caller.role)) throw new GridproofError('forbidden', `this needs the role ${roles.join(' or ')}`);
-    return caller;
+    return this.#useCases.caller(match[1]!);
   }
 }

@@ -5,30 +5,31 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { RouteDeps } from '../app.ts';
-import { BUNDLE_MEDIA_TYPE } from '../domain/bundle/bundle-types.ts';
-import { verifyBundle } from '../domain/bundle/verify-bundle.ts';
 import { parseInstant } from '../domain/time.ts';
-import { findClaim } from '../db/tenants.ts';
-import { GridproofError } from '../errors.ts';
-import { buildBundle, buildClaimBundle } from '../ledger/bundle.ts';
-import { mayReadTenant } from './matching.ts';
+import { problemResponses } from './problem-responses.ts';
+import { sendBundle } from './responses.ts';
 
 const instant = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$' } as const;
 const security = [{ bearer: [] }];
 
-export function bundleRoutes(app: FastifyInstance, { ledger, auth }: RouteDeps): void {
+/** The verdict (bundle-types.ts BundleVerdict) and the facts (facts-types.ts); their shapes are documented in docs/exports.md. */
+const verifyResponse = {
+  type: 'object',
+  required: ['valid', 'claimed', 'reasons'],
+  properties: {
+    valid: { type: 'boolean' },
+    claimed: { type: 'boolean' },
+    reasons: { type: 'array', items: { type: 'object', required: ['code', 'detail'], properties: { code: { type: 'string' }, detail: { type: 'string' } } } },
+    statement: { type: 'object', additionalProperties: true },
+    facts: { type: 'object', additionalProperties: true },
+  },
+} as const;
+
+export function bundleRoutes(app: FastifyInstance, { useCases, auth }: RouteDeps): void {
   app.get<{ Params: { id: string } }>(
     '/v1/claims/:id/bundle',
     { schema: { tags: ['bundles'], summary: "A claim's proof bundle", security, params: { type: 'object', properties: { id: { type: 'string' } } } } },
-    async (request, reply) => {
-      const caller = await auth.caller(request);
-      const claim = await findClaim(ledger.db, request.params.id);
-      if (!claim) throw new GridproofError('not-found', `no claim ${request.params.id}`);
-      // Authorised before any work is done for it.
-      mayReadTenant(caller, claim.tenant_id);
-      const bundle = await buildClaimBundle(ledger, claim);
-      return reply.type(`${BUNDLE_MEDIA_TYPE}`).send(JSON.stringify(bundle));
-    },
+    async (request, reply) => sendBundle(reply, await useCases.claimBundle(await auth.caller(request), request.params.id)),
   );
 
   app.get<{ Params: { id: string }; Querystring: { from: string; to: string } }>(
@@ -43,11 +44,10 @@ export function bundleRoutes(app: FastifyInstance, { ledger, auth }: RouteDeps):
       },
     },
     async (request, reply) => {
-      mayReadTenant(await auth.caller(request), request.params.id);
+      const caller = await auth.caller(request);
       const from = new Date(parseInstant(request.query.from, 'from'));
       const to = new Date(parseInstant(request.query.to, 'to'));
-      const bundle = await buildBundle(ledger, request.params.id, from, to);
-      return reply.type(`${BUNDLE_MEDIA_TYPE}`).send(JSON.stringify(bundle));
+      return sendBundle(reply, await useCases.tenantBundle(caller, request.params.id, from, to));
     },
   );
 
@@ -61,11 +61,9 @@ export function bundleRoutes(app: FastifyInstance, { ledger, auth }: RouteDeps):
         tags: ['bundles'],
         summary: 'Verify a proof bundle against a log key (default: this log)',
         querystring: { type: 'object', properties: { key: { type: 'string' } } },
+        response: { 200: verifyResponse, ...problemResponses(400, 413, 415, 500) },
       },
     },
-    async (request) => {
-      const verdict = verifyBundle(request.body, { logKey: request.query.key ?? ledger.logVerifier.vkey, verify: ledger.verify });
-      return verdict;
-    },
+    async (request) => useCases.verify(request.body, request.query.key),
   );
 }

@@ -9,7 +9,7 @@ import type { RouteDeps } from '../app.ts';
 // than MAX_ENTRIES_PER_REQUEST answers 413 too-many-entries, not a schema error.
 const body = { $ref: 'https://gridproof.dev/schemas/api/entries-request.json#' };
 
-export function entryRoutes(app: FastifyInstance, { auth, intake }: RouteDeps): void {
+export function entryRoutes(app: FastifyInstance, { auth, useCases }: RouteDeps): void {
   app.post<{ Body: { entries: string[] } }>(
     '/v1/entries',
     {
@@ -20,9 +20,6 @@ export function entryRoutes(app: FastifyInstance, { auth, intake }: RouteDeps): 
         body,
       },
     },
-    async (request) => {
-      const caller = await auth.require(request, 'generator', 'tenant');
-      return { results: await intake.submit(caller, request.body.entries) };
-    },
+    async (request) => useCases.submitReadings(await auth.caller(request), request.body.entries),
   );
 }

@@ -3,6 +3,8 @@
  * with a stable `code` (our extension member, RFC 9457 §3.2). No stack trace
  * ever reaches a client.
  */
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { errorStatus, GridproofError, type ErrorCode } from '../errors.ts';
 
@@ -36,6 +38,9 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_EMPTY_JSON_BODY: 'bad-request',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'bad-request',
   FST_ERR_VALIDATION: 'schema-violation',
+  // Router errors, raised before a route is chosen (frameworkErrors in app.ts).
+  FST_ERR_BAD_URL: 'bad-url',
+  FST_ERR_MAX_PARAM_LENGTH: 'uri-too-long',
 };
 
 export function toProblem(error: FastifyError | Error, request: FastifyRequest): Problem {
@@ -51,5 +56,29 @@ export function toProblem(error: FastifyError | Error, request: FastifyRequest):
 }
 
 export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply {
+  // RFC 9110 §11.6.1: a 401 names the scheme the client should use; RFC 6750 §3.
+  if (problem.status === 401) reply.header('www-authenticate', 'Bearer realm="gridproof"');
   return reply.code(problem.status).type(PROBLEM_TYPE).send(problem);
+}
+
+/** Node's HTTP parser errors on a connection, before any request object exists. */
+const CLIENT_ERRORS: Record<string, ErrorCode> = {
+  HPE_HEADER_OVERFLOW: 'headers-too-large',
+  ERR_HTTP_REQUEST_TIMEOUT: 'request-timeout',
+};
+
+/**
+ * Fastify's clientErrorHandler: the answer is written on the raw socket, as
+ * Node's own handler does, but as a problem document with a code.
+ */
+export function clientErrorProblem(error: Error & { code?: string }, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const problem = problemOf(CLIENT_ERRORS[error.code ?? ''] ?? 'bad-request', 'the request could not be read as HTTP/1.1');
+  const body = JSON.stringify(problem);
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${problem.status} ${STATUS_CODES[problem.status]}\r\nConnection: close\r\nContent-Type: ${PROBLEM_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
 }

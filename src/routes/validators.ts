@@ -11,7 +11,7 @@
  * schemas to a custom validator compiler.
  */
 import { Ajv } from 'ajv';
-import type { FastifySchemaCompiler } from 'fastify';
+import type { FastifySchemaCompiler, FastifySchemaValidationError } from 'fastify';
 import claimRequest from '../../schemas/api/claim-request.json' with { type: 'json' };
 import contractRequest from '../../schemas/api/contract-request.json' with { type: 'json' };
 import deviceKeyRequest from '../../schemas/api/device-key-request.json' with { type: 'json' };
@@ -46,5 +46,38 @@ const bodies = new Ajv({ ...common, coerceTypes: false });
 const textParts = new Ajv({ ...common, coerceTypes: 'array' });
 for (const ajv of [bodies, textParts]) for (const schema of sharedSchemas) ajv.addSchema(schema);
 
+/**
+ * Ajv coerces any text JavaScript reads as a number ("0x10", "1e2", "+1",
+ * " 1"), so integers in paths and query strings are first checked to be
+ * plain decimal digits: one spelling per number.
+ */
+const DECIMAL = /^[0-9]{1,16}$/;
+
+type Validate = ((data: unknown) => boolean) & { errors?: FastifySchemaValidationError[] | null | undefined };
+
+function integerNames(schema: unknown): string[] {
+  const properties = (schema as { properties?: Record<string, { type?: unknown }> }).properties ?? {};
+  return Object.keys(properties).filter((name) => properties[name]!.type === 'integer');
+}
+
+function decimalIntegers(names: string[], validate: Validate): Validate {
+  if (names.length === 0) return validate;
+  const checked: Validate = (data) => {
+    const record = data as Record<string, unknown> | null;
+    for (const name of names) {
+      const raw = record?.[name];
+      const values = Array.isArray(raw) ? raw : [raw];
+      if (values.some((value) => typeof value === 'string' && !DECIMAL.test(value))) {
+        checked.errors = [{ instancePath: `/${name}`, schemaPath: '#/decimal', keyword: 'pattern', params: {}, message: 'must be decimal digits' }];
+        return false;
+      }
+    }
+    const valid = validate(data);
+    checked.errors = validate.errors;
+    return valid;
+  };
+  return checked;
+}
+
 export const validatorCompiler: FastifySchemaCompiler<object> = ({ schema, httpPart }) =>
-  (httpPart === 'body' ? bodies : textParts).compile(schema);
+  httpPart === 'body' ? bodies.compile(schema) : decimalIntegers(integerNames(schema), textParts.compile(schema) as Validate);

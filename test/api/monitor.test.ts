@@ -21,7 +21,7 @@ import { appendEntries, lockLogHead, readEntryRange, readLogSize } from '../../s
 import { allocationId } from '../../src/domain/allocation-id.ts';
 import type { Payload } from '../../src/domain/payloads.ts';
 import { sealOperatorEntry } from '../../src/ledger/append.ts';
-import { runMatching } from '../../src/ledger/matching.ts';
+import { runMatching } from '../../src/ledger/matching/run.ts';
 import { publishCheckpoint } from '../../src/ledger/publish.ts';
 import { addDevice, addParticipant, ORIGIN, postEntries, signReading, startTestApp, type TestApp } from '../helpers/app.ts';
 import { testBackends } from '../helpers/database.ts';

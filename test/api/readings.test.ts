@@ -8,6 +8,7 @@ import t from 'tap';
 import type { LightMyRequestResponse } from 'fastify';
 import { buildApp } from '../../src/app.ts';
 import { fromBase64, toBase64 } from '../../src/crypto/base64.ts';
+import { signNote } from '../../src/crypto/note.ts';
 import { sealEntry } from '../../src/domain/entry.ts';
 import { addDevice, addParticipant, auth, meterKey, OPERATOR_TOKEN, ORIGIN, postEntries, startTestApp } from '../helpers/app.ts';
 import { testBackends } from '../helpers/database.ts';
@@ -256,6 +257,23 @@ for (const backend of await testBackends()) {
       await refused(t, gen.token, [note.replace('\u2014 ', '- ')], 'bad-note', 'a signature line without the em dash');
       await refused(t, gen.token, [`${note.slice(0, -1)}x\n`], 'bad-note', 'a signature that is not strict base64');
       await refused(t, gen.token, [note.replace('\n\n', '\n')], 'bad-note', 'no blank line');
+    });
+
+    t.test('extra-signature: only the one line the device key signed is stored', async (t) => {
+      const note = wind.next();
+      const ownLine = note.slice(note.lastIndexOf('\n\n') + 2);
+      const text = note.slice(0, note.lastIndexOf('\n\n') + 1);
+      const foreign = meterKey('relay/junk').signer; // a key the log does not know
+      const foreignLine = signNote(text, [foreign]).slice(text.length + 1);
+      const otherDeviceLine = signNote(text, [other.signer]).slice(text.length + 1); // a key the log knows
+      await refused(t, gen.token, [`${note}${foreignLine}`], 'extra-signature', 'a line by an unknown key after it');
+      await refused(t, gen.token, [`${text}\n${foreignLine}${ownLine}`], 'extra-signature', 'a line by an unknown key before it');
+      await refused(t, gen.token, [`${note}${ownLine}`], 'extra-signature', 'its own line twice');
+      await refused(t, gen.token, [`${note}${otherDeviceLine}`], 'extra-signature', "a second line by another device's key");
+      const padding = `\u2014 junk ${Buffer.alloc(9000, 7).toString('base64')}\n`;
+      await refused(t, gen.token, [`${note}${padding}`], 'extra-signature', '12 KB of unsigned bytes in a signature line');
+      t.match(results(await postEntries(app, gen.token, [note])), [{ leafHash: leafHashOf(note), duplicate: false }], 'the note as signed is accepted');
+      wind.accepted(note);
     });
 
     t.test('duplicate: the same bytes again answer with the original index', async (t) => {

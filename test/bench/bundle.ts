@@ -24,10 +24,10 @@ import type { Signer } from '../../src/crypto/note.ts';
 import { verifyBundle, type Bundle } from '../../src/domain/bundle/verify-bundle.ts';
 import { findClaim } from '../../src/db/tenants.ts';
 import { sealEntry } from '../../src/domain/entry.ts';
-import type { ReadingPayload } from '../../src/domain/payloads.ts';
+import type { ReadingPayload, Role } from '../../src/domain/payloads.ts';
 import { buildClaimBundle } from '../../src/ledger/bundle.ts';
 import { makeClaim } from '../../src/ledger/claims.ts';
-import { runMatching } from '../../src/ledger/matching.ts';
+import { runMatching } from '../../src/ledger/matching/run.ts';
 import { nativeSign, nativeVerify } from '../../src/platform/node-ed25519.ts';
 import { addDevice, addParticipant, auth, OPERATOR_TOKEN, ORIGIN, startTestApp, type TestApp } from '../helpers/app.ts';
 import { note, onCleanup, scaled, SCALE, type Row, type Section } from './lib.ts';
@@ -70,7 +70,7 @@ export interface Series {
  */
 export async function submitReadings(
   env: TestApp,
-  chain: { series: Series; key: { signer: Signer }; prev?: string; role: string },
+  chain: { series: Series; key: { signer: Signer }; prev?: string; role: Role },
   start: number,
   from: number,
   to: number,

@@ -297,11 +297,11 @@ async function ingest(backend: 'postgres' | 'pglite', sizes: Sizes): Promise<Sec
 
   // --- The same without HTTP: ReadingIntake.submit in process (what HTTP and Fastify cost).
   note(`ReadingIntake.submit in process, ${inProcess.length} readings in batches of ${BATCH}`);
-  const poster = { id: generator.id, role: 'generator' };
+  const caller = { id: generator.id, role: 'generator' as const };
   const direct = await timed(async () => {
     let accepted = 0;
     for (const part of chunk(inProcess, BATCH)) {
-      const results = await testApp.intake.submit(poster, part.map((r) => r.note));
+      const results = await testApp.intake.submit(caller, part.map((r) => r.note));
       accepted += results.filter((r) => 'index' in r && !r.duplicate).length;
     }
     return accepted;

@@ -14,7 +14,7 @@ import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
 import { toBase64, utf8 } from '../../src/crypto/base64.ts';
 import { hashLeaf } from '../../src/crypto/merkle.ts';
-import { openPGlite, type Store } from '../../src/db/connect.ts';
+import { openPGlite } from '../../src/db/connect.ts';
 import { migrate } from '../../src/db/migrate.ts';
 import { sealEntry } from '../../src/domain/entry.ts';
 import type { ReadingPayload } from '../../src/domain/payloads.ts';

@@ -22,7 +22,7 @@ import type { ReadingPayload } from '../../src/domain/payloads.ts';
 import { buildApp } from '../../src/app.ts';
 import { ReadingIntake } from '../../src/ledger/intake.ts';
 import { openLedger } from '../../src/ledger/open.ts';
-import { runMatching } from '../../src/ledger/matching.ts';
+import { runMatching } from '../../src/ledger/matching/run.ts';
 import { tenantMatching } from '../../src/ledger/tenant-view.ts';
 import { operatorKeyName } from '../../src/key-files.ts';
 import { nativeSign } from '../../src/platform/node-ed25519.ts';

@@ -18,7 +18,8 @@ import { tmpdir } from 'node:os';
 import { runMonitor, type MonitorResult } from '../../src/cli/monitor.ts';
 import type { Signer } from '../../src/crypto/note.ts';
 import { readLogSize } from '../../src/db/log.ts';
-import { runMatching } from '../../src/ledger/matching.ts';
+import { runMatching } from '../../src/ledger/matching/run.ts';
+import type { Role } from '../../src/domain/payloads.ts';
 import { publishCheckpoint } from '../../src/ledger/publish.ts';
 import { addDevice, addParticipant, auth, OPERATOR_TOKEN } from '../helpers/app.ts';
 import { freshApp, H, shape, submitReadings, type Series } from './bundle.ts';
@@ -63,7 +64,7 @@ export async function benchMonitor(): Promise<Section> {
   const { app, ledger } = env;
   await app.inject({ method: 'POST', url: '/v1/zones', headers: auth(OPERATOR_TOKEN), payload: { zone: 'DE-LU', gCO2PerKWh: 380, validFrom: '2018-01-01T00:00:00Z' } });
   const parkco = await addParticipant(app, 'generator', 'parkco');
-  const chains: Array<{ series: Series; key: { signer: Signer }; prev?: string; role: string }> = [];
+  const chains: Array<{ series: Series; key: { signer: Signer }; prev?: string; role: Role }> = [];
   for (const series of fleet()) {
     if (series.owner !== parkco.id) await addParticipant(app, 'tenant', series.owner);
     const key = await addDevice(app, { id: series.id, owner: series.owner, type: series.type, capacityW: series.capacityW });

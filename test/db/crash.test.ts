@@ -87,6 +87,7 @@ for (const backend of await testBackends()) {
     }
     const exited = (child: ChildProcess) => new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
 
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- replies of many shapes, each read by the assertions that follow
     async function call(method: string, path: string, token: string, body?: unknown): Promise<{ status: number; json: any }> {
       const response = await fetch(`${base}${path}`, {
         method,

@@ -15,9 +15,8 @@ import { openPostgres } from '../../src/db/connect.ts';
 import { appendEntries, lockLogHead, readLogSize } from '../../src/db/log.ts';
 import { insertSettledSources, insertSettlements } from '../../src/db/matching.ts';
 import { openLedger } from '../../src/ledger/open.ts';
-import { runMatching } from '../../src/ledger/matching.ts';
+import { runMatching } from '../../src/ledger/matching/run.ts';
 import { sealOperatorEntry } from '../../src/ledger/append.ts';
-import { lateSettlement } from '../../src/domain/settlement.ts';
 import type { SettlementPayload } from '../../src/domain/payloads.ts';
 
 const T0 = Date.parse('2024-03-01T00:00:00Z');
@@ -37,7 +36,7 @@ async function buildPark(env: TestApp): Promise<{ steel: { id: string; token: st
     { id: 'wind-b', owner: gen, type: 'wind' as const, wh: (h: number) => ({ importWh: 0, exportWh: 700 + 11 * h }) },
     { id: 'steel-1', owner: steel, type: 'consumption' as const, wh: (h: number) => ({ importWh: 1500 + 13 * h, exportWh: 0 }) },
     { id: 'steel-2', owner: steel, type: 'consumption' as const, wh: (h: number) => ({ importWh: 900 + 7 * h, exportWh: 0 }) },
-    { id: 'chem-1', owner: chem, type: 'consumption' as const, wh: (h: number) => ({ importWh: 1200, exportWh: 0 }) },
+    { id: 'chem-1', owner: chem, type: 'consumption' as const, wh: () => ({ importWh: 1200, exportWh: 0 }) },
   ];
   for (const d of devices) {
     const key = await addDevice(app, { id: d.id, owner: d.owner.id, type: d.type });

@@ -1,6 +1,6 @@
 /**
  * A window is planned without the head lock and written under it
- * (src/ledger/matching-window.ts). What the log gained in between must not
+ * (src/ledger/matching/window.ts). What the log gained in between must not
  * be lost: a reading or contract logged after the plan makes the write plan
  * the window again, and a window another run matched meanwhile is not
  * written twice. DESIGN.md "Matching": the readings matched are exactly those
@@ -15,8 +15,8 @@ import { toBase64, utf8 } from '../../src/crypto/base64.ts';
 import { parseEntry } from '../../src/domain/entry.ts';
 import { allocationId, allocationsOf } from '../../src/domain/allocation-id.ts';
 import type { SettlementPayload } from '../../src/domain/payloads.ts';
-import { planWindow, writeWindow } from '../../src/ledger/matching-window.ts';
-import { runMatching } from '../../src/ledger/matching.ts';
+import { planWindow, writeWindow } from '../../src/ledger/matching/window.ts';
+import { runMatching } from '../../src/ledger/matching/run.ts';
 import type { Signer } from '../../src/crypto/note.ts';
 
 const T0 = Date.parse('2024-06-01T00:00:00Z');
@@ -110,7 +110,7 @@ for (const backend of await testBackends()) {
  * from the lots the first window read from the database (writeWindow's
  * `settled`), not from the window that draws.
  */
-const WINDOW = 168; // src/ledger/matching.ts: intervals per window
+const WINDOW = 168; // src/ledger/matching/run.ts: intervals per window
 const LAST = WINDOW + 1; // hours 1..WINDOW are the run's first window, LAST its second
 
 /** Signs one device's readings as a chain (seq, prev) and posts them in one request. */

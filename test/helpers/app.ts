@@ -34,6 +34,8 @@ export interface TestAppOptions {
   testStore?: TestStore;
   logSigner?: Signer;
   operatorSigner?: Signer;
+  witnesses?: { vkey: string; url: string }[];
+  witnessQuorum?: number;
 }
 
 export async function startTestApp(backend: Backend, options: TestAppOptions = {}): Promise<TestApp> {
@@ -48,6 +50,8 @@ export async function startTestApp(backend: Backend, options: TestAppOptions = {
     operatorSigner,
     operatorToken: OPERATOR_TOKEN,
     ...(options.now ? { now: options.now } : {}),
+    ...(options.witnesses ? { witnesses: options.witnesses } : {}),
+    ...(options.witnessQuorum ? { witnessQuorum: options.witnessQuorum } : {}),
   });
   const intake = new ReadingIntake(ledger);
   const app = await buildApp({ ledger, intake });

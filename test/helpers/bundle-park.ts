@@ -2,7 +2,7 @@
  * A park's log written entry by entry for the bundle verifier's tests
  * (test/unit/bundle-verify.test.ts): signed notes, an RFC 9162 tree, a signed
  * checkpoint; matched hour by hour with the domain's own
- * planInterval/settleInterval (one settlement per hour, holding every
+ * planInterval/checkIntervalSettlement (one settlement per hour, holding every
  * allocation of it); and a bundle cut from it as the server's builder would.
  * A Tamper writes the same log with one rule broken and every entry properly
  * signed, so only the rule can catch it.
@@ -20,7 +20,7 @@ import { sealEntry } from '../../src/domain/entry.ts';
 import type { IntervalInput } from '../../src/domain/interval-input.ts';
 import { planInterval, type GreenLot, type MatchReading } from '../../src/domain/matching.ts';
 import type { ClaimPayload, ContractPayload, DevicePayload, DeviceType, Payload, ReadingPayload, SettlementPayload } from '../../src/domain/payloads.ts';
-import { settleInterval } from '../../src/domain/settlement.ts';
+import { checkIntervalSettlement } from '../../src/domain/settlement.ts';
 import { tenantFigures } from '../../src/domain/tenant-figures.ts';
 import { nativeSign, nativeVerify } from '../../src/platform/node-ed25519.ts';
 
@@ -33,7 +33,7 @@ const REGISTERED = '2025-01-01T00:00:00Z';
 const seedOf = (name: string): Uint8Array => sha256(utf8(`bundle-verify test ${name}`));
 export const logSigner = generateSigner(ORIGIN, seedOf('log'));
 export const otherLogSigner = generateSigner('other.example/park', seedOf('other log'));
-const operator = generateSigner('operator', seedOf('operator'));
+export const operator = generateSigner('operator', seedOf('operator'));
 const nextOperator = generateSigner('operator', seedOf('operator, rotated'));
 export const LOG_KEY = verifierOf(logSigner).vkey;
 
@@ -180,7 +180,7 @@ export function writePark(tamper: Tamper = {}): TestLog {
     const extra = tamper.extraSettlement?.(planned, h);
     if (extra) log.add(extra, op);
     // Lots are named after the logged entry, as the matching run names them.
-    const settled = settleInterval(input, planned, entry.leafHash);
+    const settled = checkIntervalSettlement(input, planned, entry.leafHash);
     lots = tamper.lotsAfter ? tamper.lotsAfter(settled.lotsAfter, h) : settled.lotsAfter;
   }
 

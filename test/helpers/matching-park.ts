@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { planInterval, type GreenLot, type IntervalInput, type MatchContract, type MatchReading, type StorageSpec } from '../../src/domain/matching.ts';
 import type { DeviceType, SettlementPayload } from '../../src/domain/payloads.ts';
-import { settleInterval, type IntervalSettlement } from '../../src/domain/settlement.ts';
+import { checkIntervalSettlement, type IntervalSettlement } from '../../src/domain/settlement.ts';
 
 export const LOG = 'example.com/park';
 export const ZONE = 'DE-LU';
@@ -111,7 +111,7 @@ export function runPark(park: Park): Step[] {
     const plan = planInterval(input);
     const leafHash = plan === undefined ? '' : leafHashOf(plan);
     // An interval without supply changes no lot: nothing is charged or drawn.
-    const settled = plan === undefined ? { lotsAfter: lots } : settleInterval(input, plan, leafHash);
+    const settled = plan === undefined ? { lotsAfter: lots } : checkIntervalSettlement(input, plan, leafHash);
     steps.push({ input, plan, leafHash, settled });
     lots = settled.lotsAfter;
   }

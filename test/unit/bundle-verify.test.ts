@@ -10,14 +10,14 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import t from 'tap';
 import { fromBase64, toBase64, utf8 } from '../../src/crypto/base64.ts';
-import { verifierOf } from '../../src/crypto/note.ts';
+import { generateSigner, signNote, verifierOf } from '../../src/crypto/note.ts';
 import { sha256 } from '../../src/crypto/sha256.ts';
 import { allocationId, allocationsOf, parseAllocationId } from '../../src/domain/allocation-id.ts';
 import { scoreOf, verifyBundle, type Bundle, type BundleCode } from '../../src/domain/bundle/verify-bundle.ts';
-import type { Allocation, Draw, SettledSource, SettlementPayload } from '../../src/domain/payloads.ts';
+import type { Allocation, Draw, Payload, SettledSource, SettlementPayload } from '../../src/domain/payloads.ts';
 import { lotWh } from '../../src/domain/storage-lots.ts';
 import {
-  allocationsTo, BATTERY, check, codes, copy, cutBundle, device, hourAt, LOG_KEY, logSigner, meteredAt, ORIGIN, otherLogSigner, payloadsOf, readingDevice, resolveIn, writePark, type Tamper,
+  allocationsTo, BATTERY, check, codes, copy, cutBundle, device, hourAt, LOG_KEY, logSigner, meteredAt, operator, ORIGIN, otherLogSigner, payloadsOf, readingDevice, resolveIn, writePark, type Tamper,
 } from '../helpers/bundle-park.ts';
 
 const park = writePark();
@@ -312,6 +312,25 @@ t.test('tampered logs, every entry properly signed: only the rule catches it', a
   rejectedWith({ rotateMeter: { hour: 12 } }, [], "a meter key rotation: each reading under the key whose window holds it");
   rejectedWith({ rotateMeter: { hour: 12, stale: true } }, ['no-valid-key'], 'readings signed with a key after its validUntil');
   rejectedWith({ note: (note, p) => (p.kind === 'participant' && p.id === 'gen' ? note.replace(`"log":"${ORIGIN}"`, '"log":"other.example/park"') : note) }, ['bad-entry'], 'an entry of another log');
+});
+
+t.test('an entry with any signature line beyond its signer\'s is a bad entry (extra-signature)', async (t) => {
+  const junk = generateSigner('relay/junk');
+  const addLine = (extra: (text: string, note: string) => string) => (note: string, p: Payload) => {
+    if (p.kind !== 'reading' || p.device !== 'meter-1' || p.seq !== 3) return note;
+    const text = note.slice(0, note.lastIndexOf('\n\n') + 1);
+    return `${note}${extra(text, note)}`;
+  };
+  const cases: Array<[string, (text: string, note: string) => string]> = [
+    ['a line by an unknown key', (text) => signNote(text, [junk]).slice(text.length + 1)],
+    ['its own line twice', (text, note) => note.slice(text.length + 1)],
+    ['a line by the operator key, which the log knows', (text) => signNote(text, [operator]).slice(text.length + 1)],
+  ];
+  for (const [what, extra] of cases) {
+    const verdict = check(cutBundle(writePark({ note: addLine(extra) }), 't1'));
+    t.same([...new Set(verdict.reasons.map((r) => r.code))], ['bad-entry'], what);
+    t.match(verdict.reasons[0]?.detail, /extra-signature/, `${what}: the detail names the rule`);
+  }
 });
 
 t.test('removing any entry the statement rests on never verifies', async (t) => {

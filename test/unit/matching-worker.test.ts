@@ -1,6 +1,6 @@
 /**
- * The matching worker's error path (ledger/matching-planner.ts,
- * matching-worker.ts): a GridproofError thrown while a window is planned on
+ * The matching worker's error path (ledger/matching/worker-client.ts,
+ * matching/worker.ts): a GridproofError thrown while a window is planned on
  * the worker thread reaches the caller on the main thread as a GridproofError
  * with the same code, and the worker goes on planning.
  *
@@ -9,7 +9,7 @@
  * impossible in the database a window's rows are read from (one reading per
  * device and interval start, Wh and efficiencies within their checks, a
  * storage device always has its energy capacity and efficiency, entry leaf
- * hashes unique, only lots that hold something), and settleInterval re-checks
+ * hashes unique, only lots that hold something), and checkIntervalSettlement re-checks
  * what planInterval produced, which it does not refuse.
  */
 import t, { type Test } from 'tap';
@@ -17,8 +17,8 @@ import { toBase64, utf8 } from '../../src/crypto/base64.ts';
 import { generateSigner } from '../../src/crypto/note.ts';
 import { sha256 } from '../../src/crypto/sha256.ts';
 import { GridproofError, isGridproofError } from '../../src/errors.ts';
-import { planOnWorker } from '../../src/ledger/matching-planner.ts';
-import { planWindowRows, type PlannedWindow, type WindowRows } from '../../src/ledger/window-plan.ts';
+import { planOnWorker } from '../../src/ledger/matching/worker-client.ts';
+import { planWindowRows, type PlannedWindow, type WindowRows } from '../../src/ledger/matching/plan.ts';
 import { nativeSign } from '../../src/platform/node-ed25519.ts';
 import { errorCode } from '../helpers/error-code.ts';
 
@@ -169,7 +169,7 @@ t.test('the worker starts whatever the working directory, as a server started fr
   const script = `
     const { register } = await import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))});
     register();
-    const { planOnWorker } = await import(${JSON.stringify(new URL('../../src/ledger/matching-planner.ts', import.meta.url).href)});
+    const { planOnWorker } = await import(${JSON.stringify(new URL('../../src/ledger/matching/worker-client.ts', import.meta.url).href)});
     const { generateSigner } = await import(${JSON.stringify(new URL('../../src/crypto/note.ts', import.meta.url).href)});
     const none = { entryIdx: new Float64Array(0), startMs: new Float64Array(0), importWh: new Float64Array(0), exportWh: new Float64Array(0), leafHashes: new Uint8Array(0), device: [] };
     const plan = await planOnWorker({ log: 'cwd.example/log', zone: 'DE-LU', intervalSeconds: 3600, starts: [new Date(0)], readings: none, devices: [], contracts: [], storage: [], lotsBefore: [] }, generateSigner('cwd.example/log/operator'));

@@ -74,7 +74,7 @@ t.test('the state keeps only what later entries are checked against', async (t) 
   t.match(settlements.get(s0.hash), { index: s0.index, allocations: '400:0 500:1', charges: [[1, 'bat-1']], claimed: [[0, log.notes.length - 2]] });
   t.same(state.owners, ['tenant-1', 'gen-1']);
   t.same(state.lots, [['bat-1', [[charge, '150'], [s1.id(w1), '90']]]], 'the lot of 450 Wh less the 300 drawn, then the lot of hour 1');
-  t.same(state.frontiers, [[ZONE, Date.parse(at(1))]]);
+  t.same(state.lastMatchedStarts, [[ZONE, Date.parse(at(1))]]);
   t.equal(state.lateBatch, null, 'the late settlement of hour 0 ended with the reading after it');
 });
 
@@ -144,6 +144,17 @@ t.test('a reading under a valid key but a broken chain, a forged signature, entr
   const other = new LogBuilder();
   other.append(sealEntry({ kind: 'zone', log: 'other.example/log', zone: ZONE, gCO2PerKWh: 1, validFrom: at(0) }, other.logSigner));
   t.same(codes(replayAll(other)), ['bad-first-entry']);
+});
+
+t.test('an entry carrying a second signature line is a bad entry, whoever signed it', async (t) => {
+  const { log } = park();
+  const reading = log.reading('bat-1', 2, 0, 0);
+  const note = log.notes[reading.index]!;
+  log.notes[reading.index] = `${note}${note.slice(note.lastIndexOf('\n\n') + 2)}`; // its own line twice
+  const findings = replayAll(log);
+  t.same(codes(findings), ['bad-entry']);
+  t.same(findings[0]?.indexes, [reading.index]);
+  t.match(findings[0]?.detail, /extra-signature/);
 });
 
 t.test('registrations: unknown owners and devices, duplicates, a reading of an unknown device', async (t) => {

@@ -10,7 +10,7 @@ import t from 'tap';
 import { verifierOf } from '../../src/crypto/note.ts';
 import { allocationId } from '../../src/domain/allocation-id.ts';
 import { planInterval, type GreenLot, type MatchReading } from '../../src/domain/matching.ts';
-import { settleInterval } from '../../src/domain/settlement.ts';
+import { checkIntervalSettlement } from '../../src/domain/settlement.ts';
 import { at, codes, LogBuilder, nowhere, ORIGIN, park, replayAll, ZONE } from '../helpers/monitor-log.ts';
 
 t.test('what matching plans and settles passes: a day of a park with storage and a contract', async (t) => {
@@ -51,7 +51,7 @@ t.test('what matching plans and settles passes: a day of a park with storage and
     };
     const plan = planInterval(input);
     if (!plan) continue;
-    lots = settleInterval(input, plan, log.op(plan).hash).lotsAfter;
+    lots = checkIntervalSettlement(input, plan, log.op(plan).hash).lotsAfter;
     settled += plan.sources.flatMap((source) => source.allocations).filter((a) => a.draws).length;
   }
   t.ok(settled > 0, `${settled} discharges drew on green charge`);

@@ -10,7 +10,7 @@ import { hashLeaf } from '../../src/crypto/merkle.ts';
 import { verifierOf } from '../../src/crypto/note.ts';
 import { LogReplay } from '../../src/domain/monitor/replay.ts';
 import type { SettlementPayload, SettledSource } from '../../src/domain/payloads.ts';
-import { settleInterval } from '../../src/domain/settlement.ts';
+import { checkIntervalSettlement } from '../../src/domain/settlement.ts';
 import { settlementRuleCodes, type SettlementRuleCode } from '../../src/domain/settlement-rules.ts';
 import { GridproofError } from '../../src/errors.ts';
 import { nativeVerify } from '../../src/platform/node-ed25519.ts';
@@ -23,7 +23,7 @@ const ruleCodes = (codes: Iterable<string>): SettlementRuleCode[] => [...new Set
 function appendCheck(log: TestLog, h: number): SettlementRuleCode[] {
   const { input, entry } = log.matched.get(h)!;
   try {
-    settleInterval(input, entry.payload as SettlementPayload, entry.leafHash);
+    checkIntervalSettlement(input, entry.payload as SettlementPayload, entry.leafHash);
     return [];
   } catch (error) {
     if (error instanceof GridproofError) return ruleCodes([error.code]);

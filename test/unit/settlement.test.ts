@@ -5,7 +5,7 @@ import t from 'tap';
 import { allocationId, allocationsOf } from '../../src/domain/allocation-id.ts';
 import { planInterval, type IntervalInput, type MatchReading } from '../../src/domain/matching.ts';
 import type { Allocation, SettledSource, SettlementPayload } from '../../src/domain/payloads.ts';
-import { lateSettlement, settleInterval } from '../../src/domain/settlement.ts';
+import { lateSettlement, checkIntervalSettlement } from '../../src/domain/settlement.ts';
 import { lotWh } from '../../src/domain/storage-lots.ts';
 import { bytes, fixedHash as h, leafHashOf, LOG, parkArbitrary, permuteInput, runPark, ZONE } from '../helpers/matching-park.ts';
 
@@ -39,7 +39,7 @@ t.test('hand-checked settlement and lots', async (t) => {
   t.same(plan.sources[0]?.allocations[0]?.draws, [{ allocation: `${h('L')}#0`, wh: '100' }, { allocation: `${h('M')}#3`, wh: '20' }]);
   t.same(plan.sources.map((s) => [s.reading, s.supplyWh, s.allocatedWh]), [[h('B'), '120', '120'], [h('W'), '1000', '680']],
     'every supply reading with export; the idle solar meter is not listed; wind keeps 320 unallocated');
-  t.same(settleInterval(input, plan, X).lotsAfter, [
+  t.same(checkIntervalSettlement(input, plan, X).lotsAfter, [
     { allocation: `${h('M')}#3`, device: 'bat-1', remainingWh: 30n },
     { allocation: `${X}#1`, device: 'bat-1', remainingWh: 270n },
   ], 'L drained and removed, M reduced, the new charge lot after losses (300 × 90 %) last, named by position');
@@ -62,7 +62,7 @@ t.test('refuses settlements planInterval would never produce', async (t) => {
   const [discharge] = battery.allocations.map(spell) as [Spelled];
   const [charge, toMeter] = wind.allocations.map(spell) as [Spelled, Spelled];
   const refused = (settlement: SettlementPayload, code: string, name: string, over: IntervalInput = input) =>
-    t.throws(() => settleInterval(over, settlement, X), { name: 'GridproofError', code }, name);
+    t.throws(() => checkIntervalSettlement(over, settlement, X), { name: 'GridproofError', code }, name);
   const sum = (allocations: Spelled[]) => String(allocations.reduce((s, a) => s + BigInt(a.wh), 0n));
   const withSources = (b: Spelled[], w: Spelled[]): SettlementPayload => {
     const sinks = [...new Set([...b, ...w].map((a) => a.sink))].sort();
@@ -109,8 +109,8 @@ t.test('refuses settlements planInterval would never produce', async (t) => {
   const smallWind = { ...input, readings: input.readings.map((r) => (r.device === 'wind-1' ? { ...r, exportWh: 100n } : r)) };
   refused({ ...plan, sources: [battery, { ...wind, supplyWh: '100' }] }, 'source-over-allocated', 'beyond the source export', smallWind);
   const overCharge = { ...input, storage: [{ device: 'bat-1', efficiencyBp: 9000, energyCapacityWh: 300n }] };
-  t.throws(() => settleInterval(overCharge, withSources([], [charge]), X), { code: 'storage-mismatch', message: /exceeds the energy capacity/ }, 'charge beyond capacity');
-  t.same(settleInterval(input, withSources([], [toMeter]), X).lotsAfter.length, 2, 'fewer allocations are consistent');
+  t.throws(() => checkIntervalSettlement(overCharge, withSources([], [charge]), X), { code: 'storage-mismatch', message: /exceeds the energy capacity/ }, 'charge beyond capacity');
+  t.same(checkIntervalSettlement(input, withSources([], [toMeter]), X).lotsAfter.length, 2, 'fewer allocations are consistent');
 });
 
 t.test('properties of settlement over random interval sequences', async (t) => {
@@ -165,7 +165,7 @@ t.test('properties of settlement over random interval sequences', async (t) => {
         // Any order of the inputs settles to the same bytes.
         const permuted = permuteInput(input, seed + i);
         const replanned = planInterval(permuted)!;
-        assert.equal(bytes(settleInterval(permuted, replanned, leafHashOf(replanned))), bytes(settled), 'same bytes under permutation');
+        assert.equal(bytes(checkIntervalSettlement(permuted, replanned, leafHashOf(replanned))), bytes(settled), 'same bytes under permutation');
 
         // Tampering with a discharge is always refused: its draws must be exactly FIFO.
         const victim = plan.sources.findIndex((s) => s.allocations.some((a) => a.draws));
@@ -176,7 +176,7 @@ t.test('properties of settlement over random interval sequences', async (t) => {
           const tampered = { ...plan, sources: plan.sources.map((s, k) => (k === victim ? { ...s, allocations, allocatedWh } : s)) };
           // One more Wh breaks FIFO, and the export, an import or a contract's share too when it was used up: any of those rules may speak first.
           assert.throws(
-            () => settleInterval(input, tampered, leafHash),
+            () => checkIntervalSettlement(input, tampered, leafHash),
             (e: unknown) => e instanceof GridproofError && ['storage-mismatch', 'source-over-allocated', 'sink-over-allocated', 'allocation-mismatch'].includes(e.code),
             'tampered discharge refused',
           );

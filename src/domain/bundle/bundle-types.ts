@@ -73,7 +73,7 @@ export const bundleCodes = {
   'bad-media-type': 'mediaType is not application/vnd.gridproof.bundle.v1+json',
   'bad-checkpoint': 'the checkpoint is not a checkpoint of the pinned log signed by its key',
   'bad-inclusion': "an entry's inclusion proof does not lead to the checkpoint's root (or its index is outside the tree)",
-  'bad-entry': 'an entry is not a well-formed entry of this log (note format, canonical JSON, payload schema, origin), or a key entry holds an unusable key',
+  'bad-entry': 'an entry is not a well-formed entry of this log (note format, canonical JSON, payload schema, origin, exactly one signature line), or a key entry holds an unusable key',
   'bad-signature': 'an entry carries a signature of the key that must sign it and it does not verify, or it lacks that signature',
   'no-valid-key': 'no key entry in the bundle, logged before the entry, is valid for it (for a reading: its device key window must hold its interval)',
   'missing-entry': 'an entry the bundle must carry is absent: entry 0, the source or sink reading of an allocation of the statement, its contract, the settlement holding a drawn charge or a claimed allocation, a device or zone entry, the tenant participant, a reading of a tenant meter between two present ones',

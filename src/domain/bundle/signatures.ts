@@ -8,7 +8,8 @@
  * holds its interval (keysValidFor).
  */
 import type { VerifyFn } from '../../crypto/ed25519.ts';
-import { openNote, parseVerifierKey, type Verifier } from '../../crypto/note.ts';
+import { parseVerifierKey, type Verifier } from '../../crypto/note.ts';
+import { openEntryNote } from '../entry.ts';
 import { isGridproofError } from '../../errors.ts';
 import type { KeyPayload, ReadingPayload } from '../payloads.ts';
 import { keysValidFor, type DeviceKeyEntry } from '../reading-rules.ts';
@@ -19,7 +20,7 @@ import type { Reasons } from './reasons.ts';
 /** Opens a note under `verifiers`; `unknown` is what a note signed by none of them means. */
 function checkNote(item: Item, verifiers: Verifier[], verify: VerifyFn, reasons: Reasons, unknown: () => void): void {
   try {
-    openNote(item.note, verifiers, verify);
+    openEntryNote(item.note, verifiers, verify);
   } catch (error) {
     if (!isGridproofError(error)) throw error;
     if (error.code === 'unknown-signer') unknown();

@@ -1,7 +1,7 @@
 /**
  * Late supply (replay.ts): a supply reading logged once its zone's matching
- * frontier has reached its interval is never matched. The late-settlement
- * transaction that ends each matching run (ledger/matching.ts,
+ * last matched interval has reached its interval is never matched. The late-settlement
+ * transaction that ends each matching run (ledger/matching/run.ts,
  * settleLateSupply) gives it a settlement of its own, with no allocations.
  *
  * When that must have happened cannot be read from the log. A run matches
@@ -12,7 +12,7 @@
  * transaction with nothing to settle writes nothing. So no number of matching
  * settlements after a late reading, of its zone or any other, shows that a
  * late-settlement transaction has started since. A rule such as "unsettled
- * once the frontier advances twice" would report correct logs (a run loading
+ * once the last matched interval advances twice" would report correct logs (a run loading
  * more than one window of history advances it many times before settling late
  * supply), and reporting at the end of a monitor run would report every
  * checkpoint that falls between a run's windows and its late settlements.
@@ -20,13 +20,13 @@
  * What the log does show is each late-settlement transaction that writes
  * something, and that transaction settles every supply reading that is late
  * when it starts: it reads them under the head lock, after every entry before
- * its first has committed. The monitor's frontier of a zone (the latest
+ * its first has committed. The monitor's last matched interval of a zone (the latest
  * interval it settled) never passes the log's (the latest interval matched),
  * so an unsettled supply reading at or behind it was late by then. Hence:
  *
  * - on a settlement that can only be late (of an interval settled before, or
- *   behind its zone's frontier), with no batch being replayed, the replay
- *   notes every unsettled supply reading at or behind its zone's frontier
+ *   behind its zone's last matched interval), with no batch being replayed, the replay
+ *   notes every unsettled supply reading at or behind its zone's last matched interval
  *   (openLateBatch);
  * - on the first entry that transaction cannot have written (anything but a
  *   settlement without allocations), each of them still unsettled is
@@ -47,11 +47,11 @@ import { formatInstant } from '../time.ts';
 import type { Warning } from './findings.ts';
 import { isSupply, type ReadingRec, type ReplayContext, type ReplayState } from './replay-state.ts';
 
-/** Unsettled supply readings at or behind their zone's frontier, in log order. */
+/** Unsettled supply readings at or behind their zone's last matched interval, in log order. */
 function lateUnsettled(state: ReplayState): Array<[string, ReadingRec]> {
   const late: Array<[string, ReadingRec]> = [];
   for (const bucket of state.buckets.values()) {
-    if (bucket.startMs > (state.frontiers.get(bucket.zone) ?? Number.NEGATIVE_INFINITY)) continue;
+    if (bucket.startMs > (state.lastMatchedStarts.get(bucket.zone) ?? Number.NEGATIVE_INFINITY)) continue;
     for (const hash of bucket.readings) {
       const reading = state.readings.get(hash)!;
       if (isSupply(state.devices.get(reading.device)!.type, reading.exportWh)) late.push([hash, reading]);
@@ -88,7 +88,7 @@ export function endLateBatch({ state, report }: ReplayContext): void {
 }
 
 /**
- * Supply readings still unsettled at or behind their zone's frontier: a late
+ * Supply readings still unsettled at or behind their zone's last matched interval: a late
  * settlement has to name them, but when cannot be told from the log, so
  * they are warnings, not findings.
  */
@@ -98,7 +98,7 @@ export function lateSupplyWarnings(state: ReplayState): Warning[] {
     return {
       code: 'late-supply-unsettled',
       indexes: [reading.index],
-      detail: `supply reading ${hash} of ${formatInstant(Number(startMs))}/${formatInstant(Number(endMs))} in ${zone}, behind its zone's matching frontier, has no settlement yet`,
+      detail: `supply reading ${hash} of ${formatInstant(Number(startMs))}/${formatInstant(Number(endMs))} in ${zone}, behind its zone's last matched interval, has no settlement yet`,
     };
   });
 }

@@ -37,7 +37,7 @@ export function replayReading(context: ReplayContext, nowMs: number, index: numb
   const exportWh = parseWh(reading.exportWh);
   const interval = intervalKey(startMs, endMs, device.zone);
   // Once its interval and zone is matched, a settlement can name only a supply reading (a late one).
-  const matched = state.intervals.has(interval) || startMs < (state.frontiers.get(device.zone) ?? Number.NEGATIVE_INFINITY);
+  const matched = state.intervals.has(interval) || startMs < (state.lastMatchedStarts.get(device.zone) ?? Number.NEGATIVE_INFINITY);
   if (matched && !isSupply(device.type, exportWh)) return;
   openReading(state, hash, { index, device: reading.device, interval, importWh: parseWh(reading.importWh), exportWh });
 }

@@ -4,6 +4,7 @@
  */
 import { parseVerifierKey } from '../../crypto/note.ts';
 import type { ContractPayload, DevicePayload, DeviceType, KeyPayload, ParticipantPayload, Role } from '../payloads.ts';
+import { keyStartProblem } from '../key-rules.ts';
 import { instantMs } from '../time.ts';
 import { isDuplicate, optionalWh, type ReplayContext } from './replay-state.ts';
 
@@ -21,6 +22,8 @@ export function replayKey({ state, report }: ReplayContext, index: number, key: 
     report('unknown-device', [index], `key entry for device ${key.subjectId ?? '(none)'}, which no device entry before it registers`);
     return;
   }
+  const early = keyStartProblem(device.commissioningDate, key.validFrom);
+  if (early) report('bad-entry', [device.index, index], early);
   device.keys.push({
     entryIdx: index,
     verifierKey: verifier.vkey,

@@ -33,11 +33,11 @@ export function replaySettlement(context: ReplayContext, index: number, hash: st
   const interval = intervalKey(startMs, endMs, zone);
   const label = `${settlement.start}/${settlement.end} in ${zone}`;
   const first = state.intervals.get(interval);
-  const frontier = state.frontiers.get(zone);
+  const lastMatched = state.lastMatchedStarts.get(zone);
   const rec: SettlementRec = { index, startMs, endMs, wh: [], owner: [], charges: new Map(), claimed: new Map() };
 
   const allocates = settlement.sources.some((source) => source.allocations.length > 0);
-  const matched = first !== undefined || (frontier !== undefined && startMs < frontier);
+  const matched = first !== undefined || (lastMatched !== undefined && startMs < lastMatched);
   if (allocates && matched) {
     const why = first !== undefined ? `entry ${first} settled it already` : `its zone settled a later interval already`;
     report('late-allocations', [first, index], `settlement ${hash} allocates for ${label}, but ${why}: a late settlement has no allocations`);
@@ -54,7 +54,7 @@ export function replaySettlement(context: ReplayContext, index: number, hash: st
     state.intervals.set(interval, index);
     closeInterval(context, index, hash, interval, label);
   }
-  if (frontier === undefined || startMs > frontier) advanceFrontier(state, zone, startMs);
+  if (lastMatched === undefined || startMs > lastMatched) advanceLastMatched(state, zone, startMs);
   state.settlements.set(hash, rec);
 }
 
@@ -103,8 +103,8 @@ function closeInterval({ state, report }: ReplayContext, index: number, hash: st
 }
 
 /** The zone has matched every interval before `startMs`: only their supply readings may still be settled (late). */
-function advanceFrontier(state: ReplayState, zone: string, startMs: number): void {
-  state.frontiers.set(zone, startMs);
+function advanceLastMatched(state: ReplayState, zone: string, startMs: number): void {
+  state.lastMatchedStarts.set(zone, startMs);
   for (const bucket of [...state.buckets.values()]) {
     if (bucket.zone !== zone || bucket.startMs >= startMs) continue;
     for (const hash of [...bucket.readings]) {

@@ -6,9 +6,9 @@
  * its device's key entries logged before it (keysValidFor).
  */
 import type { VerifyFn } from '../../crypto/ed25519.ts';
-import { openNote, type Verifier, type VerifierCache } from '../../crypto/note.ts';
+import type { Verifier, VerifierCache } from '../../crypto/note.ts';
 import { GridproofError } from '../../errors.ts';
-import type { ParsedEntry } from '../entry.ts';
+import { openEntryNote, type ParsedEntry } from '../entry.ts';
 import { keysValidFor } from '../reading-rules.ts';
 import { instantMs } from '../time.ts';
 import type { ReplayContext } from './replay-state.ts';
@@ -50,7 +50,7 @@ export function checkSignature({ state, report }: ReplayContext, keys: Signature
     verifiers = [keys.verifiers.get(state.operatorKey.vkey)];
   }
   try {
-    openNote(note, verifiers, keys.verify);
+    openEntryNote(note, verifiers, keys.verify);
     return true;
   } catch (error) {
     if (!(error instanceof GridproofError)) throw error;

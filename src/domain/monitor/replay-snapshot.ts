@@ -17,8 +17,8 @@ import {
   type SettlementRec,
 } from './replay-state.ts';
 
-/** 3: the late-settlement transaction being replayed (lateBatch). */
-export const REPLAY_STATE_VERSION = 3;
+/** 3: the late-settlement transaction being replayed (lateBatch); 4: `frontiers` renamed `lastMatchedStarts`. */
+export const REPLAY_STATE_VERSION = 4;
 
 /** A record with bigints as strings and undefined members left out. */
 type Json<T> = { [K in keyof T]: T[K] extends bigint ? string : T[K] extends bigint | undefined ? string | undefined : T[K] };
@@ -60,7 +60,7 @@ export interface ReplaySnapshot {
   owners: string[];
   settlements: Array<[string, SettlementJson]>;
   intervals: Array<[string, number]>;
-  frontiers: Array<[string, number]>;
+  lastMatchedStarts: Array<[string, number]>;
   /** Per storage device, oldest first: [allocation id, remaining Wh]. */
   lots: Array<[string, Array<[string, string]>]>;
   claims: Array<[string, number]>;
@@ -109,7 +109,7 @@ export function snapshotReplayState(state: ReplayState, origin: string): ReplayS
     owners,
     settlements,
     intervals: [...state.intervals],
-    frontiers: [...state.frontiers],
+    lastMatchedStarts: [...state.lastMatchedStarts],
     lots: [...state.lots].map(([device, lots]) => [device, lots.map((lot): [string, string] => [lot.allocation, String(lot.remainingWh)])]),
     claims: [...state.claims],
     lateBatch: state.lateBatch ?? null,
@@ -153,7 +153,7 @@ export function restoreReplayState(snapshot: ReplaySnapshot, origin: string): Re
   for (const [hash, reading, settlement] of snapshot.settled) state.settled.set(hash, { reading, settlement });
   for (const [hash, rec] of snapshot.settlements) state.settlements.set(hash, restoreSettlement(rec, snapshot.owners));
   for (const [key, index] of snapshot.intervals) state.intervals.set(key, index);
-  for (const [zone, startMs] of snapshot.frontiers) state.frontiers.set(zone, startMs);
+  for (const [zone, startMs] of snapshot.lastMatchedStarts) state.lastMatchedStarts.set(zone, startMs);
   for (const [device, lots] of snapshot.lots) {
     state.lots.set(device, lots.map(([allocation, remainingWh]) => ({ allocation, device, remainingWh: BigInt(remainingWh) })));
   }

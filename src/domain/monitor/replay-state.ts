@@ -109,7 +109,7 @@ export interface ReplayState {
   /** intervalKey → index of the interval and zone's first settlement. */
   readonly intervals: Map<string, number>;
   /** Zone → start of the latest interval it settled: matching goes oldest first, so it has matched every interval before. */
-  readonly frontiers: Map<string, number>;
+  readonly lastMatchedStarts: Map<string, number>;
   /** Green charge held, per storage device, oldest lot first. */
   readonly lots: Map<string, GreenLot[]>;
   /** Claims by leaf hash (duplicates), with their indexes. */
@@ -139,7 +139,7 @@ export function emptyReplayState(): ReplayState {
     settled: new Map(),
     settlements: new Map(),
     intervals: new Map(),
-    frontiers: new Map(),
+    lastMatchedStarts: new Map(),
     lots: new Map(),
     claims: new Map(),
     lateBatch: undefined,

@@ -144,7 +144,7 @@ export class LogReplay {
     return this.#findings;
   }
 
-  /** Supply readings still unsettled at or behind their zone's frontier (replay-late.ts): due, but perhaps not yet written. */
+  /** Supply readings still unsettled at or behind their zone's last matched interval (replay-late.ts): due, but perhaps not yet written. */
   warnings(): Warning[] {
     return lateSupplyWarnings(this.#state);
   }

@@ -1,15 +1,13 @@
 /**
- * Between the database rows of a matching window and the pure matching
- * functions: interval inputs from rows, projection rows from settlements.
+ * Matching's row mapping: a window's database rows into the values the
+ * planner takes (readings by column, contract spans, storage specs, green
+ * lots), and a planned settlement's projection back into rows.
  */
 import { toBase64 } from '../crypto/base64.ts';
-import type { ContractRow, IntervalReadingRow, LotRow, SettlementInsert, ZoneDevice } from '../db/matching.ts';
-import type { Database } from '../db/schema.ts';
-import { allocationId, parseAllocationId } from '../domain/allocation-id.ts';
-import type { GreenLot, IntervalInput, MatchContract, MatchReading, StorageSpec } from '../domain/matching.ts';
-import type { DeviceType, SettlementPayload } from '../domain/payloads.ts';
-import { lotWh } from '../domain/storage-lots.ts';
-import { formatInstant } from '../domain/time.ts';
+import type { ContractRow, IntervalReadingRow, LotRow, SettlementInsert, ZoneDevice } from './matching.ts';
+import type { Database } from './schema.ts';
+import { allocationId } from '../domain/allocation-id.ts';
+import type { GreenLot, MatchContract, StorageSpec } from '../domain/matching.ts';
 
 /**
  * A window's readings as the planner takes them, by column. The typed arrays
@@ -48,30 +46,7 @@ export function windowReadingColumns(rows: readonly IntervalReadingRow[]): Windo
   return columns;
 }
 
-export interface WindowReading {
-  reading: MatchReading;
-  entryIdx: number;
-  startMs: number;
-}
-
-/** The readings back from their columns; `devices` gives each device's type and owner. */
-export function windowReadingsOf(columns: WindowReadings, devices: ReadonlyMap<string, { type: string; owner: string }>): WindowReading[] {
-  return columns.device.map((device, i) => {
-    const known = devices.get(device);
-    if (known === undefined) throw new Error(`matching: reading of unknown device ${device}`);
-    const reading: MatchReading = {
-      leafHash: toBase64(columns.leafHashes.subarray(32 * i, 32 * i + 32)),
-      device,
-      deviceType: known.type as DeviceType,
-      owner: known.owner,
-      importWh: BigInt(columns.importWh[i]!),
-      exportWh: BigInt(columns.exportWh[i]!),
-    };
-    return { reading, entryIdx: columns.entryIdx[i]!, startMs: columns.startMs[i]! };
-  });
-}
-
-/** A contract and its validity [from, until), in ms; plain values, as WindowReading. */
+/** A contract and its validity [from, until), in ms: plain values, to pass to the worker thread. */
 export interface ContractSpan {
   contract: MatchContract;
   fromMs: number;
@@ -89,11 +64,6 @@ export function contractSpan(row: ContractRow): ContractSpan {
   return { contract, fromMs: row.valid_from.getTime(), untilMs: row.valid_until === null ? null : row.valid_until.getTime() };
 }
 
-/** Contracts valid over the whole interval [start, end). */
-export function contractsFor(spans: readonly ContractSpan[], startMs: number, endMs: number): MatchContract[] {
-  return spans.filter((c) => c.fromMs <= startMs && (c.untilMs === null || c.untilMs >= endMs)).map((c) => c.contract);
-}
-
 /** The storage devices' specs; the database holds both figures for every storage device and only for those. */
 export function storageSpecs(devices: readonly ZoneDevice[]): StorageSpec[] {
   return devices
@@ -105,25 +75,15 @@ export function greenLotsOf(rows: readonly LotRow[]): GreenLot[] {
   return rows.map((l) => ({ allocation: allocationId(toBase64(l.leaf_hash), l.position), device: l.device_id, remainingWh: BigInt(l.remaining_wh) }));
 }
 
-export function intervalInput(
-  common: { log: string; zone: string; storage: StorageSpec[] },
-  start: Date,
-  end: Date,
-  readings: MatchReading[],
-  contracts: MatchContract[],
-  lots: GreenLot[],
-): IntervalInput {
-  return { ...common, start: formatInstant(start), end: formatInstant(end), readings, contracts, lots };
-}
-
 /** Leaf hash (base64) → entry index, for the readings and settlements a window refers to. */
 export type IndexOf = Map<string, number>;
 
-const indexIn = (indexOf: IndexOf, hash: string): number => {
+/** The entry index of `hash`; every hash a settlement names is known, so a missing one is a bug. */
+export function indexIn(indexOf: IndexOf, hash: string): number {
   const idx = indexOf.get(hash);
   if (idx === undefined) throw new Error(`matching: no entry index known for ${hash}`);
   return idx;
-};
+}
 
 /**
  * What one settlement entry projects to, short of the settlement's own index
@@ -141,46 +101,6 @@ export interface SettlementProjection {
   sources: Array<{ source_idx: number; supply_wh: number; allocated_wh: number }>;
   charges: Array<{ position: number; device_id: string; lot_wh: number }>;
   draws: Array<{ position: number; charge_settlement: string; charge_position: number; wh: number }>;
-}
-
-/**
- * `indexOf` gives the entry index of every reading the settlement names;
- * `storage` names the zone's storage devices by their readings' leaf hashes,
- * so a charge allocation is known by its sink.
- */
-export function projectionOf(payload: SettlementPayload, indexOf: IndexOf, storage: ReadonlyMap<string, StorageSpec>): SettlementProjection {
-  const count = payload.sources.reduce((n, source) => n + source.allocations.length, 0);
-  const projection: SettlementProjection = {
-    start_at: new Date(payload.start),
-    zone: payload.zone,
-    source_idx: new Float64Array(count),
-    sink_idx: new Float64Array(count),
-    wh: new Float64Array(count),
-    sources: [],
-    charges: [],
-    draws: [],
-  };
-  const sinkIdx = payload.sinks.map((hash) => indexIn(indexOf, hash));
-  let position = 0;
-  for (const source of payload.sources) {
-    const sourceIdx = indexIn(indexOf, source.reading);
-    projection.sources.push({ source_idx: sourceIdx, supply_wh: Number(source.supplyWh), allocated_wh: Number(source.allocatedWh) });
-    for (const allocation of source.allocations) {
-      projection.source_idx[position] = sourceIdx;
-      projection.sink_idx[position] = sinkIdx[allocation.sink]!;
-      projection.wh[position] = Number(allocation.wh);
-      const spec = storage.get(payload.sinks[allocation.sink]!);
-      if (spec !== undefined) {
-        projection.charges.push({ position, device_id: spec.device, lot_wh: Number(lotWh(BigInt(allocation.wh), spec.efficiencyBp)) });
-      }
-      for (const draw of allocation.draws ?? []) {
-        const charge = parseAllocationId(draw.allocation);
-        projection.draws.push({ position, charge_settlement: charge.settlement, charge_position: charge.position, wh: Number(draw.wh) });
-      }
-      position++;
-    }
-  }
-  return projection;
 }
 
 /** The rows projecting one appended settlement entry. */

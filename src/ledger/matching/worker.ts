@@ -1,17 +1,17 @@
 /**
- * The matching worker thread: plans windows (window-plan.ts) on the second
+ * The matching worker thread: plans windows (plan.ts) on the second
  * core while the main thread writes to the database. Messages carry plain
  * data; a refusal travels as its code and detail, to be rethrown as the same
  * GridproofError on the main thread.
  */
 import { parentPort } from 'node:worker_threads';
-import { isGridproofError } from '../errors.ts';
-import { nativeSign } from '../platform/node-ed25519.ts';
-import type { PlanReply, PlanRequest } from './matching-planner.ts';
-import { planWindowRows } from './window-plan.ts';
+import { isGridproofError } from '../../errors.ts';
+import { nativeSign } from '../../platform/node-ed25519.ts';
+import { planWindowRows } from './plan.ts';
+import type { PlanReply, PlanRequest } from './worker-client.ts';
 
 const port = parentPort;
-if (port === null) throw new Error('matching-worker.ts runs as a worker thread');
+if (port === null) throw new Error('matching/worker.ts runs as a worker thread');
 
 port.on('message', ({ id, rows, signer }: PlanRequest) => {
   let reply: PlanReply;

@@ -1,5 +1,5 @@
 /**
- * Runs window planning (window-plan.ts) on a worker thread, so that signing
+ * Runs window planning (plan.ts) on a worker thread, so that signing
  * and checking the next window's settlements overlaps the database work of
  * the previous one on a two-core machine. One worker per process, started on
  * first use and unreferenced, so it never keeps the process alive. Should it
@@ -9,9 +9,9 @@
  * uses (bin/gridproof.js) before loading its module.
  */
 import { Worker } from 'node:worker_threads';
-import type { Signer } from '../crypto/note.ts';
-import { GridproofError, type ErrorCode } from '../errors.ts';
-import type { PlannedWindow, WindowRows } from './window-plan.ts';
+import type { Signer } from '../../crypto/note.ts';
+import { GridproofError, type ErrorCode } from '../../errors.ts';
+import type { PlannedWindow, WindowRows } from './plan.ts';
 
 export interface PlanRequest {
   id: number;
@@ -21,7 +21,7 @@ export interface PlanRequest {
 
 export type PlanReply = { id: number; plan: PlannedWindow } | { id: number; error: { code?: ErrorCode; detail: string } };
 
-const WORKER_URL = new URL('./matching-worker.ts', import.meta.url).href;
+const WORKER_URL = new URL('./worker.ts', import.meta.url).href;
 // Resolved here, from the project: code evaluated in a worker resolves bare names from the working directory, which may be anywhere.
 const TSX_URL = import.meta.resolve('tsx/esm/api');
 const BOOT = `import(${JSON.stringify(TSX_URL)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(WORKER_URL)}); })`;

@@ -1,38 +1,38 @@
 /**
  * One window of consecutive intervals of one zone, in two steps, so that a
  * run plans the next window (JavaScript: matching, canonical JSON, signing,
- * on the worker thread of matching-planner.ts) while the main thread and
+ * on the worker thread of worker-client.ts) while the main thread and
  * PostgreSQL write the previous one (entries, tree nodes, projections and
  * their invariant triggers).
  *
  * planWindow reads and computes without the head lock. writeWindow then takes
- * the lock and appends the plan only if it still holds: the zone's frontier
- * has not moved (else another run matched these intervals) and the window's
+ * the lock and appends the plan only if it still holds: the zone's last
+ * matched interval has not moved (else another run matched these intervals) and the window's
  * readings and the zone's contracts are those the plan saw. Indexes are
  * assigned in commit order, so a reading or contract logged since then shows
  * as a higher count or index; the window is then planned again under the lock.
  * Either way the readings matched are exactly those logged before the
  * settlement (DESIGN.md "Matching").
  */
-import { toBase64 } from '../crypto/base64.ts';
-import type { Db, NewEntry, Tx } from '../db/log.ts';
+import { toBase64 } from '../../crypto/base64.ts';
+import type { Db, NewEntry, Tx } from '../../db/log.ts';
 import {
   greenLots,
   insertMatchedIntervals,
-  matchingFrontiers,
+  lastMatchedStarts,
   windowFingerprint,
   windowReadings,
   zoneContracts,
   zoneDevices,
   type WindowFingerprint,
-} from '../db/matching.ts';
-import type { GreenLot } from '../domain/matching.ts';
-import { appendInTransaction } from './append.ts';
-import type { Ledger } from './ledger.ts';
-import { planOnWorker } from './matching-planner.ts';
-import { contractSpan, greenLotsOf, storageSpecs, windowReadingColumns, type IndexOf } from './matching-rows.ts';
-import { projectSettlements } from './matching-project.ts';
-import type { PlannedWindow, WindowRows } from './window-plan.ts';
+} from '../../db/matching.ts';
+import { contractSpan, greenLotsOf, storageSpecs, windowReadingColumns, type IndexOf } from '../../db/matching-rows.ts';
+import type { GreenLot } from '../../domain/matching.ts';
+import { appendInTransaction } from '../append.ts';
+import type { Ledger } from '../ledger.ts';
+import type { PlannedWindow, WindowRows } from './plan.ts';
+import { projectSettlements } from './projection.ts';
+import { planOnWorker } from './worker-client.ts';
 
 export interface WindowPlan extends PlannedWindow {
   zone: string;
@@ -100,8 +100,8 @@ export async function planWindow(ledger: Ledger, db: Db | Tx, zone: string, star
 export async function writeWindow(ledger: Ledger, planned: WindowPlan, settled: IndexOf): Promise<WindowWritten | undefined> {
   const { zone, starts } = planned;
   return appendInTransaction<WindowWritten | undefined, NewEntry>(ledger, async (tx) => {
-    const frontier = (await matchingFrontiers(tx, [zone])).get(zone) ?? Number.NEGATIVE_INFINITY;
-    if (frontier >= starts[0]!.getTime()) return { entries: [], project: async () => undefined };
+    const lastMatched = (await lastMatchedStarts(tx, [zone])).get(zone) ?? Number.NEGATIVE_INFINITY;
+    if (lastMatched >= starts[0]!.getTime()) return { entries: [], project: async () => undefined };
     const now = await windowFingerprint(tx, zone, starts);
     const unchanged = now.readings === planned.seen.readings && now.lastReading === planned.seen.lastReading && now.lastContract === planned.seen.lastContract;
     const plan = unchanged ? planned : await planWindow(ledger, tx, zone, starts, planned.lotsBefore);

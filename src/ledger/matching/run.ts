@@ -1,22 +1,23 @@
 /**
  * Matching runs (DESIGN.md "Matching"; issue 4 §3). Pending intervals are
  * matched zone by zone, oldest first, a window of consecutive intervals per
- * transaction under the head lock (matching-window.ts): two runs at once
+ * transaction under the head lock (window.ts): two runs at once
  * match an interval once, and green storage lots carry from one interval to
  * the next in memory. While one window is written, the next is planned. An
  * interval is never half matched: its settlement (one entry holding all its
  * allocations) and its matched mark commit together. Then late supply
  * readings get settlements of their own, with no allocations.
  */
-import { toBase64 } from '../crypto/base64.ts';
-import { pendingIntervals, unsettledLateSupply } from '../db/matching.ts';
-import { lateSettlement } from '../domain/settlement.ts';
-import { formatInstant } from '../domain/time.ts';
-import { appendInTransaction, sealOperatorEntry } from './append.ts';
-import type { Ledger } from './ledger.ts';
-import { projectionOf, type IndexOf } from './matching-rows.ts';
-import { projectSettlements } from './matching-project.ts';
-import { planWindow, writeWindow, type WindowPlan } from './matching-window.ts';
+import { toBase64 } from '../../crypto/base64.ts';
+import { pendingIntervals, unsettledLateSupply } from '../../db/matching.ts';
+import type { IndexOf } from '../../db/matching-rows.ts';
+import { lateSettlement } from '../../domain/settlement.ts';
+import { formatInstant } from '../../domain/time.ts';
+import { appendInTransaction, sealOperatorEntry } from '../append.ts';
+import type { Ledger } from '../ledger.ts';
+import { projectionOf } from './plan.ts';
+import { projectSettlements } from './projection.ts';
+import { planWindow, writeWindow, type WindowPlan } from './window.ts';
 
 export interface MatchingSummary {
   intervals: number;

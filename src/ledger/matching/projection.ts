@@ -3,9 +3,9 @@
  * allocations, its settled sources, storage charges and draws. The database
  * checks them as they go in (migrations/008).
  */
-import type { Tx } from '../db/log.ts';
-import { insertDraws, insertSettledSources, insertSettlements, insertStorageCharges } from '../db/matching.ts';
-import { settlementRows, type IndexOf, type SettlementProjection } from './matching-rows.ts';
+import type { Tx } from '../../db/log.ts';
+import { insertDraws, insertSettledSources, insertSettlements, insertStorageCharges } from '../../db/matching.ts';
+import { settlementRows, type IndexOf, type SettlementProjection } from '../../db/matching-rows.ts';
 
 /** `settlements` gives the index of each settlement a draw names. */
 export async function projectSettlements(

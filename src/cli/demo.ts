@@ -1,0 +1,85 @@
+/**
+ * `gridproof demo [--server URL --token OPERATOR_TOKEN] [--days N] [--state F]`:
+ * a park on real 2019 German data (demo/PROVENANCE.md), loaded through the
+ * public API so that every page and command has something to show. With no
+ * --server it starts the service itself, on the embedded database in
+ * --data (./demo-data), with automatic matching off (the data is history;
+ * README "Configuration"), and leaves it running.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { loadConfig } from '../config.ts';
+import { GridproofError } from '../errors.ts';
+import { parseArgs } from './args.ts';
+import { fillService, type FillResult } from './demo/fill.ts';
+
+const DATA_FILE = new URL('../../demo/de-2019-hourly.csv', import.meta.url);
+
+export async function demoCommand(args: string[]): Promise<number> {
+  const { options } = parseArgs(args);
+  const days = Number(options.get('days') ?? '365');
+  if (!Number.isInteger(days) || days < 1 || days > 365) throw new GridproofError('bad-request', '--days must be a whole number from 1 to 365');
+  const csv = readFileSync(DATA_FILE, 'utf8');
+  let server = options.get('server');
+  let token = options.get('token');
+  const dataDir = resolve(options.get('data') ?? 'demo-data');
+  if (server === undefined) {
+    token = operatorTokenIn(dataDir);
+    const port = options.get('port') ?? process.env.PORT ?? '8080';
+    const { serve } = await import('../server.ts');
+    process.stderr.write(`starting gridproof on the embedded database in ${dataDir} (the first start takes 10–20 s)…\n`);
+    await serve(
+      loadConfig({
+        ...process.env,
+        DATABASE_URL: '',
+        DATA_DIR: dataDir,
+        PORT: port,
+        GRIDPROOF_OPERATOR_TOKEN: token,
+        GRIDPROOF_GATE_CLOSURE: 'off',
+        LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+      }),
+    );
+    server = `http://${process.env.HOST && process.env.HOST !== '0.0.0.0' ? process.env.HOST : '127.0.0.1'}:${port}`;
+  } else if (!token) throw new GridproofError('bad-request', '--server needs --token <operator token>');
+  const stateFile = resolve(options.get('state') ?? join(dataDir, 'demo-state.json'));
+  const started = performance.now();
+  const result = await fillService({ server, operatorToken: token, days, stateFile, csv, progress: process.stderr });
+  report(result, server, stateFile, (performance.now() - started) / 1000, options.has('server') ? undefined : token);
+  // Started here: the service keeps the process alive until Ctrl-C.
+  return options.has('server') ? 0 : -1;
+}
+
+/** The self-started service's operator token: made once, kept beside its database (mode 0600). */
+function operatorTokenIn(dataDir: string): string {
+  const file = join(dataDir, 'demo-operator-token');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const token = `demo-op-${randomBytes(18).toString('base64url')}`;
+  writeFileSync(file, `${token}\n`, { mode: 0o600 });
+  return token;
+}
+
+function report(result: FillResult, server: string, stateFile: string, seconds: number, operatorToken: string | undefined): void {
+  const { created, park, state } = result;
+  const out: string[] = [];
+  const nothing = created.registry + created.readings + created.matchedIntervals + created.claims === 0;
+  out.push(
+    nothing
+      ? `The demo park was already complete on ${server}: nothing changed.`
+      : `Demo park on ${server}: ${created.registry} registry entries, ${created.readings} readings, ${created.matchedIntervals} hours matched, ${created.claims} claims, in ${seconds.toFixed(1)} s.`,
+  );
+  out.push(`It covers ${park.hours} hours from ${new Date(park.fromMs).toISOString().slice(0, 16)}Z (OPSD Germany 2019, scaled to one park).`);
+  if (result.late > 0) {
+    out.push(`${result.late} readings were logged as late: the service's automatic matching passed their hour while they were posted. Load history into a service started with GRIDPROOF_GATE_CLOSURE=off.`);
+  }
+  out.push('', 'Open:', `  ${server}/tenant      a tenant's hours, CFE score and claims`, `  ${server}/generator   a generator's devices and where their output went`, `  ${server}/verify      check a claim's proof bundle in the browser`, `  ${server}/log         the log's checkpoint and proofs`);
+  out.push('', 'Tokens (also in ' + stateFile + '):');
+  if (operatorToken) out.push(`  operator  ${'(service)'.padEnd(10)} ${operatorToken}`);
+  for (const participant of park.participants) out.push(`  ${participant.role.padEnd(9)} ${participant.id.padEnd(10)} ${state.tokens[participant.id]}`);
+  if (result.claims.length > 0) {
+    out.push('', 'Claims:');
+    for (const claim of result.claims) out.push(`  ${claim.tenant.padEnd(10)} ${claim.id}  ${claim.wh} Wh  ${server}/v1/claims/${claim.id}/bundle`);
+  }
+  process.stdout.write(`${out.join('\n')}\n`);
+}

@@ -1,0 +1,141 @@
+/**
+ * Fills a running service with the demo park through its public API, as the
+ * park's operator, generators and tenants would: registry entries, signed
+ * readings in batches, a matching run, one claim per tenant. Every step
+ * first looks at what the service (or the state file) already has, so a
+ * second run changes nothing and an interrupted one resumes.
+ */
+import { formatPrivateKey, generateSigner, parsePrivateKey, verifierOf } from '../../crypto/note.ts';
+import { GridproofError } from '../../errors.ts';
+import { HttpClient } from '../http-client.ts';
+import { buildPark, isoHour, parseHours, ZONE, ZONE_G_CO2_PER_KWH, deviceBody, HOUR_MS, type Park } from './park.ts';
+import { postReadings } from './readings.ts';
+import { loadState, saveState, type DemoState } from './state.ts';
+
+export interface FillOptions {
+  server: string;
+  operatorToken: string;
+  days: number;
+  stateFile: string;
+  csv: string;
+  /** Progress lines and the bar go here (stderr). */
+  progress: NodeJS.WritableStream;
+}
+
+export interface FillResult {
+  park: Park;
+  state: DemoState;
+  /** Things this run created: 0 when the service already had the whole park. */
+  created: { registry: number; readings: number; matchedIntervals: number; claims: number };
+  /** Readings the service accepted but logged as late (its automatic matching had passed their hour). */
+  late: number;
+  claims: Array<{ tenant: string; id: string; wh: string }>;
+}
+
+/** Claims cover the last 30 days of the demo (or all of it, when shorter), so a bundle stays a few MB. */
+const CLAIM_DAYS = 30;
+const PURPOSES: Record<string, string> = { datacentre: 'scope2', factory: 'cbam', hydrogen: 'rfnbo' };
+
+export async function fillService(options: FillOptions): Promise<FillResult> {
+  const park = buildPark(parseHours(options.csv), options.days);
+  const operator = new HttpClient(options.server, options.operatorToken);
+  const logKey = (await operator.text('/v1/log/key')).trim();
+  const origin = logKey.slice(0, logKey.indexOf('+'));
+  const state: DemoState = loadState(options.stateFile) ?? { logKey, tokens: {}, devices: {} };
+  if (state.logKey !== logKey) {
+    throw new GridproofError('conflict', `${options.stateFile} belongs to the log ${state.logKey}, not ${logKey}; pass another --state file`);
+  }
+  if (Object.keys(state.tokens).length === 0) await refuseForeignPark(operator, park, options.stateFile);
+  const save = () => saveState(options.stateFile, state);
+  const created = { registry: 0, readings: 0, matchedIntervals: 0, claims: 0 };
+  const say = (line: string) => options.progress.write(`${line}\n`);
+
+  if (state.zoneIndex === undefined) {
+    const zone = await operator.json<{ index: number }>('/v1/zones', { zone: ZONE, gCO2PerKWh: ZONE_G_CO2_PER_KWH, validFrom: '2018-01-01T00:00:00Z' });
+    state.zoneIndex = zone.index;
+    created.registry++;
+    save();
+  }
+  for (const participant of park.participants) {
+    if (state.tokens[participant.id]) continue;
+    const answer = await operator.json<{ token: string }>('/v1/participants', participant).catch((error: unknown) => {
+      if (error instanceof GridproofError && error.code === 'conflict') {
+        throw new GridproofError('conflict', `the service already has a participant ${participant.id}, but ${options.stateFile} has no token for it: this service was filled from another state file`);
+      }
+      throw error;
+    });
+    state.tokens[participant.id] = answer.token;
+    created.registry++;
+    save();
+  }
+  for (const device of park.devices) {
+    // The key is saved before the device is registered, so a run stopped in between can still sign for it.
+    const entry = (state.devices[device.id] ??= { privateKey: formatPrivateKey(generateSigner(`meter/${device.id}`)), registered: false });
+    save();
+    if (entry.registered) continue;
+    const verifierKey = verifierOf(parsePrivateKey(entry.privateKey)).vkey;
+    await operator.json('/v1/devices', { ...deviceBody(device), verifierKey }).catch((error: unknown) => {
+      // Registered by a run that stopped before saving: its readings prove (or refuse) that the key is ours.
+      if (!(error instanceof GridproofError && error.code === 'conflict')) throw error;
+    });
+    entry.registered = true;
+    created.registry++;
+    save();
+  }
+  if (!state.contract) {
+    const { id, device, tenant, priority, shareBp } = park.contract;
+    await operator.json('/v1/contracts', { id, device, tenant, priority, shareBp, validFrom: isoHour(park.fromMs) }).catch((error: unknown) => {
+      if (!(error instanceof GridproofError && error.code === 'conflict')) throw error;
+    });
+    state.contract = true;
+    created.registry++;
+    save();
+  }
+
+  const posted = await postReadings({ server: options.server, operator, origin, park, state, progress: options.progress });
+  created.readings = posted.accepted;
+
+  const untilMs = park.fromMs + park.hours * HOUR_MS;
+  say('matching…');
+  const matched = await operator.json<{ intervals: number }>('/v1/matching/runs', { until: isoHour(untilMs) });
+  created.matchedIntervals = matched.intervals;
+
+  const claims: FillResult['claims'] = [];
+  const claimFrom = Math.max(park.fromMs, untilMs - CLAIM_DAYS * 24 * HOUR_MS);
+  for (const participant of park.participants.filter((p) => p.role === 'tenant')) {
+    const tenant = new HttpClient(options.server, state.tokens[participant.id]);
+    const existing = await tenant.json<{ claims: Array<{ id: string; wh: string }> }>(`/v1/tenants/${participant.id}/claims`);
+    if (existing.claims.length > 0) {
+      claims.push({ tenant: participant.id, id: existing.claims[0]!.id, wh: existing.claims[0]!.wh });
+      continue;
+    }
+    const claim = await tenant
+      .json<{ id: string; wh: string }>('/v1/claims', {
+        period: { start: isoHour(claimFrom), end: isoHour(untilMs) },
+        purpose: PURPOSES[participant.id] ?? 'disclosure',
+        beneficiary: `${participant.name}, demo claim`,
+      })
+      .catch((error: unknown) => {
+        if (error instanceof GridproofError && error.code === 'nothing-to-claim') return undefined;
+        throw error;
+      });
+    if (claim) {
+      claims.push({ tenant: participant.id, id: claim.id, wh: claim.wh });
+      created.claims++;
+    } else say(`${participant.id}: nothing matched to claim in the last ${CLAIM_DAYS} days`);
+  }
+  return { park, state, created, late: posted.late, claims };
+}
+
+/** Before writing anything: a service that already has the park's devices was filled from another state file. */
+async function refuseForeignPark(operator: HttpClient, park: Park, stateFile: string): Promise<void> {
+  const probe = park.devices[0]!.id;
+  const known = await operator.json(`/v1/devices/${probe}/chain`).then(
+    () => true,
+    (error: unknown) => {
+      if (error instanceof GridproofError && error.code === 'unknown-device') return false;
+      throw error;
+    },
+  );
+  if (known) throw new GridproofError('conflict', `the service already has the demo park (device ${probe}), but ${stateFile} has no token for it: it was filled from another state file; nothing changed`);
+}

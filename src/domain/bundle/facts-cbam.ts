@@ -1,0 +1,50 @@
+/**
+ * The CBAM view of a claim (docs/exports.md "CBAM view"). Implementing
+ * Regulation (EU) 2023/1773, Annex III, lets a declarant use actual
+ * emissions for electricity only where there is a direct technical link to
+ * the installation or a power purchase agreement; the rest of the
+ * consumption is counted at the grid's emission factor. Per hour: the
+ * claimed Wh under a direct technical link (a device on the park's own
+ * grid), the claimed Wh under a PPA (a contract with a device on the public
+ * grid), the rest, and the rest's emissions at the zone factor of that hour.
+ * Emissions are summed exactly in Wh × g/kWh and divided by 1000 once, as
+ * the statement does (tenant-figures.ts).
+ */
+import type { Instant } from '../payloads.ts';
+import type { CbamHour, CbamView, FactHour } from './facts-types.ts';
+
+export function cbamView(hours: readonly FactHour[], claimed: ReadonlyMap<Instant, { direct: bigint; ppa: bigint }>): CbamView {
+  let consumed = 0n;
+  let direct = 0n;
+  let ppa = 0n;
+  let grid = 0n;
+  let milli = 0n;
+  const out: CbamHour[] = hours.map((h) => {
+    const c = claimed.get(h.start) ?? { direct: 0n, ppa: 0n };
+    const hourConsumed = BigInt(h.consumedWh);
+    const rest = hourConsumed - c.direct - c.ppa;
+    const hourMilli = rest * BigInt(h.gCO2PerKWh);
+    consumed += hourConsumed;
+    direct += c.direct;
+    ppa += c.ppa;
+    grid += rest;
+    milli += hourMilli;
+    return {
+      start: h.start,
+      end: h.end,
+      consumedWh: h.consumedWh,
+      directTechnicalLinkWh: String(c.direct),
+      ppaWh: String(c.ppa),
+      gridWh: String(rest),
+      gCO2PerKWh: h.gCO2PerKWh,
+      gridEmissionsG: String(hourMilli / 1000n),
+    };
+  });
+  const emissions = milli / 1000n;
+  return {
+    hours: out,
+    totals: { consumedWh: String(consumed), directTechnicalLinkWh: String(direct), ppaWh: String(ppa), gridWh: String(grid), gridEmissionsG: String(emissions) },
+    // g per MWh = g × 1e6 / Wh.
+    gCO2PerMWh: String(consumed === 0n ? 0n : (emissions * 1_000_000n) / consumed),
+  };
+}

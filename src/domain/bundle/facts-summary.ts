@@ -1,0 +1,56 @@
+/**
+ * The readable summary `gridproof verify` prints for a bundle that verified:
+ * every fact of facts-types.ts in a few lines per device, with totals; the
+ * hours are summed by source here and given whole by `--json`.
+ */
+import type { BundleFacts, FactDevice } from './facts-types.ts';
+
+/** 1234567 → "1 234 567": Wh stay exact, only grouped. */
+export function groupDigits(wh: string): string {
+  return wh.replace(/\B(?=(\d{3})+(?!\d))/g, ' ');
+}
+
+function deviceLines(d: FactDevice): string[] {
+  const owner = [d.owner.name ?? d.owner.id, d.owner.legalId && `legal id ${d.owner.legalId}`, d.owner.country].filter(Boolean).join(', ');
+  const codes = [d.eecsEnergySource && `energy source ${d.eecsEnergySource}`, d.eecsTechnology && `technology ${d.eecsTechnology}`].filter(Boolean).join(', ');
+  const link = d.directTechnicalLink ? 'park grid (direct technical link)' : 'public grid';
+  const ppas = d.ppas.length === 0 ? 'none' : d.ppas.map((p) => `${p.id} (from ${p.validFrom}${p.validUntil ? ` to ${p.validUntil}` : ''}${p.shareBp === undefined ? '' : `, ${p.shareBp / 100} %`})`).join('; ');
+  return [
+    `  ${d.id}: ${d.type}, ${groupDigits(d.deliveredWh)} Wh delivered`,
+    `    owner ${owner}`,
+    `    ${codes || 'no EECS codes'}; capacity ${groupDigits(String(d.capacityW))} W${d.energyCapacityWh ? `, ${groupDigits(d.energyCapacityWh)} Wh storage at ${(d.efficiencyBp ?? 0) / 100} %` : ''}`,
+    `    commissioned ${d.commissioningDate}, ${d.country}, zone ${d.biddingZone}, ${link}, support: ${d.support}, PPA: ${ppas}`,
+  ];
+}
+
+export function factsSummary(facts: BundleFacts, claimed: boolean): string {
+  const tenant = [facts.tenant.name ?? facts.tenant.id, facts.tenant.legalId && `legal id ${facts.tenant.legalId}`, facts.tenant.country].filter(Boolean).join(', ');
+  const lines = [
+    `VALID bundle for tenant ${facts.tenant.id} (${tenant}), ${facts.period.start} to ${facts.period.end}`,
+    `  log ${facts.checkpoint.origin}, checkpoint of ${facts.checkpoint.size} entries, root ${facts.checkpoint.rootHash}` +
+      (facts.checkpoint.cosignatures.length > 0 ? `, cosigned by ${facts.checkpoint.cosignatures.join(', ')}` : ''),
+    `  consumed ${groupDigits(facts.consumedWh)} Wh, matched ${groupDigits(facts.matchedWh)} Wh, CFE score ${facts.cfeScore}, unmatched emissions ${groupDigits(facts.unmatchedEmissionsG)} g CO2`,
+    claimed && facts.claim
+      ? `  claimed: ${groupDigits(facts.claim.wh)} Wh for ${facts.claim.purpose}, beneficiary ${facts.claim.beneficiary} (claim ${facts.claim.id}, log entry ${facts.claim.index})`
+      : '  not a claim: the energy is not shown as claimed',
+    `  ${facts.hours.length} hours; sources:`,
+    ...facts.devices.flatMap(deviceLines),
+  ];
+  if (facts.discharges.length > 0) {
+    const wh = facts.discharges.reduce((s, d) => s + BigInt(d.wh), 0n);
+    const loss = facts.discharges.reduce((s, d) => s + BigInt(d.lossWh), 0n);
+    const draws = facts.discharges.reduce((s, d) => s + d.draws.length, 0);
+    lines.push(`  storage: ${facts.discharges.length} discharges, ${groupDigits(String(wh))} Wh, drawing on ${draws} charges, losses ${groupDigits(String(loss))} Wh`);
+  }
+  if (facts.cbam) {
+    const t = facts.cbam.totals;
+    lines.push(
+      '  CBAM (electricity consumed): ' +
+        `direct technical link ${groupDigits(t.directTechnicalLinkWh)} Wh, power purchase agreement ${groupDigits(t.ppaWh)} Wh, ` +
+        `from the grid ${groupDigits(t.gridWh)} Wh emitting ${groupDigits(t.gridEmissionsG)} g CO2 at the grid emission factor; ` +
+        `${groupDigits(facts.cbam.gCO2PerMWh)} g CO2 per MWh consumed`,
+    );
+  }
+  lines.push('  (--json prints every fact, hour by hour)');
+  return `${lines.join('\n')}\n`;
+}

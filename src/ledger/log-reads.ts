@@ -1,0 +1,47 @@
+/**
+ * Reads of the public log (RFC 9162 §4, C2SP tlog-checkpoint): checkpoints,
+ * entries for their owners and monitors, inclusion and consistency proofs.
+ * Hashes in JSON are standard base64, as Go's tlog.Hash reads them.
+ */
+import { withCosignatures } from './witnessed-checkpoints.ts';
+import { fromUtf8 } from '../crypto/base64.ts';
+import { checkpointBySize, latestCheckpoint } from '../db/checkpoints.ts';
+import { readEntry, readEntryRange } from '../db/log.ts';
+import { GridproofError } from '../errors.ts';
+import { allow, mayReadEntry, type Caller } from './access.ts';
+import type { Ledger } from './ledger.ts';
+
+/** The largest page of entries one request returns. */
+export const MAX_ENTRY_PAGE = 1000;
+
+/** The latest signed checkpoint's note text. */
+export async function latestCheckpointNote(ledger: Ledger): Promise<string> {
+  const checkpoint = await latestCheckpoint(ledger.db);
+  if (!checkpoint) throw new GridproofError('unknown-checkpoint', 'no checkpoint has been published yet');
+  // The log's own line first, then the witnesses' cosignatures (C2SP tlog-cosignature).
+  return withCosignatures(ledger.db, checkpoint);
+}
+
+export async function checkpointNoteOfSize(ledger: Ledger, size: number): Promise<string> {
+  const checkpoint = await checkpointBySize(ledger.db, size);
+  if (!checkpoint) throw new GridproofError('unknown-checkpoint', `no checkpoint of size ${size}`);
+  return checkpoint.note;
+}
+
+/** An entry's exact bytes, as text (every entry is a UTF-8 signed note). */
+export async function entryText(ledger: Ledger, caller: Caller, index: number): Promise<string> {
+  const entry = await readEntry(ledger.db, index);
+  if (!entry) throw new GridproofError('not-found', `no entry ${index}`);
+  await mayReadEntry(ledger, caller, entry.idx);
+  return fromUtf8(entry.bytes);
+}
+
+export interface EntryPage {
+  entries: Array<{ index: number; bytes: string }>;
+}
+
+export async function entryPage(ledger: Ledger, caller: Caller, start: number, limit: number): Promise<EntryPage> {
+  allow(caller, 'read-entry-range');
+  const rows = await readEntryRange(ledger.db, start, Math.min(limit, MAX_ENTRY_PAGE));
+  return { entries: rows.map((row) => ({ index: row.idx, bytes: fromUtf8(row.bytes) })) };
+}

@@ -1,0 +1,88 @@
+/**
+ * The witness's HTTP service (C2SP tlog-witness v1): POST /add-checkpoint.
+ * The decision is domain/witness.ts; this module reads the body, applies the
+ * decision to the state directory (persisted before answering) and cosigns.
+ * Answers: 200 text/plain with the cosignature line; 409 text/x.tlog.size
+ * with the latest cosigned size; other refusals as problem+json with a code.
+ */
+import Fastify, { type FastifyInstance } from 'fastify';
+import { cosign } from '../crypto/cosignature.ts';
+import type { SignFn, VerifyFn } from '../crypto/ed25519.ts';
+import type { Signer, Verifier } from '../crypto/note.ts';
+import { admitCheckpoint, decideAddCheckpoint, parseAddCheckpoint, type WitnessDecision } from '../domain/witness.ts';
+import { GridproofError } from '../errors.ts';
+import { problemOf, sendProblem, toProblem } from '../routes/problem.ts';
+import type { WitnessStateDir } from './state-file.ts';
+
+export const TLOG_SIZE_MEDIA_TYPE = 'text/x.tlog.size';
+
+export interface WitnessDeps {
+  cosigner: Signer;
+  /** Trusted log keys; each key's name is its log's origin. */
+  logs: Verifier[];
+  state: WitnessStateDir;
+  sign: SignFn;
+  verify: VerifyFn;
+  /** Milliseconds since the epoch. */
+  now?: () => number;
+  logger?: boolean | object;
+}
+
+/** A checkpoint with 63 proof lines and a hundred signatures fits easily. */
+const BODY_LIMIT = 64 * 1024;
+
+const problem = {
+  type: 'object',
+  required: ['type', 'title', 'status', 'code', 'detail'],
+  properties: { type: { type: 'string' }, title: { type: 'string' }, status: { type: 'integer' }, code: { type: 'string' }, detail: { type: 'string' }, instance: { type: 'string' } },
+} as const;
+const problemResponse = { content: { 'application/problem+json': { schema: problem } } } as const;
+
+export async function buildWitnessApp(deps: WitnessDeps): Promise<FastifyInstance> {
+  const now = deps.now ?? Date.now;
+  const logs = new Map<string, Verifier[]>();
+  for (const key of deps.logs) logs.set(key.name, [...(logs.get(key.name) ?? []), key]);
+
+  const app = Fastify({ logger: deps.logger ?? false, bodyLimit: BODY_LIMIT });
+  app.setErrorHandler((error, request, reply) => sendProblem(reply, toProblem(error as Error, request)));
+  app.setNotFoundHandler((request, reply) => sendProblem(reply, problemOf('not-found', `no route ${request.method} ${request.url.split('?')[0]}`, request.url)));
+  // The body is text whatever the client calls it (the spec names no media type).
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+
+  app.post(
+    '/add-checkpoint',
+    {
+      schema: {
+        summary: 'Cosign a checkpoint consistent with the last one cosigned (C2SP tlog-witness add-checkpoint)',
+        response: {
+          200: { content: { 'text/plain': { schema: { type: 'string' } } } },
+          409: { content: { [TLOG_SIZE_MEDIA_TYPE]: { schema: { type: 'string' } }, 'application/problem+json': { schema: problem } } },
+          '4xx': problemResponse,
+          '5xx': problemResponse,
+        },
+      },
+    },
+    async (request, reply) => {
+      if (typeof request.body !== 'string') throw new GridproofError('bad-request', 'the body is the add-checkpoint text');
+      const parsed = parseAddCheckpoint(request.body);
+      const admitted = admitCheckpoint(parsed, logs, deps.verify);
+      if ('status' in admitted) throw new GridproofError(admitted.code, admitted.detail);
+      const { origin } = admitted.checkpoint;
+      // Checking the old size and recording the new state are one step per origin.
+      const decision = await deps.state.update<WitnessDecision>(origin, (current) => {
+        const decided = decideAddCheckpoint(parsed, admitted, current);
+        return decided.status === 200 ? { result: decided, next: decided.state } : { result: decided };
+      });
+      if (decision.status === 200) {
+        const line = cosign(admitted.text, deps.cosigner, Math.floor(now() / 1000), deps.sign);
+        request.log.info({ origin, size: decision.checkpoint.size }, 'cosigned');
+        return reply.code(200).type('text/plain; charset=utf-8').send(line);
+      }
+      if (decision.status === 409) return reply.code(409).type(TLOG_SIZE_MEDIA_TYPE).send(`${decision.size}\n`);
+      throw new GridproofError(decision.code, decision.detail);
+    },
+  );
+  return app;
+}
+
