@@ -26,6 +26,10 @@ export interface Config {
   /** Reading interval length in seconds: 3600 (PT1H) or 900 (PT15M). */
   readonly intervalSeconds: number;
   readonly checkpointIntervalMs: number;
+  /** A database connection attempt fails after this long (PostgreSQL only). */
+  readonly dbConnectTimeoutMs: number;
+  /** A database statement fails after this long (PostgreSQL only). */
+  readonly dbStatementTimeoutMs: number;
   /** Delay after an interval ends before it is matched; undefined = `off`. */
   readonly gateClosureMs: number | undefined;
   readonly logKey: string | undefined;
@@ -157,6 +161,8 @@ export function loadConfig(env: Env = process.env): Config {
     operatorToken: operatorToken(env),
     intervalSeconds: intervalSeconds(env),
     checkpointIntervalMs: duration(env, 'GRIDPROOF_CHECKPOINT_INTERVAL', 'PT5S'),
+    dbConnectTimeoutMs: duration(env, 'GRIDPROOF_DB_CONNECT_TIMEOUT', 'PT5S'),
+    dbStatementTimeoutMs: duration(env, 'GRIDPROOF_DB_STATEMENT_TIMEOUT', 'PT60S'),
     gateClosureMs: gate === 'off' ? undefined : duration(env, 'GRIDPROOF_GATE_CLOSURE', gate),
     logKey: env.GRIDPROOF_LOG_KEY || undefined,
     operatorKey: env.GRIDPROOF_OPERATOR_KEY || undefined,
