@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import type { RouteDeps } from '../app.ts';
 import { parseInstant } from '../domain/time.ts';
 import { problemResponses } from './problem-responses.ts';
+import { verifyRateLimit } from './rate-limits.ts';
 import { sendBundle } from './responses.ts';
 
 const instant = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$' } as const;
@@ -25,11 +26,41 @@ const verifyResponse = {
   },
 } as const;
 
-export function bundleRoutes(app: FastifyInstance, { useCases, auth }: RouteDeps): void {
+export function bundleRoutes(app: FastifyInstance, { useCases, auth, rateLimits }: RouteDeps): void {
   app.get<{ Params: { id: string } }>(
     '/v1/claims/:id/bundle',
     { schema: { tags: ['bundles'], summary: "A claim's proof bundle", security, params: { type: 'object', properties: { id: { type: 'string' } } } } },
     async (request, reply) => sendBundle(reply, await useCases.claimBundle(await auth.caller(request), request.params.id)),
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/v1/claims/:id/certificate',
+    {
+      schema: {
+        tags: ['bundles'],
+        summary: "A claim's printable certificate (one A4 HTML page), made from its bundle",
+        security,
+        params: { type: 'object', properties: { id: { type: 'string' } } },
+        response: { 200: { description: 'text/html; charset=utf-8', content: { 'text/html': { schema: { type: 'string' } } } }, ...problemResponses(401, 403, 404, 422, 500) },
+      },
+    },
+    async (request, reply) => reply.type('text/html; charset=utf-8').send(await useCases.claimCertificate(await auth.caller(request), request.params.id)),
+  );
+
+  app.get<{ Params: { id: string }; Querystring: { format: string } }>(
+    '/v1/claims/:id/export',
+    {
+      schema: {
+        tags: ['bundles'],
+        summary: "A claim's EnergyTag GC API v2 or EECS (EN 16325) records, made from its bundle",
+        security,
+        params: { type: 'object', properties: { id: { type: 'string' } } },
+        querystring: { type: 'object', required: ['format'], properties: { format: { type: 'string', enum: ['energytag', 'eecs'] } } },
+        response: { 200: { description: 'JSON records (docs/exports.md)', content: { 'application/json': { schema: { type: 'string' } } } }, ...problemResponses(400, 401, 403, 404, 422, 500) },
+      },
+    },
+    // Sent as text already serialised: the same claim gives the same bytes.
+    async (request, reply) => reply.type('application/json; charset=utf-8').send(await useCases.claimExport(await auth.caller(request), request.params.id, request.query.format)),
   );
 
   app.get<{ Params: { id: string }; Querystring: { from: string; to: string } }>(
@@ -57,11 +88,12 @@ export function bundleRoutes(app: FastifyInstance, { useCases, auth }: RouteDeps
       // A month of hourly data for one tenant is a few megabytes; anyone may
       // post here, so the limit stays close to that.
       bodyLimit: 16 * 1024 * 1024,
+      config: { ...verifyRateLimit(rateLimits) },
       schema: {
         tags: ['bundles'],
         summary: 'Verify a proof bundle against a log key (default: this log)',
         querystring: { type: 'object', properties: { key: { type: 'string' } } },
-        response: { 200: verifyResponse, ...problemResponses(400, 413, 415, 500) },
+        response: { 200: verifyResponse, ...problemResponses(400, 413, 415, 500, 429) },
       },
     },
     async (request) => useCases.verify(request.body, request.query.key),
