@@ -40,6 +40,8 @@ export interface Config {
   readonly witnesses: readonly WitnessEndpoint[];
   /** How many witnesses must cosign a checkpoint for bundles to carry it (default: all). */
   readonly witnessQuorum: number;
+  /** Requests a minute per token or address, and per address to POST /v1/verify without a token. */
+  readonly rateLimits: { readonly perMinute: number; readonly anonymousVerifyPerMinute: number };
 }
 
 export class ConfigError extends Error {
@@ -83,6 +85,15 @@ function duration(env: Env, name: string, fallback: string): number {
   const ms = parseDurationMs(text);
   if (ms === undefined || ms <= 0) throw new ConfigError(name, `expected an ISO 8601 duration such as PT5S, got ${JSON.stringify(text)}`);
   return ms;
+}
+
+/** A positive count of requests a minute (GRIDPROOF_RATE_LIMIT, GRIDPROOF_VERIFY_RATE_LIMIT). */
+function perMinute(env: Env, name: string, fallback: number): number {
+  const text = env[name];
+  if (text === undefined || text === '') return fallback;
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < 1 || value > 1_000_000_000) throw new ConfigError(name, `expected requests a minute, a whole number ≥ 1, got ${JSON.stringify(text)}`);
+  return value;
 }
 
 function port(env: Env): number {
@@ -170,5 +181,8 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: logLevel(env),
     witnesses: Object.freeze(witnessList),
     witnessQuorum: witnessQuorum(env, witnessList.length),
+    // A meter park posting single readings through one token stays well under
+    // 6000 a minute; a bundle verification costs up to seconds of CPU.
+    rateLimits: Object.freeze({ perMinute: perMinute(env, 'GRIDPROOF_RATE_LIMIT', 6000), anonymousVerifyPerMinute: perMinute(env, 'GRIDPROOF_VERIFY_RATE_LIMIT', 20) }),
   });
 }
