@@ -54,6 +54,14 @@ export const replayFindingCodes = [
   'bad-late-settlement',
   /** An allocation's sink, rule or contract does not fit it (its sink no consumption or storage reading of the interval and zone, a charge from storage, zero Wh, a contract not logged before, of another device or tenant, not valid over the interval, or beyond its share). */
   'allocation-mismatch',
+  /**
+   * The first, allocating settlement of an interval and zone is not byte for
+   * byte what the matching planner gives for the input rebuilt from the log
+   * before it (replay-reexecution.ts): the detail names the first differing
+   * allocation, its position, source reading, and expected and logged Wh,
+   * sink and contract.
+   */
+  'settlement-not-reproduced',
   /** Σ allocations from a reading exceed its export. */
   'source-over-allocated',
   /** Σ allocations to a reading exceed its import. */

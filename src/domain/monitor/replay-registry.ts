@@ -76,6 +76,7 @@ export function replayContract(context: ReplayContext, index: number, hash: stri
     index,
     device: contract.device,
     tenant: contract.tenant,
+    priority: contract.priority,
     shareBp: contract.shareBp,
     validFromMs: instantMs(contract.validFrom)!,
     validUntilMs: contract.validUntil === undefined ? undefined : instantMs(contract.validUntil)!,

@@ -22,6 +22,7 @@ import { instantMs } from '../time.ts';
 import { checkSettlementRules } from './replay-rules.ts';
 import { replayAllocations, type SettledReading } from './replay-allocations.ts';
 import { openLateBatch } from './replay-late.ts';
+import { reexecuteSettlement } from './replay-reexecution.ts';
 import { closeReading, intervalKey, isDuplicate, isSupply, type ReplayContext, type ReplayState, type SettlementRec } from './replay-state.ts';
 
 export function replaySettlement(context: ReplayContext, index: number, hash: string, settlement: SettlementPayload): void {
@@ -46,7 +47,11 @@ export function replaySettlement(context: ReplayContext, index: number, hash: st
   if (matched && !allocates) openLateBatch(state, index);
   const sources = settleSources(context, index, hash, settlement, interval, first);
   checkSettlementRules(context, { hash, rec, settlement, sources, interval, label });
-  if (allocates && !matched) replayAllocations(context, { hash, rec, settlement, sources, interval, label });
+  if (allocates && !matched) {
+    // Before replayAllocations moves the lots: matching planned from those held before.
+    if (context.reexecute) reexecuteSettlement(context, index, hash, settlement, interval, startMs, endMs, label);
+    replayAllocations(context, { hash, rec, settlement, sources, interval, label });
+  }
   // Only now: a storage reading may be a source and, charging, a sink of the same settlement.
   for (const source of sources) if (source) closeReading(state, source.hash);
 

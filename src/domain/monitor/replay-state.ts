@@ -41,6 +41,8 @@ export interface ContractRec {
   index: number;
   device: string;
   tenant: string;
+  /** Matching serves lower first; absent only in a state restored from a snapshot written before it was kept (replay-reexecution.ts). */
+  priority?: number;
   shareBp: number | undefined;
   validFromMs: number;
   validUntilMs: number | undefined;
@@ -125,6 +127,8 @@ export type Report = (code: ReplayFindingCode, indexes: readonly (number | undef
 export interface ReplayContext {
   readonly state: ReplayState;
   readonly report: Report;
+  /** Whether allocating settlements are re-executed (replay.ts ReplayOptions). */
+  readonly reexecute: boolean;
 }
 
 export function emptyReplayState(): ReplayState {

@@ -59,6 +59,12 @@ export interface ReplayOptions {
   verify?: VerifyFn;
   /** Readings ending after this instant are `bad-reading` (default: no limit). */
   nowMs?: number;
+  /**
+   * Re-run matching for each allocating first settlement (replay-reexecution.ts;
+   * default true). Off only for logs whose settlements are written by hand
+   * to isolate one other rule.
+   */
+  reexecute?: boolean;
 }
 
 export class LogReplay {
@@ -78,7 +84,7 @@ export class LogReplay {
       throw new GridproofError('bad-verifier-key', `the log key is named ${options.logVerifier.name}, not ${options.origin}`);
     }
     this.#state = snapshot ? restoreReplayState(snapshot, this.origin) : emptyReplayState();
-    this.#context = { state: this.#state, report: (code, indexes, detail) => this.#report(code, indexes, detail) };
+    this.#context = { state: this.#state, reexecute: options.reexecute ?? true, report: (code, indexes, detail) => this.#report(code, indexes, detail) };
   }
 
   /** The number of entries replayed: the index the next entry must have. */
