@@ -15,6 +15,9 @@ import { testBackends } from '../helpers/database.ts';
 import { addDevice, addParticipant, auth, OPERATOR_TOKEN, postEntries, signReading, startTestApp, type TestApp } from '../helpers/app.ts';
 import { hashLeaf } from '../../src/crypto/merkle.ts';
 import { toBase64, utf8 } from '../../src/crypto/base64.ts';
+import { verifierOf } from '../../src/crypto/note.ts';
+import { readEntryRange, readLogSize } from '../../src/db/log.ts';
+import { LogReplay } from '../../src/domain/monitor/replay.ts';
 
 const H = 3_600_000;
 const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
@@ -154,6 +157,18 @@ async function checkInvariants(t: Test, env: TestApp): Promise<void> {
   }
 }
 
+/** The monitor's replay of the whole log, re-executing matching for every settlement (docs/design.md §7): no finding. */
+async function checkReplay(t: Test, env: TestApp): Promise<void> {
+  const replay = new LogReplay({ origin: env.ledger.origin, logVerifier: verifierOf(env.logSigner), verify: env.ledger.verify });
+  const size = await readLogSize(env.ledger.db);
+  const findings = [];
+  for (let start = 0; start < size; start += 1000) {
+    for (const { idx, bytes } of await readEntryRange(env.ledger.db, start, 1000)) findings.push(...replay.add(idx, new TextDecoder().decode(bytes), hashLeaf(bytes)));
+  }
+  t.equal(replay.size, size);
+  t.same(findings, [], 'the monitor re-executes every settlement of the week: no finding');
+}
+
 for (const backend of await testBackends()) {
   t.test(`${backend}: a week of real data, wind and solar, three tenants`, async (t) => {
     t.equal(HOURS, 168);
@@ -212,17 +227,22 @@ for (const backend of await testBackends()) {
     });
     t.pass('every hour: Σ tenants matched = min(supply, demand), exactly');
     await checkInvariants(t, env);
+    await checkReplay(t, env);
   });
 
   t.test(`${backend}: the same week with a battery`, async (t) => {
     const env = await startTestApp(backend);
     t.teardown(env.close);
     const devices = await buildPark(env, true);
+    // A PPA from the second day on: re-execution must rank it and honour its validity and share.
+    const ppa = await env.app.inject({ method: 'POST', url: '/v1/contracts', headers: auth(OPERATOR_TOKEN), payload: { id: 'ppa-follow', device: 'wind-farm', tenant: 'followco', priority: 0, shareBp: 3000, validFrom: iso(FROM + 24 * H) } });
+    t.equal(ppa.statusCode, 201, ppa.body);
     const battery = devices.find((d) => d.type === 'storage')!;
     t.ok(battery.importWh.some((x) => x > 0) && battery.exportWh.some((x) => x > 0), 'the battery both charges and discharges during the week');
     const summary = await runAll(env.app);
     t.equal(summary.intervals, HOURS);
     await checkInvariants(t, env);
+    await checkReplay(t, env);
 
     const { rows: allocations } = await sql<{ id: string; start_at: Date; wh: number; source_type: string; sink_type: string; sink_owner: string }>`
       select a.settlement_idx || '#' || a.position as id, a.start_at, a.wh, ds.type as source_type, dk.type as sink_type, dk.owner as sink_owner

@@ -190,11 +190,12 @@ for (const backend of await testBackends()) {
     t.same(found('source-over-allocated'), [[w2.index, x2!.index]], 'Σ from the reading exceeds its export');
     t.same(found('sink-over-allocated'), [[m2.index, x2!.index]], 'Σ to the reading exceeds its import');
     t.same(found('double-claim'), [[s0!.index, c1!.index, c2!.index]]);
-    t.equal(caught.report.findings.length, 5);
+    t.same(found('settlement-not-reproduced'), [[x2!.index]], 'hour 2 re-executed: matching gives meter 2 its import, not 600 Wh');
+    t.equal(caught.report.findings.length, 6);
     t.match(caught.report, { consistency: 'ok', root: 'match', stateSaved: false });
     const again = await monitor();
     t.equal(again.exitCode, 1, 'the state is not advanced past a finding: the next run finds it again');
-    t.equal(again.report.findings.length, 5);
+    t.equal(again.report.findings.length, 6);
 
     // A pinned key that is not the log's, a refused token, no server.
     const other = verifierOf(generateSigner(ORIGIN)).vkey;
