@@ -23,6 +23,7 @@
  */
 import { nobleVerify, type VerifyFn } from '../../crypto/ed25519.ts';
 import { parseVerifierKey } from '../../crypto/note.ts';
+import { applyWitnessPolicy, checkPolicy, type WitnessPolicy } from '../witness-policy.ts';
 import { checkAllocations } from './allocations.ts';
 import { bundleSchemaViolation } from './bundle-schema.ts';
 import { BUNDLE_MEDIA_TYPE, type Bundle, type BundleVerdict } from './bundle-types.ts';
@@ -45,6 +46,8 @@ export interface VerifyBundleOptions {
   /** The log's C2SP verifier key `<origin>+<key id>+<key>`; its name is the origin. */
   logKey: string;
   verify?: VerifyFn;
+  /** Require cosignatures of the checkpoint by a quorum of these witnesses (docs/witnesses.md). */
+  witnessPolicy?: WitnessPolicy;
 }
 
 function rejected(reasons: Reasons): BundleVerdict {
@@ -54,6 +57,8 @@ function rejected(reasons: Reasons): BundleVerdict {
 export function verifyBundle(bundle: unknown, options: VerifyBundleOptions): BundleVerdict {
   const logKey = parseVerifierKey(options.logKey);
   const verify = options.verify ?? nobleVerify;
+  // A malformed policy is the caller's unusable input, like a malformed key.
+  if (options.witnessPolicy) checkPolicy(options.witnessPolicy);
   const reasons = new Reasons();
 
   if (typeof bundle !== 'object' || bundle === null || Array.isArray(bundle)) {
@@ -73,6 +78,8 @@ export function verifyBundle(bundle: unknown, options: VerifyBundleOptions): Bun
   const { statement, checkpoint: checkpointText, entries } = bundle as Bundle;
 
   const checkpoint = openBundleCheckpoint(checkpointText, logKey, verify, reasons);
+  const policy = options.witnessPolicy ? applyWitnessPolicy(checkpointText, options.witnessPolicy, verify) : undefined;
+  if (policy?.shortfall !== undefined) reasons.add('too-few-cosignatures', policy.shortfall);
   const index = openEntries(entries, logKey.name, checkpoint, reasons);
   checkSignatures(index, logKey, verify, reasons);
   checkDevices(index, reasons);
@@ -87,5 +94,5 @@ export function verifyBundle(bundle: unknown, options: VerifyBundleOptions): Bun
   checkRelevance(index, scope, reasons);
 
   const valid = reasons.empty;
-  return { valid, claimed: valid && claimed, reasons: reasons.list(), statement };
+  return { valid, claimed: valid && claimed, reasons: reasons.list(), statement, ...(policy ? { cosignatures: policy.cosignatures } : {}) };
 }
