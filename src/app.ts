@@ -22,6 +22,7 @@ import { matchingRoutes } from './routes/matching.ts';
 import { clientErrorProblem, problemOf, sendProblem, toProblem } from './routes/problem.ts';
 import { registryRoutes } from './routes/registry.ts';
 import { sharedSchemas, validatorCompiler } from './routes/validators.ts';
+import { webRoutes } from './routes/web.ts';
 
 export interface AppDeps {
   ledger: Ledger;
@@ -86,6 +87,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     matchingRoutes(scope, routeDeps);
     generatorRoutes(scope, routeDeps);
     bundleRoutes(scope, routeDeps);
+    webRoutes(scope);
   });
   return app;
 }

@@ -61,6 +61,14 @@ export interface Database {
     import_wh: number;
     export_wh: number;
   };
+  /** A device's chain head, written only by the reading trigger of migration 013. */
+  device_chain: {
+    device_id: string;
+    seq: number;
+    entry_idx: number;
+    leaf_hash: Uint8Array;
+    end_at: Date;
+  };
   /** A settlement entry; its allocations as parallel arrays in position order (index = position). */
   settlement: {
     entry_idx: number;

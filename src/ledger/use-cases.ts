@@ -15,7 +15,7 @@ import { GridproofError } from '../errors.ts';
 import { allow, Callers, mayCheckDevice, mayReadDeviceOutputs, mayReadGenerator, mayReadTenant, readableClaim, type Caller } from './access.ts';
 import { deviceOutputs, generatorDevices, type HourOutput, type OwnedDevice } from './generator-reads.ts';
 import { buildBundle, buildClaimBundle } from './bundle.ts';
-import { checkDeviceChain, type ChainReport } from './chain.ts';
+import { deviceChainHead, verifyDeviceChain, type ChainHeadReport, type ChainPageReport } from './chain.ts';
 import { makeClaim, type ClaimRequest } from './claims.ts';
 import type { ReadingIntake } from './intake.ts';
 import type { Ledger } from './ledger.ts';
@@ -129,9 +129,14 @@ export class UseCases {
     return addContract(this.#ledger, input);
   }
 
-  async checkDeviceChain(caller: Caller, deviceId: string): Promise<ChainReport> {
+  async deviceChainHead(caller: Caller, deviceId: string): Promise<ChainHeadReport> {
     await mayCheckDevice(this.#ledger, caller, deviceId);
-    return checkDeviceChain(this.#ledger, deviceId);
+    return deviceChainHead(this.#ledger, deviceId);
+  }
+
+  async verifyDeviceChain(caller: Caller, deviceId: string, fromSeq: number, limit: number): Promise<ChainPageReport> {
+    await mayCheckDevice(this.#ledger, caller, deviceId);
+    return verifyDeviceChain(this.#ledger, deviceId, fromSeq, limit);
   }
 
   // The generator's view.
