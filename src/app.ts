@@ -20,6 +20,7 @@ import { logRoutes } from './routes/log.ts';
 import { generatorRoutes } from './routes/generators.ts';
 import { matchingRoutes } from './routes/matching.ts';
 import { clientErrorProblem, problemOf, sendProblem, toProblem } from './routes/problem.ts';
+import { registerRateLimits, type RateLimits } from './routes/rate-limits.ts';
 import { registryRoutes } from './routes/registry.ts';
 import { sharedSchemas, validatorCompiler } from './routes/validators.ts';
 import { webRoutes } from './routes/web.ts';
@@ -29,6 +30,8 @@ export interface AppDeps {
   intake: ReadingIntake;
   /** Asks the witnesses to cosign checkpoints; absent when none is configured or in tests that leave it out. */
   witnessing?: CheckpointWitnessing;
+  /** Per-client request limits; absent (tests, benchmarks in one process): none. */
+  rateLimits?: RateLimits;
   /** Request body limit in bytes. */
   bodyLimit?: number;
   logger?: boolean | object;
@@ -38,6 +41,7 @@ export interface AppDeps {
 export interface RouteDeps {
   useCases: UseCases;
   auth: Auth;
+  rateLimits?: RateLimits;
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -78,7 +82,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addContentTypeParser(BUNDLE_MEDIA_TYPE, { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
 
   const useCases = new UseCases(deps.ledger, deps.intake, deps.witnessing);
-  const routeDeps: RouteDeps = { useCases, auth: new Auth(useCases) };
+  const routeDeps: RouteDeps = { useCases, auth: new Auth(useCases), ...(deps.rateLimits ? { rateLimits: deps.rateLimits } : {}) };
+  if (deps.rateLimits) await registerRateLimits(app, deps.rateLimits);
   await app.register(async (scope) => {
     healthRoutes(scope, routeDeps);
     registryRoutes(scope, routeDeps);

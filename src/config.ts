@@ -26,6 +26,10 @@ export interface Config {
   /** Reading interval length in seconds: 3600 (PT1H) or 900 (PT15M). */
   readonly intervalSeconds: number;
   readonly checkpointIntervalMs: number;
+  /** A database connection attempt fails after this long (PostgreSQL only). */
+  readonly dbConnectTimeoutMs: number;
+  /** A database statement fails after this long (PostgreSQL only). */
+  readonly dbStatementTimeoutMs: number;
   /** Delay after an interval ends before it is matched; undefined = `off`. */
   readonly gateClosureMs: number | undefined;
   readonly logKey: string | undefined;
@@ -36,6 +40,8 @@ export interface Config {
   readonly witnesses: readonly WitnessEndpoint[];
   /** How many witnesses must cosign a checkpoint for bundles to carry it (default: all). */
   readonly witnessQuorum: number;
+  /** Requests a minute per token or address, and per address to POST /v1/verify without a token. */
+  readonly rateLimits: { readonly perMinute: number; readonly anonymousVerifyPerMinute: number };
 }
 
 export class ConfigError extends Error {
@@ -79,6 +85,15 @@ function duration(env: Env, name: string, fallback: string): number {
   const ms = parseDurationMs(text);
   if (ms === undefined || ms <= 0) throw new ConfigError(name, `expected an ISO 8601 duration such as PT5S, got ${JSON.stringify(text)}`);
   return ms;
+}
+
+/** A positive count of requests a minute (GRIDPROOF_RATE_LIMIT, GRIDPROOF_VERIFY_RATE_LIMIT). */
+function perMinute(env: Env, name: string, fallback: number): number {
+  const text = env[name];
+  if (text === undefined || text === '') return fallback;
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < 1 || value > 1_000_000_000) throw new ConfigError(name, `expected requests a minute, a whole number ≥ 1, got ${JSON.stringify(text)}`);
+  return value;
 }
 
 function port(env: Env): number {
@@ -157,6 +172,8 @@ export function loadConfig(env: Env = process.env): Config {
     operatorToken: operatorToken(env),
     intervalSeconds: intervalSeconds(env),
     checkpointIntervalMs: duration(env, 'GRIDPROOF_CHECKPOINT_INTERVAL', 'PT5S'),
+    dbConnectTimeoutMs: duration(env, 'GRIDPROOF_DB_CONNECT_TIMEOUT', 'PT5S'),
+    dbStatementTimeoutMs: duration(env, 'GRIDPROOF_DB_STATEMENT_TIMEOUT', 'PT60S'),
     gateClosureMs: gate === 'off' ? undefined : duration(env, 'GRIDPROOF_GATE_CLOSURE', gate),
     logKey: env.GRIDPROOF_LOG_KEY || undefined,
     operatorKey: env.GRIDPROOF_OPERATOR_KEY || undefined,
@@ -164,5 +181,8 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: logLevel(env),
     witnesses: Object.freeze(witnessList),
     witnessQuorum: witnessQuorum(env, witnessList.length),
+    // A meter park posting single readings through one token stays well under
+    // 6000 a minute; a bundle verification costs up to seconds of CPU.
+    rateLimits: Object.freeze({ perMinute: perMinute(env, 'GRIDPROOF_RATE_LIMIT', 6000), anonymousVerifyPerMinute: perMinute(env, 'GRIDPROOF_VERIFY_RATE_LIMIT', 20) }),
   });
 }

@@ -33,7 +33,7 @@ export async function serve(config: Config = loadConfig()): Promise<void> {
   }
   const intake = new ReadingIntake(ledger);
   const witnessing = new CheckpointWitnessing(ledger);
-  const app = await buildApp({ ledger, intake, witnessing, bodyLimit: config.bodyLimit, logger: { level: config.logLevel } });
+  const app = await buildApp({ ledger, intake, witnessing, rateLimits: config.rateLimits, bodyLimit: config.bodyLimit, logger: { level: config.logLevel } });
   const stopPublisher = startPublisher(ledger, config.checkpointIntervalMs, (error) => app.log.error({ err: error }, 'checkpoint publishing failed'));
   // Witnesses are asked on the same cadence; a down witness waits out its own backoff and delays nothing else.
   const stopWitnessing = startWitnessing(witnessing, config.checkpointIntervalMs, (error) => app.log.error({ err: error }, 'witnessing failed'));

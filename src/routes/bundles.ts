@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import type { RouteDeps } from '../app.ts';
 import { parseInstant } from '../domain/time.ts';
 import { problemResponses } from './problem-responses.ts';
+import { verifyRateLimit } from './rate-limits.ts';
 import { sendBundle } from './responses.ts';
 
 const instant = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$' } as const;
@@ -25,7 +26,7 @@ const verifyResponse = {
   },
 } as const;
 
-export function bundleRoutes(app: FastifyInstance, { useCases, auth }: RouteDeps): void {
+export function bundleRoutes(app: FastifyInstance, { useCases, auth, rateLimits }: RouteDeps): void {
   app.get<{ Params: { id: string } }>(
     '/v1/claims/:id/bundle',
     { schema: { tags: ['bundles'], summary: "A claim's proof bundle", security, params: { type: 'object', properties: { id: { type: 'string' } } } } },
@@ -57,11 +58,12 @@ export function bundleRoutes(app: FastifyInstance, { useCases, auth }: RouteDeps
       // A month of hourly data for one tenant is a few megabytes; anyone may
       // post here, so the limit stays close to that.
       bodyLimit: 16 * 1024 * 1024,
+      config: { ...verifyRateLimit(rateLimits) },
       schema: {
         tags: ['bundles'],
         summary: 'Verify a proof bundle against a log key (default: this log)',
         querystring: { type: 'object', properties: { key: { type: 'string' } } },
-        response: { 200: verifyResponse, ...problemResponses(400, 413, 415, 500) },
+        response: { 200: verifyResponse, ...problemResponses(400, 413, 415, 500, 429) },
       },
     },
     async (request) => useCases.verify(request.body, request.query.key),

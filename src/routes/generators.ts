@@ -86,7 +86,7 @@ export function generatorRoutes(app: FastifyInstance, { useCases, auth }: RouteD
         summary: "A generator's devices, each with its reading count and chain head",
         security,
         params: idParams,
-        response: { 200: devicesResponse, ...problemResponses(400, 401, 403, 404, 500) },
+        response: { 200: devicesResponse, ...problemResponses(400, 401, 403, 404, 500, 429) },
       },
     },
     async (request) => useCases.generatorDevices(await auth.caller(request), request.params.id),
@@ -101,7 +101,7 @@ export function generatorRoutes(app: FastifyInstance, { useCases, auth }: RouteD
         security,
         params: idParams,
         querystring: { type: 'object', required: ['from', 'to'], properties: { from: instant, to: instant } },
-        response: { 200: outputsResponse, ...problemResponses(400, 401, 403, 404, 500) },
+        response: { 200: outputsResponse, ...problemResponses(400, 401, 403, 404, 500, 429) },
       },
     },
     async (request) =>
