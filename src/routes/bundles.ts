@@ -6,29 +6,15 @@
 import type { FastifyInstance } from 'fastify';
 import type { RouteDeps } from '../app.ts';
 import { parseInstant } from '../domain/time.ts';
-import { problemResponses } from './problem-responses.ts';
-import { sendBundle } from './responses.ts';
+import { bundle, BODY, AUTHED, json, responses, sendBundle } from './responses.ts';
 
 const instant = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$' } as const;
 const security = [{ bearer: [] }];
 
-/** The verdict (bundle-types.ts BundleVerdict) and the facts (facts-types.ts); their shapes are documented in docs/exports.md. */
-const verifyResponse = {
-  type: 'object',
-  required: ['valid', 'claimed', 'reasons'],
-  properties: {
-    valid: { type: 'boolean' },
-    claimed: { type: 'boolean' },
-    reasons: { type: 'array', items: { type: 'object', required: ['code', 'detail'], properties: { code: { type: 'string' }, detail: { type: 'string' } } } },
-    statement: { type: 'object', additionalProperties: true },
-    facts: { type: 'object', additionalProperties: true },
-  },
-} as const;
-
 export function bundleRoutes(app: FastifyInstance, { useCases, auth }: RouteDeps): void {
   app.get<{ Params: { id: string } }>(
     '/v1/claims/:id/bundle',
-    { schema: { tags: ['bundles'], summary: "A claim's proof bundle", security, params: { type: 'object', properties: { id: { type: 'string' } } } } },
+    { schema: { tags: ['bundles'], summary: "A claim's proof bundle", response: responses({ 200: bundle('The bundle') }, AUTHED, 404), security, params: { type: 'object', properties: { id: { type: 'string' } } } } },
     async (request, reply) => sendBundle(reply, await useCases.claimBundle(await auth.caller(request), request.params.id)),
   );
 
@@ -37,7 +23,7 @@ export function bundleRoutes(app: FastifyInstance, { useCases, auth }: RouteDeps
     {
       schema: {
         tags: ['bundles'],
-        summary: "A tenant's proof bundle for a period",
+        summary: "A tenant's proof bundle for a period", response: responses({ 200: bundle('The bundle') }, AUTHED, 404),
         security,
         params: { type: 'object', properties: { id: { type: 'string' } } },
         querystring: { type: 'object', required: ['from', 'to'], properties: { from: instant, to: instant } },
@@ -60,8 +46,11 @@ export function bundleRoutes(app: FastifyInstance, { useCases, auth }: RouteDeps
       schema: {
         tags: ['bundles'],
         summary: 'Verify a proof bundle against a log key (default: this log)',
+        response: responses({ 200: json('The verdict and, when valid, the facts', 'verdict') }, BODY),
         querystring: { type: 'object', properties: { key: { type: 'string' } } },
-        response: { 200: verifyResponse, ...problemResponses(400, 413, 415, 500) },
+        // Documented as a bundle, but any JSON is taken: a document that is not
+        // a bundle gets a verdict naming its reasons (bad-schema), not a 400.
+        body: { anyOf: [{ $ref: 'https://gridproof.dev/schemas/bundle.json#' }, {}] },
       },
     },
     async (request) => useCases.verify(request.body, request.query.key),
