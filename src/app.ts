@@ -11,15 +11,19 @@ import { DEFAULT_BODY_LIMIT } from './config.ts';
 import type { Ledger } from './ledger/ledger.ts';
 import type { ReadingIntake } from './ledger/intake.ts';
 import { UseCases } from './ledger/use-cases.ts';
+import type { CheckpointWitnessing } from './ledger/witnessing.ts';
 import { Auth } from './routes/auth.ts';
 import { bundleRoutes } from './routes/bundles.ts';
 import { entryRoutes } from './routes/entries.ts';
 import { healthRoutes } from './routes/health.ts';
 import { logRoutes } from './routes/log.ts';
+import { generatorRoutes } from './routes/generators.ts';
 import { matchingRoutes } from './routes/matching.ts';
 import { clientErrorProblem, problemOf, sendProblem, toProblem } from './routes/problem.ts';
+import { registerRateLimits, type RateLimits } from './routes/rate-limits.ts';
 import { registryRoutes } from './routes/registry.ts';
 import { sharedSchemas, validatorCompiler } from './routes/validators.ts';
+import { webRoutes } from './routes/web.ts';
 
 function componentName(id: unknown): string | undefined {
   const file = typeof id === 'string' ? /\/([a-z0-9-]+)\.json$/.exec(id)?.[1] : undefined;
@@ -29,6 +33,10 @@ function componentName(id: unknown): string | undefined {
 export interface AppDeps {
   ledger: Ledger;
   intake: ReadingIntake;
+  /** Asks the witnesses to cosign checkpoints; absent when none is configured or in tests that leave it out. */
+  witnessing?: CheckpointWitnessing;
+  /** Per-client request limits; absent (tests, benchmarks in one process): none. */
+  rateLimits?: RateLimits;
   /** Request body limit in bytes. */
   bodyLimit?: number;
   logger?: boolean | object;
@@ -38,6 +46,7 @@ export interface AppDeps {
 export interface RouteDeps {
   useCases: UseCases;
   auth: Auth;
+  rateLimits?: RateLimits;
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -82,15 +91,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // A bundle posted with its own media type is still JSON.
   app.addContentTypeParser(BUNDLE_MEDIA_TYPE, { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
 
-  const useCases = new UseCases(deps.ledger, deps.intake);
-  const routeDeps: RouteDeps = { useCases, auth: new Auth(useCases) };
+  const useCases = new UseCases(deps.ledger, deps.intake, deps.witnessing);
+  const routeDeps: RouteDeps = { useCases, auth: new Auth(useCases), ...(deps.rateLimits ? { rateLimits: deps.rateLimits } : {}) };
+  if (deps.rateLimits) await registerRateLimits(app, deps.rateLimits);
   await app.register(async (scope) => {
     healthRoutes(scope, routeDeps);
     registryRoutes(scope, routeDeps);
     entryRoutes(scope, routeDeps);
     logRoutes(scope, routeDeps);
     matchingRoutes(scope, routeDeps);
+    generatorRoutes(scope, routeDeps);
     bundleRoutes(scope, routeDeps);
+    webRoutes(scope);
   });
   return app;
 }

@@ -4,7 +4,16 @@
  * starts with none set; a bad value stops the process with a message that
  * names the variable.
  */
+import { parseCosignerKey } from './crypto/cosignature.ts';
 import { isValidSignerName } from './crypto/note.ts';
+
+/** A witness the log asks to cosign its checkpoints (C2SP tlog-witness). */
+export interface WitnessEndpoint {
+  /** The witness's cosigner verifier key (vkey of signature type 0x04). */
+  readonly vkey: string;
+  /** Base URL; requests go to `<url>/add-checkpoint`. */
+  readonly url: string;
+}
 
 export interface Config {
   readonly port: number;
@@ -17,6 +26,10 @@ export interface Config {
   /** Reading interval length in seconds: 3600 (PT1H) or 900 (PT15M). */
   readonly intervalSeconds: number;
   readonly checkpointIntervalMs: number;
+  /** A database connection attempt fails after this long (PostgreSQL only). */
+  readonly dbConnectTimeoutMs: number;
+  /** A database statement fails after this long (PostgreSQL only). */
+  readonly dbStatementTimeoutMs: number;
   /** Delay after an interval ends before it is matched; undefined = `off`. */
   readonly gateClosureMs: number | undefined;
   readonly logKey: string | undefined;
@@ -24,6 +37,11 @@ export interface Config {
   /** Largest request body accepted, bytes (a batch of 1000 readings fits). */
   readonly bodyLimit: number;
   readonly logLevel: LogLevel;
+  readonly witnesses: readonly WitnessEndpoint[];
+  /** How many witnesses must cosign a checkpoint for bundles to carry it (default: all). */
+  readonly witnessQuorum: number;
+  /** Requests a minute per token or address, and per address to POST /v1/verify without a token. */
+  readonly rateLimits: { readonly perMinute: number; readonly anonymousVerifyPerMinute: number };
 }
 
 export class ConfigError extends Error {
@@ -69,6 +87,15 @@ function duration(env: Env, name: string, fallback: string): number {
   return ms;
 }
 
+/** A positive count of requests a minute (GRIDPROOF_RATE_LIMIT, GRIDPROOF_VERIFY_RATE_LIMIT). */
+function perMinute(env: Env, name: string, fallback: number): number {
+  const text = env[name];
+  if (text === undefined || text === '') return fallback;
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < 1 || value > 1_000_000_000) throw new ConfigError(name, `expected requests a minute, a whole number ≥ 1, got ${JSON.stringify(text)}`);
+  return value;
+}
+
 function port(env: Env): number {
   const text = env.PORT ?? '8080';
   const value = Number(text);
@@ -106,8 +133,36 @@ function databaseUrl(env: Env): string | undefined {
   return text;
 }
 
+/** GRIDPROOF_WITNESSES: `<vkey> <base URL>` entries separated by `;`. */
+function witnesses(env: Env): WitnessEndpoint[] {
+  const list: WitnessEndpoint[] = [];
+  for (const item of (env.GRIDPROOF_WITNESSES ?? '').split(';')) {
+    if (item.trim() === '') continue;
+    const [vkey, url, ...rest] = item.trim().split(/\s+/);
+    if (vkey === undefined || url === undefined || rest.length > 0) throw new ConfigError('GRIDPROOF_WITNESSES', 'each entry is "<witness vkey> <base URL>"');
+    try {
+      parseCosignerKey(vkey);
+    } catch {
+      throw new ConfigError('GRIDPROOF_WITNESSES', `${vkey} is not a cosigner verifier key (gridproof keygen --witness makes one)`);
+    }
+    if (!/^https?:\/\/[^\s]+$/.test(url)) throw new ConfigError('GRIDPROOF_WITNESSES', `${url} is not an http(s) URL`);
+    if (list.some((w) => w.vkey === vkey)) throw new ConfigError('GRIDPROOF_WITNESSES', `${vkey} is listed twice`);
+    list.push({ vkey, url: url.replace(/\/+$/, '') });
+  }
+  return list;
+}
+
+function witnessQuorum(env: Env, count: number): number {
+  const text = env.GRIDPROOF_WITNESS_QUORUM;
+  if (text === undefined || text === '') return count;
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < 1 || value > count) throw new ConfigError('GRIDPROOF_WITNESS_QUORUM', `expected 1 to ${count} (the number of witnesses), got ${JSON.stringify(text)}`);
+  return value;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const gate = env.GRIDPROOF_GATE_CLOSURE ?? 'PT1H';
+  const witnessList = witnesses(env);
   return Object.freeze({
     port: port(env),
     host: env.HOST ?? '127.0.0.1',
@@ -117,10 +172,17 @@ export function loadConfig(env: Env = process.env): Config {
     operatorToken: operatorToken(env),
     intervalSeconds: intervalSeconds(env),
     checkpointIntervalMs: duration(env, 'GRIDPROOF_CHECKPOINT_INTERVAL', 'PT5S'),
+    dbConnectTimeoutMs: duration(env, 'GRIDPROOF_DB_CONNECT_TIMEOUT', 'PT5S'),
+    dbStatementTimeoutMs: duration(env, 'GRIDPROOF_DB_STATEMENT_TIMEOUT', 'PT60S'),
     gateClosureMs: gate === 'off' ? undefined : duration(env, 'GRIDPROOF_GATE_CLOSURE', gate),
     logKey: env.GRIDPROOF_LOG_KEY || undefined,
     operatorKey: env.GRIDPROOF_OPERATOR_KEY || undefined,
     bodyLimit: DEFAULT_BODY_LIMIT,
     logLevel: logLevel(env),
+    witnesses: Object.freeze(witnessList),
+    witnessQuorum: witnessQuorum(env, witnessList.length),
+    // A meter park posting single readings through one token stays well under
+    // 6000 a minute; a bundle verification costs up to seconds of CPU.
+    rateLimits: Object.freeze({ perMinute: perMinute(env, 'GRIDPROOF_RATE_LIMIT', 6000), anonymousVerifyPerMinute: perMinute(env, 'GRIDPROOF_VERIFY_RATE_LIMIT', 20) }),
   });
 }

@@ -19,6 +19,7 @@ export const errorStatus = {
   conflict: 409,
   'internal-error': 500,
   unavailable: 503,
+  'rate-limited': 429,
   // The request line and headers, refused before any route runs (RFC 9110 §15.5.15, RFC 6585 §5).
   'bad-url': 400,
   'uri-too-long': 414,
@@ -72,6 +73,8 @@ export const errorStatus = {
   'inconsistent-checkpoint': 409,
   'key-mismatch': 500,
   'config-mismatch': 500,
+  /** Another process holds the embedded database's directory (src/data-dir-lock.ts). */
+  'data-dir-in-use': 500,
 
   // Witnesses (C2SP tlog-witness "add-checkpoint").
   'unknown-log': 404,

@@ -12,6 +12,7 @@ import { ReadingIntake } from './ledger/intake.ts';
 import { openLedger } from './ledger/open.ts';
 import { startMatcher } from './ledger/matching/run.ts';
 import { startPublisher } from './ledger/publish.ts';
+import { CheckpointWitnessing, startWitnessing } from './ledger/witnessing.ts';
 
 export async function serve(config: Config = loadConfig()): Promise<void> {
   const store = await openStore(config);
@@ -22,6 +23,8 @@ export async function serve(config: Config = loadConfig()): Promise<void> {
     origin: config.origin,
     intervalSeconds: config.intervalSeconds,
     operatorToken: config.operatorToken,
+    witnesses: config.witnesses,
+    witnessQuorum: config.witnessQuorum,
     ...keys,
   });
   if (generatedToken) {
@@ -29,8 +32,11 @@ export async function serve(config: Config = loadConfig()): Promise<void> {
     process.stdout.write(`\nOperator token (shown once, keep it): ${generatedToken}\n\n`);
   }
   const intake = new ReadingIntake(ledger);
-  const app = await buildApp({ ledger, intake, bodyLimit: config.bodyLimit, logger: { level: config.logLevel } });
+  const witnessing = new CheckpointWitnessing(ledger);
+  const app = await buildApp({ ledger, intake, witnessing, rateLimits: config.rateLimits, bodyLimit: config.bodyLimit, logger: { level: config.logLevel } });
   const stopPublisher = startPublisher(ledger, config.checkpointIntervalMs, (error) => app.log.error({ err: error }, 'checkpoint publishing failed'));
+  // Witnesses are asked on the same cadence; a down witness waits out its own backoff and delays nothing else.
+  const stopWitnessing = startWitnessing(witnessing, config.checkpointIntervalMs, (error) => app.log.error({ err: error }, 'witnessing failed'));
 
   // GRIDPROOF_GATE_CLOSURE=off leaves matching to explicit runs (loading history).
   const stopMatcher =
@@ -44,6 +50,7 @@ export async function serve(config: Config = loadConfig()): Promise<void> {
     await intake.idle();
     await stopMatcher();
     await stopPublisher();
+    await stopWitnessing();
     await store.close();
   });
 

@@ -4,6 +4,15 @@
  */
 import { GridproofError, errorStatus, type ErrorCode } from '../errors.ts';
 
+/** The server could not be reached: one line naming the URL, no stack trace. */
+export class NetworkError extends Error {
+  constructor(url: string, cause: unknown) {
+    const reason = (cause as { cause?: { code?: string; message?: string } })?.cause;
+    super(`cannot reach ${url}: ${reason?.code ?? reason?.message ?? (cause as Error)?.message ?? String(cause)}`);
+    this.name = 'NetworkError';
+  }
+}
+
 export class HttpClient {
   readonly #base: string;
   readonly #token: string | undefined;
@@ -17,11 +26,17 @@ export class HttpClient {
     const headers: Record<string, string> = {};
     if (this.#token) headers.authorization = `Bearer ${this.#token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
-    const response = await fetch(this.#base + path, {
-      method: body === undefined ? 'GET' : 'POST',
-      headers,
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
+    const url = this.#base + path;
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method: body === undefined ? 'GET' : 'POST',
+        headers,
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    } catch (error) {
+      throw new NetworkError(url, error);
+    }
     if (!response.ok) {
       const problem = (await response.json().catch(() => ({}))) as { code?: string; detail?: string };
       const code = problem.code && problem.code in errorStatus ? (problem.code as ErrorCode) : 'unavailable';

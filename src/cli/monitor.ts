@@ -198,11 +198,11 @@ async function monitor(options: MonitorOptions, report: MonitorReport, now: () =
   return 0;
 }
 
-const USAGE = 'usage: gridproof monitor URL --token T [--state FILE] [--key VKEY]\n';
+const USAGE = 'usage: gridproof monitor URL --token T [--state FILE] [--key VKEY] [--json]\n';
 
 export async function monitorCommand(args: string[]): Promise<number> {
-  const { options, positional } = parseArgs(args);
-  const unknown = [...options.keys()].filter((name) => !['token', 'state', 'key'].includes(name));
+  const { options, positional } = parseArgs(args, ['json']);
+  const unknown = [...options.keys()].filter((name) => !['token', 'state', 'key', 'json'].includes(name));
   const [url, ...extra] = positional;
   const token = options.get('token');
   const problem =
@@ -233,7 +233,8 @@ export async function monitorCommand(args: string[]): Promise<number> {
     ...(key !== undefined ? { key } : {}),
     ...(progress ? { progress } : {}),
   });
-  process.stdout.write(formatMonitorReport(report));
+  // --json: the report as it is, for scripts; the exit code says the verdict either way.
+  process.stdout.write(options.has('json') ? `${JSON.stringify({ exitCode, ...report })}\n` : formatMonitorReport(report));
   if (report.error) process.stderr.write(`gridproof monitor: ${report.error}\n`);
   return exitCode;
 }

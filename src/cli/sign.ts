@@ -2,7 +2,8 @@
  * `gridproof sign --key FILE [payload.json]`: turns a reading payload into a
  * signed entry note, for a generator trying things by hand. With --server
  * (and --token), `log`, `seq` and `prev` are filled from the server (the
- * device's chain head); with --post the note is also posted.
+ * device's chain head); with --post the note is also posted, and a refusal
+ * exits 1 with its code on stderr.
  */
 import { readFileSync } from 'node:fs';
 import { parsePrivateKey } from '../crypto/note.ts';
@@ -39,8 +40,11 @@ export async function signCommand(args: string[]): Promise<number> {
   const note = sealEntry(reading, signer);
   if (options.has('post')) {
     if (!client) throw new GridproofError('bad-request', '--post needs --server and --token');
-    const answer = await client.json('/v1/entries', { entries: [note] });
+    const answer = await client.json<{ results: Array<{ error?: { code: string; detail: string } }> }>('/v1/entries', { entries: [note] });
     process.stdout.write(`${JSON.stringify(answer)}\n`);
+    const refused = answer.results.filter((result) => result.error !== undefined);
+    for (const { error } of refused) process.stderr.write(`gridproof sign: refused: ${error!.code}: ${error!.detail}\n`);
+    return refused.length > 0 ? 1 : 0;
   } else process.stdout.write(note);
   return 0;
 }

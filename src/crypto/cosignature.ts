@@ -139,3 +139,17 @@ export function parseSignatureLines(body: string): string[] {
   }
   return lines.map((line) => `${line}\n`);
 }
+
+/** Parsed cosigner keys by their string, each parsed once. */
+export class CosignerKeyCache {
+  readonly #keys = new Map<string, Verifier>();
+
+  get(vkey: string): Verifier {
+    let key = this.#keys.get(vkey);
+    if (!key) {
+      key = parseCosignerKey(vkey);
+      this.#keys.set(vkey, key);
+    }
+    return key;
+  }
+}

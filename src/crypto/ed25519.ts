@@ -31,6 +31,24 @@ ed.hashes.sha512 = sha512;
 export type VerifyFn = (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array) => boolean;
 export type SignFn = (seed: Uint8Array, message: Uint8Array) => Uint8Array;
 
+/** One signature to check: the inputs of a VerifyFn. */
+export interface SignatureCheck {
+  publicKey: Uint8Array;
+  message: Uint8Array;
+  signature: Uint8Array;
+}
+/**
+ * Verifies many signatures at once, answering in order. Asynchronous because
+ * WebCrypto is (src/crypto/webcrypto-ed25519.ts): a batch lets every
+ * verification be in flight together instead of awaiting each in turn.
+ */
+export type BatchVerifyFn = (checks: readonly SignatureCheck[]) => Promise<boolean[]>;
+
+/** A synchronous VerifyFn (noble, Node's native one) as a BatchVerifyFn. */
+export function batchOf(verify: VerifyFn): BatchVerifyFn {
+  return (checks) => Promise.resolve(checks.map((c) => verify(c.publicKey, c.message, c.signature)));
+}
+
 export const PUBLIC_KEY_BYTES = 32;
 export const SEED_BYTES = 32;
 export const SIGNATURE_BYTES = 64;
@@ -44,6 +62,27 @@ export const nobleVerify: VerifyFn = (publicKey, message, signature) => {
     return false;
   }
 };
+
+// L, the prime group order (RFC 8032 §5.1), little-endian as S is encoded.
+const L_LE = [
+  0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
+];
+
+/**
+ * S, the second half of a 64-byte signature read as a little-endian integer,
+ * is below L (RFC 8032 §5.1.7 step 1). Native verifiers (OpenSSL, BoringSSL
+ * behind WebCrypto) are given only signatures that pass, so they cannot
+ * differ from noble on this rule whatever their version.
+ */
+export function scalarIsCanonical(signature: Uint8Array): boolean {
+  for (let i = 31; i >= 0; i--) {
+    const s = signature[32 + i]!;
+    const l = L_LE[i]!;
+    if (s !== l) return s < l;
+  }
+  return false;
+}
 
 function checkSeed(seed: Uint8Array): void {
   if (seed.length !== SEED_BYTES) throw new GridproofError('bad-private-key', 'an Ed25519 seed is 32 bytes');

@@ -7,7 +7,9 @@ import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { lockDataDir } from '../data-dir-lock.ts';
 import { PGlitePool } from './pglite-pool.ts';
+import { ResilientPool } from './resilient-pool.ts';
 import type { Database } from './schema.ts';
 
 export type Backend = 'postgres' | 'pglite';
@@ -27,7 +29,23 @@ const DATE = 1082;
 const toNumber = (text: string): number => Number(text);
 const asText = (text: string): string => text;
 
-export async function openPostgres(url: string, poolSize = 10): Promise<Store> {
+export interface PostgresOptions {
+  /** Connection attempts fail after this long (GRIDPROOF_DB_CONNECT_TIMEOUT). */
+  connectTimeoutMs?: number;
+  /** Each statement fails after this long (GRIDPROOF_DB_STATEMENT_TIMEOUT). */
+  statementTimeoutMs?: number;
+  /** Connection errors of idle or busy clients; the process carries on. */
+  onError?: (error: Error) => void;
+}
+
+export const DEFAULT_DB_CONNECT_TIMEOUT_MS = 5_000;
+export const DEFAULT_DB_STATEMENT_TIMEOUT_MS = 60_000;
+
+const reportConnectionError = (error: Error): void => {
+  process.stderr.write(`gridproof: database connection error (requests answer 503 until it is back): ${error.message}\n`);
+};
+
+export async function openPostgres(url: string, poolSize = 10, options: PostgresOptions = {}): Promise<Store> {
   const types = {
     getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
       if (oid === INT8) return toNumber;
@@ -35,21 +53,33 @@ export async function openPostgres(url: string, poolSize = 10): Promise<Store> {
       return pg.types.getTypeParser(oid, format);
     }) as typeof pg.types.getTypeParser,
   };
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, types });
+  const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_DB_CONNECT_TIMEOUT_MS;
+  const pool = new ResilientPool({
+    url,
+    max: poolSize,
+    types,
+    connectTimeoutMs,
+    statementTimeoutMs: options.statementTimeoutMs ?? DEFAULT_DB_STATEMENT_TIMEOUT_MS,
+    onError: options.onError ?? reportConnectionError,
+  });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,
     backend: 'postgres',
+    // Migrations run on a connection of their own, without the statement
+    // timeout: a backfill over a large log may take longer than any request.
     async exec(sql) {
-      const client = await pool.connect();
+      const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: connectTimeoutMs });
+      client.on('error', options.onError ?? reportConnectionError);
+      await client.connect();
       try {
         await client.query(sql);
       } catch (error) {
         // A failed multi-statement text leaves its transaction open and aborted.
-        await client.query('rollback');
+        await client.query('rollback').catch(() => undefined);
         throw error;
       } finally {
-        client.release();
+        await client.end();
       }
     },
     close: () => db.destroy(),
@@ -80,6 +110,32 @@ export async function openPGlite(dataDir: string | undefined): Promise<Store> {
   };
 }
 
-export function openStore(options: { databaseUrl: string | undefined; dataDir: string }): Promise<Store> {
-  return options.databaseUrl ? openPostgres(options.databaseUrl) : openPGlite(`${options.dataDir}/pg`);
+/**
+ * The embedded database is opened only under the data directory's lock, so
+ * `serve`, `migrate` or anything else never has it open in two processes.
+ */
+export async function openStore(
+  options: { databaseUrl: string | undefined; dataDir: string; dbConnectTimeoutMs?: number; dbStatementTimeoutMs?: number },
+): Promise<Store> {
+  if (options.databaseUrl) {
+    return openPostgres(options.databaseUrl, 10, {
+      ...(options.dbConnectTimeoutMs === undefined ? {} : { connectTimeoutMs: options.dbConnectTimeoutMs }),
+      ...(options.dbStatementTimeoutMs === undefined ? {} : { statementTimeoutMs: options.dbStatementTimeoutMs }),
+    });
+  }
+  const lock = await lockDataDir(options.dataDir);
+  let store: Store;
+  try {
+    store = await openPGlite(`${options.dataDir}/pg`);
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
+  return {
+    ...store,
+    async close() {
+      await store.close();
+      await lock.release();
+    },
+  };
 }

@@ -13,19 +13,23 @@ export interface HeadRow {
 }
 
 /**
- * The latest reading of each device (its chain head): one index probe per
- * device on (device_id, seq), whatever the size of the log.
+ * The latest reading of each device (its chain head), from device_chain,
+ * which the database extends as readings are appended (migration 013).
  */
 export async function chainHeads(db: Db | Tx, deviceIds: readonly string[]): Promise<HeadRow[]> {
   if (deviceIds.length === 0) return [];
-  const result = await sql<HeadRow>`
-    select d.id as device_id, r.seq, e.leaf_hash, r.end_at
-      from unnest(${[...deviceIds]}::text[]) as d (id)
-      cross join lateral (
-        select seq, entry_idx, end_at from reading where device_id = d.id order by seq desc limit 1
-      ) r
-      join entry e on e.idx = r.entry_idx`.execute(db);
-  return result.rows.map((row) => ({ ...row, seq: Number(row.seq) }));
+  const rows = await db
+    .selectFrom('device_chain')
+    .select(['device_id', 'seq', 'leaf_hash', 'end_at'])
+    .where('device_id', '=', sql<string>`any(${[...deviceIds]}::text[])`)
+    .execute();
+  return rows.map((row) => ({ ...row, seq: Number(row.seq) }));
+}
+
+/** One device's chain head with its log index; undefined before its first reading. */
+export async function chainHead(db: Db, deviceId: string): Promise<{ seq: number; entryIdx: number; leafHash: Uint8Array } | undefined> {
+  const row = await db.selectFrom('device_chain').select(['seq', 'entry_idx', 'leaf_hash']).where('device_id', '=', deviceId).executeTakeFirst();
+  return row && { seq: Number(row.seq), entryIdx: Number(row.entry_idx), leafHash: row.leaf_hash };
 }
 
 export async function insertReadings(tx: Tx, rows: ReadonlyArray<Database['reading']>): Promise<void> {
@@ -34,13 +38,21 @@ export async function insertReadings(tx: Tx, rows: ReadonlyArray<Database['readi
   }
 }
 
-/** Every reading of a device in seq order, with its entry's bytes. */
-export async function deviceReadingEntries(db: Db, deviceId: string): Promise<Array<{ idx: number; seq: number; bytes: Uint8Array }>> {
-  return db
+/** The readings of a device with fromSeq <= seq < fromSeq + limit, in seq order, with their entries' bytes. */
+export async function deviceReadingEntries(
+  db: Db,
+  deviceId: string,
+  fromSeq: number,
+  limit: number,
+): Promise<Array<{ idx: number; seq: number; bytes: Uint8Array }>> {
+  const rows = await db
     .selectFrom('reading')
     .innerJoin('entry', 'entry.idx', 'reading.entry_idx')
     .select(['entry.idx', 'reading.seq', 'entry.bytes'])
     .where('reading.device_id', '=', deviceId)
+    .where('reading.seq', '>=', fromSeq)
+    .where('reading.seq', '<', fromSeq + limit)
     .orderBy('reading.seq')
     .execute();
+  return rows.map((row) => ({ idx: Number(row.idx), seq: Number(row.seq), bytes: row.bytes }));
 }

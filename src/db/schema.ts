@@ -16,6 +16,7 @@ export interface Database {
   };
   tree_node: { level: number; idx: number; hash: Uint8Array };
   checkpoint: { size: number; root: Uint8Array; note: string; published_at: Generated<Date> };
+  checkpoint_cosignature: { size: number; witness: string; line: string; signed_at: number };
   participant: { id: string; entry_idx: number; role: string; name: string };
   credential: { token_hash: Uint8Array; participant_id: string; created_at: Generated<Date> };
   device: {
@@ -59,6 +60,14 @@ export interface Database {
     end_at: Date;
     import_wh: number;
     export_wh: number;
+  };
+  /** A device's chain head, written only by the reading trigger of migration 013. */
+  device_chain: {
+    device_id: string;
+    seq: number;
+    entry_idx: number;
+    leaf_hash: Uint8Array;
+    end_at: Date;
   };
   /** A settlement entry; its allocations as parallel arrays in position order (index = position). */
   settlement: {

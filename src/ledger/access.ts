@@ -90,3 +90,16 @@ export class Callers {
     return caller;
   }
 }
+
+/** A generator's device list: the generator itself, the operator or a certifier. */
+export function mayReadGenerator(caller: Caller, ownerId: string): void {
+  if (auditor(caller) || (caller.role === 'generator' && caller.id === ownerId)) return;
+  throw new GridproofError('forbidden', "only the generator, the operator or a certifier may read a generator's devices");
+}
+
+/** Where a device's output went: its owner, the operator or a certifier. An unknown device is left to the use case to report. */
+export async function mayReadDeviceOutputs(ledger: Ledger, caller: Caller, deviceId: string): Promise<void> {
+  if (auditor(caller)) return;
+  const device = await findDevice(ledger.db, deviceId);
+  if (!device || device.owner !== caller.id) throw new GridproofError('forbidden', "only the owner, the operator or a certifier may read a device's outputs");
+}

@@ -5,6 +5,7 @@
  */
 import type { SignFn, VerifyFn } from '../crypto/ed25519.ts';
 import type { Signer, Verifier } from '../crypto/note.ts';
+import type { WitnessEndpoint } from '../config.ts';
 import type { Db } from '../db/log.ts';
 import type { TreeCache } from './tree-cache.ts';
 
@@ -23,6 +24,9 @@ export interface Ledger {
   readonly verify: VerifyFn;
   /** Stored tree nodes and the log size, remembered for proofs. */
   readonly tree: TreeCache;
+  /** Witnesses asked to cosign checkpoints (GRIDPROOF_WITNESSES), and how many must (GRIDPROOF_WITNESS_QUORUM). */
+  readonly witnesses: readonly WitnessEndpoint[];
+  readonly witnessQuorum: number;
   /** Milliseconds since the epoch; tests may fix it. */
   readonly now: () => number;
 }

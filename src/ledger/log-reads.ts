@@ -3,6 +3,7 @@
  * entries for their owners and monitors, inclusion and consistency proofs.
  * Hashes in JSON are standard base64, as Go's tlog.Hash reads them.
  */
+import { withCosignatures } from './witnessed-checkpoints.ts';
 import { fromUtf8 } from '../crypto/base64.ts';
 import { checkpointBySize, latestCheckpoint } from '../db/checkpoints.ts';
 import { readEntry, readEntryRange } from '../db/log.ts';
@@ -17,7 +18,8 @@ export const MAX_ENTRY_PAGE = 1000;
 export async function latestCheckpointNote(ledger: Ledger): Promise<string> {
   const checkpoint = await latestCheckpoint(ledger.db);
   if (!checkpoint) throw new GridproofError('unknown-checkpoint', 'no checkpoint has been published yet');
-  return checkpoint.note;
+  // The log's own line first, then the witnesses' cosignatures (C2SP tlog-cosignature).
+  return withCosignatures(ledger.db, checkpoint);
 }
 
 export async function checkpointNoteOfSize(ledger: Ledger, size: number): Promise<string> {

@@ -3,6 +3,7 @@
  * Node's native Ed25519 for the server's hot path (noble stays the portable
  * implementation that crypto/ defaults to).
  */
+import type { WitnessEndpoint } from '../config.ts';
 import { verifierOf, type Signer } from '../crypto/note.ts';
 import type { Db } from '../db/log.ts';
 import { GridproofError } from '../errors.ts';
@@ -19,6 +20,9 @@ export interface LedgerOptions {
   operatorSigner: Signer;
   operatorToken?: string | undefined;
   now?: () => number;
+  witnesses?: readonly WitnessEndpoint[];
+  /** Default: all the witnesses. */
+  witnessQuorum?: number;
 }
 
 /** Opens the ledger; returns a newly generated operator token when one had to be made. */
@@ -38,6 +42,8 @@ export async function openLedger(options: LedgerOptions): Promise<{ ledger: Ledg
     verify: nativeVerify,
     tree: new TreeCache(options.db),
     now: options.now ?? Date.now,
+    witnesses: options.witnesses ?? [],
+    witnessQuorum: options.witnessQuorum ?? options.witnesses?.length ?? 0,
   };
   await initialiseLog(ledger);
   const generatedToken = await ensureOperatorToken(ledger, options.operatorToken);

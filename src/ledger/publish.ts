@@ -11,6 +11,7 @@ import { insertCheckpoint, latestCheckpoint, lockPublisher, type CheckpointRow }
 import { readLogSize, readNodes } from '../db/log.ts';
 import { GridproofError } from '../errors.ts';
 import type { Ledger } from './ledger.ts';
+import { repeat } from './repeat.ts';
 
 export async function publishCheckpoint(ledger: Ledger): Promise<{ checkpoint: CheckpointRow | undefined; published: boolean }> {
   return ledger.db.transaction().execute(async (tx) => {
@@ -35,15 +36,7 @@ export async function publishCheckpoint(ledger: Ledger): Promise<{ checkpoint: C
   });
 }
 
-/** Publishes on a fixed cadence; returns a stop function that waits for a run in progress. */
+/** Publishes on a fixed cadence, retrying with backoff after a failure; returns a stop function that waits for a run in progress. */
 export function startPublisher(ledger: Ledger, everyMs: number, onError: (error: unknown) => void): () => Promise<void> {
-  let running: Promise<unknown> = Promise.resolve();
-  const timer = setInterval(() => {
-    running = running.then(() => publishCheckpoint(ledger)).catch(onError);
-  }, everyMs);
-  timer.unref();
-  return async () => {
-    clearInterval(timer);
-    await running;
-  };
+  return repeat(() => publishCheckpoint(ledger), { everyMs, onError });
 }

@@ -11,12 +11,15 @@ import { verifyWithFacts } from '../domain/bundle/verified.ts';
 import type { ContractPayload, ZonePayload } from '../domain/payloads.ts';
 import type { TenantFigures } from '../domain/tenant-figures.ts';
 import { GridproofError } from '../errors.ts';
-import { allow, Callers, mayCheckDevice, mayReadTenant, readableClaim, type Caller } from './access.ts';
+import { allow, Callers, mayCheckDevice, mayReadDeviceOutputs, mayReadGenerator, mayReadTenant, readableClaim, type Caller } from './access.ts';
+import { deviceOutputs, generatorDevices, type HourOutput, type OwnedDevice } from './generator-reads.ts';
 import { buildBundle, buildClaimBundle } from './bundle.ts';
-import { checkDeviceChain, type ChainReport } from './chain.ts';
+import { deviceChainHead, verifyDeviceChain, type ChainHeadReport, type ChainPageReport } from './chain.ts';
 import { makeClaim, type ClaimRequest } from './claims.ts';
 import type { ReadingIntake } from './intake.ts';
 import type { Ledger } from './ledger.ts';
+import { witnessStatus, type WitnessStatus } from './witnessed-checkpoints.ts';
+import type { CheckpointWitnessing } from './witnessing.ts';
 import { checkpointNoteOfSize, entryPage, entryText, latestCheckpointNote, type EntryPage } from './log-reads.ts';
 import { runMatching, type MatchingSummary } from './matching/run.ts';
 import { proveConsistency, proveInclusion, proveInclusionOfLeaf, type ConsistencyProof, type InclusionProof } from './proofs.ts';
@@ -36,9 +39,12 @@ export class UseCases {
   readonly #intake: ReadingIntake;
   readonly #callers: Callers;
 
-  constructor(ledger: Ledger, intake: ReadingIntake) {
+  readonly #witnessing: CheckpointWitnessing | undefined;
+
+  constructor(ledger: Ledger, intake: ReadingIntake, witnessing?: CheckpointWitnessing) {
     this.#ledger = ledger;
     this.#intake = intake;
+    this.#witnessing = witnessing;
     this.#callers = new Callers(ledger);
   }
 
@@ -59,6 +65,11 @@ export class UseCases {
   // The log: public except entry bytes.
   latestCheckpoint(): Promise<string> {
     return latestCheckpointNote(this.#ledger);
+  }
+
+  /** Which witnesses cosigned up to which size, and how far behind each is. */
+  witnesses(): Promise<WitnessStatus> {
+    return witnessStatus(this.#ledger, this.#witnessing);
   }
 
   checkpointOfSize(size: number): Promise<string> {
@@ -117,9 +128,25 @@ export class UseCases {
     return addContract(this.#ledger, input);
   }
 
-  async checkDeviceChain(caller: Caller, deviceId: string): Promise<ChainReport> {
+  async deviceChainHead(caller: Caller, deviceId: string): Promise<ChainHeadReport> {
     await mayCheckDevice(this.#ledger, caller, deviceId);
-    return checkDeviceChain(this.#ledger, deviceId);
+    return deviceChainHead(this.#ledger, deviceId);
+  }
+
+  async verifyDeviceChain(caller: Caller, deviceId: string, fromSeq: number, limit: number): Promise<ChainPageReport> {
+    await mayCheckDevice(this.#ledger, caller, deviceId);
+    return verifyDeviceChain(this.#ledger, deviceId, fromSeq, limit);
+  }
+
+  // The generator's view.
+  async generatorDevices(caller: Caller, ownerId: string): Promise<{ devices: OwnedDevice[] }> {
+    mayReadGenerator(caller, ownerId);
+    return generatorDevices(this.#ledger, ownerId);
+  }
+
+  async deviceOutputs(caller: Caller, deviceId: string, from: Date, to: Date): Promise<{ device: string; hours: HourOutput[] }> {
+    await mayReadDeviceOutputs(this.#ledger, caller, deviceId);
+    return deviceOutputs(this.#ledger, deviceId, from, to);
   }
 
   // Matching, the tenant view and claims.

@@ -27,6 +27,7 @@ import {
   isValidPublicKey,
   nobleVerify,
   PUBLIC_KEY_BYTES,
+  scalarIsCanonical,
   SEED_BYTES,
   SIGNATURE_BYTES,
   type SignFn,
@@ -38,9 +39,6 @@ import { GridproofError } from '../errors.ts';
 // OneAsymmetricKey, algorithm id-Ed25519 1.3.101.112).
 const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
-
-// L, the prime group order (RFC 8032 §5.1), little-endian as S is encoded.
-const L_LE = Buffer.from('edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010', 'hex');
 
 const PUBLIC_CACHE_SIZE = 4096;
 const PRIVATE_CACHE_SIZE = 64;
@@ -70,16 +68,6 @@ function publicKeyObject(publicKey: Uint8Array): KeyObject | null {
       ? createPublicKey({ key: Buffer.concat([SPKI_PREFIX, raw]), format: 'der', type: 'spki' })
       : null,
   );
-}
-
-/** S, the second half of a signature, read as a little-endian integer, is below L. */
-function scalarIsCanonical(signature: Uint8Array): boolean {
-  for (let i = 31; i >= 0; i--) {
-    const s = signature[32 + i]!;
-    const l = L_LE[i]!;
-    if (s !== l) return s < l;
-  }
-  return false;
 }
 
 export const nativeVerify: VerifyFn = (publicKey, message, signature) => {

@@ -6,12 +6,13 @@
 import type { FastifyInstance } from 'fastify';
 import type { RouteDeps } from '../app.ts';
 import { parseInstant } from '../domain/time.ts';
-import { bundle, BODY, AUTHED, json, responses, sendBundle } from './responses.ts';
+import { verifyRateLimit } from './rate-limits.ts';
+import { AUTHED, BODY, bundle, json, responses, sendBundle } from './responses.ts';
 
 const instant = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$' } as const;
 const security = [{ bearer: [] }];
 
-export function bundleRoutes(app: FastifyInstance, { useCases, auth }: RouteDeps): void {
+export function bundleRoutes(app: FastifyInstance, { useCases, auth, rateLimits }: RouteDeps): void {
   app.get<{ Params: { id: string } }>(
     '/v1/claims/:id/bundle',
     { schema: { tags: ['bundles'], summary: "A claim's proof bundle", response: responses({ 200: bundle('The bundle') }, AUTHED, 404), security, params: { type: 'object', properties: { id: { type: 'string' } } } } },
@@ -43,10 +44,11 @@ export function bundleRoutes(app: FastifyInstance, { useCases, auth }: RouteDeps
       // A month of hourly data for one tenant is a few megabytes; anyone may
       // post here, so the limit stays close to that.
       bodyLimit: 16 * 1024 * 1024,
+      config: { ...verifyRateLimit(rateLimits) },
       schema: {
         tags: ['bundles'],
         summary: 'Verify a proof bundle against a log key (default: this log)',
-        response: responses({ 200: json('The verdict and, when valid, the facts', 'verdict') }, BODY),
+        response: responses({ 200: json('The verdict and, when valid, the facts', 'verdict') }, BODY, 429),
         querystring: { type: 'object', properties: { key: { type: 'string' } } },
         // Documented as a bundle, but any JSON is taken: a document that is not
         // a bundle gets a verdict naming its reasons (bad-schema), not a 400.

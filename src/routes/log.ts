@@ -15,8 +15,14 @@ const index = { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER } 
 const size = { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER } as const;
 
 export function logRoutes(app: FastifyInstance, { useCases, auth }: RouteDeps): void {
-  app.get('/v1/log/checkpoint', { schema: { tags: ['log'], summary: 'The latest signed checkpoint (C2SP tlog-checkpoint)', response: responses({ 200: text('The checkpoint note') }, 404) } }, async (_request, reply) =>
+  app.get('/v1/log/checkpoint', { schema: { tags: ['log'], summary: "The latest signed checkpoint (C2SP tlog-checkpoint): the log's line, then its witness cosignatures", response: responses({ 200: text('The checkpoint note') }, 404) } }, async (_request, reply) =>
     sendText(reply, await useCases.latestCheckpoint()),
+  );
+
+  app.get(
+    '/v1/log/witnesses',
+    { schema: { tags: ['log'], summary: 'Which witnesses cosigned up to which size, and how far behind the latest checkpoint each is' } },
+    async () => useCases.witnesses(),
   );
 
   app.get<{ Params: { size: number } }>(

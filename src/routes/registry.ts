@@ -4,6 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { RouteDeps } from '../app.ts';
+import { MAX_CHAIN_PAGE } from '../ledger/chain.ts';
 import type { ContractPayload, ZonePayload } from '../domain/payloads.ts';
 import type { NewDevice, NewParticipant } from '../ledger/registry.ts';
 import type { DeviceKeyRequest } from '../ledger/use-cases.ts';
@@ -42,8 +43,28 @@ export function registryRoutes(app: FastifyInstance, { useCases, auth }: RouteDe
 
   app.get<{ Params: { id: string } }>(
     '/v1/devices/:id/chain',
-    { schema: { tags: ['registry'], summary: "Re-verify a device's readings", response: responses({ 200: json('The chain head or its first break', 'chain-report') }, AUTHED, 404), security, params: deviceParams } },
-    async (request) => useCases.checkDeviceChain(await auth.caller(request), request.params.id),
+    { schema: { tags: ['registry'], summary: "A device's chain head, as intake verified it (constant time)", security, params: deviceParams } },
+    async (request) => useCases.deviceChainHead(await auth.caller(request), request.params.id),
+  );
+
+  app.get<{ Params: { id: string }; Querystring: { fromSeq: number; limit: number } }>(
+    '/v1/devices/:id/chain/verification',
+    {
+      schema: {
+        tags: ['registry'],
+        summary: "Re-verify one page of a device's readings from the log's bytes",
+        security,
+        params: deviceParams,
+        querystring: {
+          type: 'object',
+          properties: {
+            fromSeq: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER, default: 0 },
+            limit: { type: 'integer', minimum: 1, maximum: MAX_CHAIN_PAGE, default: MAX_CHAIN_PAGE },
+          },
+        },
+      },
+    },
+    async (request) => useCases.verifyDeviceChain(await auth.caller(request), request.params.id, request.query.fromSeq, request.query.limit),
   );
 
   app.post<{ Body: Omit<ZonePayload, 'kind' | 'log'> }>(

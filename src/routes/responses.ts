@@ -56,6 +56,7 @@ const WHY: Record<number, string> = {
   409: 'Conflicts with what is logged',
   413: 'Body too large (payload-too-large, too-many-entries)',
   415: 'The body is not JSON (unsupported-media-type)',
+  429: 'Too many requests (rate-limited)',
   500: 'An unexpected error, logged (internal-error)',
   503: 'The database does not answer (unavailable)',
 };

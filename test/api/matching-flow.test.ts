@@ -57,7 +57,7 @@ for (const backend of await testBackends()) {
     const bundleResponse = await app.inject({ url: `/v1/claims/${claim.json().id}/bundle`, headers: auth(tenant.token) });
     t.equal(bundleResponse.statusCode, 200, bundleResponse.body);
     const bundle = bundleResponse.json();
-    const verdict = verifyBundle(bundle, { logKey: env.ledger.logVerifier.vkey });
+    const verdict = await verifyBundle(bundle, { logKey: env.ledger.logVerifier.vkey });
     t.same(verdict.reasons, []);
     t.equal(verdict.valid, true);
     t.equal(verdict.claimed, true);
@@ -84,7 +84,7 @@ for (const backend of await testBackends()) {
     t.equal(gzipped.json().code, 'bad-request');
 
     const period = await app.inject({ url: '/v1/tenants/steelco/bundle?from=2024-01-01T00:00:00Z&to=2024-01-02T00:00:00Z', headers: auth(OPERATOR_TOKEN) });
-    const periodVerdict = verifyBundle(period.json(), { logKey: env.ledger.logVerifier.vkey });
+    const periodVerdict = await verifyBundle(period.json(), { logKey: env.ledger.logVerifier.vkey });
     t.same(periodVerdict.reasons, []);
     t.equal(periodVerdict.claimed, false, 'a period bundle states no claim');
   });

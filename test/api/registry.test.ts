@@ -264,6 +264,19 @@ for (const backend of await testBackends()) {
       isProblem(t, await chain(OPERATOR_TOKEN, 'no-such-device'), 404, 'unknown-device', 'an unknown device');
       isProblem(t, await chain(tenant.token, 'no-such-device'), 404, 'unknown-device', 'an unknown device, asked by a tenant');
       isProblem(t, await app.inject({ url: '/v1/devices/wind-c/chain' }), 401, 'unauthorized', 'no token');
+
+      // The explicit re-verification, page by page from the log's bytes.
+      const verify = (query: string, token = certifier.token) => app.inject({ url: `/v1/devices/wind-c/chain/verification${query}`, headers: auth(token) });
+      t.strictSame((await verify('')).json(), { valid: true, fromSeq: 0, checked: 5, nextSeq: null, length: 5 }, 'one page holds the whole chain');
+      t.strictSame((await verify('?fromSeq=0&limit=2')).json(), { valid: true, fromSeq: 0, checked: 2, nextSeq: 2, length: 5 }, 'first page');
+      t.strictSame((await verify('?fromSeq=2&limit=2')).json(), { valid: true, fromSeq: 2, checked: 2, nextSeq: 4, length: 5 }, 'a middle page chains on seq 1');
+      t.strictSame((await verify('?fromSeq=4&limit=2')).json(), { valid: true, fromSeq: 4, checked: 1, nextSeq: null, length: 5 }, 'the last page');
+      t.strictSame((await verify('?fromSeq=9')).json(), { valid: true, fromSeq: 9, checked: 0, nextSeq: null, length: 5 }, 'beyond the head');
+      isProblem(t, await verify('?limit=0'), 400, 'schema-violation', 'limit 0');
+      isProblem(t, await verify('?limit=1001'), 400, 'schema-violation', 'a page beyond 1000');
+      isProblem(t, await verify('?fromSeq=-1'), 400, 'schema-violation', 'a negative seq');
+      isProblem(t, await verify('', tenant.token), 403, 'forbidden', 'another participant');
+      isProblem(t, await app.inject({ url: '/v1/devices/no-such-device/chain/verification', headers: auth(certifier.token) }), 404, 'unknown-device', 'an unknown device');
     });
   });
 }

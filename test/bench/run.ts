@@ -11,6 +11,7 @@
  *   npm run bench -- --list                the benchmark names
  */
 import { benchBundle } from './bundle.ts';
+import { benchChain } from './chain.ts';
 import { ingestPGlite, ingestPostgres } from './ingest.ts';
 import { checkpointLatency, integrationCost, proofsAndRoot } from './log.ts';
 import { benchDemo } from './demo.ts';
@@ -26,6 +27,7 @@ const benchmarks: Array<{ name: string; what: string; run: () => Promise<Section
   { name: 'log-integration', what: 'issue 3: batch append with and without tree-node writes', run: integrationCost },
   { name: 'matching', what: 'issue 4: matching a year of 10 supply devices and 20 tenants; tenant view of a month', run: matchingSection },
   { name: 'bundle', what: 'issue 5: build, verify and size of the reference bundle (a month, one tenant, three sources)', run: benchBundle },
+  { name: 'chain', what: 'the device chain head at 5,000 and 35,000 readings vs the full paged re-verification', run: benchChain },
   { name: 'demo', what: 'issue 12: gridproof demo, a year of the park through the API (readings/s, total time)', run: benchDemo },
   { name: 'monitor', what: 'issue 5: the monitor over a log of 10^5 entries, then incrementally over 1000 more', run: benchMonitor },
 ];

@@ -271,6 +271,20 @@ for (const backend of await testBackends()) {
     );
     t.same((await projected.execute(db)).rows, before, 'nothing else about the readings changed');
 
+    // 013 starts each device's chain head at its highest seq.
+    const heads = await sql<{ device_id: string; seq: string; entry_idx: string; leaf_hash: Uint8Array }>`
+      select device_id, seq::text, entry_idx::text, leaf_hash from device_chain order by device_id`.execute(db);
+    const highest = new Map<string, { seq: number; entry_idx: number }>();
+    for (const row of before as Array<{ device_id: string; seq: number | string; entry_idx: number | string }>) {
+      const seen = highest.get(row.device_id);
+      if (!seen || Number(row.seq) > seen.seq) highest.set(row.device_id, { seq: Number(row.seq), entry_idx: Number(row.entry_idx) });
+    }
+    t.same(
+      heads.rows.map((row) => ({ device: row.device_id, seq: Number(row.seq), entry_idx: Number(row.entry_idx), leaf_hash: toBase64(new Uint8Array(row.leaf_hash)) })),
+      [...highest].sort(([a], [b]) => a.localeCompare(b)).map(([device, head]) => ({ device, ...head, leaf_hash: expected.find((e) => e.entry_idx === head.entry_idx)!.leaf_hash })),
+      'device_chain holds each device\'s latest reading (013)',
+    );
+
     // The append-only rule is back in force.
     const enabled = await sql<{ tgenabled: string }>`select tgenabled::text as tgenabled from pg_trigger where tgname = 'reading_append_only' and tgrelid = 'reading'::regclass`.execute(db);
     t.same(enabled.rows, [{ tgenabled: 'O' }], 'reading_append_only is enabled');
@@ -291,5 +305,22 @@ for (const backend of await testBackends()) {
     await t.resolves(insert(hashLeaf(utf8(wind2.note))), "the same reading with its entry's leaf hash is accepted");
     const last = await sql<{ leaf_hash: Uint8Array }>`select leaf_hash from reading where entry_idx = ${idx!}`.execute(db);
     t.same(last.rows.map((row) => toBase64(new Uint8Array(row.leaf_hash))), [toBase64(hashLeaf(utf8(wind2.note)))], 'and holds it');
+
+    // 013: the head moved with it; a reading that does not continue the chain is refused, and heads are the trigger's alone.
+    const head = sql<{ seq: string; entry_idx: string }>`select seq::text, entry_idx::text from device_chain where device_id = 'wind-1'`;
+    t.same((await head.execute(db)).rows, [{ seq: '2', entry_idx: String(idx!) }], 'the head of wind-1 is seq 2');
+    const wind3 = reading('wind-1', windMeter, 3, '0', '10', wind2);
+    const [idx3] = await append(store, [['reading', wind3.note]]);
+    const insert3 = (seq: number, start: string) =>
+      sql`insert into reading (entry_idx, leaf_hash, device_id, seq, start_at, end_at, import_wh, export_wh)
+        values (${idx3!}, ${hashLeaf(utf8(wind3.note))}, 'wind-1', ${seq}, ${start}::timestamptz, ${wind3.payload.end}::timestamptz, 0, 10)`.execute(db);
+    await t.rejects(insert3(4, wind3.payload.start), { code: 'GP013' }, 'a seq gap is refused');
+    await t.rejects(insert3(3, '2024-01-01T02:30:00Z'), { code: 'GP013' }, 'an interval starting before the head ends is refused');
+    t.same((await head.execute(db)).rows, [{ seq: '2', entry_idx: String(idx!) }], 'the head did not move');
+    await t.rejects(sql`update device_chain set seq = 7`.execute(db), { code: 'GP001' }, 'a head cannot be written directly');
+    await t.rejects(sql`delete from device_chain`.execute(db), { code: 'GP001' }, 'nor deleted');
+    await t.rejects(sql`truncate device_chain`.execute(db), { code: 'GP001' }, 'nor truncated');
+    await t.resolves(insert3(3, wind3.payload.start), 'the next reading continues the chain');
+    t.same((await head.execute(db)).rows, [{ seq: '3', entry_idx: String(idx3!) }], 'and becomes the head');
   });
 }

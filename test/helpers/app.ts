@@ -4,6 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.ts';
+import type { RateLimits } from '../../src/routes/rate-limits.ts';
 import { generateSigner, verifierOf, type Signer } from '../../src/crypto/note.ts';
 import type { Backend } from '../../src/db/connect.ts';
 import { sealEntry } from '../../src/domain/entry.ts';
@@ -35,6 +36,9 @@ export interface TestAppOptions {
   testStore?: TestStore;
   logSigner?: Signer;
   operatorSigner?: Signer;
+  witnesses?: { vkey: string; url: string }[];
+  witnessQuorum?: number;
+  rateLimits?: RateLimits;
 }
 
 export async function startTestApp(backend: Backend, options: TestAppOptions = {}): Promise<TestApp> {
@@ -49,9 +53,11 @@ export async function startTestApp(backend: Backend, options: TestAppOptions = {
     operatorSigner,
     operatorToken: OPERATOR_TOKEN,
     ...(options.now ? { now: options.now } : {}),
+    ...(options.witnesses ? { witnesses: options.witnesses } : {}),
+    ...(options.witnessQuorum ? { witnessQuorum: options.witnessQuorum } : {}),
   });
   const intake = new ReadingIntake(ledger);
-  const app = await buildApp({ ledger, intake });
+  const app = await buildApp({ ledger, intake, ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}) });
   await checkEveryReply(app);
   return {
     app,

@@ -276,5 +276,5 @@ const fastVerify: VerifyFn = (publicKey, message, signature) => {
 };
 
 export const check = (bundle: unknown, logKey = LOG_KEY) => verifyBundle(bundle, { logKey, verify: fastVerify });
-export const codes = (bundle: unknown): BundleCode[] => [...new Set(check(bundle).reasons.map((r) => r.code))].sort();
+export const codes = async (bundle: unknown): Promise<BundleCode[]> => [...new Set((await check(bundle)).reasons.map((r) => r.code))].sort();
 export const copy = (bundle: Bundle): Bundle => structuredClone(bundle);

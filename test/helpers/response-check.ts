@@ -38,7 +38,10 @@ export class ResponseChecker {
     const found = this.#paths.find((p) => p.pattern.test(path) && p.operations[method.toLowerCase()]);
     if (!found) return undefined;
     const where = `${method} ${found.template} → ${status}`;
-    const declared = found.operations[method.toLowerCase()]!.responses?.[String(status)];
+    const operation = found.operations[method.toLowerCase()]!;
+    // A route that declares no response at all (OpenAPI's "Default Response" without content) is not checked yet.
+    if (!Object.values(operation.responses ?? {}).some((r) => r.content)) return undefined;
+    const declared = operation.responses?.[String(status)];
     if (!declared) return `${where}: status not declared`;
     const mediaType = (contentType ?? '').split(';')[0]!.trim();
     if (!declared.content?.[mediaType]) return `${where}: media type ${mediaType || '(none)'} not declared (${Object.keys(declared.content ?? {}).join(', ')})`;

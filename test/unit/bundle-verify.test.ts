@@ -25,7 +25,7 @@ const reference = cutBundle(park, 't1');
 const claimBundle = cutBundle(park, 't1', { claim: true });
 
 t.test('the reference bundle verifies', async (t) => {
-  const verdict = verifyBundle(reference, { logKey: LOG_KEY }); // noble, the browser's path
+  const verdict = await verifyBundle(reference, { logKey: LOG_KEY }); // WebCrypto (noble where absent), the browser's path
   t.same(verdict.reasons, []);
   t.equal(verdict.valid, true);
   t.equal(verdict.claimed, false, 'a tenant-period bundle claims nothing');
@@ -43,13 +43,18 @@ t.test('the reference bundle verifies', async (t) => {
   t.equal(reference.statement.cfeScore, scoreOf(reference.statement.matchedWh, reference.statement.consumedWh));
   t.ok(reference.entries.length > 100, `${reference.entries.length} entries, ${JSON.stringify(reference).length} bytes`);
 
+  const stale = cutBundle(writePark({ rotateOperator: { hour: 8, stale: true } }), 't1');
+  const staleVerdict = await verifyBundle(stale, { logKey: LOG_KEY });
+  t.same([...new Set(staleVerdict.reasons.map((r) => r.code))], ['bad-signature'], 'the batched path refuses what the synchronous one does');
+  t.same(staleVerdict.reasons, (await check(stale)).reasons, 'with the same reasons, in the same order');
+
   const t2 = cutBundle(park, 't2');
-  t.same(check(t2).reasons, [], "the other tenant's bundle verifies too");
-  t.same(check({ ...reference, entries: [...reference.entries].reverse() }).reasons, [], 'entry order does not matter');
+  t.same((await check(t2)).reasons, [], "the other tenant's bundle verifies too");
+  t.same((await check({ ...reference, entries: [...reference.entries].reverse() })).reasons, [], 'entry order does not matter');
 });
 
 t.test('a claim bundle verifies and says the energy is claimed', async (t) => {
-  const verdict = check(claimBundle);
+  const verdict = (await check(claimBundle));
   t.same(verdict.reasons, []);
   t.equal(verdict.claimed, true);
   t.equal(verdict.statement?.claim?.purpose, 'cbam');
@@ -57,19 +62,19 @@ t.test('a claim bundle verifies and says the energy is claimed', async (t) => {
 
   const wh = copy(claimBundle);
   wh.statement.claim!.wh = String(BigInt(wh.statement.claim!.wh) + 1n);
-  t.same(codes(wh), ['claim-mismatch'], 'claimed Wh + 1');
+  t.same((await codes(wh)), ['claim-mismatch'], 'claimed Wh + 1');
   const beneficiary = copy(claimBundle);
   beneficiary.statement.claim!.beneficiary = 'Someone Else';
-  t.same(codes(beneficiary), ['claim-mismatch'], 'another beneficiary');
+  t.same((await codes(beneficiary)), ['claim-mismatch'], 'another beneficiary');
   const dropped = copy(claimBundle);
   delete dropped.statement.claim;
-  t.same(codes(dropped), ['claim-mismatch'], 'a claim entry the statement does not name');
+  t.same((await codes(dropped)), ['claim-mismatch'], 'a claim entry the statement does not name');
   const noEntry = copy(claimBundle);
   noEntry.entries = noEntry.entries.filter((e) => !e.bytes.includes('"kind":"claim"'));
-  t.same(codes(noEntry), ['missing-entry'], 'a statement claim without its entry');
+  t.same((await codes(noEntry)), ['missing-entry'], 'a statement claim without its entry');
   const period = copy(claimBundle);
   period.statement.period.start = hourAt(1);
-  t.ok(codes(period).includes('claim-mismatch'), 'another period');
+  t.ok((await codes(period)).includes('claim-mismatch'), 'another period');
 });
 
 t.test('a single flipped byte never verifies', async (t) => {
@@ -77,11 +82,11 @@ t.test('a single flipped byte never verifies', async (t) => {
   const tally = { unusable: 0, invalid: 0 };
   // A flip is the byte XOR a mask (1…255) or, for a mask above 255, the printable character mask − 256 (another one if equal).
   const mask = fc.oneof(fc.integer({ min: 1, max: 255 }), fc.integer({ min: 256 + 0x20, max: 256 + 0x7e }));
-  const flips = (bundle: Bundle, regions: Array<{ from?: string; to?: string; runs: number }>) => {
+  const flips = async (bundle: Bundle, regions: Array<{ from?: string; to?: string; runs: number }>) => {
     const text = JSON.stringify(bundle);
     const bytes = utf8(text);
     const offset = (marker: string | undefined, otherwise: number) => (marker === undefined ? otherwise : utf8(text.slice(0, text.indexOf(marker))).length);
-    const flip = (position: number, m: number): boolean => {
+    const flip = async (position: number, m: number): Promise<boolean> => {
       const flipped = bytes.slice();
       if (m < 256) flipped[position]! ^= m;
       else flipped[position] = flipped[position] === m - 256 ? (m === 256 + 0x7e ? 0x20 : m - 255) : m - 256;
@@ -93,20 +98,20 @@ t.test('a single flipped byte never verifies', async (t) => {
         tally.unusable++; // the caller's 'unusable input'
         return true;
       }
-      const verdict = check(parsed);
+      const verdict = (await check(parsed));
       if (verdict.valid || verdict.reasons.length === 0) return false;
       tally.invalid++;
       return true;
     };
     for (const { from, to, runs } of regions) {
       const [lo, hi] = [offset(from, 0), offset(to, bytes.length)];
-      fc.assert(fc.property(fc.integer({ min: lo, max: hi - 1 }), mask, flip), { numRuns: runs });
+      await fc.assert(fc.asyncProperty(fc.integer({ min: lo, max: hi - 1 }), mask, flip), { numRuns: runs });
     }
-    t.ok(check(JSON.parse(text)).valid, 'the unflipped text verifies');
+    t.ok((await check(JSON.parse(text))).valid, 'the unflipped text verifies');
   };
 
-  flips(claimBundle, [{ runs: 1500 }, { from: '"statement"', to: '"checkpoint"', runs: 200 }, { from: '"checkpoint"', to: '"entries"', runs: 100 }]);
-  flips(reference, [{ runs: 500 }, { from: '"statement"', to: '"checkpoint"', runs: 200 }, { to: '"statement"', runs: 30 }]);
+  await flips(claimBundle, [{ runs: 1500 }, { from: '"statement"', to: '"checkpoint"', runs: 200 }, { from: '"checkpoint"', to: '"entries"', runs: 100 }]);
+  await flips(reference, [{ runs: 500 }, { from: '"statement"', to: '"checkpoint"', runs: 200 }, { to: '"statement"', runs: 30 }]);
   t.equal(tally.unusable + tally.invalid, 2530);
   t.ok(tally.invalid > 1000 && tally.unusable > 100, `${tally.invalid} parsed and were rejected, ${tally.unusable} no longer parsed`);
 });
@@ -116,66 +121,66 @@ t.test('each tamper is rejected with its own code', async (t) => {
 
   const removed = copy(reference);
   removed.entries = removed.entries.filter((e) => e !== removed.entries.find((x) => x.index === t1Reading(10).index));
-  t.ok(codes(removed).includes('missing-entry'), 'an entry removed: missing-entry');
+  t.ok((await codes(removed)).includes('missing-entry'), 'an entry removed: missing-entry');
 
   const duplicated = copy(reference);
   duplicated.entries.push({ ...duplicated.entries[40]! });
-  t.same(codes(duplicated), ['duplicate-entry'], 'an entry duplicated');
+  t.same((await codes(duplicated)), ['duplicate-entry'], 'an entry duplicated');
   const twice = copy(reference);
   twice.entries.push({ ...twice.entries[40]!, index: twice.entries[41]!.index + 100 });
-  t.ok(codes(twice).includes('duplicate-entry'), 'the same bytes under another index');
+  t.ok((await codes(twice)).includes('duplicate-entry'), 'the same bytes under another index');
 
   const other = payloadsOf(park, 'reading').find((e) => e.payload.device === 'meter-2' && e.payload.start === hourAt(10))!;
   const swapped = copy(reference);
   swapped.entries = swapped.entries.map((e) => (e.index === t1Reading(10).index ? { index: other.index, bytes: other.note, proof: park.proof(other.index) } : e));
-  t.ok(codes(swapped).includes('foreign-entry'), "an entry swapped for another tenant's reading: foreign-entry");
+  t.ok((await codes(swapped)).includes('foreign-entry'), "an entry swapped for another tenant's reading: foreign-entry");
 
   const older = copy(reference);
   older.checkpoint = park.checkpoint(park.entries.length - 1);
-  t.same(codes(older), ['bad-inclusion'], 'an older checkpoint');
+  t.same((await codes(older)), ['bad-inclusion'], 'an older checkpoint');
 
   const plusOne = copy(reference);
   plusOne.statement.consumedWh = String(BigInt(plusOne.statement.consumedWh) + 1n);
-  t.same(codes(plusOne), ['statement-mismatch'], 'consumedWh + 1 Wh');
+  t.same((await codes(plusOne)), ['statement-mismatch'], 'consumedWh + 1 Wh');
   const intervalPlusOne = copy(reference);
   intervalPlusOne.statement.intervals[12]!.bySource[0]!.wh = String(BigInt(intervalPlusOne.statement.intervals[12]!.bySource[0]!.wh) + 1n);
-  t.same(codes(intervalPlusOne), ['statement-mismatch'], 'one source of one hour + 1 Wh');
+  t.same((await codes(intervalPlusOne)), ['statement-mismatch'], 'one source of one hour + 1 Wh');
   const period = copy(reference);
   period.statement.period.end = '2025-03-03T00:00:00Z';
-  t.same(codes(period), ['statement-mismatch'], 'a wider period than the readings');
+  t.same((await codes(period)), ['statement-mismatch'], 'a wider period than the readings');
 
   const windKey = payloadsOf(park, 'key').find((e) => e.payload.subjectId === 'wind-1')!;
   const meter2Key = payloadsOf(park, 'key').find((e) => e.payload.subjectId === 'meter-2')!;
   const replaced = copy(reference);
   replaced.entries = replaced.entries.map((e) => (e.index === windKey.index ? { index: meter2Key.index, bytes: meter2Key.note, proof: park.proof(meter2Key.index) } : e));
-  t.same(codes(replaced), ['no-valid-key'], 'a key entry replaced by one of another key');
+  t.same((await codes(replaced)), ['no-valid-key'], 'a key entry replaced by one of another key');
 
   const foreignCheckpoint = copy(reference);
   foreignCheckpoint.checkpoint = park.checkpoint(park.entries.length, otherLogSigner, otherLogSigner.name);
-  t.same(codes(foreignCheckpoint), ['bad-checkpoint'], "another log's checkpoint");
+  t.same((await codes(foreignCheckpoint)), ['bad-checkpoint'], "another log's checkpoint");
   const wrongOrigin = copy(reference);
   wrongOrigin.checkpoint = park.checkpoint(park.entries.length, logSigner, 'other.example/park');
-  t.same(codes(wrongOrigin), ['bad-checkpoint'], 'a checkpoint of another origin signed by the log key');
-  t.ok(check(reference, verifierOf(otherLogSigner).vkey).reasons.some((r) => r.code === 'bad-checkpoint'), 'pinned to another log');
+  t.same((await codes(wrongOrigin)), ['bad-checkpoint'], 'a checkpoint of another origin signed by the log key');
+  t.ok((await check(reference, verifierOf(otherLogSigner).vkey)).reasons.some((r) => r.code === 'bad-checkpoint'), 'pinned to another log');
 
-  t.same(codes({ ...reference, mediaType: 'application/json' }), ['bad-media-type']);
-  t.same(codes({ ...reference, extra: 1 }), ['bad-schema']);
-  t.same(codes([reference]), ['bad-schema']);
-  t.throws(() => verifyBundle(reference, { logKey: 'not a key' }), { code: 'bad-verifier-key' }, "a malformed log key is the caller's unusable input");
+  t.same((await codes({ ...reference, mediaType: 'application/json' })), ['bad-media-type']);
+  t.same((await codes({ ...reference, extra: 1 })), ['bad-schema']);
+  t.same((await codes([reference])), ['bad-schema']);
+  await t.rejects(verifyBundle(reference, { logKey: 'not a key' }), { code: 'bad-verifier-key' }, "a malformed log key is the caller's unusable input");
   const lenient = copy(reference);
   const node = lenient.entries[5]!.proof[0]!;
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
   lenient.entries[5]!.proof[0] = `${node.slice(0, 42)}${alphabet[alphabet.indexOf(node[42]!) + 1]}=`; // non-zero padding bits
   t.throws(() => fromBase64(lenient.entries[5]!.proof[0]!), { code: 'bad-base64' });
-  t.same(codes(lenient), ['bad-schema'], 'non-canonical base64 in a proof');
+  t.same((await codes(lenient)), ['bad-schema'], 'non-canonical base64 in a proof');
   const noZero = copy(reference);
   noZero.entries = noZero.entries.filter((e) => e.index !== 0);
-  t.ok(codes(noZero).includes('missing-entry'), 'entry 0 left out');
+  t.ok((await codes(noZero)).includes('missing-entry'), 'entry 0 left out');
 });
 
 t.test('tampered logs, every entry properly signed: only the rule catches it', async (t) => {
-  const rejectedWith = (tamper: Tamper, expected: BundleCode[], what: string, claim = false) =>
-    t.same(codes(cutBundle(writePark(tamper), 't1', { claim })), expected, what);
+  const rejectedWith = async (tamper: Tamper, expected: BundleCode[], what: string, claim = false) =>
+    t.same((await codes(cutBundle(writePark(tamper), 't1', { claim }))), expected, what);
 
   // Settlements: each checkable alone, since it holds its interval and zone whole.
   const lastSource = (s: SettlementPayload, edit: (source: SettledSource, sinkAt: number) => SettledSource, extraSink: string): SettlementPayload => {
@@ -184,7 +189,7 @@ t.test('tampered logs, every entry properly signed: only the rule catches it', a
     const moved = s.sources.map((source) => ({ ...source, allocations: source.allocations.map((a) => ({ ...a, sink: sinks.indexOf(s.sinks[a.sink]!) })) }));
     return { ...s, sinks, sources: moved.map((source, i) => (i === moved.length - 1 ? edit(source, sinks.indexOf(extraSink)) : source)) };
   };
-  rejectedWith({
+  await rejectedWith({
     // Appended last, so that no other allocation changes position.
     settlement: (s, h) => (h === 9
       ? lastSource(s, (source, sinkAt) => ({
@@ -199,15 +204,15 @@ t.test('tampered logs, every entry properly signed: only the rule catches it', a
     sinks: [...s.sinks].reverse(),
     sources: s.sources.map((source) => ({ ...source, allocations: source.allocations.map((a) => ({ ...a, sink: s.sinks.length - 1 - a.sink })) })),
   });
-  rejectedWith({ settlement: (s, h) => (h === 10 && s.sinks.length > 1 ? reversedSinks(s) : s) }, ['bad-entry', 'foreign-entry', 'statement-mismatch'],
+  await rejectedWith({ settlement: (s, h) => (h === 10 && s.sinks.length > 1 ? reversedSinks(s) : s) }, ['bad-entry', 'foreign-entry', 'statement-mismatch'],
     'the same allocations with their sinks out of order: the settlement is unreadable, so what rests on it fails too');
-  rejectedWith({ settlement: (s, h) => (h === 3 ? { ...s, sources: s.sources.map((source, i) => (i === s.sources.length - 1 ? { ...source, allocatedWh: String(BigInt(source.allocatedWh) - 1n) } : source)) } : s) },
+  await rejectedWith({ settlement: (s, h) => (h === 3 ? { ...s, sources: s.sources.map((source, i) => (i === s.sources.length - 1 ? { ...source, allocatedWh: String(BigInt(source.allocatedWh) - 1n) } : source)) } : s) },
     ['settlement-mismatch'], 'an allocatedWh that is not the sum of the allocations');
-  rejectedWith({ reading: (r, h) => (r.device === 'wind-2' && h === 4 ? { ...r, exportWh: String(BigInt(r.exportWh) + 1n) } : r) },
+  await rejectedWith({ reading: (r, h) => (r.device === 'wind-2' && h === 4 ? { ...r, exportWh: String(BigInt(r.exportWh) + 1n) } : r) },
     ['settlement-mismatch'], 'a supplyWh that is not the export of the reading logged');
-  rejectedWith({ settlement: (s, h) => (h === 6 ? { ...s, sources: [...s.sources].reverse() } : s) },
+  await rejectedWith({ settlement: (s, h) => (h === 6 ? { ...s, sources: [...s.sources].reverse() } : s) },
     ['settlement-mismatch'], 'sources out of leaf-hash order');
-  rejectedWith({
+  await rejectedWith({
     // A second settlement of midnight, when t1 is not fully matched, that gives t1 100 Wh more of wind-1.
     extraSettlement: (s, h) => {
       if (h !== 0) return undefined;
@@ -221,19 +226,19 @@ t.test('tampered logs, every entry properly signed: only the rule catches it', a
   });
   const lateEntry = payloadsOf(late, 'settlement').find((e) => e.payload.sources.length === 1 && e.payload.sources[0]!.allocations.length === 0)!;
   const withLate = cutBundle(late, 't1');
-  t.same(codes(withLate), [], 'without the late settlement the bundle verifies');
+  t.same((await codes(withLate)), [], 'without the late settlement the bundle verifies');
   withLate.entries.push({ index: lateEntry.index, bytes: lateEntry.note, proof: late.proof(lateEntry.index) });
-  t.same(codes(withLate), ['foreign-entry'], 'a settlement holding nothing the statement uses is foreign');
+  t.same((await codes(withLate)), ['foreign-entry'], 'a settlement holding nothing the statement uses is foreign');
 
   // The battery logs less import at noon than the matching charged it with.
   const noonCharge = writePark({ reading: (r, h) => (r.device === 'bat-1' && h === 12 ? { ...r, importWh: '500' } : r) });
   const charged = payloadsOf(noonCharge, 'settlement').find((e) => e.payload.start === hourAt(12))!;
   const toBattery = allocationsOf(charged.payload).filter((a) => readingDevice(noonCharge, a.sink) === 'bat-1');
   t.ok(toBattery.reduce((sum, a) => sum + BigInt(a.wh), 0n) > 500n, 'the noon charges exceed 500 Wh');
-  t.same(codes(cutBundle(noonCharge, 't1')), ['allocation-mismatch'], "allocations to a reading beyond its import (the battery's)");
+  t.same((await codes(cutBundle(noonCharge, 't1'))), ['allocation-mismatch'], "allocations to a reading beyond its import (the battery's)");
 
   // Contracts and claims.
-  rejectedWith({ contract: (c) => ({ ...c, validFrom: hourAt(5) }) }, ['allocation-mismatch'], 'contract allocations before the contract is valid');
+  await rejectedWith({ contract: (c) => ({ ...c, validFrom: hourAt(5) }) }, ['allocation-mismatch'], 'contract allocations before the contract is valid');
   // At 05:00 ppa-1 takes exactly its share, half of wind-1's 1100 Wh; 1 Wh of wind-1's pool to meter-1 moves to it.
   const ppaAt5 = allocationsTo(park, 't1').find((a) => a.entry.payload.start === hourAt(5) && a.rule === 'contract')!;
   t.equal(ppaAt5.wh, '550', 'ppa-1 takes its whole share at 05:00');
@@ -247,15 +252,15 @@ t.test('tampered logs, every entry properly signed: only the rule catches it', a
       return { ...source, allocations: source.allocations.map((a) => (a === ppa ? moved(a, 1n) : a === pool ? moved(a, -1n) : a)) };
     }),
   });
-  rejectedWith({ settlement: (s, h) => (h === 5 ? overShare(s) : s) }, ['allocation-mismatch'], "a contract allocation 1 Wh beyond the contract's share");
-  rejectedWith({ claim: (c) => ({ ...c, allocations: [...c.allocations].reverse() }) }, ['claim-mismatch'], 'a claim not oldest first', true);
-  rejectedWith({
+  await rejectedWith({ settlement: (s, h) => (h === 5 ? overShare(s) : s) }, ['allocation-mismatch'], "a contract allocation 1 Wh beyond the contract's share");
+  await rejectedWith({ claim: (c) => ({ ...c, allocations: [...c.allocations].reverse() }) }, ['claim-mismatch'], 'a claim not oldest first', true);
+  await rejectedWith({
     claim: (c, log) => {
       const t2 = allocationsTo(log, 't2').find((a) => a.entry.payload.start === hourAt(0))!;
       return { ...c, allocations: [allocationId(t2.entry.leafHash, t2.position), ...c.allocations], wh: String(BigInt(c.wh) + BigInt(t2.wh)) };
     },
   }, ['claim-mismatch'], "a claim of another tenant's allocation", true);
-  rejectedWith({ claim: (c) => ({ ...c, allocations: [`${parseAllocationId(c.allocations[0]!).settlement}#999`, ...c.allocations.slice(1)] }) },
+  await rejectedWith({ claim: (c) => ({ ...c, allocations: [`${parseAllocationId(c.allocations[0]!).settlement}#999`, ...c.allocations.slice(1)] }) },
     ['claim-mismatch'], 'a claim of a position its settlement does not hold', true);
 
   // Storage.
@@ -263,16 +268,16 @@ t.test('tampered logs, every entry properly signed: only the rule catches it', a
     ...s,
     sources: s.sources.map((source) => ({ ...source, allocations: source.allocations.map((a) => (a.draws ? { ...a, draws: edit(a.draws) } : a)) })),
   });
-  rejectedWith({ settlement: (s, h) => (h === 20 ? discharging(s, ([first, ...rest]) => [{ ...first!, wh: String(BigInt(first!.wh) - 1n) }, ...rest]) : s) },
+  await rejectedWith({ settlement: (s, h) => (h === 20 ? discharging(s, ([first, ...rest]) => [{ ...first!, wh: String(BigInt(first!.wh) - 1n) }, ...rest]) : s) },
     ['storage-mismatch'], 'draws that do not add up to the discharge');
-  rejectedWith({ settlement: (s, h) => (h === 20 ? discharging(s, (draws) => draws.map((d, i) => ({ ...d, allocation: `${parseAllocationId(d.allocation).settlement}#${900 + i}` }))) : s) },
+  await rejectedWith({ settlement: (s, h) => (h === 20 ? discharging(s, (draws) => draws.map((d, i) => ({ ...d, allocation: `${parseAllocationId(d.allocation).settlement}#${900 + i}` }))) : s) },
     ['storage-mismatch'], 'draws on a position the charge settlement does not hold');
   // The operator's matching credits the battery with three times the charge after losses.
   const beyond = writePark({ lotsAfter: (lots, h) => (h === 12 ? lots.map((l) => ({ ...l, remainingWh: l.remainingWh * 3n })) : lots) });
   const [draw] = allocationsTo(beyond, 't1').find((a) => a.draws)!.draws!;
   const drawn = resolveIn(beyond, draw!.allocation)!;
   t.same([draw!.wh, lotWh(BigInt(drawn.wh), BATTERY.efficiencyBp)], ['621', 207n], 'the first draw takes 621 Wh of a charge holding 207 Wh after losses');
-  t.same(codes(cutBundle(beyond, 't1')), ['storage-mismatch'], 'a draw beyond the charge after losses');
+  t.same((await codes(cutBundle(beyond, 't1'))), ['storage-mismatch'], 'a draw beyond the charge after losses');
   // A second battery charges at noon too, and the matching files each battery's lots under the other.
   const otherBattery = writePark({
     park: (devices) => [...devices, device('bat-2', 'gen', 'storage', BATTERY, (h) => (h === 12 ? [1000, 0] : [0, 0]))],
@@ -280,7 +285,7 @@ t.test('tampered logs, every entry properly signed: only the rule catches it', a
   });
   const [onOther] = allocationsTo(otherBattery, 't1').find((a) => a.draws)!.draws!;
   t.equal(readingDevice(otherBattery, resolveIn(otherBattery, onOther!.allocation)!.sink), 'bat-2', "bat-1's discharge draws on a charge of bat-2");
-  t.same(codes(cutBundle(otherBattery, 't1')), ['storage-mismatch'], "a draw on another battery's charge");
+  t.same((await codes(cutBundle(otherBattery, 't1'))), ['storage-mismatch'], "a draw on another battery's charge");
   // bat-1 charges again at 22:00, when meter-1 takes nothing. That charge's settlement does not depend on
   // the 20:00 one, so a second log can name it, by its leaf hash, in the discharge of 20:00.
   const lateCharge: Tamper = {
@@ -294,10 +299,10 @@ t.test('tampered logs, every entry properly signed: only the rule catches it', a
     settlement: (s, h) => (h === 20 ? discharging(s, ([first, ...rest]) => [{ ...first!, allocation: allocationId(at22.leafHash, charge22.position) }, ...rest]) : s),
   });
   t.ok(early.entries.some((e) => e.leafHash === at22.leafHash), 'the second log holds the same 22:00 settlement');
-  t.same(codes(cutBundle(early, 't1')), ['storage-mismatch'], 'a draw on a charge that is not before the discharge');
-  rejectedWith({ device: (d) => (d.id === 'wind-2' ? { ...d, biddingZone: 'FR' } : d) }, ['allocation-mismatch'], 'a source outside the allocation zone');
-  rejectedWith({ reading: (r, h) => (r.device === 'meter-1' && h === 5 ? { ...r, prev: toBase64(sha256(utf8('not seq 4'))) } : r) }, ['broken-chain'], 'a reading that does not chain');
-  rejectedWith({
+  t.same((await codes(cutBundle(early, 't1'))), ['storage-mismatch'], 'a draw on a charge that is not before the discharge');
+  await rejectedWith({ device: (d) => (d.id === 'wind-2' ? { ...d, biddingZone: 'FR' } : d) }, ['allocation-mismatch'], 'a source outside the allocation zone');
+  await rejectedWith({ reading: (r, h) => (r.device === 'meter-1' && h === 5 ? { ...r, prev: toBase64(sha256(utf8('not seq 4'))) } : r) }, ['broken-chain'], 'a reading that does not chain');
+  await rejectedWith({
     note: (note, p) => {
       if (p.kind !== 'reading' || p.device !== 'meter-1' || p.start !== hourAt(3)) return note;
       const line = note.slice(note.lastIndexOf('\n\n') + 2, -1);
@@ -306,12 +311,12 @@ t.test('tampered logs, every entry properly signed: only the rule catches it', a
       return `${note.slice(0, note.lastIndexOf(' ') + 1)}${toBase64(signature)}\n`;
     },
   }, ['bad-signature'], 'a reading whose signature does not verify');
-  rejectedWith({ rotateOperator: { hour: 8 } }, [], 'an operator key rotation: later entries verify under the new key');
-  rejectedWith({ rotateOperator: { hour: 8 } }, [], 'and the claim after it', true);
-  rejectedWith({ rotateOperator: { hour: 8, stale: true } }, ['bad-signature'], 'operator entries signed with the key rotated out');
-  rejectedWith({ rotateMeter: { hour: 12 } }, [], "a meter key rotation: each reading under the key whose window holds it");
-  rejectedWith({ rotateMeter: { hour: 12, stale: true } }, ['no-valid-key'], 'readings signed with a key after its validUntil');
-  rejectedWith({ note: (note, p) => (p.kind === 'participant' && p.id === 'gen' ? note.replace(`"log":"${ORIGIN}"`, '"log":"other.example/park"') : note) }, ['bad-entry'], 'an entry of another log');
+  await rejectedWith({ rotateOperator: { hour: 8 } }, [], 'an operator key rotation: later entries verify under the new key');
+  await rejectedWith({ rotateOperator: { hour: 8 } }, [], 'and the claim after it', true);
+  await rejectedWith({ rotateOperator: { hour: 8, stale: true } }, ['bad-signature'], 'operator entries signed with the key rotated out');
+  await rejectedWith({ rotateMeter: { hour: 12 } }, [], "a meter key rotation: each reading under the key whose window holds it");
+  await rejectedWith({ rotateMeter: { hour: 12, stale: true } }, ['no-valid-key'], 'readings signed with a key after its validUntil');
+  await rejectedWith({ note: (note, p) => (p.kind === 'participant' && p.id === 'gen' ? note.replace(`"log":"${ORIGIN}"`, '"log":"other.example/park"') : note) }, ['bad-entry'], 'an entry of another log');
 });
 
 t.test('an entry with any signature line beyond its signer\'s is a bad entry (extra-signature)', async (t) => {
@@ -327,7 +332,7 @@ t.test('an entry with any signature line beyond its signer\'s is a bad entry (ex
     ['a line by the operator key, which the log knows', (text) => signNote(text, [operator]).slice(text.length + 1)],
   ];
   for (const [what, extra] of cases) {
-    const verdict = check(cutBundle(writePark({ note: addLine(extra) }), 't1'));
+    const verdict = await check(cutBundle(writePark({ note: addLine(extra) }), 't1'));
     t.same([...new Set(verdict.reasons.map((r) => r.code))], ['bad-entry'], what);
     t.match(verdict.reasons[0]?.detail, /extra-signature/, `${what}: the detail names the rule`);
   }
@@ -341,16 +346,16 @@ t.test('removing any entry the statement rests on never verifies', async (t) => 
   let refused = 0;
   for (const entry of claimBundle.entries) {
     const without = { ...claimBundle, entries: claimBundle.entries.filter((e) => e !== entry) };
-    const verdict = check(without);
+    const verdict = (await check(without));
     if (optional.has(entry.index)) assert.ok(verdict.valid, `entry ${entry.index} is optional`);
     else if (!verdict.valid) refused++;
   }
   t.equal(refused, required.length, 'removing any required entry is refused');
-  fc.assert(
-    fc.property(fc.shuffledSubarray(claimBundle.entries, { minLength: 2, maxLength: 2 }), ([a, b]) => {
+  await fc.assert(
+    fc.asyncProperty(fc.shuffledSubarray(claimBundle.entries, { minLength: 2, maxLength: 2 }), async ([a, b]) => {
       // Two entries' proofs exchanged: each proof is for its own index only.
       const swapped = claimBundle.entries.map((e) => (e === a ? { ...a, proof: b!.proof } : e === b ? { ...b, proof: a!.proof } : e));
-      return a!.proof.join() === b!.proof.join() || codes({ ...claimBundle, entries: swapped }).includes('bad-inclusion');
+      return a!.proof.join() === b!.proof.join() || (await codes({ ...claimBundle, entries: swapped })).includes('bad-inclusion');
     }),
     { numRuns: 100 },
   );

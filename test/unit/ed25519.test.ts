@@ -1,7 +1,9 @@
 /**
  * Ed25519: RFC 8032 §7.1 vectors, the "Taming the many EdDSAs" edge cases and
- * constructed edge cases. Node's native verifier (src/platform) must reach the
- * same verdict as strict noble (src/crypto) on every one of them.
+ * constructed edge cases. Node's native verifier (src/platform) and the
+ * WebCrypto batch verifier (src/crypto/webcrypto-ed25519.ts, which a browser
+ * runs) must reach the same verdict as strict noble (src/crypto) on every one
+ * of them.
  */
 import * as ed from '@noble/ed25519';
 import { sha512 } from '@noble/hashes/sha2.js';
@@ -11,6 +13,7 @@ import { readFileSync } from 'node:fs';
 import t, { type Test } from 'tap';
 import { fromHex, toHex, utf8 } from '../../src/crypto/base64.ts';
 import { isValidPublicKey, nobleSign, nobleVerify, publicKeyFromSeed, randomSeed } from '../../src/crypto/ed25519.ts';
+import { webCryptoBatchVerify, webCryptoHasEd25519 } from '../../src/crypto/webcrypto-ed25519.ts';
 import { nativeSign, nativeVerify } from '../../src/platform/node-ed25519.ts';
 
 type Rfc8032Vector = Record<'name' | 'secretKey' | 'publicKey' | 'message' | 'signature', string>;
@@ -20,10 +23,14 @@ function fixture<T>(path: string): T {
   return JSON.parse(readFileSync(new URL(`../fixtures/ed25519/${path}`, import.meta.url), 'utf8')) as T;
 }
 
+/** Every case seen by verdict(), checked through WebCrypto in one batch by the last test. */
+const seen: Array<{ publicKey: Uint8Array; message: Uint8Array; signature: Uint8Array; noble: boolean; what: string }> = [];
+
 /** Both verifiers, which must agree; returns the common verdict. */
 function verdict(t: Test, publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array, what: string) {
   const noble = nobleVerify(publicKey, message, signature);
   t.equal(nativeVerify(publicKey, message, signature), noble, `native agrees with noble: ${what}`);
+  seen.push({ publicKey, message, signature, noble, what });
   return noble;
 }
 
@@ -233,4 +240,13 @@ t.test('seeds', async (t) => {
   for (const fn of badSeeds) {
     t.throws(fn, { code: 'bad-private-key' });
   }
+});
+
+t.test('WebCrypto, batched, agrees with noble on every case above', async (t) => {
+  t.equal(await webCryptoHasEd25519(), true, "Node's WebCrypto has Ed25519, so the WebCrypto path is the one tested");
+  t.ok(seen.length > 300, `${seen.length} cases`);
+  const results = await webCryptoBatchVerify(seen);
+  const disagreements = seen.filter((c, i) => results[i] !== c.noble).map((c) => c.what);
+  t.same(disagreements, [], 'no case where WebCrypto and noble differ');
+  t.ok(seen.some((c) => c.noble) && seen.some((c) => !c.noble), 'both verdicts occur');
 });

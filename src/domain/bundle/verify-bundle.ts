@@ -21,13 +21,15 @@
  * caller's ("unusable input"), and so is a malformed log key (it throws
  * GridproofError 'bad-verifier-key').
  */
-import { nobleVerify, type VerifyFn } from '../../crypto/ed25519.ts';
+import { type BatchVerifyFn, type VerifyFn } from '../../crypto/ed25519.ts';
 import { parseVerifierKey } from '../../crypto/note.ts';
+import { webCryptoBatchVerify } from '../../crypto/webcrypto-ed25519.ts';
 import { checkAllocations } from './allocations.ts';
 import { bundleSchemaViolation } from './bundle-schema.ts';
 import { BUNDLE_MEDIA_TYPE, type Bundle, type BundleVerdict } from './bundle-types.ts';
 import { checkChains, checkDevices, checkTenantReadingsComplete } from './chains.ts';
 import { checkClaim } from './claim.ts';
+import { withBatchVerify } from './deferred-signatures.ts';
 import { openBundleCheckpoint, openEntries } from './open-entries.ts';
 import { Reasons } from './reasons.ts';
 import { checkRelevance } from './relevance.ts';
@@ -44,16 +46,23 @@ export { scoreOf, statementFromFigures } from './statement.ts';
 export interface VerifyBundleOptions {
   /** The log's C2SP verifier key `<origin>+<key id>+<key>`; its name is the origin. */
   logKey: string;
+  /** A synchronous verifier (e.g. Node's native one); wins over verifyBatch. */
   verify?: VerifyFn;
+  /** Default: WebCrypto where it has Ed25519, else noble. */
+  verifyBatch?: BatchVerifyFn;
 }
 
 function rejected(reasons: Reasons): BundleVerdict {
   return { valid: false, claimed: false, reasons: reasons.list() };
 }
 
-export function verifyBundle(bundle: unknown, options: VerifyBundleOptions): BundleVerdict {
+export async function verifyBundle(bundle: unknown, options: VerifyBundleOptions): Promise<BundleVerdict> {
   const logKey = parseVerifierKey(options.logKey);
-  const verify = options.verify ?? nobleVerify;
+  const { verify } = options;
+  const batch = options.verifyBatch ?? webCryptoBatchVerify;
+  // A synchronous verifier answers at once, in one pass.
+  const signed = <T>(run: (verify: VerifyFn, firstPass: boolean) => T): Promise<T> =>
+    verify ? Promise.resolve(run(verify, false)) : withBatchVerify(batch, run);
   const reasons = new Reasons();
 
   if (typeof bundle !== 'object' || bundle === null || Array.isArray(bundle)) {
@@ -72,9 +81,12 @@ export function verifyBundle(bundle: unknown, options: VerifyBundleOptions): Bun
   }
   const { statement, checkpoint: checkpointText, entries } = bundle as Bundle;
 
-  const checkpoint = openBundleCheckpoint(checkpointText, logKey, verify, reasons);
+  // A first pass's reasons are discarded: only the second, answered pass counts.
+  const checkpoint = await signed((v, first) =>
+    openBundleCheckpoint(checkpointText, logKey, v, first ? new Reasons() : reasons),
+  );
   const index = openEntries(entries, logKey.name, checkpoint, reasons);
-  checkSignatures(index, logKey, verify, reasons);
+  await signed((v, first) => checkSignatures(index, logKey, v, first ? new Reasons() : reasons));
   checkDevices(index, reasons);
   checkChains(index, reasons);
   const scope = scopeOf(index, statement, reasons);

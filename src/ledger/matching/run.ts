@@ -8,6 +8,7 @@
  * allocations) and its matched mark commit together. Then late supply
  * readings get settlements of their own, with no allocations.
  */
+import { repeat } from '../repeat.ts';
 import { toBase64 } from '../../crypto/base64.ts';
 import { pendingIntervals, unsettledLateSupply } from '../../db/matching.ts';
 import type { IndexOf } from '../../db/matching-rows.ts';
@@ -111,17 +112,10 @@ async function settleLateSupply(ledger: Ledger): Promise<number> {
 /**
  * Matches automatically after each interval's gate closure: every tick runs
  * matching up to now − gate. Runs never overlap within a process, and
- * across processes the head lock makes them take turns.
+ * across processes the head lock makes them take turns. A failed run is
+ * retried with backoff (repeat.ts).
  */
 export function startMatcher(ledger: Ledger, gateClosureMs: number, everyMs: number, onError: (error: unknown) => void): () => Promise<void> {
-  let running: Promise<unknown> = Promise.resolve();
-  const timer = setInterval(() => {
-    running = running.then(() => runMatching(ledger, ledger.now() - gateClosureMs)).catch(onError);
-  }, everyMs);
-  timer.unref();
-  return async () => {
-    clearInterval(timer);
-    await running;
-  };
+  return repeat(() => runMatching(ledger, ledger.now() - gateClosureMs), { everyMs, onError });
 }
 

@@ -1,0 +1,63 @@
+/**
+ * What each command says for `--help` / `-h`: its usage on stdout, exit 0,
+ * and nothing else done (main.ts answers before a command is even loaded, so
+ * `serve --help` opens no data directory and `migrate --help` migrates
+ * nothing). The exit codes are the same for every command.
+ */
+
+export const EXIT_CODES = `exit codes:
+  0  done (a verdict of valid, every entry accepted, a clean log)
+  1  refused or invalid (an entry refused, a bundle or log that does not verify)
+  2  usage error or unusable input (bad options, unreadable file, server unreachable)
+`;
+
+const usages: Record<string, string> = {
+  serve: `usage: gridproof serve
+
+  Start the service; configuration comes from the environment (see README "Configuration").
+`,
+  migrate: `usage: gridproof migrate
+
+  Apply the database migrations and exit; refuses (exit 2) when an applied
+  migration file changed since it was applied.
+`,
+  keygen: `usage: gridproof keygen --name NAME [--out FILE] [--witness]
+
+  Make an Ed25519 key: the private key file (mode 0600) and the verifier key printed.
+  --witness  a cosigner key (C2SP tlog-cosignature) for the witness command
+`,
+  sign: `usage: gridproof sign --key FILE [--server URL --token T [--post]] [payload.json]
+
+  Turn a reading payload (from the file or stdin) into a signed entry note.
+  --server, --token  fill log, seq and prev from the server (the device's chain head)
+  --post             post the note; exit 1 when the server refuses it
+`,
+  verify: `usage: gridproof verify BUNDLE --key VKEY [--json]
+
+  Verify a proof bundle offline: exit 0 valid, 1 invalid, 2 unusable.
+`,
+  monitor: `usage: gridproof monitor URL --token T [--state FILE] [--key VKEY] [--json]
+
+  Replay the log and check it (certifiers). --json writes the report as JSON on stdout.
+`,
+  demo: `usage: gridproof demo [--server URL --token T] [--days N] [--state F] [--data DIR] [--port P]
+
+  Load a demo park (real 2019 German data) through the API; with no --server,
+  start a service in ./demo-data and keep it running.
+`,
+  witness: `usage: gridproof witness --key FILE --log VKEY [--log VKEY…] --state DIR
+
+  Cosign checkpoints of these logs (C2SP tlog-witness) on PORT/HOST.
+`,
+};
+
+export const COMMANDS = Object.keys(usages);
+
+/** One command's usage with the exit codes, or the overview for `gridproof --help`. */
+export function usageOf(command?: string): string {
+  if (command !== undefined && usages[command] !== undefined) return `${usages[command]}\n${EXIT_CODES}`;
+  const lines = Object.values(usages).map((text) => `  ${text.split('\n')[0]!.replace(/^usage: gridproof /, '')}`);
+  return `usage: gridproof <command> [options]   (gridproof <command> --help for one)\n\n${lines.join('\n')}\n  --version\n\n${EXIT_CODES}`;
+}
+
+export const wantsHelp = (args: readonly string[]): boolean => args.includes('--help') || args.includes('-h');

@@ -1,0 +1,55 @@
+/**
+ * The web app: pages at /, /verify and /log, their content-hashed assets
+ * (cached for a year: a change gives a new name), and /verify.html, the
+ * verifier as one self-contained file. Built on the first request
+ * (src/platform/web-build.ts). Every page is under a Content-Security-Policy
+ * that allows only this origin (W3C CSP Level 3); verify.html's inline
+ * script and style are allowed by their hashes alone.
+ */
+import { createHash } from 'node:crypto';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { GridproofError } from '../errors.ts';
+import { buildWeb, pageHtml, type PageName, type WebBuild } from '../platform/web-build.ts';
+
+const SELF_ONLY = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+const HTML = 'text/html; charset=utf-8';
+
+const hashSource = (text: string) => `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
+
+/** The CSP of a page whose only script and style are inline: those exact texts, nothing else. */
+function inlineCsp(html: string): string {
+  const script = /<script>([\s\S]*?)<\/script>/.exec(html)?.[1] ?? '';
+  const style = /<style>([\s\S]*?)<\/style>/.exec(html)?.[1] ?? '';
+  return `default-src 'none'; script-src ${hashSource(script)}; style-src ${hashSource(style)}; img-src data:; base-uri 'none'; form-action 'none'`;
+}
+
+export function webRoutes(app: FastifyInstance): void {
+  let built: Promise<WebBuild> | undefined;
+  const web = () => (built ??= buildWeb());
+  const page = (name: PageName) => async (_request: unknown, reply: FastifyReply) => {
+    const { pages } = await web();
+    return reply.type(HTML).header('content-security-policy', SELF_ONLY).header('cache-control', 'no-cache').send(pageHtml(name, pages[name]));
+  };
+  const hidden = { schema: { hide: true } };
+  app.get('/', hidden, page('verify'));
+  app.get('/verify', hidden, page('verify'));
+  app.get('/log', hidden, page('log'));
+  app.get('/verify.html', hidden, async (_request, reply) => {
+    const { verifyHtml } = await web();
+    return reply
+      .type(HTML)
+      .header('content-security-policy', inlineCsp(verifyHtml))
+      .header('content-disposition', 'inline; filename="verify.html"')
+      .header('cache-control', 'no-cache')
+      .send(verifyHtml);
+  });
+  app.get<{ Params: { file: string } }>('/assets/:file', hidden, async (request, reply) => {
+    const asset = (await web()).assets.get(`/assets/${request.params.file}`);
+    if (asset === undefined) throw new GridproofError('not-found', `no asset ${request.params.file}`);
+    return reply
+      .type(asset.type)
+      .header('content-security-policy', SELF_ONLY)
+      .header('cache-control', 'public, max-age=31536000, immutable')
+      .send(Buffer.from(asset.body));
+  });
+}

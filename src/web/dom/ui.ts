@@ -1,0 +1,69 @@
+/**
+ * DOM helpers shared by the pages: element building without innerHTML (no
+ * markup from data), API calls that turn an RFC 9457 problem document into
+ * a message showing its title and code, and the page's main element.
+ */
+type Child = Node | string | undefined | false;
+
+export function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, value);
+  for (const child of children) if (child !== undefined && child !== false) node.append(child);
+  return node;
+}
+
+export function main(): HTMLElement {
+  return document.getElementById('main')!;
+}
+
+/** An API refusal: the problem's title and code, as the page shows them. */
+export class ApiProblem extends Error {
+  constructor(
+    readonly title: string,
+    readonly code: string,
+    readonly status: number,
+    readonly detail?: string,
+  ) {
+    super(`${title} (${code})${detail ? `: ${detail}` : ''}`);
+  }
+}
+
+async function call(path: string): Promise<Response> {
+  let response: Response;
+  try {
+    response = await fetch(path, { headers: { accept: 'application/json, text/plain' } });
+  } catch (error) {
+    throw new ApiProblem('The service did not answer', 'network-error', 0, String(error));
+  }
+  if (response.ok) return response;
+  let title = response.statusText || `HTTP ${response.status}`;
+  let code = `http-${response.status}`;
+  let detail: string | undefined;
+  try {
+    const problem = (await response.json()) as { title?: string; code?: string; detail?: string };
+    title = problem.title ?? title;
+    code = problem.code ?? code;
+    detail = problem.detail;
+  } catch {
+    // not a problem document: the status line stands
+  }
+  throw new ApiProblem(title, code, response.status, detail);
+}
+
+export const getText = async (path: string): Promise<string> => (await call(path)).text();
+export const getJson = async <T>(path: string): Promise<T> => (await call(path)).json() as Promise<T>;
+
+/** An error box: for an API problem, its title and code. */
+export function errorBox(error: unknown): HTMLElement {
+  if (error instanceof ApiProblem) {
+    return el('div', { class: 'error', role: 'alert' }, el('strong', {}, error.title), ' ', el('code', {}, error.code), error.detail ? el('p', {}, error.detail) : undefined);
+  }
+  return el('div', { class: 'error', role: 'alert' }, el('strong', {}, 'Something went wrong'), el('p', {}, String(error instanceof Error ? error.message : error)));
+}
+
+/** A definition list of label → value rows. */
+export function facts(rows: Array<[string, Child]>): HTMLElement {
+  const dl = el('dl', { class: 'facts' });
+  for (const [label, value] of rows) if (value !== undefined) dl.append(el('dt', {}, label), el('dd', {}, value));
+  return dl;
+}

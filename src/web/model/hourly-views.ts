@@ -1,0 +1,96 @@
+/**
+ * Pure shaping of the API's answers for the tenant and generator pages'
+ * hourly plots: one point per hour of the chosen period (an hour without a
+ * reading is 0, so the x axis has no holes), as plain numbers. Wh values
+ * arrive as decimal strings (README "API at a glance"); a park's hourly Wh
+ * stay far below 2^53, so Number is exact here.
+ */
+
+export const HOUR_S = 3600;
+
+/** The shape the hourly plot draws: x in Unix seconds, each series the same length. */
+export interface HourlySeries {
+  hours: number[];
+  consumed: number[];
+  bySource: Array<{ device: string; wh: number[] }>;
+}
+
+/** GET /v1/tenants/{id}/matching, as much as the page reads. */
+export interface TenantMatching {
+  intervals: Array<{ start: string; consumedWh: string; bySource: Array<{ device: string; wh: string }> }>;
+  totals: { consumedWh: string; matchedWh: string; cfeScore: number; unmatchedEmissionsG: string };
+}
+
+/** GET /v1/devices/{id}/outputs, as much as the page reads. */
+export interface DeviceOutputs {
+  hours: Array<{ start: string; exportWh: string; to: Array<{ owner: string; type: string; wh: string }>; toStorageWh: string; unmatchedWh: string }>;
+}
+
+/** The hours of [from, to) in Unix seconds; refuses a reversed or non-hour-aligned period. */
+export function hoursOf(from: string, to: string): number[] {
+  const a = Date.parse(from) / 1000;
+  const b = Date.parse(to) / 1000;
+  if (!Number.isFinite(a) || !Number.isFinite(b) || b <= a || a % HOUR_S !== 0 || b % HOUR_S !== 0) throw new Error('the period must be whole hours, ending after it starts');
+  const out: number[] = [];
+  for (let t = a; t < b; t += HOUR_S) out.push(t);
+  return out;
+}
+
+function slotOf(hours: readonly number[], start: string): number {
+  const i = (Date.parse(start) / 1000 - hours[0]!) / HOUR_S;
+  return Number.isInteger(i) && i >= 0 && i < hours.length ? i : -1;
+}
+
+/** Consumption and matched supply by source device, per hour of the period. */
+export function tenantSeries(view: TenantMatching, from: string, to: string): HourlySeries {
+  const hours = hoursOf(from, to);
+  const consumed = hours.map(() => 0);
+  const bySource = new Map<string, number[]>();
+  for (const interval of view.intervals) {
+    const i = slotOf(hours, interval.start);
+    if (i < 0) continue;
+    consumed[i]! += Number(interval.consumedWh);
+    for (const s of interval.bySource) {
+      let wh = bySource.get(s.device);
+      if (!wh) bySource.set(s.device, (wh = hours.map(() => 0)));
+      wh[i]! += Number(s.wh);
+    }
+  }
+  return { hours, consumed, bySource: [...bySource].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([device, wh]) => ({ device, wh })) };
+}
+
+/**
+ * Where a device's output went, per hour: one series per receiving tenant,
+ * one for storage, one for the unmatched rest; `consumed` carries the export
+ * (the line the stacked bars add up to).
+ */
+export function outputSeries(outputs: DeviceOutputs, from: string, to: string): HourlySeries {
+  const hours = hoursOf(from, to);
+  const exported = hours.map(() => 0);
+  const byTarget = new Map<string, number[]>();
+  const add = (target: string, i: number, wh: number) => {
+    let series = byTarget.get(target);
+    if (!series) byTarget.set(target, (series = hours.map(() => 0)));
+    series[i]! += wh;
+  };
+  for (const hour of outputs.hours) {
+    const i = slotOf(hours, hour.start);
+    if (i < 0) continue;
+    exported[i]! += Number(hour.exportWh);
+    for (const x of hour.to) if (x.type !== 'storage') add(`to ${x.owner}`, i, Number(x.wh));
+    if (hour.toStorageWh !== '0') add('to storage', i, Number(hour.toStorageWh));
+    if (hour.unmatchedWh !== '0') add('unmatched', i, Number(hour.unmatchedWh));
+  }
+  const order = (name: string) => (name === 'unmatched' ? 2 : name === 'to storage' ? 1 : 0);
+  const names = [...byTarget.keys()].sort((a, b) => order(a) - order(b) || (a < b ? -1 : a > b ? 1 : 0));
+  return { hours, consumed: exported, bySource: names.map((device) => ({ device, wh: byTarget.get(device)! })) };
+}
+
+/** The CFE score as the page shows it: a percentage with one decimal. */
+export const percent = (score: number): string => `${(Math.round(score * 1000) / 10).toFixed(1)} %`;
+
+/** Grams of CO2 as kilograms or tonnes, whichever reads better. */
+export function mass(grams: string): string {
+  const g = Number(grams);
+  return g >= 1e6 ? `${(g / 1e6).toFixed(2)} t CO2` : `${(g / 1e3).toFixed(1)} kg CO2`;
+}

@@ -1,0 +1,194 @@
+/**
+ * The Verify page: a bundle chosen, dropped or pasted is checked here, in the
+ * browser, by the same pure verifier as `gridproof verify`
+ * (src/domain/bundle), against the log key in the key field. Served by a
+ * gridproof service, the key is fetched once when the page loads (shown and
+ * editable); saved as one file (verify.html) it asks for it. No request is
+ * made while verifying.
+ */
+import { verifyBundle, type Bundle, type BundleVerdict } from '../../domain/bundle/verify-bundle.ts';
+import { isGridproofError } from '../../errors.ts';
+import { hourlyPlot } from '../dom/hourly-plot.ts';
+import { el, errorBox, facts, getText, main } from '../dom/ui.ts';
+import { formatWh, hourlySeries, reasonViews, sourceViews, verdictLine } from '../model/bundle-view.ts';
+
+const standalone = document.body.dataset.standalone === 'true';
+
+const keyInput = el('input', { id: 'log-key', type: 'text', spellcheck: 'false', autocomplete: 'off', placeholder: 'origin+keyid+base64 key', required: '' });
+const fileInput = el('input', { id: 'bundle-file', type: 'file', accept: '.json,application/json,application/vnd.gridproof.bundle.v1+json' });
+const pasteArea = el('textarea', { id: 'bundle-text', rows: '4', spellcheck: 'false', placeholder: 'or paste the bundle JSON here' });
+const verifyButton = el('button', { type: 'submit' }, 'Verify');
+const status = el('div', { role: 'status', id: 'verdict', class: 'verdict', 'aria-live': 'polite' }, 'No bundle checked yet.');
+const details = el('div', { id: 'details' });
+const keyNote = el('p', { class: 'hint', id: 'key-note' });
+
+function render(): void {
+  const drop = el(
+    'label',
+    { class: 'drop', for: 'bundle-file' },
+    el('strong', {}, 'Choose or drop a bundle file'),
+    el('span', { class: 'hint' }, 'a .json proof bundle, as downloaded from a claim'),
+    fileInput,
+  );
+  const form = el(
+    'form',
+    { id: 'verify-form', class: 'panel' },
+    el('label', { for: 'log-key' }, 'Log key (the public key you trust for this log)'),
+    keyInput,
+    keyNote,
+    drop,
+    el('label', { for: 'bundle-text', class: 'sr-only' }, 'Bundle JSON'),
+    pasteArea,
+    el('div', { class: 'actions' }, verifyButton),
+  );
+  main().replaceChildren(
+    el('h1', {}, 'Verify a proof bundle'),
+    el('p', { class: 'lead' }, 'The bundle is checked entirely in this browser, with the log key below. Nothing is sent anywhere.'),
+    form,
+    status,
+    details,
+  );
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    void verifyPasted();
+  });
+  fileInput.addEventListener('change', () => {
+    const file = fileInput.files?.[0];
+    if (file) void file.text().then((text) => verifyText(text, file.name));
+  });
+  drop.addEventListener('dragover', (event) => {
+    event.preventDefault();
+    drop.classList.add('over');
+  });
+  drop.addEventListener('dragleave', () => drop.classList.remove('over'));
+  drop.addEventListener('drop', (event) => {
+    event.preventDefault();
+    drop.classList.remove('over');
+    const file = event.dataTransfer?.files[0];
+    if (file) void file.text().then((text) => verifyText(text, file.name));
+  });
+}
+
+async function loadKey(): Promise<void> {
+  if (standalone) {
+    keyNote.textContent = 'Saved copy of the verifier: paste the log key you trust (from the log operator or your auditor).';
+    return;
+  }
+  try {
+    keyInput.value = (await getText('/v1/log/key')).trim();
+    keyNote.textContent = 'Filled in from this service. Replace it with a key you obtained independently to trust nothing of this server.';
+  } catch (error) {
+    keyNote.replaceChildren(errorBox(error));
+  }
+}
+
+function verifyPasted(): Promise<void> {
+  return verifyText(pasteArea.value, 'pasted bundle');
+}
+
+function showUnusable(message: string): void {
+  status.className = 'verdict invalid';
+  status.textContent = `INVALID: ${message}`;
+  details.replaceChildren();
+}
+
+async function verifyText(text: string, name: string): Promise<void> {
+  const key = keyInput.value.trim();
+  if (key === '') return showUnusable('no log key: type or paste the key of the log you trust');
+  let bundle: unknown;
+  try {
+    bundle = JSON.parse(text);
+  } catch {
+    return showUnusable(`${name} is not JSON`);
+  }
+  status.className = 'verdict';
+  status.textContent = 'Checking…';
+  verifyButton.disabled = true;
+  const started = performance.now();
+  let verdict: BundleVerdict;
+  try {
+    verdict = await verifyBundle(bundle, { logKey: key });
+  } catch (error) {
+    verifyButton.disabled = false;
+    return showUnusable(isGridproofError(error) ? `the log key is not usable (${error.code}): ${error.detail}` : String(error));
+  }
+  verifyButton.disabled = false;
+  const ms = Math.round(performance.now() - started);
+  status.className = `verdict ${verdict.valid ? 'valid' : 'invalid'}`;
+  status.textContent = verdictLine(verdict);
+  document.body.dataset.verifyMs = String(ms);
+  showDetails(bundle as Bundle, verdict, `${name}, checked in ${ms} ms`);
+}
+
+function showDetails(bundle: Bundle, verdict: BundleVerdict, caption: string): void {
+  const parts: HTMLElement[] = [el('p', { class: 'hint' }, caption)];
+  const reasons = reasonViews(verdict);
+  if (reasons.length > 0) {
+    parts.push(
+      el('h2', {}, 'Why it is invalid'),
+      el('ol', { class: 'reasons' }, ...reasons.map((r) => el('li', {}, el('strong', {}, r.meaning), ' ', el('code', {}, r.code), el('p', {}, r.detail)))),
+    );
+  }
+  const s = verdict.statement;
+  if (s) {
+    parts.push(
+      el('h2', {}, verdict.valid ? 'Statement' : 'Statement (as the bundle says; not proven)'),
+      facts([
+        ['Tenant', s.tenant],
+        ['Period (UTC)', `${s.period.start} to ${s.period.end}`],
+        ['Purpose', s.claim?.purpose],
+        ['Beneficiary', s.claim?.beneficiary],
+        ['Claimed', s.claim ? `${formatWh(s.claim.wh)} (${s.claim.wh} Wh), claim ${s.claim.id}` : 'nothing: a statement, not a claim'],
+        ['Consumed', `${formatWh(s.consumedWh)} (${s.consumedWh} Wh)`],
+        ['Matched', `${formatWh(s.matchedWh)} (${s.matchedWh} Wh)`],
+        ['CFE score', `${(s.cfeScore * 100).toFixed(1)} %`],
+        ['Unmatched emissions', `${(Number(s.unmatchedEmissionsG) / 1000).toLocaleString('en', { maximumFractionDigits: 3 })} kg CO₂`],
+      ]),
+      el('h2', {}, 'Sources'),
+      sourcesTable(bundle),
+      el('h2', {}, 'Hour by hour'),
+    );
+    try {
+      parts.push(hourlyPlot(hourlySeries(bundle), Math.min(960, main().clientWidth - 8)));
+    } catch (error) {
+      parts.push(errorBox(error));
+    }
+  }
+  parts.push(el('h2', {}, 'Checkpoint'), el('pre', { class: 'checkpoint' }, bundle.checkpoint ?? ''));
+  details.replaceChildren(...parts);
+}
+
+function sourcesTable(bundle: Bundle): HTMLElement {
+  const rows = sourceViews(bundle);
+  const head = ['Device', 'Type', 'Matched', 'Energy source', 'Technology', 'Commissioned', 'Support', 'Connection'];
+  return el(
+    'div',
+    { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': 'Sources' },
+    el(
+      'table',
+      {},
+      el('thead', {}, el('tr', {}, ...head.map((h) => el('th', { scope: 'col' }, h)))),
+      el(
+        'tbody',
+        {},
+        ...rows.map((r) =>
+          el(
+            'tr',
+            {},
+            el('th', { scope: 'row' }, r.device),
+            el('td', {}, r.type),
+            el('td', { class: 'num' }, formatWh(r.wh)),
+            el('td', {}, r.energySource ?? '—'),
+            el('td', {}, r.technology ?? '—'),
+            el('td', {}, r.commissioningDate ?? '—'),
+            el('td', {}, r.support ?? '—'),
+            el('td', {}, r.connection ?? '—'),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+render();
+void loadKey();

@@ -1,0 +1,64 @@
+/**
+ * Every command answers --help and -h with its usage on stdout and exit 0,
+ * and does nothing else: run from an empty directory with the data directory
+ * pointed into it, no file appears (serve opens no database, migrate
+ * migrates nothing, keygen writes no key). `--version` prints the package's.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import t from 'tap';
+import { COMMANDS } from '../../src/cli/usage.ts';
+
+const BIN = fileURLToPath(new URL('../../bin/gridproof.js', import.meta.url));
+
+function run(cwd: string, ...args: string[]) {
+  return spawnSync(process.execPath, [BIN, ...args], {
+    cwd,
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: { ...process.env, DATABASE_URL: '', DATA_DIR: join(cwd, 'data'), PORT: '0', GRIDPROOF_OPERATOR_TOKEN: '' },
+  });
+}
+
+t.test('every command answers --help and -h and creates nothing', async (t) => {
+  const scratch = mkdtempSync(join(tmpdir(), 'gridproof-help-'));
+  t.teardown(() => rmSync(scratch, { recursive: true, force: true }));
+  t.same(COMMANDS.sort(), ['demo', 'keygen', 'migrate', 'monitor', 'serve', 'sign', 'verify', 'witness'], 'the commands main.ts knows');
+  for (const command of COMMANDS) {
+    for (const flag of ['--help', '-h']) {
+      const result = run(scratch, command, flag);
+      t.equal(result.status, 0, `${command} ${flag}: exit 0`);
+      t.match(result.stdout, new RegExp(`^usage: gridproof ${command}\\b`), `${command} ${flag}: usage on stdout`);
+      t.match(
+        result.stdout,
+        /exit codes:\n {2}0 {2}done[^\n]*\n {2}1 {2}refused or invalid[^\n]*\n {2}2 {2}usage error or unusable input/,
+        `${command} ${flag}: the exit codes`,
+      );
+      t.equal(result.stderr, '', `${command} ${flag}: nothing on stderr`);
+    }
+  }
+  // With the options that would otherwise act: keygen would write NAME.key here.
+  t.equal(run(scratch, 'keygen', '--name', 'meter-1', '--help').status, 0, 'keygen --name X --help: exit 0');
+  t.same(readdirSync(scratch), [], 'no file or directory was created');
+});
+
+t.test('--help, -h and --version of gridproof itself', async (t) => {
+  const scratch = mkdtempSync(join(tmpdir(), 'gridproof-help-'));
+  t.teardown(() => rmSync(scratch, { recursive: true, force: true }));
+  for (const flag of ['--help', '-h']) {
+    const result = run(scratch, flag);
+    t.equal(result.status, 0, `${flag}: exit 0`);
+    for (const command of COMMANDS) t.match(result.stdout, new RegExp(`\\n {2}${command}\\b`), `${flag} lists ${command}`);
+  }
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const version = run(scratch, '--version');
+  t.equal(version.status, 0, '--version: exit 0');
+  t.equal(version.stdout, `gridproof ${pkg.version}\n`);
+  const unknown = run(scratch, 'frobnicate');
+  t.equal(unknown.status, 2, 'an unknown command: exit 2');
+  t.match(unknown.stderr, /^usage: gridproof/, 'with the usage on stderr');
+  t.same(readdirSync(scratch), []);
+});

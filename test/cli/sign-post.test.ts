@@ -1,0 +1,69 @@
+/**
+ * `gridproof sign --post`, the real command against a listening server: an
+ * accepted reading exits 0; a refused one exits 1 and prints its coded error
+ * (the log gains nothing); a server nobody answers at is one line on stderr
+ * naming the URL, exit 2, no stack trace.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import t from 'tap';
+import { formatPrivateKey } from '../../src/crypto/note.ts';
+import { readLogSize } from '../../src/db/log.ts';
+import { addDevice, addParticipant, startTestApp } from '../helpers/app.ts';
+
+const BIN = fileURLToPath(new URL('../../bin/gridproof.js', import.meta.url));
+
+function gridproof(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 60_000 }, (error, stdout, stderr) => {
+      resolve({ status: error ? Number((error as { code?: number }).code ?? -1) : 0, stdout, stderr });
+    });
+  });
+}
+
+t.test('sign --post: exit 0 accepted, 1 refused with its code, 2 unreachable', async (t) => {
+  const scratch = mkdtempSync(join(tmpdir(), 'gridproof-sign-'));
+  t.teardown(() => rmSync(scratch, { recursive: true, force: true }));
+  const hour = 3600_000;
+  const now = Date.parse('2026-03-02T12:00:00Z');
+  const test = await startTestApp('pglite', { now: () => now });
+  t.teardown(() => test.close());
+  const gen = await addParticipant(test.app, 'generator', 'gen-1');
+  const key = await addDevice(test.app, { id: 'wind-1', owner: gen.id, type: 'wind', keyValidFrom: '2026-03-01T00:00:00Z' });
+  const keyFile = join(scratch, 'wind-1.key');
+  writeFileSync(keyFile, `${formatPrivateKey(key.signer)}\n`);
+  await test.app.listen({ host: '127.0.0.1', port: 0 });
+  const { port } = test.app.server.address() as { port: number };
+  const server = `http://127.0.0.1:${port}`;
+  const payload = (startMs: number) => {
+    const file = join(scratch, `${startMs}.json`);
+    const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
+    writeFileSync(file, JSON.stringify({ device: 'wind-1', start: iso(startMs), end: iso(startMs + hour), importWh: '0', exportWh: '5000' }));
+    return file;
+  };
+
+  const ok = await gridproof(['sign', '--key', keyFile, '--server', server, '--token', gen.token, '--post', payload(now - 2 * hour)]);
+  t.equal(ok.status, 0, 'an accepted reading: exit 0');
+  t.match(JSON.parse(ok.stdout), { results: [{ index: Number }] });
+  const size = await readLogSize(test.testStore.store.db);
+
+  const future = await gridproof(['sign', '--key', keyFile, '--server', server, '--token', gen.token, '--post', payload(now + 5 * hour)]);
+  t.equal(future.status, 1, 'a refused reading: exit 1');
+  t.match(future.stderr, /^gridproof sign: refused: future-interval: /m, 'the coded error on stderr');
+  t.equal(await readLogSize(test.testStore.store.db), size, 'the log is unchanged');
+
+  // A port that was just free: nobody answers there.
+  const spare = createServer();
+  await new Promise<void>((resolve) => spare.listen(0, '127.0.0.1', resolve));
+  const sparePort = (spare.address() as { port: number }).port;
+  await new Promise((resolve) => spare.close(resolve));
+  const closed = `http://127.0.0.1:${sparePort}`;
+  const down = await gridproof(['sign', '--key', keyFile, '--server', closed, '--token', gen.token, '--post', payload(now - 3 * hour)]);
+  t.equal(down.status, 2, 'no server: exit 2');
+  t.match(down.stderr, new RegExp(`^gridproof sign: cannot reach http://127\\.0\\.0\\.1:${sparePort}/v1/log/key: ECONNREFUSED\n$`), 'one line naming the URL');
+  t.notMatch(down.stderr, /\n\s+at /, 'no stack trace');
+});

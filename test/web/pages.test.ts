@@ -1,0 +1,158 @@
+/**
+ * The web app in a real browser (Chromium through playwright-core) against a
+ * real service over a real socket: a claim bundle made through the API is
+ * VALID on /verify, the same bundle with one Wh changed is INVALID with its
+ * reason, no request leaves the page while verifying, verify.html opened from
+ * file:// is VALID, and the Log page checks inclusion and consistency.
+ * Screenshots of each page (desktop and 360 px) go to a folder it prints.
+ */
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import { toBase64, utf8 } from '../../src/crypto/base64.ts';
+import { hashLeaf } from '../../src/crypto/merkle.ts';
+import { publishCheckpoint } from '../../src/ledger/publish.ts';
+import { addDevice, addParticipant, auth, OPERATOR_TOKEN, postEntries, signReading, startTestApp } from '../helpers/app.ts';
+import { launchChromium, screenshotDir } from '../helpers/browser.ts';
+
+const env = await startTestApp('pglite');
+t.teardown(env.close);
+const { app } = env;
+await app.inject({ method: 'POST', url: '/v1/zones', headers: auth(OPERATOR_TOKEN), payload: { zone: 'DE-LU', gCO2PerKWh: 380, validFrom: '2018-01-01T00:00:00Z' } });
+const gen = await addParticipant(app, 'generator', 'windco');
+const tenant = await addParticipant(app, 'tenant', 'steelco');
+const wind = await addDevice(app, { id: 'wind-1', owner: gen.id, type: 'wind' });
+const meter = await addDevice(app, { id: 'steel-meter', owner: tenant.id, type: 'consumption' });
+let windPrev: string | undefined;
+let meterPrev: string | undefined;
+const leaves: string[] = [];
+const sizes12: number[] = [];
+for (let seq = 0; seq < 24; seq++) {
+  const start = new Date(Date.UTC(2024, 0, 1, seq)).toISOString().replace('.000Z', 'Z');
+  const end = new Date(Date.UTC(2024, 0, 1, seq + 1)).toISOString().replace('.000Z', 'Z');
+  const w = signReading(wind.signer, { device: 'wind-1', seq, ...(windPrev ? { prev: windPrev } : {}), start, end, importWh: '0', exportWh: String(800 + 60 * (seq % 7)) });
+  const m = signReading(meter.signer, { device: 'steel-meter', seq, ...(meterPrev ? { prev: meterPrev } : {}), start, end, importWh: String(900 + 25 * (seq % 5)), exportWh: '0' });
+  windPrev = toBase64(hashLeaf(utf8(w)));
+  meterPrev = toBase64(hashLeaf(utf8(m)));
+  leaves.push(windPrev);
+  await postEntries(app, gen.token, [w]);
+  await postEntries(app, tenant.token, [m]);
+  if (seq === 11) sizes12.push(Number((await publishCheckpoint(env.ledger)).checkpoint?.size));
+}
+await app.inject({ method: 'POST', url: '/v1/matching/runs', headers: auth(OPERATOR_TOKEN), payload: { until: '2024-01-02T00:00:00Z' } });
+const claim = await app.inject({
+  method: 'POST',
+  url: '/v1/claims',
+  headers: auth(tenant.token),
+  payload: { period: { start: '2024-01-01T00:00:00Z', end: '2024-01-02T00:00:00Z' }, purpose: 'cbam', beneficiary: 'EU importer, lot 7' },
+});
+await publishCheckpoint(env.ledger);
+const bundleText = (await app.inject({ url: `/v1/claims/${claim.json().id}/bundle`, headers: auth(tenant.token) })).body;
+const address = await app.listen({ port: 0, host: '127.0.0.1' });
+const logKey = env.ledger.logVerifier.vkey;
+
+const work = join(process.env.TMPDIR ?? tmpdir(), `gridproof-web-${process.pid}`);
+const { mkdirSync } = await import('node:fs');
+mkdirSync(work, { recursive: true });
+const goodFile = join(work, 'bundle.json');
+writeFileSync(goodFile, bundleText);
+const tampered = JSON.parse(bundleText) as { statement: { consumedWh: string } };
+tampered.statement.consumedWh = String(BigInt(tampered.statement.consumedWh) + 1n);
+const badFile = join(work, 'bundle-one-wh-more.json');
+writeFileSync(badFile, JSON.stringify(tampered));
+
+const shots = screenshotDir();
+console.log(`# screenshots in ${shots}`);
+const browser = await launchChromium();
+t.teardown(() => browser.close());
+const sizes = [
+  { name: 'desktop', width: 1280, height: 900 },
+  { name: '360px', width: 360, height: 780 },
+];
+
+t.test('/verify: a real claim bundle is VALID, one Wh changed is INVALID, and nothing is requested while verifying', async (t) => {
+  for (const size of sizes) {
+    const page = await browser.newPage({ viewport: { width: size.width, height: size.height } });
+    const requests: string[] = [];
+    page.on('request', (r) => requests.push(r.url()));
+    const response = await page.goto(`${address}/verify`);
+    t.match(response?.headers()['content-security-policy'], /default-src 'self'/);
+    const key = page.getByLabel(/key/i);
+    await t.resolves(key.waitFor());
+    await page.waitForFunction("document.getElementById('log-key').value !== ''");
+    t.equal(await key.inputValue(), logKey, 'the key is prefilled from the service');
+
+    const before = requests.length;
+    await page.setInputFiles('#bundle-file', goodFile);
+    const status = page.getByRole('status').first();
+    await page.locator('#verdict', { hasText: /^(VALID|INVALID)/ }).waitFor();
+    t.match(await status.textContent(), /^VALID/, `${size.name}: VALID`);
+    t.equal(requests.length, before, 'no request left the page while verifying');
+    t.match(await page.locator('#details').textContent(), /EU importer, lot 7/);
+    t.ok(await page.locator('.plot canvas').count(), 'the hourly plot is drawn');
+    await page.screenshot({ path: join(shots, `verify-valid-${size.name}.png`), fullPage: true });
+
+    await page.setInputFiles('#bundle-file', badFile);
+    await page.locator('#verdict', { hasText: /^INVALID/ }).waitFor();
+    t.match(await page.locator('.reasons').textContent(), /statement-mismatch/, 'the reason is shown with its code');
+    t.equal(requests.length, before, 'still no request');
+    await page.screenshot({ path: join(shots, `verify-invalid-${size.name}.png`), fullPage: true });
+    await page.close();
+  }
+});
+
+t.test('verify.html from file:// asks for the key and says VALID', async (t) => {
+  const html = await app.inject({ url: '/verify.html' });
+  t.equal(html.statusCode, 200);
+  t.match(html.headers['content-security-policy'], /script-src 'sha256-/);
+  const file = join(work, 'verify.html');
+  writeFileSync(file, html.body);
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const requests: string[] = [];
+  page.on('request', (r) => requests.push(r.url()));
+  await page.goto(`file://${file}`);
+  t.equal(await page.getByLabel(/key/i).inputValue(), '', 'saved as a file, it asks for the key');
+  await page.getByLabel(/key/i).fill(logKey);
+  await page.setInputFiles('#bundle-file', goodFile);
+  await page.locator('#verdict', { hasText: /^(VALID|INVALID)/ }).waitFor();
+  t.match(await page.getByRole('status').first().textContent(), /^VALID/);
+  t.same(requests.filter((u) => !u.startsWith('file:')), [], 'no network request at all');
+  await page.screenshot({ path: join(shots, 'verify-html-file-desktop.png'), fullPage: true });
+  await page.close();
+});
+
+t.test('/log: checkpoint, inclusion and consistency checked in the browser', async (t) => {
+  for (const size of sizes) {
+    const page = await browser.newPage({ viewport: { width: size.width, height: size.height } });
+    await page.goto(`${address}/log`);
+    await page.locator('#tree-size').waitFor();
+    t.match(await page.locator('#log-key-value').textContent(), logKey);
+    await page.getByLabel('Leaf hash').fill(leaves[3]!);
+    await page.locator('#inclusion-form button').click();
+    await page.locator('#inclusion-result', { hasText: /./ }).waitFor();
+    t.match(await page.locator('#inclusion-result').textContent(), /^Included/);
+    await page.getByLabel('Leaf hash').fill(toBase64(new Uint8Array(32)));
+    await page.locator('#inclusion-form button').click();
+    await page.locator('#inclusion-result', { hasText: /^(?!Included)./ }).waitFor();
+    t.match(await page.locator('#inclusion-result').textContent(), /not-found|not/i, 'an unknown leaf: the problem is shown');
+    await page.locator('#from-size').fill(String(sizes12[0]));
+    await page.locator('#consistency-form button').click();
+    await page.locator('#consistency-result', { hasText: /./ }).waitFor();
+    t.match(await page.locator('#consistency-result').textContent(), /^Consistent/, `from ${sizes12[0]} to the latest size`);
+    await page.screenshot({ path: join(shots, `log-${size.name}.png`), fullPage: true });
+    await page.close();
+  }
+});
+
+t.test('assets: hashed names, cached for a year, same-origin CSP', async (t) => {
+  const html = (await app.inject({ url: '/verify' })).body;
+  const script = /src="(\/assets\/[^"]+)"/.exec(html)?.[1];
+  t.ok(script, 'a hashed script');
+  const asset = await app.inject({ url: script! });
+  t.equal(asset.statusCode, 200);
+  t.match(asset.headers['cache-control'], /max-age=31536000, immutable/);
+  const missing = await app.inject({ url: '/assets/nothing-here.js' });
+  t.equal(missing.statusCode, 404);
+  t.equal(missing.json().code, 'not-found');
+});
