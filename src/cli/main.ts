@@ -20,6 +20,8 @@ const commands: Record<string, () => Promise<Command>> = {
   keygen: async () => (await import('./keygen.ts')).keygenCommand,
   sign: async () => (await import('./sign.ts')).signCommand,
   verify: async () => (await import('./verify.ts')).verifyCommand,
+  certificate: async () => (await import('./certificate.ts')).certificateCommand,
+  export: async () => (await import('./certificate.ts')).exportCommand,
   monitor: async () => (await import('./monitor.ts')).monitorCommand,
   demo: async () => (await import('./demo.ts')).demoCommand,
   witness: async () => (await import('./witness.ts')).witnessCommand,

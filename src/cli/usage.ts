@@ -34,7 +34,18 @@ const usages: Record<string, string> = {
 `,
   verify: `usage: gridproof verify BUNDLE --key VKEY [--json]
 
-  Verify a proof bundle offline: exit 0 valid, 1 invalid, 2 unusable.
+  Verify a proof bundle offline: exit 0 valid, 1 invalid, 2 unusable. Prints
+  every fact the bundle proves (docs/exports.md); --json prints all of it.
+`,
+  certificate: `usage: gridproof certificate BUNDLE --key VKEY > cert.html
+
+  A claim bundle's printable certificate (one A4 HTML page) on stdout; exit 1
+  when the bundle does not verify as a claim.
+`,
+  export: `usage: gridproof export BUNDLE --key VKEY --format energytag|eecs
+
+  A claim bundle's EnergyTag GC API v2 or EECS (EN 16325) records on stdout;
+  exit 1 when the bundle does not verify as a claim.
 `,
   monitor: `usage: gridproof monitor URL --token T [--state FILE] [--key VKEY] [--json]
 

@@ -4,6 +4,8 @@
  * the bundle proves (docs/exports.md): a readable summary, or with `--json`
  * the verdict, the statement and the facts. Exit 0 valid, 1 invalid, 2
  * unusable input (unreadable file, not JSON, bad key).
+ * `gridproof verify --html` prints the browser verifier as one
+ * self-contained HTML file (the page served at /verify.html) to keep offline.
  */
 import { factsSummary } from '../domain/bundle/facts-summary.ts';
 import { verifyWithFacts } from '../domain/bundle/verified.ts';
@@ -13,10 +15,15 @@ import { parseArgs } from './args.ts';
 import { readBundleFile } from './bundle-file.ts';
 
 export async function verifyCommand(args: string[]): Promise<number> {
-  const { options, positional } = parseArgs(args, ['json']);
+  const { options, positional } = parseArgs(args, ['json', 'html']);
+  if (options.has('html')) {
+    const { buildWeb } = await import('../platform/web-build.ts');
+    process.stdout.write((await buildWeb()).verifyHtml);
+    return 0;
+  }
   const file = positional[0];
   const key = options.get('key');
-  if (!file || !key) throw new GridproofError('bad-request', 'usage: gridproof verify BUNDLE --key <log verifier key> [--json]');
+  if (!file || !key) throw new GridproofError('bad-request', 'usage: gridproof verify BUNDLE --key <log verifier key> [--json], or gridproof verify --html > verify.html');
   const { bundle } = readBundleFile(file);
   const { verdict, facts } = await verifyWithFacts(bundle, { logKey: key, verify: nativeVerify });
   const out = process.stdout;

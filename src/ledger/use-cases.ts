@@ -8,6 +8,8 @@ import type { Bundle } from '../domain/bundle/bundle-types.ts';
 import type { BundleVerdict } from '../domain/bundle/bundle-types.ts';
 import type { BundleFacts } from '../domain/bundle/facts-types.ts';
 import { verifyWithFacts } from '../domain/bundle/verified.ts';
+import { certificateOf, exportOf } from '../domain/certificate/claim-documents.ts';
+import { utf8 } from '../crypto/base64.ts';
 import type { ContractPayload, ZonePayload } from '../domain/payloads.ts';
 import type { TenantFigures } from '../domain/tenant-figures.ts';
 import { GridproofError } from '../errors.ts';
@@ -173,6 +175,19 @@ export class UseCases {
   // Bundles and their verification.
   async claimBundle(caller: Caller, claimId: string): Promise<Bundle> {
     return buildClaimBundle(this.#ledger, await readableClaim(this.#ledger, caller, claimId));
+  }
+
+  /** A claim's certificate page, made from its bundle as any holder of the bundle would make it (docs/exports.md). */
+  async claimCertificate(caller: Caller, claimId: string): Promise<string> {
+    const bundle = await this.claimBundle(caller, claimId);
+    const bytes = utf8(JSON.stringify(bundle));
+    return certificateOf(bytes, JSON.parse(JSON.stringify(bundle)), { logKey: this.#ledger.logVerifier.vkey, verify: this.#ledger.verify });
+  }
+
+  /** A claim's EnergyTag or EECS records, made from its bundle. */
+  async claimExport(caller: Caller, claimId: string, format: string): Promise<string> {
+    const bundle = await this.claimBundle(caller, claimId);
+    return exportOf(bundle, format, { logKey: this.#ledger.logVerifier.vkey, verify: this.#ledger.verify });
   }
 
   async tenantBundle(caller: Caller, tenantId: string, from: Date, to: Date): Promise<Bundle> {

@@ -19,6 +19,36 @@ export function bundleRoutes(app: FastifyInstance, { useCases, auth, rateLimits 
     async (request, reply) => sendBundle(reply, await useCases.claimBundle(await auth.caller(request), request.params.id)),
   );
 
+  app.get<{ Params: { id: string } }>(
+    '/v1/claims/:id/certificate',
+    {
+      schema: {
+        tags: ['bundles'],
+        summary: "A claim's printable certificate (one A4 HTML page), made from its bundle",
+        security,
+        params: { type: 'object', properties: { id: { type: 'string' } } },
+        response: { 200: { description: 'text/html; charset=utf-8', content: { 'text/html': { schema: { type: 'string' } } } }, ...problemResponses(401, 403, 404, 422, 500) },
+      },
+    },
+    async (request, reply) => reply.type('text/html; charset=utf-8').send(await useCases.claimCertificate(await auth.caller(request), request.params.id)),
+  );
+
+  app.get<{ Params: { id: string }; Querystring: { format: string } }>(
+    '/v1/claims/:id/export',
+    {
+      schema: {
+        tags: ['bundles'],
+        summary: "A claim's EnergyTag GC API v2 or EECS (EN 16325) records, made from its bundle",
+        security,
+        params: { type: 'object', properties: { id: { type: 'string' } } },
+        querystring: { type: 'object', required: ['format'], properties: { format: { type: 'string', enum: ['energytag', 'eecs'] } } },
+        response: { 200: { description: 'JSON records (docs/exports.md)', content: { 'application/json': { schema: { type: 'string' } } } }, ...problemResponses(400, 401, 403, 404, 422, 500) },
+      },
+    },
+    // Sent as text already serialised: the same claim gives the same bytes.
+    async (request, reply) => reply.type('application/json; charset=utf-8').send(await useCases.claimExport(await auth.caller(request), request.params.id, request.query.format)),
+  );
+
   app.get<{ Params: { id: string }; Querystring: { from: string; to: string } }>(
     '/v1/tenants/:id/bundle',
     {

@@ -6,6 +6,7 @@
  * file:// is VALID, and the Log page checks inclusion and consistency.
  * Screenshots of each page (desktop and 360 px) go to a folder it prints.
  */
+import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -108,6 +109,9 @@ t.test('verify.html from file:// asks for the key and says VALID', async (t) => 
   t.match(html.headers['content-security-policy'], /script-src 'sha256-/);
   const file = join(work, 'verify.html');
   writeFileSync(file, html.body);
+  const cli = spawnSync(process.execPath, ['bin/gridproof.js', 'verify', '--html'], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  t.equal(cli.status, 0, cli.stderr);
+  t.equal(cli.stdout, html.body, '`gridproof verify --html` prints the same file');
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   const requests: string[] = [];
   page.on('request', (r) => requests.push(r.url()));

@@ -36,7 +36,8 @@ export function hourlyPlot(series: HourlySeries, width: number): HTMLElement {
       { label: 'consumed', stroke: '#111', width: 2, points: { show: false }, value: (_u, v) => (v === null ? '' : `${v} Wh`) },
     ],
     axes: [{}, { label: 'Wh', size: 70 }],
-    scales: { x: { time: true } },
+    // Bars start at 0 Wh, so their heights compare.
+    scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.05 : 1] } },
     legend: { live: true },
   };
   const data = [series.hours, ...[...stacked].reverse(), series.consumed] as uPlot.AlignedData;

@@ -1,0 +1,43 @@
+/**
+ * `gridproof certificate BUNDLE --key VKEY > cert.html` and `gridproof export
+ * BUNDLE --key VKEY --format energytag|eecs`: made offline from a claim
+ * bundle that verifies, and from nothing else (docs/exports.md). Exit 0
+ * written, 1 the bundle does not verify as a claim, 2 unusable input.
+ */
+import { certificateOf, exportOf } from '../domain/certificate/claim-documents.ts';
+import { GridproofError, isGridproofError } from '../errors.ts';
+import { nativeVerify } from '../platform/node-ed25519.ts';
+import { parseArgs } from './args.ts';
+import { readBundleFile } from './bundle-file.ts';
+
+async function run(make: () => Promise<string>): Promise<number> {
+  try {
+    process.stdout.write(await make());
+    return 0;
+  } catch (error) {
+    if (isGridproofError(error) && error.code === 'unverified-bundle') {
+      process.stderr.write(`${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+export async function certificateCommand(args: string[]): Promise<number> {
+  const { options, positional } = parseArgs(args);
+  const file = positional[0];
+  const key = options.get('key');
+  if (!file || !key) throw new GridproofError('bad-request', 'usage: gridproof certificate BUNDLE --key <log verifier key>');
+  const { bytes, bundle } = readBundleFile(file);
+  return run(() => certificateOf(bytes, bundle, { logKey: key, verify: nativeVerify }));
+}
+
+export async function exportCommand(args: string[]): Promise<number> {
+  const { options, positional } = parseArgs(args);
+  const file = positional[0];
+  const key = options.get('key');
+  const format = options.get('format');
+  if (!file || !key || !format) throw new GridproofError('bad-request', 'usage: gridproof export BUNDLE --key <log verifier key> --format energytag|eecs');
+  const { bundle } = readBundleFile(file);
+  return run(() => exportOf(bundle, format, { logKey: key, verify: nativeVerify }));
+}

@@ -1,0 +1,121 @@
+/**
+ * The printable certificate of a claim (docs/exports.md "Certificate"): one
+ * A4 page of HTML with print CSS, built from a verified claim bundle's facts
+ * alone, so anyone holding the bundle can make the same page. Self-contained:
+ * no script, no font, no image or style from elsewhere. Every figure is the
+ * statement's or the facts' own, in exact Wh.
+ */
+import { groupDigits } from '../bundle/facts-summary.ts';
+import type { BundleFacts, FactClaim } from '../bundle/facts-types.ts';
+import { cfeChart } from './cfe-chart.ts';
+
+export interface CertificateInput {
+  facts: BundleFacts & { claim: FactClaim };
+  /** Lowercase hex SHA-256 of the bundle's exact bytes. */
+  bundleSha256: string;
+  /** The log's verifier key the bundle verified against. */
+  logKey: string;
+}
+
+const esc = (text: string): string => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const wh = (value: string): string => `${groupDigits(value)} Wh`;
+
+const CSS = `
+@page { size: A4; margin: 10mm; }
+* { box-sizing: border-box; }
+body { font-family: "DejaVu Sans", "Liberation Sans", Arial, sans-serif; color: #1c2833; font-size: 8.5pt; margin: 0; }
+.page { max-width: 190mm; margin: 0 auto; border: 2px solid #1f7a4d; padding: 5mm 7mm; }
+header { display: flex; justify-content: space-between; align-items: baseline; border-bottom: 1px solid #1f7a4d; padding-bottom: 3mm; }
+h1 { font-size: 15pt; margin: 0; color: #1f7a4d; letter-spacing: 0.02em; }
+h2 { font-size: 9.5pt; margin: 2.5mm 0 0.8mm; color: #1f7a4d; text-transform: uppercase; letter-spacing: 0.05em; }
+.sub { color: #555; font-size: 8.5pt; }
+.headline { display: flex; gap: 4mm; margin-top: 2.5mm; }
+.figure { flex: 1; border: 1px solid #c8d3cc; border-radius: 2mm; padding: 2mm 3mm; background: #f4f8f5; }
+.figure b { display: block; font-size: 11.5pt; color: #1f7a4d; white-space: nowrap; }
+.nw { white-space: nowrap; }
+table { width: 100%; border-collapse: collapse; }
+th, td { text-align: left; padding: 0.5mm 1.5mm; border-bottom: 1px solid #e1e6e3; vertical-align: top; }
+th { font-size: 8pt; color: #555; font-weight: normal; }
+td.n, th.n { text-align: right; white-space: nowrap; }
+dl { display: grid; grid-template-columns: 32mm 1fr; gap: 0.6mm 3mm; margin: 0; }
+dt { color: #555; }
+dd { margin: 0; }
+.mono { font-family: "DejaVu Sans Mono", monospace; font-size: 7.5pt; word-break: break-all; }
+.legend span { display: inline-block; width: 3mm; height: 3mm; margin: 0 1mm 0 3mm; vertical-align: middle; }
+footer { margin-top: 3mm; font-size: 7.5pt; color: #555; border-top: 1px solid #c8d3cc; padding-top: 2mm; }
+@media print { .page { border-width: 1.5px; } }
+`;
+
+function sourcesTable(facts: BundleFacts): string {
+  const claimedBy = new Map<string, bigint>();
+  for (const h of facts.hours) for (const s of h.sources) claimedBy.set(s.device, (claimedBy.get(s.device) ?? 0n) + BigInt(s.claimedWh ?? '0'));
+  const rows = facts.devices
+    .map((d) => {
+      const owner = [d.owner.name ?? d.owner.id, d.owner.legalId, d.owner.country].filter(Boolean).join(', ');
+      return `<tr><td>${esc(d.id)}<br><span class="sub">${esc(owner)}</span></td><td>${esc(d.type)}<br><span class="sub">${esc(d.eecsEnergySource ?? '')} ${esc(d.eecsTechnology ?? '')}</span></td>` +
+        `<td class="nw">${groupDigits(String(d.capacityW))} W<br><span class="sub">since ${esc(d.commissioningDate)}</span></td>` +
+        `<td>${esc(d.country)}, ${esc(d.biddingZone)}<br><span class="sub">${d.directTechnicalLink ? 'park grid (direct technical link)' : 'public grid'}</span></td>` +
+        `<td>${esc(d.support)}<br><span class="sub">${d.ppas.length === 0 ? 'no PPA' : `PPA ${d.ppas.map((p) => esc(p.id)).join(', ')}`}</span></td>` +
+        `<td class="n">${wh(String(claimedBy.get(d.id) ?? 0n))}</td></tr>`;
+    })
+    .join('');
+  return `<table><tr><th>Source device, owner</th><th>Type, EECS codes</th><th>Capacity</th><th>Country, zone, connection</th><th>Support</th><th class="n">Claimed</th></tr>${rows}</table>`;
+}
+
+function cbamSection(facts: BundleFacts): string {
+  if (!facts.cbam) return '';
+  const t = facts.cbam.totals;
+  return `<h2>CBAM: electricity consumed</h2><table>
+<tr><td>Electricity consumed</td><td class="n">${wh(t.consumedWh)}</td></tr>
+<tr><td>of which under a direct technical link</td><td class="n">${wh(t.directTechnicalLinkWh)}</td></tr>
+<tr><td>of which under a power purchase agreement</td><td class="n">${wh(t.ppaWh)}</td></tr>
+<tr><td>from the grid, at the grid emission factor</td><td class="n">${wh(t.gridWh)}</td></tr>
+<tr><td>Emissions of electricity from the grid</td><td class="n">${groupDigits(t.gridEmissionsG)} g CO2</td></tr>
+<tr><td>Specific emissions of the electricity consumed</td><td class="n">${groupDigits(facts.cbam.gCO2PerMWh)} g CO2 / MWh</td></tr></table>`;
+}
+
+export function certificateHtml({ facts, bundleSha256, logKey }: CertificateInput): string {
+  const { claim, checkpoint } = facts;
+  const storage = facts.discharges.length === 0
+    ? ''
+    : `<p class="sub">Storage: ${facts.discharges.length} discharge(s) of ${wh(String(facts.discharges.reduce((s, d) => s + BigInt(d.wh), 0n)))}, each traced to the charges it draws on; losses ${wh(String(facts.discharges.reduce((s, d) => s + BigInt(d.lossWh), 0n)))}.</p>`;
+  const body = `<div class="page">
+<header><div><h1>Certificate of hourly matched electricity</h1><div class="sub">Issued from the signed log ${esc(checkpoint.origin)}</div></div><div class="sub nw">Claim <b>${esc(claim.id)}</b></div></header>
+<div class="headline">
+<div class="figure">Claimed<b>${wh(claim.wh)}</b></div>
+<div class="figure">Hourly CFE score<b>${(facts.cfeScore * 100).toFixed(2)} %</b></div>
+<div class="figure">Consumed<b>${wh(facts.consumedWh)}</b></div>
+<div class="figure">Matched<b>${wh(facts.matchedWh)}</b></div>
+</div>
+<h2>Claim</h2>
+<dl>
+<dt>Beneficiary</dt><dd>${esc(claim.beneficiary)}</dd>
+<dt>Purpose</dt><dd>${esc(claim.purpose)}${claim.purpose === 'cbam' ? ' (CBAM declaration, Regulation (EU) 2023/956)' : ''}</dd>
+<dt>Consumer</dt><dd>${esc([facts.tenant.name ?? facts.tenant.id, facts.tenant.legalId, facts.tenant.country].filter(Boolean).join(', '))} (${esc(facts.tenant.id)})</dd>
+<dt>Period (UTC)</dt><dd>${esc(facts.period.start)} to ${esc(facts.period.end)}, ${facts.hours.length} hours</dd>
+<dt>Unmatched emissions</dt><dd>${groupDigits(facts.unmatchedEmissionsG)} g CO2 at the zone's grid factor</dd>
+</dl>
+<h2>Sources</h2>
+${sourcesTable(facts)}
+${storage}
+<h2>Hour by hour</h2>
+${cfeChart(facts.hours)}
+<div class="sub legend"><span style="background:#1f7a4d"></span>matched carbon-free energy<span style="background:#d9dee3"></span>consumption not matched</div>
+${cbamSection(facts)}
+<h2>Proof</h2>
+<dl>
+<dt>Log (origin)</dt><dd>${esc(checkpoint.origin)}</dd>
+<dt>Checkpoint</dt><dd>${checkpoint.size} entries, root <span class="mono">${esc(checkpoint.rootHash)}</span></dd>
+<dt>Cosignatures</dt><dd>${checkpoint.cosignatures.length === 0 ? 'none' : esc(checkpoint.cosignatures.join(', '))}</dd>
+<dt>Claim entry</dt><dd>claim <span class="nw">${esc(claim.id)}</span>, log index ${claim.index}, leaf hash <span class="mono">${esc(claim.leafHash)}</span></dd>
+<dt>Bundle SHA-256</dt><dd class="mono">${esc(bundleSha256)}</dd>
+<dt>Log key</dt><dd class="mono">${esc(logKey)}</dd>
+</dl>
+<footer><b>How to verify.</b> Obtain the proof bundle whose SHA-256 is shown above and run
+<span class="mono">gridproof verify bundle.json --key &lt;log key&gt;</span>, or post it to <span class="mono">/v1/verify</span> of any gridproof service.
+The bundle holds every signed meter reading, settlement and registry entry behind this page, each with its RFC 9162 inclusion proof
+to the checkpoint; verification needs nothing but the log key. This page was made from that bundle alone, and only a bundle that verifies gets one.</footer>
+</div>`;
+  return `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">` +
+    `<title>Certificate ${esc(claim.id)}</title><style>${CSS}</style></head><body>${body}</body></html>\n`;
+}
