@@ -6,6 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { RouteDeps } from '../app.ts';
 import { parseInstant } from '../domain/time.ts';
+import { problemResponses } from './problem-responses.ts';
 import { verifyRateLimit } from './rate-limits.ts';
 import { AUTHED, BODY, bundle, json, responses, sendBundle } from './responses.ts';
 
@@ -42,7 +43,7 @@ export function bundleRoutes(app: FastifyInstance, { useCases, auth, rateLimits 
         security,
         params: { type: 'object', properties: { id: { type: 'string' } } },
         querystring: { type: 'object', required: ['format'], properties: { format: { type: 'string', enum: ['energytag', 'eecs'] } } },
-        response: { 200: { description: 'JSON records (docs/exports.md)', content: { 'application/json': { schema: { type: 'string' } } } }, ...problemResponses(400, 401, 403, 404, 422, 500) },
+        response: { 200: { description: 'JSON records (docs/exports.md)', content: { 'application/json': { schema: { type: ['object', 'array'] } } } }, ...problemResponses(400, 401, 403, 404, 422, 500) },
       },
     },
     // Sent as text already serialised: the same claim gives the same bytes.
