@@ -86,6 +86,13 @@ export const errorStatus = {
   'nothing-to-claim': 409,
   'bad-period': 400,
   'bad-bundle': 400,
+  // A settlement the planner produced breaks the settlement rules (docs/design.md §5): it is not
+  // appended, and the run fails with the rule's code, the one the verifier and the monitor report.
+  'settlement-mismatch': 500,
+  'allocation-mismatch': 500,
+  'source-over-allocated': 500,
+  'sink-over-allocated': 500,
+  'storage-mismatch': 500,
   // Certificates and exports are made only from a claim's bundle that verifies.
   'unverified-bundle': 422,
 } as const satisfies Record<string, number>;

@@ -4,6 +4,7 @@
  * `gridproof verify`, with no trust in this server: the key is the caller's.
  */
 import type { FastifyInstance } from 'fastify';
+import { GridproofError } from '../errors.ts';
 import type { RouteDeps } from '../app.ts';
 import { parseInstant } from '../domain/time.ts';
 import { problemResponses } from './problem-responses.ts';
@@ -69,7 +70,7 @@ export function bundleRoutes(app: FastifyInstance, { useCases, auth, rateLimits 
     },
   );
 
-  app.post<{ Querystring: { key?: string }; Body: unknown }>(
+  app.post<{ Querystring: { key?: string; witness?: string | string[]; quorum?: number }; Body: unknown }>(
     '/v1/verify',
     {
       // A month of hourly data for one tenant is a few megabytes; anyone may
@@ -78,14 +79,28 @@ export function bundleRoutes(app: FastifyInstance, { useCases, auth, rateLimits 
       config: { ...verifyRateLimit(rateLimits) },
       schema: {
         tags: ['bundles'],
-        summary: 'Verify a proof bundle against a log key (default: this log)',
+        summary: 'Verify a proof bundle against a log key (default: this log) and, with witness keys, a witness quorum (default: all of them)',
+        querystring: {
+          type: 'object',
+          properties: {
+            key: { type: 'string' },
+            // Repeated for several witnesses: ?witness=<vkey>&witness=<vkey>.
+            witness: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' }, maxItems: 100 }] },
+            quorum: { type: 'integer', minimum: 1, maximum: 100 },
+          },
+        },
         response: responses({ 200: json('The verdict and, when valid, the facts', 'verdict') }, BODY, 429),
-        querystring: { type: 'object', properties: { key: { type: 'string' } } },
         // Documented as a bundle, but any JSON is taken: a document that is not
         // a bundle gets a verdict naming its reasons (bad-schema), not a 400.
         body: { anyOf: [{ $ref: 'https://gridproof.dev/schemas/bundle.json#' }, {}] },
       },
     },
-    async (request) => useCases.verify(request.body, request.query.key),
+    async (request) => {
+      const { key, quorum } = request.query;
+      const witness = typeof request.query.witness === 'string' ? [request.query.witness] : request.query.witness;
+      if (quorum !== undefined && !witness?.length) throw new GridproofError('bad-request', 'a quorum needs witness keys');
+      const policy = witness?.length ? { witnesses: witness, ...(quorum !== undefined ? { quorum } : {}) } : undefined;
+      return useCases.verify(request.body, key, policy);
+    },
   );
 }

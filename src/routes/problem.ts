@@ -6,7 +6,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { isDatabaseUnavailable } from '../ledger/availability.ts';
+import { isStoreUnavailable } from '../ledger/store-unavailable.ts';
 import { errorStatus, GridproofError, type ErrorCode } from '../errors.ts';
 
 export const PROBLEM_TYPE = 'application/problem+json';
@@ -46,7 +46,7 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
 
 export function toProblem(error: FastifyError | Error, request: FastifyRequest): Problem {
   if (error instanceof GridproofError) return problemOf(error.code, error.detail, request.url);
-  if (isDatabaseUnavailable(error)) return problemOf('unavailable', 'the database does not answer; try again shortly', request.url);
+  if (isStoreUnavailable(error)) return problemOf('unavailable', 'the database does not answer; try again shortly', request.url);
   const fastifyError = error as FastifyError;
   const mapped = fastifyError.code ? FASTIFY_CODES[fastifyError.code] : undefined;
   if (mapped) return problemOf(mapped, error.message, request.url);

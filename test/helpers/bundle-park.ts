@@ -17,6 +17,7 @@ import { allocationsOf, parseAllocationId, type PositionedAllocation } from '../
 import { statementFromFigures, verifyBundle, BUNDLE_MEDIA_TYPE, type Bundle, type BundleCode } from '../../src/domain/bundle/verify-bundle.ts';
 import { selectClaim } from '../../src/domain/claims.ts';
 import { sealEntry } from '../../src/domain/entry.ts';
+import type { IntervalInput } from '../../src/domain/interval-input.ts';
 import { planInterval, type GreenLot, type MatchReading } from '../../src/domain/matching.ts';
 import type { ClaimPayload, ContractPayload, DevicePayload, DeviceType, Payload, ReadingPayload, SettlementPayload } from '../../src/domain/payloads.ts';
 import { checkIntervalSettlement } from '../../src/domain/settlement.ts';
@@ -92,6 +93,8 @@ export interface Tamper {
 
 export class TestLog {
   readonly entries: LogEntry[] = [];
+  /** Per matched hour: what matching saw and the settlement entry logged for it (tampered or not). */
+  readonly matched = new Map<number, { input: IntervalInput; entry: LogEntry }>();
   private readonly nodes = new Map<string, Uint8Array>();
   private readonly getNode = (id: NodeId): Uint8Array => this.nodes.get(`${id.level}/${id.index}`)!;
   constructor(private readonly tamper: Tamper) {}
@@ -173,6 +176,7 @@ export function writePark(tamper: Tamper = {}): TestLog {
     const planned = planInterval(input);
     if (planned === undefined) continue;
     const entry = log.add(tamper.settlement ? tamper.settlement(planned, h) : planned, op);
+    log.matched.set(h, { input, entry });
     const extra = tamper.extraSettlement?.(planned, h);
     if (extra) log.add(extra, op);
     // Lots are named after the logged entry, as the matching run names them.
@@ -220,7 +224,7 @@ export function resolveIn(log: TestLog, id: string): Held | undefined {
 }
 
 /** Cuts the bundle of `tenant` for the day, as the server's builder does. */
-export function cutBundle(log: TestLog, tenant: string, options: { claim?: boolean } = {}): Bundle {
+export function cutBundle(log: TestLog, tenant: string, options: { claim?: boolean; statement?: Bundle['statement'] } = {}): Bundle {
   const byHash = new Map(log.entries.map((e) => [e.leafHash, e]));
   const readings = tenantReadings(log, tenant);
   const toTenant = allocationsTo(log, tenant);
@@ -244,6 +248,18 @@ export function cutBundle(log: TestLog, tenant: string, options: { claim?: boole
     }
   });
 
+  // A given statement stands in for the one the builder computes (which refuses allocations beyond an import).
+  const statement = options.statement ?? cutStatement(log, tenant, readings, toTenant, options.claim === true ? claim : undefined);
+  return {
+    mediaType: BUNDLE_MEDIA_TYPE,
+    statement,
+    checkpoint: log.checkpoint(),
+    entries: chosen.map((e) => ({ index: e.index, bytes: e.note, proof: log.proof(e.index) })),
+  };
+}
+
+function cutStatement(log: TestLog, tenant: string, readings: ReturnType<typeof tenantReadings>, toTenant: Held[], claim: (LogEntry & { payload: ClaimPayload }) | undefined): Bundle['statement'] {
+  const byHash = new Map(log.entries.map((e) => [e.leafHash, e]));
   const zoneEntries = payloadsOf(log, 'zone');
   const deviceOf = new Map(payloadsOf(log, 'device').map((e) => [e.payload.id, e.payload]));
   const figures = tenantFigures({
@@ -255,15 +271,10 @@ export function cutBundle(log: TestLog, tenant: string, options: { claim?: boole
     }),
     factors: zoneEntries.map((z) => ({ zone: z.payload.zone, gCO2PerKWh: z.payload.gCO2PerKWh, validFrom: z.payload.validFrom, index: z.index })),
   });
-  const statementClaim = options.claim && claim
+  const statementClaim = claim
     ? { id: claim.payload.id, purpose: claim.payload.purpose, beneficiary: claim.payload.beneficiary, wh: claim.payload.wh }
     : undefined;
-  return {
-    mediaType: BUNDLE_MEDIA_TYPE,
-    statement: statementFromFigures({ tenant, period: PERIOD, figures, ...(statementClaim ? { claim: statementClaim } : {}) }),
-    checkpoint: log.checkpoint(),
-    entries: chosen.map((e) => ({ index: e.index, bytes: e.note, proof: log.proof(e.index) })),
-  };
+  return statementFromFigures({ tenant, period: PERIOD, figures, ...(statementClaim ? { claim: statementClaim } : {}) });
 }
 
 /** Native Ed25519, memoised on the exact (key, message, signature): the flip test verifies the same bundle thousands of times. */

@@ -198,7 +198,7 @@ t.test('tampered logs, every entry properly signed: only the rule catches it', a
           allocatedWh: String(BigInt(source.allocatedWh) + BigInt(source.supplyWh)),
         }), toBase64(sha256(utf8('elsewhere'))))
       : s),
-  }, ['settlement-mismatch'], 'a settlement that allocates more than the export');
+  }, ['source-over-allocated'], 'a settlement that allocates more than the export');
   const reversedSinks = (s: SettlementPayload): SettlementPayload => ({
     ...s,
     sinks: [...s.sinks].reverse(),
@@ -235,7 +235,7 @@ t.test('tampered logs, every entry properly signed: only the rule catches it', a
   const charged = payloadsOf(noonCharge, 'settlement').find((e) => e.payload.start === hourAt(12))!;
   const toBattery = allocationsOf(charged.payload).filter((a) => readingDevice(noonCharge, a.sink) === 'bat-1');
   t.ok(toBattery.reduce((sum, a) => sum + BigInt(a.wh), 0n) > 500n, 'the noon charges exceed 500 Wh');
-  t.same((await codes(cutBundle(noonCharge, 't1'))), ['allocation-mismatch'], "allocations to a reading beyond its import (the battery's)");
+  t.same((await codes(cutBundle(noonCharge, 't1'))), ['sink-over-allocated'], "allocations to a reading beyond its import (the battery's)");
 
   // Contracts and claims.
   await rejectedWith({ contract: (c) => ({ ...c, validFrom: hourAt(5) }) }, ['allocation-mismatch'], 'contract allocations before the contract is valid');
@@ -300,7 +300,7 @@ t.test('tampered logs, every entry properly signed: only the rule catches it', a
   });
   t.ok(early.entries.some((e) => e.leafHash === at22.leafHash), 'the second log holds the same 22:00 settlement');
   t.same((await codes(cutBundle(early, 't1'))), ['storage-mismatch'], 'a draw on a charge that is not before the discharge');
-  await rejectedWith({ device: (d) => (d.id === 'wind-2' ? { ...d, biddingZone: 'FR' } : d) }, ['allocation-mismatch'], 'a source outside the allocation zone');
+  await rejectedWith({ device: (d) => (d.id === 'wind-2' ? { ...d, biddingZone: 'FR' } : d) }, ['settlement-mismatch'], 'a source outside the allocation zone');
   await rejectedWith({ reading: (r, h) => (r.device === 'meter-1' && h === 5 ? { ...r, prev: toBase64(sha256(utf8('not seq 4'))) } : r) }, ['broken-chain'], 'a reading that does not chain');
   await rejectedWith({
     note: (note, p) => {

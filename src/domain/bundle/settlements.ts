@@ -1,104 +1,81 @@
 /**
- * Step 5: every settlement in the bundle (DESIGN.md "settlement" kind,
- * "Matching" invariants). A settlement holds all the allocations of one
- * interval and zone, so much can be checked from it alone: its sources are
- * listed once each in leaf-hash order, each source's allocatedWh is the sum of
- * its allocations and at most its supplyWh, every allocation is of at least
- * 1 Wh and never from storage to storage. Where the bundle has a reading the
- * settlement names, that reading is of its interval and zone, logged before
- * it, of a device that may supply (a source) or take (a sink); a source's
- * supplyWh is its export; a sink's import covers all that is allocated to
- * it. Across the bundle, no reading is settled twice and no interval and zone
- * has two settlements that allocate. Readings the bundle leaves out (other
- * tenants') are expected; allocations.ts asks for those the statement needs.
+ * Step 5: every settlement in the bundle (docs/design.md §5, §6). A settlement
+ * holds all the allocations of one interval and zone, so the rules every
+ * settlement keeps (settlement-rules.ts, the same the matching run and the
+ * monitor apply) can be checked from it and from the readings and contracts
+ * the bundle carries; readings it leaves out (other tenants') are expected,
+ * and allocations.ts asks for those the statement needs. Across the bundle, no
+ * reading is settled twice and no interval and zone has two settlements that
+ * allocate.
  */
-import { allocatedWhOf } from '../allocation-id.ts';
-import { compareText } from '../compare.ts';
-import type { DeviceType, HashB64, SettlementPayload } from '../payloads.ts';
-import { describe, isKind, readingOf, short, type BundleIndex, type Item } from './bundle-index.ts';
+import type { HashB64, SettlementPayload } from '../payloads.ts';
+import { settlementProblems, type ContractFact, type ReadingFact } from '../settlement-rules.ts';
+import { instantMs } from '../time.ts';
+import { describe, isKind, short, type BundleIndex, type Item } from './bundle-index.ts';
 import type { Reasons } from './reasons.ts';
 
-const SUPPLY_TYPES: ReadonlySet<DeviceType> = new Set(['wind', 'solar', 'storage']);
-const DEMAND_TYPES: ReadonlySet<DeviceType> = new Set(['consumption', 'storage']);
+const intervalOf = (start: string, end: string, zone: string): string => `${start}/${end}/${zone}`;
 
-interface Roles {
-  source: boolean;
-  sink: boolean;
-}
-
-function checkReading(index: BundleIndex, settlement: Item<SettlementPayload>, hash: HashB64, roles: Roles, reasons: Reasons): void {
+/** What the bundle shows of a reading: nothing when it is absent or its device entry is (checkDevices reports that). */
+function readingFact(index: BundleIndex, hash: HashB64): ReadingFact | undefined {
   const item = index.byHash.get(hash);
-  if (item === undefined) return;
+  if (!isKind(item, 'reading')) return undefined;
+  const device = index.devices.get(item.payload.device)?.payload;
+  if (device === undefined) return undefined;
+  const { start, end, importWh, exportWh } = item.payload;
+  return {
+    device: device.id,
+    deviceType: device.type,
+    owner: device.owner,
+    importWh: BigInt(importWh),
+    exportWh: BigInt(exportWh),
+    interval: intervalOf(start, end, device.biddingZone),
+    index: item.index,
+  };
+}
+
+function contractFact(index: BundleIndex, hash: HashB64): ContractFact | undefined {
+  const item = index.byHash.get(hash);
+  if (!isKind(item, 'contract')) return undefined;
+  const { id, device, tenant, shareBp, validFrom, validUntil } = item.payload;
+  return {
+    id,
+    device,
+    tenant,
+    ...(shareBp === undefined ? {} : { shareBp }),
+    validFromMs: instantMs(validFrom)!,
+    ...(validUntil === undefined ? {} : { validUntilMs: instantMs(validUntil)! }),
+    index: item.index,
+  };
+}
+
+function checkSettlement(index: BundleIndex, settlement: Item<SettlementPayload>, reasons: Reasons): void {
   const { payload } = settlement;
-  const what = `${describe(settlement)}: its reading ${short(hash)}`;
-  if (!isKind(item, 'reading')) {
-    reasons.add('allocation-mismatch', `${what} is ${describe(item)}, not a reading`);
-    return;
-  }
-  if (item.index > settlement.index) reasons.add('allocation-mismatch', `${what} is logged after it`);
-  if (item.payload.start !== payload.start || item.payload.end !== payload.end) {
-    reasons.add('allocation-mismatch', `${what} covers ${item.payload.start}/${item.payload.end}, not ${payload.start}/${payload.end}`);
-  }
-  const device = index.devices.get(item.payload.device);
-  if (device === undefined) return; // checkDevices reported it
-  const { biddingZone, id, type } = device.payload;
-  if (biddingZone !== payload.zone) reasons.add('allocation-mismatch', `${what} is of device ${id} in zone ${biddingZone}, not ${payload.zone}`);
-  if (roles.source && !SUPPLY_TYPES.has(type)) reasons.add('allocation-mismatch', `${what} is of a ${type} device, which supplies nothing`);
-  if (roles.sink && !DEMAND_TYPES.has(type)) reasons.add('allocation-mismatch', `${what} is of a ${type} device, which takes nothing`);
-}
-
-function checkSources(index: BundleIndex, settlement: Item<SettlementPayload>, reasons: Reasons): void {
-  const what = describe(settlement);
-  const { sources } = settlement.payload;
-  if (sources.some((s, i) => i > 0 && compareText(sources[i - 1]!.reading, s.reading) >= 0)) {
-    reasons.add('settlement-mismatch', `${what}: its sources are not listed once each in leaf-hash order`);
-  }
-  for (const source of sources) {
-    const of = `${what}: source ${short(source.reading)}`;
-    const allocated = allocatedWhOf(source);
-    const supply = BigInt(source.supplyWh);
-    if (allocated !== BigInt(source.allocatedWh)) reasons.add('settlement-mismatch', `${of}: allocatedWh ${source.allocatedWh} is not the sum ${allocated} of its allocations`);
-    if (allocated > supply || BigInt(source.allocatedWh) > supply) {
-      reasons.add('settlement-mismatch', `${of}: allocates ${allocated} Wh of a supply of ${source.supplyWh} Wh`);
-    }
-    const reading = readingOf(index, source.reading);
-    if (reading !== undefined && source.supplyWh !== reading.payload.exportWh) {
-      reasons.add('settlement-mismatch', `${of}: supplyWh ${source.supplyWh} is not the export ${reading.payload.exportWh} of ${describe(reading)}`);
+  for (const hash of [...payload.sinks, ...payload.sources.map((s) => s.reading)]) {
+    const item = index.byHash.get(hash);
+    if (item !== undefined && !isKind(item, 'reading')) {
+      reasons.add('allocation-mismatch', `${describe(settlement)}: its reading ${short(hash)} is ${describe(item)}, not a reading`);
     }
   }
-}
-
-function checkSettlement(index: BundleIndex, settlement: Item<SettlementPayload>, toSink: Map<HashB64, bigint>, reasons: Reasons): void {
-  checkSources(index, settlement, reasons);
-  const roles = new Map<HashB64, Roles>();
-  const role = (hash: HashB64): Roles => {
-    const r = roles.get(hash) ?? { source: false, sink: false };
-    roles.set(hash, r);
-    return r;
-  };
-  for (const source of settlement.payload.sources) role(source.reading).source = true;
-  const deviceType = (hash: HashB64): DeviceType | undefined => {
-    const reading = readingOf(index, hash);
-    return reading && index.devices.get(reading.payload.device)?.payload.type;
-  };
-  for (const allocation of index.held.get(settlement.leafHash) ?? []) {
-    const what = `allocation ${allocation.position} of ${describe(settlement)}`;
-    role(allocation.sink).sink = true;
-    toSink.set(allocation.sink, (toSink.get(allocation.sink) ?? 0n) + BigInt(allocation.wh));
-    if (BigInt(allocation.wh) === 0n) reasons.add('allocation-mismatch', `${what}: an allocation is of at least 1 Wh`);
-    if (deviceType(allocation.source) === 'storage' && deviceType(allocation.sink) === 'storage') {
-      reasons.add('allocation-mismatch', `${what}: storage never charges storage`);
-    }
-  }
-  for (const [hash, r] of roles) checkReading(index, settlement, hash, r, reasons);
+  const problems = settlementProblems({
+    settlement: payload,
+    leafHash: settlement.leafHash,
+    index: settlement.index,
+    interval: intervalOf(payload.start, payload.end, payload.zone),
+    startMs: instantMs(payload.start)!,
+    endMs: instantMs(payload.end)!,
+    reading: (hash) => readingFact(index, hash),
+    contract: (hash) => contractFact(index, hash),
+    // A discharge's supply is set by green charge the bundle need not carry: its share is the monitor's to check.
+  });
+  for (const problem of problems) reasons.add(problem.code, `${describe(settlement)}: ${problem.detail}`);
 }
 
 export function checkSettlements(index: BundleIndex, reasons: Reasons): void {
-  const toSink = new Map<HashB64, bigint>();
   const settledBy = new Map<HashB64, Item<SettlementPayload>>();
   const allocating = new Map<string, Item<SettlementPayload>>();
   for (const settlement of index.settlements) {
-    checkSettlement(index, settlement, toSink, reasons);
+    checkSettlement(index, settlement, reasons);
     for (const source of settlement.payload.sources) {
       const other = settledBy.get(source.reading);
       if (other === undefined) settledBy.set(source.reading, settlement);
@@ -111,11 +88,5 @@ export function checkSettlements(index: BundleIndex, reasons: Reasons): void {
     const other = allocating.get(key);
     if (other === undefined) allocating.set(key, settlement);
     else reasons.add('settlement-mismatch', `${describe(other)} and ${describe(settlement)} both allocate ${key}`);
-  }
-  for (const [hash, wh] of toSink) {
-    const sink = readingOf(index, hash);
-    if (sink !== undefined && wh > BigInt(sink.payload.importWh)) {
-      reasons.add('allocation-mismatch', `${describe(sink)}: allocations of ${wh} Wh to it exceed its import of ${sink.payload.importWh} Wh`);
-    }
   }
 }

@@ -1,13 +1,12 @@
 /**
- * The allocations of a matching settlement (replay-settlements.ts): each goes
- * to a consumption or storage reading of the settlement's interval and zone,
- * under a contract of its source's device and its sink's tenant that is valid
- * over the interval and within its share; Σ allocations to a reading ≤ its
- * import. Storage is checked in replay-storage.ts. What claims and draws need
- * later is kept in the settlement's record.
+ * The allocations of a matching settlement (replay-settlements.ts): each sink
+ * must be a reading the replay knows (logged before, not yet closed); the
+ * rules each allocation keeps are settlement-rules.ts's (replay-rules.ts);
+ * storage is replayed in replay-storage.ts; what claims and draws need later
+ * is kept in the settlement's record.
  */
 import { allocationId } from '../allocation-id.ts';
-import type { Allocation, SettlementPayload } from '../payloads.ts';
+import type { SettlementPayload } from '../payloads.ts';
 import { parseWh } from '../wh.ts';
 import type { DeviceRec, ReadingRec, ReplayContext, SettlementRec } from './replay-state.ts';
 import { replayCharge, replayDischarge, settleStorage, StorageBlock } from './replay-storage.ts';
@@ -34,10 +33,8 @@ export interface SettlementScope {
 
 export function replayAllocations(context: ReplayContext, scope: SettlementScope): void {
   const { state, report } = context;
-  const { hash, rec, settlement, sources, interval, label } = scope;
+  const { hash, rec, settlement, sources, label } = scope;
   const index = rec.index;
-  const toSink = new Map<string, { reading: ReadingRec; wh: bigint }>();
-  const underContract = new Map<string, { source: SettledReading; contract: string; wh: bigint }>();
   const storage = new StorageBlock();
   settlement.sources.forEach((settled, s) => {
     const source = sources[s];
@@ -55,65 +52,14 @@ export function replayAllocations(context: ReplayContext, scope: SettlementScope
         report('unknown-reading', [index], `allocation ${id} goes to ${sinkHash}, which is no reading of ${label} logged before it`);
         continue;
       }
-      const sum = toSink.get(sinkHash);
-      if (sum) sum.wh += wh;
-      else toSink.set(sinkHash, { reading: sink, wh });
       if (!source) continue;
-
-      const problems = fitProblems(context, allocation, wh, source, sink, sinkDevice, interval, rec);
-      if (problems.length > 0) report('allocation-mismatch', [source.reading.index, sink.index, index], `allocation ${id}: ${problems.join('; ')}`);
-      if (allocation.contract !== undefined) {
-        const key = `${s} ${allocation.contract}`;
-        const total = underContract.get(key);
-        if (total) total.wh += wh;
-        else underContract.set(key, { source, contract: allocation.contract, wh });
+      if (allocation.contract !== undefined && !state.contracts.has(allocation.contract)) {
+        report('allocation-mismatch', [source.reading.index, index], `allocation ${id}: its contract ${allocation.contract} is no contract entry logged before it`);
       }
-
       if (source.device.type === 'storage') replayDischarge(context, storage, { id, wh, allocation, device: source.reading.device, rec });
       else if (allocation.draws) report('bad-draw', [index], `allocation ${id} draws on storage charge, but its source is a ${source.device.type} reading`);
       if (sinkDevice.type === 'storage' && source.device.type !== 'storage') replayCharge(context, storage, { id, wh, position, device: sink.device, spec: sinkDevice, rec });
     }
   });
-
-  for (const [sinkHash, { reading, wh }] of toSink) {
-    if (wh > reading.importWh) {
-      report('sink-over-allocated', [reading.index, index], `reading ${sinkHash} (entry ${reading.index}) imports ${reading.importWh} Wh, settlement ${hash} allocates ${wh} Wh to it`);
-    }
-  }
-  // A contract's share is of the source's supply: its export, or for storage the green charge it held (DESIGN.md "Matching").
-  for (const { source, contract, wh } of underContract.values()) {
-    const shareBp = state.contracts.get(contract)?.shareBp;
-    if (shareBp === undefined) continue;
-    const supply = source.device.type === 'storage' ? storage.greenSupply(state, source.reading.device, source.reading.exportWh) : source.reading.exportWh;
-    const share = (supply * BigInt(shareBp)) / 10000n;
-    if (wh > share) {
-      report('allocation-mismatch', [state.contracts.get(contract)!.index, source.reading.index, index], `settlement ${hash}: contract ${contract} takes ${wh} Wh of reading ${source.hash}, its share of ${shareBp} bp allows ${share} Wh`);
-    }
-  }
   settleStorage(context, storage, index, label);
-}
-
-/** Why an allocation does not fit its source, sink and contract (empty when it does). */
-function fitProblems(
-  { state }: ReplayContext,
-  allocation: Allocation,
-  wh: bigint,
-  source: SettledReading,
-  sink: ReadingRec,
-  sinkDevice: DeviceRec,
-  interval: string,
-  rec: SettlementRec,
-): string[] {
-  const problems: string[] = [];
-  if (sinkDevice.type !== 'consumption' && sinkDevice.type !== 'storage') problems.push(`its sink is a ${sinkDevice.type} reading`);
-  if (sink.interval !== interval) problems.push('its sink reading is not of the settlement’s interval and zone');
-  if (source.device.type === 'storage' && sinkDevice.type === 'storage') problems.push('it charges storage from storage');
-  if (wh === 0n) problems.push('it is of zero Wh');
-  if (allocation.contract === undefined) return problems;
-  const contract = state.contracts.get(allocation.contract);
-  if (!contract) return [...problems, `its contract ${allocation.contract} is no contract entry logged before it`];
-  if (contract.device !== source.reading.device) problems.push(`its contract is for device ${contract.device}, not ${source.reading.device}`);
-  if (contract.tenant !== sinkDevice.owner || sinkDevice.type !== 'consumption') problems.push(`its contract is for tenant ${contract.tenant}, not for a reading of ${sinkDevice.owner}`);
-  if (contract.validFromMs > rec.startMs || (contract.validUntilMs !== undefined && contract.validUntilMs < rec.endMs)) problems.push('its contract is not valid over the interval');
-  return problems;
 }

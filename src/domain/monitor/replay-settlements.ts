@@ -1,7 +1,6 @@
 /**
  * The replay's settlements (replay.ts). A settlement holds every allocation
- * of one interval and zone (DESIGN.md "Matching"; the README's settlement
- * format), so the monitor checks:
+ * of one interval and zone (docs/design.md §5), so the monitor checks:
  *
  * - every supply reading is settled once: no reading listed by two
  *   settlements; the first settlement of an interval and zone lists every
@@ -11,18 +10,16 @@
  *   one is a late settlement, with no allocations, of readings logged after
  *   the first; and a late-settlement transaction settles every supply
  *   reading that was late when it started (replay-late.ts);
- * - each source's figures: supplyWh its export, allocatedWh Σ its
- *   allocations and within its export;
- * - the allocations themselves (replay-allocations.ts).
+ * - the rules every settlement keeps (settlement-rules.ts, through
+ *   replay-rules.ts), the same the matching run and the bundle verifier apply;
+ * - storage, and what claims and draws need later (replay-allocations.ts).
  *
  * Readings that no later settlement may name are then forgotten
  * (replay-state.ts).
  */
-import { compareText } from '../compare.ts';
-import { allocatedWhOf } from '../allocation-id.ts';
 import type { SettlementPayload } from '../payloads.ts';
 import { instantMs } from '../time.ts';
-import { parseWh } from '../wh.ts';
+import { checkSettlementRules } from './replay-rules.ts';
 import { replayAllocations, type SettledReading } from './replay-allocations.ts';
 import { openLateBatch } from './replay-late.ts';
 import { closeReading, intervalKey, isDuplicate, isSupply, type ReplayContext, type ReplayState, type SettlementRec } from './replay-state.ts';
@@ -48,6 +45,7 @@ export function replaySettlement(context: ReplayContext, index: number, hash: st
   // Only a late-settlement transaction writes it: what that transaction has to settle, before this settles any.
   if (matched && !allocates) openLateBatch(state, index);
   const sources = settleSources(context, index, hash, settlement, interval, first);
+  checkSettlementRules(context, { hash, rec, settlement, sources, interval, label });
   if (allocates && !matched) replayAllocations(context, { hash, rec, settlement, sources, interval, label });
   // Only now: a storage reading may be a source and, charging, a sink of the same settlement.
   for (const source of sources) if (source) closeReading(state, source.hash);
@@ -69,11 +67,7 @@ function settleSources(
   interval: string,
   first: number | undefined,
 ): Array<SettledReading | undefined> {
-  const sources = settlement.sources;
-  if (sources.some((source, i) => i > 0 && compareText(sources[i - 1]!.reading, source.reading) > 0)) {
-    report('settlement-mismatch', [index], `settlement ${hash}: its sources are not in leaf-hash order`);
-  }
-  return sources.map((source) => {
+  return settlement.sources.map((source) => {
     const earlier = state.settled.get(source.reading);
     if (earlier) {
       const why = earlier.settlement === index ? `settlement ${hash} lists it twice` : `entry ${earlier.settlement} settled it already`;
@@ -86,16 +80,6 @@ function settleSources(
       return undefined;
     }
     const device = state.devices.get(reading.device)!;
-    const allocated = allocatedWhOf(source);
-    const problems: string[] = [];
-    if (!isSupply(device.type, reading.exportWh)) problems.push(`it is a ${device.type} reading exporting ${reading.exportWh} Wh, no supply`);
-    if (reading.interval !== interval) problems.push('it is not of the settlement’s interval and zone');
-    if (parseWh(source.supplyWh) !== reading.exportWh) problems.push(`supplyWh ${source.supplyWh}, but it exports ${reading.exportWh} Wh`);
-    if (parseWh(source.allocatedWh) !== allocated) problems.push(`allocatedWh ${source.allocatedWh}, but its allocations add up to ${allocated} Wh`);
-    if (problems.length > 0) report('settlement-mismatch', [reading.index, index], `settlement ${hash}, reading ${source.reading}: ${problems.join('; ')}`);
-    if (allocated > reading.exportWh) {
-      report('source-over-allocated', [reading.index, index], `reading ${source.reading} (entry ${reading.index}) exports ${reading.exportWh} Wh, settlement ${hash} allocates ${allocated} Wh of it`);
-    }
     if (first !== undefined && reading.index < first) {
       report('bad-late-settlement', [reading.index, first, index], `settlement ${hash} settles reading ${source.reading} late, but it was logged before the interval's first settlement (entry ${first})`);
     }
