@@ -20,10 +20,16 @@ import { logRoutes } from './routes/log.ts';
 import { generatorRoutes } from './routes/generators.ts';
 import { matchingRoutes } from './routes/matching.ts';
 import { clientErrorProblem, problemOf, sendProblem, toProblem } from './routes/problem.ts';
+import { meRoutes } from './routes/me.ts';
 import { registerRateLimits, type RateLimits } from './routes/rate-limits.ts';
 import { registryRoutes } from './routes/registry.ts';
 import { sharedSchemas, validatorCompiler } from './routes/validators.ts';
 import { webRoutes } from './routes/web.ts';
+
+function componentName(id: unknown): string | undefined {
+  const file = typeof id === 'string' ? /\/([a-z0-9-]+)\.json$/.exec(id)?.[1] : undefined;
+  return file?.replace(/(^|-)([a-z0-9])/g, (_match, _dash, letter: string) => letter.toUpperCase());
+}
 
 export interface AppDeps {
   ledger: Ledger;
@@ -57,6 +63,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   app.setValidatorCompiler(validatorCompiler);
+  // Response schemas document and test the API (schemas/api/); replies are
+  // serialised as they are, never reshaped or stripped by a schema.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   // Public request schemas (schemas/api/*.json, their common.json), for route $refs and OpenAPI.
   for (const schema of sharedSchemas) app.addSchema(schema);
   app.setErrorHandler((error, request, reply) => {
@@ -71,6 +80,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       info: { title: 'gridproof', version: '1', description: 'A traceability ledger for green electricity.' },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     },
+    // Shared schemas become components named after their file: schemas/api/inclusion-proof.json is InclusionProof.
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => componentName(json.$id) ?? `Schema${i}` },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   // Bundles and entry ranges compress well; DESIGN.md says gzip over HTTP.
@@ -86,6 +97,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   if (deps.rateLimits) await registerRateLimits(app, deps.rateLimits);
   await app.register(async (scope) => {
     healthRoutes(scope, routeDeps);
+    meRoutes(scope, routeDeps);
     registryRoutes(scope, routeDeps);
     entryRoutes(scope, routeDeps);
     logRoutes(scope, routeDeps);

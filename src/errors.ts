@@ -75,6 +75,8 @@ export const errorStatus = {
   'config-mismatch': 500,
   /** Another process holds the embedded database's directory (src/data-dir-lock.ts). */
   'data-dir-in-use': 500,
+  /** An applied migration file differs from the one applied (src/db/migrate.ts). */
+  'migration-changed': 500,
 
   // Witnesses (C2SP tlog-witness "add-checkpoint").
   'unknown-log': 404,

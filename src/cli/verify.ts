@@ -15,7 +15,7 @@ import { parseArgs } from './args.ts';
 import { readBundleFile } from './bundle-file.ts';
 
 export async function verifyCommand(args: string[]): Promise<number> {
-  const { options, positional } = parseArgs(args, ['json', 'html']);
+  const { options, lists, positional } = parseArgs(args, ['json', 'html']);
   if (options.has('html')) {
     const { buildWeb } = await import('../platform/web-build.ts');
     process.stdout.write((await buildWeb()).verifyHtml);
@@ -23,14 +23,23 @@ export async function verifyCommand(args: string[]): Promise<number> {
   }
   const file = positional[0];
   const key = options.get('key');
-  if (!file || !key) throw new GridproofError('bad-request', 'usage: gridproof verify BUNDLE --key <log verifier key> [--json], or gridproof verify --html > verify.html');
+  if (!file || !key) {
+    throw new GridproofError('bad-request', 'usage: gridproof verify BUNDLE --key <log verifier key> [--witness <vkey>…] [--quorum N] [--json], or gridproof verify --html > verify.html');
+  }
+  const witnesses = lists.get('witness') ?? [];
+  const quorumText = options.get('quorum');
+  if (quorumText !== undefined && (witnesses.length === 0 || !/^[1-9][0-9]*$/.test(quorumText))) {
+    throw new GridproofError('bad-request', '--quorum is a positive count of the --witness keys given');
+  }
+  const witnessPolicy = witnesses.length > 0 ? { witnesses, ...(quorumText ? { quorum: Number(quorumText) } : {}) } : undefined;
   const { bundle } = readBundleFile(file);
-  const { verdict, facts } = await verifyWithFacts(bundle, { logKey: key, verify: nativeVerify });
+  const { verdict, facts } = await verifyWithFacts(bundle, { logKey: key, verify: nativeVerify, ...(witnessPolicy ? { witnessPolicy } : {}) });
   const out = process.stdout;
   if (options.has('json')) {
     out.write(`${JSON.stringify({ ...verdict, ...(facts ? { facts } : {}) }, null, 2)}\n`);
     return verdict.valid ? 0 : 1;
   }
+  for (const c of verdict.cosignatures ?? []) out.write(`cosigned by ${c.name} at ${c.time}\n`);
   if (verdict.valid && facts) {
     out.write(factsSummary(facts, verdict.claimed));
     return 0;

@@ -16,7 +16,13 @@
  *     that verify for many messages (Chalkias, Garillot, Nikolaenko, "Taming
  *     the many EdDSAs", 2020, vectors 0-1). RFC 8032 does not require this
  *     check; libsodium and noble's strict mode add it.
- * It keeps the cofactored equation [8][S]B = [8]R + [8][k]A of §5.1.7 step 3.
+ *   - A or R with a small-order component (not torsion-free): for such
+ *     points the cofactored equation [8][S]B = [8]R + [8][k]A of §5.1.7
+ *     step 3 accepts signatures that the cofactorless [S]B = R + [k]A, which
+ *     OpenSSL computes, rejects (vectors 4-5 of the paper above). With A and
+ *     R in the prime-order subgroup the two equations agree, so refusing
+ *     these points up front gives one verdict everywhere and lets the server
+ *     trust a native rejection without re-checking it here.
  * ZIP-215 (noble's default) instead accepts non-canonical encodings and small
  * keys, which suits consensus systems but not a ledger whose entries must
  * have one valid byte string each.
@@ -57,6 +63,7 @@ export const SIGNATURE_BYTES = 64;
 export const nobleVerify: VerifyFn = (publicKey, message, signature) => {
   if (publicKey.length !== PUBLIC_KEY_BYTES || signature.length !== SIGNATURE_BYTES) return false;
   try {
+    if (!isValidPublicKey(publicKey) || !ed.Point.fromBytes(signature.subarray(0, 32), false).isTorsionFree()) return false;
     return ed.verify(signature, message, publicKey, { zip215: false });
   } catch {
     return false;
@@ -107,14 +114,16 @@ export function randomSeed(): Uint8Array {
 
 /**
  * Whether strict verification can ever accept signatures under this key: a
- * canonical encoding of a curve point that is not of small order. Lets key
+ * canonical encoding of a curve point that is not of small order and has no
+ * small-order component. Lets key
  * parsing refuse a useless key up front, and a native verifier apply the same
  * key rules as nobleVerify.
  */
 export function isValidPublicKey(publicKey: Uint8Array): boolean {
   if (publicKey.length !== PUBLIC_KEY_BYTES) return false;
   try {
-    return !ed.Point.fromBytes(publicKey, false).isSmallOrder();
+    const point = ed.Point.fromBytes(publicKey, false);
+    return !point.isSmallOrder() && point.isTorsionFree();
   } catch {
     return false;
   }

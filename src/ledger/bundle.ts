@@ -17,6 +17,7 @@ import { formatInstant } from '../domain/time.ts';
 import { GridproofError } from '../errors.ts';
 import type { Ledger } from './ledger.ts';
 import { publishCheckpoint } from './publish.ts';
+import { newestWitnessedCheckpoint, withCosignatures } from './witnessed-checkpoints.ts';
 import { tenantPeriod } from './tenant-view.ts';
 
 interface ClaimFacts {
@@ -62,10 +63,15 @@ export async function buildBundle(ledger: Ledger, tenantId: string, from: Date, 
   // readEntries orders by index: the last is the largest (no spread of tens of thousands of arguments).
   const maxIdx = entries[entries.length - 1]!.idx;
 
-  let checkpoint = await latestCheckpoint(ledger.db);
+  // With witnesses, the newest checkpoint their quorum cosigned that covers
+  // every entry, cosignatures included (docs/witnesses.md); when none does
+  // yet, the latest one, and the bundle says it is not witnessed.
+  const witnessed = ledger.witnesses.length > 0 ? await newestWitnessedCheckpoint(ledger, maxIdx) : undefined;
+  let checkpoint = witnessed ?? (await latestCheckpoint(ledger.db));
   if (!checkpoint || checkpoint.size <= maxIdx) checkpoint = (await publishCheckpoint(ledger)).checkpoint;
   if (!checkpoint || checkpoint.size <= maxIdx) throw new GridproofError('internal-error', 'no checkpoint covers the bundle');
   const size = checkpoint.size;
+  const checkpointNote = witnessed ? witnessed.witnessed : await withCosignatures(ledger.db, checkpoint);
   const getNode = await ledger.tree.nodes(entries.flatMap((e) => inclusionProofNodes(e.idx, size)));
 
   // A period bundle states the span its readings cover: a bundle cannot prove
@@ -82,7 +88,8 @@ export async function buildBundle(ledger: Ledger, tenantId: string, from: Date, 
   return {
     mediaType: BUNDLE_MEDIA_TYPE,
     statement,
-    checkpoint: checkpoint.note,
+    checkpoint: checkpointNote,
+    ...(ledger.witnesses.length > 0 ? { witnessed: witnessed !== undefined } : {}),
     entries: entries.map((e) => ({ index: e.idx, bytes: fromUtf8(e.bytes), proof: inclusionProof(e.idx, size, getNode).map(toBase64) })),
   };
 }

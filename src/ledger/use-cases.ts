@@ -8,6 +8,7 @@ import type { Bundle } from '../domain/bundle/bundle-types.ts';
 import type { BundleVerdict } from '../domain/bundle/bundle-types.ts';
 import type { BundleFacts } from '../domain/bundle/facts-types.ts';
 import { verifyWithFacts } from '../domain/bundle/verified.ts';
+import type { WitnessPolicy } from '../domain/witness-policy.ts';
 import { certificateOf, exportOf } from '../domain/certificate/claim-documents.ts';
 import { utf8 } from '../crypto/base64.ts';
 import type { ContractPayload, ZonePayload } from '../domain/payloads.ts';
@@ -53,6 +54,11 @@ export class UseCases {
   /** The participant a bearer token belongs to. */
   caller(token: string): Promise<Caller> {
     return this.#callers.byToken(token);
+  }
+
+  /** Who a token acts as: any valid token may read its own participant id and role (the web pages start from it). */
+  me(caller: Caller): { id: string; role: Caller['role'] } {
+    return { id: caller.id, role: caller.role };
   }
 
   async health(): Promise<{ status: 'ok' }> {
@@ -196,8 +202,12 @@ export class UseCases {
   }
 
   /** The pure verifier, trusting nothing of this server but, by default, its log key; for a bundle that verified, every fact it proves (docs/exports.md). */
-  async verify(bundle: unknown, key?: string): Promise<BundleVerdict & { facts?: BundleFacts }> {
-    const { verdict, facts } = await verifyWithFacts(bundle, { logKey: key ?? this.#ledger.logVerifier.vkey, verify: this.#ledger.verify });
+  async verify(bundle: unknown, key?: string, witnessPolicy?: WitnessPolicy): Promise<BundleVerdict & { facts?: BundleFacts }> {
+    const { verdict, facts } = await verifyWithFacts(bundle, {
+      logKey: key ?? this.#ledger.logVerifier.vkey,
+      verify: this.#ledger.verify,
+      ...(witnessPolicy ? { witnessPolicy } : {}),
+    });
     return facts === undefined ? verdict : { ...verdict, facts };
   }
 }

@@ -14,18 +14,17 @@
  *   - OpenSSL accepts, noble rejects: small-order A (vectors 0, 1) and the
  *     non-canonical A encoding of a small-order point (vector 11). Fixed by
  *     pre-checking the key with isValidPublicKey (once per cached key).
- *   - noble accepts, OpenSSL rejects: A or R with a small-order component
- *     whose residue only the cofactor removes (vectors 4, 5). No pre-check can
- *     make OpenSSL accept, so a native rejection is confirmed by nobleVerify.
- *     Valid signatures stay on the fast path; an invalid one costs one extra
- *     noble verification.
+ *   - cofactored noble would accept, OpenSSL rejects: A or R with a
+ *     small-order component whose residue only the cofactor removes (vectors
+ *     4, 5). The rule (src/crypto/ed25519.ts) refuses such A and R for every
+ *     verifier, so a native rejection is final: a forged signature costs one
+ *     native verification, never a second one in JavaScript.
  *   - S >= L (RFC 8032 §5.1.7) is rejected explicitly before OpenSSL, as it
  *     is by noble, rather than relying on the OpenSSL version.
  */
 import { createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 import {
   isValidPublicKey,
-  nobleVerify,
   PUBLIC_KEY_BYTES,
   scalarIsCanonical,
   SEED_BYTES,
@@ -81,8 +80,10 @@ export const nativeVerify: VerifyFn = (publicKey, message, signature) => {
   } catch {
     ok = false;
   }
-  // Only the cofactored equation can still accept (see the module comment).
-  return ok || nobleVerify(publicKey, message, signature);
+  // A native rejection is final: with A torsion-free (checked with the key)
+  // an R that passes [S]B = R + [k]A is torsion-free too, and strict noble
+  // refuses a torsion component in R, so both reach the same verdict.
+  return ok;
 };
 
 export const nativeSign: SignFn = (seed, message) => {

@@ -4,32 +4,20 @@
  * `gridproof verify`, with no trust in this server: the key is the caller's.
  */
 import type { FastifyInstance } from 'fastify';
+import { GridproofError } from '../errors.ts';
 import type { RouteDeps } from '../app.ts';
 import { parseInstant } from '../domain/time.ts';
 import { problemResponses } from './problem-responses.ts';
 import { verifyRateLimit } from './rate-limits.ts';
-import { sendBundle } from './responses.ts';
+import { AUTHED, BODY, bundle, json, responses, sendBundle } from './responses.ts';
 
 const instant = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$' } as const;
 const security = [{ bearer: [] }];
 
-/** The verdict (bundle-types.ts BundleVerdict) and the facts (facts-types.ts); their shapes are documented in docs/exports.md. */
-const verifyResponse = {
-  type: 'object',
-  required: ['valid', 'claimed', 'reasons'],
-  properties: {
-    valid: { type: 'boolean' },
-    claimed: { type: 'boolean' },
-    reasons: { type: 'array', items: { type: 'object', required: ['code', 'detail'], properties: { code: { type: 'string' }, detail: { type: 'string' } } } },
-    statement: { type: 'object', additionalProperties: true },
-    facts: { type: 'object', additionalProperties: true },
-  },
-} as const;
-
 export function bundleRoutes(app: FastifyInstance, { useCases, auth, rateLimits }: RouteDeps): void {
   app.get<{ Params: { id: string } }>(
     '/v1/claims/:id/bundle',
-    { schema: { tags: ['bundles'], summary: "A claim's proof bundle", security, params: { type: 'object', properties: { id: { type: 'string' } } } } },
+    { schema: { tags: ['bundles'], summary: "A claim's proof bundle", response: responses({ 200: bundle('The bundle') }, AUTHED, 404), security, params: { type: 'object', properties: { id: { type: 'string' } } } } },
     async (request, reply) => sendBundle(reply, await useCases.claimBundle(await auth.caller(request), request.params.id)),
   );
 
@@ -56,7 +44,7 @@ export function bundleRoutes(app: FastifyInstance, { useCases, auth, rateLimits 
         security,
         params: { type: 'object', properties: { id: { type: 'string' } } },
         querystring: { type: 'object', required: ['format'], properties: { format: { type: 'string', enum: ['energytag', 'eecs'] } } },
-        response: { 200: { description: 'JSON records (docs/exports.md)', content: { 'application/json': { schema: { type: 'string' } } } }, ...problemResponses(400, 401, 403, 404, 422, 500) },
+        response: { 200: { description: 'JSON records (docs/exports.md)', content: { 'application/json': { schema: { type: ['object', 'array'] } } } }, ...problemResponses(400, 401, 403, 404, 422, 500) },
       },
     },
     // Sent as text already serialised: the same claim gives the same bytes.
@@ -68,7 +56,7 @@ export function bundleRoutes(app: FastifyInstance, { useCases, auth, rateLimits 
     {
       schema: {
         tags: ['bundles'],
-        summary: "A tenant's proof bundle for a period",
+        summary: "A tenant's proof bundle for a period", response: responses({ 200: bundle('The bundle') }, AUTHED, 404),
         security,
         params: { type: 'object', properties: { id: { type: 'string' } } },
         querystring: { type: 'object', required: ['from', 'to'], properties: { from: instant, to: instant } },
@@ -82,7 +70,7 @@ export function bundleRoutes(app: FastifyInstance, { useCases, auth, rateLimits 
     },
   );
 
-  app.post<{ Querystring: { key?: string }; Body: unknown }>(
+  app.post<{ Querystring: { key?: string; witness?: string | string[]; quorum?: number }; Body: unknown }>(
     '/v1/verify',
     {
       // A month of hourly data for one tenant is a few megabytes; anyone may
@@ -91,11 +79,28 @@ export function bundleRoutes(app: FastifyInstance, { useCases, auth, rateLimits 
       config: { ...verifyRateLimit(rateLimits) },
       schema: {
         tags: ['bundles'],
-        summary: 'Verify a proof bundle against a log key (default: this log)',
-        querystring: { type: 'object', properties: { key: { type: 'string' } } },
-        response: { 200: verifyResponse, ...problemResponses(400, 413, 415, 500, 429) },
+        summary: 'Verify a proof bundle against a log key (default: this log) and, with witness keys, a witness quorum (default: all of them)',
+        querystring: {
+          type: 'object',
+          properties: {
+            key: { type: 'string' },
+            // Repeated for several witnesses: ?witness=<vkey>&witness=<vkey>.
+            witness: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' }, maxItems: 100 }] },
+            quorum: { type: 'integer', minimum: 1, maximum: 100 },
+          },
+        },
+        response: responses({ 200: json('The verdict and, when valid, the facts', 'verdict') }, BODY, 429),
+        // Documented as a bundle, but any JSON is taken: a document that is not
+        // a bundle gets a verdict naming its reasons (bad-schema), not a 400.
+        body: { anyOf: [{ $ref: 'https://gridproof.dev/schemas/bundle.json#' }, {}] },
       },
     },
-    async (request) => useCases.verify(request.body, request.query.key),
+    async (request) => {
+      const { key, quorum } = request.query;
+      const witness = typeof request.query.witness === 'string' ? [request.query.witness] : request.query.witness;
+      if (quorum !== undefined && !witness?.length) throw new GridproofError('bad-request', 'a quorum needs witness keys');
+      const policy = witness?.length ? { witnesses: witness, ...(quorum !== undefined ? { quorum } : {}) } : undefined;
+      return useCases.verify(request.body, key, policy);
+    },
   );
 }

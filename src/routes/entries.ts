@@ -4,6 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { RouteDeps } from '../app.ts';
+import { AUTHED, BODY, json, responses } from './responses.ts';
 
 // schemas/api/entries-request.json, registered in app.ts. No maxItems: more
 // than MAX_ENTRIES_PER_REQUEST answers 413 too-many-entries, not a schema error.
@@ -15,7 +16,7 @@ export function entryRoutes(app: FastifyInstance, { auth, useCases }: RouteDeps)
     {
       schema: {
         tags: ['entries'],
-        summary: 'Append signed readings; each gets its index and leaf hash, or a coded error',
+        summary: 'Append signed readings; each gets its index and leaf hash, or a coded error', response: responses({ 200: json('One result per entry, in order', 'entries-response') }, AUTHED, BODY),
         security: [{ bearer: [] }],
         body,
       },

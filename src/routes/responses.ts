@@ -26,3 +26,53 @@ export function sendBundle(reply: FastifyReply, bundle: unknown): FastifyReply {
 export function sendCreated<T>(reply: FastifyReply, body: T): FastifyReply {
   return reply.code(201).send(body);
 }
+
+/**
+ * Response declarations (OpenAPI 3 "responses", Fastify's response schemas
+ * by media type). Every route lists each status it can answer: its 2xx with
+ * the schema of schemas/api/ it follows, and each 4xx/5xx as
+ * application/problem+json. The API tests check every reply against these.
+ */
+export const PROBLEM_MEDIA_TYPE = 'application/problem+json';
+const API_SCHEMAS = 'https://gridproof.dev/schemas/api/';
+
+/** A schema of schemas/api/ by file name, e.g. apiSchema('problem'). */
+export const apiSchema = (name: string): { $ref: string } => ({ $ref: `${API_SCHEMAS}${name}.json#` });
+
+interface Declared {
+  description: string;
+  content: Record<string, { schema: object }>;
+}
+
+export const json = (description: string, schema: string): Declared => ({ description, content: { 'application/json': { schema: apiSchema(schema) } } });
+export const text = (description: string): Declared => ({ description, content: { 'text/plain': { schema: apiSchema('text-note') } } });
+export const bundle = (description: string): Declared => ({ description, content: { [BUNDLE_MEDIA_TYPE]: { schema: { $ref: 'https://gridproof.dev/schemas/bundle.json#' } } } });
+
+const WHY: Record<number, string> = {
+  400: 'Bad input (bad-request, schema-violation or a specific code)',
+  401: 'No or an unknown bearer token (unauthorized)',
+  403: 'The caller may not do this (forbidden)',
+  404: 'Not found (a coded not-found or unknown-*)',
+  409: 'Conflicts with what is logged',
+  413: 'Body too large (payload-too-large, too-many-entries)',
+  415: 'The body is not JSON (unsupported-media-type)',
+  429: 'Too many requests (rate-limited)',
+  500: 'An unexpected error, logged (internal-error)',
+  503: 'The database does not answer (unavailable)',
+};
+
+/** Answered by every route: bad URL or query, an unexpected error, the database down. */
+const ALWAYS = [400, 500, 503];
+/** Answered by every route that takes a bearer token. */
+export const AUTHED = [401, 403];
+/** Answered by every route that reads a JSON body. */
+export const BODY = [413, 415];
+
+/** The responses object of a route: its successes and each problem status it can answer. */
+export function responses(ok: Record<number, Declared>, ...problems: Array<number | number[]>): Record<number, Declared> {
+  const all: Record<number, Declared> = { ...ok };
+  for (const status of [...ALWAYS, ...problems.flat()].sort()) {
+    all[status] = { description: WHY[status] ?? 'A coded problem', content: { [PROBLEM_MEDIA_TYPE]: { schema: apiSchema('problem') } } };
+  }
+  return all;
+}

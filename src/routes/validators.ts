@@ -12,28 +12,66 @@
  */
 import { Ajv } from 'ajv';
 import type { FastifySchemaCompiler, FastifySchemaValidationError } from 'fastify';
+import chainReport from '../../schemas/api/chain-report.json' with { type: 'json' };
+import claimCreated from '../../schemas/api/claim-created.json' with { type: 'json' };
+import claimList from '../../schemas/api/claim-list.json' with { type: 'json' };
 import claimRequest from '../../schemas/api/claim-request.json' with { type: 'json' };
+import consistencyProof from '../../schemas/api/consistency-proof.json' with { type: 'json' };
+import contractCreated from '../../schemas/api/contract-created.json' with { type: 'json' };
 import contractRequest from '../../schemas/api/contract-request.json' with { type: 'json' };
+import csv from '../../schemas/api/csv.json' with { type: 'json' };
+import deviceCreated from '../../schemas/api/device-created.json' with { type: 'json' };
 import deviceKeyRequest from '../../schemas/api/device-key-request.json' with { type: 'json' };
 import deviceRequest from '../../schemas/api/device-request.json' with { type: 'json' };
 import entriesRequest from '../../schemas/api/entries-request.json' with { type: 'json' };
+import entriesResponse from '../../schemas/api/entries-response.json' with { type: 'json' };
+import entryPage from '../../schemas/api/entry-page.json' with { type: 'json' };
+import health from '../../schemas/api/health.json' with { type: 'json' };
+import inclusionProof from '../../schemas/api/inclusion-proof.json' with { type: 'json' };
+import logged from '../../schemas/api/logged.json' with { type: 'json' };
 import matchingRunRequest from '../../schemas/api/matching-run-request.json' with { type: 'json' };
+import matchingSummary from '../../schemas/api/matching-summary.json' with { type: 'json' };
+import participantCreated from '../../schemas/api/participant-created.json' with { type: 'json' };
 import participantRequest from '../../schemas/api/participant-request.json' with { type: 'json' };
+import problem from '../../schemas/api/problem.json' with { type: 'json' };
+import tenantMatching from '../../schemas/api/tenant-matching.json' with { type: 'json' };
+import textNote from '../../schemas/api/text-note.json' with { type: 'json' };
+import verdict from '../../schemas/api/verdict.json' with { type: 'json' };
 import zoneRequest from '../../schemas/api/zone-request.json' with { type: 'json' };
+import bundleSchema from '../../schemas/bundle.json' with { type: 'json' };
 import commonSchema from '../../schemas/common.json' with { type: 'json' };
 import { MAX_ENTRY_BYTES } from '../domain/entry.ts';
 
-/** Every schema a route may $ref: common.json first, then schemas/api/*.json. */
+/** Every schema a route may $ref: common.json, bundle.json, then schemas/api/*.json (requests and responses). */
 export const sharedSchemas: readonly { $id: string }[] = [
   commonSchema,
-  participantRequest,
-  deviceRequest,
-  deviceKeyRequest,
-  zoneRequest,
-  contractRequest,
-  entriesRequest,
-  matchingRunRequest,
+  bundleSchema,
+  chainReport,
+  claimCreated,
+  claimList,
   claimRequest,
+  consistencyProof,
+  contractCreated,
+  contractRequest,
+  csv,
+  deviceCreated,
+  deviceKeyRequest,
+  deviceRequest,
+  entriesRequest,
+  entriesResponse,
+  entryPage,
+  health,
+  inclusionProof,
+  logged,
+  matchingRunRequest,
+  matchingSummary,
+  participantCreated,
+  participantRequest,
+  problem,
+  tenantMatching,
+  textNote,
+  verdict,
+  zoneRequest,
 ];
 
 // JSON cannot import the constant; fail at start-up rather than drift.

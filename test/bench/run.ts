@@ -10,6 +10,7 @@
  *   npm run bench -- proofs                only the benchmarks whose name contains "proofs"
  *   npm run bench -- --list                the benchmark names
  */
+import { benchBrowserVerify } from './browser-verify.ts';
 import { benchBundle } from './bundle.ts';
 import { benchChain } from './chain.ts';
 import { ingestPGlite, ingestPostgres } from './ingest.ts';
@@ -29,6 +30,7 @@ const benchmarks: Array<{ name: string; what: string; run: () => Promise<Section
   { name: 'bundle', what: 'issue 5: build, verify and size of the reference bundle (a month, one tenant, three sources)', run: benchBundle },
   { name: 'chain', what: 'the device chain head at 5,000 and 35,000 readings vs the full paged re-verification', run: benchChain },
   { name: 'demo', what: 'issue 12: gridproof demo, a year of the park through the API (readings/s, total time)', run: benchDemo },
+  { name: 'browser-verify', what: 'issue 12: the month bundle verified in headless Chromium (WebCrypto, noble only) and by gridproof verify', run: benchBrowserVerify },
   { name: 'monitor', what: 'issue 5: the monitor over a log of 10^5 entries, then incrementally over 1000 more', run: benchMonitor },
 ];
 

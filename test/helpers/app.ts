@@ -14,6 +14,7 @@ import type { Ledger } from '../../src/ledger/ledger.ts';
 import { openLedger } from '../../src/ledger/open.ts';
 import { operatorKeyName } from '../../src/key-files.ts';
 import { openTestStore, type TestStore } from './database.ts';
+import { checkEveryReply } from './response-check.ts';
 
 export const ORIGIN = 'test.example/gridproof';
 export const OPERATOR_TOKEN = 'operator-token-for-tests-only';
@@ -57,6 +58,7 @@ export async function startTestApp(backend: Backend, options: TestAppOptions = {
   });
   const intake = new ReadingIntake(ledger);
   const app = await buildApp({ ledger, intake, ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}) });
+  await checkEveryReply(app);
   return {
     app,
     ledger,

@@ -86,8 +86,11 @@ export interface Tamper {
   claim?: (p: ClaimPayload, log: TestLog) => ClaimPayload;
   lotsAfter?: (lots: GreenLot[], hour: number) => GreenLot[];
   note?: (note: string, p: Payload) => string;
-  /** Key rotations at the start of an hour; `stale` keeps signing with the old key after it. */
-  rotateOperator?: { hour: number; stale?: boolean };
+  /**
+   * Key rotations at the start of an hour; `stale` keeps signing with the old key after it.
+   * An operator rotation is signed by the log key; `byOldKey` signs it with the key it replaces.
+   */
+  rotateOperator?: { hour: number; stale?: boolean; byOldKey?: boolean };
   rotateMeter?: { hour: number; stale?: boolean };
 }
 
@@ -147,7 +150,7 @@ export function writePark(tamper: Tamper = {}): TestLog {
   for (let h = 0; h < 24; h++) {
     const [start, end] = [hourAt(h), hourAt(h + 1)];
     if (tamper.rotateOperator?.hour === h) {
-      log.add({ kind: 'key', log: ORIGIN, subjectType: 'operator', verifierKey: verifierOf(nextOperator).vkey, validFrom: start }, op);
+      log.add({ kind: 'key', log: ORIGIN, subjectType: 'operator', verifierKey: verifierOf(nextOperator).vkey, validFrom: start }, tamper.rotateOperator.byOldKey ? op : logSigner);
       if (!tamper.rotateOperator.stale) op = nextOperator;
     }
     if (tamper.rotateMeter?.hour === h) {

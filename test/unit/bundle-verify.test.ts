@@ -314,6 +314,7 @@ t.test('tampered logs, every entry properly signed: only the rule catches it', a
   await rejectedWith({ rotateOperator: { hour: 8 } }, [], 'an operator key rotation: later entries verify under the new key');
   await rejectedWith({ rotateOperator: { hour: 8 } }, [], 'and the claim after it', true);
   await rejectedWith({ rotateOperator: { hour: 8, stale: true } }, ['bad-signature'], 'operator entries signed with the key rotated out');
+  await rejectedWith({ rotateOperator: { hour: 8, byOldKey: true } }, ['bad-signature'], 'a rotation signed by the old operator key, not the log key');
   await rejectedWith({ rotateMeter: { hour: 12 } }, [], "a meter key rotation: each reading under the key whose window holds it");
   await rejectedWith({ rotateMeter: { hour: 12, stale: true } }, ['no-valid-key'], 'readings signed with a key after its validUntil');
   await rejectedWith({ note: (note, p) => (p.kind === 'participant' && p.id === 'gen' ? note.replace(`"log":"${ORIGIN}"`, '"log":"other.example/park"') : note) }, ['bad-entry'], 'an entry of another log');

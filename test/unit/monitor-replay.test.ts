@@ -114,14 +114,16 @@ t.test('key entries are honoured in log order', async (t) => {
   log.reading('wind-1', 3, 0, 0, meter);
   // Operator key rotation: afterwards only the new operator key signs.
   const next = generateSigner(`${ORIGIN}/operator-2`);
-  log.op({ kind: 'key', subjectType: 'operator', verifierKey: verifierOf(next).vkey, validFrom: at(4) });
+  log.sign({ kind: 'key', subjectType: 'operator', verifierKey: verifierOf(next).vkey, validFrom: at(4) }, log.logSigner);
   const old = log.op({ kind: 'zone', zone: ZONE, gCO2PerKWh: 380, validFrom: at(0) });
   log.operator = next;
   log.op({ kind: 'zone', zone: ZONE, gCO2PerKWh: 381, validFrom: at(0) });
   const byLogKey = log.sign({ kind: 'zone', zone: ZONE, gCO2PerKWh: 382, validFrom: at(0) }, log.logSigner);
+  // A rotation must be signed by the log key: the operator key naming its own successor is refused.
+  const selfRotated = log.op({ kind: 'key', subjectType: 'operator', verifierKey: verifierOf(generateSigner(`${ORIGIN}/operator-3`)).vkey, validFrom: at(5) });
   const findings = replayAll(log);
-  t.same(codes(findings), ['no-valid-key', 'no-valid-key', 'no-valid-key', 'no-valid-key']);
-  t.same(findings.map((f) => f.indexes), [[early.index], [revoked.index], [old.index], [byLogKey.index]]);
+  t.same(codes(findings), ['no-valid-key', 'no-valid-key', 'no-valid-key', 'no-valid-key', 'no-valid-key']);
+  t.same(findings.map((f) => f.indexes), [[early.index], [revoked.index], [old.index], [byLogKey.index], [selfRotated.index]]);
 });
 
 t.test('a reading under a valid key but a broken chain, a forged signature, entry 0', async (t) => {

@@ -62,8 +62,14 @@ export interface Statement {
 export interface Bundle {
   mediaType: typeof BUNDLE_MEDIA_TYPE;
   statement: Statement;
-  /** The log's signed checkpoint note; every entry's proof is against it. */
+  /** The log's signed checkpoint note, with any witness cosignatures after the log's line; every entry's proof is against it. */
   checkpoint: string;
+  /**
+   * Set by a log that has witnesses: true when the checkpoint is the newest
+   * one its quorum cosigned, false when none covering the entries is yet.
+   * Informative only: a verifier trusts its own witness policy.
+   */
+  witnessed?: boolean;
   entries: BundleEntry[];
 }
 
@@ -72,6 +78,7 @@ export const bundleCodes = {
   'bad-schema': 'the document does not follow schemas/bundle.json (strict: no extra members, strict base64), or the period is not a real interval',
   'bad-media-type': 'mediaType is not application/vnd.gridproof.bundle.v1+json',
   'bad-checkpoint': 'the checkpoint is not a checkpoint of the pinned log signed by its key',
+  'too-few-cosignatures': "fewer of the verifier's trusted witnesses than its quorum validly cosigned the checkpoint (only checked when the verifier gives a witness policy)",
   'bad-inclusion': "an entry's inclusion proof does not lead to the checkpoint's root (or its index is outside the tree)",
   'bad-entry': 'an entry is not a well-formed entry of this log (note format, canonical JSON, payload schema, origin, exactly one signature line), or a key entry holds an unusable key',
   'bad-signature': 'an entry carries a signature of the key that must sign it and it does not verify, or it lacks that signature',
@@ -102,6 +109,8 @@ export interface BundleVerdict {
   /** True when valid and a claim entry in the bundle claims exactly the statement's claim. */
   claimed: boolean;
   reasons: BundleReason[];
+  /** With a witness policy: the trusted witnesses' valid cosignatures of the checkpoint, each with its time. */
+  cosignatures?: { name: string; vkey: string; time: string }[];
   /** The statement as given, when the document followed the schema; trust it only when valid. */
   statement?: Statement;
 }

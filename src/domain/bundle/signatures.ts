@@ -1,7 +1,8 @@
 /**
  * Step 3: every entry's signature under a key entry valid for it (DESIGN.md
- * "Trust has one root", "Exact rules"). Entry 0 is the operator's `key` entry
- * signed by the log key; every other operator entry verifies under the latest
+ * "Trust has one root", "Exact rules"). Which key signs what is entrySigner's
+ * rule: entry 0 and every later operator `key` entry (a rotation) verify under
+ * the log key; every other operator entry verifies under the latest
  * operator `key` entry logged before it (operator entries are judged by log
  * order only: validFrom/validUntil of operator keys are not applied); a reading
  * verifies under its device's `key` entries logged before it whose window
@@ -10,6 +11,7 @@
 import type { VerifyFn } from '../../crypto/ed25519.ts';
 import { parseVerifierKey, type Verifier } from '../../crypto/note.ts';
 import { openEntryNote } from '../entry.ts';
+import { entrySigner } from '../entry-signer.ts';
 import { isGridproofError } from '../../errors.ts';
 import type { KeyPayload, ReadingPayload } from '../payloads.ts';
 import { keysValidFor, type DeviceKeyEntry } from '../reading-rules.ts';
@@ -109,6 +111,11 @@ export function checkSignatures(index: BundleIndex, logKey: Verifier, verify: Ve
     if (item.index === 0) continue;
     if (isKind(item, 'reading')) {
       checkReading(item, deviceKeys.get(item.payload.device) ?? [], verifierOf, verify, reasons);
+      continue;
+    }
+    if (entrySigner(item.payload) === 'log') {
+      // A rotation signed by the operator key it replaces (or any other key) is refused.
+      checkNote(item, [logKey], verify, reasons, () => reasons.add('bad-signature', `${describe(item)}: an operator key entry not signed by the log key`));
       continue;
     }
     if (ruling === undefined) {

@@ -24,6 +24,7 @@
 import { type BatchVerifyFn, type VerifyFn } from '../../crypto/ed25519.ts';
 import { parseVerifierKey } from '../../crypto/note.ts';
 import { webCryptoBatchVerify } from '../../crypto/webcrypto-ed25519.ts';
+import { applyWitnessPolicy, checkPolicy, type WitnessPolicy } from '../witness-policy.ts';
 import { checkAllocations } from './allocations.ts';
 import { bundleSchemaViolation } from './bundle-schema.ts';
 import { BUNDLE_MEDIA_TYPE, type Bundle, type BundleVerdict } from './bundle-types.ts';
@@ -50,6 +51,8 @@ export interface VerifyBundleOptions {
   verify?: VerifyFn;
   /** Default: WebCrypto where it has Ed25519, else noble. */
   verifyBatch?: BatchVerifyFn;
+  /** Require cosignatures of the checkpoint by a quorum of these witnesses (docs/witnesses.md). */
+  witnessPolicy?: WitnessPolicy;
 }
 
 function rejected(reasons: Reasons): BundleVerdict {
@@ -58,6 +61,8 @@ function rejected(reasons: Reasons): BundleVerdict {
 
 export async function verifyBundle(bundle: unknown, options: VerifyBundleOptions): Promise<BundleVerdict> {
   const logKey = parseVerifierKey(options.logKey);
+  // A malformed policy is the caller's unusable input, like a malformed key.
+  if (options.witnessPolicy) checkPolicy(options.witnessPolicy);
   const { verify } = options;
   const batch = options.verifyBatch ?? webCryptoBatchVerify;
   // A synchronous verifier answers at once, in one pass.
@@ -85,6 +90,9 @@ export async function verifyBundle(bundle: unknown, options: VerifyBundleOptions
   const checkpoint = await signed((v, first) =>
     openBundleCheckpoint(checkpointText, logKey, v, first ? new Reasons() : reasons),
   );
+  const witnessPolicy = options.witnessPolicy;
+  const policy = witnessPolicy ? await signed((v) => applyWitnessPolicy(checkpointText, witnessPolicy, v)) : undefined;
+  if (policy?.shortfall !== undefined) reasons.add('too-few-cosignatures', policy.shortfall);
   const index = openEntries(entries, logKey.name, checkpoint, reasons);
   await signed((v, first) => checkSignatures(index, logKey, v, first ? new Reasons() : reasons));
   checkDevices(index, reasons);
@@ -99,5 +107,5 @@ export async function verifyBundle(bundle: unknown, options: VerifyBundleOptions
   checkRelevance(index, scope, reasons);
 
   const valid = reasons.empty;
-  return { valid, claimed: valid && claimed, reasons: reasons.list(), statement };
+  return { valid, claimed: valid && claimed, reasons: reasons.list(), statement, ...(policy ? { cosignatures: policy.cosignatures } : {}) };
 }

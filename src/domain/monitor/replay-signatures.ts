@@ -1,7 +1,8 @@
 /**
  * The replay's signature check (replay.ts): every entry verifies under the
- * keys the log itself registered before it, in log order. Entry 0 is the
- * operator `key` entry signed by the log key; an operator-signed entry
+ * keys the log itself registered before it, in log order, by entrySigner's
+ * rule. Entry 0 is the operator `key` entry signed by the log key, as is
+ * every later operator `key` entry (a rotation); an operator-signed entry
  * verifies under the latest operator key logged before it; a reading under
  * its device's key entries logged before it (keysValidFor).
  */
@@ -9,6 +10,7 @@ import type { VerifyFn } from '../../crypto/ed25519.ts';
 import type { Verifier, VerifierCache } from '../../crypto/note.ts';
 import { GridproofError } from '../../errors.ts';
 import { openEntryNote, type ParsedEntry } from '../entry.ts';
+import { entrySigner } from '../entry-signer.ts';
 import { keysValidFor } from '../reading-rules.ts';
 import { instantMs } from '../time.ts';
 import type { ReplayContext } from './replay-state.ts';
@@ -29,6 +31,8 @@ export function checkSignature({ state, report }: ReplayContext, keys: Signature
       report('bad-first-entry', [0], `entry 0 is a ${payload.kind} entry, not the operator key entry signed by the log key`);
       return false;
     }
+    verifiers = [keys.logVerifier];
+  } else if (entrySigner(payload) === 'log') {
     verifiers = [keys.logVerifier];
   } else if (payload.kind === 'reading') {
     const device = state.devices.get(payload.device);
@@ -54,7 +58,8 @@ export function checkSignature({ state, report }: ReplayContext, keys: Signature
     return true;
   } catch (error) {
     if (!(error instanceof GridproofError)) throw error;
-    const signer = payload.kind === 'reading' ? `a key of device ${payload.device} valid for it` : index === 0 ? 'the log key' : 'the operator key';
+    const rule = entrySigner(payload);
+    const signer = payload.kind === 'reading' ? `a key of device ${payload.device} valid for it` : rule === 'log' ? 'the log key' : 'the operator key';
     if (index === 0) report('bad-first-entry', [0], `entry 0 is not signed by the log key ${keys.logVerifier.vkey} (${error.code})`);
     else if (error.code === 'unknown-signer') report('no-valid-key', [index], `a ${payload.kind} entry not signed by ${signer}`);
     else if (error.code === 'bad-signature') report('bad-signature', [index], `the signature by ${signer} does not verify`);
