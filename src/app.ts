@@ -20,6 +20,7 @@ import { logRoutes } from './routes/log.ts';
 import { generatorRoutes } from './routes/generators.ts';
 import { matchingRoutes } from './routes/matching.ts';
 import { clientErrorProblem, problemOf, sendProblem, toProblem } from './routes/problem.ts';
+import { meRoutes } from './routes/me.ts';
 import { registerRateLimits, type RateLimits } from './routes/rate-limits.ts';
 import { registryRoutes } from './routes/registry.ts';
 import { sharedSchemas, validatorCompiler } from './routes/validators.ts';
@@ -96,6 +97,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   if (deps.rateLimits) await registerRateLimits(app, deps.rateLimits);
   await app.register(async (scope) => {
     healthRoutes(scope, routeDeps);
+    meRoutes(scope, routeDeps);
     registryRoutes(scope, routeDeps);
     entryRoutes(scope, routeDeps);
     logRoutes(scope, routeDeps);

@@ -56,6 +56,11 @@ export class UseCases {
     return this.#callers.byToken(token);
   }
 
+  /** Who a token acts as: any valid token may read its own participant id and role (the web pages start from it). */
+  me(caller: Caller): { id: string; role: Caller['role'] } {
+    return { id: caller.id, role: caller.role };
+  }
+
   async health(): Promise<{ status: 'ok' }> {
     try {
       await pingDatabase(this.#ledger.db);

@@ -16,7 +16,7 @@ import standalone from 'ajv/dist/standalone/index.js';
 import * as esbuild from 'esbuild';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const PAGES = ['verify', 'log'] as const;
+const PAGES = ['verify', 'tenant', 'generator', 'log'] as const;
 export type PageName = (typeof PAGES)[number];
 
 export interface WebAsset {
@@ -113,14 +113,15 @@ export async function buildWeb(): Promise<WebBuild> {
   return { assets, pages, verifyHtml: pageHtml('verify', { inlineStyle: css, inlineScript: js }) };
 }
 
-const TITLES: Record<PageName, string> = { verify: 'Verify a proof bundle', log: 'The public log' };
+const TITLES: Record<PageName, string> = { verify: 'Verify a proof bundle', tenant: 'Tenant', generator: 'Generator', log: 'The public log' };
+const LINKS: Record<PageName, string> = { verify: 'Verify', tenant: 'Tenant', generator: 'Generator', log: 'Log' };
 
 /** The shared layout; the page script fills <main>. */
 export function pageHtml(page: PageName, from: { script?: string; style?: string; inlineScript?: string; inlineStyle?: string }): string {
   const nav = from.inlineScript
     ? '<nav aria-label="Site"><span class="brand">gridproof</span><span class="note">offline verifier, saved as a file</span></nav>'
     : `<nav aria-label="Site"><a class="brand" href="/">gridproof</a>${PAGES.map(
-        (p) => `<a href="/${p}"${p === page ? ' aria-current="page"' : ''}>${p === 'verify' ? 'Verify' : 'Log'}</a>`,
+        (p) => `<a href="/${p}"${p === page ? ' aria-current="page"' : ''}>${LINKS[p]}</a>`,
       ).join('')}</nav>`;
   const head = from.inlineStyle ? `<style>${from.inlineStyle}</style>` : `<link rel="stylesheet" href="${from.style}">`;
   const script = from.inlineScript ? `<script>${from.inlineScript}</script>` : `<script type="module" src="${from.script}"></script>`;

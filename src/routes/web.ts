@@ -1,5 +1,5 @@
 /**
- * The web app: pages at /, /verify and /log, their content-hashed assets
+ * The web app: pages at /, /verify, /tenant, /generator and /log, their content-hashed assets
  * (cached for a year: a change gives a new name), and /verify.html, the
  * verifier as one self-contained file. Built on the first request
  * (src/platform/web-build.ts). Every page is under a Content-Security-Policy
@@ -33,6 +33,8 @@ export function webRoutes(app: FastifyInstance): void {
   const hidden = { schema: { hide: true } };
   app.get('/', hidden, page('verify'));
   app.get('/verify', hidden, page('verify'));
+  app.get('/tenant', hidden, page('tenant'));
+  app.get('/generator', hidden, page('generator'));
   app.get('/log', hidden, page('log'));
   app.get('/verify.html', hidden, async (_request, reply) => {
     const { verifyHtml } = await web();

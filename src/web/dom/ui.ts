@@ -28,10 +28,20 @@ export class ApiProblem extends Error {
   }
 }
 
-async function call(path: string): Promise<Response> {
+/** A request's bearer token (RFC 6750 §2.1, header only: never in a URL), method and JSON body. */
+export interface CallOptions {
+  token?: string;
+  method?: 'GET' | 'POST';
+  body?: unknown;
+}
+
+export async function call(path: string, options: CallOptions = {}): Promise<Response> {
   let response: Response;
+  const headers: Record<string, string> = { accept: 'application/json, text/plain' };
+  if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
+  if (options.body !== undefined) headers['content-type'] = 'application/json';
   try {
-    response = await fetch(path, { headers: { accept: 'application/json, text/plain' } });
+    response = await fetch(path, { method: options.method ?? 'GET', headers, ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}) });
   } catch (error) {
     throw new ApiProblem('The service did not answer', 'network-error', 0, String(error));
   }
@@ -50,8 +60,8 @@ async function call(path: string): Promise<Response> {
   throw new ApiProblem(title, code, response.status, detail);
 }
 
-export const getText = async (path: string): Promise<string> => (await call(path)).text();
-export const getJson = async <T>(path: string): Promise<T> => (await call(path)).json() as Promise<T>;
+export const getText = async (path: string, options?: CallOptions): Promise<string> => (await call(path, options)).text();
+export const getJson = async <T>(path: string, options?: CallOptions): Promise<T> => (await call(path, options)).json() as Promise<T>;
 
 /** An error box: for an API problem, its title and code. */
 export function errorBox(error: unknown): HTMLElement {

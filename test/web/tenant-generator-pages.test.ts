@@ -1,0 +1,126 @@
+/**
+ * The Tenant and Generator pages in a real browser (Chromium through
+ * playwright-core) against a real service filled by the demo for a week: the
+ * tenant signs in with its token, the plot has one point per hour of the
+ * period shown, the claims list shows the demo's claim; the generator sees
+ * its devices and where their output went. The token stays in
+ * sessionStorage, never in a URL. GET /v1/me tells a token whose it is.
+ * Screenshots (desktop and 360 px) go to the folder test/helpers/browser.ts names.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import t from 'tap';
+import { fillService } from '../../src/cli/demo/fill.ts';
+import { auth, OPERATOR_TOKEN, startTestApp } from '../helpers/app.ts';
+import { launchChromium, screenshotDir } from '../helpers/browser.ts';
+import { logSnapshot } from '../helpers/log-state.ts';
+
+const env = await startTestApp('pglite');
+t.teardown(env.close);
+const address = await env.app.listen({ port: 0, host: '127.0.0.1' });
+const dir = mkdtempSync(join(tmpdir(), 'gridproof-pages-'));
+t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+const csv = readFileSync(new URL('../../demo/de-2019-hourly.csv', import.meta.url), 'utf8');
+const demo = await fillService({
+  server: address,
+  operatorToken: OPERATOR_TOKEN,
+  days: 7,
+  stateFile: join(dir, 'state.json'),
+  csv,
+  progress: new PassThrough(),
+});
+const factoryClaim = demo.claims.find((c) => c.tenant === 'factory')!;
+const factoryToken = demo.state.tokens.factory!;
+const windToken = demo.state.tokens.nordwind!;
+
+const shots = screenshotDir();
+console.log(`# screenshots in ${shots}`);
+const browser = await launchChromium();
+t.teardown(() => browser.close());
+const sizes = [
+  { name: 'desktop', width: 1280, height: 900 },
+  { name: '360px', width: 360, height: 780 },
+];
+
+t.test('GET /v1/me: a token learns its participant id and role; no token is refused', async (t) => {
+  const me = await env.app.inject({ url: '/v1/me', headers: auth(factoryToken) });
+  t.equal(me.statusCode, 200);
+  t.same(me.json(), { id: 'factory', role: 'tenant' });
+  t.same((await env.app.inject({ url: '/v1/me', headers: auth(windToken) })).json(), { id: 'nordwind', role: 'generator' });
+  const before = await logSnapshot(env.ledger.db);
+  for (const headers of [{}, auth('not-a-token')]) {
+    const refused = await env.app.inject({ url: '/v1/me', headers });
+    t.equal(refused.statusCode, 401);
+    t.equal(refused.json().code, 'unauthorized');
+  }
+  t.same(await logSnapshot(env.ledger.db), before, 'the log is unchanged');
+});
+
+t.test('/tenant: sign in with the token, one plot point per hour, the claim listed, the token only in sessionStorage', async (t) => {
+  for (const size of sizes) {
+    const page = await browser.newPage({ viewport: { width: size.width, height: size.height } });
+    const urls: string[] = [];
+    page.on('request', (r) => urls.push(r.url()));
+    await page.goto(`${address}/tenant`);
+    await page.getByLabel(/token/i).fill('wrong-token');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const problem = page.getByRole('alert');
+    await problem.waitFor();
+    t.match(await problem.textContent(), /unauthorized/, 'a refused token shows the problem code');
+
+    await page.getByLabel(/token/i).fill(factoryToken);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.locator('#tenant-plot canvas').waitFor();
+    t.equal(await page.locator('#who').textContent(), 'factory');
+    const from = await page.locator('#period-from').inputValue();
+    const to = await page.locator('#period-to').inputValue();
+    const hours = (Date.parse(`${to}T00:00:00Z`) + 86_400_000 - Date.parse(`${from}T00:00:00Z`)) / 3_600_000;
+    t.equal(hours, 7 * 24, `the default period is the last 7 days of the claim (${from} to ${to})`);
+    t.equal(await page.locator('#tenant-plot').getAttribute('data-points'), String(hours), 'one plot point per hour');
+    t.equal(await page.locator('#tenant-hours tbody tr').count(), hours, 'and one table row per hour');
+    t.match(await page.locator('#cfe-score').textContent(), /^\d+\.\d %$/);
+    t.match(await page.locator('#claims').textContent(), factoryClaim.id, "the demo's claim is listed");
+
+    const download = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Download bundle' }).first().click();
+    const bundle = JSON.parse(readFileSync((await (await download).path())!, 'utf8')) as { statement: { claim: string } };
+    t.ok(bundle.statement, 'the bundle downloads with the token');
+
+    t.notOk(
+      urls.some((u) => u.includes(factoryToken)),
+      'the token is in no URL requested',
+    );
+    t.notMatch(page.url(), factoryToken);
+    t.equal(await page.evaluate("sessionStorage.getItem('gridproof-token')"), factoryToken, 'the token is in sessionStorage');
+    t.equal(await page.evaluate('localStorage.length'), 0, 'and not in localStorage');
+    t.same(await page.context().cookies(), [], 'nor in a cookie');
+    await page.screenshot({ path: join(shots, `tenant-${size.name}.png`), fullPage: true });
+
+    await page.reload();
+    await page.locator('#tenant-plot canvas').waitFor();
+    t.pass('a reload in the same tab stays signed in');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel(/token/i).waitFor();
+    t.equal(await page.evaluate("sessionStorage.getItem('gridproof-token')"), null, 'signing out forgets the token');
+    await page.close();
+  }
+});
+
+t.test('/generator: the owner sees its devices and where an hour went', async (t) => {
+  for (const size of sizes) {
+    const page = await browser.newPage({ viewport: { width: size.width, height: size.height } });
+    await page.goto(`${address}/generator`);
+    await page.getByLabel(/token/i).fill(windToken);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.locator('[data-device="wind-farm"] .plot canvas').waitFor();
+    const devices = await page.locator('[data-device]').evaluateAll((nodes) => nodes.map((n) => n.getAttribute('data-device')));
+    t.same(devices.sort(), ['battery', 'wind-farm'], "nordwind's devices");
+    t.equal(await page.locator('[data-device="wind-farm"] .readings').textContent(), String(7 * 24), 'a week of hourly readings');
+    t.equal(await page.locator('#outputs-wind-farm tbody tr').count(), 7 * 24, 'one row per hour of the period');
+    t.match(await page.locator('#outputs-wind-farm thead').textContent(), /to factory/, 'the PPA tenant receives output');
+    await page.screenshot({ path: join(shots, `generator-${size.name}.png`), fullPage: true });
+    await page.close();
+  }
+});
