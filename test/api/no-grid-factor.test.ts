@@ -5,7 +5,7 @@ import { hashLeaf } from '../../src/crypto/merkle.ts';
 import { toBase64, utf8 } from '../../src/crypto/base64.ts';
 import { verifyBundle } from '../../src/domain/bundle/verify-bundle.ts';
 
-// A grid factor is optional (docs/api.md): without a zone entry the matching,
+// A grid factor is optional (docs/design.md, tenant figures): without a zone entry the matching,
 // claims and bundles work; only the emissions figure is null, with a warning.
 for (const backend of await testBackends()) {
   t.test(`${backend}: without a zone entry the matching is visible and claimable`, async (t) => {
