@@ -19,6 +19,7 @@ const commands: Record<string, () => Promise<Command>> = {
   migrate: async () => (await import('./migrate.ts')).migrateCommand,
   keygen: async () => (await import('./keygen.ts')).keygenCommand,
   sign: async () => (await import('./sign.ts')).signCommand,
+  upload: async () => (await import('./upload.ts')).uploadCommand,
   verify: async () => (await import('./verify.ts')).verifyCommand,
   certificate: async () => (await import('./certificate.ts')).certificateCommand,
   export: async () => (await import('./certificate.ts')).exportCommand,

@@ -32,6 +32,15 @@ const usages: Record<string, string> = {
   --server, --token  fill log, seq and prev from the server (the device's chain head)
   --post             post the note; exit 1 when the server refuses it
 `,
+  upload: `usage: gridproof upload FILE --key FILE --server URL --token T
+
+  Sign and post many readings of one device: a CSV with the header
+  device,start,end,importWh,exportWh or NDJSON (one reading a line). Chained from
+  the server's head, posted in batches of up to 1000, progress on stderr, a
+  summary line of JSON on stdout. Resumable: readings at or before the chain
+  head are skipped. Exit 1 when the server refuses any (each coded error on
+  stderr), 2 for a bad row (its line named) or a file of several devices.
+`,
   verify: `usage: gridproof verify BUNDLE --key VKEY [--json]
 
   Verify a proof bundle offline: exit 0 valid, 1 invalid, 2 unusable. Prints

@@ -53,9 +53,22 @@ export interface IntervalFigure {
   bySource: SourceFigure[];
 }
 
+/**
+ * Why a figure is absent. The matching never depends on a grid factor; only
+ * the emissions of the unmatched part do, so without one that figure is null
+ * and a warning says why instead of the whole view failing.
+ */
+export interface FigureWarning {
+  code: 'no-grid-factor';
+  detail: string;
+}
+
 export interface TenantFigures {
   intervals: IntervalFigure[];
-  totals: { consumedWh: WhString; matchedWh: WhString; cfeScore: number; unmatchedEmissionsG: WhString };
+  /** Null when some unmatched Wh has no grid factor logged for its zone and hour (see warnings). */
+  totals: { consumedWh: WhString; matchedWh: WhString; cfeScore: number; unmatchedEmissionsG: WhString | null };
+  /** Present only when a figure is absent; one per zone without a factor. */
+  warnings?: FigureWarning[];
 }
 
 export interface TenantFiguresInput {
@@ -85,15 +98,16 @@ export function cfeScore(matched: bigint, consumed: bigint): number {
 /**
  * The grid factor valid at `at`: the zone entry with the latest validFrom ≤ at;
  * of two with the same validFrom the later logged wins, since the log is
- * append-only and a correction can only be a later entry.
+ * append-only and a correction can only be a later entry. Null when no zone
+ * entry covers `at`: a factor is optional, and only emissions need one.
  */
-export function gridFactorAt(factors: readonly GridFactor[], zone: string, at: Instant): number {
+export function gridFactorAt(factors: readonly GridFactor[], zone: string, at: Instant): number | null {
   let best: GridFactor | undefined;
   for (const f of factors) {
     if (f.zone !== zone || compareText(f.validFrom, at) > 0) continue;
     if (best === undefined || compareText(f.validFrom, best.validFrom) > 0 || (f.validFrom === best.validFrom && f.index > best.index)) best = f;
   }
-  if (best === undefined) throw new GridproofError('not-found', `no grid factor for zone ${zone} at ${at}`);
+  if (best === undefined) return null;
   if (!Number.isSafeInteger(best.gCO2PerKWh) || best.gCO2PerKWh < 0) refuse(`zone entry ${best.index}: gCO2PerKWh must be a non-negative integer`);
   return best.gCO2PerKWh;
 }
@@ -148,6 +162,8 @@ export function tenantFigures(input: TenantFiguresInput): TenantFigures {
   let matchedTotal = 0n;
   // Wh × g/kWh summed exactly, divided by 1000 once at the end, so rounding happens once.
   let emissionsMilli = 0n;
+  // Per zone, the first hour with unmatched Wh and no factor: the warning's detail.
+  const noFactor = new Map<string, Instant>();
   const intervals: IntervalFigure[] = [];
   for (const { start, end, readings } of byInterval.values()) {
     let consumed = 0n;
@@ -166,7 +182,14 @@ export function tenantFigures(input: TenantFiguresInput): TenantFigures {
       if (m > r.importWh) refuse(`reading ${r.leafHash}: matched beyond its import`);
       consumed += r.importWh;
       matchedWh += m;
-      if (m < r.importWh) emissionsMilli += (r.importWh - m) * BigInt(gridFactorAt(input.factors, r.zone, r.start));
+      if (m < r.importWh) {
+        const factor = gridFactorAt(input.factors, r.zone, r.start);
+        if (factor !== null) emissionsMilli += (r.importWh - m) * BigInt(factor);
+        else {
+          const first = noFactor.get(r.zone);
+          if (first === undefined || compareText(r.start, first) < 0) noFactor.set(r.zone, r.start);
+        }
+      }
     }
     consumedTotal += consumed;
     matchedTotal += matchedWh;
@@ -181,13 +204,15 @@ export function tenantFigures(input: TenantFiguresInput): TenantFigures {
   }
   intervals.sort((a, b) => compareText(a.start, b.start) || compareText(a.end, b.end));
 
-  return {
-    intervals,
-    totals: {
-      consumedWh: String(consumedTotal),
-      matchedWh: String(matchedTotal),
-      cfeScore: cfeScore(matchedTotal, consumedTotal),
-      unmatchedEmissionsG: String(emissionsMilli / 1000n),
-    },
+  const totals = {
+    consumedWh: String(consumedTotal),
+    matchedWh: String(matchedTotal),
+    cfeScore: cfeScore(matchedTotal, consumedTotal),
+    unmatchedEmissionsG: noFactor.size === 0 ? String(emissionsMilli / 1000n) : null,
   };
+  if (noFactor.size === 0) return { intervals, totals };
+  const warnings = [...noFactor]
+    .sort(([a], [b]) => compareText(a, b))
+    .map(([zone, at]): FigureWarning => ({ code: 'no-grid-factor', detail: `no zone entry gives a grid factor for ${zone} at ${at}: unmatched emissions are unknown` }));
+  return { intervals, totals, warnings };
 }

@@ -7,7 +7,6 @@ import { pingDatabase } from '../db/ping.ts';
 import type { Bundle } from '../domain/bundle/bundle-types.ts';
 import type { BundleVerdict } from '../domain/bundle/bundle-types.ts';
 import type { BundleFacts } from '../domain/bundle/facts-types.ts';
-import { verifyWithFacts } from '../domain/bundle/verified.ts';
 import type { WitnessPolicy } from '../domain/witness-policy.ts';
 import { certificateOf, exportOf } from '../domain/certificate/claim-documents.ts';
 import { utf8 } from '../crypto/base64.ts';
@@ -19,6 +18,7 @@ import { deviceOutputs, generatorDevices, type HourOutput, type OwnedDevice } fr
 import { buildBundle, buildClaimBundle } from './bundle.ts';
 import { deviceChainHead, verifyDeviceChain, type ChainHeadReport, type ChainPageReport } from './chain.ts';
 import { makeClaim, type ClaimRequest } from './claims.ts';
+import { verifyOnPool } from './cpu-pool.ts';
 import type { ReadingIntake } from './intake.ts';
 import type { Ledger } from './ledger.ts';
 import { witnessStatus, type WitnessStatus } from './witnessed-checkpoints.ts';
@@ -201,11 +201,18 @@ export class UseCases {
     return buildBundle(this.#ledger, tenantId, from, to);
   }
 
-  /** The pure verifier, trusting nothing of this server but, by default, its log key; for a bundle that verified, every fact it proves (docs/exports.md). */
-  async verify(bundle: unknown, key?: string, witnessPolicy?: WitnessPolicy): Promise<BundleVerdict & { facts?: BundleFacts }> {
-    const { verdict, facts } = await verifyWithFacts(bundle, {
+  /**
+   * The pure verifier, trusting nothing of this server but, by default, its
+   * log key; for a bundle that verified, every fact it proves
+   * (docs/exports.md). It runs on the worker pool, so the event loop keeps
+   * answering. Anyone may ask, so an anonymous caller's verification stops at
+   * the first reason the bundle is invalid; a participant gets every reason.
+   */
+  async verify(caller: Caller | undefined, bundle: unknown, key?: string, witnessPolicy?: WitnessPolicy): Promise<BundleVerdict & { facts?: BundleFacts }> {
+    const { verdict, facts } = await verifyOnPool({
+      bundle,
       logKey: key ?? this.#ledger.logVerifier.vkey,
-      verify: this.#ledger.verify,
+      firstReasonOnly: caller === undefined,
       ...(witnessPolicy ? { witnessPolicy } : {}),
     });
     return facts === undefined ? verdict : { ...verdict, facts };

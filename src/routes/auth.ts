@@ -22,4 +22,9 @@ export class Auth {
     if (!match) throw new GridproofError('unauthorized', 'send Authorization: Bearer <token>');
     return this.#useCases.caller(match[1]!);
   }
+
+  /** The caller when the request carries a token (which must then be valid), undefined for an anonymous one. */
+  async optionalCaller(request: FastifyRequest): Promise<Caller | undefined> {
+    return request.headers.authorization === undefined ? undefined : this.caller(request);
+  }
 }

@@ -89,7 +89,7 @@ export function bundleRoutes(app: FastifyInstance, { useCases, auth, rateLimits 
             quorum: { type: 'integer', minimum: 1, maximum: 100 },
           },
         },
-        response: responses({ 200: json('The verdict and, when valid, the facts', 'verdict') }, BODY, 429),
+        response: responses({ 200: json('The verdict and, when valid, the facts', 'verdict') }, BODY, 401, 429),
         // Documented as a bundle, but any JSON is taken: a document that is not
         // a bundle gets a verdict naming its reasons (bad-schema), not a 400.
         body: { anyOf: [{ $ref: 'https://gridproof.dev/schemas/bundle.json#' }, {}] },
@@ -100,7 +100,7 @@ export function bundleRoutes(app: FastifyInstance, { useCases, auth, rateLimits 
       const witness = typeof request.query.witness === 'string' ? [request.query.witness] : request.query.witness;
       if (quorum !== undefined && !witness?.length) throw new GridproofError('bad-request', 'a quorum needs witness keys');
       const policy = witness?.length ? { witnesses: witness, ...(quorum !== undefined ? { quorum } : {}) } : undefined;
-      return useCases.verify(request.body, key, policy);
+      return useCases.verify(await auth.optionalCaller(request), request.body, key, policy);
     },
   );
 }

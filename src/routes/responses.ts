@@ -58,7 +58,7 @@ const WHY: Record<number, string> = {
   415: 'The body is not JSON (unsupported-media-type)',
   429: 'Too many requests (rate-limited)',
   500: 'An unexpected error, logged (internal-error)',
-  503: 'The database does not answer (unavailable)',
+  503: 'The database does not answer, or the server is too busy to take the work now (unavailable)',
 };
 
 /** Answered by every route: bad URL or query, an unexpected error, the database down. */

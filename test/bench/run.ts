@@ -13,6 +13,7 @@
 import { benchBrowserVerify } from './browser-verify.ts';
 import { benchBundle } from './bundle.ts';
 import { benchChain } from './chain.ts';
+import { benchFlood } from './flood.ts';
 import { ingestPGlite, ingestPostgres } from './ingest.ts';
 import { checkpointLatency, integrationCost, proofsAndRoot } from './log.ts';
 import { benchDemo } from './demo.ts';
@@ -29,6 +30,7 @@ const benchmarks: Array<{ name: string; what: string; run: () => Promise<Section
   { name: 'matching', what: 'issue 4: matching a year of 10 supply devices and 20 tenants; tenant view of a month', run: matchingSection },
   { name: 'bundle', what: 'issue 5: build, verify and size of the reference bundle (a month, one tenant, three sources)', run: benchBundle },
   { name: 'chain', what: 'the device chain head at 5,000 and 35,000 readings vs the full paged re-verification', run: benchChain },
+  { name: 'flood', what: '/healthz p50/p99 and valid readings/s while 4 clients send forged bundles and bad-signature batches, vs without', run: benchFlood },
   { name: 'demo', what: 'issue 12: gridproof demo, a year of the park through the API (readings/s, total time)', run: benchDemo },
   { name: 'browser-verify', what: 'issue 12: the month bundle verified in headless Chromium (WebCrypto, noble only) and by gridproof verify', run: benchBrowserVerify },
   { name: 'monitor', what: 'issue 5: the monitor over a log of 10^5 entries, then incrementally over 1000 more', run: benchMonitor },

@@ -22,7 +22,8 @@ t.test('grid factor: latest validFrom ≤ start, later log index on a tie', asyn
   t.equal(gridFactorAt(factors, 'DE-LU', at(10)), 400);
   t.equal(gridFactorAt(factors, 'DE-LU', at(11)), 350, 'validFrom equal to the start counts; index 7 corrects index 6');
   t.equal(gridFactorAt(factors, 'DE-LU', '2025-01-02T00:00:00Z'), 100);
-  t.throws(() => gridFactorAt(factors, 'FR', at(10)), { name: 'GridproofError', code: 'not-found' });
+  t.equal(gridFactorAt(factors, 'FR', at(10)), null, 'no zone entry for FR: no factor, not an error');
+  t.equal(gridFactorAt(factors, 'DE-LU', '2024-12-31T23:00:00Z'), null, 'nothing valid before the first validFrom');
   t.throws(() => gridFactorAt([{ zone: 'FR', gCO2PerKWh: 1.5, validFrom: at(0), index: 1 }], 'FR', at(10)), { code: 'bad-request' });
 });
 
@@ -66,7 +67,16 @@ t.test('refuses inconsistent input', async (t) => {
   t.throws(() => tenantFigures({ readings: [r], allocations: [alloc('Z', 1n, 'w', 'wind', 'T1')], factors }), { code: 'bad-request' }, 'allocation to another reading');
   t.throws(() => tenantFigures({ readings: [r], allocations: [alloc('C', 101n, 'w', 'wind', 'T1')], factors }), { code: 'bad-request' }, 'matched beyond import');
   t.throws(() => tenantFigures({ readings: [r, r], allocations: [], factors }), { code: 'bad-request' }, 'a reading twice');
-  t.throws(() => tenantFigures({ readings: [read('C', 10, 'FR', 100n)], allocations: [], factors }), { code: 'not-found' }, 'unmatched with no grid factor');
+});
+
+t.test('no grid factor: the matching stands, emissions are null and a warning says why', async (t) => {
+  const unmatched = tenantFigures({ readings: [read('C', 12, 'FR', 100n), read('D', 10, 'FR', 50n), read('E', 10, 'DE-LU', 70n)], allocations: [alloc('C', 40n, 'w', 'wind', 'T1')], factors });
+  t.same(unmatched.totals, { consumedWh: '220', matchedWh: '40', cfeScore: 0.181818, unmatchedEmissionsG: null });
+  t.same(unmatched.warnings, [{ code: 'no-grid-factor', detail: `no zone entry gives a grid factor for FR at ${at(10)}: unmatched emissions are unknown` }], 'one warning per zone, at its first hour');
+  t.equal(unmatched.intervals.length, 2);
+  const matched = tenantFigures({ readings: [read('C', 10, 'FR', 100n)], allocations: [alloc('C', 100n, 'w', 'wind', 'T1')], factors: [] });
+  t.same(matched.totals.unmatchedEmissionsG, '0', 'fully matched: no factor needed');
+  t.notOk('warnings' in matched, 'no warning when nothing is missing');
 });
 
 const figureInput = fc

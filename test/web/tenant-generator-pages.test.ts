@@ -98,6 +98,15 @@ t.test('/tenant: sign in with the token, one plot point per hour, the claim list
     t.same(await page.context().cookies(), [], 'nor in a cookie');
     await page.screenshot({ path: join(shots, `tenant-${size.name}.png`), fullPage: true });
 
+    // The demo claimed the whole week already: the API's refusal shows as its title and code.
+    const before = await logSnapshot(env.ledger.db);
+    await page.getByLabel('Beneficiary').fill('EU importer');
+    await page.getByRole('button', { name: 'Claim', exact: true }).click();
+    const refusal = page.locator('#claim-form [role="alert"]');
+    await refusal.waitFor();
+    t.match(await refusal.textContent(), /nothing-to-claim/, 'a refused claim shows the problem code');
+    t.same(await logSnapshot(env.ledger.db), before, 'and the log is unchanged');
+
     await page.reload();
     await page.locator('#tenant-plot canvas').waitFor();
     t.pass('a reload in the same tab stays signed in');

@@ -18,7 +18,7 @@ import { HOUR_MS, isoHour, type Park, type ParkDevice } from './park.ts';
 import type { DemoState } from './state.ts';
 
 /** POST /v1/entries takes at most 1000 notes. */
-const MAX_BATCH = 1000;
+export const MAX_BATCH = 1000;
 
 interface Chain {
   device: ParkDevice;

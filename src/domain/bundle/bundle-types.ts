@@ -54,8 +54,8 @@ export interface Statement {
   matchedWh: WhString;
   /** Σ matched / Σ consumed over the period, rounded to 6 decimals. */
   cfeScore: number;
-  /** Grams of CO2 of the unmatched part at the zone's grid factor, a decimal string. */
-  unmatchedEmissionsG: WhString;
+  /** Grams of CO2 of the unmatched part at the zone's grid factor, a decimal string; null when the bundle holds no factor for some unmatched hour. */
+  unmatchedEmissionsG: WhString | null;
   intervals: StatementInterval[];
 }
 

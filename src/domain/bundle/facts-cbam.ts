@@ -8,7 +8,9 @@
  * grid), the claimed Wh under a PPA (a contract with a device on the public
  * grid), the rest, and the rest's emissions at the zone factor of that hour.
  * Emissions are summed exactly in Wh × g/kWh and divided by 1000 once, as
- * the statement does (tenant-figures.ts).
+ * the statement does (tenant-figures.ts). Grid Wh in an hour without a
+ * logged factor has unknown emissions: that hour's, the total and the
+ * specific emissions are null rather than a number that would understate them.
  */
 import type { Instant } from '../payloads.ts';
 import type { CbamHour, CbamView, FactHour } from './facts-types.ts';
@@ -18,17 +20,17 @@ export function cbamView(hours: readonly FactHour[], claimed: ReadonlyMap<Instan
   let direct = 0n;
   let ppa = 0n;
   let grid = 0n;
-  let milli = 0n;
+  let milli: bigint | null = 0n;
   const out: CbamHour[] = hours.map((h) => {
     const c = claimed.get(h.start) ?? { direct: 0n, ppa: 0n };
     const hourConsumed = BigInt(h.consumedWh);
     const rest = hourConsumed - c.direct - c.ppa;
-    const hourMilli = rest * BigInt(h.gCO2PerKWh);
+    const hourMilli = h.gCO2PerKWh !== null ? rest * BigInt(h.gCO2PerKWh) : rest === 0n ? 0n : null;
     consumed += hourConsumed;
     direct += c.direct;
     ppa += c.ppa;
     grid += rest;
-    milli += hourMilli;
+    milli = milli === null || hourMilli === null ? null : milli + hourMilli;
     return {
       start: h.start,
       end: h.end,
@@ -37,14 +39,14 @@ export function cbamView(hours: readonly FactHour[], claimed: ReadonlyMap<Instan
       ppaWh: String(c.ppa),
       gridWh: String(rest),
       gCO2PerKWh: h.gCO2PerKWh,
-      gridEmissionsG: String(hourMilli / 1000n),
+      gridEmissionsG: hourMilli === null ? null : String(hourMilli / 1000n),
     };
   });
-  const emissions = milli / 1000n;
+  const emissions = milli === null ? null : milli / 1000n;
   return {
     hours: out,
-    totals: { consumedWh: String(consumed), directTechnicalLinkWh: String(direct), ppaWh: String(ppa), gridWh: String(grid), gridEmissionsG: String(emissions) },
+    totals: { consumedWh: String(consumed), directTechnicalLinkWh: String(direct), ppaWh: String(ppa), gridWh: String(grid), gridEmissionsG: emissions === null ? null : String(emissions) },
     // g per MWh = g × 1e6 / Wh.
-    gCO2PerMWh: String(consumed === 0n ? 0n : (emissions * 1_000_000n) / consumed),
+    gCO2PerMWh: emissions === null ? null : String(consumed === 0n ? 0n : (emissions * 1_000_000n) / consumed),
   };
 }

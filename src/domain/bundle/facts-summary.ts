@@ -10,6 +10,14 @@ export function groupDigits(wh: string): string {
   return wh.replace(/\B(?=(\d{3})+(?!\d))/g, ' ');
 }
 
+/** What an emissions figure reads as when no zone entry gives its grid factor (tenant-figures.ts). */
+export const NO_GRID_FACTOR = 'no grid emission factor logged';
+
+/** Grams of CO2, grouped, or why there is no figure. */
+export function gramsCo2(g: string | null): string {
+  return g === null ? NO_GRID_FACTOR : `${groupDigits(g)} g CO2`;
+}
+
 function deviceLines(d: FactDevice): string[] {
   const owner = [d.owner.name ?? d.owner.id, d.owner.legalId && `legal id ${d.owner.legalId}`, d.owner.country].filter(Boolean).join(', ');
   const codes = [d.eecsEnergySource && `energy source ${d.eecsEnergySource}`, d.eecsTechnology && `technology ${d.eecsTechnology}`].filter(Boolean).join(', ');
@@ -29,7 +37,7 @@ export function factsSummary(facts: BundleFacts, claimed: boolean): string {
     `VALID bundle for tenant ${facts.tenant.id} (${tenant}), ${facts.period.start} to ${facts.period.end}`,
     `  log ${facts.checkpoint.origin}, checkpoint of ${facts.checkpoint.size} entries, root ${facts.checkpoint.rootHash}` +
       (facts.checkpoint.cosignatures.length > 0 ? `, cosigned by ${facts.checkpoint.cosignatures.join(', ')}` : ''),
-    `  consumed ${groupDigits(facts.consumedWh)} Wh, matched ${groupDigits(facts.matchedWh)} Wh, CFE score ${facts.cfeScore}, unmatched emissions ${groupDigits(facts.unmatchedEmissionsG)} g CO2`,
+    `  consumed ${groupDigits(facts.consumedWh)} Wh, matched ${groupDigits(facts.matchedWh)} Wh, CFE score ${facts.cfeScore}, unmatched emissions ${gramsCo2(facts.unmatchedEmissionsG)}`,
     claimed && facts.claim
       ? `  claimed: ${groupDigits(facts.claim.wh)} Wh for ${facts.claim.purpose}, beneficiary ${facts.claim.beneficiary} (claim ${facts.claim.id}, log entry ${facts.claim.index})`
       : '  not a claim: the energy is not shown as claimed',
@@ -47,8 +55,8 @@ export function factsSummary(facts: BundleFacts, claimed: boolean): string {
     lines.push(
       '  CBAM (electricity consumed): ' +
         `direct technical link ${groupDigits(t.directTechnicalLinkWh)} Wh, power purchase agreement ${groupDigits(t.ppaWh)} Wh, ` +
-        `from the grid ${groupDigits(t.gridWh)} Wh emitting ${groupDigits(t.gridEmissionsG)} g CO2 at the grid emission factor; ` +
-        `${groupDigits(facts.cbam.gCO2PerMWh)} g CO2 per MWh consumed`,
+        `from the grid ${groupDigits(t.gridWh)} Wh emitting ${gramsCo2(t.gridEmissionsG)} at the grid emission factor; ` +
+        `${gramsCo2(facts.cbam.gCO2PerMWh)} per MWh consumed`,
     );
   }
   lines.push('  (--json prints every fact, hour by hour)');

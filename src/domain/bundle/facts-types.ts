@@ -66,8 +66,8 @@ export interface FactHour {
   consumedWh: WhString;
   matchedWh: WhString;
   cfeScore: number;
-  /** The zone's grid factor in force at the hour's start (g CO2 per kWh). */
-  gCO2PerKWh: number;
+  /** The zone's grid factor in force at the hour's start (g CO2 per kWh); null when the bundle holds no zone entry for it. */
+  gCO2PerKWh: number | null;
   sources: FactHourSource[];
 }
 
@@ -104,15 +104,17 @@ export interface CbamHour {
   ppaWh: WhString;
   /** consumed − direct technical link − PPA: costed at the grid factor. */
   gridWh: WhString;
-  gCO2PerKWh: number;
-  gridEmissionsG: WhString;
+  gCO2PerKWh: number | null;
+  /** Null when grid Wh has no factor logged for the hour. */
+  gridEmissionsG: WhString | null;
 }
 
 export interface CbamView {
   hours: CbamHour[];
-  totals: { consumedWh: WhString; directTechnicalLinkWh: WhString; ppaWh: WhString; gridWh: WhString; gridEmissionsG: WhString };
-  /** Emissions of the whole consumption per MWh (g CO2 / MWh, rounded down): the declaration's specific embedded emissions of electricity. */
-  gCO2PerMWh: WhString;
+  /** gridEmissionsG is null when any hour's is. */
+  totals: { consumedWh: WhString; directTechnicalLinkWh: WhString; ppaWh: WhString; gridWh: WhString; gridEmissionsG: WhString | null };
+  /** Emissions of the whole consumption per MWh (g CO2 / MWh, rounded down): the declaration's specific embedded emissions of electricity; null when the emissions are. */
+  gCO2PerMWh: WhString | null;
 }
 
 export interface FactCheckpoint {
@@ -140,7 +142,8 @@ export interface BundleFacts {
   consumedWh: WhString;
   matchedWh: WhString;
   cfeScore: number;
-  unmatchedEmissionsG: WhString;
+  /** Null when the bundle holds no grid factor for some unmatched hour. */
+  unmatchedEmissionsG: WhString | null;
   devices: FactDevice[];
   hours: FactHour[];
   discharges: FactDischarge[];

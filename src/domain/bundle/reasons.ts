@@ -3,11 +3,21 @@ import type { BundleCode, BundleReason } from './bundle-types.ts';
 
 const KEPT_PER_CODE = 25;
 
+/** Thrown by a Reasons that stops at its first reason; verifyBundle catches it and answers with that reason. */
+export class FirstReasonFound extends Error {}
+
 export class Reasons {
   private readonly all: BundleReason[] = [];
+  /** When set, the first reason ends the verification: every step adds its reasons here, so every step stops at once. */
+  private readonly firstOnly: boolean;
+
+  constructor(options: { firstOnly?: boolean } = {}) {
+    this.firstOnly = options.firstOnly === true;
+  }
 
   add(code: BundleCode, detail: string): void {
     this.all.push({ code, detail });
+    if (this.firstOnly) throw new FirstReasonFound(code);
   }
 
   get empty(): boolean {

@@ -116,7 +116,7 @@ export function checkStatement(index: BundleIndex, scope: Scope, statement: Stat
     figures = tenantFigures({ ...figureInputs(index, scope), factors });
   } catch (error) {
     const detail = isGridproofError(error) ? error.detail : String(error);
-    reasons.add(isGridproofError(error) && error.code === 'not-found' ? 'missing-entry' : 'statement-mismatch', `figures: ${detail}`);
+    reasons.add('statement-mismatch', `figures: ${detail}`);
     return;
   }
   const expected = statementFromFigures({ tenant: statement.tenant, period: statement.period, figures });

@@ -32,7 +32,7 @@ import { checkChains, checkDevices, checkTenantReadingsComplete } from './chains
 import { checkClaim } from './claim.ts';
 import { withBatchVerify } from './deferred-signatures.ts';
 import { openBundleCheckpoint, openEntries } from './open-entries.ts';
-import { Reasons } from './reasons.ts';
+import { FirstReasonFound, Reasons } from './reasons.ts';
 import { checkRelevance } from './relevance.ts';
 import { scopeOf } from './scope.ts';
 import { checkSettlements } from './settlements.ts';
@@ -53,6 +53,13 @@ export interface VerifyBundleOptions {
   verifyBatch?: BatchVerifyFn;
   /** Require cosignatures of the checkpoint by a quorum of these witnesses (docs/witnesses.md). */
   witnessPolicy?: WitnessPolicy;
+  /**
+   * Stop at the first reason the bundle is invalid, leaving the rest
+   * unchecked: the verdict is still invalid exactly when the full one is, but
+   * names one reason. What the server gives an anonymous caller, whose forged
+   * bundle must not buy a full verification of every signature in it.
+   */
+  firstReasonOnly?: boolean;
 }
 
 function rejected(reasons: Reasons): BundleVerdict {
@@ -60,6 +67,16 @@ function rejected(reasons: Reasons): BundleVerdict {
 }
 
 export async function verifyBundle(bundle: unknown, options: VerifyBundleOptions): Promise<BundleVerdict> {
+  const reasons = new Reasons({ firstOnly: options.firstReasonOnly === true });
+  try {
+    return await verifyAll(bundle, options, reasons);
+  } catch (error) {
+    if (error instanceof FirstReasonFound) return rejected(reasons);
+    throw error;
+  }
+}
+
+async function verifyAll(bundle: unknown, options: VerifyBundleOptions, reasons: Reasons): Promise<BundleVerdict> {
   const logKey = parseVerifierKey(options.logKey);
   // A malformed policy is the caller's unusable input, like a malformed key.
   if (options.witnessPolicy) checkPolicy(options.witnessPolicy);
@@ -68,7 +85,6 @@ export async function verifyBundle(bundle: unknown, options: VerifyBundleOptions
   // A synchronous verifier answers at once, in one pass.
   const signed = <T>(run: (verify: VerifyFn, firstPass: boolean) => T): Promise<T> =>
     verify ? Promise.resolve(run(verify, false)) : withBatchVerify(batch, run);
-  const reasons = new Reasons();
 
   if (typeof bundle !== 'object' || bundle === null || Array.isArray(bundle)) {
     reasons.add('bad-schema', 'a bundle is a JSON object');

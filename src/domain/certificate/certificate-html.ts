@@ -5,7 +5,7 @@
  * no script, no font, no image or style from elsewhere. Every figure is the
  * statement's or the facts' own, in exact Wh.
  */
-import { groupDigits } from '../bundle/facts-summary.ts';
+import { gramsCo2, groupDigits, NO_GRID_FACTOR } from '../bundle/facts-summary.ts';
 import type { BundleFacts, FactClaim } from '../bundle/facts-types.ts';
 import { cfeChart } from './cfe-chart.ts';
 
@@ -70,8 +70,8 @@ function cbamSection(facts: BundleFacts): string {
 <tr><td>of which under a direct technical link</td><td class="n">${wh(t.directTechnicalLinkWh)}</td></tr>
 <tr><td>of which under a power purchase agreement</td><td class="n">${wh(t.ppaWh)}</td></tr>
 <tr><td>from the grid, at the grid emission factor</td><td class="n">${wh(t.gridWh)}</td></tr>
-<tr><td>Emissions of electricity from the grid</td><td class="n">${groupDigits(t.gridEmissionsG)} g CO2</td></tr>
-<tr><td>Specific emissions of the electricity consumed</td><td class="n">${groupDigits(facts.cbam.gCO2PerMWh)} g CO2 / MWh</td></tr></table>`;
+<tr><td>Emissions of electricity from the grid</td><td class="n">${gramsCo2(t.gridEmissionsG)}</td></tr>
+<tr><td>Specific emissions of the electricity consumed</td><td class="n">${facts.cbam.gCO2PerMWh === null ? NO_GRID_FACTOR : `${groupDigits(facts.cbam.gCO2PerMWh)} g CO2 / MWh`}</td></tr></table>`;
 }
 
 export function certificateHtml({ facts, bundleSha256, logKey }: CertificateInput): string {
@@ -93,7 +93,7 @@ export function certificateHtml({ facts, bundleSha256, logKey }: CertificateInpu
 <dt>Purpose</dt><dd>${esc(claim.purpose)}${claim.purpose === 'cbam' ? ' (CBAM declaration, Regulation (EU) 2023/956)' : ''}</dd>
 <dt>Consumer</dt><dd>${esc([facts.tenant.name ?? facts.tenant.id, facts.tenant.legalId, facts.tenant.country].filter(Boolean).join(', '))} (${esc(facts.tenant.id)})</dd>
 <dt>Period (UTC)</dt><dd>${esc(facts.period.start)} to ${esc(facts.period.end)}, ${facts.hours.length} hours</dd>
-<dt>Unmatched emissions</dt><dd>${groupDigits(facts.unmatchedEmissionsG)} g CO2 at the zone's grid factor</dd>
+<dt>Unmatched emissions</dt><dd>${facts.unmatchedEmissionsG === null ? NO_GRID_FACTOR : `${groupDigits(facts.unmatchedEmissionsG)} g CO2 at the zone's grid factor`}</dd>
 </dl>
 <h2>Sources</h2>
 ${sourcesTable(facts)}

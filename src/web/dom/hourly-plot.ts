@@ -8,7 +8,13 @@ import type { HourlySeries } from '../model/bundle-view.ts';
 
 const COLOURS = ['#2a7f62', '#e0a100', '#3d6fb6', '#9c4f96', '#c2562b', '#5b8c2a', '#6b6b6b'];
 
-export function hourlyPlot(series: HourlySeries, width: number): HTMLElement {
+/** Legend words: the stacked series' prefix and the line's name (a tenant's consumption, a device's export). */
+export interface PlotLabels {
+  source: string;
+  line: string;
+}
+
+export function hourlyPlot(series: HourlySeries, width: number, labels: PlotLabels = { source: 'matched: ', line: 'consumed' }): HTMLElement {
   const holder = document.createElement('div');
   holder.className = 'plot';
   const stacked: number[][] = [];
@@ -19,7 +25,7 @@ export function hourlyPlot(series: HourlySeries, width: number): HTMLElement {
   }
   const bars = uPlot.paths.bars!({ size: [0.9, 40] });
   const sourceSeries: uPlot.Series[] = series.bySource.map((s, i) => ({
-    label: `matched: ${s.device}`,
+    label: `${labels.source}${s.device}`,
     stroke: COLOURS[i % COLOURS.length]!,
     fill: COLOURS[i % COLOURS.length]!,
     paths: bars,
@@ -33,7 +39,7 @@ export function hourlyPlot(series: HourlySeries, width: number): HTMLElement {
       { label: 'hour (UTC)', value: (_u, v) => (v === null ? '' : new Date(v * 1000).toISOString().slice(0, 16).replace('T', ' ')) },
       // Drawn back to front so each source's bar shows above the ones below it.
       ...sourceSeries.reverse(),
-      { label: 'consumed', stroke: '#111', width: 2, points: { show: false }, value: (_u, v) => (v === null ? '' : `${v} Wh`) },
+      { label: labels.line, stroke: '#111', width: 2, points: { show: false }, value: (_u, v) => (v === null ? '' : `${v} Wh`) },
     ],
     axes: [{}, { label: 'Wh', size: 70 }],
     // Bars start at 0 Wh, so their heights compare.

@@ -18,7 +18,7 @@ export interface HourlySeries {
 /** GET /v1/tenants/{id}/matching, as much as the page reads. */
 export interface TenantMatching {
   intervals: Array<{ start: string; consumedWh: string; bySource: Array<{ device: string; wh: string }> }>;
-  totals: { consumedWh: string; matchedWh: string; cfeScore: number; unmatchedEmissionsG: string };
+  totals: { consumedWh: string; matchedWh: string; cfeScore: number; unmatchedEmissionsG: string | null };
 }
 
 /** GET /v1/devices/{id}/outputs, as much as the page reads. */

@@ -26,7 +26,7 @@ function outputsView(session: Session, device: Device, target: HTMLElement, from
   getJson<DeviceOutputs>(`/v1/devices/${encodeURIComponent(device.id)}/outputs?from=${from}&to=${to}`, { token: session.token })
     .then((outputs) => {
       const series = outputSeries(outputs, from, to);
-      const plot = hourlyPlot(series, Math.min(960, Math.max(300, target.clientWidth || 900)));
+      const plot = hourlyPlot(series, Math.min(960, Math.max(300, target.clientWidth || 900)), { source: '', line: 'exported' });
       plot.dataset.points = String(series.hours.length);
       target.replaceChildren(
         el('p', { class: 'hint' }, 'Bars: where each hour’s output went, stacked; line: the exported Wh.'),

@@ -7,6 +7,7 @@
  * made while verifying.
  */
 import { verifyBundle, type Bundle, type BundleVerdict } from '../../domain/bundle/verify-bundle.ts';
+import { NO_GRID_FACTOR } from '../../domain/bundle/facts-summary.ts';
 import { isGridproofError } from '../../errors.ts';
 import { hourlyPlot } from '../dom/hourly-plot.ts';
 import { el, errorBox, facts, getText, main } from '../dom/ui.ts';
@@ -142,7 +143,7 @@ function showDetails(bundle: Bundle, verdict: BundleVerdict, caption: string): v
         ['Consumed', `${formatWh(s.consumedWh)} (${s.consumedWh} Wh)`],
         ['Matched', `${formatWh(s.matchedWh)} (${s.matchedWh} Wh)`],
         ['CFE score', `${(s.cfeScore * 100).toFixed(1)} %`],
-        ['Unmatched emissions', `${(Number(s.unmatchedEmissionsG) / 1000).toLocaleString('en', { maximumFractionDigits: 3 })} kg CO₂`],
+        ['Unmatched emissions', s.unmatchedEmissionsG === null ? NO_GRID_FACTOR : `${(Number(s.unmatchedEmissionsG) / 1000).toLocaleString('en', { maximumFractionDigits: 3 })} kg CO₂`],
       ]),
       el('h2', {}, 'Sources'),
       sourcesTable(bundle),

@@ -1,0 +1,130 @@
+/**
+ * `gridproof upload`, the real command against a listening server: a file of
+ * hourly readings of one meter is signed and posted in batches; killed after
+ * the first batch is in the log, a re-run posts only what is missing, and
+ * every reading ends up in the device's chain exactly once. A bad row or a
+ * second device is refused (exit 2, the line named) before anything is posted;
+ * a reading the server refuses exits 1 with its coded error.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import t from 'tap';
+import { formatPrivateKey } from '../../src/crypto/note.ts';
+import { readLogSize } from '../../src/db/log.ts';
+import { addDevice, addParticipant, startTestApp } from '../helpers/app.ts';
+
+const BIN = fileURLToPath(new URL('../../bin/gridproof.js', import.meta.url));
+const HOUR = 3600_000;
+const FROM = Date.parse('2026-01-01T00:00:00Z');
+const COUNT = 3000;
+
+function gridproof(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 120_000 }, (error, stdout, stderr) => {
+      resolve({ status: error ? Number((error as { code?: number }).code ?? -1) : 0, stdout, stderr });
+    });
+  });
+}
+
+const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
+const row = (device: string, h: number) => `${device},${iso(FROM + h * HOUR)},${iso(FROM + (h + 1) * HOUR)},0,${1000 + (h % 500)}`;
+
+t.test('upload: batches, killed mid-way, resumed; every reading once', async (t) => {
+  const scratch = mkdtempSync(join(tmpdir(), 'gridproof-upload-'));
+  t.teardown(() => rmSync(scratch, { recursive: true, force: true }));
+  const now = FROM + (COUNT + 1) * HOUR;
+  const test = await startTestApp('pglite', { now: () => now });
+  t.teardown(() => test.close());
+  const gen = await addParticipant(test.app, 'generator', 'gen-1');
+  const key = await addDevice(test.app, { id: 'wind-1', owner: gen.id, type: 'wind', keyValidFrom: '2025-12-01T00:00:00Z' });
+  const keyFile = join(scratch, 'wind-1.key');
+  writeFileSync(keyFile, `${formatPrivateKey(key.signer)}\n`);
+  await test.app.listen({ host: '127.0.0.1', port: 0 });
+  const { port } = test.app.server.address() as { port: number };
+  const server = `http://127.0.0.1:${port}`;
+  const db = test.testStore.store.db;
+  const before = await readLogSize(db);
+  // Written out of order: upload sorts by start.
+  const rows = Array.from({ length: COUNT }, (_, h) => row('wind-1', h)).reverse();
+  const csv = join(scratch, 'year.csv');
+  writeFileSync(csv, `device,start,end,importWh,exportWh\n${rows.join('\n')}\n`);
+  const args = ['upload', csv, '--key', keyFile, '--server', server, '--token', gen.token];
+
+  const first = spawn(process.execPath, [BIN, ...args], { stdio: 'ignore' });
+  const exited = new Promise<number | null>((resolve) => first.on('exit', (code) => resolve(code)));
+  let killedAt = -1;
+  for (;;) {
+    const size = (await readLogSize(db)) - before;
+    if (size >= 1000) {
+      first.kill('SIGKILL');
+      killedAt = size;
+      break;
+    }
+    if (first.exitCode !== null) break;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  await exited;
+  t.ok(killedAt >= 1000, `killed after the first batch was logged (${killedAt} readings in)`);
+
+  const second = await gridproof(args);
+  t.equal(second.status, 0, `the re-run: exit 0 (${second.stderr.slice(-300)})`);
+  const summary = JSON.parse(second.stdout) as { readings: number; skipped: number; accepted: number; refused: number };
+  t.equal(summary.readings, COUNT);
+  t.ok(summary.skipped >= 1000, `the re-run skipped what the server had (${summary.skipped})`);
+  t.equal(summary.skipped + summary.accepted, COUNT, 'and posted only what was missing');
+  t.equal(summary.refused, 0);
+
+  const chain = await test.app.inject({ method: 'GET', url: '/v1/devices/wind-1/chain', headers: { authorization: `Bearer ${gen.token}` } });
+  t.match(chain.json(), { valid: true, length: COUNT, head: { seq: COUNT - 1 } }, 'the chain holds every reading');
+  t.equal((await readLogSize(db)) - before, COUNT, 'the log gained exactly one entry per reading');
+
+  const third = await gridproof(args);
+  t.equal(third.status, 0, 'a third run: exit 0');
+  t.match(JSON.parse(third.stdout), { skipped: COUNT, accepted: 0 }, 'nothing left to post');
+  t.equal((await readLogSize(db)) - before, COUNT, 'the log is unchanged');
+
+  // A reading the server refuses: exit 1, its coded error on stderr, the line named.
+  const late = join(scratch, 'future.ndjson');
+  const future = (h: number) => ({ device: 'wind-1', start: iso(FROM + h * HOUR), end: iso(FROM + (h + 1) * HOUR), importWh: '0', exportWh: '10' });
+  writeFileSync(late, `${JSON.stringify(future(COUNT + 5))}\n`);
+  const refused = await gridproof(['upload', late, '--key', keyFile, '--server', server, '--token', gen.token]);
+  t.equal(refused.status, 1, 'a refused reading: exit 1');
+  t.match(refused.stderr, /^gridproof upload: refused: line 1: future-interval: /m, 'its coded error');
+  t.equal((await readLogSize(db)) - before, COUNT, 'the log is unchanged');
+});
+
+t.test('upload: unusable files exit 2 naming the line, nothing posted', async (t) => {
+  const scratch = mkdtempSync(join(tmpdir(), 'gridproof-upload-'));
+  t.teardown(() => rmSync(scratch, { recursive: true, force: true }));
+  const keyFile = join(scratch, 'k.key');
+  const test = await startTestApp('pglite', { now: () => FROM + 100 * HOUR });
+  t.teardown(() => test.close());
+  const gen = await addParticipant(test.app, 'generator', 'gen-1');
+  const key = await addDevice(test.app, { id: 'wind-1', owner: gen.id, type: 'wind', keyValidFrom: '2025-12-01T00:00:00Z' });
+  writeFileSync(keyFile, `${formatPrivateKey(key.signer)}\n`);
+  await test.app.listen({ host: '127.0.0.1', port: 0 });
+  const { port } = test.app.server.address() as { port: number };
+  const before = await readLogSize(test.testStore.store.db);
+  const run = (name: string, text: string) => {
+    const file = join(scratch, name);
+    writeFileSync(file, text);
+    return gridproof(['upload', file, '--key', keyFile, '--server', `http://127.0.0.1:${port}`, '--token', gen.token]);
+  };
+  const header = 'device,start,end,importWh,exportWh\n';
+  const bad = await run('bad.csv', `${header}${row('wind-1', 0)}\n${row('wind-1', 1)}\nwind-1,2026-01-01T02:00:00Z,2026-01-01T03:00:00Z,0,12.5\n`);
+  t.equal(bad.status, 2, 'a bad row: exit 2');
+  t.match(bad.stderr, /^gridproof upload: .*bad\.csv:4: exportWh "12\.5" is not a whole number of Wh\n$/, 'the line is named');
+  const mixed = await run('mixed.csv', `${header}${row('wind-1', 0)}\n${row('solar-1', 1)}\n`);
+  t.equal(mixed.status, 2, 'two devices: exit 2');
+  t.match(mixed.stderr, /mixed\.csv:3: device solar-1 differs from wind-1/);
+  const ndjson = await run(
+    'bad.ndjson',
+    `{"device":"wind-1","start":"2026-01-01T00:00:00Z","end":"2026-01-01T01:00:00Z","importWh":"0","exportWh":"1"}\n{"device":\n`,
+  );
+  t.equal(ndjson.status, 2, 'broken NDJSON: exit 2');
+  t.match(ndjson.stderr, /bad\.ndjson:2: not a JSON object/);
+  t.equal(await readLogSize(test.testStore.store.db), before, 'nothing was posted');
+});
