@@ -89,6 +89,8 @@ for (const backend of await testBackends()) {
       'a leaf hash of other bytes is refused',
     );
     // A reading projection must carry its own entry's leaf hash (matching reads it from there).
+    // The planted reading continues the device's chain, so the chain rule (GP013) lets it
+    // through and only the leaf-hash rule is left to refuse it.
     const readingRow = before.readings[0] as Record<string, unknown>;
     const otherEntry = await db.selectFrom('entry').select(['idx', 'leaf_hash']).where('idx', '<>', Number(readingRow.entry_idx)).limit(1).executeTakeFirstOrThrow();
     await t.rejects(
@@ -98,7 +100,7 @@ for (const backend of await testBackends()) {
         await tx.insertInto('entry').values({ idx: size, leaf_hash: hashLeaf(bytes), bytes, kind: 'reading' }).execute();
         await tx
           .insertInto('reading')
-          .values({ entry_idx: size, leaf_hash: otherEntry.leaf_hash, device_id: String(readingRow.device_id), seq: 999, start_at: new Date('2030-01-01T00:00:00Z'), end_at: new Date('2030-01-01T01:00:00Z'), import_wh: 0, export_wh: 1 })
+          .values({ entry_idx: size, leaf_hash: otherEntry.leaf_hash, device_id: String(readingRow.device_id), seq: Number(readingRow.seq) + 1, start_at: new Date('2030-01-01T00:00:00Z'), end_at: new Date('2030-01-01T01:00:00Z'), import_wh: 0, export_wh: 1 })
           .execute();
       }),
       { code: 'GP005' },
