@@ -84,7 +84,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => componentName(json.$id) ?? `Schema${i}` },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
-  // Bundles and entry ranges compress well; DESIGN.md says gzip over HTTP.
+  // Bundles and entry ranges compress well; docs/api.md promises gzip over HTTP.
   // Request bodies are never decompressed: a small gzip body could expand
   // past the body limit the server enforces on what it reads.
   await app.register(compress, { global: true, globalDecompression: false, threshold: 4096 });

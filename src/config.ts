@@ -1,6 +1,6 @@
 /**
- * Environment → frozen Config, validated once at start (DESIGN.md "API
- * contract", configuration). Every variable has a default so a fresh clone
+ * Environment → frozen Config, validated once at start (README
+ * "Configuration"). Every variable has a default so a fresh clone
  * starts with none set; a bad value stops the process with a message that
  * names the variable.
  */
@@ -111,7 +111,7 @@ function intervalSeconds(env: Env): number {
 
 function origin(env: Env): string {
   const text = env.GRIDPROOF_ORIGIN ?? 'localhost/gridproof';
-  // The origin is also the log key's signer name (DESIGN.md "Exact rules").
+  // The origin is also the log key's signer name (docs/design.md §2).
   if (!isValidSignerName(text)) throw new ConfigError('GRIDPROOF_ORIGIN', 'must be a valid note name: no spaces, no "+"');
   return text;
 }

@@ -26,7 +26,7 @@ export const errorStatus = {
   'headers-too-large': 431,
   'request-timeout': 408,
 
-  // Encodings (DESIGN.md "Exact rules").
+  // Encodings (docs/design.md §2).
   'bad-base64': 400,
   'bad-hash': 400,
   'bad-time': 400,

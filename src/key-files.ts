@@ -1,5 +1,5 @@
 /**
- * The log key and the operator key (DESIGN.md "Configuration"): from
+ * The log key and the operator key (README "Configuration"): from
  * GRIDPROOF_LOG_KEY / GRIDPROOF_OPERATOR_KEY when set, otherwise from files in
  * DATA_DIR, created on first start with mode 0600.
  */

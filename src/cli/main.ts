@@ -1,6 +1,6 @@
 /**
  * `gridproof <command>`: the command line mirrors the API for people
- * (DESIGN.md "API contract").
+ * (docs/api.md).
  */
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../config.ts';

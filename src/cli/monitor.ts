@@ -1,7 +1,7 @@
 /**
  * `gridproof monitor <url> --token T [--state FILE] [--key VKEY]`: the
- * certifier's monitor (issue 3 §6, issue 5 §4; DESIGN.md "Proof bundle and
- * verification", last paragraphs).
+ * certifier's monitor (docs/design.md
+ * §7).
  *
  * 1. Pins the log key: the one in the state file, else --key, else the one
  *    the log serves (GET /v1/log/key); a served key that differs from the

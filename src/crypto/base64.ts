@@ -1,6 +1,6 @@
 /**
  * Byte encodings used on the wire: base64 (RFC 4648 §4), base64url (§5), hex
- * and UTF-8. Decoders are strict (DESIGN.md "Exact rules"): a text decodes
+ * and UTF-8. Decoders are strict (docs/design.md §2): a text decodes
  * only if encoding the result gives back exactly that text, so every byte
  * string has one spelling and a signed or hashed text cannot be re-spelled.
  * Node's Buffer is lenient (it ignores stray characters and non-zero padding
@@ -110,7 +110,7 @@ export function hashFromBase64(text: string): Uint8Array {
 
 /**
  * A hash from a URL query parameter: standard base64 (percent-encoded) or
- * base64url, padded or not (DESIGN.md: "base64url accepted"). The two
+ * base64url, padded or not (docs/api.md: proof routes accept base64url). The two
  * alphabets differ only in '+/' versus '-_', so whichever decodes strictly is
  * the answer.
  */

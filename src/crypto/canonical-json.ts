@@ -1,7 +1,7 @@
 /**
  * JSON Canonicalization Scheme (RFC 8785): entry payloads are signed as their
- * JCS text, so the same payload always has the same bytes (DESIGN.md
- * "Entries"). Object members sorted by UTF-16 code units (§3.2.3), no
+ * JCS text, so the same payload always has the same bytes (docs/design.md
+ * §2). Object members sorted by UTF-16 code units (§3.2.3), no
  * whitespace, and primitives serialized as ECMAScript's JSON.stringify does
  * (§3.2.2: strings §3.2.2.2, numbers §3.2.2.3), which is why JSON.stringify
  * serializes every primitive here.

@@ -62,7 +62,7 @@ export function parseCheckpoint(text: string): Checkpoint {
  * other keys, such as witness cosignatures, are ignored). Note errors keep
  * their codes ('bad-note', 'bad-signature', 'unknown-signer'); a text that is
  * not a checkpoint, or a checkpoint of another log, is 'bad-checkpoint'. The
- * log key's name is the origin (DESIGN.md "Exact rules"; the spec's SHOULD).
+ * log key's name is the origin (docs/design.md §2; the spec's SHOULD).
  */
 export function openCheckpoint(
   note: string,

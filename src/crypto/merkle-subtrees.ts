@@ -1,5 +1,5 @@
 /**
- * The server's stored-subtree model of the log (DESIGN.md "Integrate"): the
+ * The server's stored-subtree model of the log (docs/design.md §3): the
  * tree is kept as the hashes of its perfect subtrees. NodeId {level, index} is
  * the perfect subtree over leaves [index·2^level, (index+1)·2^level); its hash
  * is MTH of those leaves (RFC 9162 §2.1.1). Every node is written once, when

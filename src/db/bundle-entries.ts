@@ -1,6 +1,6 @@
 /**
  * The entries a proof bundle rests on, found by following the projections
- * from a tenant's allocations (DESIGN.md "Proof bundle"): the charges behind
+ * from a tenant's allocations (docs/design.md §6): the charges behind
  * their discharges, the contracts, and the registry entries behind the
  * readings. Index lists go in as one array parameter each (`= any($1)`): a
  * year's bundle names tens of thousands of entries, beyond PostgreSQL's

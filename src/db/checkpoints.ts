@@ -1,5 +1,5 @@
 /**
- * Signed checkpoints: every one is kept (DESIGN.md "Publish").
+ * Signed checkpoints: every one is kept (docs/design.md §3).
  */
 import { sql } from 'kysely';
 import type { Db, Tx } from './log.ts';

@@ -1,6 +1,6 @@
 /**
  * Opens the store: PostgreSQL through pg when a URL is given, otherwise
- * embedded PostgreSQL (PGlite) in a local folder (DESIGN.md "Architecture").
+ * embedded PostgreSQL (PGlite) in a local folder (docs/design.md §9).
  * Same SQL, same migrations; kysely sees one PostgresDialect either way.
  */
 import { mkdirSync } from 'node:fs';

@@ -1,6 +1,6 @@
 /**
  * The log's tables: the sequencer head, entries and the tree's stored
- * perfect-subtree hashes (DESIGN.md "The log": sequence and integrate in one
+ * perfect-subtree hashes (docs/design.md §3: sequence and integrate in one
  * transaction, so every committed entry is in the tree).
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
@@ -26,7 +26,7 @@ const CHUNK = 1000;
  * Locks the head row and returns the log size. Every append holds this lock
  * until commit, so indexes are handed out one transaction at a time across
  * all processes; "select the last entry, insert the next" is not safe under
- * READ COMMITTED (DESIGN.md "Facts measured").
+ * READ COMMITTED (docs/design.md §10).
  */
 export async function lockLogHead(tx: Tx): Promise<number> {
   const row = await tx.selectFrom('log_head').select('size').forUpdate().executeTakeFirstOrThrow();

@@ -1,5 +1,5 @@
 /**
- * Allocations live inside settlements (DESIGN.md "Matching", as amended in the
+ * Allocations live inside settlements (docs/design.md §5, as amended in the
  * README): one `settlement` entry per interval and zone lists every supply
  * reading and what it went to. An allocation is therefore named by its
  * settlement's leaf hash and its position, counted from 0 over the sources'

@@ -1,5 +1,5 @@
 /**
- * Which allocations a claim takes (DESIGN.md "claim" kind): whole allocations,
+ * Which allocations a claim takes (docs/design.md §2.1 kind): whole allocations,
  * oldest first, up to maxWh when given. Whole allocations keep a claim
  * checkable from its entries alone and let "an allocation is claimed at most
  * once" be a set-membership test rather than a running balance.

@@ -1,5 +1,5 @@
 /**
- * Which key must sign an entry (DESIGN.md "Trust has one root"): the log key
+ * Which key must sign an entry (docs/design.md §2.2): the log key
  * signs every operator `key` entry (entry 0, and each rotation after it), so
  * a stolen or lost operator key cannot name its own successor; a device key
  * signs readings; the operator key in force signs everything else. Intake,

@@ -1,6 +1,6 @@
 /**
  * What matching and settlement see of one closed interval [start, end) in one
- * bidding zone (DESIGN.md "Matching"), and its checks. The caller selects the
+ * bidding zone (docs/design.md §5), and its checks. The caller selects the
  * readings of the zone's devices for the interval (the latest of each device,
  * supersessions applied) and the contracts valid over the interval; this
  * module only refuses inputs that would make the result ambiguous.

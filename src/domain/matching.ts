@@ -1,12 +1,12 @@
 /**
- * Matching one closed interval in one bidding zone (DESIGN.md "Matching"):
+ * Matching one closed interval in one bidding zone (docs/design.md §5):
  * which supply reading gives how many Wh to which demand reading, as the
  * interval's one settlement entry. Pure and deterministic: the same input in
  * any order gives the same payload, byte for byte, so a repeated run writes
  * identical entries. Signing it is the caller's; settlement.ts then re-checks
  * it and names the new green lots after its leaf hash.
  *
- * Choices beyond DESIGN.md:
+ * Choices the design (docs/design.md §5) leaves open:
  * - A storage reading may both charge (import) and discharge (export) in one
  *   interval. Its green supply is min(export, green charge held before the
  *   interval): charge logged in this interval is never drawn in it.

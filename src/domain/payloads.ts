@@ -1,10 +1,10 @@
 /**
- * The payloads of the log's entries (DESIGN.md "Entries"). Every entry is a
+ * The payloads of the log's entries (docs/design.md §2). Every entry is a
  * C2SP signed note whose second line is the RFC 8785 canonical JSON of one of
  * these objects. The JSON Schemas in schemas/entries/ are the authority; these
  * types mirror them.
  *
- * Conventions (DESIGN.md "Exact rules"): Wh quantities are decimal strings
+ * Conventions (docs/design.md §2): Wh quantities are decimal strings
  * (`WhString`), hashes are standard base64 of 32 bytes (`HashB64`), times are
  * `YYYY-MM-DDTHH:MM:SSZ` (`Instant`), dates `YYYY-MM-DD` (`DateString`),
  * intervals are half-open `[start, end)`.
@@ -14,7 +14,7 @@ export type HashB64 = string;
 export type Instant = string;
 export type DateString = string;
 
-/** The signed note's first line for every entry (DESIGN.md "Entries"). */
+/** The signed note's first line for every entry (docs/design.md §2). */
 export const ENTRY_HEADER = 'gridproof/entry/v1';
 
 export const roles = ['operator', 'generator', 'tenant', 'certifier'] as const;
@@ -164,7 +164,7 @@ export interface SettledSource {
 }
 
 /**
- * What one interval and zone's supply went to (DESIGN.md "Matching"): the
+ * What one interval and zone's supply went to (docs/design.md §5): the
  * matching run writes one per matched interval and zone, settling every supply
  * reading of it; a supply reading logged after its interval was matched gets a
  * settlement of its own with no allocations. Every supply reading is settled

@@ -1,5 +1,5 @@
 /**
- * The pro-rata split of DESIGN.md "Matching": whole Wh rounded down, the
+ * The pro-rata split of docs/design.md §5: whole Wh rounded down, the
  * remainder by largest remainder with ties broken by the sink's leaf hash
  * (Hamilton's method, so the shares always add up to exactly the amount).
  */

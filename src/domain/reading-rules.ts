@@ -1,6 +1,6 @@
 /**
- * The rules a reading must meet to enter the log (DESIGN.md "Exact rules",
- * issue 2 §6). Pure: the caller supplies the device, its chain head, its key
+ * The rules a reading must meet to enter the log (docs/design.md §2
+ * and §4). Pure: the caller supplies the device, its chain head, its key
  * entries and the clock.
  */
 import { GridproofError } from '../errors.ts';

@@ -1,5 +1,5 @@
 /**
- * Green charge held by storage, as lots (DESIGN.md "Matching", storage; the
+ * Green charge held by storage, as lots (docs/design.md §5, storage; the
  * EnergyTag GC Scheme Standard's storage charge and discharge records). A lot
  * is what one charge allocation left in the battery after the device's
  * declared efficiency losses; a discharge draws on lots first in, first out,

@@ -1,5 +1,5 @@
 /**
- * A tenant's figures over a period (DESIGN.md "Matching", tenant figures, and
+ * A tenant's figures over a period (docs/design.md §5, tenant figures, and
  * the bundle statement): consumed and matched Wh by interval and by source,
  * the CFE score, and the emissions of the unmatched part at the zone's grid
  * factor. One function for the server's tenant view, the bundle builder and

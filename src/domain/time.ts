@@ -1,6 +1,6 @@
 /**
  * Times are exactly `YYYY-MM-DDTHH:MM:SSZ` and dates `YYYY-MM-DD`
- * (DESIGN.md "Exact rules"); both are compared by value, never as text.
+ * (docs/design.md §2); both are compared by value, never as text.
  */
 import { GridproofError } from '../errors.ts';
 

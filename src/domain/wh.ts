@@ -1,6 +1,6 @@
 /**
  * Wh quantities: `bigint` inside the domain, decimal strings in payloads
- * (DESIGN.md "Exact rules": Wh quantities are decimal strings everywhere).
+ * (docs/design.md §2: Wh quantities are decimal strings everywhere).
  */
 import { GridproofError } from '../errors.ts';
 import type { WhString } from './payloads.ts';

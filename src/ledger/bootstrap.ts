@@ -1,7 +1,7 @@
 /**
  * The log's first entries and the check that this process holds the log's
  * keys. Entry 0 is a `key` entry signed by the log key registering the
- * operator key (DESIGN.md "Trust has one root"); entry 1 is the operator's
+ * operator key (docs/design.md §2.2); entry 1 is the operator's
  * `participant` entry.
  */
 import { fromUtf8 } from '../crypto/base64.ts';

@@ -1,5 +1,5 @@
 /**
- * Proof bundles (DESIGN.md "Proof bundle and verification"): the statement,
+ * Proof bundles (docs/design.md §6): the statement,
  * one signed checkpoint that covers every entry (published first if needed),
  * and each entry's exact bytes with its own full inclusion proof, so any
  * RFC 9162 tool can check an entry alone.

@@ -1,5 +1,5 @@
 /**
- * Claims (issue 4 §6): a tenant claims its unclaimed matched energy of a
+ * Claims (docs/design.md §5): a tenant claims its unclaimed matched energy of a
  * period for a purpose and a beneficiary. One transaction under the head
  * lock, so concurrent claims take turns; the claim_allocation primary key
  * makes "an allocation is claimed at most once" hold in SQL as well.

@@ -1,5 +1,5 @@
 /**
- * The generator's view (README "Generators"): its devices with their chain
+ * The generator's view (README "Web app"): its devices with their chain
  * heads, and for one device and period, where each hour's export went — to
  * which sink readings (tenants or storage) and how much stayed unmatched —
  * exactly as the settlements record it. A period covers at most a year,

@@ -1,5 +1,5 @@
 /**
- * POST /v1/entries as a use case (DESIGN.md "Exact rules"; issue 2 §6):
+ * POST /v1/entries as a use case (docs/design.md §2 and §4):
  * everything that needs no lock is checked here, concurrently with other
  * requests (parse, schema, device, ownership, interval, capacity, signature);
  * what depends on log order (chain head, keys logged before the reading,

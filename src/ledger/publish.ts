@@ -1,5 +1,5 @@
 /**
- * Publish (DESIGN.md "The log"): when the tree grew, the log key signs a
+ * Publish (docs/design.md §3): when the tree grew, the log key signs a
  * C2SP checkpoint of the committed size. Before signing, the new tree is
  * proven consistent with the last signed one from the stored hashes; a
  * database lock makes publishers in several processes take turns, so no two

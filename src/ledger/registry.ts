@@ -1,7 +1,7 @@
 /**
  * Registry use cases: participants, devices and their keys, zones, contracts.
  * Each is one transaction that appends operator-signed entries and their
- * projections (DESIGN.md "Kinds").
+ * projections (docs/design.md §2.1).
  */
 import { randomBytes } from 'node:crypto';
 import { parseVerifierKey } from '../crypto/note.ts';

@@ -1,5 +1,5 @@
 /**
- * Group commit (DESIGN.md "Sequence"; issue 2 §7): requests queue their
+ * Group commit (docs/design.md §3): requests queue their
  * prepared readings; one writer takes everything queued, checks it against
  * the chain heads and keys read under the head lock, and appends it in one
  * transaction. Requests that arrive while a batch commits form the next one,
@@ -31,7 +31,7 @@ export interface PreparedReading {
 
 export type EntryResult =
   | { index: number; leafHash: string; duplicate: true }
-  /** late: logged, but its interval was already matched, so it is not matched (DESIGN.md "Matching"). */
+  /** late: logged, but its interval was already matched, so it is not matched (docs/design.md §5). */
   | { index: number; leafHash: string; duplicate: false; late: boolean }
   | { error: { code: ErrorCode; detail: string } };
 

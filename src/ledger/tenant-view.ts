@@ -1,5 +1,5 @@
 /**
- * The tenant view (issue 4 §5): per interval the consumption, the matched
+ * The tenant view (docs/design.md §5): per interval the consumption, the matched
  * energy by source, totals, CFE score and the emissions of the unmatched part.
  * Figures come from the pure tenantFigures, the same function the bundle
  * verifier recomputes a statement with.

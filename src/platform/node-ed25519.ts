@@ -1,6 +1,6 @@
 /**
  * Ed25519 through Node's OpenSSL: the server's hot path (about ten times
- * @noble/ed25519, DESIGN.md "Facts measured"). Building a KeyObject from raw
+ * @noble/ed25519, docs/design.md §10). Building a KeyObject from raw
  * bytes costs as much as a verification, so KeyObjects are cached (bounded,
  * least recently used first out).
  *

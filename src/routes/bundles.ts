@@ -1,6 +1,6 @@
 /**
- * Proof bundles and their verification (DESIGN.md "Proof bundle and
- * verification"). POST /v1/verify runs the same pure verifier as
+ * Proof bundles and their verification (docs/design.md
+ * §6). POST /v1/verify runs the same pure verifier as
  * `gridproof verify`, with no trust in this server: the key is the caller's.
  */
 import type { FastifyInstance } from 'fastify';

@@ -1,6 +1,6 @@
 /**
  * POST /v1/entries: signed readings from the device's owner, one result per
- * entry, in order (DESIGN.md "API contract").
+ * entry, in order (docs/api.md).
  */
 import type { FastifyInstance } from 'fastify';
 import type { RouteDeps } from '../app.ts';

@@ -1,5 +1,5 @@
 /**
- * The public log endpoints (DESIGN.md "Served"): checkpoints, the log key,
+ * The public log endpoints (docs/api.md): checkpoints, the log key,
  * entries for monitors, inclusion and consistency proofs. Hashes in JSON are
  * standard base64, as Go's tlog.Hash reads them.
  */

@@ -1,5 +1,5 @@
 /**
- * Matching runs, the tenant view and claims (DESIGN.md "API contract").
+ * Matching runs, the tenant view and claims (docs/api.md).
  */
 import type { FastifyInstance } from 'fastify';
 import type { RouteDeps } from '../app.ts';

@@ -1,5 +1,5 @@
 /**
- * Concurrency (issue 2 "Tests"): 20 clients posting the same device's next
+ * Concurrency (docs/design.md §3): 20 clients posting the same device's next
  * reading at once give exactly one success, 19 seq-conflicts and no gap; 20
  * clients on 20 devices give indexes 0..n-1, no gap, no duplicate. On
  * PostgreSQL the same also holds across several processes' worth of ledgers

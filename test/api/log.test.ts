@@ -1,5 +1,5 @@
 /**
- * The transparency log over HTTP (issue 3): publishing, checkpoints, the log
+ * The transparency log over HTTP (docs/design.md §3): publishing, checkpoints, the log
  * key, entries, inclusion and consistency proofs that verify with the pure
  * verifier, every coded error, and receipts.
  */

@@ -1,5 +1,5 @@
 /**
- * End to end on one week of real data (issue 4 "Tests"): the first week of
+ * End to end on one week of real data (docs/design.md §5): the first week of
  * 2019 of German national wind, solar and load (test/fixtures/park-week,
  * see its PROVENANCE.md) scaled to one park — a 20 MW wind farm, a 10 MW
  * solar field, three tenants (flat, day shift, load following) — posted

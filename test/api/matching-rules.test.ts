@@ -1,5 +1,5 @@
 /**
- * Matching rules end to end through the API (DESIGN.md "Matching"; issue 4):
+ * Matching rules end to end through the API (docs/design.md §5):
  * late readings are logged but not matched; a battery passes green charge on
  * after its losses, naming the charge it draws on; a PPA routes its device's
  * output to its tenant first.

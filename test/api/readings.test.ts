@@ -1,5 +1,5 @@
 /**
- * POST /v1/entries (issue 2 §6, §10): every rejection of a reading has its own
+ * POST /v1/entries (docs/design.md §4): every rejection of a reading has its own
  * code, and after every rejection nothing already accepted has changed;
  * duplicates, batches (chaining within a request, mixed good and bad), the
  * limits, and the auth and not-found problems.

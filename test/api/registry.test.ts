@@ -1,5 +1,5 @@
 /**
- * The registry (issue 2 §5): participants, devices and their keys, zones and
+ * The registry (docs/design.md §2.1): participants, devices and their keys, zones and
  * contracts, each written as operator-signed entries; device validation; and
  * the chain check (§8).
  */

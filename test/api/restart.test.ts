@@ -1,5 +1,5 @@
 /**
- * Restart (issue 2 "Tests"): a second ledger opened on the same database
+ * Restart (docs/design.md §3): a second ledger opened on the same database
  * with the same keys keeps the keys, tokens and entries; one with another log
  * or operator key refuses to open ('key-mismatch').
  */

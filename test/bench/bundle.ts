@@ -1,5 +1,5 @@
 /**
- * Issue 5 benchmark: the reference proof bundle (issue 5 Build §5): a month
+ * The proof-bundle benchmark (docs/design.md §6): a month
  * of hourly data for one tenant with three sources — a wind farm, a solar
  * field and a battery — on PostgreSQL in a fresh database. The shapes are the
  * first week of 2019 of German wind, solar and load
@@ -259,7 +259,7 @@ export async function benchBundle(): Promise<Section> {
     },
   ];
   return {
-    title: `bundle (issue 5 §5): the reference bundle, ${hours} h × wind + solar + battery → one tenant, one claim, PostgreSQL`,
+    title: `bundle: the reference bundle, ${hours} h × wind + solar + battery → one tenant, one claim, PostgreSQL`,
     rows,
     notes: [
       `log of ${logSize} entries at the bundle's checkpoint; matching wrote ${summary.allocations} allocations and ${summary.settlements} settlements; claim of ${claim.wh} Wh`,

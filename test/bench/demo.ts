@@ -74,5 +74,5 @@ export async function benchDemo(): Promise<Section> {
       { figure: `demo on ${backend}: readings/s end to end`, value: Math.round(run.readings / (run.ms / 1000)), unit: 'readings/s', baselineLabel: 'signing alone', baseline: Math.round(sign.readings / (sign.ms / 1000)), summary: true },
     );
   }
-  return { title: 'demo (issue 12): `gridproof demo` over the API, registry to claims', rows, notes: [`${sign.readings} readings (6 meters × ${days * 24} hours); the goal is a year in under a minute, scaled with the days`] };
+  return { title: 'demo: `gridproof demo` over the API, registry to claims', rows, notes: [`${sign.readings} readings (6 meters × ${days * 24} hours); the goal is a year in under a minute, scaled with the days`] };
 }

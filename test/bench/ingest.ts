@@ -1,5 +1,5 @@
 /**
- * Issue 2's benchmark: signed readings per second through POST /v1/entries
+ * Benchmark: signed readings per second through POST /v1/entries
  * over real HTTP, beside the raw database rate for the same entry rows
  * measured in the same run.
  *
@@ -221,7 +221,7 @@ async function chainHeadCost(testApp: TestApp, deviceIds: string[]): Promise<Row
 }
 
 async function ingest(backend: 'postgres' | 'pglite', sizes: Sizes): Promise<Section> {
-  const title = backend === 'postgres' ? 'Issue 2 — ingest on PostgreSQL' : 'Issue 2 — ingest on PGlite (embedded, for information)';
+  const title = backend === 'postgres' ? 'ingest on PostgreSQL' : 'ingest on PGlite (embedded, for information)';
   note(`${title}: fresh database, ${sizes.devices} devices`);
   const pglite = backend === 'pglite' ? await freshPGlite() : undefined;
   const testApp = await startTestApp(backend, pglite ? { testStore: pglite } : {});

@@ -1,5 +1,5 @@
 /**
- * Issue 3's benchmarks: the transparency log.
+ * Benchmarks: the transparency log.
  *
  * - log-proofs: fill a log to 10^6 entries (synthetic entry bytes written
  *   with appendEntries in big transactions, tree nodes included), then
@@ -74,7 +74,7 @@ const appendBatch = (store: Store, entries: readonly NewEntry[]) =>
 // ------------------------------------------------------------------ proofs and root
 
 export async function proofsAndRoot(): Promise<Section> {
-  const title = 'Issue 3 — inclusion proofs at 10^6 entries; root recomputation (PostgreSQL)';
+  const title = 'log: inclusion proofs at 10^6 entries; root recomputation (PostgreSQL)';
   const target = scaled(1_000_000, 10_000);
   const fillBatch = 25_000;
   const testApp = await startTestApp('postgres');
@@ -269,7 +269,7 @@ export async function proofsAndRoot(): Promise<Section> {
 // ------------------------------------------------------------------ checkpoint latency
 
 export async function checkpointLatency(): Promise<Section> {
-  const title = 'Issue 3 — append success → first checkpoint covering it (PostgreSQL)';
+  const title = 'log: append success → first checkpoint covering it (PostgreSQL)';
   const testApp = await startTestApp('postgres');
   onCleanup(testApp.close);
   const generator = await addParticipant(testApp.app, 'generator', 'bench-generator');
@@ -353,7 +353,7 @@ async function appendWithoutNodes(tx: Tx, size: number, entries: readonly NewEnt
 }
 
 export async function integrationCost(): Promise<Section> {
-  const title = 'Issue 3 — cost of integration on ingest (PostgreSQL, same batches, interleaved)';
+  const title = 'log: cost of integration on ingest (PostgreSQL, same batches, interleaved)';
   const open = async () => {
     const database = await freshPostgres();
     const store = await openPostgres(database.url);

@@ -1,5 +1,5 @@
 /**
- * Issue 4 benchmark: matching a year of hourly data for 10 supply devices
+ * Benchmark: matching a year of hourly data for 10 supply devices
  * (6 wind, 4 solar) and 20 tenants on PostgreSQL, in a fresh database, then
  * the tenant view of one month. Readings go in through the real intake
  * (signature checks, chains, group commit), 1000 per batch per device; the
@@ -137,7 +137,7 @@ export async function benchMatching(): Promise<void> {
       }
 
       const lines = [
-        `matching (issue 4), PostgreSQL, BENCH_SCALE=${scaleOf()}: ${hours} hours × (10 supply devices + 20 tenants)`,
+        `matching, PostgreSQL, BENCH_SCALE=${scaleOf()}: ${hours} hours × (10 supply devices + 20 tenants)`,
         `  readings loaded through the intake: ${readings} (sign ${seconds(signMs)}, submit ${seconds(submitMs)}, ${Math.round(readings / (submitMs / 1000))} readings/s)`,
         `  runMatching: ${seconds(matchMs)} for ${summary.intervals} intervals = ${(matchMs / summary.intervals).toFixed(1)} ms per interval`,
         `    entries written: ${written} settlements holding ${summary.allocations} allocations = ${Math.round(summary.allocations / (matchMs / 1000))} allocations/s`,

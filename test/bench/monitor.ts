@@ -1,5 +1,5 @@
 /**
- * Issue 5 benchmark: the certifier's monitor (src/cli/monitor.ts runMonitor)
+ * Benchmark: the certifier's monitor (src/cli/monitor.ts runMonitor)
  * over a log of 10⁵ entries (× BENCH_SCALE) on PostgreSQL in a fresh
  * database, through a real socket (app.listen on 127.0.0.1, port 0).
  *
@@ -150,7 +150,7 @@ export async function benchMonitor(): Promise<Section> {
     { figure: `monitor state file after ${size1} entries`, value: stateBytes / size1, unit: 'B/entry', detail: `${(stateBytes / 1e6).toFixed(1)} MB, ${(stateBytes / allocations1).toFixed(1)} B per allocation settled` },
   ];
   return {
-    title: `monitor (issue 5 benchmark): runMonitor over HTTP (127.0.0.1), PostgreSQL, ${size1} + ${added} entries`,
+    title: `monitor: runMonitor over HTTP (127.0.0.1), PostgreSQL, ${size1} + ${added} entries`,
     rows,
     notes: [
       `log: ${hours} hours of 6 generators and 14 tenant meters = ${readings} readings, ${matched.allocations} allocations, ${matched.settlements} settlements, plus registry entries; filled in ${(fillMs / 1000).toFixed(0)} s (not timed)`,

@@ -22,18 +22,18 @@ import { benchMonitor } from './monitor.ts';
 import { load, machine, note, postgresVersion, renderSection, runCleanups, SCALE, summaryLine, type Section } from './lib.ts';
 
 const benchmarks: Array<{ name: string; what: string; run: () => Promise<Section> }> = [
-  { name: 'ingest-postgres', what: 'issue 2: POST /v1/entries batches and single readings vs raw PostgreSQL', run: ingestPostgres },
-  { name: 'ingest-pglite', what: 'issue 2: the same on embedded PGlite, for information', run: ingestPGlite },
-  { name: 'log-proofs', what: 'issue 3: inclusion proofs/s at 10^6 entries; root recomputation from entries vs frontier', run: proofsAndRoot },
-  { name: 'log-checkpoint-latency', what: 'issue 3: append success → first covering checkpoint, PT5S and PT1S', run: checkpointLatency },
-  { name: 'log-integration', what: 'issue 3: batch append with and without tree-node writes', run: integrationCost },
-  { name: 'matching', what: 'issue 4: matching a year of 10 supply devices and 20 tenants; tenant view of a month', run: matchingSection },
-  { name: 'bundle', what: 'issue 5: build, verify and size of the reference bundle (a month, one tenant, three sources)', run: benchBundle },
+  { name: 'ingest-postgres', what: 'POST /v1/entries batches and single readings vs raw PostgreSQL', run: ingestPostgres },
+  { name: 'ingest-pglite', what: 'the same on embedded PGlite, for information', run: ingestPGlite },
+  { name: 'log-proofs', what: 'inclusion proofs/s at 10^6 entries; root recomputation from entries vs frontier', run: proofsAndRoot },
+  { name: 'log-checkpoint-latency', what: 'append success → first covering checkpoint, PT5S and PT1S', run: checkpointLatency },
+  { name: 'log-integration', what: 'batch append with and without tree-node writes', run: integrationCost },
+  { name: 'matching', what: 'matching a year of 10 supply devices and 20 tenants; tenant view of a month', run: matchingSection },
+  { name: 'bundle', what: 'build, verify and size of the reference bundle (a month, one tenant, three sources)', run: benchBundle },
   { name: 'chain', what: 'the device chain head at 5,000 and 35,000 readings vs the full paged re-verification', run: benchChain },
   { name: 'flood', what: '/healthz p50/p99 and valid readings/s while 4 clients send forged bundles and bad-signature batches, vs without', run: benchFlood },
-  { name: 'demo', what: 'issue 12: gridproof demo, a year of the park through the API (readings/s, total time)', run: benchDemo },
-  { name: 'browser-verify', what: 'issue 12: the month bundle verified in headless Chromium (WebCrypto, noble only) and by gridproof verify', run: benchBrowserVerify },
-  { name: 'monitor', what: 'issue 5: the monitor over a log of 10^5 entries, then incrementally over 1000 more', run: benchMonitor },
+  { name: 'demo', what: 'gridproof demo, a year of the park through the API (readings/s, total time)', run: benchDemo },
+  { name: 'browser-verify', what: 'the month bundle verified in headless Chromium (WebCrypto, noble only) and by gridproof verify', run: benchBrowserVerify },
+  { name: 'monitor', what: 'the monitor over a log of 10^5 entries, then incrementally over 1000 more', run: benchMonitor },
 ];
 
 /** benchMatching prints its own lines; they go into the section's notes. */
@@ -47,7 +47,7 @@ async function matchingSection(): Promise<Section> {
     console.log = log;
   }
   const [title, ...rest] = lines.join('\n').split('\n');
-  return { title: title ?? 'matching (issue 4)', rows: [], notes: rest.map((line) => line.trim()) };
+  return { title: title ?? 'matching', rows: [], notes: rest.map((line) => line.trim()) };
 }
 
 const args = process.argv.slice(2);

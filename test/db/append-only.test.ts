@@ -1,5 +1,5 @@
 /**
- * The database itself keeps the log append-only (issue 2 §2): UPDATE, DELETE
+ * The database itself keeps the log append-only (docs/design.md §3): UPDATE, DELETE
  * and TRUNCATE are refused on the log's tables and on their projections, and
  * inserts must take the next index with the leaf hash of their bytes.
  */

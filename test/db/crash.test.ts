@@ -1,5 +1,5 @@
 /**
- * Crash (issue 3 "Tests"): the real server, killed with SIGKILL in the
+ * Crash (docs/design.md §3): the real server, killed with SIGKILL in the
  * middle of a load of appends and restarted. Every reading that had been
  * answered with success is at its index with its leaf hash, indexes have no
  * gap, every device chain is intact, and the root recomputed from all entries

@@ -1,6 +1,5 @@
 /**
- * Matching under concurrency and the SQL invariants (DESIGN.md "Matching";
- * issue 4 "Tests"): two runs started at once write one set of allocations;
+ * Matching under concurrency and the SQL invariants (docs/design.md §5): two runs started at once write one set of allocations;
  * 50 concurrent claims claim each allocation once; the database itself
  * refuses an allocation beyond a reading's export or import, a second
  * settlement of a reading and a second matching settlement of an interval.

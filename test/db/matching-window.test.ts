@@ -3,7 +3,7 @@
  * (src/ledger/matching/window.ts). What the log gained in between must not
  * be lost: a reading or contract logged after the plan makes the write plan
  * the window again, and a window another run matched meanwhile is not
- * written twice. DESIGN.md "Matching": the readings matched are exactly those
+ * written twice. docs/design.md §5: the readings matched are exactly those
  * logged before the settlement.
  */
 import t from 'tap';

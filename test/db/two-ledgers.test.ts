@@ -1,6 +1,6 @@
 /**
  * Two app instances (two ledgers, two connection pools) on one PostgreSQL
- * database appending and publishing at once (issue 3 "Tests"): no publish
+ * database appending and publishing at once (docs/design.md §3): no publish
  * fails, no two checkpoints of one size, every checkpoint is the root of the
  * log's prefix, and consecutive checkpoints are provably consistent.
  */

@@ -1,5 +1,5 @@
 /**
- * The invariants of one planned interval (DESIGN.md "Matching"), checked with
+ * The invariants of one planned interval (docs/design.md §5), checked with
  * node:assert so that fast-check sees a failure and shrinks it. Every check
  * recomputes from the raw input; none reuses the code under test beyond the
  * storage arithmetic (lotWh).

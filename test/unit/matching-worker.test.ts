@@ -159,7 +159,7 @@ t.test('the worker goes on planning after a refusal', async (t) => {
   t.same(comparable(await planOnWorker(valid(), signer)), expected, 'a later valid window is planned');
 });
 
-t.test('the worker starts whatever the working directory, as a server started from elsewhere does (README walk-through)', async (t) => {
+t.test('the worker starts whatever the working directory, as a server started from elsewhere does (docs/walkthrough.md)', async (t) => {
   const { spawnSync } = await import('node:child_process');
   const { mkdtempSync, rmSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');

@@ -1,5 +1,5 @@
 /**
- * The proof bundle (DESIGN.md "Proof bundle and verification"): one JSON
+ * The proof bundle (docs/design.md §6): one JSON
  * document, media type application/vnd.gridproof.bundle.v1+json, whose JSON
  * Schema is schemas/bundle.json. These types mirror that schema; the server's
  * builder fills them and the offline verifier (verify-bundle.ts) checks them.

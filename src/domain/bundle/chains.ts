@@ -1,5 +1,5 @@
 /**
- * Step 4: devices and their reading chains (DESIGN.md "The log": the per-device
+ * Step 4: devices and their reading chains (docs/design.md §3: the per-device
  * prev chain). A bundle carries a period, so a supply device's chain has gaps;
  * where two consecutive seqs are both present they must link. The tenant's own
  * meters are different: the statement counts all their readings in the period,

@@ -1,5 +1,5 @@
 /**
- * Step 9: the claim (DESIGN.md "claim" kind). A claim's bundle carries its
+ * Step 9: the claim (docs/design.md §2.1 kind). A claim's bundle carries its
  * one claim entry, which must say what statement.claim says (id, purpose,
  * beneficiary, wh) for the statement's tenant and period, and name whole
  * allocations held by settlements in the bundle, to the tenant's readings in

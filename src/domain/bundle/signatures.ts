@@ -1,6 +1,6 @@
 /**
- * Step 3: every entry's signature under a key entry valid for it (DESIGN.md
- * "Trust has one root", "Exact rules"). Which key signs what is entrySigner's
+ * Step 3: every entry's signature under a key entry valid for it (docs/design.md
+ * §2 and §2.2). Which key signs what is entrySigner's
  * rule: entry 0 and every later operator `key` entry (a rotation) verify under
  * the log key; every other operator entry verifies under the latest
  * operator `key` entry logged before it (operator entries are judged by log

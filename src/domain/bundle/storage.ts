@@ -1,5 +1,5 @@
 /**
- * Step 7: storage (DESIGN.md "Matching", storage; EnergyTag's charge and
+ * Step 7: storage (docs/design.md §5, storage; EnergyTag's charge and
  * discharge records). A statement allocation from a storage reading is a
  * discharge: its draws add up to its Wh and each names a charge allocation,
  * held by a settlement in the bundle of an earlier interval, whose sink is a

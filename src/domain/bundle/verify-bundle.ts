@@ -1,6 +1,6 @@
 /**
- * The offline proof-bundle verifier (DESIGN.md "Proof bundle and
- * verification"). Pure: no I/O and no `node:` module, so the CLI, the server
+ * The offline proof-bundle verifier (docs/design.md
+ * §6). Pure: no I/O and no `node:` module, so the CLI, the server
  * and a browser run the same code; the Ed25519 verify function is a parameter
  * (noble by default, the server passes Node's native one).
  *

@@ -1,5 +1,5 @@
 /**
- * What the monitor reports (DESIGN.md "Proof bundle and verification", last
+ * What the monitor reports (docs/design.md §6, last
  * paragraphs): each finding, and each warning, has a stable code, the indexes
  * of the log entries involved (ascending) and a readable detail.
  */

@@ -164,7 +164,7 @@ export function intervalKey(startMs: number, endMs: number, zone: string): strin
   return `${startMs}/${endMs}/${zone}`;
 }
 
-/** A reading a settlement must list (DESIGN.md "Matching": every supply reading settled exactly once). */
+/** A reading a settlement must list (docs/design.md §5: every supply reading settled exactly once). */
 export function isSupply(type: DeviceType, exportWh: bigint): boolean {
   return type !== 'consumption' && exportWh > 0n;
 }

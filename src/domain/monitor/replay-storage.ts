@@ -1,6 +1,6 @@
 /**
  * The storage checks of a matching settlement (replay-allocations.ts;
- * DESIGN.md "Matching", storage). The replay keeps each storage device's
+ * docs/design.md §5, storage). The replay keeps each storage device's
  * green lots as matching does (storage-lots.ts): a charge allocation leaves
  * floor(wh × efficiencyBp / 10000), a discharge draws on the lots held before
  * its interval, first in, first out. So: each draw names an earlier charge of

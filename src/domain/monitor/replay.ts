@@ -1,6 +1,6 @@
 /**
- * The monitor's replay of the whole log (DESIGN.md "Proof bundle and
- * verification", last paragraphs; issue 3 §6 and issue 5 §4). Fed every entry
+ * The monitor's replay of the whole log (docs/design.md
+ * §7). Fed every entry
  * in log order, it checks what one entry, and one bundle, cannot show alone:
  *
  * - signatures under the keys the log itself registered, in log order: entry

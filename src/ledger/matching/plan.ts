@@ -2,7 +2,7 @@
  * Planning one matching window from its rows, without the database: for each
  * interval, plan the settlement (domain/matching.ts), sign it, re-check it
  * against the interval (domain/settlement.ts), and project it. This is the
- * JavaScript half of a window (DESIGN.md "Matching"); worker.ts runs it on a
+ * JavaScript half of a window (docs/design.md §5); worker.ts runs it on a
  * second thread while the main thread writes the previous window.
  */
 import { toBase64 } from '../../crypto/base64.ts';

@@ -1,5 +1,5 @@
 /**
- * Matching runs (DESIGN.md "Matching"; issue 4 §3). Pending intervals are
+ * Matching runs (docs/design.md §5). Pending intervals are
  * matched zone by zone, oldest first, a window of consecutive intervals per
  * transaction under the head lock (window.ts): two runs at once
  * match an interval once, and green storage lots carry from one interval to

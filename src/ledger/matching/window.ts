@@ -12,7 +12,7 @@
  * assigned in commit order, so a reading or contract logged since then shows
  * as a higher count or index; the window is then planned again under the lock.
  * Either way the readings matched are exactly those logged before the
- * settlement (DESIGN.md "Matching").
+ * settlement (docs/design.md §5).
  */
 import { toBase64 } from '../../crypto/base64.ts';
 import type { Db, NewEntry, Tx } from '../../db/log.ts';

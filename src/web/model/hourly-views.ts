@@ -2,7 +2,7 @@
  * Pure shaping of the API's answers for the tenant and generator pages'
  * hourly plots: one point per hour of the chosen period (an hour without a
  * reading is 0, so the x axis has no holes), as plain numbers. Wh values
- * arrive as decimal strings (README "API at a glance"); a park's hourly Wh
+ * arrive as decimal strings (docs/api.md); a park's hourly Wh
  * stay far below 2^53, so Number is exact here.
  */
 
