@@ -19,6 +19,7 @@ import { checkpointLatency, integrationCost, proofsAndRoot } from './log.ts';
 import { benchDemo } from './demo.ts';
 import { benchMatching } from './matching.ts';
 import { benchMonitor } from './monitor.ts';
+import { benchUpload } from './upload.ts';
 import { load, machine, note, postgresVersion, renderSection, runCleanups, SCALE, summaryLine, type Section } from './lib.ts';
 
 const benchmarks: Array<{ name: string; what: string; run: () => Promise<Section> }> = [
@@ -31,6 +32,7 @@ const benchmarks: Array<{ name: string; what: string; run: () => Promise<Section
   { name: 'bundle', what: 'build, verify and size of the reference bundle (a month, one tenant, three sources)', run: benchBundle },
   { name: 'chain', what: 'the device chain head at 5,000 and 35,000 readings vs the full paged re-verification', run: benchChain },
   { name: 'flood', what: '/healthz p50/p99 and valid readings/s while 4 clients send forged bundles and bad-signature batches, vs without', run: benchFlood },
+  { name: 'upload', what: 'gridproof upload, a year of one meter from a CSV file (total time, readings/s)', run: benchUpload },
   { name: 'demo', what: 'gridproof demo, a year of the park through the API (readings/s, total time)', run: benchDemo },
   { name: 'browser-verify', what: 'the month bundle verified in headless Chromium (WebCrypto, noble only) and by gridproof verify', run: benchBrowserVerify },
   { name: 'monitor', what: 'the monitor over a log of 10^5 entries, then incrementally over 1000 more', run: benchMonitor },
