@@ -88,6 +88,14 @@ export class WorkerPool {
     });
   }
 
+  /**
+   * Starts every worker now rather than on first use, so the first jobs do
+   * not wait for threads to boot (loading their modules takes a while).
+   */
+  warm(): void {
+    while (!this.#closed && this.#slots.length < this.size) this.#spawn();
+  }
+
   /** Ends every worker; jobs held or waiting reject with `unavailable`. */
   async close(): Promise<void> {
     this.#closed = true;
@@ -120,7 +128,10 @@ export class WorkerPool {
       if (job === undefined || job.id !== reply.id) return;
       slot.job = undefined;
       if ('result' in reply) job.resolve(reply.result);
-      else job.reject(reply.error.code === undefined ? new Error(`${this.#name}: ${reply.error.detail}`) : new GridproofError(reply.error.code, reply.error.detail));
+      else
+        job.reject(
+          reply.error.code === undefined ? new Error(`${this.#name}: ${reply.error.detail}`) : new GridproofError(reply.error.code, reply.error.detail),
+        );
       this.#next(slot);
     });
     const died = (why: string) => {
