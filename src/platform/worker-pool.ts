@@ -123,6 +123,10 @@ export class WorkerPool {
     const thread = new Worker(this.#boot, { eval: true });
     thread.unref();
     const slot: Slot = { thread, job: undefined };
+    // Unreferenced again once running: a thread that came up holding no job must not keep the process alive.
+    thread.once('online', () => {
+      if (slot.job === undefined) thread.unref();
+    });
     thread.on('message', (reply: JobReply) => {
       const job = slot.job;
       if (job === undefined || job.id !== reply.id) return;
