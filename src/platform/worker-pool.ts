@@ -69,6 +69,11 @@ export class WorkerPool {
     this.#boot = `import(${JSON.stringify(TSX_URL)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(options.module.href)}); })`;
   }
 
+  /** Jobs held by a worker now. */
+  get running(): number {
+    return this.#slots.filter((slot) => slot.job !== undefined).length;
+  }
+
   /** Jobs waiting for a worker. */
   get queued(): number {
     return this.#queue.length;
