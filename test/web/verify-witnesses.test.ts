@@ -128,8 +128,8 @@ t.test('the bundle the service made carries a checkpoint cosigned by the live wi
 });
 
 async function verdictAfter(page: Page, action: () => Promise<void>): Promise<string> {
-  await page.evaluate(() => {
-    document.getElementById('verdict')!.textContent = '';
+  await page.locator('#verdict').evaluate((node) => {
+    node.textContent = '';
   });
   await action();
   await page.locator('#verdict', { hasText: /^(VALID|INVALID)/ }).waitFor();
@@ -148,7 +148,7 @@ t.test('served: the service witnesses prefilled; quorum 1 VALID, quorum 2 INVALI
     page.on('request', (r) => requests.push(r.url()));
     await page.goto(`${address}/verify`);
     await page.waitForFunction("document.getElementById('log-key').value !== '' && document.getElementById('witness-keys').value !== ''");
-    t.equal(await page.getByLabel(/witness verifier keys/i).inputValue(), `${upKey}\n${downKey}`, `${size.name}: both of the service's witnesses`);
+    t.equal(await page.getByLabel(/witnesses you trust/i).inputValue(), `${upKey}\n${downKey}`, `${size.name}: both of the service's witnesses`);
     t.equal(await page.getByLabel(/quorum/i).inputValue(), '1', "and the service's quorum");
     t.match(await page.locator('#witness-note').textContent(), /this service/);
     await page.screenshot({ path: join(shots, `verify-witnesses-form-${size.name}.png`), fullPage: true });
@@ -179,7 +179,7 @@ t.test('served: the service witnesses prefilled; quorum 1 VALID, quorum 2 INVALI
     await page.locator('#witnesses').screenshot({ path: join(shots, `verify-witnesses-quorum2-section-${size.name}.png`) });
 
     // The policy is the user's to change: no witnesses, no witness check.
-    await page.getByLabel(/witness verifier keys/i).fill('');
+    await page.getByLabel(/witnesses you trust/i).fill('');
     await page.getByLabel(/quorum/i).fill('');
     t.match(await verdictAfter(page, () => page.getByRole('button', { name: 'Verify' }).click()), /^VALID/, 'without a policy: VALID');
     t.match(await page.locator('#witness-summary').textContent(), /No witness policy given/);
@@ -199,7 +199,7 @@ t.test('an unusable policy is refused with the code the verifier uses', async (t
     await verdictAfter(page, () => page.getByRole('button', { name: 'Verify' }).click()),
     /^INVALID: the witness policy is not usable \(bad-request\): the quorum is 1 to 2/,
   );
-  await page.getByLabel(/witness verifier keys/i).fill(logKey);
+  await page.getByLabel(/witnesses you trust/i).fill(logKey);
   await page.getByLabel(/quorum/i).fill('');
   t.match(
     await verdictAfter(page, () => page.getByRole('button', { name: 'Verify' }).click()),
@@ -216,9 +216,9 @@ t.test('verify.html from file://: the fields start empty; the typed policy gives
   const requests: string[] = [];
   page.on('request', (r) => requests.push(r.url()));
   await page.goto(`file://${file}`);
-  t.equal(await page.getByLabel(/witness verifier keys/i).inputValue(), '', 'no service to ask');
-  await page.getByLabel(/log key/i).fill(logKey);
-  await page.getByLabel(/witness verifier keys/i).fill(`${upKey}\n${downKey}`);
+  t.equal(await page.getByLabel(/witnesses you trust/i).inputValue(), '', 'no service to ask');
+  await page.getByLabel('Log key (the public key you trust for this log)').fill(logKey);
+  await page.getByLabel(/witnesses you trust/i).fill(`${upKey}\n${downKey}`);
   await page.getByLabel(/quorum/i).fill('1');
   t.match(await verdictAfter(page, () => page.setInputFiles('#bundle-file', bundleFile)), /^VALID/);
   t.match(await page.locator('#cosignatures').textContent(), COSIGNED_AT);
