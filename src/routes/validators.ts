@@ -31,6 +31,7 @@ import inclusionProof from '../../schemas/api/inclusion-proof.json' with { type:
 import logged from '../../schemas/api/logged.json' with { type: 'json' };
 import matchingRunRequest from '../../schemas/api/matching-run-request.json' with { type: 'json' };
 import matchingSummary from '../../schemas/api/matching-summary.json' with { type: 'json' };
+import operatorKeyRotated from '../../schemas/api/operator-key-rotated.json' with { type: 'json' };
 import participantCreated from '../../schemas/api/participant-created.json' with { type: 'json' };
 import participantRequest from '../../schemas/api/participant-request.json' with { type: 'json' };
 import problem from '../../schemas/api/problem.json' with { type: 'json' };
@@ -65,6 +66,7 @@ export const sharedSchemas: readonly { $id: string }[] = [
   logged,
   matchingRunRequest,
   matchingSummary,
+  operatorKeyRotated,
   participantCreated,
   participantRequest,
   problem,
