@@ -29,10 +29,14 @@ export interface Rotation {
 export async function rotateOperatorKey(ledger: Ledger): Promise<Rotation> {
   const next = ledger.operatorKey.store.staged();
   if (next === undefined) {
-    throw new GridproofError('next-key-missing', 'no next operator key is staged: set GRIDPROOF_NEXT_OPERATOR_KEY or write $DATA_DIR/operator.next.key (gridproof keygen), then ask again');
+    throw new GridproofError(
+      'next-key-missing',
+      'no next operator key is staged: set GRIDPROOF_NEXT_OPERATOR_KEY or write $DATA_DIR/operator.next.key (gridproof keygen), then ask again',
+    );
   }
   const expectedName = operatorKeyName(ledger.origin);
-  if (next.name !== expectedName) throw new GridproofError('bad-next-key', `the staged key is named ${next.name}; an operator key of this log is named ${expectedName}`);
+  if (next.name !== expectedName)
+    throw new GridproofError('bad-next-key', `the staged key is named ${next.name}; an operator key of this log is named ${expectedName}`);
   const nextVerifier = verifierOf(next);
   return ledger.operatorKey.rotate(next, () =>
     appendInTransaction(ledger, async () => {
@@ -40,8 +44,15 @@ export async function rotateOperatorKey(ledger: Ledger): Promise<Rotation> {
       const previous = ledger.operatorVerifier;
       if (nextVerifier.vkey === previous.vkey) throw new GridproofError('bad-next-key', 'the staged key is already the operator key in force');
       // Migration 016 tells signers apart by key ID; two keys sharing one (a chance of 1 in 2^32) must not follow each other.
-      if (nextVerifier.keyId === previous.keyId) throw new GridproofError('bad-next-key', 'the staged key has the key ID of the key in force; generate another');
-      const payload: KeyPayload = { kind: 'key', log: ledger.origin, subjectType: 'operator', verifierKey: nextVerifier.vkey, validFrom: formatInstant(ledger.now()) };
+      if (nextVerifier.keyId === previous.keyId)
+        throw new GridproofError('bad-next-key', 'the staged key has the key ID of the key in force; generate another');
+      const payload: KeyPayload = {
+        kind: 'key',
+        log: ledger.origin,
+        subjectType: 'operator',
+        verifierKey: nextVerifier.vkey,
+        validFrom: formatInstant(ledger.now()),
+      };
       return {
         entries: [sealLogKeyEntry(ledger, payload)],
         project: async (tx, [entry]) => {
