@@ -56,7 +56,7 @@ export function sealEntryWithBytes(payload: Payload, signer: Signer, sign?: Sign
  * `signers`, the keys its kind requires (the device's keys valid for a
  * reading, the operator key for operator kinds, the log key for entry 0).
  * Any other line, the same line twice or a second known key is
- * 'extra-signature' (docs/api.md "Exactly what is hashed and signed"): the log
+ * 'extra-signature' (README "Exactly what is hashed and signed"): the log
  * stores only bytes its signer signed, so each payload has one leaf hash.
  * Intake, the chain check, the bundle verifier and the monitor all call this.
  */

@@ -3,6 +3,7 @@
  * the use case check and build its entries against a stable log, append them
  * with their tree nodes, write its projections, commit.
  */
+import type { RawBuilder } from 'kysely';
 import { frontier, type StoredNode } from '../crypto/merkle.ts';
 import { appendEntries, lockLogHead, readNodes, type NewEntry, type Tx } from '../db/log.ts';
 import { sealEntryWithBytes } from '../domain/entry.ts';
@@ -40,7 +41,10 @@ export async function appendInTransaction<R, E extends NewEntry = SealedEntry>(
     await ledger.operatorKey.requireInForce(tx);
     const { entries, project } = await build(tx, size);
     written = await appendToLog(ledger, tx, size, entries);
-    return project(tx, entries.map((entry, i) => ({ ...entry, idx: size + i })));
+    return project(
+      tx,
+      entries.map((entry, i) => ({ ...entry, idx: size + i })),
+    );
   });
   if (written) ledger.tree.remember(written.nodes, written.size);
   return result;
@@ -69,13 +73,14 @@ export interface TreeWrite {
 
 /**
  * appendEntries with the frontier from memory when the tree cache has it
- * (no query), else read in the transaction. The caller remembers the result
+ * (no query), else read in the transaction; `project` (an INSERT of the
+ * entries' projection rows) runs in the same statement. The caller remembers the result
  * after COMMIT: the frontier then the new nodes, left to right per level.
  */
-export async function appendToLog(ledger: Ledger, tx: Tx, size: number, entries: readonly NewEntry[]): Promise<TreeWrite> {
+export async function appendToLog(ledger: Ledger, tx: Tx, size: number, entries: readonly NewEntry[], project?: RawBuilder<unknown>): Promise<TreeWrite> {
   if (entries.length === 0) return { nodes: [], size };
   const ids = frontier(size);
   const known = ledger.tree.cached(ids) ?? (await readNodes(tx, ids));
-  const nodes = await appendEntries(tx, size, entries, known);
+  const nodes = await appendEntries(tx, size, entries, known, project);
   return { nodes: [...ids.map((id) => ({ ...id, hash: known(id) })), ...nodes], size: size + entries.length };
 }

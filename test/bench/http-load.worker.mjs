@@ -104,6 +104,8 @@ let ok = 0;
 let accepted = 0;
 let firstError;
 const answers = spec.ratePerSecond ? [] : undefined;
+/** Milliseconds from sending each request to its whole answer, in completion order. */
+const latencies = [];
 
 function judge(request, answer) {
   requests++;
@@ -139,7 +141,10 @@ async function client(c, list, t0) {
       if (wait > 0) await sleep(wait);
     }
     const request = list[j];
-    judge(request, await connection.send(request));
+    const sent = performance.now();
+    const answer = await connection.send(request);
+    latencies.push(performance.now() - sent);
+    judge(request, answer);
   }
 }
 
@@ -149,7 +154,7 @@ try {
   const t0 = performance.now();
   await Promise.all(spec.clients.map((list, c) => client(c, list, t0)));
   const ms = performance.now() - t0;
-  parentPort.postMessage({ ms, requests, ok, accepted, firstError, answers });
+  parentPort.postMessage({ ms, requests, ok, accepted, firstError, answers, latencies });
 } finally {
   for (const connection of connections) connection.close();
 }

@@ -8,12 +8,17 @@
  *   the entry's shape (one client, statement after statement). Goal ≥ 0.5×.
  * - Single readings: one reading per request from 16 concurrent clients,
  *   beside one row per transaction from 16 clients. Goal ≥ 2× (group commit).
+ * - At the machine's limit: the batch rate beside the rate at which Node's
+ *   native Ed25519 verifies the same notes on every core (verify-cores.ts),
+ *   goal ≥ 0.5×; one reading per request from 64 clients beside the batch
+ *   rate, goal ≥ 0.5×, with p50/p99 latency.
  *
  * Every raw baseline runs once before and once after the service figure it
  * is compared with; the baseline is their mean, so a drift of the machine
  * during the run shows up as a gap between the two (printed).
  */
 import { createHash } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { CompiledQuery, sql } from 'kysely';
 import { readLogSize } from '../../src/db/log.ts';
 import { chainHeads } from '../../src/db/readings.ts';
@@ -22,6 +27,7 @@ import { parseVerifierKey, openNote } from '../../src/crypto/note.ts';
 import { hashLeaf } from '../../src/crypto/merkle.ts';
 import { parseEntry } from '../../src/domain/entry.ts';
 import { nativeVerify } from '../../src/platform/node-ed25519.ts';
+import { nativeVerifyRate } from './verify-cores.ts';
 import { addDevice, addParticipant, auth, ORIGIN, startTestApp, type TestApp } from '../helpers/app.ts';
 import {
   chunk,
@@ -32,6 +38,7 @@ import {
   multiRowInsert,
   note,
   onCleanup,
+  percentile,
   RAW_TABLE_SQL,
   rawParams,
   roundRobin,
@@ -49,6 +56,8 @@ const BATCH = 500;
 const CLIENTS = 16;
 /** Clients for the informational "several batch posters at once" figure. */
 const BATCH_CLIENTS = 4;
+/** Clients of the "single readings at the machine's limit" figure. */
+const MANY_CLIENTS = 64;
 
 interface Sizes {
   devices: number;
@@ -147,7 +156,13 @@ const entriesBody = (readings: readonly SignedReading[]): LoadRequest => ({
 });
 
 /** Runs a raw baseline twice (before and after the service figure) and returns rows/s of each run. */
-async function rawTwice(target: RawTarget, label: string, rows: readonly RawRow[], run: (name: string) => Promise<void>, measure: () => Promise<void>): Promise<[number, number]> {
+async function rawTwice(
+  target: RawTarget,
+  label: string,
+  rows: readonly RawRow[],
+  run: (name: string) => Promise<void>,
+  measure: () => Promise<void>,
+): Promise<[number, number]> {
   const rates: number[] = [];
   // Warm-up (connections, plans, JIT) on a scratch table, not timed.
   const warmName = `bench_raw_${label}_warm`;
@@ -185,7 +200,12 @@ function cpuBreakdown(readings: readonly SignedReading[], vkeys: Map<string, str
   const nodeHashUs = perReadingUs(() => sample.forEach((r) => createHash('sha256').update(Uint8Array.of(0)).update(r.bytes).digest()));
   const total = steps.reduce((sum, [, us]) => sum + us, 0);
   const rows: Row[] = steps.map(([figure, us]) => ({ figure: `CPU: ${figure}`, value: us, unit: 'µs/reading' }));
-  rows.push({ figure: 'CPU: sum of the steps above (one core)', value: total, unit: 'µs/reading', detail: `ceiling ≈ ${Math.round(1e6 / total).toLocaleString('en-US')} readings/s` });
+  rows.push({
+    figure: 'CPU: sum of the steps above (one core)',
+    value: total,
+    unit: 'µs/reading',
+    detail: `ceiling ≈ ${Math.round(1e6 / total).toLocaleString('en-US')} readings/s`,
+  });
   return { rows, notes: [`node:crypto SHA-256 of the same leaf: ${nodeHashUs.toFixed(2)} µs/reading (noble above).`] };
 }
 
@@ -246,10 +266,11 @@ async function ingest(backend: 'postgres' | 'pglite', sizes: Sizes): Promise<Sec
     const groups = Array.from({ length: BATCH_CLIENTS }, (_, g) => meters.filter((_, i) => i % BATCH_CLIENTS === g));
     const parallel = groups.map((group) => roundRobin(group, Math.max(1, Math.round(sizes.batchRounds / 2))));
     const single = roundRobin(meters, sizes.singleRounds);
-    return { warm, batch, inProcess, parallel, single };
+    const many = roundRobin(meters, sizes.singleRounds);
+    return { warm, batch, inProcess, parallel, single, many };
   });
-  const { warm, batch, inProcess, parallel, single } = signing.value;
-  const signed = warm.length + batch.length + inProcess.length + parallel.flat().length + single.length;
+  const { warm, batch, inProcess, parallel, single, many } = signing.value;
+  const signed = warm.length + batch.length + inProcess.length + parallel.flat().length + single.length + many.length;
   note(`signed ${signed} readings in ${(signing.ms / 1000).toFixed(1)} s`);
 
   const raw = backend === 'postgres' ? postgresRaw(testApp.testStore.url!) : pgliteRaw(testApp);
@@ -270,18 +291,29 @@ async function ingest(backend: 'postgres' | 'pglite', sizes: Sizes): Promise<Sec
   const batchRequests = chunk(batch, BATCH).map(entriesBody);
   let batchRate = 0;
   let halves: number[] = [];
-  const [rawBatchBefore, rawBatchAfter] = await rawTwice(raw, 'batch', batch, (name) => raw.batches(name, batch), async () => {
-    note(`POST /v1/entries, ${batch.length} readings in ${batchRequests.length} requests of ${BATCH}, 1 client`);
-    // Two halves, to see whether the rate falls as the chains grow.
-    const half = Math.ceil(batchRequests.length / 2);
-    const results = [
-      await runLoad({ ...server, headers, expect: 'entries', clients: [batchRequests.slice(0, half)] }),
-      await runLoad({ ...server, headers, expect: 'entries', clients: [batchRequests.slice(half)] }),
-    ];
-    results.forEach((r, i) => check(`batch half ${i + 1}`, r, (i === 0 ? batch.slice(0, half * BATCH) : batch.slice(half * BATCH)).length));
-    halves = results.map((r) => (r.accepted / r.ms) * 1000);
-    batchRate = (batch.length / (results[0]!.ms + results[1]!.ms)) * 1000;
-  });
+  note(`native Ed25519 verify of the ${batch.length} batch notes on every core (before)`);
+  const verifyBefore = await nativeVerifyRate(batch, vkeys);
+  const [rawBatchBefore, rawBatchAfter] = await rawTwice(
+    raw,
+    'batch',
+    batch,
+    (name) => raw.batches(name, batch),
+    async () => {
+      note(`POST /v1/entries, ${batch.length} readings in ${batchRequests.length} requests of ${BATCH}, 1 client`);
+      // Two halves, to see whether the rate falls as the chains grow.
+      const half = Math.ceil(batchRequests.length / 2);
+      const results = [
+        await runLoad({ ...server, headers, expect: 'entries', clients: [batchRequests.slice(0, half)] }),
+        await runLoad({ ...server, headers, expect: 'entries', clients: [batchRequests.slice(half)] }),
+      ];
+      results.forEach((r, i) => check(`batch half ${i + 1}`, r, (i === 0 ? batch.slice(0, half * BATCH) : batch.slice(half * BATCH)).length));
+      halves = results.map((r) => (r.accepted / r.ms) * 1000);
+      batchRate = (batch.length / (results[0]!.ms + results[1]!.ms)) * 1000;
+    },
+  );
+  note(`native Ed25519 verify of the ${batch.length} batch notes on every core (after)`);
+  const verifyAfter = await nativeVerifyRate(batch, vkeys);
+  const verifyRate = mean([verifyBefore, verifyAfter]);
   const rawBatch = mean([rawBatchBefore, rawBatchAfter]);
   rows.push({
     figure: `POST /v1/entries, ${BATCH} readings/request, 1 client`,
@@ -293,7 +325,19 @@ async function ingest(backend: 'postgres' | 'pglite', sizes: Sizes): Promise<Sec
     summary: true,
     detail: `first half ${Math.round(halves[0]!)}/s, second ${Math.round(halves[1]!)}/s`,
   });
-  notes.push(`raw ${BATCH}-row INSERT into a plain (idx pk, leaf_hash, bytes, kind) table: ${Math.round(rawBatchBefore)} rows/s before, ${Math.round(rawBatchAfter)} after; baseline = mean.`);
+  notes.push(
+    `raw ${BATCH}-row INSERT into a plain (idx pk, leaf_hash, bytes, kind) table: ${Math.round(rawBatchBefore)} rows/s before, ${Math.round(rawBatchAfter)} after; baseline = mean.`,
+  );
+  rows.push({
+    figure: `POST /v1/entries, ${BATCH} readings/request, 1 client, vs verifying alone`,
+    value: batchRate,
+    unit: 'readings/s',
+    baseline: verifyRate,
+    baselineLabel: `(native Ed25519 verify of the same notes, ${availableParallelism()} worker threads)`,
+    goal: { kind: 'ratio-at-least', value: 0.5 },
+    summary: true,
+  });
+  notes.push(`native Ed25519 verify on every core: ${Math.round(verifyBefore)} notes/s before, ${Math.round(verifyAfter)} after; baseline = mean.`);
 
   // --- The same without HTTP: ReadingIntake.submit in process (what HTTP and Fastify cost).
   note(`ReadingIntake.submit in process, ${inProcess.length} readings in batches of ${BATCH}`);
@@ -301,7 +345,10 @@ async function ingest(backend: 'postgres' | 'pglite', sizes: Sizes): Promise<Sec
   const direct = await timed(async () => {
     let accepted = 0;
     for (const part of chunk(inProcess, BATCH)) {
-      const results = await testApp.intake.submit(caller, part.map((r) => r.note));
+      const results = await testApp.intake.submit(
+        caller,
+        part.map((r) => r.note),
+      );
       accepted += results.filter((r) => 'index' in r && !r.duplicate).length;
     }
     return accepted;
@@ -333,14 +380,20 @@ async function ingest(backend: 'postgres' | 'pglite', sizes: Sizes): Promise<Sec
   const perClient = Array.from({ length: CLIENTS }, (_, c) => single.filter((r) => Number(r.device.slice(6)) % CLIENTS === c).map((r) => entriesBody([r])));
   let singleRate = 0;
   let singleCommits = '';
-  const [rawSingleBefore, rawSingleAfter] = await rawTwice(raw, 'single', single, (name) => raw.singles(name, single, CLIENTS), async () => {
-    note(`POST /v1/entries, 1 reading/request, ${CLIENTS} clients, ${single.length} requests`);
-    const from = await readLogSize(testApp.ledger.db);
-    const result = await runLoad({ ...server, headers, expect: 'entries', clients: perClient });
-    check('single readings', result, single.length);
-    singleRate = (result.accepted / result.ms) * 1000;
-    singleCommits = await groupCommit(testApp, from);
-  });
+  const [rawSingleBefore, rawSingleAfter] = await rawTwice(
+    raw,
+    'single',
+    single,
+    (name) => raw.singles(name, single, CLIENTS),
+    async () => {
+      note(`POST /v1/entries, 1 reading/request, ${CLIENTS} clients, ${single.length} requests`);
+      const from = await readLogSize(testApp.ledger.db);
+      const result = await runLoad({ ...server, headers, expect: 'entries', clients: perClient });
+      check('single readings', result, single.length);
+      singleRate = (result.accepted / result.ms) * 1000;
+      singleCommits = await groupCommit(testApp, from);
+    },
+  );
   const rawSingle = mean([rawSingleBefore, rawSingleAfter]);
   rows.push({
     figure: `POST /v1/entries, 1 reading/request, ${CLIENTS} clients`,
@@ -352,24 +405,53 @@ async function ingest(backend: 'postgres' | 'pglite', sizes: Sizes): Promise<Sec
     summary: true,
     detail: singleCommits,
   });
-  notes.push(`raw 1 row per transaction from ${CLIENTS} ${backend === 'postgres' ? 'pg clients (pg.Pool max 16)' : 'concurrent callers on the one PGlite connection'}: ${Math.round(rawSingleBefore)} rows/s before, ${Math.round(rawSingleAfter)} after; baseline = mean.`);
+  notes.push(
+    `raw 1 row per transaction from ${CLIENTS} ${backend === 'postgres' ? 'pg clients (pg.Pool max 16)' : 'concurrent callers on the one PGlite connection'}: ${Math.round(rawSingleBefore)} rows/s before, ${Math.round(rawSingleAfter)} after; baseline = mean.`,
+  );
+
+  // --- One reading per request from 64 clients, beside the batch rate of this run.
+  note(`POST /v1/entries, 1 reading/request, ${MANY_CLIENTS} clients, ${many.length} requests`);
+  const manyClients = Array.from({ length: MANY_CLIENTS }, (_, c) =>
+    many.filter((r) => Number(r.device.slice(6)) % MANY_CLIENTS === c).map((r) => entriesBody([r])),
+  );
+  const manyFrom = await readLogSize(testApp.ledger.db);
+  const manyResult = await runLoad({ ...server, headers, expect: 'entries', clients: manyClients });
+  check(`single readings from ${MANY_CLIENTS} clients`, manyResult, many.length);
+  const latencies = [...manyResult.latencies].sort((a, b) => a - b);
+  rows.push({
+    figure: `POST /v1/entries, 1 reading/request, ${MANY_CLIENTS} clients`,
+    value: (manyResult.accepted / manyResult.ms) * 1000,
+    unit: 'readings/s',
+    baseline: batchRate,
+    baselineLabel: `(${BATCH} readings/request, 1 client)`,
+    goal: { kind: 'ratio-at-least', value: 0.5 },
+    summary: true,
+    detail: `p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms; ${await groupCommit(testApp, manyFrom)}`,
+  });
 
   if (backend === 'postgres') {
     // All devices (a 500-reading batch) and 8 (a typical group commit of single readings).
-    for (const n of [meters.length, 8]) rows.push(await chainHeadCost(testApp, meters.slice(0, n).map((m) => m.device)));
+    for (const n of [meters.length, 8])
+      rows.push(
+        await chainHeadCost(
+          testApp,
+          meters.slice(0, n).map((m) => m.device),
+        ),
+      );
   }
 
   const cpu = cpuBreakdown(batch, vkeys);
   rows.push(...cpu.rows);
   notes.push(...cpu.notes);
-  notes.push(`${sizes.devices} devices; readings chained per device (seq/prev), ${signed} pre-signed in ${(signing.ms / 1000).toFixed(1)} s with native Ed25519 before timing; load from a worker thread over keep-alive HTTP.`);
-  if (backend === 'postgres') notes.push('service pool: 10 connections (openPostgres default); raw baselines use their own pg connections to the same database.');
+  notes.push(
+    `${sizes.devices} devices; readings chained per device (seq/prev), ${signed} pre-signed in ${(signing.ms / 1000).toFixed(1)} s with native Ed25519 before timing; load from a worker thread over keep-alive HTTP.`,
+  );
+  if (backend === 'postgres')
+    notes.push('service pool: 10 connections (openPostgres default); raw baselines use their own pg connections to the same database.');
   else notes.push('PGlite runs inside the server process: the database, Fastify and the intake share one thread.');
   return { title, rows, notes };
 }
 
-export const ingestPostgres = (): Promise<Section> =>
-  ingest('postgres', { devices: 160, batchRounds: scaled(125, 4), singleRounds: scaled(40, 2) });
+export const ingestPostgres = (): Promise<Section> => ingest('postgres', { devices: 160, batchRounds: scaled(125, 4), singleRounds: scaled(40, 2) });
 
-export const ingestPGlite = (): Promise<Section> =>
-  ingest('pglite', { devices: 64, batchRounds: scaled(125, 4), singleRounds: scaled(50, 2) });
+export const ingestPGlite = (): Promise<Section> => ingest('pglite', { devices: 64, batchRounds: scaled(125, 4), singleRounds: scaled(50, 2) });

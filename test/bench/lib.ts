@@ -254,6 +254,8 @@ export interface LoadResult {
   firstError: string | undefined;
   /** Paced runs: per request, when the answer arrived (epochMs) and the first entry's index. */
   answers?: Array<{ at: number; index: number }>;
+  /** Per request, milliseconds from sending it to its whole answer. */
+  latencies: number[];
 }
 
 export interface LoadSpec {
@@ -287,7 +289,8 @@ export function runLoad(spec: LoadSpec): Promise<LoadResult> {
 
 // ---------------------------------------------------------------- results
 
-export type Goal = { kind: 'ratio-at-least'; value: number } | { kind: 'at-least'; value: number; unit: string } | { kind: 'at-most'; value: number; unit: string };
+export type Goal =
+  { kind: 'ratio-at-least'; value: number } | { kind: 'at-least'; value: number; unit: string } | { kind: 'at-most'; value: number; unit: string };
 
 export interface Row {
   figure: string;
@@ -357,7 +360,11 @@ export function renderSection(section: Section): string {
     ];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((line) => line[i]!.length)));
-  const format = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join(' | ').trimEnd();
+  const format = (cells: string[]) =>
+    cells
+      .map((cell, i) => cell.padEnd(widths[i]!))
+      .join(' | ')
+      .trimEnd();
   const out = [`== ${section.title}`, format(header), widths.map((w) => '-'.repeat(w)).join('-|-')];
   for (const line of lines) out.push(format(line));
   for (const text of section.notes) out.push(`   * ${text}`);

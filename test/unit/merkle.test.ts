@@ -10,6 +10,7 @@ import {
   EMPTY_ROOT,
   hashChildren,
   hashLeaf,
+  NodeHashCache,
   rootFromLeafHashes,
   splitPoint,
   verifyConsistency,
@@ -72,6 +73,32 @@ t.test('all 196 RFC 6962 proof vectors', async (t) => {
   }
   t.comment(`${failures} of 196 vectors are rejected`);
   t.equal(STRICTER_THAN_VECTOR.size, 1);
+});
+
+t.test('one node cache shared by every inclusion vector gives each its own verdict', async (t) => {
+  // The vectors run in file order through one cache, so the tampered proofs meet
+  // nodes that honest proofs of the same trees put in it.
+  const nodes = new NodeHashCache();
+  for (const [file, v] of vectors<InclusionVector>('inclusion')) {
+    const [leaf, proof, root] = [fromBase64(v.leafHash), (v.proof ?? []).map(fromBase64), fromBase64(v.root)];
+    t.equal(codeOf(() => verifyInclusion(v.leafIdx, v.treeSize, leaf, proof, root, nodes)), v.wantErr ? 'bad-proof' : undefined, file);
+  }
+});
+
+t.test('the node cache compares whole hashes: a proof hash sharing the first bytes of a known one is not that one', async (t) => {
+  const leaves = Array.from({ length: 8 }, (_, i) => hashLeaf(utf8(`leaf ${i}`)));
+  const root = rootFromLeafHashes(leaves);
+  const pair = (a: Uint8Array, b: Uint8Array) => hashChildren(a, b);
+  // The honest proof of leaf 0 in a tree of 8: leaf 1, node(2,3), node(4..7).
+  const honest = [leaves[1]!, pair(leaves[2]!, leaves[3]!), pair(pair(leaves[4]!, leaves[5]!), pair(leaves[6]!, leaves[7]!))];
+  const nodes = new NodeHashCache();
+  t.equal(codeOf(() => verifyInclusion(0, 8, leaves[0]!, honest, root, nodes)), undefined, 'the honest proof verifies and fills the cache');
+  const forged = honest.map((hash) => hash.slice());
+  const first = forged[0]!;
+  first[31] = first[31]! ^ 1; // same first bytes as leaf 1, not leaf 1
+  t.equal(codeOf(() => verifyInclusion(0, 8, leaves[0]!, forged, root, nodes)), 'bad-proof', 'refused with the cache');
+  t.equal(codeOf(() => verifyInclusion(0, 8, leaves[0]!, forged, root)), 'bad-proof', 'and without it');
+  t.equal(codeOf(() => verifyInclusion(0, 8, leaves[0]!, honest, root, nodes)), undefined, 'the honest proof still verifies');
 });
 
 t.test('RFC 9162 §2.1.1 hashing', async (t) => {

@@ -5,7 +5,7 @@
 import { hashFromBase64, toBase64, utf8 } from '../../crypto/base64.ts';
 import { openCheckpoint, type Checkpoint } from '../../crypto/checkpoint.ts';
 import type { VerifyFn } from '../../crypto/ed25519.ts';
-import { hashLeaf, verifyInclusion } from '../../crypto/merkle.ts';
+import { hashLeaf, NodeHashCache, verifyInclusion } from '../../crypto/merkle.ts';
 import type { Verifier } from '../../crypto/note.ts';
 import { isGridproofError } from '../../errors.ts';
 import { parseEntry } from '../entry.ts';
@@ -28,7 +28,7 @@ export function openBundleCheckpoint(text: string, logKey: Verifier, verify: Ver
   }
 }
 
-function checkInclusion(entry: BundleEntry, leaf: Uint8Array, checkpoint: Checkpoint, reasons: Reasons): void {
+function checkInclusion(entry: BundleEntry, leaf: Uint8Array, checkpoint: Checkpoint, nodes: NodeHashCache, reasons: Reasons): void {
   if (entry.index >= checkpoint.size) {
     reasons.add('bad-inclusion', `entry ${entry.index} is outside the checkpoint's tree of ${checkpoint.size} entries`);
     return;
@@ -41,7 +41,7 @@ function checkInclusion(entry: BundleEntry, leaf: Uint8Array, checkpoint: Checkp
     return;
   }
   try {
-    verifyInclusion(entry.index, checkpoint.size, leaf, proof, checkpoint.root);
+    verifyInclusion(entry.index, checkpoint.size, leaf, proof, checkpoint.root, nodes);
   } catch (error) {
     reasons.add('bad-inclusion', `entry ${entry.index}: ${message(error)}`);
   }
@@ -57,6 +57,8 @@ export function openEntries(entries: readonly BundleEntry[], origin: string, che
   const carried = new Set<number>();
   const seen = new Map<HashB64, number>();
   const items: Item[] = [];
+  // One cache for the whole bundle: its proofs share their upper nodes.
+  const nodes = new NodeHashCache();
   for (const entry of entries) {
     if (carried.has(entry.index)) {
       reasons.add('duplicate-entry', `entry ${entry.index} appears twice`);
@@ -77,7 +79,7 @@ export function openEntries(entries: readonly BundleEntry[], origin: string, che
       continue;
     }
     seen.set(leafHash, entry.index);
-    if (checkpoint !== undefined) checkInclusion(entry, leaf, checkpoint, reasons);
+    if (checkpoint !== undefined) checkInclusion(entry, leaf, checkpoint, nodes, reasons);
     try {
       const { payload } = parseEntry(entry.bytes, origin);
       items.push({ index: entry.index, note: entry.bytes, leafHash, payload });

@@ -45,7 +45,7 @@ export function reasonViews(verdict: BundleVerdict): ReasonView[] {
   return verdict.reasons.map((r) => ({ code: r.code, meaning: bundleCodes[r.code] ?? r.code, detail: r.detail }));
 }
 
-/** The payload of an entry note: its second line is the canonical JSON (docs/api.md "Exactly what is hashed and signed"). */
+/** The payload of an entry note: its second line is the canonical JSON (README "Exactly what is hashed and signed"). */
 function payloadOf(bytes: string): Record<string, unknown> | undefined {
   const line = bytes.split('\n')[1];
   try {
