@@ -8,7 +8,7 @@
  * key in force, so no entry after the rotation is signed by the old key.
  */
 import { toBase64 } from '../crypto/base64.ts';
-import { verifierOf } from '../crypto/note.ts';
+import { parseVerifierKey, verifierOf } from '../crypto/note.ts';
 import { insertKeyEntry } from '../db/registry.ts';
 import type { KeyPayload } from '../domain/payloads.ts';
 import { formatInstant } from '../domain/time.ts';
@@ -26,7 +26,9 @@ export interface Rotation {
   previousVerifierKey: string;
 }
 
-export async function rotateOperatorKey(ledger: Ledger): Promise<Rotation> {
+/** `verifierKey` names the staged key the operator means (as keygen printed it): another staged key is refused. */
+export async function rotateOperatorKey(ledger: Ledger, verifierKey: string): Promise<Rotation> {
+  const meant = parseVerifierKey(verifierKey);
   const next = ledger.operatorKey.store.staged();
   if (next === undefined) {
     throw new GridproofError(
@@ -38,6 +40,8 @@ export async function rotateOperatorKey(ledger: Ledger): Promise<Rotation> {
   if (next.name !== expectedName)
     throw new GridproofError('bad-next-key', `the staged key is named ${next.name}; an operator key of this log is named ${expectedName}`);
   const nextVerifier = verifierOf(next);
+  if (nextVerifier.vkey !== meant.vkey)
+    throw new GridproofError('bad-next-key', `the staged key is ${nextVerifier.vkey}, not the key the request names ${meant.vkey}`);
   return ledger.operatorKey.rotate(next, () =>
     appendInTransaction(ledger, async () => {
       // Under the head lock, with this process's key the one in force.

@@ -138,9 +138,9 @@ export class UseCases {
   }
 
   /** Replaces the operator key with the staged one (README "Rotating the operator key"). */
-  async rotateOperatorKey(caller: Caller): Promise<Rotation> {
+  async rotateOperatorKey(caller: Caller, verifierKey: string): Promise<Rotation> {
     allow(caller, 'rotate-operator-key');
-    return rotateOperatorKey(this.#ledger);
+    return rotateOperatorKey(this.#ledger, verifierKey);
   }
 
   async deviceChainHead(caller: Caller, deviceId: string): Promise<ChainHeadReport> {

@@ -58,7 +58,7 @@ export function logRoutes(app: FastifyInstance, { useCases, auth }: RouteDeps): 
     async (_request, reply) => sendText(reply, useCases.logKey()),
   );
 
-  app.post(
+  app.post<{ Body: { verifierKey: string } }>(
     '/v1/log/operator-key',
     {
       schema: {
@@ -66,9 +66,10 @@ export function logRoutes(app: FastifyInstance, { useCases, auth }: RouteDeps): 
         summary: 'Rotate the operator key to the staged next key: a key entry signed by the log key (README "Rotating the operator key")',
         response: responses({ 201: json('The rotation', 'operator-key-rotated') }, AUTHED, BODY, 409, 422),
         security: [{ bearer: [] }],
+        body: { $ref: 'https://gridproof.dev/schemas/api/operator-key-request.json#' },
       },
     },
-    async (request, reply) => sendCreated(reply, await useCases.rotateOperatorKey(await auth.caller(request))),
+    async (request, reply) => sendCreated(reply, await useCases.rotateOperatorKey(await auth.caller(request), request.body.verifierKey)),
   );
 
   app.get<{ Params: { index: number } }>(

@@ -37,7 +37,9 @@ import { testBackends } from '../helpers/database.ts';
 import { logSnapshot } from '../helpers/log-state.ts';
 
 const at = (hour: number) => `2024-01-01T${String(hour).padStart(2, '0')}:00:00Z`;
-const ROTATE = { method: 'POST', url: '/v1/log/operator-key', headers: auth(OPERATOR_TOKEN) } as const;
+/** POST /v1/log/operator-key naming the staged key meant, as the operator's token unless another is given. */
+const rotate = (verifierKey: string, token = OPERATOR_TOKEN) =>
+  ({ method: 'POST', url: '/v1/log/operator-key', headers: auth(token), payload: { verifierKey } }) as const;
 
 /** Whether `note` verifies under `verifier` (and only it signed). */
 function signedBy(note: string, verifier: Verifier): boolean {
@@ -138,28 +140,35 @@ for (const backend of await testBackends()) {
 
     await t.test('refusals leave the log unchanged', async (t) => {
       const before = await logSnapshot(ledger.db);
-      const missing = await app.inject(ROTATE);
+      const missing = await app.inject(rotate(newVerifier.vkey));
       t.equal(missing.statusCode, 409);
       t.equal(missing.json().code, 'next-key-missing', 'no next key staged');
 
       const staged = join(dataDir, 'operator.next.key');
       writeKey(staged, newKey);
-      const tenantAsks = await app.inject({ ...ROTATE, headers: auth(tenant.token) });
+      const tenantAsks = await app.inject(rotate(newVerifier.vkey, tenant.token));
       t.equal(tenantAsks.statusCode, 403);
       t.equal(tenantAsks.json().code, 'forbidden', 'only the operator rotates');
 
       writeKey(staged, generateSigner('test.example/other'));
-      const misnamed = await app.inject(ROTATE);
+      const misnamed = await app.inject(rotate(newVerifier.vkey));
       t.equal(misnamed.statusCode, 422);
       t.equal(misnamed.json().code, 'bad-next-key', 'a key of another name is refused');
 
       writeKey(staged, newKey, 0o644);
-      const readable = await app.inject(ROTATE);
+      const readable = await app.inject(rotate(newVerifier.vkey));
       t.equal(readable.statusCode, 422);
       t.match(readable.json(), { code: 'bad-next-key', detail: /readable by others/ }, 'a next key others can read is refused');
 
+      writeKey(staged, newKey);
+      const another = await app.inject(rotate(verifierOf(generateSigner(operatorKeyName(ORIGIN))).vkey));
+      t.equal(another.statusCode, 422);
+      t.match(another.json(), { code: 'bad-next-key', detail: /not the key the request names/ }, 'the staged key must be the one the operator names');
+      const garbled = await app.inject(rotate('not a key'));
+      t.equal(garbled.statusCode, 400, 'a request naming no key is refused');
+
       writeKey(staged, oldKey);
-      const same = await app.inject(ROTATE);
+      const same = await app.inject(rotate(oldVerifier.vkey));
       t.equal(same.statusCode, 422);
       t.match(same.json(), { code: 'bad-next-key', detail: /already the operator key/ }, 'the key in force cannot follow itself');
 
@@ -194,7 +203,7 @@ for (const backend of await testBackends()) {
     };
     const racing = Promise.all([chain(), chain(), chain(), chain()]);
     await oneLogged;
-    const rotated = await app.inject(ROTATE);
+    const rotated = await app.inject(rotate(newVerifier.vkey));
     rotationDone = true;
     const raced = (await racing).flat();
     t.equal(rotated.statusCode, 201, rotated.body);
@@ -221,7 +230,7 @@ for (const backend of await testBackends()) {
       );
       t.notOk(existsSync(join(dataDir, 'operator.next.key')), 'nothing is staged any more');
       for (const name of ['operator.key', retiredKeyFile(rotation.index)]) t.equal(statSync(join(dataDir, name)).mode & 0o777, 0o600, `${name} is 0600`);
-      const again = await app.inject(ROTATE);
+      const again = await app.inject(rotate(newVerifier.vkey));
       t.equal(again.json().code, 'next-key-missing', 'a second rotation needs a new staged key');
     });
 
