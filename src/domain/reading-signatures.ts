@@ -1,5 +1,5 @@
 /**
- * The CPU-heavy half of checking posted readings (docs/design.md §2): each
+ * The CPU-heavy half of checking posted readings (docs/design.md §4): each
  * note's one signature line verified under the device keys valid for its
  * interval, and its RFC 9162 leaf hash. Pure: the verify and hash functions
  * are passed in, so the shared worker pool runs it with Node's native

@@ -1,6 +1,6 @@
 /**
- * One group commit of readings (docs/design.md §3): a transaction of four
- * round trips whatever the group's size — lock the head; read what the
+ * One group commit of readings (docs/design.md §3): a transaction of five
+ * round trips whatever the group's size — BEGIN; lock the head; read what the
  * checks need (readIntakeState); append the accepted entries, their tree
  * nodes, the head and the reading rows in one statement; COMMIT. Readings
  * are checked in order, so one may chain on an earlier one of the group,

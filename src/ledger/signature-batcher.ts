@@ -1,6 +1,6 @@
 /**
  * Hands the signature checks of POST /v1/entries to the shared CPU pool
- * (docs/design.md §2). Checks from concurrent requests are queued together
+ * (docs/design.md §4). Checks from concurrent requests are queued together
  * and sent as one job per free worker, so a thousand single-reading
  * requests cost a few dozen messages, not a thousand, and the pool's own
  * queue (shared with bundle verification) never fills with intake work:

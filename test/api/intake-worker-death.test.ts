@@ -1,6 +1,6 @@
 /**
  * POST /v1/entries checks signatures on the shared worker pool (docs/design.md
- * §2). A real worker thread terminated while it holds a request's checks:
+ * §4). A real worker thread terminated while it holds a request's checks:
  * the request answers 503 `unavailable` (problem+json) within seconds,
  * never hangs, and has written nothing; the pool replaces the worker and the
  * same readings are accepted when posted again.
