@@ -27,9 +27,9 @@ export type Appended<E extends NewEntry = SealedEntry> = E & { idx: number };
 
 /**
  * `build` runs under the head lock, once this process's operator key is
- * known to be the one in force (operator-key.ts), and returns the entries to append (signed
- * with sealOperatorEntry, or on the matching worker) and a function writing
- * their projections once their indexes are known.
+ * known to be the one in force (operator-key.ts), and returns the entries to
+ * append (signed with sealOperatorEntry, or on the matching worker) and a
+ * function writing their projections once their indexes are known.
  */
 export async function appendInTransaction<R, E extends NewEntry = SealedEntry>(
   ledger: Ledger,
@@ -53,8 +53,9 @@ export async function appendInTransaction<R, E extends NewEntry = SealedEntry>(
 /**
  * Runs the transaction; migration 016's refusal at COMMIT (an operator entry
  * not signed by the operator key in force, GP007) becomes the coded problem.
- * The checks above make it unreachable from this process; it answers a key
- * rotated by another process between a plan and its write.
+ * The check under the head lock keeps this process from reaching it; should
+ * an entry signed before that check with a key since retired reach it all
+ * the same, the append fails with a code rather than as an internal error.
  */
 async function committed<R>(ledger: Ledger, work: (tx: Tx) => Promise<R>): Promise<R> {
   try {
