@@ -42,7 +42,7 @@ export function witnessFields(): HTMLElement {
     'fieldset',
     { class: 'witnesses', id: 'witness-policy' },
     el('legend', {}, 'Witness policy'),
-    el('label', { for: 'witness-keys' }, 'Witnesses you trust: one verifier per line (name+id+base64, as the witness publishes it)'),
+    el('label', { for: 'witness-keys' }, 'Witnesses you trust (one verifier per line)'),
     keysArea,
     el('div', { class: 'quorum' }, el('label', { for: 'witness-quorum' }, 'Quorum (how many must have cosigned)'), quorumInput),
     note,
