@@ -8,7 +8,7 @@ import type { RouteDeps } from '../app.ts';
 import { hashFromQuery } from '../crypto/base64.ts';
 import { GridproofError } from '../errors.ts';
 import { MAX_ENTRY_PAGE } from '../ledger/log-reads.ts';
-import { AUTHED, json, PARAM, responses, sendText, text } from './responses.ts';
+import { AUTHED, BODY, json, PARAM, responses, sendCreated, sendText, text } from './responses.ts';
 
 // Bounded so no value beyond JavaScript's exact integers reaches the database.
 const index = { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER } as const;
@@ -56,6 +56,20 @@ export function logRoutes(app: FastifyInstance, { useCases, auth }: RouteDeps): 
     '/v1/log/key',
     { schema: { tags: ['log'], summary: "The log's verifier key (C2SP vkey)", response: responses({ 200: text('The verifier key, one line') }) } },
     async (_request, reply) => sendText(reply, useCases.logKey()),
+  );
+
+  app.post<{ Body: { verifierKey: string } }>(
+    '/v1/log/operator-key',
+    {
+      schema: {
+        tags: ['log'],
+        summary: 'Rotate the operator key to the staged next key: a key entry signed by the log key (README "Rotating the operator key")',
+        response: responses({ 201: json('The rotation', 'operator-key-rotated') }, AUTHED, BODY, 409, 422),
+        security: [{ bearer: [] }],
+        body: { $ref: 'https://gridproof.dev/schemas/api/operator-key-request.json#' },
+      },
+    },
+    async (request, reply) => sendCreated(reply, await useCases.rotateOperatorKey(await auth.caller(request), request.body.verifierKey)),
   );
 
   app.get<{ Params: { index: number } }>(

@@ -35,6 +35,8 @@ import logged from '../../schemas/api/logged.json' with { type: 'json' };
 import me from '../../schemas/api/me.json' with { type: 'json' };
 import matchingRunRequest from '../../schemas/api/matching-run-request.json' with { type: 'json' };
 import matchingSummary from '../../schemas/api/matching-summary.json' with { type: 'json' };
+import operatorKeyRequest from '../../schemas/api/operator-key-request.json' with { type: 'json' };
+import operatorKeyRotated from '../../schemas/api/operator-key-rotated.json' with { type: 'json' };
 import participantCreated from '../../schemas/api/participant-created.json' with { type: 'json' };
 import participantRequest from '../../schemas/api/participant-request.json' with { type: 'json' };
 import problem from '../../schemas/api/problem.json' with { type: 'json' };
@@ -74,6 +76,8 @@ export const sharedSchemas: readonly { $id: string }[] = [
   matchingRunRequest,
   me,
   matchingSummary,
+  operatorKeyRequest,
+  operatorKeyRotated,
   participantCreated,
   participantRequest,
   problem,
