@@ -4,7 +4,6 @@
  */
 import compress from '@fastify/compress';
 import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { BUNDLE_MEDIA_TYPE } from './domain/bundle/bundle-types.ts';
 import { DEFAULT_BODY_LIMIT } from './config.ts';
@@ -14,6 +13,7 @@ import { UseCases } from './ledger/use-cases.ts';
 import type { CheckpointWitnessing } from './ledger/witnessing.ts';
 import { Auth } from './routes/auth.ts';
 import { bundleRoutes } from './routes/bundles.ts';
+import { docsRoutes } from './routes/docs.ts';
 import { entryRoutes } from './routes/entries.ts';
 import { healthRoutes } from './routes/health.ts';
 import { logRoutes } from './routes/log.ts';
@@ -23,6 +23,7 @@ import { clientErrorProblem, problemOf, sendProblem, toProblem } from './routes/
 import { meRoutes } from './routes/me.ts';
 import { registerRateLimits, type RateLimits } from './routes/rate-limits.ts';
 import { registryRoutes } from './routes/registry.ts';
+import { recordRoutes } from './routes/route-inventory.ts';
 import { sharedSchemas, validatorCompiler } from './routes/validators.ts';
 import { webRoutes } from './routes/web.ts';
 
@@ -62,6 +63,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     clientErrorHandler: clientErrorProblem,
   });
 
+  recordRoutes(app);
   app.setValidatorCompiler(validatorCompiler);
   // Response schemas document and test the API (schemas/api/); replies are
   // serialised as they are, never reshaped or stripped by a schema.
@@ -83,7 +85,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // Shared schemas become components named after their file: schemas/api/inclusion-proof.json is InclusionProof.
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => componentName(json.$id) ?? `Schema${i}` },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await docsRoutes(app);
   // Bundles and entry ranges compress well; docs/api.md promises gzip over HTTP.
   // Request bodies are never decompressed: a small gzip body could expand
   // past the body limit the server enforces on what it reads.

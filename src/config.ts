@@ -34,6 +34,8 @@ export interface Config {
   readonly gateClosureMs: number | undefined;
   readonly logKey: string | undefined;
   readonly operatorKey: string | undefined;
+  /** The key a rotation replaces the operator key with (README "Rotating the operator key"); else $DATA_DIR/operator.next.key. */
+  readonly nextOperatorKey: string | undefined;
   /** Largest request body accepted, bytes (a batch of 1000 readings fits). */
   readonly bodyLimit: number;
   readonly logLevel: LogLevel;
@@ -177,6 +179,7 @@ export function loadConfig(env: Env = process.env): Config {
     gateClosureMs: gate === 'off' ? undefined : duration(env, 'GRIDPROOF_GATE_CLOSURE', gate),
     logKey: env.GRIDPROOF_LOG_KEY || undefined,
     operatorKey: env.GRIDPROOF_OPERATOR_KEY || undefined,
+    nextOperatorKey: env.GRIDPROOF_NEXT_OPERATOR_KEY || undefined,
     bodyLimit: DEFAULT_BODY_LIMIT,
     logLevel: logLevel(env),
     witnesses: Object.freeze(witnessList),

@@ -78,6 +78,14 @@ export const errorStatus = {
   /** An applied migration file differs from the one applied (src/db/migrate.ts). */
   'migration-changed': 500,
 
+  // Operator key rotation (README "Rotating the operator key").
+  /** No next operator key is staged (GRIDPROOF_NEXT_OPERATOR_KEY or $DATA_DIR/operator.next.key). */
+  'next-key-missing': 409,
+  /** The staged key cannot replace the operator key: another name, the key in force itself, or a file others can read. */
+  'bad-next-key': 422,
+  /** Another process rotated the operator key and this one does not hold the new key: it appends nothing until restarted with it. */
+  'operator-key-rotated': 503,
+
   // Witnesses (C2SP tlog-witness "add-checkpoint").
   'unknown-log': 404,
   'bad-log-signature': 403,

@@ -31,6 +31,11 @@ export function loadOrCreateKey(text: string | undefined, file: string, name: st
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
   }
+  return readKeyFile(file);
+}
+
+/** A private key file that exists; refused when others may read it. */
+export function readKeyFile(file: string): Signer {
   // A private key others can read is no longer private: refuse it rather than sign with it.
   if ((statSync(file).mode & 0o077) !== 0) {
     throw new GridproofError('bad-private-key', `${file} is readable by others; chmod 600 it`);

@@ -8,6 +8,7 @@ import { loadConfig, type Config } from './config.ts';
 import { openStore } from './db/connect.ts';
 import { migrate } from './db/migrate.ts';
 import { loadKeys } from './key-files.ts';
+import { OperatorKeyFiles } from './operator-key-files.ts';
 import { ReadingIntake } from './ledger/intake.ts';
 import { openLedger } from './ledger/open.ts';
 import { startMatcher } from './ledger/matching/run.ts';
@@ -26,6 +27,7 @@ export async function serve(config: Config = loadConfig()): Promise<void> {
     witnesses: config.witnesses,
     witnessQuorum: config.witnessQuorum,
     ...keys,
+    operatorKeyStore: new OperatorKeyFiles(config),
   });
   if (generatedToken) {
     // Shown once, before anything else can fail: only its hash is stored.

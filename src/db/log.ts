@@ -3,7 +3,7 @@
  * perfect-subtree hashes (docs/design.md §3: sequence and integrate in one
  * transaction, so every committed entry is in the tree).
  */
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import { toBase64 } from '../crypto/base64.ts';
 import { appendLeaves, frontier as frontierOf, type GetNode, type NodeId, type StoredNode } from '../crypto/merkle.ts';
 import type { EntryKind } from '../domain/payloads.ts';
@@ -19,9 +19,6 @@ export interface NewEntry {
   kind: EntryKind;
 }
 
-/** Rows per INSERT: well under PostgreSQL's 65,535 bind parameters. */
-const CHUNK = 1000;
-
 /**
  * Locks the head row and returns the log size. Every append holds this lock
  * until commit, so indexes are handed out one transaction at a time across
@@ -35,7 +32,11 @@ export async function lockLogHead(tx: Tx): Promise<number> {
 
 /** Records the log's reading interval on first use and returns the one recorded. */
 export async function recordedInterval(tx: Tx, intervalSeconds: number): Promise<number> {
-  await tx.insertInto('log_setting').values({ singleton: true, interval_seconds: intervalSeconds }).onConflict((c) => c.doNothing()).execute();
+  await tx
+    .insertInto('log_setting')
+    .values({ singleton: true, interval_seconds: intervalSeconds })
+    .onConflict((c) => c.doNothing())
+    .execute();
   const row = await tx.selectFrom('log_setting').select('interval_seconds').executeTakeFirstOrThrow();
   return row.interval_seconds;
 }
@@ -56,9 +57,7 @@ export async function readNodes(db: Db | Tx, ids: readonly NodeId[]): Promise<(i
     const rows = await db
       .selectFrom('tree_node')
       .select(['level', 'idx', 'hash'])
-      .where(
-        sql<boolean>`(level, idx) in (select * from unnest(${unique.map((id) => id.level)}::smallint[], ${unique.map((id) => id.index)}::bigint[]))`,
-      )
+      .where(sql<boolean>`(level, idx) in (select * from unnest(${unique.map((id) => id.level)}::smallint[], ${unique.map((id) => id.index)}::bigint[]))`)
       .execute();
     for (const row of rows) found.set(nodeKey({ level: row.level, index: row.idx }), row.hash);
   }
@@ -69,31 +68,49 @@ export async function readNodes(db: Db | Tx, ids: readonly NodeId[]): Promise<(i
   };
 }
 
+/** Bytes as a base64 text parameter, decoded by the database: one text[] carries a whole column. */
+const base64 = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+
 /**
  * Appends entries at indexes size, size+1, … with their tree nodes, and moves
- * the head; returns the nodes written. The caller holds the head lock
- * (lockLogHead) in this transaction. `frontier` may supply the nodes of
- * frontier(size) when they are known already (they depend only on the first
- * `size` entries, which never change); otherwise they are read here.
+ * the head, in one statement (one round trip however many entries: each
+ * column travels as one array); returns the nodes written. The caller holds
+ * the head lock (lockLogHead) in this transaction. `frontier` may supply the
+ * nodes of frontier(size) when they are known already (they depend only on
+ * the first `size` entries, which never change); otherwise they are read
+ * here. `project`, when given, is an INSERT of the entries' projection rows
+ * run by the same statement; the database's rules (gapless GP002, leaf
+ * hashes, chains) check all of it when the statement ends.
  */
-export async function appendEntries(tx: Tx, size: number, entries: readonly NewEntry[], frontier?: GetNode): Promise<StoredNode[]> {
+export async function appendEntries(
+  tx: Tx,
+  size: number,
+  entries: readonly NewEntry[],
+  frontier?: GetNode,
+  project?: RawBuilder<unknown>,
+): Promise<StoredNode[]> {
   if (entries.length === 0) return [];
-  for (let offset = 0; offset < entries.length; offset += CHUNK) {
-    const rows = entries.slice(offset, offset + CHUNK).map((entry, i) => ({
-      idx: size + offset + i,
-      leaf_hash: entry.leafHash,
-      bytes: entry.bytes,
-      kind: entry.kind,
-    }));
-    await tx.insertInto('entry').values(rows).execute();
-  }
   const getNode = frontier ?? (await readNodes(tx, frontierOf(size)));
-  const nodes = appendLeaves(size, entries.map((entry) => entry.leafHash), getNode);
-  for (let offset = 0; offset < nodes.length; offset += CHUNK) {
-    const rows = nodes.slice(offset, offset + CHUNK).map((node) => ({ level: node.level, idx: node.index, hash: node.hash }));
-    await tx.insertInto('tree_node').values(rows).execute();
-  }
-  await tx.updateTable('log_head').set({ size: size + entries.length }).execute();
+  const nodes = appendLeaves(
+    size,
+    entries.map((entry) => entry.leafHash),
+    getNode,
+  );
+  await sql`
+    with new_entry as (
+      insert into entry (idx, leaf_hash, bytes, kind)
+      select idx, decode(leaf_hash, 'base64'), decode(bytes, 'base64'), kind
+        from unnest(${entries.map((_, i) => size + i)}::bigint[], ${entries.map((entry) => base64(entry.leafHash))}::text[],
+                    ${entries.map((entry) => base64(entry.bytes))}::text[], ${entries.map((entry) => entry.kind)}::text[]) as e (idx, leaf_hash, bytes, kind)
+    ), new_node as (
+      insert into tree_node (level, idx, hash)
+      select level, idx, decode(hash, 'base64')
+        from unnest(${nodes.map((node) => node.level)}::smallint[], ${nodes.map((node) => node.index)}::bigint[],
+                    ${nodes.map((node) => base64(node.hash))}::text[]) as n (level, idx, hash)
+    ), new_head as (
+      update log_head set size = ${size + entries.length}
+    )
+    ${project ?? sql`select 1`}`.execute(tx);
   return nodes;
 }
 

@@ -1,7 +1,7 @@
 /**
  * Readings: the projection behind seq/prev chaining and matching.
  */
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { Db, Tx } from './log.ts';
 import type { Database } from './schema.ts';
 
@@ -32,10 +32,25 @@ export async function chainHead(db: Db, deviceId: string): Promise<{ seq: number
   return row && { seq: Number(row.seq), entryIdx: Number(row.entry_idx), leafHash: row.leaf_hash };
 }
 
+/**
+ * The INSERT of reading rows as one statement (each column one array), to
+ * run on its own (insertReadings) or inside the append of their entries
+ * (appendEntries' `project`).
+ */
+export function readingsInsert(rows: ReadonlyArray<Database['reading']>): RawBuilder<unknown> {
+  const column = <K extends keyof Database['reading']>(key: K) => rows.map((row) => row[key]);
+  return sql`
+    insert into reading (entry_idx, leaf_hash, device_id, seq, start_at, end_at, import_wh, export_wh)
+    select entry_idx, decode(leaf_hash, 'base64'), device_id, seq, start_at, end_at, import_wh, export_wh
+      from unnest(${column('entry_idx')}::bigint[], ${rows.map((row) => Buffer.from(row.leaf_hash).toString('base64'))}::text[],
+                  ${column('device_id')}::text[], ${column('seq')}::bigint[],
+                  ${rows.map((row) => row.start_at.toISOString())}::timestamptz[], ${rows.map((row) => row.end_at.toISOString())}::timestamptz[],
+                  ${column('import_wh')}::bigint[], ${column('export_wh')}::bigint[])
+        as r (entry_idx, leaf_hash, device_id, seq, start_at, end_at, import_wh, export_wh)`;
+}
+
 export async function insertReadings(tx: Tx, rows: ReadonlyArray<Database['reading']>): Promise<void> {
-  for (let offset = 0; offset < rows.length; offset += 1000) {
-    await tx.insertInto('reading').values(rows.slice(offset, offset + 1000)).execute();
-  }
+  if (rows.length > 0) await readingsInsert(rows).execute(tx);
 }
 
 /** The readings of a device with fromSeq <= seq < fromSeq + limit, in seq order, with their entries' bytes. */

@@ -69,6 +69,27 @@ export async function deviceKeys(db: Db | Tx, deviceIds: readonly string[]): Pro
   return byDevice;
 }
 
+/**
+ * The operator key in force: the latest operator key entry (docs/design.md
+ * §2.2). One probe of the partial index of migration 016, cheap enough for
+ * every operator append to ask under the head lock.
+ */
+export async function operatorKeyInForce(db: Db | Tx): Promise<{ entryIdx: number; verifierKey: string } | undefined> {
+  const row = await db
+    .selectFrom('key_entry')
+    .select(['entry_idx', 'verifier_key'])
+    .where('subject_type', '=', 'operator')
+    .orderBy('entry_idx', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row && { entryIdx: row.entry_idx, verifierKey: row.verifier_key };
+}
+
+/** SQLSTATE of migration 016's refusal: an operator entry not signed by the operator key in force. */
+export function isRetiredKeyRefusal(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'GP007';
+}
+
 export async function operatorKeyEntries(db: Db | Tx): Promise<Array<Row<'key_entry'>>> {
   return db.selectFrom('key_entry').selectAll().where('subject_type', '=', 'operator').orderBy('entry_idx').execute();
 }

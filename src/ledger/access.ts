@@ -21,6 +21,7 @@ export interface Caller {
 /** Actions admitted by role alone. */
 const ROLES = {
   register: ['operator'],
+  'rotate-operator-key': ['operator'],
   'run-matching': ['operator'],
   'post-readings': ['generator', 'tenant'],
   claim: ['tenant'],

@@ -4,34 +4,52 @@
  * requests (parse, schema, device, ownership, interval, capacity, signature);
  * what depends on log order (chain head, keys logged before the reading,
  * duplicates) is checked by the sequencer under the head lock.
+ *
+ * Signatures and leaf hashes are computed on the shared worker pool
+ * (signature-batcher.ts), so the event loop parses the next request and the
+ * sequencer writes the previous one meanwhile. A request is handed to the
+ * sequencer whole, once every check of it is back: a request refused with
+ * 503 because a worker died has written nothing.
  */
 import { utf8 } from '../crypto/base64.ts';
-import { VerifierCache } from '../crypto/note.ts';
 import { deviceKeys, findDevice } from '../db/registry.ts';
-import { openEntryNote, parseEntry } from '../domain/entry.ts';
+import { parseEntry } from '../domain/entry.ts';
 import type { DeviceType, ReadingPayload } from '../domain/payloads.ts';
 import { checkReadingShape, keysValidFor, type DeviceFacts, type DeviceKeyEntry } from '../domain/reading-rules.ts';
 import { instantMs } from '../domain/time.ts';
 import { GridproofError } from '../errors.ts';
-import { nativeHashLeaf } from '../platform/node-sha256.ts';
 import type { Caller } from './access.ts';
+import { checkSignaturesOnPool, cpuPool } from './cpu-pool.ts';
 import type { Ledger } from './ledger.ts';
 import { Sequencer, type EntryResult, type PreparedReading } from './sequencer.ts';
+import { SignatureBatcher, type SignatureOutcome } from './signature-batcher.ts';
 
 export const MAX_ENTRIES_PER_REQUEST = 1000;
+
+/** A note that passed every check but its signature. */
+interface Parsed {
+  position: number;
+  note: string;
+  payload: ReadingPayload;
+  device: DeviceFacts;
+}
 
 export class ReadingIntake {
   readonly #ledger: Ledger;
   readonly #sequencer: Sequencer;
+  readonly #signatures: SignatureBatcher;
   /** Devices never change once registered. */
   readonly #devices = new Map<string, DeviceFacts>();
   /** A hint only: the sequencer re-reads keys under the head lock. */
   readonly #keys = new Map<string, DeviceKeyEntry[]>();
-  readonly #verifiers = new VerifierCache();
 
   constructor(ledger: Ledger) {
     this.#ledger = ledger;
     this.#sequencer = new Sequencer(ledger);
+    const pool = cpuPool();
+    // Booted now: the first readings need not wait for the threads.
+    pool.warm();
+    this.#signatures = new SignatureBatcher(checkSignaturesOnPool, pool.size);
   }
 
   idle(): Promise<void> {
@@ -42,19 +60,28 @@ export class ReadingIntake {
     if (notes.length > MAX_ENTRIES_PER_REQUEST) {
       throw new GridproofError('too-many-entries', `at most ${MAX_ENTRIES_PER_REQUEST} entries per request`);
     }
-    const results: Array<EntryResult | undefined> = [];
-    const prepared: PreparedReading[] = [];
-    const positions: number[] = [];
+    const results: Array<EntryResult | undefined> = notes.map(() => undefined);
+    const parsed: Parsed[] = [];
     for (const [position, note] of notes.entries()) {
       try {
-        prepared.push(await this.#prepare(caller, note));
-        positions.push(position);
-        results.push(undefined);
+        parsed.push(await this.#parse(caller, position, note));
       } catch (error) {
         if (!(error instanceof GridproofError)) throw error;
-        results.push({ error: { code: error.code, detail: error.detail } });
+        results[position] = { error: { code: error.code, detail: error.detail } };
       }
     }
+    const outcomes = await this.#checkSignatures(parsed);
+    const prepared: PreparedReading[] = [];
+    const positions: number[] = [];
+    parsed.forEach(({ position, note, payload, device }, i) => {
+      const { verdict, leafHash } = outcomes[i]!;
+      if (typeof verdict !== 'string') {
+        results[position] = { error: verdict };
+        return;
+      }
+      prepared.push({ note, bytes: utf8(note), leafHash, payload, signedBy: [verdict], zone: device.biddingZone });
+      positions.push(position);
+    });
     const sequenced = await this.#sequencer.submit(prepared);
     sequenced.forEach((result, i) => {
       results[positions[i]!] = result;
@@ -62,22 +89,18 @@ export class ReadingIntake {
     return results as EntryResult[];
   }
 
-  async #prepare(caller: Caller, note: string): Promise<PreparedReading> {
+  async #parse(caller: Caller, position: number, note: string): Promise<Parsed> {
     const { payload } = parseEntry(note, this.#ledger.origin);
     if (payload.kind !== 'reading') {
       throw new GridproofError('unknown-kind', `only readings are posted here; ${payload.kind} entries are written by the operator`);
     }
-    const device = await this.#device(payload.device);
+    const device = this.#devices.get(payload.device) ?? (await this.#loadDevice(payload.device));
     if (device.owner !== caller.id) throw new GridproofError('not-device-owner', `device ${device.id} belongs to another participant`);
     checkReadingShape(payload, device, this.#ledger.intervalSeconds, this.#ledger.now());
-    const signedBy = await this.#verifySignature(note, payload);
-    const bytes = utf8(note);
-    return { note, bytes, leafHash: nativeHashLeaf(bytes), payload, signedBy, zone: device.biddingZone };
+    return { position, note, payload, device };
   }
 
-  async #device(id: string): Promise<DeviceFacts> {
-    const cached = this.#devices.get(id);
-    if (cached) return cached;
+  async #loadDevice(id: string): Promise<DeviceFacts> {
     const row = await findDevice(this.#ledger.db, id);
     if (!row) throw new GridproofError('unknown-device', `no device ${id}`);
     const facts: DeviceFacts = {
@@ -92,27 +115,42 @@ export class ReadingIntake {
     return facts;
   }
 
-  /** Verifies under the device's keys valid for the interval; reloads them once on a miss (a key may be new). */
-  async #verifySignature(note: string, reading: ReadingPayload): Promise<string[]> {
-    const startMs = instantMs(reading.start)!;
-    const endMs = instantMs(reading.end)!;
-    for (const reload of [false, true]) {
-      const keys = await this.#deviceKeys(reading.device, reload);
-      const verifiers = keysValidFor(keys, startMs, endMs).map((vkey) => this.#verifiers.get(vkey));
-      try {
-        return [openEntryNote(note, verifiers, this.#ledger.verify).vkey];
-      } catch (error) {
-        if (!(error instanceof GridproofError) || error.code !== 'unknown-signer') throw error;
-      }
-    }
-    throw new GridproofError('no-valid-key', `no key of device ${reading.device} valid for ${reading.start}–${reading.end} signed this reading`);
+  /**
+   * Verifies each note under its device's keys valid for the interval, on
+   * the pool. Notes no known key signed are checked once more with the keys
+   * reloaded (a key may be new); then they are 'no-valid-key'.
+   */
+  async #checkSignatures(parsed: readonly Parsed[]): Promise<SignatureOutcome[]> {
+    const check = (list: readonly Parsed[]) =>
+      this.#signatures.check(
+        list.map(({ note, payload }) => ({
+          note,
+          vkeys: keysValidFor(this.#keys.get(payload.device)!, instantMs(payload.start)!, instantMs(payload.end)!),
+        })),
+      );
+    await this.#loadKeys(parsed.filter(({ payload }) => !this.#keys.has(payload.device)));
+    const outcomes = await check(parsed);
+    const unsigned = parsed.flatMap((item, i) => (unknownSigner(outcomes[i]!) ? [i] : []));
+    if (unsigned.length === 0) return outcomes;
+    const again = unsigned.map((i) => parsed[i]!);
+    await this.#loadKeys(again);
+    (await check(again)).forEach((outcome, j) => {
+      const { payload } = again[j]!;
+      outcomes[unsigned[j]!] = unknownSigner(outcome)
+        ? {
+            verdict: { code: 'no-valid-key', detail: `no key of device ${payload.device} valid for ${payload.start}–${payload.end} signed this reading` },
+            leafHash: outcome.leafHash,
+          }
+        : outcome;
+    });
+    return outcomes;
   }
 
-  async #deviceKeys(deviceId: string, reload: boolean): Promise<DeviceKeyEntry[]> {
-    const cached = this.#keys.get(deviceId);
-    if (cached && !reload) return cached;
-    const keys = (await deviceKeys(this.#ledger.db, [deviceId])).get(deviceId)!;
-    this.#keys.set(deviceId, keys);
-    return keys;
+  async #loadKeys(list: readonly Parsed[]): Promise<void> {
+    const ids = [...new Set(list.map(({ payload }) => payload.device))];
+    if (ids.length === 0) return;
+    for (const [id, keys] of await deviceKeys(this.#ledger.db, ids)) this.#keys.set(id, keys);
   }
 }
+
+const unknownSigner = ({ verdict }: SignatureOutcome): boolean => typeof verdict !== 'string' && verdict.code === 'unknown-signer';

@@ -7,6 +7,7 @@ import type { SignFn, VerifyFn } from '../crypto/ed25519.ts';
 import type { Signer, Verifier } from '../crypto/note.ts';
 import type { WitnessEndpoint } from '../config.ts';
 import type { Db } from '../db/log.ts';
+import type { OperatorKey } from './operator-key.ts';
 import type { TreeCache } from './tree-cache.ts';
 
 export interface Ledger {
@@ -17,7 +18,9 @@ export interface Ledger {
   /** Signs checkpoints and entry 0; its name is the origin. */
   readonly logSigner: Signer;
   readonly logVerifier: Verifier;
-  /** Signs every other operator entry. */
+  /** The operator key in force for this process, which a rotation replaces (operator-key.ts). */
+  readonly operatorKey: OperatorKey;
+  /** Signs every other operator entry: operatorKey's signer of the moment. */
   readonly operatorSigner: Signer;
   readonly operatorVerifier: Verifier;
   readonly sign: SignFn;

@@ -9,6 +9,7 @@ import type { Db } from '../db/log.ts';
 import { GridproofError } from '../errors.ts';
 import { nativeSign, nativeVerify } from '../platform/node-ed25519.ts';
 import { ensureOperatorToken, initialiseLog } from './bootstrap.ts';
+import { OperatorKey, type OperatorKeyStore } from './operator-key.ts';
 import type { Ledger } from './ledger.ts';
 import { TreeCache } from './tree-cache.ts';
 
@@ -18,6 +19,8 @@ export interface LedgerOptions {
   intervalSeconds: number;
   logSigner: Signer;
   operatorSigner: Signer;
+  /** Where a rotation finds the next operator key and leaves the key files; default: nowhere (keys in memory). */
+  operatorKeyStore?: OperatorKeyStore;
   operatorToken?: string | undefined;
   now?: () => number;
   witnesses?: readonly WitnessEndpoint[];
@@ -30,14 +33,20 @@ export async function openLedger(options: LedgerOptions): Promise<{ ledger: Ledg
   if (options.logSigner.name !== options.origin) {
     throw new GridproofError('key-mismatch', `the log key is named ${options.logSigner.name}; it must be named after the origin ${options.origin}`);
   }
+  const operatorKey = new OperatorKey(options.operatorSigner, options.operatorKeyStore);
   const ledger: Ledger = {
     db: options.db,
     origin: options.origin,
     intervalSeconds: options.intervalSeconds,
     logSigner: options.logSigner,
     logVerifier: verifierOf(options.logSigner),
-    operatorSigner: options.operatorSigner,
-    operatorVerifier: verifierOf(options.operatorSigner),
+    operatorKey,
+    get operatorSigner() {
+      return operatorKey.signer;
+    },
+    get operatorVerifier() {
+      return operatorKey.verifier;
+    },
     sign: nativeSign,
     verify: nativeVerify,
     tree: new TreeCache(options.db),

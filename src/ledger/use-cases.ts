@@ -25,6 +25,7 @@ import { witnessStatus, type WitnessStatus } from './witnessed-checkpoints.ts';
 import type { CheckpointWitnessing } from './witnessing.ts';
 import { checkpointNoteOfSize, entryPage, entryText, latestCheckpointNote, type EntryPage } from './log-reads.ts';
 import { runMatching, type MatchingSummary } from './matching/run.ts';
+import { rotateOperatorKey, type Rotation } from './operator-rotation.ts';
 import { proveConsistency, proveInclusion, proveInclusionOfLeaf, type ConsistencyProof, type InclusionProof } from './proofs.ts';
 import { addContract, addDeviceKey, addZone, registerDevice, registerParticipant, type NewDevice, type NewParticipant } from './registry.ts';
 import type { EntryResult } from './sequencer.ts';
@@ -134,6 +135,12 @@ export class UseCases {
   async addContract(caller: Caller, input: Omit<ContractPayload, 'kind' | 'log'>): Promise<{ id: string; index: number }> {
     allow(caller, 'register');
     return addContract(this.#ledger, input);
+  }
+
+  /** Replaces the operator key with the staged one (README "Rotating the operator key"). */
+  async rotateOperatorKey(caller: Caller, verifierKey: string): Promise<Rotation> {
+    allow(caller, 'rotate-operator-key');
+    return rotateOperatorKey(this.#ledger, verifierKey);
   }
 
   async deviceChainHead(caller: Caller, deviceId: string): Promise<ChainHeadReport> {

@@ -69,6 +69,11 @@ export class WorkerPool {
     this.#boot = `import(${JSON.stringify(TSX_URL)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(options.module.href)}); })`;
   }
 
+  /** Jobs held by a worker now. */
+  get running(): number {
+    return this.#slots.filter((slot) => slot.job !== undefined).length;
+  }
+
   /** Jobs waiting for a worker. */
   get queued(): number {
     return this.#queue.length;
@@ -86,6 +91,14 @@ export class WorkerPool {
       if (free === undefined) this.#queue.push(job);
       else this.#give(free, job);
     });
+  }
+
+  /**
+   * Starts every worker now rather than on first use, so the first jobs do
+   * not wait for threads to boot (loading their modules takes a while).
+   */
+  warm(): void {
+    while (!this.#closed && this.#slots.length < this.size) this.#spawn();
   }
 
   /** Ends every worker; jobs held or waiting reject with `unavailable`. */
@@ -115,12 +128,19 @@ export class WorkerPool {
     const thread = new Worker(this.#boot, { eval: true });
     thread.unref();
     const slot: Slot = { thread, job: undefined };
+    // Unreferenced again once running: a thread that came up holding no job must not keep the process alive.
+    thread.once('online', () => {
+      if (slot.job === undefined) thread.unref();
+    });
     thread.on('message', (reply: JobReply) => {
       const job = slot.job;
       if (job === undefined || job.id !== reply.id) return;
       slot.job = undefined;
       if ('result' in reply) job.resolve(reply.result);
-      else job.reject(reply.error.code === undefined ? new Error(`${this.#name}: ${reply.error.detail}`) : new GridproofError(reply.error.code, reply.error.detail));
+      else
+        job.reject(
+          reply.error.code === undefined ? new Error(`${this.#name}: ${reply.error.detail}`) : new GridproofError(reply.error.code, reply.error.detail),
+        );
       this.#next(slot);
     });
     const died = (why: string) => {

@@ -7,9 +7,8 @@ import type { FastifyInstance } from 'fastify';
 import { GridproofError } from '../errors.ts';
 import type { RouteDeps } from '../app.ts';
 import { parseInstant } from '../domain/time.ts';
-import { problemResponses } from './problem-responses.ts';
 import { verifyRateLimit } from './rate-limits.ts';
-import { AUTHED, BODY, bundle, json, responses, sendBundle } from './responses.ts';
+import { AUTHED, BODY, bundle, json, PARAM, responses, sendBundle, textOf } from './responses.ts';
 
 const instant = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$' } as const;
 const security = [{ bearer: [] }];
@@ -17,7 +16,15 @@ const security = [{ bearer: [] }];
 export function bundleRoutes(app: FastifyInstance, { useCases, auth, rateLimits }: RouteDeps): void {
   app.get<{ Params: { id: string } }>(
     '/v1/claims/:id/bundle',
-    { schema: { tags: ['bundles'], summary: "A claim's proof bundle", response: responses({ 200: bundle('The bundle') }, AUTHED, 404), security, params: { type: 'object', properties: { id: { type: 'string' } } } } },
+    {
+      schema: {
+        tags: ['bundles'],
+        summary: "A claim's proof bundle",
+        response: responses({ 200: bundle('The bundle') }, AUTHED, PARAM, 404),
+        security,
+        params: { type: 'object', properties: { id: { type: 'string' } } },
+      },
+    },
     async (request, reply) => sendBundle(reply, await useCases.claimBundle(await auth.caller(request), request.params.id)),
   );
 
@@ -29,7 +36,7 @@ export function bundleRoutes(app: FastifyInstance, { useCases, auth, rateLimits 
         summary: "A claim's printable certificate (one A4 HTML page), made from its bundle",
         security,
         params: { type: 'object', properties: { id: { type: 'string' } } },
-        response: { 200: { description: 'text/html; charset=utf-8', content: { 'text/html': { schema: { type: 'string' } } } }, ...problemResponses(401, 403, 404, 422, 500) },
+        response: responses({ 200: textOf('The certificate, one HTML page', 'text/html') }, AUTHED, PARAM, 404, 422),
       },
     },
     async (request, reply) => reply.type('text/html; charset=utf-8').send(await useCases.claimCertificate(await auth.caller(request), request.params.id)),
@@ -44,11 +51,18 @@ export function bundleRoutes(app: FastifyInstance, { useCases, auth, rateLimits 
         security,
         params: { type: 'object', properties: { id: { type: 'string' } } },
         querystring: { type: 'object', required: ['format'], properties: { format: { type: 'string', enum: ['energytag', 'eecs'] } } },
-        response: { 200: { description: 'JSON records (docs/exports.md)', content: { 'application/json': { schema: { type: ['object', 'array'] } } } }, ...problemResponses(400, 401, 403, 404, 422, 500) },
+        response: responses(
+          { 200: { description: 'JSON records (docs/exports.md)', content: { 'application/json': { schema: { type: ['object', 'array'] } } } } },
+          AUTHED,
+          PARAM,
+          404,
+          422,
+        ),
       },
     },
     // Sent as text already serialised: the same claim gives the same bytes.
-    async (request, reply) => reply.type('application/json; charset=utf-8').send(await useCases.claimExport(await auth.caller(request), request.params.id, request.query.format)),
+    async (request, reply) =>
+      reply.type('application/json; charset=utf-8').send(await useCases.claimExport(await auth.caller(request), request.params.id, request.query.format)),
   );
 
   app.get<{ Params: { id: string }; Querystring: { from: string; to: string } }>(
@@ -56,7 +70,8 @@ export function bundleRoutes(app: FastifyInstance, { useCases, auth, rateLimits 
     {
       schema: {
         tags: ['bundles'],
-        summary: "A tenant's proof bundle for a period", response: responses({ 200: bundle('The bundle') }, AUTHED, 404),
+        summary: "A tenant's proof bundle for a period",
+        response: responses({ 200: bundle('The bundle') }, AUTHED, PARAM, 404),
         security,
         params: { type: 'object', properties: { id: { type: 'string' } } },
         querystring: { type: 'object', required: ['from', 'to'], properties: { from: instant, to: instant } },
@@ -89,7 +104,7 @@ export function bundleRoutes(app: FastifyInstance, { useCases, auth, rateLimits 
             quorum: { type: 'integer', minimum: 1, maximum: 100 },
           },
         },
-        response: responses({ 200: json('The verdict and, when valid, the facts', 'verdict') }, BODY, 401, 429),
+        response: responses({ 200: json('The verdict and, when valid, the facts', 'verdict') }, BODY, 401),
         // Documented as a bundle, but any JSON is taken: a document that is not
         // a bundle gets a verdict naming its reasons (bad-schema), not a 400.
         body: { anyOf: [{ $ref: 'https://gridproof.dev/schemas/bundle.json#' }, {}] },

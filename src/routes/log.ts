@@ -8,36 +8,81 @@ import type { RouteDeps } from '../app.ts';
 import { hashFromQuery } from '../crypto/base64.ts';
 import { GridproofError } from '../errors.ts';
 import { MAX_ENTRY_PAGE } from '../ledger/log-reads.ts';
-import { AUTHED, json, responses, sendText, text } from './responses.ts';
+import { AUTHED, BODY, json, PARAM, responses, sendCreated, sendText, text } from './responses.ts';
 
 // Bounded so no value beyond JavaScript's exact integers reaches the database.
 const index = { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER } as const;
 const size = { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER } as const;
 
 export function logRoutes(app: FastifyInstance, { useCases, auth }: RouteDeps): void {
-  app.get('/v1/log/checkpoint', { schema: { tags: ['log'], summary: "The latest signed checkpoint (C2SP tlog-checkpoint): the log's line, then its witness cosignatures", response: responses({ 200: text('The checkpoint note') }, 404) } }, async (_request, reply) =>
-    sendText(reply, await useCases.latestCheckpoint()),
+  app.get(
+    '/v1/log/checkpoint',
+    {
+      schema: {
+        tags: ['log'],
+        summary: "The latest signed checkpoint (C2SP tlog-checkpoint): the log's line, then its witness cosignatures",
+        response: responses({ 200: text('The checkpoint note') }, 404),
+      },
+    },
+    async (_request, reply) => sendText(reply, await useCases.latestCheckpoint()),
   );
 
   app.get(
     '/v1/log/witnesses',
-    { schema: { tags: ['log'], summary: 'Which witnesses cosigned up to which size, and how far behind the latest checkpoint each is' } },
+    {
+      schema: {
+        tags: ['log'],
+        summary: 'Which witnesses cosigned up to which size, and how far behind the latest checkpoint each is',
+        response: responses({ 200: json('Each witness and where it stands', 'witness-status') }),
+      },
+    },
     async () => useCases.witnesses(),
   );
 
   app.get<{ Params: { size: number } }>(
     '/v1/log/checkpoints/:size',
-    { schema: { tags: ['log'], summary: 'A stored checkpoint of this size', response: responses({ 200: text('The checkpoint note') }, 404), params: { type: 'object', properties: { size } } } },
+    {
+      schema: {
+        tags: ['log'],
+        summary: 'A stored checkpoint of this size',
+        response: responses({ 200: text('The checkpoint note') }, PARAM, 404),
+        params: { type: 'object', properties: { size } },
+      },
+    },
     async (request, reply) => sendText(reply, await useCases.checkpointOfSize(request.params.size)),
   );
 
-  app.get('/v1/log/key', { schema: { tags: ['log'], summary: "The log's verifier key (C2SP vkey)", response: responses({ 200: text('The verifier key, one line') }) } }, async (_request, reply) =>
-    sendText(reply, useCases.logKey()),
+  app.get(
+    '/v1/log/key',
+    { schema: { tags: ['log'], summary: "The log's verifier key (C2SP vkey)", response: responses({ 200: text('The verifier key, one line') }) } },
+    async (_request, reply) => sendText(reply, useCases.logKey()),
+  );
+
+  app.post<{ Body: { verifierKey: string } }>(
+    '/v1/log/operator-key',
+    {
+      schema: {
+        tags: ['log'],
+        summary: 'Rotate the operator key to the staged next key: a key entry signed by the log key (README "Rotating the operator key")',
+        response: responses({ 201: json('The rotation', 'operator-key-rotated') }, AUTHED, BODY, 409, 422),
+        security: [{ bearer: [] }],
+        body: { $ref: 'https://gridproof.dev/schemas/api/operator-key-request.json#' },
+      },
+    },
+    async (request, reply) => sendCreated(reply, await useCases.rotateOperatorKey(await auth.caller(request), request.body.verifierKey)),
   );
 
   app.get<{ Params: { index: number } }>(
     '/v1/log/entries/:index',
-    { schema: { tags: ['log'], summary: "An entry's exact bytes", response: responses({ 200: text("The entry's signed note") }, AUTHED, 404), security: [{ bearer: [] }], params: { type: 'object', properties: { index } } } },
+    {
+      schema: {
+        tags: ['log'],
+        summary: "An entry's exact bytes",
+        response: responses({ 200: text("The entry's signed note") }, AUTHED, PARAM, 404),
+        security: [{ bearer: [] }],
+        params: { type: 'object', properties: { index } },
+      },
+    },
     async (request, reply) => sendText(reply, await useCases.entry(await auth.caller(request), request.params.index)),
   );
 
@@ -46,7 +91,8 @@ export function logRoutes(app: FastifyInstance, { useCases, auth }: RouteDeps): 
     {
       schema: {
         tags: ['log'],
-        summary: 'Consecutive entries from an index, for monitors', response: responses({ 200: json('The entries', 'entry-page') }, AUTHED),
+        summary: 'Consecutive entries from an index, for monitors',
+        response: responses({ 200: json('The entries', 'entry-page') }, AUTHED),
         security: [{ bearer: [] }],
         querystring: {
           type: 'object',
@@ -63,7 +109,8 @@ export function logRoutes(app: FastifyInstance, { useCases, auth }: RouteDeps): 
     {
       schema: {
         tags: ['log'],
-        summary: 'Inclusion proof (RFC 9162 §2.1.3) by index or leaf hash', response: responses({ 200: json('The proof', 'inclusion-proof') }, 404),
+        summary: 'Inclusion proof (RFC 9162 §2.1.3) by index or leaf hash',
+        response: responses({ 200: json('The proof', 'inclusion-proof') }, 404),
         querystring: { type: 'object', required: ['treeSize'], properties: { index, leafHash: { type: 'string' }, treeSize: size } },
       },
     },
@@ -79,7 +126,8 @@ export function logRoutes(app: FastifyInstance, { useCases, auth }: RouteDeps): 
     {
       schema: {
         tags: ['log'],
-        summary: 'Consistency proof (RFC 9162 §2.1.4) between two tree sizes', response: responses({ 200: json('The proof', 'consistency-proof') }),
+        summary: 'Consistency proof (RFC 9162 §2.1.4) between two tree sizes',
+        response: responses({ 200: json('The proof', 'consistency-proof') }),
         querystring: { type: 'object', required: ['from', 'to'], properties: { from: size, to: size } },
       },
     },

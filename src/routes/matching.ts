@@ -6,7 +6,7 @@ import type { RouteDeps } from '../app.ts';
 import { parseInstant } from '../domain/time.ts';
 import type { ClaimRequest } from '../ledger/claims.ts';
 import { figuresCsv } from '../ledger/tenant-view.ts';
-import { apiSchema, AUTHED, BODY, json, responses, sendCreated, sendCsv } from './responses.ts';
+import { apiSchema, AUTHED, BODY, json, PARAM, responses, sendCreated, sendCsv } from './responses.ts';
 
 const instant = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$' } as const;
 const security = [{ bearer: [] }];
@@ -18,7 +18,8 @@ export function matchingRoutes(app: FastifyInstance, { useCases, auth }: RouteDe
     {
       schema: {
         tags: ['matching'],
-        summary: 'Match every closed interval ending by `until`, now', response: responses({ 200: json('What the run logged', 'matching-summary') }, AUTHED, BODY, 409),
+        summary: 'Match every closed interval ending by `until`, now',
+        response: responses({ 200: json('What the run logged', 'matching-summary') }, AUTHED, BODY, 409),
         security,
         body: { $ref: 'https://gridproof.dev/schemas/api/matching-run-request.json#' },
       },
@@ -31,7 +32,18 @@ export function matchingRoutes(app: FastifyInstance, { useCases, auth }: RouteDe
     {
       schema: {
         tags: ['matching'],
-        summary: "A tenant's hourly matching, totals, CFE score and unmatched emissions", response: responses({ 200: { description: 'The figures, as JSON or CSV (format=csv or Accept: text/csv)', content: { 'application/json': { schema: apiSchema('tenant-matching') }, 'text/csv': { schema: apiSchema('csv') } } } }, AUTHED, 404),
+        summary: "A tenant's hourly matching, totals, CFE score and unmatched emissions",
+        response: responses(
+          {
+            200: {
+              description: 'The figures, as JSON or CSV (format=csv or Accept: text/csv)',
+              content: { 'application/json': { schema: apiSchema('tenant-matching') }, 'text/csv': { schema: apiSchema('csv') } },
+            },
+          },
+          AUTHED,
+          PARAM,
+          404,
+        ),
         security,
         params: tenantParams,
         querystring: {
@@ -55,7 +67,8 @@ export function matchingRoutes(app: FastifyInstance, { useCases, auth }: RouteDe
     {
       schema: {
         tags: ['claims'],
-        summary: 'Claim the unclaimed matched energy of a period, for a purpose and a beneficiary', response: responses({ 201: json('The claim entry', 'claim-created') }, AUTHED, BODY, 404, 409),
+        summary: 'Claim the unclaimed matched energy of a period, for a purpose and a beneficiary',
+        response: responses({ 201: json('The claim entry', 'claim-created') }, AUTHED, BODY, 404, 409),
         security,
         body: { $ref: 'https://gridproof.dev/schemas/api/claim-request.json#' },
       },
@@ -65,7 +78,15 @@ export function matchingRoutes(app: FastifyInstance, { useCases, auth }: RouteDe
 
   app.get<{ Params: { id: string } }>(
     '/v1/tenants/:id/claims',
-    { schema: { tags: ['claims'], summary: "A tenant's claims", response: responses({ 200: json('The claims', 'claim-list') }, AUTHED, 404), security, params: tenantParams } },
+    {
+      schema: {
+        tags: ['claims'],
+        summary: "A tenant's claims",
+        response: responses({ 200: json('The claims', 'claim-list') }, AUTHED, PARAM, 404),
+        security,
+        params: tenantParams,
+      },
+    },
     async (request) => useCases.claims(await auth.caller(request), request.params.id),
   );
 }

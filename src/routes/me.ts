@@ -4,14 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { RouteDeps } from '../app.ts';
-import { problemResponses } from './problem-responses.ts';
-
-const meResponse = {
-  type: 'object',
-  required: ['id', 'role'],
-  additionalProperties: false,
-  properties: { id: { type: 'string' }, role: { type: 'string', enum: ['operator', 'certifier', 'generator', 'tenant'] } },
-} as const;
+import { AUTHED, json, responses } from './responses.ts';
 
 export function meRoutes(app: FastifyInstance, { useCases, auth }: RouteDeps): void {
   app.get(
@@ -21,7 +14,7 @@ export function meRoutes(app: FastifyInstance, { useCases, auth }: RouteDeps): v
         tags: ['registry'],
         summary: 'The participant id and role of the bearer token',
         security: [{ bearer: [] }],
-        response: { 200: meResponse, ...problemResponses(401, 500, 429) },
+        response: responses({ 200: json('Whom the token acts as', 'me') }, AUTHED),
       },
     },
     async (request) => useCases.me(await auth.caller(request)),

@@ -8,7 +8,7 @@ import { MAX_CHAIN_PAGE } from '../ledger/chain.ts';
 import type { ContractPayload, ZonePayload } from '../domain/payloads.ts';
 import type { NewDevice, NewParticipant } from '../ledger/registry.ts';
 import type { DeviceKeyRequest } from '../ledger/use-cases.ts';
-import { AUTHED, BODY, json, responses, sendCreated } from './responses.ts';
+import { AUTHED, BODY, json, PARAM, responses, sendCreated } from './responses.ts';
 
 const id = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$' } as const;
 const security = [{ bearer: [] }];
@@ -25,25 +25,58 @@ const deviceParams = { type: 'object', required: ['id'], properties: { id } } as
 export function registryRoutes(app: FastifyInstance, { useCases, auth }: RouteDeps): void {
   app.post<{ Body: NewParticipant }>(
     '/v1/participants',
-    { schema: { tags: ['registry'], summary: 'Register a participant; its token is shown once', response: responses({ 201: json('Registered', 'participant-created') }, AUTHED, BODY, 409), security, body: participantBody } },
+    {
+      schema: {
+        tags: ['registry'],
+        summary: 'Register a participant; its token is shown once',
+        response: responses({ 201: json('Registered', 'participant-created') }, AUTHED, BODY, 409),
+        security,
+        body: participantBody,
+      },
+    },
     async (request, reply) => sendCreated(reply, await useCases.registerParticipant(await auth.caller(request), request.body)),
   );
 
   app.post<{ Body: NewDevice }>(
     '/v1/devices',
-    { schema: { tags: ['registry'], summary: 'Register a device; writes its device and key entries', response: responses({ 201: json('Registered', 'device-created') }, AUTHED, BODY, 404, 409), security, body: deviceBody } },
+    {
+      schema: {
+        tags: ['registry'],
+        summary: 'Register a device; writes its device and key entries',
+        response: responses({ 201: json('Registered', 'device-created') }, AUTHED, BODY, 404, 409),
+        security,
+        body: deviceBody,
+      },
+    },
     async (request, reply) => sendCreated(reply, await useCases.registerDevice(await auth.caller(request), request.body)),
   );
 
   app.post<{ Params: { id: string }; Body: DeviceKeyRequest }>(
     '/v1/devices/:id/keys',
-    { schema: { tags: ['registry'], summary: 'Rotate or revoke a device key', response: responses({ 201: json('The key entry', 'logged') }, AUTHED, BODY, 404, 409), security, params: deviceParams, body: keyBody } },
+    {
+      schema: {
+        tags: ['registry'],
+        summary: 'Rotate or revoke a device key',
+        response: responses({ 201: json('The key entry', 'logged') }, AUTHED, BODY, PARAM, 404, 409),
+        security,
+        params: deviceParams,
+        body: keyBody,
+      },
+    },
     async (request, reply) => sendCreated(reply, await useCases.addDeviceKey(await auth.caller(request), request.params.id, request.body)),
   );
 
   app.get<{ Params: { id: string } }>(
     '/v1/devices/:id/chain',
-    { schema: { tags: ['registry'], summary: "A device's chain head, as intake verified it (constant time)", security, params: deviceParams } },
+    {
+      schema: {
+        tags: ['registry'],
+        summary: "A device's chain head, as intake verified it (constant time)",
+        response: responses({ 200: json('The chain head', 'chain-head') }, AUTHED, PARAM, 404),
+        security,
+        params: deviceParams,
+      },
+    },
     async (request) => useCases.deviceChainHead(await auth.caller(request), request.params.id),
   );
 
@@ -53,6 +86,7 @@ export function registryRoutes(app: FastifyInstance, { useCases, auth }: RouteDe
       schema: {
         tags: ['registry'],
         summary: "Re-verify one page of a device's readings from the log's bytes",
+        response: responses({ 200: json('The page checked, or the first break', 'chain-verification') }, AUTHED, PARAM, 404),
         security,
         params: deviceParams,
         querystring: {
@@ -69,13 +103,29 @@ export function registryRoutes(app: FastifyInstance, { useCases, auth }: RouteDe
 
   app.post<{ Body: Omit<ZonePayload, 'kind' | 'log'> }>(
     '/v1/zones',
-    { schema: { tags: ['registry'], summary: "Record a bidding zone's grid emission factor", response: responses({ 201: json('The zone entry', 'logged') }, AUTHED, BODY, 409), security, body: zoneBody } },
+    {
+      schema: {
+        tags: ['registry'],
+        summary: "Record a bidding zone's grid emission factor",
+        response: responses({ 201: json('The zone entry', 'logged') }, AUTHED, BODY, 409),
+        security,
+        body: zoneBody,
+      },
+    },
     async (request, reply) => sendCreated(reply, await useCases.addZone(await auth.caller(request), request.body)),
   );
 
   app.post<{ Body: Omit<ContractPayload, 'kind' | 'log'> }>(
     '/v1/contracts',
-    { schema: { tags: ['registry'], summary: 'Record a PPA: a device output to a tenant', response: responses({ 201: json('The contract entry', 'contract-created') }, AUTHED, BODY, 404, 409), security, body: contractBody } },
+    {
+      schema: {
+        tags: ['registry'],
+        summary: 'Record a PPA: a device output to a tenant',
+        response: responses({ 201: json('The contract entry', 'contract-created') }, AUTHED, BODY, 404, 409),
+        security,
+        body: contractBody,
+      },
+    },
     async (request, reply) => sendCreated(reply, await useCases.addContract(await auth.caller(request), request.body)),
   );
 }

@@ -39,14 +39,23 @@ const API_SCHEMAS = 'https://gridproof.dev/schemas/api/';
 /** A schema of schemas/api/ by file name, e.g. apiSchema('problem'). */
 export const apiSchema = (name: string): { $ref: string } => ({ $ref: `${API_SCHEMAS}${name}.json#` });
 
-interface Declared {
+export interface Declared {
   description: string;
-  content: Record<string, { schema: object }>;
+  /** Absent for a reply without a body (a redirect, 304 Not Modified). */
+  content?: Record<string, { schema: object }>;
 }
 
 export const json = (description: string, schema: string): Declared => ({ description, content: { 'application/json': { schema: apiSchema(schema) } } });
 export const text = (description: string): Declared => ({ description, content: { 'text/plain': { schema: apiSchema('text-note') } } });
-export const bundle = (description: string): Declared => ({ description, content: { [BUNDLE_MEDIA_TYPE]: { schema: { $ref: 'https://gridproof.dev/schemas/bundle.json#' } } } });
+/** A body that is not JSON (a page, a script, a style sheet): text of the given media types. */
+export const textOf = (description: string, ...mediaTypes: string[]): Declared => ({
+  description,
+  content: Object.fromEntries(mediaTypes.map((type) => [type, { schema: { type: 'string' } }])),
+});
+export const bundle = (description: string): Declared => ({
+  description,
+  content: { [BUNDLE_MEDIA_TYPE]: { schema: { $ref: 'https://gridproof.dev/schemas/bundle.json#' } } },
+});
 
 const WHY: Record<number, string> = {
   400: 'Bad input (bad-request, schema-violation or a specific code)',
@@ -55,24 +64,42 @@ const WHY: Record<number, string> = {
   404: 'Not found (a coded not-found or unknown-*)',
   409: 'Conflicts with what is logged',
   413: 'Body too large (payload-too-large, too-many-entries)',
+  414: 'A path parameter longer than the router takes (uri-too-long)',
   415: 'The body is not JSON (unsupported-media-type)',
   429: 'Too many requests (rate-limited)',
   500: 'An unexpected error, logged (internal-error)',
   503: 'The database does not answer, or the server is too busy to take the work now (unavailable)',
 };
 
-/** Answered by every route: bad URL or query, an unexpected error, the database down. */
-const ALWAYS = [400, 500, 503];
+/**
+ * Answered by every API route: bad URL or query, more requests than the
+ * client's limit (src/routes/rate-limits.ts), an unexpected error, the
+ * database down.
+ */
+const ALWAYS = [400, 429, 500, 503];
 /** Answered by every route that takes a bearer token. */
 export const AUTHED = [401, 403];
 /** Answered by every route that reads a JSON body. */
 export const BODY = [413, 415];
+/** Answered by every route with a path parameter: the router refuses one longer than maxParamLength (app.ts). */
+export const PARAM = [414];
 
-/** The responses object of a route: its successes and each problem status it can answer. */
-export function responses(ok: Record<number, Declared>, ...problems: Array<number | number[]>): Record<number, Declared> {
-  const all: Record<number, Declared> = { ...ok };
-  for (const status of [...ALWAYS, ...problems.flat()].sort()) {
-    all[status] = { description: WHY[status] ?? 'A coded problem', content: { [PROBLEM_MEDIA_TYPE]: { schema: apiSchema('problem') } } };
-  }
-  return all;
+export const problem = (status: number): Declared => ({
+  description: WHY[status] ?? 'A coded problem',
+  content: { [PROBLEM_MEDIA_TYPE]: { schema: apiSchema('problem') } },
+});
+
+/** Exactly these statuses as problem documents, for routes outside ALWAYS (the web app, /healthz). */
+export function problems(...statuses: Array<number | number[]>): Record<number, Declared> {
+  return Object.fromEntries(
+    statuses
+      .flat()
+      .sort()
+      .map((status) => [status, problem(status)]),
+  );
+}
+
+/** The responses object of an API route: its successes and each problem status it can answer. */
+export function responses(ok: Record<number, Declared>, ...statuses: Array<number | number[]>): Record<number, Declared> {
+  return { ...ok, ...problems(ALWAYS, ...statuses) };
 }

@@ -12,7 +12,8 @@
  */
 import { Ajv } from 'ajv';
 import type { FastifySchemaCompiler, FastifySchemaValidationError } from 'fastify';
-import chainReport from '../../schemas/api/chain-report.json' with { type: 'json' };
+import chainHead from '../../schemas/api/chain-head.json' with { type: 'json' };
+import chainVerification from '../../schemas/api/chain-verification.json' with { type: 'json' };
 import claimCreated from '../../schemas/api/claim-created.json' with { type: 'json' };
 import claimList from '../../schemas/api/claim-list.json' with { type: 'json' };
 import claimRequest from '../../schemas/api/claim-request.json' with { type: 'json' };
@@ -21,22 +22,28 @@ import contractCreated from '../../schemas/api/contract-created.json' with { typ
 import contractRequest from '../../schemas/api/contract-request.json' with { type: 'json' };
 import csv from '../../schemas/api/csv.json' with { type: 'json' };
 import deviceCreated from '../../schemas/api/device-created.json' with { type: 'json' };
+import deviceOutputs from '../../schemas/api/device-outputs.json' with { type: 'json' };
 import deviceKeyRequest from '../../schemas/api/device-key-request.json' with { type: 'json' };
 import deviceRequest from '../../schemas/api/device-request.json' with { type: 'json' };
 import entriesRequest from '../../schemas/api/entries-request.json' with { type: 'json' };
 import entriesResponse from '../../schemas/api/entries-response.json' with { type: 'json' };
 import entryPage from '../../schemas/api/entry-page.json' with { type: 'json' };
+import generatorDevices from '../../schemas/api/generator-devices.json' with { type: 'json' };
 import health from '../../schemas/api/health.json' with { type: 'json' };
 import inclusionProof from '../../schemas/api/inclusion-proof.json' with { type: 'json' };
 import logged from '../../schemas/api/logged.json' with { type: 'json' };
+import me from '../../schemas/api/me.json' with { type: 'json' };
 import matchingRunRequest from '../../schemas/api/matching-run-request.json' with { type: 'json' };
 import matchingSummary from '../../schemas/api/matching-summary.json' with { type: 'json' };
+import operatorKeyRequest from '../../schemas/api/operator-key-request.json' with { type: 'json' };
+import operatorKeyRotated from '../../schemas/api/operator-key-rotated.json' with { type: 'json' };
 import participantCreated from '../../schemas/api/participant-created.json' with { type: 'json' };
 import participantRequest from '../../schemas/api/participant-request.json' with { type: 'json' };
 import problem from '../../schemas/api/problem.json' with { type: 'json' };
 import tenantMatching from '../../schemas/api/tenant-matching.json' with { type: 'json' };
 import textNote from '../../schemas/api/text-note.json' with { type: 'json' };
 import verdict from '../../schemas/api/verdict.json' with { type: 'json' };
+import witnessStatus from '../../schemas/api/witness-status.json' with { type: 'json' };
 import zoneRequest from '../../schemas/api/zone-request.json' with { type: 'json' };
 import bundleSchema from '../../schemas/bundle.json' with { type: 'json' };
 import commonSchema from '../../schemas/common.json' with { type: 'json' };
@@ -46,7 +53,8 @@ import { MAX_ENTRY_BYTES } from '../domain/entry.ts';
 export const sharedSchemas: readonly { $id: string }[] = [
   commonSchema,
   bundleSchema,
-  chainReport,
+  chainHead,
+  chainVerification,
   claimCreated,
   claimList,
   claimRequest,
@@ -56,21 +64,27 @@ export const sharedSchemas: readonly { $id: string }[] = [
   csv,
   deviceCreated,
   deviceKeyRequest,
+  deviceOutputs,
   deviceRequest,
   entriesRequest,
   entriesResponse,
   entryPage,
+  generatorDevices,
   health,
   inclusionProof,
   logged,
   matchingRunRequest,
+  me,
   matchingSummary,
+  operatorKeyRequest,
+  operatorKeyRotated,
   participantCreated,
   participantRequest,
   problem,
   tenantMatching,
   textNote,
   verdict,
+  witnessStatus,
   zoneRequest,
 ];
 

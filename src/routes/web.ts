@@ -10,8 +10,10 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { GridproofError } from '../errors.ts';
 import { buildWeb, pageHtml, type PageName, type WebBuild } from '../platform/web-build.ts';
+import { PARAM, problems, textOf } from './responses.ts';
 
-const SELF_ONLY = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+const SELF_ONLY =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 const HTML = 'text/html; charset=utf-8';
 
 const hashSource = (text: string) => `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
@@ -30,13 +32,21 @@ export function webRoutes(app: FastifyInstance): void {
     const { pages } = await web();
     return reply.type(HTML).header('content-security-policy', SELF_ONLY).header('cache-control', 'no-cache').send(pageHtml(name, pages[name]));
   };
-  const hidden = { schema: { hide: true } };
-  app.get('/', hidden, page('verify'));
-  app.get('/verify', hidden, page('verify'));
-  app.get('/tenant', hidden, page('tenant'));
-  app.get('/generator', hidden, page('generator'));
-  app.get('/log', hidden, page('log'));
-  app.get('/verify.html', hidden, async (_request, reply) => {
+  // Hidden from the OpenAPI document (it describes the API), declared all the same:
+  // 400 a bad URL, 429 the rate limit (src/routes/rate-limits.ts), 500 a failed build.
+  const pageSchema = { schema: { hide: true, response: { 200: textOf('The page', 'text/html'), ...problems(400, 429, 500) } } };
+  const assetSchema = {
+    schema: {
+      hide: true,
+      response: { 200: textOf('A content-hashed script or style sheet', 'text/javascript', 'text/css'), ...problems(400, PARAM, 404, 429, 500) },
+    },
+  };
+  app.get('/', pageSchema, page('verify'));
+  app.get('/verify', pageSchema, page('verify'));
+  app.get('/tenant', pageSchema, page('tenant'));
+  app.get('/generator', pageSchema, page('generator'));
+  app.get('/log', pageSchema, page('log'));
+  app.get('/verify.html', pageSchema, async (_request, reply) => {
     const { verifyHtml } = await web();
     return reply
       .type(HTML)
@@ -45,7 +55,7 @@ export function webRoutes(app: FastifyInstance): void {
       .header('cache-control', 'no-cache')
       .send(verifyHtml);
   });
-  app.get<{ Params: { file: string } }>('/assets/:file', hidden, async (request, reply) => {
+  app.get<{ Params: { file: string } }>('/assets/:file', assetSchema, async (request, reply) => {
     const asset = (await web()).assets.get(`/assets/${request.params.file}`);
     if (asset === undefined) throw new GridproofError('not-found', `no asset ${request.params.file}`);
     return reply

@@ -12,6 +12,7 @@ import type { ReadingPayload } from '../../src/domain/payloads.ts';
 import { ReadingIntake } from '../../src/ledger/intake.ts';
 import type { Ledger } from '../../src/ledger/ledger.ts';
 import { openLedger } from '../../src/ledger/open.ts';
+import type { OperatorKeyStore } from '../../src/ledger/operator-key.ts';
 import { operatorKeyName } from '../../src/key-files.ts';
 import { openTestStore, type TestStore } from './database.ts';
 import { checkEveryReply } from './response-check.ts';
@@ -36,6 +37,8 @@ export interface TestAppOptions {
   testStore?: TestStore;
   logSigner?: Signer;
   operatorSigner?: Signer;
+  /** Where a rotation finds the next operator key (default: none, keys in memory). */
+  operatorKeyStore?: OperatorKeyStore;
   witnesses?: { vkey: string; url: string }[];
   witnessQuorum?: number;
   rateLimits?: RateLimits;
@@ -52,6 +55,7 @@ export async function startTestApp(backend: Backend, options: TestAppOptions = {
     logSigner,
     operatorSigner,
     operatorToken: OPERATOR_TOKEN,
+    ...(options.operatorKeyStore ? { operatorKeyStore: options.operatorKeyStore } : {}),
     ...(options.now ? { now: options.now } : {}),
     ...(options.witnesses ? { witnesses: options.witnesses } : {}),
     ...(options.witnessQuorum ? { witnessQuorum: options.witnessQuorum } : {}),

@@ -5,6 +5,8 @@
  * job with 503 `unavailable` and is replaced, so later jobs still run; a job
  * beyond the queue bound is refused with `unavailable` at once.
  */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { sha256 } from '@noble/hashes/sha2.js';
 import t from 'tap';
 import { isGridproofError } from '../../src/errors.ts';
@@ -81,4 +83,23 @@ t.test('a closed pool refuses with unavailable', async (t) => {
   await pool.run('hash', { text: 'x', rounds: 1 });
   await pool.close();
   await t.rejects(pool.run('hash', { text: 'y', rounds: 1 }), { code: 'unavailable' });
+});
+
+t.test('warmed workers start at once and do not keep a process alive', async (t) => {
+  // A real process: warm a pool, run one job, and return from the module; it must exit by itself.
+  const script = `
+    import { WorkerPool } from ${JSON.stringify(new URL('../../src/platform/worker-pool.ts', import.meta.url).href)};
+    const pool = new WorkerPool({ module: new URL(${JSON.stringify(MODULE.href)}), size: 2, name: 'test pool' });
+    pool.warm();
+    if (pool.threads().length !== 2) throw new Error('not warmed');
+    await pool.run('hash', { text: 'x', rounds: 1 });
+    console.log('done');`;
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  const [code, signal] = (await once(child, 'exit')) as [number | null, string | null];
+  clearTimeout(timer);
+  t.equal(output.trim(), 'done', 'the job ran');
+  t.same({ code, signal }, { code: 0, signal: null }, 'the process exited by itself, not killed');
 });

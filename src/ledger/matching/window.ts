@@ -42,6 +42,8 @@ export interface WindowPlan extends PlannedWindow {
   /** Entry index of the settlements holding the lots read from the database: draws name them. */
   lotSettlements: IndexOf;
   lotsBefore: GreenLot[];
+  /** The operator key that signed the settlements: a plan signed before a rotation is planned again. */
+  signedBy: string;
 }
 
 export interface WindowWritten {
@@ -75,7 +77,8 @@ export async function planWindow(ledger: Ledger, db: Db | Tx, zone: string, star
     storage,
     lotsBefore: lots,
   };
-  const planned = await planOnWorker(rows, ledger.operatorSigner);
+  const { signer, verifier } = ledger.operatorKey;
+  const planned = await planOnWorker(rows, signer);
   return {
     ...planned,
     zone,
@@ -87,6 +90,7 @@ export async function planWindow(ledger: Ledger, db: Db | Tx, zone: string, star
     },
     lotSettlements: new Map(lotRows.map((l) => [toBase64(l.leaf_hash), l.settlement_idx] as const)),
     lotsBefore: lots,
+    signedBy: verifier.vkey,
   };
 }
 
@@ -103,7 +107,12 @@ export async function writeWindow(ledger: Ledger, planned: WindowPlan, settled: 
     const lastMatched = (await lastMatchedStarts(tx, [zone])).get(zone) ?? Number.NEGATIVE_INFINITY;
     if (lastMatched >= starts[0]!.getTime()) return { entries: [], project: async () => undefined };
     const now = await windowFingerprint(tx, zone, starts);
-    const unchanged = now.readings === planned.seen.readings && now.lastReading === planned.seen.lastReading && now.lastContract === planned.seen.lastContract;
+    // appendInTransaction made the key in force this process's key: settlements planned before a rotation are signed again.
+    const unchanged =
+      now.readings === planned.seen.readings &&
+      now.lastReading === planned.seen.lastReading &&
+      now.lastContract === planned.seen.lastContract &&
+      planned.signedBy === ledger.operatorVerifier.vkey;
     const plan = unchanged ? planned : await planWindow(ledger, tx, zone, starts, planned.lotsBefore);
     const entries: NewEntry[] = plan.settlements.map(({ bytes, leafHash }) => ({ bytes, leafHash, kind: 'settlement' }));
     return {

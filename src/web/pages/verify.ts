@@ -3,14 +3,18 @@
  * browser, by the same pure verifier as `gridproof verify`
  * (src/domain/bundle), against the log key in the key field. Served by a
  * gridproof service, the key is fetched once when the page loads (shown and
- * editable); saved as one file (verify.html) it asks for it. No request is
- * made while verifying.
+ * editable); saved as one file (verify.html) it asks for it. A witness
+ * policy (src/web/dom/witness-policy-fields.ts) may require cosignatures of
+ * the checkpoint, as `gridproof verify --witness … --quorum N` does. No
+ * request is made while verifying.
  */
 import { verifyBundle, type Bundle, type BundleVerdict } from '../../domain/bundle/verify-bundle.ts';
 import { NO_GRID_FACTOR } from '../../domain/bundle/facts-summary.ts';
 import { isGridproofError } from '../../errors.ts';
 import { hourlyPlot } from '../dom/hourly-plot.ts';
 import { el, errorBox, facts, getText, main } from '../dom/ui.ts';
+import { chosenPolicy, cosignaturesSection, prefillWitnesses, witnessFields } from '../dom/witness-policy-fields.ts';
+import type { WitnessPolicy } from '../../domain/witness-policy.ts';
 import { formatWh, hourlySeries, reasonViews, sourceViews, verdictLine } from '../model/bundle-view.ts';
 
 const standalone = document.body.dataset.standalone === 'true';
@@ -22,6 +26,9 @@ const verifyButton = el('button', { type: 'submit' }, 'Verify');
 const status = el('div', { role: 'status', id: 'verdict', class: 'verdict', 'aria-live': 'polite' }, 'No bundle checked yet.');
 const details = el('div', { id: 'details' });
 const keyNote = el('p', { class: 'hint', id: 'key-note' });
+/** The bundle the Verify button checks again (after the key or the policy changed): the last file chosen, or the pasted text. */
+let lastFile: { text: string; name: string } | undefined;
+let pastedLast = false;
 
 function render(): void {
   const drop = el(
@@ -37,6 +44,7 @@ function render(): void {
     el('label', { for: 'log-key' }, 'Log key (the public key you trust for this log)'),
     keyInput,
     keyNote,
+    witnessFields(),
     drop,
     el('label', { for: 'bundle-text', class: 'sr-only' }, 'Bundle JSON'),
     pasteArea,
@@ -44,18 +52,21 @@ function render(): void {
   );
   main().replaceChildren(
     el('h1', {}, 'Verify a proof bundle'),
-    el('p', { class: 'lead' }, 'The bundle is checked entirely in this browser, with the log key below. Nothing is sent anywhere.'),
+    el('p', { class: 'lead' }, 'The bundle is checked entirely in this browser, with the log key and the witness policy below. Nothing is sent anywhere.'),
     form,
     status,
     details,
   );
   form.addEventListener('submit', (event) => {
     event.preventDefault();
-    void verifyPasted();
+    void verifyAgain();
+  });
+  pasteArea.addEventListener('input', () => {
+    pastedLast = true;
   });
   fileInput.addEventListener('change', () => {
     const file = fileInput.files?.[0];
-    if (file) void file.text().then((text) => verifyText(text, file.name));
+    if (file) void file.text().then((text) => verifyFile(text, file.name));
   });
   drop.addEventListener('dragover', (event) => {
     event.preventDefault();
@@ -66,7 +77,7 @@ function render(): void {
     event.preventDefault();
     drop.classList.remove('over');
     const file = event.dataTransfer?.files[0];
-    if (file) void file.text().then((text) => verifyText(text, file.name));
+    if (file) void file.text().then((text) => verifyFile(text, file.name));
   });
 }
 
@@ -83,7 +94,15 @@ async function loadKey(): Promise<void> {
   }
 }
 
-function verifyPasted(): Promise<void> {
+function verifyFile(text: string, name: string): Promise<void> {
+  lastFile = { text, name };
+  pastedLast = false;
+  return verifyText(text, name);
+}
+
+function verifyAgain(): Promise<void> {
+  if (lastFile !== undefined && !(pastedLast && pasteArea.value.trim() !== '')) return verifyText(lastFile.text, lastFile.name);
+  if (pasteArea.value.trim() === '') return Promise.resolve(showUnusable('no bundle: choose, drop or paste one'));
   return verifyText(pasteArea.value, 'pasted bundle');
 }
 
@@ -96,19 +115,23 @@ function showUnusable(message: string): void {
 async function verifyText(text: string, name: string): Promise<void> {
   const key = keyInput.value.trim();
   if (key === '') return showUnusable('no log key: type or paste the key of the log you trust');
+  const choice = chosenPolicy();
+  if ('error' in choice) return showUnusable(`the witness policy is not usable (${choice.error.code}): ${choice.error.detail}`);
+  const { policy } = choice;
   let bundle: unknown;
   try {
     bundle = JSON.parse(text);
   } catch {
     return showUnusable(`${name} is not JSON`);
   }
+  if (typeof bundle !== 'object' || bundle === null) return showUnusable(`${name} is not a bundle: not a JSON object`);
   status.className = 'verdict';
   status.textContent = 'Checking…';
   verifyButton.disabled = true;
   const started = performance.now();
   let verdict: BundleVerdict;
   try {
-    verdict = await verifyBundle(bundle, { logKey: key });
+    verdict = await verifyBundle(bundle, { logKey: key, ...(policy ? { witnessPolicy: policy } : {}) });
   } catch (error) {
     verifyButton.disabled = false;
     return showUnusable(isGridproofError(error) ? `the log key is not usable (${error.code}): ${error.detail}` : String(error));
@@ -118,10 +141,10 @@ async function verifyText(text: string, name: string): Promise<void> {
   status.className = `verdict ${verdict.valid ? 'valid' : 'invalid'}`;
   status.textContent = verdictLine(verdict);
   document.body.dataset.verifyMs = String(ms);
-  showDetails(bundle as Bundle, verdict, `${name}, checked in ${ms} ms`);
+  showDetails(bundle as Bundle, verdict, policy, `${name}, checked in ${ms} ms`);
 }
 
-function showDetails(bundle: Bundle, verdict: BundleVerdict, caption: string): void {
+function showDetails(bundle: Bundle, verdict: BundleVerdict, policy: WitnessPolicy | undefined, caption: string): void {
   const parts: HTMLElement[] = [el('p', { class: 'hint' }, caption)];
   const reasons = reasonViews(verdict);
   if (reasons.length > 0) {
@@ -143,7 +166,12 @@ function showDetails(bundle: Bundle, verdict: BundleVerdict, caption: string): v
         ['Consumed', `${formatWh(s.consumedWh)} (${s.consumedWh} Wh)`],
         ['Matched', `${formatWh(s.matchedWh)} (${s.matchedWh} Wh)`],
         ['CFE score', `${(s.cfeScore * 100).toFixed(1)} %`],
-        ['Unmatched emissions', s.unmatchedEmissionsG === null ? NO_GRID_FACTOR : `${(Number(s.unmatchedEmissionsG) / 1000).toLocaleString('en', { maximumFractionDigits: 3 })} kg CO₂`],
+        [
+          'Unmatched emissions',
+          s.unmatchedEmissionsG === null
+            ? NO_GRID_FACTOR
+            : `${(Number(s.unmatchedEmissionsG) / 1000).toLocaleString('en', { maximumFractionDigits: 3 })} kg CO₂`,
+        ],
       ]),
       el('h2', {}, 'Sources'),
       sourcesTable(bundle),
@@ -155,6 +183,7 @@ function showDetails(bundle: Bundle, verdict: BundleVerdict, caption: string): v
       parts.push(errorBox(error));
     }
   }
+  parts.push(cosignaturesSection(verdict, policy, typeof bundle.witnessed === 'boolean' ? bundle.witnessed : undefined));
   parts.push(el('h2', {}, 'Checkpoint'), el('pre', { class: 'checkpoint' }, bundle.checkpoint ?? ''));
   details.replaceChildren(...parts);
 }
@@ -193,3 +222,4 @@ function sourcesTable(bundle: Bundle): HTMLElement {
 
 render();
 void loadKey();
+void prefillWitnesses(standalone);

@@ -1,0 +1,69 @@
+/**
+ * Hands the signature checks of POST /v1/entries to the shared CPU pool
+ * (docs/design.md §4). Checks from concurrent requests are queued together
+ * and sent as one job per free worker, so a thousand single-reading
+ * requests cost a few dozen messages, not a thousand, and the pool's own
+ * queue (shared with bundle verification) never fills with intake work:
+ * at most one intake job per worker is out at a time. A job that fails
+ * (its worker died: 503 `unavailable`) fails every request it held a check
+ * of, and nothing else; the pool replaces the worker.
+ */
+import type { SignatureCheck, SignatureChecks, SignatureVerdict } from '../domain/reading-signatures.ts';
+
+export interface SignatureOutcome {
+  verdict: SignatureVerdict;
+  leafHash: Uint8Array;
+}
+
+type RunJob = (items: SignatureCheck[]) => Promise<SignatureChecks>;
+
+interface Waiting {
+  item: SignatureCheck;
+  resolve: (outcome: SignatureOutcome) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Checks per job: enough to amortise a message (tens of µs against about
+ * 100 µs per check), few enough that a batch is spread over every worker
+ * and its first part comes back early.
+ */
+const MAX_PER_JOB = 64;
+
+export class SignatureBatcher {
+  readonly #run: RunJob;
+  readonly #lanes: number;
+  readonly #queue: Waiting[] = [];
+  #out = 0;
+
+  constructor(run: RunJob, lanes: number) {
+    this.#run = run;
+    this.#lanes = Math.max(1, lanes);
+  }
+
+  /** One outcome per item, in order; rejects (with the pool's error) if a job holding one of them fails. */
+  check(items: readonly SignatureCheck[]): Promise<SignatureOutcome[]> {
+    const outcomes = items.map((item) => new Promise<SignatureOutcome>((resolve, reject) => this.#queue.push({ item, resolve, reject })));
+    this.#dispatch();
+    return Promise.all(outcomes);
+  }
+
+  #dispatch(): void {
+    while (this.#out < this.#lanes && this.#queue.length > 0) {
+      // Spread what is queued over the free workers.
+      const size = Math.min(MAX_PER_JOB, Math.ceil(this.#queue.length / (this.#lanes - this.#out)));
+      const job = this.#queue.splice(0, size);
+      this.#out++;
+      this.#run(job.map((waiting) => waiting.item))
+        .then(
+          ({ verdicts, leafHashes }) =>
+            job.forEach((waiting, i) => waiting.resolve({ verdict: verdicts[i]!, leafHash: leafHashes.slice(32 * i, 32 * i + 32) })),
+          (error: unknown) => job.forEach((waiting) => waiting.reject(error)),
+        )
+        .finally(() => {
+          this.#out--;
+          this.#dispatch();
+        });
+    }
+  }
+}

@@ -1,0 +1,187 @@
+/**
+ * Rotating the operator key with real server processes (README "Rotating
+ * the operator key"). Embedded: `gridproof keygen` stages the next key in
+ * DATA_DIR, the documented POST rotates a running `serve`, the process signs
+ * with the new key at once, and after a restart too; a start with the old key
+ * exits 2 (key-mismatch). PostgreSQL: of two processes sharing the database
+ * and the old key, the one that did not rotate and lacks the new key answers
+ * 503 operator-key-rotated and appends nothing; restarted with the new key
+ * staged, it signs with it.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import t from 'tap';
+import { formatPrivateKey, generateSigner, openNote, parseVerifierKey, verifierOf } from '../../src/crypto/note.ts';
+import { createPostgresDatabase, testBackends } from '../helpers/database.ts';
+
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+const TOKEN = 'rotation-process-operator-token';
+const ORIGIN = 'rotation.example/gridproof';
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+interface Server {
+  child: ChildProcess;
+  port: number;
+  output: () => string;
+}
+
+const started: ChildProcess[] = [];
+t.teardown(() => {
+  for (const child of started) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+});
+
+const exited = (child: ChildProcess) =>
+  new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
+
+function serve(env: Record<string, string>, port: number): Server {
+  const child = spawn(process.execPath, ['bin/gridproof.js', 'serve'], {
+    cwd: REPO,
+    env: {
+      ...process.env,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      GRIDPROOF_ORIGIN: ORIGIN,
+      GRIDPROOF_OPERATOR_TOKEN: TOKEN,
+      GRIDPROOF_GATE_CLOSURE: 'off',
+      LOG_LEVEL: 'warn',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  started.push(child);
+  let output = '';
+  child.stdout!.on('data', (chunk) => (output += chunk));
+  child.stderr!.on('data', (chunk) => (output += chunk));
+  return { child, port, output: () => output };
+}
+
+async function healthy(server: Server): Promise<Server> {
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    if (server.child.exitCode !== null) throw new Error(`the server exited with ${server.child.exitCode}:\n${server.output()}`);
+    try {
+      if ((await fetch(`http://127.0.0.1:${server.port}/healthz`)).ok) return server;
+    } catch {
+      // not listening yet
+    }
+    await sleep(100);
+  }
+  throw new Error(`the server did not answer:\n${server.output()}`);
+}
+
+const call = (server: Server, method: string, path: string, body?: unknown) =>
+  fetch(`http://127.0.0.1:${server.port}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+
+const participant = (server: Server, id: string) => call(server, 'POST', '/v1/participants', { id, role: 'tenant', name: id });
+
+/** Whether the entry at `index`, as the server serves its bytes, is signed by `vkey`. */
+async function entrySignedBy(server: Server, index: number, vkey: string): Promise<boolean> {
+  const note = await (await call(server, 'GET', `/v1/log/entries/${index}`)).text();
+  try {
+    openNote(note, [parseVerifierKey(vkey)]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+t.test('embedded: rotate a running server, restart with the new key, refuse the old', async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'gridproof-rotation-process-'));
+  t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
+  const env = { DATABASE_URL: '', DATA_DIR: dataDir };
+  const first = await healthy(serve(env, await freePort()));
+  const oldVkey = (await (await call(first, 'GET', `/v1/log/entries/0`)).text()).match(/"verifierKey":"([^"]+)"/)![1]!;
+  t.equal((await participant(first, 'before')).status, 201);
+
+  const keygen = spawnSync(process.execPath, ['bin/gridproof.js', 'keygen', '--name', `${ORIGIN}/operator`, '--out', join(dataDir, 'operator.next.key')], {
+    cwd: REPO,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  t.equal(keygen.status, 0, keygen.stderr);
+  const newVkey = keygen.stdout.trim();
+
+  const rotated = await call(first, 'POST', '/v1/log/operator-key', { verifierKey: newVkey });
+  t.equal(rotated.status, 201);
+  const rotation = (await rotated.json()) as { index: number; verifierKey: string; previousVerifierKey: string };
+  t.match(rotation, { verifierKey: newVkey, previousVerifierKey: oldVkey });
+  const after = await participant(first, 'after');
+  t.equal(after.status, 201);
+  const afterIndex = ((await after.json()) as { index: number }).index;
+  t.ok(await entrySignedBy(first, afterIndex, newVkey), 'the running server signs with the new key at once');
+  t.notOk(await entrySignedBy(first, afterIndex, oldVkey));
+
+  first.child.kill('SIGKILL');
+  await exited(first.child);
+  const second = await healthy(serve(env, await freePort()));
+  const restarted = await participant(second, 'restarted');
+  t.equal(restarted.status, 201);
+  t.ok(await entrySignedBy(second, ((await restarted.json()) as { index: number }).index, newVkey), 'after a restart it signs with the new key');
+  t.ok(await entrySignedBy(second, rotation.index - 1, oldVkey), 'entries before the rotation keep the old key');
+  second.child.kill('SIGTERM');
+  await exited(second.child);
+
+  const retired = readFileSync(join(dataDir, `operator.retired-${rotation.index}.key`), 'utf8').trim();
+  const withOld = serve({ ...env, GRIDPROOF_OPERATOR_KEY: retired }, await freePort());
+  await exited(withOld.child);
+  t.equal(withOld.child.exitCode, 2, 'a start with the old key exits 2');
+  t.match(withOld.output(), /key-mismatch: the operator key .* is not the log's operator key in force/);
+});
+
+const postgres = (await testBackends()).includes('postgres');
+t.test(
+  'PostgreSQL: the process that did not rotate appends nothing with the old key',
+  { skip: postgres ? false : 'no PostgreSQL server answers' },
+  async (t) => {
+    const database = await createPostgresDatabase();
+    t.teardown(() => database.drop());
+    const logKey = formatPrivateKey(generateSigner(ORIGIN));
+    const oldKey = formatPrivateKey(generateSigner(`${ORIGIN}/operator`));
+    const next = generateSigner(`${ORIGIN}/operator`);
+    const newVkey = verifierOf(next).vkey;
+    const dirs = [0, 1, 2].map(() => mkdtempSync(join(tmpdir(), 'gridproof-rotation-pg-')));
+    t.teardown(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+    const shared = { DATABASE_URL: database.url, GRIDPROOF_LOG_KEY: logKey, GRIDPROOF_OPERATOR_KEY: oldKey };
+    const a = await healthy(serve({ ...shared, DATA_DIR: dirs[0]!, GRIDPROOF_NEXT_OPERATOR_KEY: formatPrivateKey(next) }, await freePort()));
+    const b = await healthy(serve({ ...shared, DATA_DIR: dirs[1]! }, await freePort()));
+    t.equal((await participant(b, 'b-before')).status, 201, 'both processes write before the rotation');
+
+    const rotated = await call(a, 'POST', '/v1/log/operator-key', { verifierKey: newVkey });
+    t.equal(rotated.status, 201);
+    const rotationIndex = ((await rotated.json()) as { index: number }).index;
+
+    const entriesBefore = await (await call(a, 'GET', `/v1/log/entries?start=0&limit=1000`)).json();
+    const refused = await participant(b, 'b-after');
+    t.equal(refused.status, 503);
+    t.match(await refused.json(), { code: 'operator-key-rotated' }, 'the process holding only the old key refuses');
+    t.same(await (await call(a, 'GET', `/v1/log/entries?start=0&limit=1000`)).json(), entriesBefore, 'and appends nothing');
+
+    const fromA = await participant(a, 'a-after');
+    t.equal(fromA.status, 201);
+    t.ok(await entrySignedBy(a, ((await fromA.json()) as { index: number }).index, newVkey), 'the rotating process signs with the new key');
+
+    b.child.kill('SIGTERM');
+    await exited(b.child);
+    const restarted = await healthy(serve({ ...shared, DATA_DIR: dirs[2]!, GRIDPROOF_NEXT_OPERATOR_KEY: formatPrivateKey(next) }, await freePort()));
+    const fromB = await participant(restarted, 'b-restarted');
+    t.equal(fromB.status, 201, 'restarted with the new key staged, it writes again');
+    const index = ((await fromB.json()) as { index: number }).index;
+    t.ok(index > rotationIndex && (await entrySignedBy(restarted, index, newVkey)), 'signed by the new key');
+  },
+);
