@@ -35,7 +35,7 @@ import { formatInstant } from '../domain/time.ts';
 import { GridproofError } from '../errors.ts';
 import { nativeVerify } from '../platform/node-ed25519.ts';
 import { parseArgs } from './args.ts';
-import { HttpClient } from './http-client.ts';
+import { HttpClient, NetworkError } from './http-client.ts';
 import { checkAgainstPrevious } from './monitor-consistency.ts';
 import { replayEntries } from './monitor-entries.ts';
 import { progressBar, type MonitorProgress } from './monitor-progress.ts';
@@ -98,7 +98,7 @@ export async function runMonitor(options: MonitorOptions): Promise<MonitorResult
     return done(exitCode);
   } catch (error) {
     options.progress?.stop();
-    if (error instanceof Unusable || error instanceof GridproofError || error instanceof TypeError || error instanceof SyntaxError) {
+    if (error instanceof Unusable || error instanceof NetworkError || error instanceof GridproofError || error instanceof TypeError || error instanceof SyntaxError) {
       report.error = describe(error);
       return done(2);
     }
