@@ -8,7 +8,10 @@ import tseslint from 'typescript-eslint';
 const impure = {
   patterns: [
     { group: ['node:*'], message: 'domain/ and crypto/ are pure: no Node built-ins.' },
-    { group: ['pg', 'pg/*', 'kysely', 'kysely/*', 'fastify', 'fastify/*', '@fastify/*', '@electric-sql/*'], message: 'domain/ and crypto/ are pure: no database or HTTP.' },
+    {
+      group: ['pg', 'pg/*', 'kysely', 'kysely/*', 'fastify', 'fastify/*', '@fastify/*', '@electric-sql/*'],
+      message: 'domain/ and crypto/ are pure: no database or HTTP.',
+    },
     { group: ['**/db/*', '**/ledger/*', '**/routes/*', '**/platform/*'], message: 'domain/ and crypto/ depend on nothing impure.' },
   ],
 };
@@ -29,7 +32,9 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/db/*', 'pg', 'kysely', '@electric-sql/*'], message: 'routes are HTTP only: call a use case in ledger/, never the store.' }] },
+        {
+          patterns: [{ group: ['**/db/*', 'pg', 'kysely', '@electric-sql/*'], message: 'routes are HTTP only: call a use case in ledger/, never the store.' }],
+        },
       ],
     },
   },

@@ -75,7 +75,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
     return sendProblem(reply, problem);
   });
-  app.setNotFoundHandler((request, reply) => sendProblem(reply, problemOf('not-found', `no route ${request.method} ${request.url.split('?')[0]}`, request.url)));
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, problemOf('not-found', `no route ${request.method} ${request.url.split('?')[0]}`, request.url)),
+  );
 
   await app.register(swagger, {
     openapi: {

@@ -63,7 +63,8 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 
 function logLevel(env: Env): LogLevel {
   const text = env.LOG_LEVEL ?? 'info';
-  if (!(LOG_LEVELS as readonly string[]).includes(text)) throw new ConfigError('LOG_LEVEL', `expected one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(text)}`);
+  if (!(LOG_LEVELS as readonly string[]).includes(text))
+    throw new ConfigError('LOG_LEVEL', `expected one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(text)}`);
   return text as LogLevel;
 }
 
@@ -74,11 +75,7 @@ export function parseDurationMs(text: string): number | undefined {
   const match = DURATION.exec(text);
   if (!match || text === 'P' || text.endsWith('T')) return undefined;
   const [, days, hours, minutes, seconds] = match;
-  const ms =
-    Number(days ?? 0) * 86_400_000 +
-    Number(hours ?? 0) * 3_600_000 +
-    Number(minutes ?? 0) * 60_000 +
-    Number(seconds ?? 0) * 1000;
+  const ms = Number(days ?? 0) * 86_400_000 + Number(hours ?? 0) * 3_600_000 + Number(minutes ?? 0) * 60_000 + Number(seconds ?? 0) * 1000;
   return Math.round(ms);
 }
 
@@ -94,7 +91,8 @@ function perMinute(env: Env, name: string, fallback: number): number {
   const text = env[name];
   if (text === undefined || text === '') return fallback;
   const value = Number(text);
-  if (!/^\d+$/.test(text) || value < 1 || value > 1_000_000_000) throw new ConfigError(name, `expected requests a minute, a whole number ≥ 1, got ${JSON.stringify(text)}`);
+  if (!/^\d+$/.test(text) || value < 1 || value > 1_000_000_000)
+    throw new ConfigError(name, `expected requests a minute, a whole number ≥ 1, got ${JSON.stringify(text)}`);
   return value;
 }
 
@@ -158,7 +156,8 @@ function witnessQuorum(env: Env, count: number): number {
   const text = env.GRIDPROOF_WITNESS_QUORUM;
   if (text === undefined || text === '') return count;
   const value = Number(text);
-  if (!/^\d+$/.test(text) || value < 1 || value > count) throw new ConfigError('GRIDPROOF_WITNESS_QUORUM', `expected 1 to ${count} (the number of witnesses), got ${JSON.stringify(text)}`);
+  if (!/^\d+$/.test(text) || value < 1 || value > count)
+    throw new ConfigError('GRIDPROOF_WITNESS_QUORUM', `expected 1 to ${count} (the number of witnesses), got ${JSON.stringify(text)}`);
   return value;
 }
 
@@ -186,6 +185,9 @@ export function loadConfig(env: Env = process.env): Config {
     witnessQuorum: witnessQuorum(env, witnessList.length),
     // A meter park posting single readings through one token stays well under
     // 6000 a minute; a bundle verification costs up to seconds of CPU.
-    rateLimits: Object.freeze({ perMinute: perMinute(env, 'GRIDPROOF_RATE_LIMIT', 6000), anonymousVerifyPerMinute: perMinute(env, 'GRIDPROOF_VERIFY_RATE_LIMIT', 20) }),
+    rateLimits: Object.freeze({
+      perMinute: perMinute(env, 'GRIDPROOF_RATE_LIMIT', 6000),
+      anonymousVerifyPerMinute: perMinute(env, 'GRIDPROOF_VERIFY_RATE_LIMIT', 20),
+    }),
   });
 }

@@ -43,9 +43,14 @@ export async function lockDataDir(dataDir: string): Promise<DataDirLock> {
   });
   if (outcome !== 'held') {
     if (outcome.status === BUSY) {
-      throw new GridproofError('data-dir-in-use', `another gridproof process holds the data directory ${dir}; stop it first, or give this one another DATA_DIR`);
+      throw new GridproofError(
+        'data-dir-in-use',
+        `another gridproof process holds the data directory ${dir}; stop it first, or give this one another DATA_DIR`,
+      );
     }
-    throw new Error(`could not lock the data directory ${dir} with flock (util-linux): ${outcome.error?.message ?? `exit ${outcome.status}`} ${outcome.stderr}`.trim());
+    throw new Error(
+      `could not lock the data directory ${dir} with flock (util-linux): ${outcome.error?.message ?? `exit ${outcome.status}`} ${outcome.stderr}`.trim(),
+    );
   }
   // The child and its pipes must not keep this process alive.
   child.unref();

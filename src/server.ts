@@ -57,6 +57,7 @@ export async function serve(config: Config = loadConfig()): Promise<void> {
   });
 
   await app.listen({ port: config.port, host: config.host });
-  const where = store.backend === 'pglite' ? `embedded PostgreSQL in ${config.dataDir}/pg (for trying and small sites; production runs on PostgreSQL)` : 'PostgreSQL';
+  const where =
+    store.backend === 'pglite' ? `embedded PostgreSQL in ${config.dataDir}/pg (for trying and small sites; production runs on PostgreSQL)` : 'PostgreSQL';
   app.log.info(`gridproof: log ${config.origin} on ${where}; log key ${ledger.logVerifier.vkey}`);
 }

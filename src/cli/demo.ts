@@ -71,9 +71,18 @@ function report(result: FillResult, server: string, stateFile: string, seconds: 
   );
   out.push(`It covers ${park.hours} hours from ${new Date(park.fromMs).toISOString().slice(0, 16)}Z (OPSD Germany 2019, scaled to one park).`);
   if (result.late > 0) {
-    out.push(`${result.late} readings were logged as late: the service's automatic matching passed their hour while they were posted. Load history into a service started with GRIDPROOF_GATE_CLOSURE=off.`);
+    out.push(
+      `${result.late} readings were logged as late: the service's automatic matching passed their hour while they were posted. Load history into a service started with GRIDPROOF_GATE_CLOSURE=off.`,
+    );
   }
-  out.push('', 'Open:', `  ${server}/tenant      a tenant's hours, CFE score and claims`, `  ${server}/generator   a generator's devices and where their output went`, `  ${server}/verify      check a claim's proof bundle in the browser`, `  ${server}/log         the log's checkpoint and proofs`);
+  out.push(
+    '',
+    'Open:',
+    `  ${server}/tenant      a tenant's hours, CFE score and claims`,
+    `  ${server}/generator   a generator's devices and where their output went`,
+    `  ${server}/verify      check a claim's proof bundle in the browser`,
+    `  ${server}/log         the log's checkpoint and proofs`,
+  );
   out.push('', 'Tokens (also in ' + stateFile + '):');
   if (operatorToken) out.push(`  operator  ${'(service)'.padEnd(10)} ${operatorToken}`);
   for (const participant of park.participants) out.push(`  ${participant.role.padEnd(9)} ${participant.id.padEnd(10)} ${state.tokens[participant.id]}`);

@@ -47,7 +47,9 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   try {
-    return await (await load())(args);
+    return await (
+      await load()
+    )(args);
   } catch (error) {
     if (error instanceof ConfigError || error instanceof GridproofError) {
       process.stderr.write(`gridproof ${name}: ${error.message}\n`);

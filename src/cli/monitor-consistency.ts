@@ -19,7 +19,12 @@ import { describe, Unusable } from './monitor-unusable.ts';
  * `report`. Returns that state when the replay can continue from it, or
  * undefined when it must start from entry 0 (a first run, or a rollback).
  */
-export async function checkAgainstPrevious(client: HttpClient, state: MonitorState | undefined, checkpoint: Checkpoint, report: MonitorReport): Promise<MonitorState | undefined> {
+export async function checkAgainstPrevious(
+  client: HttpClient,
+  state: MonitorState | undefined,
+  checkpoint: Checkpoint,
+  report: MonitorReport,
+): Promise<MonitorState | undefined> {
   if (!state) {
     report.consistency = 'first run';
     return undefined;
@@ -34,7 +39,9 @@ export async function checkAgainstPrevious(client: HttpClient, state: MonitorSta
   }
   if (checkpoint.size < oldSize) {
     report.consistency = 'failed';
-    report.findings.push(finding('checkpoint-rollback', [], `the latest checkpoint has size ${checkpoint.size}, smaller than the size ${oldSize} seen last time`));
+    report.findings.push(
+      finding('checkpoint-rollback', [], `the latest checkpoint has size ${checkpoint.size}, smaller than the size ${oldSize} seen last time`),
+    );
     return undefined;
   }
   const problem = await checkConsistency(client, oldSize, oldRoot, checkpoint);

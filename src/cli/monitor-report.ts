@@ -65,7 +65,10 @@ export function formatMonitorReport(report: MonitorReport): string {
   const { from, to, checked } = report.entries;
   if (report.checkpoint) {
     const range = checked === 0 ? 'none new' : `${from}…${from + checked - 1}`;
-    out += line('entries', `${checked} checked (${range}) of ${to - from} to check, ${report.replay === 'incremental' ? 'continuing from the state file' : 'replayed from entry 0'}`);
+    out += line(
+      'entries',
+      `${checked} checked (${range}) of ${to - from} to check, ${report.replay === 'incremental' ? 'continuing from the state file' : 'replayed from entry 0'}`,
+    );
     const root = {
       match: `recomputed from every entry: equals the checkpoint's`,
       mismatch: `recomputed from every entry: ${report.recomputedRoot ?? '?'}, DIFFERS from the checkpoint's`,

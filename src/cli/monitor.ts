@@ -98,7 +98,13 @@ export async function runMonitor(options: MonitorOptions): Promise<MonitorResult
     return done(exitCode);
   } catch (error) {
     options.progress?.stop();
-    if (error instanceof Unusable || error instanceof NetworkError || error instanceof GridproofError || error instanceof TypeError || error instanceof SyntaxError) {
+    if (
+      error instanceof Unusable ||
+      error instanceof NetworkError ||
+      error instanceof GridproofError ||
+      error instanceof TypeError ||
+      error instanceof SyntaxError
+    ) {
       report.error = describe(error);
       return done(2);
     }
@@ -177,7 +183,9 @@ async function monitor(options: MonitorOptions, report: MonitorReport, now: () =
     if (toBase64(root) === report.checkpoint.root) report.root = 'match';
     else {
       report.root = 'mismatch';
-      findings.push(finding('root-mismatch', [], `the root of the ${checkpoint.size} entries served is ${toBase64(root)}, the checkpoint says ${report.checkpoint.root}`));
+      findings.push(
+        finding('root-mismatch', [], `the root of the ${checkpoint.size} entries served is ${toBase64(root)}, the checkpoint says ${report.checkpoint.root}`),
+      );
     }
   }
 

@@ -31,7 +31,9 @@ export async function signCommand(args: string[]): Promise<number> {
     const vkey = (await client.text('/v1/log/key')).trim();
     payload.log ??= vkey.slice(0, vkey.indexOf('+'));
     if (payload.seq === undefined && payload.device) {
-      const chain = await client.json<{ valid: boolean; head: { seq: number; leafHash: string } | null }>(`/v1/devices/${encodeURIComponent(payload.device)}/chain`);
+      const chain = await client.json<{ valid: boolean; head: { seq: number; leafHash: string } | null }>(
+        `/v1/devices/${encodeURIComponent(payload.device)}/chain`,
+      );
       payload.seq = chain.head ? chain.head.seq + 1 : 0;
       if (chain.head) payload.prev = chain.head.leafHash;
     }

@@ -24,7 +24,10 @@ export async function verifyCommand(args: string[]): Promise<number> {
   const file = positional[0];
   const key = options.get('key');
   if (!file || !key) {
-    throw new GridproofError('bad-request', 'usage: gridproof verify BUNDLE --key <log verifier key> [--witness <vkey>…] [--quorum N] [--json], or gridproof verify --html > verify.html');
+    throw new GridproofError(
+      'bad-request',
+      'usage: gridproof verify BUNDLE --key <log verifier key> [--witness <vkey>…] [--quorum N] [--json], or gridproof verify --html > verify.html',
+    );
   }
   const witnesses = lists.get('witness') ?? [];
   const quorumText = options.get('quorum');

@@ -64,12 +64,7 @@ export function parseCheckpoint(text: string): Checkpoint {
  * not a checkpoint, or a checkpoint of another log, is 'bad-checkpoint'. The
  * log key's name is the origin (docs/design.md §2; the spec's SHOULD).
  */
-export function openCheckpoint(
-  note: string,
-  verifier: Verifier,
-  expectedOrigin: string,
-  verify: VerifyFn = nobleVerify,
-): Checkpoint {
+export function openCheckpoint(note: string, verifier: Verifier, expectedOrigin: string, verify: VerifyFn = nobleVerify): Checkpoint {
   const { text } = openNote(note, [verifier], verify);
   const cp = parseCheckpoint(text);
   if (cp.origin !== expectedOrigin) bad(`checkpoint of ${cp.origin}, expected ${expectedOrigin}`);

@@ -106,13 +106,7 @@ export function verifyInclusion(
  * defines proofs for 0 < m only); equal sizes need an empty proof and equal
  * roots.
  */
-export function verifyConsistency(
-  size1: number,
-  size2: number,
-  proof: Uint8Array[],
-  root1: Uint8Array,
-  root2: Uint8Array,
-): void {
+export function verifyConsistency(size1: number, size2: number, proof: Uint8Array[], root1: Uint8Array, root2: Uint8Array): void {
   if (!Number.isSafeInteger(size1) || !Number.isSafeInteger(size2)) fail('tree sizes are integers');
   if (size1 < 1) fail('no consistency proof from the empty tree');
   if (size1 > size2) fail('the first tree is larger than the second');

@@ -130,11 +130,7 @@ export function splitNote(note: string): { text: string; lines: SignatureLine[] 
  * SHOULD reject the whole note), and requires at least one of them
  * ('unknown-signer'). `verifiedBy` lists each verifier once, in line order.
  */
-export function openNote(
-  note: string,
-  verifiers: Verifier[],
-  verify: VerifyFn = nobleVerify,
-): { text: string; verifiedBy: Verifier[] } {
+export function openNote(note: string, verifiers: Verifier[], verify: VerifyFn = nobleVerify): { text: string; verifiedBy: Verifier[] } {
   const { text, lines } = splitNote(note);
   const message = utf8(text);
   const verifiedBy: Verifier[] = [];

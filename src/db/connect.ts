@@ -114,9 +114,12 @@ export async function openPGlite(dataDir: string | undefined): Promise<Store> {
  * The embedded database is opened only under the data directory's lock, so
  * `serve`, `migrate` or anything else never has it open in two processes.
  */
-export async function openStore(
-  options: { databaseUrl: string | undefined; dataDir: string; dbConnectTimeoutMs?: number; dbStatementTimeoutMs?: number },
-): Promise<Store> {
+export async function openStore(options: {
+  databaseUrl: string | undefined;
+  dataDir: string;
+  dbConnectTimeoutMs?: number;
+  dbStatementTimeoutMs?: number;
+}): Promise<Store> {
   if (options.databaseUrl) {
     return openPostgres(options.databaseUrl, 10, {
       ...(options.dbConnectTimeoutMs === undefined ? {} : { connectTimeoutMs: options.dbConnectTimeoutMs }),

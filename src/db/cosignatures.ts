@@ -16,7 +16,11 @@ export interface CosignatureRow {
 
 /** Stores a cosignature; a second one of the same checkpoint by the same witness is kept out (the first is evidence enough). */
 export async function insertCosignature(db: Db | Tx, row: CosignatureRow): Promise<void> {
-  await db.insertInto('checkpoint_cosignature').values(row).onConflict((oc) => oc.columns(['size', 'witness']).doNothing()).execute();
+  await db
+    .insertInto('checkpoint_cosignature')
+    .values(row)
+    .onConflict((oc) => oc.columns(['size', 'witness']).doNothing())
+    .execute();
 }
 
 export async function cosignaturesOf(db: Db | Tx, size: number): Promise<CosignatureRow[]> {
@@ -45,11 +49,12 @@ export async function newestCosignedCheckpoint(db: Db | Tx, witnesses: string[],
     .selectFrom('checkpoint')
     .select(['checkpoint.size', 'checkpoint.root', 'checkpoint.note'])
     .where('checkpoint.size', '>=', minSize)
-    .where(({ selectFrom }) =>
-      selectFrom('checkpoint_cosignature as c')
-        .select(sql<number>`count(*)`.as('n'))
-        .whereRef('c.size', '=', 'checkpoint.size')
-        .where('c.witness', 'in', witnesses),
+    .where(
+      ({ selectFrom }) =>
+        selectFrom('checkpoint_cosignature as c')
+          .select(sql<number>`count(*)`.as('n'))
+          .whereRef('c.size', '=', 'checkpoint.size')
+          .where('c.witness', 'in', witnesses),
       '>=',
       quorum,
     )

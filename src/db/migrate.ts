@@ -37,7 +37,9 @@ export async function migrate(store: Store): Promise<string[]> {
       await sql`create table if not exists schema_migration (
         name text primary key, applied_at timestamptz not null default now())`.execute(conn);
       await sql`alter table schema_migration add column if not exists sha256 text`.execute(conn);
-      const recorded = new Map((await sql<{ name: string; sha256: string | null }>`select name, sha256 from schema_migration`.execute(conn)).rows.map((r) => [r.name, r.sha256]));
+      const recorded = new Map(
+        (await sql<{ name: string; sha256: string | null }>`select name, sha256 from schema_migration`.execute(conn)).rows.map((r) => [r.name, r.sha256]),
+      );
       const files = migrationFiles().map((name) => ({ name, text: readFileSync(MIGRATIONS_DIR + name, 'utf8') }));
       for (const { name, text } of files) {
         if (!recorded.has(name)) continue;
@@ -45,7 +47,10 @@ export async function migrate(store: Store): Promise<string[]> {
         const was = recorded.get(name);
         if (was === null) await sql`update schema_migration set sha256 = ${sum} where name = ${name} and sha256 is null`.execute(conn);
         else if (was !== sum) {
-          throw new GridproofError('migration-changed', `migrations/${name} changed after it was applied (sha256 ${was} applied, ${sum} now): an applied migration is never edited; restore it and add a new migration`);
+          throw new GridproofError(
+            'migration-changed',
+            `migrations/${name} changed after it was applied (sha256 ${was} applied, ${sum} now): an applied migration is never edited; restore it and add a new migration`,
+          );
         }
       }
       for (const { name, text } of files) {

@@ -17,7 +17,11 @@ export async function findParticipant(db: Db | Tx, id: string): Promise<Row<'par
 }
 
 export async function insertCredential(tx: Tx | Db, tokenHash: Uint8Array, participantId: string): Promise<void> {
-  await tx.insertInto('credential').values({ token_hash: tokenHash, participant_id: participantId }).onConflict((c) => c.doNothing()).execute();
+  await tx
+    .insertInto('credential')
+    .values({ token_hash: tokenHash, participant_id: participantId })
+    .onConflict((c) => c.doNothing())
+    .execute();
 }
 
 /** The participant's tokens become exactly this one (credentials are secrets, not log facts: they may change). */

@@ -28,7 +28,8 @@ export interface PoolOptions {
 /** SQLSTATE classes and codes that say the connection, not the statement, failed. */
 const CONNECTION_SQLSTATE = /^(08|57P0[1-3]|53300)/;
 const CONNECTION_ERRNO = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
-const CONNECTION_MESSAGE = /^(Connection terminated|Query read timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Connection terminated unexpectedly)/;
+const CONNECTION_MESSAGE =
+  /^(Connection terminated|Query read timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Connection terminated unexpectedly)/;
 
 /** True when an error says the database is unreachable, stalled or restarting (answer 503, try again). */
 export function isDatabaseUnavailable(error: unknown): boolean {
@@ -75,7 +76,7 @@ export class ResilientPool implements PostgresPool {
           if (isDatabaseUnavailable(error)) broken = error as Error;
           throw error;
         }
-      }) as unknown as PostgresPoolClient["query"],
+      }) as unknown as PostgresPoolClient['query'],
       // A broken or timed-out connection is closed, never reused.
       release: () => client.release(broken),
     };

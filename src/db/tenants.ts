@@ -22,7 +22,15 @@ export async function tenantConsumption(db: Db | Tx, tenantId: string, from: Dat
     .selectFrom('reading')
     .innerJoin('device', 'device.id', 'reading.device_id')
     .innerJoin('entry', 'entry.idx', 'reading.entry_idx')
-    .select(['reading.entry_idx', 'entry.leaf_hash', 'reading.device_id', 'reading.start_at', 'reading.end_at', 'device.bidding_zone as zone', 'reading.import_wh'])
+    .select([
+      'reading.entry_idx',
+      'entry.leaf_hash',
+      'reading.device_id',
+      'reading.start_at',
+      'reading.end_at',
+      'device.bidding_zone as zone',
+      'reading.import_wh',
+    ])
     .where('device.owner', '=', tenantId)
     .where('device.type', '=', 'consumption')
     .where('reading.start_at', '>=', from)
@@ -121,7 +129,10 @@ export async function unclaimedAllocationsTo(tx: Tx, tenantId: string, from: Dat
 }
 
 /** What names a settlement's allocations (its leaf hash) and orders them (its interval start). */
-export async function settlementNames(db: Db | Tx, settlementIdx: readonly number[]): Promise<Array<{ entry_idx: number; leaf_hash: Uint8Array; start_at: Date }>> {
+export async function settlementNames(
+  db: Db | Tx,
+  settlementIdx: readonly number[],
+): Promise<Array<{ entry_idx: number; leaf_hash: Uint8Array; start_at: Date }>> {
   if (settlementIdx.length === 0) return [];
   return db
     .selectFrom('settlement')
@@ -145,7 +156,9 @@ export async function insertClaim(
   await sql`
     insert into claim_allocation (settlement_idx, position, claim_idx)
     select a.settlement_idx, a.position, ${claim.entry_idx}::bigint
-      from unnest(${allocations.map((a) => a.settlement_idx)}::bigint[], ${allocations.map((a) => a.position)}::integer[]) as a(settlement_idx, position)`.execute(tx);
+      from unnest(${allocations.map((a) => a.settlement_idx)}::bigint[], ${allocations.map((a) => a.position)}::integer[]) as a(settlement_idx, position)`.execute(
+    tx,
+  );
 }
 
 export type ClaimRow = Database['claim'];

@@ -21,9 +21,7 @@ const byKind: Record<EntryKind, object> = { participant, device, key, zone, cont
 const ajv = new Ajv({ allErrors: false, strict: true, strictTypes: false, strictRequired: false });
 ajv.addSchema(common);
 
-const validators = new Map<string, ValidateFunction>(
-  Object.entries(byKind).map(([kind, schema]) => [kind, ajv.compile(schema)]),
-);
+const validators = new Map<string, ValidateFunction>(Object.entries(byKind).map(([kind, schema]) => [kind, ajv.compile(schema)]));
 
 export const entryKinds = Object.keys(byKind) as EntryKind[];
 

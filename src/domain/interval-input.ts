@@ -76,30 +76,44 @@ const isBp = (value: number): boolean => Number.isSafeInteger(value) && value >=
 
 /** Checks the input and returns it sorted, so any permutation gives the same result. */
 export function prepareInterval(input: IntervalInput): PreparedInterval {
-  requireUnique(input.readings.map((r) => r.leafHash), 'reading');
+  requireUnique(
+    input.readings.map((r) => r.leafHash),
+    'reading',
+  );
   // One reading per device: a contract names a device, and its reading must be unique.
-  requireUnique(input.readings.map((r) => r.device), 'reading device');
+  requireUnique(
+    input.readings.map((r) => r.device),
+    'reading device',
+  );
   for (const r of input.readings) {
     if (r.importWh < 0n || r.exportWh < 0n) throw new GridproofError('bad-wh', `negative Wh in reading ${r.leafHash}`);
   }
-  requireUnique(input.contracts.map((c) => c.leafHash), 'contract');
+  requireUnique(
+    input.contracts.map((c) => c.leafHash),
+    'contract',
+  );
   for (const c of input.contracts) {
     if (!Number.isSafeInteger(c.priority)) refuse(`contract ${c.leafHash}: priority must be an integer`);
     if (c.shareBp !== undefined && !isBp(c.shareBp)) refuse(`contract ${c.leafHash}: shareBp must be 0…10000`);
   }
-  requireUnique(input.storage.map((s) => s.device), 'storage device');
+  requireUnique(
+    input.storage.map((s) => s.device),
+    'storage device',
+  );
   for (const s of input.storage) {
     if (!isBp(s.efficiencyBp) || s.efficiencyBp === 0) refuse(`storage ${s.device}: efficiencyBp must be 1…10000`);
     if (s.energyCapacityWh < 0n) throw new GridproofError('bad-wh', `storage ${s.device}: negative capacity`);
   }
-  requireUnique(input.lots.map((l) => l.allocation), 'lot');
+  requireUnique(
+    input.lots.map((l) => l.allocation),
+    'lot',
+  );
   for (const l of input.lots) {
     if (l.remainingWh <= 0n) throw new GridproofError('bad-wh', `lot ${l.allocation} holds nothing`);
   }
 
   const specs = new Map(input.storage.map((s) => [s.device, s]));
-  const specOf = (device: string): StorageSpec =>
-    specs.get(device) ?? unknownDevice(device);
+  const specOf = (device: string): StorageSpec => specs.get(device) ?? unknownDevice(device);
   const queues = lotQueues(input.lots);
   for (const [device, queue] of queues) {
     if (heldWh(queue) > specOf(device).energyCapacityWh) refuse(`storage ${device}: lots exceed the energy capacity`);

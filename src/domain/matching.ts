@@ -104,13 +104,29 @@ export function planInterval(input: IntervalInput): SettlementPayload | undefine
     if (source === undefined) continue;
     const share = contract.shareBp === undefined ? source.remaining : (source.supply * BigInt(contract.shareBp)) / 10000n;
     const sinks = tenantSinks.filter((sink) => sink.reading.owner === contract.tenant);
-    contracted.push(...serve(source, sinks, sinks.map((s) => s.remaining), share, contract.leafHash));
+    contracted.push(
+      ...serve(
+        source,
+        sinks,
+        sinks.map((s) => s.remaining),
+        share,
+        contract.leafHash,
+      ),
+    );
   }
 
   // 2. The pool to tenants: each source in turn, pro rata to the sinks' remaining import.
   const pool = new Map<Source, Planned[]>();
   for (const source of sources.values()) {
-    pool.set(source, serve(source, tenantSinks, tenantSinks.map((s) => s.remaining), source.remaining));
+    pool.set(
+      source,
+      serve(
+        source,
+        tenantSinks,
+        tenantSinks.map((s) => s.remaining),
+        source.remaining,
+      ),
+    );
   }
 
   // 3. Storage charges green only from what tenants did not take, and only from generation.

@@ -198,14 +198,6 @@ export interface ClaimPayload extends Base {
   wh: WhString;
 }
 
-export type Payload =
-  | ParticipantPayload
-  | DevicePayload
-  | KeyPayload
-  | ZonePayload
-  | ContractPayload
-  | ReadingPayload
-  | SettlementPayload
-  | ClaimPayload;
+export type Payload = ParticipantPayload | DevicePayload | KeyPayload | ZonePayload | ContractPayload | ReadingPayload | SettlementPayload | ClaimPayload;
 
 export type EntryKind = Payload['kind'];

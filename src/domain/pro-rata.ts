@@ -26,9 +26,7 @@ export function splitProRata(amount: bigint, claimants: readonly Claimant[]): bi
   const left = Number(amount - shares.reduce((sum, s) => sum + s, 0n));
   const byRemainder = claimants
     .map((c, index) => ({ index, key: c.key, remainder: (amount * c.cap) % total }))
-    .sort((a, b) =>
-      a.remainder === b.remainder ? compareText(a.key, b.key) : a.remainder > b.remainder ? -1 : 1,
-    );
+    .sort((a, b) => (a.remainder === b.remainder ? compareText(a.key, b.key) : a.remainder > b.remainder ? -1 : 1));
   for (const { index } of byRemainder.slice(0, left)) shares[index] = (shares[index] ?? 0n) + 1n;
   return shares;
 }

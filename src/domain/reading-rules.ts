@@ -50,7 +50,10 @@ export function checkReadingShape(reading: ReadingPayload, device: DeviceFacts, 
   }
   // Whole Wh a device of this power can move in the interval: W × s / 3600.
   const maxWh = (BigInt(device.capacityW) * BigInt(lengthMs)) / 3_600_000n;
-  for (const [field, value] of [['importWh', reading.importWh], ['exportWh', reading.exportWh]] as const) {
+  for (const [field, value] of [
+    ['importWh', reading.importWh],
+    ['exportWh', reading.exportWh],
+  ] as const) {
     if (BigInt(value) > maxWh) {
       throw new GridproofError('energy-exceeds-capacity', `${field} ${value} exceeds the ${maxWh} Wh that ${device.capacityW} W can deliver in the interval`);
     }

@@ -111,8 +111,10 @@ export function settlementProblems(facts: SettlementFacts): SettlementProblem[] 
     const of = `source ${short(source.reading)}`;
     const reading = facts.reading(source.reading);
     const allocated = allocatedWhOf(source);
-    if (allocated !== parseWh(source.allocatedWh)) add('settlement-mismatch', `${of}: allocatedWh ${source.allocatedWh} is not the sum ${allocated} of its allocations`);
-    if (allocated > parseWh(source.supplyWh)) add('source-over-allocated', `${of}: allocates ${allocated} Wh of a supply of ${source.supplyWh} Wh`, [reading?.index]);
+    if (allocated !== parseWh(source.allocatedWh))
+      add('settlement-mismatch', `${of}: allocatedWh ${source.allocatedWh} is not the sum ${allocated} of its allocations`);
+    if (allocated > parseWh(source.supplyWh))
+      add('source-over-allocated', `${of}: allocates ${allocated} Wh of a supply of ${source.supplyWh} Wh`, [reading?.index]);
     if (reading !== undefined) checkSource(reading, source.supplyWh, facts.interval, of, add, loggedAfter);
     const underContract = new Map<HashB64, bigint>();
     for (const allocation of source.allocations) {
@@ -123,10 +125,12 @@ export function settlementProblems(facts: SettlementFacts): SettlementProblem[] 
       if (wh === 0n) add('allocation-mismatch', `${to} is of zero Wh; an allocation is of at least 1 Wh`, [reading?.index]);
       const sink = sinkHash === undefined ? undefined : facts.reading(sinkHash);
       if (sink !== undefined) {
-        if (!TAKES.has(sink.deviceType)) add('allocation-mismatch', `${to} goes to a ${sink.deviceType} reading, which takes nothing`, [reading?.index, sink.index]);
+        if (!TAKES.has(sink.deviceType))
+          add('allocation-mismatch', `${to} goes to a ${sink.deviceType} reading, which takes nothing`, [reading?.index, sink.index]);
         if (sink.interval !== facts.interval) add('allocation-mismatch', `${to} goes to a reading of another interval or zone`, [reading?.index, sink.index]);
         if (loggedAfter(sink.index)) add('allocation-mismatch', `${to} goes to a reading logged after the settlement`, [reading?.index, sink.index]);
-        if (reading?.deviceType === 'storage' && sink.deviceType === 'storage') add('allocation-mismatch', `${to} charges storage from storage`, [reading?.index, sink.index]);
+        if (reading?.deviceType === 'storage' && sink.deviceType === 'storage')
+          add('allocation-mismatch', `${to} charges storage from storage`, [reading?.index, sink.index]);
       }
       if (allocation.contract === undefined) continue;
       underContract.set(allocation.contract, (underContract.get(allocation.contract) ?? 0n) + wh);
@@ -134,9 +138,14 @@ export function settlementProblems(facts: SettlementFacts): SettlementProblem[] 
       if (contract === undefined) continue;
       const under = `${to} under contract ${contract.id}`;
       if (loggedAfter(contract.index)) add('allocation-mismatch', `${under}, which is logged after the settlement`, [contract.index, reading?.index]);
-      if (reading !== undefined && contract.device !== reading.device) add('allocation-mismatch', `${under}, which is for device ${contract.device}, not ${reading.device}`, [contract.index, reading.index]);
+      if (reading !== undefined && contract.device !== reading.device)
+        add('allocation-mismatch', `${under}, which is for device ${contract.device}, not ${reading.device}`, [contract.index, reading.index]);
       if (sink !== undefined && (sink.deviceType !== 'consumption' || contract.tenant !== sink.owner)) {
-        add('allocation-mismatch', `${under}, which is for tenant ${contract.tenant}, not for a ${sink.deviceType} reading of ${sink.owner}`, [contract.index, reading?.index, sink.index]);
+        add('allocation-mismatch', `${under}, which is for tenant ${contract.tenant}, not for a ${sink.deviceType} reading of ${sink.owner}`, [
+          contract.index,
+          reading?.index,
+          sink.index,
+        ]);
       }
       if (contract.validFromMs > facts.startMs || (contract.validUntilMs !== undefined && contract.validUntilMs < facts.endMs)) {
         add('allocation-mismatch', `${under}, which is not valid over the interval`, [contract.index, reading?.index]);
@@ -157,11 +166,19 @@ export function settlementProblems(facts: SettlementFacts): SettlementProblem[] 
 
 type Add = (code: SettlementRuleCode, detail: string, indexes?: Array<number | undefined>) => void;
 
-function checkSource(reading: ReadingFact, supplyWh: string, interval: string, of: string, add: Add, loggedAfter: (index: number | undefined) => boolean): void {
+function checkSource(
+  reading: ReadingFact,
+  supplyWh: string,
+  interval: string,
+  of: string,
+  add: Add,
+  loggedAfter: (index: number | undefined) => boolean,
+): void {
   if (!SUPPLIES.has(reading.deviceType) || reading.exportWh === 0n) {
     add('settlement-mismatch', `${of} is a ${reading.deviceType} reading exporting ${reading.exportWh} Wh, no supply`, [reading.index]);
   }
-  if (parseWh(supplyWh) !== reading.exportWh) add('settlement-mismatch', `${of}: supplyWh ${supplyWh} is not its export of ${reading.exportWh} Wh`, [reading.index]);
+  if (parseWh(supplyWh) !== reading.exportWh)
+    add('settlement-mismatch', `${of}: supplyWh ${supplyWh} is not its export of ${reading.exportWh} Wh`, [reading.index]);
   if (reading.interval !== interval) add('settlement-mismatch', `${of} is a reading of another interval or zone`, [reading.index]);
   if (loggedAfter(reading.index)) add('settlement-mismatch', `${of} is logged after the settlement`, [reading.index]);
 }
@@ -175,7 +192,10 @@ function checkShares(facts: SettlementFacts, hash: HashB64, reading: ReadingFact
     if (supply === undefined) continue;
     const share = (supply * BigInt(contract.shareBp)) / 10000n;
     if (wh > share) {
-      add('allocation-mismatch', `${of}: contract ${contract.id} takes ${wh} Wh, beyond its share of ${share} Wh (${contract.shareBp} bp of ${supply} Wh)`, [contract.index, reading.index]);
+      add('allocation-mismatch', `${of}: contract ${contract.id} takes ${wh} Wh, beyond its share of ${share} Wh (${contract.shareBp} bp of ${supply} Wh)`, [
+        contract.index,
+        reading.index,
+      ]);
     }
   }
 }

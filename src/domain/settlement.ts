@@ -44,10 +44,7 @@ const minWh = (a: bigint, b: bigint): bigint => (a < b ? a : b);
 
 function sameDraws(expected: readonly Draw[] | undefined, actual: readonly Draw[] | undefined): boolean {
   if (expected === undefined || actual === undefined) return expected === actual;
-  return (
-    expected.length === actual.length &&
-    expected.every((draw, i) => draw.allocation === actual[i]?.allocation && draw.wh === actual[i]?.wh)
-  );
+  return expected.length === actual.length && expected.every((draw, i) => draw.allocation === actual[i]?.allocation && draw.wh === actual[i]?.wh);
 }
 
 /** The supply readings a settlement of the interval must list: those with export, by leaf hash. */
@@ -68,7 +65,14 @@ export function checkIntervalSettlement(input: IntervalInput, settlement: Settle
   }
   const byHash = new Map(readings.map((r) => [r.leafHash, r]));
   const interval = `${start}/${end}/${zone}`;
-  const fact = (r: MatchReading): ReadingFact => ({ device: r.device, deviceType: r.deviceType, owner: r.owner, importWh: r.importWh, exportWh: r.exportWh, interval });
+  const fact = (r: MatchReading): ReadingFact => ({
+    device: r.device,
+    deviceType: r.deviceType,
+    owner: r.owner,
+    importWh: r.importWh,
+    exportWh: r.exportWh,
+    interval,
+  });
   const contractOf = new Map(contracts.map((c) => [c.leafHash, { ...c, id: c.leafHash, validFromMs: instantMs(start)! }]));
   const [problem] = settlementProblems({
     settlement,

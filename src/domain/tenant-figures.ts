@@ -213,6 +213,9 @@ export function tenantFigures(input: TenantFiguresInput): TenantFigures {
   if (noFactor.size === 0) return { intervals, totals };
   const warnings = [...noFactor]
     .sort(([a], [b]) => compareText(a, b))
-    .map(([zone, at]): FigureWarning => ({ code: 'no-grid-factor', detail: `no zone entry gives a grid factor for ${zone} at ${at}: unmatched emissions are unknown` }));
+    .map(([zone, at]): FigureWarning => ({
+      code: 'no-grid-factor',
+      detail: `no zone entry gives a grid factor for ${zone} at ${at}: unmatched emissions are unknown`,
+    }));
   return { intervals, totals, warnings };
 }

@@ -33,14 +33,20 @@ export async function initialiseLog(ledger: Ledger): Promise<void> {
   } catch (error) {
     if (!(error instanceof GridproofError) || error.code !== 'operator-key-rotated') throw error;
     const inForce = await operatorKeyInForce(ledger.db);
-    throw new GridproofError('key-mismatch', `the operator key (GRIDPROOF_OPERATOR_KEY or the key file) is not the log's operator key in force ${inForce?.verifierKey} (entry ${inForce?.entryIdx})`);
+    throw new GridproofError(
+      'key-mismatch',
+      `the operator key (GRIDPROOF_OPERATOR_KEY or the key file) is not the log's operator key in force ${inForce?.verifierKey} (entry ${inForce?.entryIdx})`,
+    );
   }
 }
 
 async function firstEntries(ledger: Ledger, tx: Tx, size: number) {
   const recorded = await recordedInterval(tx, ledger.intervalSeconds);
   if (recorded !== ledger.intervalSeconds) {
-    throw new GridproofError('config-mismatch', `this log's readings are ${recorded / 60}-minute intervals; GRIDPROOF_INTERVAL says ${ledger.intervalSeconds / 60}`);
+    throw new GridproofError(
+      'config-mismatch',
+      `this log's readings are ${recorded / 60}-minute intervals; GRIDPROOF_INTERVAL says ${ledger.intervalSeconds / 60}`,
+    );
   }
   if (size > 0) {
     // The operator key was checked by appendInTransaction before this runs.
@@ -72,7 +78,14 @@ export function sealLogKeyEntry(ledger: Ledger, payload: KeyPayload): SealedEntr
 }
 
 export function operatorKeyRow(entryIdx: number, payload: KeyPayload) {
-  return { entry_idx: entryIdx, subject_type: 'operator', device_id: null, verifier_key: payload.verifierKey, valid_from: new Date(payload.validFrom), valid_until: null };
+  return {
+    entry_idx: entryIdx,
+    subject_type: 'operator',
+    device_id: null,
+    verifier_key: payload.verifierKey,
+    valid_from: new Date(payload.validFrom),
+    valid_until: null,
+  };
 }
 
 async function checkLogKey(ledger: Ledger, tx: Tx): Promise<void> {
@@ -80,7 +93,10 @@ async function checkLogKey(ledger: Ledger, tx: Tx): Promise<void> {
   try {
     openEntryNote(fromUtf8(first!.bytes), [ledger.logVerifier], ledger.verify);
   } catch {
-    throw new GridproofError('key-mismatch', `the log key (GRIDPROOF_LOG_KEY or the key file) is not the key that signed entry 0 of this log; expected the key of ${ledger.origin} that created it`);
+    throw new GridproofError(
+      'key-mismatch',
+      `the log key (GRIDPROOF_LOG_KEY or the key file) is not the key that signed entry 0 of this log; expected the key of ${ledger.origin} that created it`,
+    );
   }
 }
 

@@ -42,11 +42,7 @@ export async function buildBundle(ledger: Ledger, tenantId: string, from: Date, 
   // the charges it draws on, with the storage and generation readings of
   // those charges (storage never charges storage, so that is as deep as it goes).
   const charges = await drawnCharges(ledger.db, allocations);
-  const readingIdx = [
-    ...readings.map((r) => r.entry_idx),
-    ...allocations.map((a) => a.source_idx),
-    ...charges.flatMap((c) => [c.source_idx, c.sink_idx]),
-  ];
+  const readingIdx = [...readings.map((r) => r.entry_idx), ...allocations.map((a) => a.source_idx), ...charges.flatMap((c) => [c.source_idx, c.sink_idx])];
   const sourceDevices = [...new Set(allocations.map((a) => a.source_device))];
   const participant = await findParticipant(ledger.db, tenantId);
   const wanted = new Set<number>([

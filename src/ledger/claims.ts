@@ -65,7 +65,16 @@ export async function makeClaim(ledger: Ledger, tenantId: string, request: Claim
       project: async (tx, [entry]) => {
         await insertClaim(
           tx,
-          { entry_idx: entry!.idx, id, tenant_id: tenantId, start_at: new Date(start), end_at: new Date(end), purpose: payload.purpose, beneficiary: payload.beneficiary, wh: Number(selection.wh) },
+          {
+            entry_idx: entry!.idx,
+            id,
+            tenant_id: tenantId,
+            start_at: new Date(start),
+            end_at: new Date(end),
+            purpose: payload.purpose,
+            beneficiary: payload.beneficiary,
+            wh: Number(selection.wh),
+          },
           selection.allocations.map((allocation) => byId.get(allocation)!),
         );
         return { id, index: entry!.idx, leafHash: toBase64(entry!.leafHash), wh: payload.wh };

@@ -6,7 +6,17 @@
 import { randomBytes } from 'node:crypto';
 import { parseVerifierKey } from '../crypto/note.ts';
 import type { Tx } from '../db/log.ts';
-import { findContract, findDevice, findParticipant, insertContract, insertCredential, insertDevice, insertKeyEntry, insertParticipant, insertZone } from '../db/registry.ts';
+import {
+  findContract,
+  findDevice,
+  findParticipant,
+  insertContract,
+  insertCredential,
+  insertDevice,
+  insertKeyEntry,
+  insertParticipant,
+  insertZone,
+} from '../db/registry.ts';
 import { entryText, parseEntry } from '../domain/entry.ts';
 import { checkKeyStart } from '../domain/key-rules.ts';
 import type { ContractPayload, DevicePayload, KeyPayload, ParticipantPayload, Payload, Role, ZonePayload } from '../domain/payloads.ts';
@@ -113,7 +123,14 @@ export async function addDeviceKey(
   input: { verifierKey: string; validFrom: string; validUntil?: string },
 ): Promise<{ index: number }> {
   const verifier = parseVerifierKey(input.verifierKey);
-  const key = checked<KeyPayload>(ledger, { kind: 'key', log: ledger.origin, subjectType: 'device', subjectId: deviceId, ...input, verifierKey: verifier.vkey });
+  const key = checked<KeyPayload>(ledger, {
+    kind: 'key',
+    log: ledger.origin,
+    subjectType: 'device',
+    subjectId: deviceId,
+    ...input,
+    verifierKey: verifier.vkey,
+  });
   return appendInTransaction(ledger, async (tx) => {
     const device = await findDevice(tx, deviceId);
     if (!device) throw new GridproofError('unknown-device', `no device ${deviceId}`);

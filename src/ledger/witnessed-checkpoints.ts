@@ -17,7 +17,12 @@ export async function withCosignatures(db: Db | Tx, checkpoint: CheckpointRow): 
 
 /** The newest checkpoint covering index `minIdx` that the quorum cosigned, with its cosignatures; undefined when none is. */
 export async function newestWitnessedCheckpoint(ledger: Ledger, minIdx: number): Promise<(CheckpointRow & { witnessed: string }) | undefined> {
-  const row = await newestCosignedCheckpoint(ledger.db, ledger.witnesses.map((w) => w.vkey), ledger.witnessQuorum, minIdx + 1);
+  const row = await newestCosignedCheckpoint(
+    ledger.db,
+    ledger.witnesses.map((w) => w.vkey),
+    ledger.witnessQuorum,
+    minIdx + 1,
+  );
   return row ? { ...row, witnessed: await withCosignatures(ledger.db, row) } : undefined;
 }
 
@@ -31,9 +36,17 @@ export interface WitnessStatus {
 
 export async function witnessStatus(ledger: Ledger, witnessing: CheckpointWitnessing | undefined): Promise<WitnessStatus> {
   const size = (await latestCheckpoint(ledger.db))?.size ?? 0;
-  const sizes = await cosignedSizes(ledger.db, ledger.witnesses.map((w) => w.vkey));
+  const sizes = await cosignedSizes(
+    ledger.db,
+    ledger.witnesses.map((w) => w.vkey),
+  );
   const live = witnessing?.progress() ?? [];
-  const witnessed = await newestCosignedCheckpoint(ledger.db, ledger.witnesses.map((w) => w.vkey), ledger.witnessQuorum, 0);
+  const witnessed = await newestCosignedCheckpoint(
+    ledger.db,
+    ledger.witnesses.map((w) => w.vkey),
+    ledger.witnessQuorum,
+    0,
+  );
   return {
     size,
     quorum: ledger.witnessQuorum,

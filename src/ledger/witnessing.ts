@@ -54,7 +54,15 @@ export class CheckpointWitnessing {
   constructor(ledger: Ledger) {
     this.#ledger = ledger;
     for (const w of ledger.witnesses) {
-      this.#loops.set(w.vkey, { cosignedSize: undefined, statedSize: undefined, failures: 0, notBefore: 0, lastError: undefined, lastAttemptAt: undefined, inFlight: undefined });
+      this.#loops.set(w.vkey, {
+        cosignedSize: undefined,
+        statedSize: undefined,
+        failures: 0,
+        notBefore: 0,
+        lastError: undefined,
+        lastAttemptAt: undefined,
+        inFlight: undefined,
+      });
     }
   }
 

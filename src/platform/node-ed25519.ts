@@ -23,15 +23,7 @@
  *     is by noble, rather than relying on the OpenSSL version.
  */
 import { createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
-import {
-  isValidPublicKey,
-  PUBLIC_KEY_BYTES,
-  scalarIsCanonical,
-  SEED_BYTES,
-  SIGNATURE_BYTES,
-  type SignFn,
-  type VerifyFn,
-} from '../crypto/ed25519.ts';
+import { isValidPublicKey, PUBLIC_KEY_BYTES, scalarIsCanonical, SEED_BYTES, SIGNATURE_BYTES, type SignFn, type VerifyFn } from '../crypto/ed25519.ts';
 import { GridproofError } from '../errors.ts';
 
 // DER prefixes for raw Ed25519 keys (RFC 8410 §4 SubjectPublicKeyInfo and §7
@@ -63,9 +55,7 @@ const privateKeys = new Map<string, KeyObject>();
 function publicKeyObject(publicKey: Uint8Array): KeyObject | null {
   const raw = Buffer.from(publicKey.buffer, publicKey.byteOffset, publicKey.byteLength);
   return cached(publicKeys, PUBLIC_CACHE_SIZE, raw.toString('base64'), () =>
-    isValidPublicKey(publicKey)
-      ? createPublicKey({ key: Buffer.concat([SPKI_PREFIX, raw]), format: 'der', type: 'spki' })
-      : null,
+    isValidPublicKey(publicKey) ? createPublicKey({ key: Buffer.concat([SPKI_PREFIX, raw]), format: 'der', type: 'spki' }) : null,
   );
 }
 

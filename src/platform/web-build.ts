@@ -33,7 +33,18 @@ export interface WebBuild {
   verifyHtml: string;
 }
 
-const SCHEMA_FILES = ['common', 'bundle', 'entries/claim', 'entries/contract', 'entries/device', 'entries/key', 'entries/participant', 'entries/reading', 'entries/settlement', 'entries/zone'];
+const SCHEMA_FILES = [
+  'common',
+  'bundle',
+  'entries/claim',
+  'entries/contract',
+  'entries/device',
+  'entries/key',
+  'entries/participant',
+  'entries/reading',
+  'entries/settlement',
+  'entries/zone',
+];
 
 /** The domain's schemas compiled by Ajv, as an ES module whose `Ajv` class hands them out by $id. */
 function precompiledAjv(): string {
@@ -44,7 +55,9 @@ function precompiledAjv(): string {
   const ids = Object.fromEntries(schemas.filter((s) => !s.$id.endsWith('/common.json')).map((s, i) => [`v${i}`, s.$id]));
   const code = standalone.default(ajv, ids);
   return `${code}
-const byId = {${Object.entries(ids).map(([name, id]) => `${JSON.stringify(id)}: ${name}`).join(', ')}};
+const byId = {${Object.entries(ids)
+    .map(([name, id]) => `${JSON.stringify(id)}: ${name}`)
+    .join(', ')}};
 export class Ajv {
   addSchema() { return this; }
   compile(schema) {

@@ -16,7 +16,8 @@ export function entryRoutes(app: FastifyInstance, { auth, useCases }: RouteDeps)
     {
       schema: {
         tags: ['entries'],
-        summary: 'Append signed readings; each gets its index and leaf hash, or a coded error', response: responses({ 200: json('One result per entry, in order', 'entries-response') }, AUTHED, BODY),
+        summary: 'Append signed readings; each gets its index and leaf hash, or a coded error',
+        response: responses({ 200: json('One result per entry, in order', 'entries-response') }, AUTHED, BODY),
         security: [{ bearer: [] }],
         body,
       },

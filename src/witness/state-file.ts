@@ -71,7 +71,10 @@ export class WitnessStateDir {
       }
       return result;
     });
-    this.#queues.set(origin, run.catch(() => undefined));
+    this.#queues.set(
+      origin,
+      run.catch(() => undefined),
+    );
     return run;
   }
 

@@ -34,7 +34,14 @@ const BODY_LIMIT = 64 * 1024;
 const problem = {
   type: 'object',
   required: ['type', 'title', 'status', 'code', 'detail'],
-  properties: { type: { type: 'string' }, title: { type: 'string' }, status: { type: 'integer' }, code: { type: 'string' }, detail: { type: 'string' }, instance: { type: 'string' } },
+  properties: {
+    type: { type: 'string' },
+    title: { type: 'string' },
+    status: { type: 'integer' },
+    code: { type: 'string' },
+    detail: { type: 'string' },
+    instance: { type: 'string' },
+  },
 } as const;
 const problemResponse = { content: { 'application/problem+json': { schema: problem } } } as const;
 
@@ -45,7 +52,9 @@ export async function buildWitnessApp(deps: WitnessDeps): Promise<FastifyInstanc
 
   const app = Fastify({ logger: deps.logger ?? false, bodyLimit: BODY_LIMIT });
   app.setErrorHandler((error, request, reply) => sendProblem(reply, toProblem(error as Error, request)));
-  app.setNotFoundHandler((request, reply) => sendProblem(reply, problemOf('not-found', `no route ${request.method} ${request.url.split('?')[0]}`, request.url)));
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, problemOf('not-found', `no route ${request.method} ${request.url.split('?')[0]}`, request.url)),
+  );
   // The body is text whatever the client calls it (the spec names no media type).
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
@@ -85,4 +94,3 @@ export async function buildWitnessApp(deps: WitnessDeps): Promise<FastifyInstanc
   );
   return app;
 }
-

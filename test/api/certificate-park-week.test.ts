@@ -23,7 +23,9 @@ import { groupDigits } from '../../src/domain/bundle/facts-summary.ts';
 const H = 3_600_000;
 const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
 const rows = readFileSync(new URL('../fixtures/park-week/de-2019-week1.csv', import.meta.url), 'utf8')
-  .trim().split('\n').slice(1)
+  .trim()
+  .split('\n')
+  .slice(1)
   .map((line) => {
     const [ts, , , wind, solar, load] = line.split(',');
     return { start: Date.parse(ts!), wind: Number(wind), solar: Number(solar), load: Number(load) };
@@ -32,9 +34,27 @@ const FROM = rows[0]!.start;
 const TO = FROM + rows.length * H;
 const peak = (f: (r: (typeof rows)[number]) => number) => Math.max(...rows.map(f));
 const scale = (v: number, max: number, peakWh: number) => Math.floor((v * peakWh) / max);
-const windWh = rows.map((r) => scale(r.wind, peak((x) => x.wind), 9_000_000));
-const solarWh = rows.map((r) => scale(r.solar, peak((x) => x.solar), 4_000_000));
-const loadWh = rows.map((r) => scale(r.load, peak((x) => x.load), 8_000_000));
+const windWh = rows.map((r) =>
+  scale(
+    r.wind,
+    peak((x) => x.wind),
+    9_000_000,
+  ),
+);
+const solarWh = rows.map((r) =>
+  scale(
+    r.solar,
+    peak((x) => x.solar),
+    4_000_000,
+  ),
+);
+const loadWh = rows.map((r) =>
+  scale(
+    r.load,
+    peak((x) => x.load),
+    8_000_000,
+  ),
+);
 // The battery charges the surplus and gives it back in the next deficit, within 4 MWh an hour at 90 %.
 const battery = { importWh: rows.map(() => 0), exportWh: rows.map(() => 0) };
 let held = 0;
@@ -67,7 +87,12 @@ function gcSchemas() {
     }
     return ajv.compile(schema);
   };
-  return { bundle: compile('GranularCertificateBundle'), cancel: compile('GranularCertificateCancellation'), scr: compile('StorageChargeRecord'), sdr: compile('StorageDischargeRecord') };
+  return {
+    bundle: compile('GranularCertificateBundle'),
+    cancel: compile('GranularCertificateCancellation'),
+    scr: compile('StorageChargeRecord'),
+    sdr: compile('StorageDischargeRecord'),
+  };
 }
 
 const [backend] = await testBackends();
@@ -75,7 +100,12 @@ t.test(`${backend}: certificates and exports of a real week`, async (t) => {
   const env = await startTestApp(backend!);
   t.teardown(env.close);
   const { app } = env;
-  await app.inject({ method: 'POST', url: '/v1/zones', headers: auth(OPERATOR_TOKEN), payload: { zone: 'DE-LU', gCO2PerKWh: 350, validFrom: '2018-01-01T00:00:00Z' } });
+  await app.inject({
+    method: 'POST',
+    url: '/v1/zones',
+    headers: auth(OPERATOR_TOKEN),
+    payload: { zone: 'DE-LU', gCO2PerKWh: 350, validFrom: '2018-01-01T00:00:00Z' },
+  });
   const parkco = await addParticipant(app, 'generator', 'parkco');
   const steel = await addParticipant(app, 'tenant', 'steelco');
   const devices = [
@@ -88,7 +118,15 @@ t.test(`${backend}: certificates and exports of a real week`, async (t) => {
     const key = await addDevice(app, { id: d.id, owner: d.owner.id, type: d.type, capacityW: 20_000_000 });
     let prev: string | undefined;
     const notes = rows.map((r, h) => {
-      const note = signReading(key.signer, { device: d.id, seq: h, ...(prev ? { prev } : {}), start: iso(r.start), end: iso(r.start + H), importWh: String(d.importWh[h]), exportWh: String(d.exportWh[h]) });
+      const note = signReading(key.signer, {
+        device: d.id,
+        seq: h,
+        ...(prev ? { prev } : {}),
+        start: iso(r.start),
+        end: iso(r.start + H),
+        importWh: String(d.importWh[h]),
+        exportWh: String(d.exportWh[h]),
+      });
       prev = toBase64(hashLeaf(utf8(note)));
       return note;
     });
@@ -97,7 +135,12 @@ t.test(`${backend}: certificates and exports of a real week`, async (t) => {
   t.equal((await app.inject({ method: 'POST', url: '/v1/matching/runs', headers: auth(OPERATOR_TOKEN), payload: { until: iso(TO) } })).statusCode, 200);
   const period = { start: iso(FROM), end: iso(TO) };
   const claim = async (purpose: string, maxWh?: string) => {
-    const r = await app.inject({ method: 'POST', url: '/v1/claims', headers: auth(steel.token), payload: { period, purpose, beneficiary: 'Steelco Export GmbH', ...(maxWh ? { maxWh } : {}) } });
+    const r = await app.inject({
+      method: 'POST',
+      url: '/v1/claims',
+      headers: auth(steel.token),
+      payload: { period, purpose, beneficiary: 'Steelco Export GmbH', ...(maxWh ? { maxWh } : {}) },
+    });
     t.equal(r.statusCode, 201, r.body);
     return r.json() as { id: string; wh: string };
   };
@@ -124,13 +167,35 @@ t.test(`${backend}: certificates and exports of a real week`, async (t) => {
     t.equal(offline.status, 0, offline.stderr);
     t.equal(offline.stdout, page.body, 'the CLI makes the same page from the bundle alone');
     writeFileSync(join(dir, 'cert.html'), page.body);
-    execFileSync('/usr/bin/chromium', ['--headless', '--no-sandbox', '--disable-gpu', '--no-pdf-header-footer', `--print-to-pdf=${join(dir, 'cert.pdf')}`, `file://${join(dir, 'cert.html')}`], { stdio: 'ignore', timeout: 120_000 });
-    if (process.env.GRIDPROOF_CERT_PNG) execFileSync('/usr/bin/chromium', ['--headless', '--no-sandbox', '--disable-gpu', '--window-size=900,1300', `--screenshot=${process.env.GRIDPROOF_CERT_PNG}`, `file://${join(dir, 'cert.html')}`], { stdio: 'ignore' });
+    execFileSync(
+      '/usr/bin/chromium',
+      ['--headless', '--no-sandbox', '--disable-gpu', '--no-pdf-header-footer', `--print-to-pdf=${join(dir, 'cert.pdf')}`, `file://${join(dir, 'cert.html')}`],
+      { stdio: 'ignore', timeout: 120_000 },
+    );
+    if (process.env.GRIDPROOF_CERT_PNG)
+      execFileSync(
+        '/usr/bin/chromium',
+        [
+          '--headless',
+          '--no-sandbox',
+          '--disable-gpu',
+          '--window-size=900,1300',
+          `--screenshot=${process.env.GRIDPROOF_CERT_PNG}`,
+          `file://${join(dir, 'cert.html')}`,
+        ],
+        { stdio: 'ignore' },
+      );
     const pages = execFileSync('pdfinfo', [join(dir, 'cert.pdf')], { encoding: 'utf8' });
     t.match(pages, /Pages:\s+1\n/, 'one A4 page');
     const text = execFileSync('pdftotext', ['-layout', join(dir, 'cert.pdf'), '-'], { encoding: 'utf8' });
     const flat = text.replace(/\s+/g, '');
-    for (const [what, figure] of [['claimed', facts.claim.wh], ['consumed', facts.consumedWh], ['matched', facts.matchedWh], ['CBAM grid Wh', facts.cbam.totals.gridWh], ['CBAM direct', facts.cbam.totals.directTechnicalLinkWh]]) {
+    for (const [what, figure] of [
+      ['claimed', facts.claim.wh],
+      ['consumed', facts.consumedWh],
+      ['matched', facts.matchedWh],
+      ['CBAM grid Wh', facts.cbam.totals.gridWh],
+      ['CBAM direct', facts.cbam.totals.directTechnicalLinkWh],
+    ]) {
       t.ok(text.includes(`${groupDigits(figure)} Wh`), `${what}: ${groupDigits(figure)} Wh`);
     }
     t.ok(text.includes(`${(facts.cfeScore * 100).toFixed(2)} %`), 'the CFE score');
@@ -195,9 +260,16 @@ t.test(`${backend}: certificates and exports of a real week`, async (t) => {
       });
       t.ok(new Set(list.map((r) => r[2])).size >= 1);
     }
-    t.ok([...ranges.values()].some((list) => new Set(list.map((r) => r[2])).size === 2), 'a device has GC bundles in both claims');
+    t.ok(
+      [...ranges.values()].some((list) => new Set(list.map((r) => r[2])).size === 2),
+      'a device has GC bundles in both claims',
+    );
     const offline = cli(['export', join(dir, 'bundle.json'), '--key', logKey, '--format', 'energytag']);
-    t.equal(offline.stdout, (await app.inject({ url: `/v1/claims/${first.id}/export?format=energytag`, headers: auth(steel.token) })).body, 'the CLI makes the same bytes');
+    t.equal(
+      offline.stdout,
+      (await app.inject({ url: `/v1/claims/${first.id}/export?format=energytag`, headers: auth(steel.token) })).body,
+      'the CLI makes the same bytes',
+    );
     const bad = await app.inject({ url: `/v1/claims/${first.id}/export?format=pdf`, headers: auth(steel.token) });
     t.equal(bad.statusCode, 400);
     t.equal(bad.json().code, 'schema-violation');

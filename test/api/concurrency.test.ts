@@ -47,7 +47,11 @@ for (const backend of await testBackends()) {
       const wins = results.flatMap((result, i) => ('index' in result ? [{ ...result, note: notes[i]! }] : []));
       t.equal(wins.length, 1, 'exactly one success');
       t.equal(results.filter((r) => 'error' in r && r.error.code === 'seq-conflict').length, CLIENTS - 1, `${CLIENTS - 1} seq-conflict`);
-      t.strictSame(wins[0], { index: before, leafHash: leafHashOf(wins[0]!.note), duplicate: false, late: false, note: wins[0]!.note }, 'the winner took the next index');
+      t.strictSame(
+        wins[0],
+        { index: before, leafHash: leafHashOf(wins[0]!.note), duplicate: false, late: false, note: wins[0]!.note },
+        'the winner took the next index',
+      );
       await gapless(t);
       const readings = await db.selectFrom('reading').select('entry_idx').where('device_id', '=', 'wind-hot').execute();
       t.equal(readings.length, 2, 'the device has seq 0 and one seq 1');
@@ -72,40 +76,64 @@ for (const backend of await testBackends()) {
         }),
       );
       const all = clientResults.flat();
-      t.ok(all.every((r) => 'index' in r && !r.duplicate), 'every reading accepted');
+      t.ok(
+        all.every((r) => 'index' in r && !r.duplicate),
+        'every reading accepted',
+      );
       const indexes = all.map((r) => ('index' in r ? r.index : -1)).sort((a, b) => a - b);
-      t.strictSame(indexes, range(CLIENTS * 3).map((i) => before + i), 'the new readings took exactly the next indexes');
+      t.strictSame(
+        indexes,
+        range(CLIENTS * 3).map((i) => before + i),
+        'the new readings took exactly the next indexes',
+      );
       await gapless(t);
     });
 
-    t.test('several ledgers on one PostgreSQL database: one success, no gap', { skip: backend !== 'postgres' && 'needs a PostgreSQL server (separate connection pools)' }, async (t) => {
-      const INSTANCES = 4;
-      const apps: FastifyInstance[] = [];
-      for (let i = 0; i < INSTANCES; i++) {
-        const store = await openPostgres(env.testStore.url!, 4);
-        const { ledger } = await openLedger({ db: store.db, origin: ORIGIN, intervalSeconds: 3600, logSigner: env.logSigner, operatorSigner: env.operatorSigner, operatorToken: OPERATOR_TOKEN, now: () => NOW });
-        const intake = new ReadingIntake(ledger);
-        const instance = await buildApp({ ledger, intake });
-        t.teardown(async () => {
-          await instance.close();
-          await intake.idle();
-          await store.close();
-        });
-        apps.push(instance);
-      }
-      const hot = new Meter('wind-multi', (await addDevice(app, { id: 'wind-multi', owner: gen.id, type: 'wind' })).signer);
-      const cold = await Promise.all(range(CLIENTS).map(async (i) => new Meter(`wind-m${i}`, (await addDevice(app, { id: `wind-m${i}`, owner: gen.id, type: 'wind' })).signer)));
-      const hotNotes = range(CLIENTS).map((i) => hot.next({ exportWh: String(i) }));
-      const [hotResponses, coldResponses] = await Promise.all([
-        Promise.all(hotNotes.map((note, i) => postEntries(apps[i % INSTANCES]!, gen.token, [note]))),
-        Promise.all(cold.map((meter, i) => postEntries(apps[i % INSTANCES]!, gen.token, [meter.next()]))),
-      ]);
-      const hotResults = hotResponses.map((r) => (r.json() as { results: Result[] }).results[0]!);
-      t.equal(hotResults.filter((r) => 'index' in r).length, 1, 'one success on the hot device across instances');
-      t.equal(hotResults.filter((r) => 'error' in r && r.error.code === 'seq-conflict').length, CLIENTS - 1, 'the rest are seq-conflict');
-      const coldResults = coldResponses.map((r) => (r.json() as { results: Result[] }).results[0]!);
-      t.ok(coldResults.every((r) => 'index' in r && !r.duplicate), 'every other device accepted');
-      await gapless(t);
-    });
+    t.test(
+      'several ledgers on one PostgreSQL database: one success, no gap',
+      { skip: backend !== 'postgres' && 'needs a PostgreSQL server (separate connection pools)' },
+      async (t) => {
+        const INSTANCES = 4;
+        const apps: FastifyInstance[] = [];
+        for (let i = 0; i < INSTANCES; i++) {
+          const store = await openPostgres(env.testStore.url!, 4);
+          const { ledger } = await openLedger({
+            db: store.db,
+            origin: ORIGIN,
+            intervalSeconds: 3600,
+            logSigner: env.logSigner,
+            operatorSigner: env.operatorSigner,
+            operatorToken: OPERATOR_TOKEN,
+            now: () => NOW,
+          });
+          const intake = new ReadingIntake(ledger);
+          const instance = await buildApp({ ledger, intake });
+          t.teardown(async () => {
+            await instance.close();
+            await intake.idle();
+            await store.close();
+          });
+          apps.push(instance);
+        }
+        const hot = new Meter('wind-multi', (await addDevice(app, { id: 'wind-multi', owner: gen.id, type: 'wind' })).signer);
+        const cold = await Promise.all(
+          range(CLIENTS).map(async (i) => new Meter(`wind-m${i}`, (await addDevice(app, { id: `wind-m${i}`, owner: gen.id, type: 'wind' })).signer)),
+        );
+        const hotNotes = range(CLIENTS).map((i) => hot.next({ exportWh: String(i) }));
+        const [hotResponses, coldResponses] = await Promise.all([
+          Promise.all(hotNotes.map((note, i) => postEntries(apps[i % INSTANCES]!, gen.token, [note]))),
+          Promise.all(cold.map((meter, i) => postEntries(apps[i % INSTANCES]!, gen.token, [meter.next()]))),
+        ]);
+        const hotResults = hotResponses.map((r) => (r.json() as { results: Result[] }).results[0]!);
+        t.equal(hotResults.filter((r) => 'index' in r).length, 1, 'one success on the hot device across instances');
+        t.equal(hotResults.filter((r) => 'error' in r && r.error.code === 'seq-conflict').length, CLIENTS - 1, 'the rest are seq-conflict');
+        const coldResults = coldResponses.map((r) => (r.json() as { results: Result[] }).results[0]!);
+        t.ok(
+          coldResults.every((r) => 'index' in r && !r.duplicate),
+          'every other device accepted',
+        );
+        await gapless(t);
+      },
+    );
   });
 }

@@ -25,10 +25,15 @@ for (const backend of await testBackends()) {
     const dir = mkdtempSync(join(tmpdir(), 'gridproof-demo-'));
     t.teardown(() => rmSync(dir, { recursive: true, force: true }));
     const stateFile = join(dir, 'state.json');
-    const run = (days: number, file = stateFile) => fillService({ server, operatorToken: OPERATOR_TOKEN, days, stateFile: file, csv, progress: new PassThrough() });
+    const run = (days: number, file = stateFile) =>
+      fillService({ server, operatorToken: OPERATOR_TOKEN, days, stateFile: file, csv, progress: new PassThrough() });
 
     const first = await run(1);
-    t.same(first.created, { registry: 13, readings: 24 * 6, matchedIntervals: 24, claims: 3 }, 'zone, 5 participants, 6 devices, a contract; a day of readings');
+    t.same(
+      first.created,
+      { registry: 13, readings: 24 * 6, matchedIntervals: 24, claims: 3 },
+      'zone, 5 participants, 6 devices, a contract; a day of readings',
+    );
     t.equal(first.late, 0);
     t.equal(statSync(stateFile).mode & 0o777, 0o600, 'the state file (tokens, keys) is private');
 

@@ -18,7 +18,17 @@ import { isProblem, logSnapshot } from '../helpers/log-state.ts';
 const csv = readFileSync(new URL('../../demo/de-2019-hourly.csv', import.meta.url), 'utf8');
 const [FROM, TO] = ['2018-12-31T23:00:00Z', '2019-01-01T23:00:00Z'];
 
-interface Hour { start: string; exportWh: string; importWh: string; settlement: { index: number; late: boolean } | null; to: Array<{ device: string; type: string; owner: string; wh: string }>; toStorageWh: string; unmatchedWh: string; seq: number; leafHash: string }
+interface Hour {
+  start: string;
+  exportWh: string;
+  importWh: string;
+  settlement: { index: number; late: boolean } | null;
+  to: Array<{ device: string; type: string; owner: string; wh: string }>;
+  toStorageWh: string;
+  unmatchedWh: string;
+  seq: number;
+  leafHash: string;
+}
 
 for (const backend of await testBackends()) {
   t.test(`${backend}: a generator's devices and where their output went`, async (t) => {
@@ -33,15 +43,27 @@ for (const backend of await testBackends()) {
     const list = await env.app.inject({ url: '/v1/generators/nordwind/devices', headers: auth(nordwind) });
     t.equal(list.statusCode, 200, list.body.slice(0, 200));
     const devices = list.json().devices as Array<{ id: string; readings: number; head: { seq: number; leafHash: string } | null }>;
-    t.same(devices.map((d) => d.id), ['battery', 'wind-farm'], "only nordwind's devices");
+    t.same(
+      devices.map((d) => d.id),
+      ['battery', 'wind-farm'],
+      "only nordwind's devices",
+    );
     for (const d of devices) {
       t.equal(d.readings, 24);
       const chain = (await env.app.inject({ url: `/v1/devices/${d.id}/chain`, headers: auth(nordwind) })).json();
-      t.same({ seq: d.head!.seq, leafHash: d.head!.leafHash }, { seq: chain.head.seq, leafHash: chain.head.leafHash }, `${d.id}: the head is the chain check's`);
+      t.same(
+        { seq: d.head!.seq, leafHash: d.head!.leafHash },
+        { seq: chain.head.seq, leafHash: chain.head.leafHash },
+        `${d.id}: the head is the chain check's`,
+      );
     }
 
     const received = new Map<string, bigint>();
-    for (const [device, owner] of [['wind-farm', 'nordwind'], ['solar-field', 'sonnenfeld'], ['battery', 'nordwind']] as const) {
+    for (const [device, owner] of [
+      ['wind-farm', 'nordwind'],
+      ['solar-field', 'sonnenfeld'],
+      ['battery', 'nordwind'],
+    ] as const) {
       const r = await env.app.inject({ url: `/v1/devices/${device}/outputs?from=${FROM}&to=${TO}`, headers: auth(state.tokens[owner]!) });
       t.equal(r.statusCode, 200);
       const hours = r.json().hours as Hour[];
@@ -55,7 +77,11 @@ for (const backend of await testBackends()) {
         if (storage !== BigInt(h.toStorageWh)) t.fail(`${device} ${h.start}: storage ${h.toStorageWh}`);
         for (const x of h.to.filter((x) => x.type === 'consumption')) received.set(x.owner, (received.get(x.owner) ?? 0n) + BigInt(x.wh));
       }
-      if (device === 'wind-farm') t.ok(hours.some((h) => h.to.some((x) => x.owner === 'factory')), 'the wind farm feeds the factory (its PPA)');
+      if (device === 'wind-farm')
+        t.ok(
+          hours.some((h) => h.to.some((x) => x.owner === 'factory')),
+          'the wind farm feeds the factory (its PPA)',
+        );
     }
     for (const tenant of ['datacentre', 'factory', 'hydrogen']) {
       const view = (await env.app.inject({ url: `/v1/tenants/${tenant}/matching?from=${FROM}&to=${TO}`, headers: auth(OPERATOR_TOKEN) })).json();
@@ -64,10 +90,28 @@ for (const backend of await testBackends()) {
 
     const before = await logSnapshot(env.ledger.db);
     isProblem(t, await env.app.inject({ url: '/v1/generators/nordwind/devices', headers: auth(state.tokens.factory!) }), 403, 'forbidden', 'a tenant');
-    isProblem(t, await env.app.inject({ url: '/v1/generators/nordwind/devices', headers: auth(state.tokens.sonnenfeld!) }), 403, 'forbidden', 'another generator');
-    isProblem(t, await env.app.inject({ url: `/v1/devices/wind-farm/outputs?from=${FROM}&to=${TO}`, headers: auth(state.tokens.sonnenfeld!) }), 403, 'forbidden', "another generator's device");
+    isProblem(
+      t,
+      await env.app.inject({ url: '/v1/generators/nordwind/devices', headers: auth(state.tokens.sonnenfeld!) }),
+      403,
+      'forbidden',
+      'another generator',
+    );
+    isProblem(
+      t,
+      await env.app.inject({ url: `/v1/devices/wind-farm/outputs?from=${FROM}&to=${TO}`, headers: auth(state.tokens.sonnenfeld!) }),
+      403,
+      'forbidden',
+      "another generator's device",
+    );
     isProblem(t, await env.app.inject({ url: `/v1/devices/nope/outputs?from=${FROM}&to=${TO}`, headers: auth(OPERATOR_TOKEN) }), 404, 'unknown-device');
-    isProblem(t, await env.app.inject({ url: '/v1/generators/factory/devices', headers: auth(OPERATOR_TOKEN) }), 404, 'unknown-participant', 'a tenant is no generator');
+    isProblem(
+      t,
+      await env.app.inject({ url: '/v1/generators/factory/devices', headers: auth(OPERATOR_TOKEN) }),
+      404,
+      'unknown-participant',
+      'a tenant is no generator',
+    );
     isProblem(t, await env.app.inject({ url: `/v1/devices/wind-farm/outputs?from=${TO}&to=${FROM}`, headers: auth(nordwind) }), 400, 'bad-period');
     isProblem(t, await env.app.inject({ url: `/v1/devices/wind-farm/outputs?from=2019-01-01&to=${TO}`, headers: auth(nordwind) }), 400, 'schema-violation');
     isProblem(t, await env.app.inject({ url: '/v1/generators/nordwind/devices' }), 401, 'unauthorized');

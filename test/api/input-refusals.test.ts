@@ -40,7 +40,8 @@ for (const backend of await testBackends()) {
     type Tap = typeof t;
 
     t.test('text PostgreSQL cannot store', async (t) => {
-      const participant = (body: Record<string, unknown>) => app.inject({ method: 'POST', url: '/v1/participants', headers: operator, payload: { role: 'tenant', name: 'Factory', ...body } });
+      const participant = (body: Record<string, unknown>) =>
+        app.inject({ method: 'POST', url: '/v1/participants', headers: operator, payload: { role: 'tenant', name: 'Factory', ...body } });
       isProblem(t, await participant({ name: 'Fac\u0000tory' }), 400, 'schema-violation', 'NUL in a name');
       isProblem(t, await participant({ legalId: 'DE\u0000123' }), 400, 'schema-violation', 'NUL in a legal id');
       // JSON.stringify writes a lone surrogate as the escape \udc00, which JSON.parse turns back into one.
@@ -120,7 +121,12 @@ for (const backend of await testBackends()) {
       t.match(unknown.headers['www-authenticate'], /^Bearer\b/, 'so does a 401 for an unknown token');
       const basic = await app.inject({ url: '/v1/log/entries/1', headers: { authorization: `Basic ${Buffer.from('a:b').toString('base64')}` } });
       isProblem(t, basic, 401, 'unauthorized', 'another scheme');
-      const forbidden = await app.inject({ method: 'POST', url: '/v1/zones', headers: auth(gen.token), payload: { zone: 'DE-LU', gCO2PerKWh: 1, validFrom: '2024-01-01T00:00:00Z' } });
+      const forbidden = await app.inject({
+        method: 'POST',
+        url: '/v1/zones',
+        headers: auth(gen.token),
+        payload: { zone: 'DE-LU', gCO2PerKWh: 1, validFrom: '2024-01-01T00:00:00Z' },
+      });
       isProblem(t, forbidden, 403, 'forbidden', 'a known token without the role');
       t.equal(forbidden.headers['www-authenticate'], undefined, 'a 403 carries no challenge');
       await unchanged(t, 'auth');
@@ -149,7 +155,8 @@ for (const backend of await testBackends()) {
         });
       isProblem(t, await device('0000-01-01T00:00:00Z'), 400, 'before-commissioning', 'a device key valid from year 0000');
       isProblem(t, await device('2020-04-30T23:59:59Z'), 400, 'before-commissioning', 'a device key valid from a second before');
-      const rotate = (validFrom: string) => app.inject({ method: 'POST', url: '/v1/devices/wind-1/keys', headers: operator, payload: { verifierKey: meterKey('meter/wind-1b').vkey, validFrom } });
+      const rotate = (validFrom: string) =>
+        app.inject({ method: 'POST', url: '/v1/devices/wind-1/keys', headers: operator, payload: { verifierKey: meterKey('meter/wind-1b').vkey, validFrom } });
       isProblem(t, await rotate('1999-01-01T00:00:00Z'), 400, 'before-commissioning', 'a rotated key valid before commissioning');
       await unchanged(t, 'keys');
 

@@ -116,10 +116,21 @@ for (const backend of await testBackends()) {
       const page = await get('/v1/log/entries?start=2&limit=4', certifier.token);
       t.equal(page.statusCode, 200, page.body);
       const entries = page.json().entries as Array<{ index: number; bytes: string }>;
-      t.strictSame(entries.map((e) => e.index), [2, 3, 4, 5]);
-      t.strictSame(entries.map((e) => toBase64(hashLeaf(utf8(e.bytes)))), all.slice(2, 6).map(toBase64), 'the exact bytes of each');
+      t.strictSame(
+        entries.map((e) => e.index),
+        [2, 3, 4, 5],
+      );
+      t.strictSame(
+        entries.map((e) => toBase64(hashLeaf(utf8(e.bytes)))),
+        all.slice(2, 6).map(toBase64),
+        'the exact bytes of each',
+      );
       const tail = await get(`/v1/log/entries?start=${all.length - 2}&limit=10`, OPERATOR_TOKEN);
-      t.strictSame(tail.json().entries.map((e: { index: number }) => e.index), [all.length - 2, all.length - 1], 'a page stops at the end');
+      t.strictSame(
+        tail.json().entries.map((e: { index: number }) => e.index),
+        [all.length - 2, all.length - 1],
+        'a page stops at the end',
+      );
       t.strictSame((await get(`/v1/log/entries?start=${all.length}`, certifier.token)).json(), { entries: [] }, 'past the end: empty');
       isProblem(t, await get('/v1/log/entries?start=0', tenant.token), 403, 'forbidden', 'a tenant');
       isProblem(t, await get('/v1/log/entries?start=0', gen.token), 403, 'forbidden', 'a generator');
@@ -146,7 +157,10 @@ for (const backend of await testBackends()) {
       const old = open(first.checkpoint!.note);
       for (const index of range(old.size)) {
         const body = (await get(`/v1/log/proof/inclusion?index=${index}&treeSize=${old.size}`)).json() as InclusionBody;
-        t.doesNotThrow(() => verifyInclusion(index, old.size, all[index]!, body.proof.map(fromBase64), old.root), `index ${index} in the tree of size ${old.size}`);
+        t.doesNotThrow(
+          () => verifyInclusion(index, old.size, all[index]!, body.proof.map(fromBase64), old.root),
+          `index ${index} in the tree of size ${old.size}`,
+        );
       }
       // A proof does not verify for another leaf or another root: the checks can fail.
       const body = (await get(`/v1/log/proof/inclusion?index=3&treeSize=${cp.size}`)).json() as InclusionBody;
@@ -184,7 +198,10 @@ for (const backend of await testBackends()) {
         t.equal(receipt.leafHash, toBase64(hashLeaf(utf8(receipt.note))), `receipt ${receipt.index}: leafHash = hashLeaf(bytes)`);
         const body = (await get(`/v1/log/proof/inclusion?index=${receipt.index}&treeSize=${cp.size}`)).json() as InclusionBody;
         t.equal(body.leafHash, receipt.leafHash);
-        t.doesNotThrow(() => verifyInclusion(receipt.index, cp.size, fromBase64(receipt.leafHash), body.proof.map(fromBase64), cp.root), `receipt ${receipt.index} proves`);
+        t.doesNotThrow(
+          () => verifyInclusion(receipt.index, cp.size, fromBase64(receipt.leafHash), body.proof.map(fromBase64), cp.root),
+          `receipt ${receipt.index} proves`,
+        );
       }
     });
 
@@ -193,7 +210,11 @@ for (const backend of await testBackends()) {
       const third = await publishCheckpoint(ledger);
       const cps = [first, second, third].map((p) => open(p.checkpoint!.note));
       t.ok(cps[0]!.size < cps[1]!.size && cps[1]!.size < cps[2]!.size, 'three growing checkpoints');
-      for (const [a, b] of [[0, 1], [1, 2], [0, 2]] as const) {
+      for (const [a, b] of [
+        [0, 1],
+        [1, 2],
+        [0, 2],
+      ] as const) {
         const from = cps[a]!;
         const to = cps[b]!;
         const response = await get(`/v1/log/proof/consistency?from=${from.size}&to=${to.size}`);
@@ -202,7 +223,11 @@ for (const backend of await testBackends()) {
         t.equal(body.from, from.size);
         t.equal(body.to, to.size);
         t.doesNotThrow(() => verifyConsistency(from.size, to.size, body.proof.map(fromBase64), from.root, to.root), `${from.size} → ${to.size} verifies`);
-        t.throws(() => verifyConsistency(from.size, to.size, body.proof.map(fromBase64), to.root, to.root), { code: 'bad-proof' }, 'and fails with a wrong first root');
+        t.throws(
+          () => verifyConsistency(from.size, to.size, body.proof.map(fromBase64), to.root, to.root),
+          { code: 'bad-proof' },
+          'and fails with a wrong first root',
+        );
       }
       const same = (await get(`/v1/log/proof/consistency?from=${cps[1]!.size}&to=${cps[1]!.size}`)).json();
       t.strictSame(same.proof, [], 'equal sizes: an empty proof');
@@ -229,12 +254,30 @@ for (const backend of await testBackends()) {
       isProblem(t, await inclusion('index=0&treeSize=1e300'), 400, 'schema-violation', 'a size beyond exact integers');
       isProblem(t, await get('/v1/log/checkpoints/99999999999999999999'), 400, 'schema-violation', 'a checkpoint size beyond exact integers');
       const late = receipts.at(-1)!;
-      isProblem(t, await inclusion(`leafHash=${encodeURIComponent(late.leafHash)}&treeSize=${late.index}`), 400, 'index-out-of-range', 'a leaf beyond treeSize');
-      isProblem(t, await inclusion(`leafHash=${encodeURIComponent(toBase64(hashLeaf(utf8('never logged'))))}&treeSize=${size}`), 404, 'not-found', 'an unknown leaf hash');
+      isProblem(
+        t,
+        await inclusion(`leafHash=${encodeURIComponent(late.leafHash)}&treeSize=${late.index}`),
+        400,
+        'index-out-of-range',
+        'a leaf beyond treeSize',
+      );
+      isProblem(
+        t,
+        await inclusion(`leafHash=${encodeURIComponent(toBase64(hashLeaf(utf8('never logged'))))}&treeSize=${size}`),
+        404,
+        'not-found',
+        'an unknown leaf hash',
+      );
       isProblem(t, await inclusion(`leafHash=abc&treeSize=${size}`), 400, 'bad-hash', 'too short');
       isProblem(t, await inclusion(`leafHash=${encodeURIComponent(toBase64(new Uint8Array(31)))}&treeSize=${size}`), 400, 'bad-hash', '31 bytes');
       // A fixed hash with '+' in it: unencoded, the '+' reads as a space, logged or not.
-      isProblem(t, await inclusion(`leafHash=${toBase64(new Uint8Array(32).fill(0xfb))}&treeSize=${size}`), 400, 'bad-hash', "'+' not percent-encoded reads as a space");
+      isProblem(
+        t,
+        await inclusion(`leafHash=${toBase64(new Uint8Array(32).fill(0xfb))}&treeSize=${size}`),
+        400,
+        'bad-hash',
+        "'+' not percent-encoded reads as a space",
+      );
       // Setting a padding bit of the last symbol: the same bytes to a lenient decoder, refused by a strict one.
       const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
       const lastSymbol = ALPHABET.indexOf(late.leafHash[42]!);

@@ -11,7 +11,12 @@ for (const backend of await testBackends()) {
     const env = await startTestApp(backend);
     t.teardown(env.close);
     const { app } = env;
-    await app.inject({ method: 'POST', url: '/v1/zones', headers: auth(OPERATOR_TOKEN), payload: { zone: 'DE-LU', gCO2PerKWh: 380, validFrom: '2018-01-01T00:00:00Z' } });
+    await app.inject({
+      method: 'POST',
+      url: '/v1/zones',
+      headers: auth(OPERATOR_TOKEN),
+      payload: { zone: 'DE-LU', gCO2PerKWh: 380, validFrom: '2018-01-01T00:00:00Z' },
+    });
     const gen = await addParticipant(app, 'generator', 'windco');
     const tenant = await addParticipant(app, 'tenant', 'steelco');
     const wind = await addDevice(app, { id: 'wind-1', owner: gen.id, type: 'wind' });
@@ -22,7 +27,15 @@ for (const backend of await testBackends()) {
     for (const [seq, start] of hours.entries()) {
       const end = new Date(Date.parse(start) + 3_600_000).toISOString().replace('.000Z', 'Z');
       const w = signReading(wind.signer, { device: 'wind-1', seq, ...(windPrev ? { prev: windPrev } : {}), start, end, importWh: '0', exportWh: '1000' });
-      const m = signReading(meter.signer, { device: 'steel-meter', seq, ...(meterPrev ? { prev: meterPrev } : {}), start, end, importWh: seq === 0 ? '600' : '1500', exportWh: '0' });
+      const m = signReading(meter.signer, {
+        device: 'steel-meter',
+        seq,
+        ...(meterPrev ? { prev: meterPrev } : {}),
+        start,
+        end,
+        importWh: seq === 0 ? '600' : '1500',
+        exportWh: '0',
+      });
       windPrev = toBase64(hashLeaf(utf8(w)));
       meterPrev = toBase64(hashLeaf(utf8(m)));
       t.equal((await postEntries(app, gen.token, [w])).json().results[0].duplicate, false);
@@ -41,7 +54,12 @@ for (const backend of await testBackends()) {
     t.equal(totals.matchedWh, '1600');
     t.equal(totals.unmatchedEmissionsG, '190', '500 Wh at 380 g/kWh');
 
-    const claim = await app.inject({ method: 'POST', url: '/v1/claims', headers: auth(tenant.token), payload: { period: { start: '2024-01-01T00:00:00Z', end: '2024-01-02T00:00:00Z' }, purpose: 'cbam', beneficiary: 'EU importer' } });
+    const claim = await app.inject({
+      method: 'POST',
+      url: '/v1/claims',
+      headers: auth(tenant.token),
+      payload: { period: { start: '2024-01-01T00:00:00Z', end: '2024-01-02T00:00:00Z' }, purpose: 'cbam', beneficiary: 'EU importer' },
+    });
     t.equal(claim.statusCode, 201, claim.body);
     t.equal(claim.json().wh, '1600');
     const claimEntry = await app.inject({ url: `/v1/log/entries/${claim.json().index}`, headers: auth(tenant.token) });
@@ -49,7 +67,12 @@ for (const backend of await testBackends()) {
     t.match(claimEntry.body, /"kind":"claim"/);
     const notTheirs = await app.inject({ url: `/v1/log/entries/${claim.json().index}`, headers: auth(gen.token) });
     t.equal(notTheirs.json().code, 'forbidden', "another participant may not read a tenant's claim entry");
-    const second = await app.inject({ method: 'POST', url: '/v1/claims', headers: auth(tenant.token), payload: { period: { start: '2024-01-01T00:00:00Z', end: '2024-01-02T00:00:00Z' }, purpose: 'cbam', beneficiary: 'EU importer' } });
+    const second = await app.inject({
+      method: 'POST',
+      url: '/v1/claims',
+      headers: auth(tenant.token),
+      payload: { period: { start: '2024-01-01T00:00:00Z', end: '2024-01-02T00:00:00Z' }, purpose: 'cbam', beneficiary: 'EU importer' },
+    });
     t.equal(second.statusCode, 409);
     t.equal(second.json().code, 'nothing-to-claim');
 

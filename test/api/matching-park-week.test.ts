@@ -22,9 +22,16 @@ import { LogReplay } from '../../src/domain/monitor/replay.ts';
 const H = 3_600_000;
 const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
 
-interface Row { start: number; wind: number; solar: number; load: number }
+interface Row {
+  start: number;
+  wind: number;
+  solar: number;
+  load: number;
+}
 const rows: Row[] = readFileSync(new URL('../fixtures/park-week/de-2019-week1.csv', import.meta.url), 'utf8')
-  .trim().split('\n').slice(1)
+  .trim()
+  .split('\n')
+  .slice(1)
   .map((line) => {
     const [ts, , , wind, solar, load] = line.split(',');
     return { start: Date.parse(ts!), wind: Number(wind), solar: Number(solar), load: Number(load) };
@@ -40,19 +47,61 @@ const scale = (value: number, max: number, peakWh: number) => Math.floor((value 
 
 const BATTERY = { capacityWh: 8_000_000, powerWh: 4_000_000, efficiencyBp: 9000 };
 
-interface Series { id: string; type: 'wind' | 'solar' | 'storage' | 'consumption'; owner: string; capacityW: number; importWh: number[]; exportWh: number[] }
+interface Series {
+  id: string;
+  type: 'wind' | 'solar' | 'storage' | 'consumption';
+  owner: string;
+  capacityW: number;
+  importWh: number[];
+  exportWh: number[];
+}
 
 const zeros = () => rows.map(() => 0);
-const wind: Series = { id: 'wind-farm', type: 'wind', owner: 'parkco', capacityW: 20_000_000, importWh: zeros(), exportWh: rows.map((r) => scale(r.wind, maxWind, 20_000_000)) };
-const solar: Series = { id: 'solar-field', type: 'solar', owner: 'parkco', capacityW: 10_000_000, exportWh: rows.map((r) => scale(r.solar, maxSolar, 10_000_000)), importWh: zeros() };
+const wind: Series = {
+  id: 'wind-farm',
+  type: 'wind',
+  owner: 'parkco',
+  capacityW: 20_000_000,
+  importWh: zeros(),
+  exportWh: rows.map((r) => scale(r.wind, maxWind, 20_000_000)),
+};
+const solar: Series = {
+  id: 'solar-field',
+  type: 'solar',
+  owner: 'parkco',
+  capacityW: 10_000_000,
+  exportWh: rows.map((r) => scale(r.solar, maxSolar, 10_000_000)),
+  importWh: zeros(),
+};
 const localHour = (ms: number) => (new Date(ms).getUTCHours() + 1) % 24; // CET in January
 const tenants: Series[] = [
   // Flat: the week's mean load, scaled to 8 MWh at the peak, every hour.
-  { id: 'flat-meter', type: 'consumption', owner: 'flatco', capacityW: 20_000_000, exportWh: zeros(), importWh: rows.map(() => scale(rows.reduce((s, r) => s + r.load, 0) / HOURS, maxLoad, 8_000_000)) },
+  {
+    id: 'flat-meter',
+    type: 'consumption',
+    owner: 'flatco',
+    capacityW: 20_000_000,
+    exportWh: zeros(),
+    importWh: rows.map(() => scale(rows.reduce((s, r) => s + r.load, 0) / HOURS, maxLoad, 8_000_000)),
+  },
   // Day shift: 06:00–18:00 local, following the load, nothing at night.
-  { id: 'day-meter', type: 'consumption', owner: 'dayco', capacityW: 20_000_000, exportWh: zeros(), importWh: rows.map((r) => (localHour(r.start) >= 6 && localHour(r.start) < 18 ? scale(r.load, maxLoad, 12_000_000) : 0)) },
+  {
+    id: 'day-meter',
+    type: 'consumption',
+    owner: 'dayco',
+    capacityW: 20_000_000,
+    exportWh: zeros(),
+    importWh: rows.map((r) => (localHour(r.start) >= 6 && localHour(r.start) < 18 ? scale(r.load, maxLoad, 12_000_000) : 0)),
+  },
   // Load following: the national load shape, 10 MWh at the peak.
-  { id: 'follow-meter', type: 'consumption', owner: 'followco', capacityW: 20_000_000, exportWh: zeros(), importWh: rows.map((r) => scale(r.load, maxLoad, 10_000_000)) },
+  {
+    id: 'follow-meter',
+    type: 'consumption',
+    owner: 'followco',
+    capacityW: 20_000_000,
+    exportWh: zeros(),
+    importWh: rows.map((r) => scale(r.load, maxLoad, 10_000_000)),
+  },
 ];
 
 /** The battery's dispatch (the test's own, physical): charge the surplus, discharge into the deficit, within power and energy. */
@@ -80,21 +129,34 @@ function batterySeries(): Series & { soc: number[] } {
 
 async function buildPark(env: TestApp, withBattery: boolean): Promise<Array<Series & { soc?: number[] }>> {
   const { app } = env;
-  await app.inject({ method: 'POST', url: '/v1/zones', headers: auth(OPERATOR_TOKEN), payload: { zone: 'DE-LU', gCO2PerKWh: 350, validFrom: '2018-01-01T00:00:00Z' } });
+  await app.inject({
+    method: 'POST',
+    url: '/v1/zones',
+    headers: auth(OPERATOR_TOKEN),
+    payload: { zone: 'DE-LU', gCO2PerKWh: 350, validFrom: '2018-01-01T00:00:00Z' },
+  });
   const owners = new Map<string, { id: string; token: string }>();
   owners.set('parkco', await addParticipant(app, 'generator', 'parkco'));
   for (const x of tenants) owners.set(x.owner, await addParticipant(app, 'tenant', x.owner));
   const all = [wind, solar, ...tenants, ...(withBattery ? [batterySeries()] : [])];
   for (const series of all) {
     const key = await addDevice(app, {
-      id: series.id, owner: series.owner, type: series.type, capacityW: series.capacityW,
+      id: series.id,
+      owner: series.owner,
+      type: series.type,
+      capacityW: series.capacityW,
       ...(series.type === 'storage' ? { energyCapacityWh: String(BATTERY.capacityWh), efficiencyBp: BATTERY.efficiencyBp } : {}),
     });
     let prev: string | undefined;
     const notes = rows.map((r, h) => {
       const note = signReading(key.signer, {
-        device: series.id, seq: h, ...(prev ? { prev } : {}), start: iso(r.start), end: iso(r.start + H),
-        importWh: String(series.importWh[h]), exportWh: String(series.exportWh[h]),
+        device: series.id,
+        seq: h,
+        ...(prev ? { prev } : {}),
+        start: iso(r.start),
+        end: iso(r.start + H),
+        importWh: String(series.importWh[h]),
+        exportWh: String(series.exportWh[h]),
       });
       prev = toBase64(hashLeaf(utf8(note)));
       return note;
@@ -115,14 +177,17 @@ async function runAll(app: FastifyInstance) {
 async function tenantView(app: FastifyInstance, tenant: string) {
   const r = await app.inject({ url: `/v1/tenants/${tenant}/matching?from=${iso(FROM)}&to=${iso(TO)}`, headers: auth(OPERATOR_TOKEN) });
   if (r.statusCode !== 200) throw new Error(r.body);
-  return r.json() as { intervals: Array<{ start: string; consumedWh: string; matchedWh: string; bySource: Array<{ device: string; wh: string }> }>; totals: { consumedWh: string; matchedWh: string; cfeScore: number } };
+  return r.json() as {
+    intervals: Array<{ start: string; consumedWh: string; matchedWh: string; bySource: Array<{ device: string; wh: string }> }>;
+    totals: { consumedWh: string; matchedWh: string; cfeScore: number };
+  };
 }
 
 /** Whole Wh pro rata: floor, then the remainder one by one to the largest fractional parts. */
 function proRata(total: number, weights: number[]): number[] {
   const sum = weights.reduce((s, w) => s + w, 0);
   if (sum === 0) return weights.map(() => 0);
-  const exact = weights.map((w) => (BigInt(total) * BigInt(w)));
+  const exact = weights.map((w) => BigInt(total) * BigInt(w));
   const shares = exact.map((e) => Number(e / BigInt(sum)));
   let left = total - shares.reduce((s, x) => s + x, 0);
   const order = exact.map((e, i) => ({ i, rem: e % BigInt(sum) })).sort((a, b) => (a.rem === b.rem ? 0 : a.rem > b.rem ? -1 : 1));
@@ -152,7 +217,9 @@ const INVARIANTS: Record<string, ReturnType<typeof sql<{ n: string | number }>>>
 
 async function checkInvariants(t: Test, env: TestApp): Promise<void> {
   for (const [name, query] of Object.entries(INVARIANTS)) {
-    const { rows: [row] } = await query.execute(env.ledger.db);
+    const {
+      rows: [row],
+    } = await query.execute(env.ledger.db);
     t.equal(Number(row!.n), 0, name);
   }
 }
@@ -163,7 +230,8 @@ async function checkReplay(t: Test, env: TestApp): Promise<void> {
   const size = await readLogSize(env.ledger.db);
   const findings = [];
   for (let start = 0; start < size; start += 1000) {
-    for (const { idx, bytes } of await readEntryRange(env.ledger.db, start, 1000)) findings.push(...replay.add(idx, new TextDecoder().decode(bytes), hashLeaf(bytes)));
+    for (const { idx, bytes } of await readEntryRange(env.ledger.db, start, 1000))
+      findings.push(...replay.add(idx, new TextDecoder().decode(bytes), hashLeaf(bytes)));
   }
   t.equal(replay.size, size);
   t.same(findings, [], 'the monitor re-executes every settlement of the week: no finding');
@@ -192,8 +260,14 @@ for (const backend of await testBackends()) {
       proRata(Math.min(supply, demand), demands).forEach((wh, i) => expected.get(tenants[i]!.owner)!.push(wh));
     }
     t.ok(supplyWeek > 0 && demandWeek > 0);
-    t.ok(rows.some((_, h) => wind.exportWh[h]! + solar.exportWh[h]! > tenants.reduce((s, x) => s + x.importWh[h]!, 0)), 'the week has surplus hours');
-    t.ok(rows.some((_, h) => wind.exportWh[h]! + solar.exportWh[h]! < tenants.reduce((s, x) => s + x.importWh[h]!, 0)), 'and deficit hours');
+    t.ok(
+      rows.some((_, h) => wind.exportWh[h]! + solar.exportWh[h]! > tenants.reduce((s, x) => s + x.importWh[h]!, 0)),
+      'the week has surplus hours',
+    );
+    t.ok(
+      rows.some((_, h) => wind.exportWh[h]! + solar.exportWh[h]! < tenants.reduce((s, x) => s + x.importWh[h]!, 0)),
+      'and deficit hours',
+    );
 
     const hourlyMatched = rows.map(() => 0);
     for (const [i, tenant] of tenants.entries()) {
@@ -219,10 +293,17 @@ for (const backend of await testBackends()) {
       const consumed = tenant.importWh.reduce((s, x) => s + x, 0);
       // The score is rounded half up to 6 decimals.
       t.ok(Math.abs(view.totals.cfeScore - week / consumed) <= 5e-7, `${tenant.owner}: cfeScore ${view.totals.cfeScore}`);
-      if (i === 1) t.ok(view.intervals.every((x) => localHour(Date.parse(x.start)) >= 6 && localHour(Date.parse(x.start)) < 18 || x.matchedWh === '0'), 'the day shift is matched only in its hours');
+      if (i === 1)
+        t.ok(
+          view.intervals.every((x) => (localHour(Date.parse(x.start)) >= 6 && localHour(Date.parse(x.start)) < 18) || x.matchedWh === '0'),
+          'the day shift is matched only in its hours',
+        );
     }
     rows.forEach((_, h) => {
-      const exact = Math.min(wind.exportWh[h]! + solar.exportWh[h]!, tenants.reduce((s, x) => s + x.importWh[h]!, 0));
+      const exact = Math.min(
+        wind.exportWh[h]! + solar.exportWh[h]!,
+        tenants.reduce((s, x) => s + x.importWh[h]!, 0),
+      );
       if (hourlyMatched[h] !== exact) t.fail(`hour ${h}: tenants matched ${hourlyMatched[h]}, min(supply, demand) = ${exact}`);
     });
     t.pass('every hour: Σ tenants matched = min(supply, demand), exactly');
@@ -235,7 +316,12 @@ for (const backend of await testBackends()) {
     t.teardown(env.close);
     const devices = await buildPark(env, true);
     // A PPA from the second day on: re-execution must rank it and honour its validity and share.
-    const ppa = await env.app.inject({ method: 'POST', url: '/v1/contracts', headers: auth(OPERATOR_TOKEN), payload: { id: 'ppa-follow', device: 'wind-farm', tenant: 'followco', priority: 0, shareBp: 3000, validFrom: iso(FROM + 24 * H) } });
+    const ppa = await env.app.inject({
+      method: 'POST',
+      url: '/v1/contracts',
+      headers: auth(OPERATOR_TOKEN),
+      payload: { id: 'ppa-follow', device: 'wind-farm', tenant: 'followco', priority: 0, shareBp: 3000, validFrom: iso(FROM + 24 * H) },
+    });
     t.equal(ppa.statusCode, 201, ppa.body);
     const battery = devices.find((d) => d.type === 'storage')!;
     t.ok(battery.importWh.some((x) => x > 0) && battery.exportWh.some((x) => x > 0), 'the battery both charges and discharges during the week');
@@ -250,7 +336,9 @@ for (const backend of await testBackends()) {
         join reading src on src.entry_idx = a.source_idx join device ds on ds.id = src.device_id
         join reading snk on snk.entry_idx = a.sink_idx join device dk on dk.id = snk.device_id
        order by a.settlement_idx, a.position`.execute(env.ledger.db);
-    const { rows: draws } = await sql<{ id: string; wh: number }>`select settlement_idx || '#' || position as id, wh from allocation_draw`.execute(env.ledger.db);
+    const { rows: draws } = await sql<{ id: string; wh: number }>`select settlement_idx || '#' || position as id, wh from allocation_draw`.execute(
+      env.ledger.db,
+    );
     const hourOf = (a: { start_at: Date }) => Math.round((a.start_at.getTime() - FROM) / H);
     const charges = allocations.filter((a) => a.sink_type === 'storage');
     const discharges = allocations.filter((a) => a.source_type === 'storage');
@@ -289,11 +377,18 @@ for (const backend of await testBackends()) {
 
     // What tenants get: the generation they got without a battery, plus every green discharge.
     let expected = 0;
-    for (let h = 0; h < HOURS; h++) expected += Math.min(wind.exportWh[h]! + solar.exportWh[h]!, tenants.reduce((s, x) => s + x.importWh[h]!, 0));
+    for (let h = 0; h < HOURS; h++)
+      expected += Math.min(
+        wind.exportWh[h]! + solar.exportWh[h]!,
+        tenants.reduce((s, x) => s + x.importWh[h]!, 0),
+      );
     let viewed = 0;
     for (const tenant of tenants) viewed += Number((await tenantView(env.app, tenant.owner)).totals.matchedWh);
     t.equal(viewed, expected + dischargeWh, 'Σ tenants matched = Σ min(generation, demand) + Σ green discharge');
     const follow = await tenantView(env.app, 'followco');
-    t.ok(follow.intervals.some((x) => x.bySource.some((s) => s.device === 'battery')), 'a tenant view shows the battery as a source');
+    t.ok(
+      follow.intervals.some((x) => x.bySource.some((s) => s.device === 'battery')),
+      'a tenant view shows the battery as a source',
+    );
   });
 }

@@ -8,7 +8,18 @@ import t from 'tap';
 import { sql } from 'kysely';
 import type { FastifyInstance } from 'fastify';
 import { testBackends } from '../helpers/database.ts';
-import { addDevice, addParticipant, auth, OPERATOR_TOKEN, ORIGIN, postEntries, signReading, startTestApp, type DeviceSpec, type TestApp } from '../helpers/app.ts';
+import {
+  addDevice,
+  addParticipant,
+  auth,
+  OPERATOR_TOKEN,
+  ORIGIN,
+  postEntries,
+  signReading,
+  startTestApp,
+  type DeviceSpec,
+  type TestApp,
+} from '../helpers/app.ts';
 import { hashLeaf } from '../../src/crypto/merkle.ts';
 import { toBase64, utf8 } from '../../src/crypto/base64.ts';
 import { parseEntry } from '../../src/domain/entry.ts';
@@ -26,7 +37,12 @@ class Meter {
   prev: string | undefined;
   /** Whether the last accepted reading was reported late. */
   lastLate: boolean | undefined;
-  constructor(readonly app: FastifyInstance, readonly id: string, readonly token: string, readonly signer: Signer) {}
+  constructor(
+    readonly app: FastifyInstance,
+    readonly id: string,
+    readonly token: string,
+    readonly signer: Signer,
+  ) {}
   static async add(app: FastifyInstance, owner: { id: string; token: string }, spec: Omit<DeviceSpec, 'owner'>): Promise<Meter> {
     const key = await addDevice(app, { ...spec, owner: owner.id });
     return new Meter(app, spec.id, owner.token, key.signer);
@@ -34,8 +50,13 @@ class Meter {
   /** Posts the reading of hour h; returns its log index. */
   async post(h: number, importWh: number, exportWh: number): Promise<number> {
     const note = signReading(this.signer, {
-      device: this.id, seq: this.seq, ...(this.prev ? { prev: this.prev } : {}), start: iso(T0 + h * H), end: iso(T0 + (h + 1) * H),
-      importWh: String(importWh), exportWh: String(exportWh),
+      device: this.id,
+      seq: this.seq,
+      ...(this.prev ? { prev: this.prev } : {}),
+      start: iso(T0 + h * H),
+      end: iso(T0 + (h + 1) * H),
+      importWh: String(importWh),
+      exportWh: String(exportWh),
     });
     const response = await postEntries(this.app, this.token, [note]);
     const result = response.json().results?.[0];
@@ -48,7 +69,12 @@ class Meter {
 }
 
 async function zone(app: FastifyInstance) {
-  const r = await app.inject({ method: 'POST', url: '/v1/zones', headers: auth(OPERATOR_TOKEN), payload: { zone: 'DE-LU', gCO2PerKWh: 400, validFrom: '2018-01-01T00:00:00Z' } });
+  const r = await app.inject({
+    method: 'POST',
+    url: '/v1/zones',
+    headers: auth(OPERATOR_TOKEN),
+    payload: { zone: 'DE-LU', gCO2PerKWh: 400, validFrom: '2018-01-01T00:00:00Z' },
+  });
   if (r.statusCode !== 201) throw new Error(r.body);
 }
 
@@ -62,7 +88,12 @@ async function view(app: FastifyInstance, tenant: string, from: number, to: numb
   const r = await app.inject({ url: `/v1/tenants/${tenant}/matching?from=${iso(from)}&to=${iso(to)}`, headers: auth(OPERATOR_TOKEN) });
   if (r.statusCode !== 200) throw new Error(r.body);
   return r.json() as {
-    intervals: Array<{ start: string; consumedWh: string; matchedWh: string; bySource: Array<{ device: string; type: string; technology?: string; wh: string }> }>;
+    intervals: Array<{
+      start: string;
+      consumedWh: string;
+      matchedWh: string;
+      bySource: Array<{ device: string; type: string; technology?: string; wh: string }>;
+    }>;
     totals: { consumedWh: string; matchedWh: string; cfeScore: number; unmatchedEmissionsG: string };
   };
 }
@@ -83,7 +114,16 @@ const decode = (bytes: Uint8Array) => parseEntry(new TextDecoder().decode(bytes)
 
 /** Every allocation, from the projection, with its payload read back from its settlement entry. */
 async function allocations(env: TestApp): Promise<AllocationRow[]> {
-  const { rows } = await sql<{ settlement_idx: number; position: number; source_device: string; sink_device: string; wh: number; start_at: Date; bytes: Uint8Array; leaf_hash: Uint8Array }>`
+  const { rows } = await sql<{
+    settlement_idx: number;
+    position: number;
+    source_device: string;
+    sink_device: string;
+    wh: number;
+    start_at: Date;
+    bytes: Uint8Array;
+    leaf_hash: Uint8Array;
+  }>`
     select a.settlement_idx, a.position, src.device_id as source_device, snk.device_id as sink_device, a.wh, a.start_at, e.bytes, e.leaf_hash
       from allocation a join entry e on e.idx = a.settlement_idx
       join reading src on src.entry_idx = a.source_idx join reading snk on snk.entry_idx = a.sink_idx
@@ -195,7 +235,13 @@ for (const backend of await testBackends()) {
     t.ok(dischargeAllocation.wh <= Math.floor((chargeAllocation.wh * 9000) / 10000), 'discharge ≤ charge × efficiency');
     t.equal(dischargeAllocation.wh, 2000, 'the tenant demand, within the 2700 Wh held');
     t.same(dischargeAllocation.payload.draws, [{ allocation: chargeAllocation.id, wh: '2000' }], 'the discharge names the charge it draws on');
-    const { rows: draws } = await sql<{ settlement_idx: number; position: number; charge_settlement_idx: number; charge_position: number; wh: number }>`select * from allocation_draw`.execute(env.ledger.db);
+    const { rows: draws } = await sql<{
+      settlement_idx: number;
+      position: number;
+      charge_settlement_idx: number;
+      charge_position: number;
+      wh: number;
+    }>`select * from allocation_draw`.execute(env.ledger.db);
     t.same(
       draws.map((d) => [d.settlement_idx, d.position, d.charge_settlement_idx, d.charge_position, d.wh].map(Number)),
       [[dischargeAllocation.settlement_idx, dischargeAllocation.position, chargeAllocation.settlement_idx, chargeAllocation.position, 2000]],
@@ -234,11 +280,26 @@ for (const backend of await testBackends()) {
     const meterA = await Meter.add(app, a, { id: 'a-meter', type: 'consumption' });
     const meterB = await Meter.add(app, b, { id: 'b-meter', type: 'consumption' });
 
-    const ppa = await app.inject({ method: 'POST', url: '/v1/contracts', headers: auth(OPERATOR_TOKEN), payload: { id: 'ppa-wind-b', device: 'wind-1', tenant: 'bco', priority: 0, validFrom: '2024-01-01T00:00:00Z' } });
+    const ppa = await app.inject({
+      method: 'POST',
+      url: '/v1/contracts',
+      headers: auth(OPERATOR_TOKEN),
+      payload: { id: 'ppa-wind-b', device: 'wind-1', tenant: 'bco', priority: 0, validFrom: '2024-01-01T00:00:00Z' },
+    });
     t.equal(ppa.statusCode, 201, ppa.body);
-    const share = await app.inject({ method: 'POST', url: '/v1/contracts', headers: auth(OPERATOR_TOKEN), payload: { id: 'ppa-solar-a', device: 'solar-1', tenant: 'aco', priority: 1, shareBp: 2500, validFrom: '2024-01-01T00:00:00Z' } });
+    const share = await app.inject({
+      method: 'POST',
+      url: '/v1/contracts',
+      headers: auth(OPERATOR_TOKEN),
+      payload: { id: 'ppa-solar-a', device: 'solar-1', tenant: 'aco', priority: 1, shareBp: 2500, validFrom: '2024-01-01T00:00:00Z' },
+    });
     t.equal(share.statusCode, 201, share.body);
-    const badContract = await app.inject({ method: 'POST', url: '/v1/contracts', headers: auth(OPERATOR_TOKEN), payload: { id: 'ppa-bad', device: 'a-meter', tenant: 'bco', priority: 0, validFrom: '2024-01-01T00:00:00Z' } });
+    const badContract = await app.inject({
+      method: 'POST',
+      url: '/v1/contracts',
+      headers: auth(OPERATOR_TOKEN),
+      payload: { id: 'ppa-bad', device: 'a-meter', tenant: 'bco', priority: 0, validFrom: '2024-01-01T00:00:00Z' },
+    });
     t.equal(badContract.statusCode, 400, 'a contract sells generation or storage output');
     t.equal(badContract.json().code, 'bad-request');
 
@@ -253,17 +314,32 @@ for (const backend of await testBackends()) {
     t.equal(all.filter((x) => x.source_device === 'wind-1' && x.sink_device === 'a-meter').length, 0, 'none of the PPA output goes to the other tenant');
     t.equal(windToB.length, 1);
     t.match(windToB[0], { wh: 1000, rule: 'contract' }, 'the whole wind output goes to its PPA tenant');
-    const { rows: contracts } = await sql<{ id: string; leaf_hash: Uint8Array }>`select c.id, e.leaf_hash from contract c join entry e on e.idx = c.entry_idx order by c.id`.execute(env.ledger.db);
+    const { rows: contracts } = await sql<{
+      id: string;
+      leaf_hash: Uint8Array;
+    }>`select c.id, e.leaf_hash from contract c join entry e on e.idx = c.entry_idx order by c.id`.execute(env.ledger.db);
     const hashOf = new Map(contracts.map((c) => [c.id, toBase64(c.leaf_hash)]));
     t.equal(windToB[0]?.payload.contract, hashOf.get('ppa-wind-b'), 'the allocation names its contract entry');
     const solarContract = all.filter((x) => x.rule === 'contract' && x.source_device === 'solar-1');
     t.match(solarContract, [{ sink_device: 'a-meter', wh: 200 }], 'a 25 % share of 800 Wh');
     t.equal(solarContract[0]?.payload.contract, hashOf.get('ppa-solar-a'));
     // The pool shares the remaining 600 Wh of solar pro rata to 1300 (A) and 500 (B) Wh still unmet: 433.3 and 166.7.
-    t.match(all.filter((x) => x.rule === 'pool').map((x) => [x.source_device, x.sink_device, x.wh]).sort(), [['solar-1', 'a-meter', 433], ['solar-1', 'b-meter', 167]]);
+    t.match(
+      all
+        .filter((x) => x.rule === 'pool')
+        .map((x) => [x.source_device, x.sink_device, x.wh])
+        .sort(),
+      [
+        ['solar-1', 'a-meter', 433],
+        ['solar-1', 'b-meter', 167],
+      ],
+    );
     t.equal((await view(app, 'aco', T0, T0 + H)).totals.matchedWh, '633');
     t.equal((await view(app, 'bco', T0, T0 + H)).totals.matchedWh, '1167');
     // The first ordering is visible in the entries as well: each source's contract allocations come first.
-    t.same(all.filter((x) => x.source_device === 'solar-1').map((x) => x.rule), ['contract', 'pool', 'pool']);
+    t.same(
+      all.filter((x) => x.source_device === 'solar-1').map((x) => x.rule),
+      ['contract', 'pool', 'pool'],
+    );
   });
 }

@@ -110,9 +110,22 @@ for (const backend of await testBackends()) {
     const first = await monitor();
     t.equal(first.exitCode, 0, 'a clean log passes');
     t.same(first.report.findings, []);
-    t.match(first.report, { consistency: 'first run', replay: 'from entry 0', root: 'match', stateSaved: true, entries: { from: 0, to: size1, checked: size1 } });
+    t.match(first.report, {
+      consistency: 'first run',
+      replay: 'from entry 0',
+      root: 'match',
+      stateSaved: true,
+      entries: { from: 0, to: size1, checked: size1 },
+    });
     const saved1 = JSON.parse(readFileSync(stateFile, 'utf8')) as MonitorState;
-    t.match(saved1, { version: 2, origin: ORIGIN, vkey: env.ledger.logVerifier.vkey, checkpoint: { size: size1 }, frontier: { size: size1 }, replay: { size: size1 } });
+    t.match(saved1, {
+      version: 2,
+      origin: ORIGIN,
+      vkey: env.ledger.logVerifier.vkey,
+      checkpoint: { size: size1 },
+      frontier: { size: size1 },
+      replay: { size: size1 },
+    });
 
     // Run 2: hours 0 and 1 matched, a late reading of hour 0 settled late, a claim; only the new entries are fetched.
     const [s0, s1, ...more] = await match(env, 2);
@@ -123,13 +136,26 @@ for (const backend of await testBackends()) {
     const early = await monitor();
     t.equal(early.exitCode, 0, 'late supply not settled yet is no finding');
     t.same(early.report.findings, []);
-    t.same(early.report.warnings.map((w) => [w.code, w.indexes]), [['late-supply-unsettled', [v0.index]]]);
+    t.same(
+      early.report.warnings.map((w) => [w.code, w.indexes]),
+      [['late-supply-unsettled', [v0.index]]],
+    );
     t.match(formatMonitorReport(early.report), /warnings +1: late-supply-unsettled ×1/);
     const [late0, ...none] = await match(env, 2);
     t.ok(late0 && none.length === 0, 'one late settlement');
     const claimed = allocationId(s0!.hash, 0); // wind-1's 600 Wh to meter-1 in hour 0
     const [c1] = await forge(env, [
-      { kind: 'claim', id: 'claim-1', tenant: tenant.id, beneficiary: 'EU-buyer', purpose: 'cbam', start: at(0), end: at(2), allocations: [claimed], wh: '600' },
+      {
+        kind: 'claim',
+        id: 'claim-1',
+        tenant: tenant.id,
+        beneficiary: 'EU-buyer',
+        purpose: 'cbam',
+        start: at(0),
+        end: at(2),
+        allocations: [claimed],
+        wh: '600',
+      },
     ]);
     const w2 = await reading('wind-1', 2, 0, 500);
     const size2 = await checkpointSize(env);
@@ -137,10 +163,20 @@ for (const backend of await testBackends()) {
     t.ok(v0.index < late0!.index);
     const second = await monitor();
     t.equal(second.exitCode, 0, 'still clean');
-    t.match(second.report, { consistency: 'ok', replay: 'incremental', root: 'match', stateSaved: true, entries: { from: sizeLate, to: size2, checked: size2 - sizeLate } });
+    t.match(second.report, {
+      consistency: 'ok',
+      replay: 'incremental',
+      root: 'match',
+      stateSaved: true,
+      entries: { from: sizeLate, to: size2, checked: size2 - sizeLate },
+    });
     t.same(second.report.warnings, [], 'v0 is settled');
     const saved2 = JSON.parse(readFileSync(stateFile, 'utf8')) as MonitorState;
-    t.same(saved2.replay.readings.map(([hash]) => hash), [w2.hash], 'the state keeps only the reading a settlement may still name');
+    t.same(
+      saved2.replay.readings.map(([hash]) => hash),
+      [w2.hash],
+      'the state keeps only the reading a settlement may still name',
+    );
     t.same(saved2.replay.settled.map(([hash]) => hash).sort(), [w0.hash, w1.hash, v0.hash].sort());
 
     // A state file whose old root was altered: the log cannot prove consistency with it.
@@ -152,7 +188,10 @@ for (const backend of await testBackends()) {
     writeFileSync(forgedFile, JSON.stringify({ ...saved2, checkpoint: { ...saved2.checkpoint, root: toBase64(root) } }));
     const forged = await monitor({ stateFile: forgedFile });
     t.equal(forged.exitCode, 1, 'a forged old root fails');
-    t.same(forged.report.findings.map((f) => f.code), ['inconsistent-checkpoint']);
+    t.same(
+      forged.report.findings.map((f) => f.code),
+      ['inconsistent-checkpoint'],
+    );
     t.match(forged.report, { consistency: 'failed', root: 'match', stateSaved: false });
     t.same(JSON.parse(readFileSync(forgedFile, 'utf8')).checkpoint.root, toBase64(root), 'a failing run leaves the state file alone');
 
@@ -179,7 +218,17 @@ for (const backend of await testBackends()) {
         sinks: [m2.hash],
         sources: [{ reading: w2.hash, supplyWh: '500', allocatedWh: '600', allocations: [{ sink: 0, wh: '600' }] }],
       },
-      { kind: 'claim', id: 'claim-2', tenant: tenant.id, beneficiary: 'Another buyer', purpose: 'scope2', start: at(0), end: at(2), allocations: [claimed], wh: '600' },
+      {
+        kind: 'claim',
+        id: 'claim-2',
+        tenant: tenant.id,
+        beneficiary: 'Another buyer',
+        purpose: 'scope2',
+        start: at(0),
+        end: at(2),
+        allocations: [claimed],
+        wh: '600',
+      },
     ]);
     await checkpointSize(env);
     const caught = await monitor();
@@ -201,7 +250,10 @@ for (const backend of await testBackends()) {
     const other = verifierOf(generateSigner(ORIGIN)).vkey;
     const pinned = await monitor({ stateFile: join(dir, 'none.json'), key: other });
     t.equal(pinned.exitCode, 1);
-    t.same(pinned.report.findings.map((f) => f.code), ['log-key-changed', 'bad-checkpoint']);
+    t.same(
+      pinned.report.findings.map((f) => f.code),
+      ['log-key-changed', 'bad-checkpoint'],
+    );
     const mixed = await monitor({ key: other });
     t.equal(mixed.exitCode, 2, '--key contradicting the state file is unusable input');
     const refused = await monitor({ token: 'not-a-token', stateFile: join(dir, 'none.json') });

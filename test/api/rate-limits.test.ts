@@ -29,7 +29,12 @@ t.test('pglite: rate limits', async (t) => {
   t.match(refused.headers['retry-after'], /^\d+$/, 'Retry-After in seconds');
   t.ok(Number(refused.headers['retry-after']) > 0 && Number(refused.headers['retry-after']) <= 60, 'within the minute');
   t.strictSame(await logSnapshot(env.ledger.db), before, 'nothing appended');
-  const lower = await app.inject({ method: 'POST', url: '/v1/entries', headers: { authorization: `bearer ${gen.token}` }, payload: { entries: [meter.next()] } });
+  const lower = await app.inject({
+    method: 'POST',
+    url: '/v1/entries',
+    headers: { authorization: `bearer ${gen.token}` },
+    payload: { entries: [meter.next()] },
+  });
   isProblem(t, lower, 429, 'rate-limited', 'the scheme spelled in lower case is the same client');
 
   // Other clients are not affected.

@@ -210,21 +210,57 @@ for (const backend of await testBackends()) {
       const meter = new Meter('wind-small', (await addDevice(app, { id: 'wind-small', owner: gen.id, type: 'wind', capacityW: 1000 })).signer);
       await refused(t, gen.token, [meter.next({ exportWh: '1001' })], 'energy-exceeds-capacity', 'export one Wh above 1 kW × 1 h');
       await refused(t, gen.token, [meter.next({ importWh: '1001' })], 'energy-exceeds-capacity', 'import one Wh above 1 kW × 1 h');
-      t.match(results(await postEntries(app, gen.token, [meter.next({ exportWh: '1000', importWh: '1000' })])), [{ duplicate: false }], 'exactly the capacity is accepted');
+      t.match(
+        results(await postEntries(app, gen.token, [meter.next({ exportWh: '1000', importWh: '1000' })])),
+        [{ duplicate: false }],
+        'exactly the capacity is accepted',
+      );
     });
 
     t.test('non-canonical-json', async (t) => {
-      const payload = { kind: 'reading', log: ORIGIN, device: 'wind-1', seq: wind.seq, prev: wind.prev, start: hour(wind.hour), end: hour(wind.hour + 1), importWh: '0', exportWh: '1', quality: 'measured' };
+      const payload = {
+        kind: 'reading',
+        log: ORIGIN,
+        device: 'wind-1',
+        seq: wind.seq,
+        prev: wind.prev,
+        start: hour(wind.hour),
+        end: hour(wind.hour + 1),
+        importWh: '0',
+        exportWh: '1',
+        quality: 'measured',
+      };
       await refused(t, gen.token, [signPayloadLine(wind.signer, JSON.stringify(payload))], 'non-canonical-json', 'keys not sorted');
       const sorted = Object.fromEntries(Object.entries(payload).sort(([a], [b]) => (a < b ? -1 : 1)));
       await refused(t, gen.token, [signPayloadLine(wind.signer, JSON.stringify(sorted, null, 1).replaceAll('\n', ''))], 'non-canonical-json', 'extra spaces');
-      await refused(t, gen.token, [signPayloadLine(wind.signer, JSON.stringify(sorted).replace('"wind-1"', '"wind\\u002d1"'))], 'non-canonical-json', 'an escaped character');
-      t.match(results(await postEntries(app, gen.token, [signPayloadLine(wind.signer, JSON.stringify(sorted))])), [{ duplicate: false }], 'the same payload in canonical form is accepted');
+      await refused(
+        t,
+        gen.token,
+        [signPayloadLine(wind.signer, JSON.stringify(sorted).replace('"wind-1"', '"wind\\u002d1"'))],
+        'non-canonical-json',
+        'an escaped character',
+      );
+      t.match(
+        results(await postEntries(app, gen.token, [signPayloadLine(wind.signer, JSON.stringify(sorted))])),
+        [{ duplicate: false }],
+        'the same payload in canonical form is accepted',
+      );
       wind.accepted(signPayloadLine(wind.signer, JSON.stringify(sorted)));
     });
 
     t.test('schema-violation', async (t) => {
-      const base = { kind: 'reading', log: ORIGIN, device: 'wind-1', seq: wind.seq, prev: wind.prev, start: hour(wind.hour), end: hour(wind.hour + 1), importWh: '0', exportWh: '1', quality: 'measured' };
+      const base = {
+        kind: 'reading',
+        log: ORIGIN,
+        device: 'wind-1',
+        seq: wind.seq,
+        prev: wind.prev,
+        start: hour(wind.hour),
+        end: hour(wind.hour + 1),
+        importWh: '0',
+        exportWh: '1',
+        quality: 'measured',
+      };
       const { quality: _quality, ...noQuality } = base;
       await refused(t, gen.token, [signPayload(wind.signer, noQuality)], 'schema-violation', 'quality missing');
       const { importWh: _importWh, ...noImport } = base;
@@ -302,7 +338,10 @@ for (const backend of await testBackends()) {
       }
       const size = (await logSnapshot(db)).size;
       const got = results(await postEntries(app, gen.token, notes));
-      t.strictSame(got, notes.map((note, i) => ({ index: size + i, leafHash: leafHashOf(note), duplicate: false, late: false })));
+      t.strictSame(
+        got,
+        notes.map((note, i) => ({ index: size + i, leafHash: leafHashOf(note), duplicate: false, late: false })),
+      );
     });
 
     t.test('a batch mixing good and bad entries: results in order, the good ones accepted', async (t) => {
@@ -361,21 +400,53 @@ for (const backend of await testBackends()) {
       const fits = await small.inject({ method: 'POST', url: '/v1/entries', headers: auth(gen.token), payload: { entries: [note] } });
       t.equal(fits.statusCode, 200, 'a body under the limit passes');
       wind.accepted(note);
-      const over = await small.inject({ method: 'POST', url: '/v1/entries', headers: auth(gen.token), payload: { entries: [wind.next({ exportWh: '1' }), 'x'.repeat(5000)] } });
+      const over = await small.inject({
+        method: 'POST',
+        url: '/v1/entries',
+        headers: auth(gen.token),
+        payload: { entries: [wind.next({ exportWh: '1' }), 'x'.repeat(5000)] },
+      });
       isProblem(t, over, 413, 'payload-too-large');
-      const huge = await postEntries(app, gen.token, range(40).map(() => 'x'.repeat(60_000)));
+      const huge = await postEntries(
+        app,
+        gen.token,
+        range(40).map(() => 'x'.repeat(60_000)),
+      );
       isProblem(t, huge, 413, 'payload-too-large', 'over the default 2 MiB');
       t.equal((await logSnapshot(db)).size, before.size + 1, 'only the reading that fitted');
     });
 
     t.test('the request body itself is checked', async (t) => {
       isProblem(t, await postEntries(app, gen.token, []), 400, 'schema-violation', 'no entries');
-      isProblem(t, await app.inject({ method: 'POST', url: '/v1/entries', headers: auth(gen.token), payload: { entries: [{ note: 'x' }] } }), 400, 'schema-violation', 'not strings');
-      isProblem(t, await app.inject({ method: 'POST', url: '/v1/entries', headers: auth(gen.token), payload: { entries: ['x'], more: 1 } }), 400, 'schema-violation', 'an extra member');
-      isProblem(t, await app.inject({ method: 'POST', url: '/v1/entries', headers: auth(gen.token), payload: { entries: [1] } }), 400, 'schema-violation', 'a number is not coerced to a string');
       isProblem(
         t,
-        await app.inject({ method: 'POST', url: '/v1/zones', headers: auth(OPERATOR_TOKEN), payload: { zone: 'DE-LU', gCO2PerKWh: '380', validFrom: '2024-01-01T00:00:00Z' } }),
+        await app.inject({ method: 'POST', url: '/v1/entries', headers: auth(gen.token), payload: { entries: [{ note: 'x' }] } }),
+        400,
+        'schema-violation',
+        'not strings',
+      );
+      isProblem(
+        t,
+        await app.inject({ method: 'POST', url: '/v1/entries', headers: auth(gen.token), payload: { entries: ['x'], more: 1 } }),
+        400,
+        'schema-violation',
+        'an extra member',
+      );
+      isProblem(
+        t,
+        await app.inject({ method: 'POST', url: '/v1/entries', headers: auth(gen.token), payload: { entries: [1] } }),
+        400,
+        'schema-violation',
+        'a number is not coerced to a string',
+      );
+      isProblem(
+        t,
+        await app.inject({
+          method: 'POST',
+          url: '/v1/zones',
+          headers: auth(OPERATOR_TOKEN),
+          payload: { zone: 'DE-LU', gCO2PerKWh: '380', validFrom: '2024-01-01T00:00:00Z' },
+        }),
         400,
         'schema-violation',
         'a string is not coerced to an integer',
@@ -394,22 +465,51 @@ for (const backend of await testBackends()) {
       const note = wind.next();
       isProblem(t, await app.inject({ method: 'POST', url: '/v1/entries', payload: { entries: [note] } }), 401, 'unauthorized', 'no token');
       isProblem(t, await postEntries(app, 'gp_not-a-token', [note]), 401, 'unauthorized', 'unknown token');
-      isProblem(t, await app.inject({ method: 'POST', url: '/v1/entries', headers: { authorization: `Basic ${gen.token}` }, payload: { entries: [note] } }), 401, 'unauthorized', 'Basic');
-      isProblem(t, await app.inject({ method: 'POST', url: '/v1/participants', payload: { role: 'tenant', name: 'x' } }), 401, 'unauthorized', 'operator route');
+      isProblem(
+        t,
+        await app.inject({ method: 'POST', url: '/v1/entries', headers: { authorization: `Basic ${gen.token}` }, payload: { entries: [note] } }),
+        401,
+        'unauthorized',
+        'Basic',
+      );
+      isProblem(
+        t,
+        await app.inject({ method: 'POST', url: '/v1/participants', payload: { role: 'tenant', name: 'x' } }),
+        401,
+        'unauthorized',
+        'operator route',
+      );
       t.strictSame(await logSnapshot(db), before, 'nothing appended');
     });
 
     t.test('forbidden: a role calling a route not for it', async (t) => {
       const before = await logSnapshot(db);
-      isProblem(t, await app.inject({ method: 'POST', url: '/v1/participants', headers: auth(tenant.token), payload: { role: 'tenant', name: 'x' } }), 403, 'forbidden', 'tenant registers a participant');
       isProblem(
         t,
-        await app.inject({ method: 'POST', url: '/v1/devices/wind-1/keys', headers: auth(gen.token), payload: { verifierKey: meterKey('meter/x').vkey, validFrom: hour(0) } }),
+        await app.inject({ method: 'POST', url: '/v1/participants', headers: auth(tenant.token), payload: { role: 'tenant', name: 'x' } }),
+        403,
+        'forbidden',
+        'tenant registers a participant',
+      );
+      isProblem(
+        t,
+        await app.inject({
+          method: 'POST',
+          url: '/v1/devices/wind-1/keys',
+          headers: auth(gen.token),
+          payload: { verifierKey: meterKey('meter/x').vkey, validFrom: hour(0) },
+        }),
         403,
         'forbidden',
         'generator adds a key to its own device',
       );
-      isProblem(t, await app.inject({ method: 'POST', url: '/v1/zones', headers: auth(tenant.token), payload: { zone: 'DE-LU', gCO2PerKWh: 1, validFrom: hour(0) } }), 403, 'forbidden', 'tenant writes a zone');
+      isProblem(
+        t,
+        await app.inject({ method: 'POST', url: '/v1/zones', headers: auth(tenant.token), payload: { zone: 'DE-LU', gCO2PerKWh: 1, validFrom: hour(0) } }),
+        403,
+        'forbidden',
+        'tenant writes a zone',
+      );
       isProblem(t, await postEntries(app, certifier.token, [wind.next()]), 403, 'forbidden', 'certifier posts readings');
       isProblem(t, await postEntries(app, OPERATOR_TOKEN, [wind.next()]), 403, 'forbidden', 'operator posts readings');
       t.strictSame(await logSnapshot(db), before, 'nothing appended');
@@ -424,7 +524,11 @@ for (const backend of await testBackends()) {
       const chain = await app.inject({ url: '/v1/devices/wind-1/chain', headers: auth(OPERATOR_TOKEN) });
       t.match(chain.json(), { valid: true, length: wind.seq, head: { seq: wind.seq - 1, leafHash: wind.prev } });
       const snapshot = await logSnapshot(db);
-      t.strictSame(snapshot.entries.map((e) => e.idx), range(snapshot.size), 'indexes 0..n-1');
+      t.strictSame(
+        snapshot.entries.map((e) => e.idx),
+        range(snapshot.size),
+        'indexes 0..n-1',
+      );
     });
   });
 }

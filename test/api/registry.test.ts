@@ -83,7 +83,11 @@ for (const backend of await testBackends()) {
       });
       const stored = await db.selectFrom('credential').selectAll().where('participant_id', '=', 'windco').execute();
       t.equal(stored.length, 1, 'one credential');
-      t.equal(Buffer.from(stored[0]!.token_hash).toString('hex'), Buffer.from(tokenHash(body.token)).toString('hex'), 'only the SHA-256 of the token is stored');
+      t.equal(
+        Buffer.from(stored[0]!.token_hash).toString('hex'),
+        Buffer.from(tokenHash(body.token)).toString('hex'),
+        'only the SHA-256 of the token is stored',
+      );
       gen = body;
       tenant = await addParticipant(app, 'tenant', 'factory');
       // The token works: the generator may read its own participant entry.
@@ -105,7 +109,10 @@ for (const backend of await testBackends()) {
 
     t.test('devices: 201 writes a device entry and a key entry valid from commissioning', async (t) => {
       const key = meterKey('meter/wind-a');
-      const response = await post('/v1/devices', windDevice('wind-a', gen.id, key.vkey, { location: 'Nordfeld 3', gridConnectionId: 'GC-1', meteringPointIds: ['DE0001'], support: 'investment' }));
+      const response = await post(
+        '/v1/devices',
+        windDevice('wind-a', gen.id, key.vkey, { location: 'Nordfeld 3', gridConnectionId: 'GC-1', meteringPointIds: ['DE0001'], support: 'investment' }),
+      );
       t.equal(response.statusCode, 201, response.body);
       const body = response.json() as { id: string; deviceIndex: number; keyIndex: number };
       t.equal(body.id, 'wind-a');
@@ -169,12 +176,40 @@ for (const backend of await testBackends()) {
     t.test('devices: validation errors', async (t) => {
       const vkey = meterKey('meter/bad').vkey;
       await refused(t, '/v1/devices', windDevice('bad-1', gen.id, vkey, { eecsEnergySource: 'F0105' }), 400, 'schema-violation', 'a short EECS energy source');
-      await refused(t, '/v1/devices', windDevice('bad-1', gen.id, vkey, { eecsEnergySource: 'X01050100' }), 400, 'schema-violation', 'an EECS source not starting with F');
-      await refused(t, '/v1/devices', windDevice('bad-1', gen.id, vkey, { eecsTechnology: 'T02000A' }), 400, 'schema-violation', 'an EECS technology with a letter');
+      await refused(
+        t,
+        '/v1/devices',
+        windDevice('bad-1', gen.id, vkey, { eecsEnergySource: 'X01050100' }),
+        400,
+        'schema-violation',
+        'an EECS source not starting with F',
+      );
+      await refused(
+        t,
+        '/v1/devices',
+        windDevice('bad-1', gen.id, vkey, { eecsTechnology: 'T02000A' }),
+        400,
+        'schema-violation',
+        'an EECS technology with a letter',
+      );
       const { eecsTechnology: _tech, ...noTechnology } = windDevice('bad-1', gen.id, vkey);
       await refused(t, '/v1/devices', noTechnology, 400, 'schema-violation', 'a wind turbine without a technology code');
-      await refused(t, '/v1/devices', { ...windDevice('bad-1', gen.id, vkey), type: 'storage', efficiencyBp: 9000 }, 400, 'schema-violation', 'storage without energyCapacityWh');
-      await refused(t, '/v1/devices', { ...windDevice('bad-1', gen.id, vkey), energyCapacityWh: '1000', efficiencyBp: 9000 }, 400, 'schema-violation', 'energy capacity on a wind turbine');
+      await refused(
+        t,
+        '/v1/devices',
+        { ...windDevice('bad-1', gen.id, vkey), type: 'storage', efficiencyBp: 9000 },
+        400,
+        'schema-violation',
+        'storage without energyCapacityWh',
+      );
+      await refused(
+        t,
+        '/v1/devices',
+        { ...windDevice('bad-1', gen.id, vkey), energyCapacityWh: '1000', efficiencyBp: 9000 },
+        400,
+        'schema-violation',
+        'energy capacity on a wind turbine',
+      );
       await refused(t, '/v1/devices', windDevice('bad-1', gen.id, vkey, { biddingZone: 'de lu' }), 400, 'schema-violation', 'a bad bidding zone');
       await refused(t, '/v1/devices', windDevice('bad-1', gen.id, vkey, { capacityW: 0 }), 400, 'schema-violation', 'zero capacity');
       await refused(t, '/v1/devices', windDevice('bad-1', gen.id, vkey, { commissioningDate: '2020-02-30' }), 400, 'bad-time', 'a date that does not exist');
@@ -187,7 +222,11 @@ for (const backend of await testBackends()) {
 
     t.test('device keys: rotate, and the refusals', async (t) => {
       const rotated = meterKey('meter/wind-a/2');
-      const response = await post('/v1/devices/wind-a/keys', { verifierKey: rotated.vkey, validFrom: '2024-03-01T00:00:00Z', validUntil: '2025-01-01T00:00:00Z' });
+      const response = await post('/v1/devices/wind-a/keys', {
+        verifierKey: rotated.vkey,
+        validFrom: '2024-03-01T00:00:00Z',
+        validUntil: '2025-01-01T00:00:00Z',
+      });
       t.equal(response.statusCode, 201, response.body);
       t.strictSame(await operatorEntry(t, env, response.json().index), {
         kind: 'key',
@@ -199,7 +238,14 @@ for (const backend of await testBackends()) {
         validUntil: '2025-01-01T00:00:00Z',
       });
       await refused(t, '/v1/devices/no-such/keys', { verifierKey: rotated.vkey, validFrom: hour(0) }, 404, 'unknown-device', 'an unknown device');
-      await refused(t, '/v1/devices/wind-a/keys', { verifierKey: rotated.vkey, validFrom: hour(5), validUntil: hour(5) }, 400, 'bad-time', 'validUntil not after validFrom');
+      await refused(
+        t,
+        '/v1/devices/wind-a/keys',
+        { verifierKey: rotated.vkey, validFrom: hour(5), validUntil: hour(5) },
+        400,
+        'bad-time',
+        'validUntil not after validFrom',
+      );
       await refused(t, '/v1/devices/wind-a/keys', { verifierKey: 'x+y+z', validFrom: hour(0) }, 400, 'bad-verifier-key', 'a malformed key');
       await refused(t, '/v1/devices/wind-a/keys', { verifierKey: rotated.vkey }, 400, 'schema-violation', 'no validFrom');
     });
@@ -207,7 +253,13 @@ for (const backend of await testBackends()) {
     t.test('zones and contracts', async (t) => {
       const zone = await post('/v1/zones', { zone: 'DE-LU', gCO2PerKWh: 380, validFrom: '2024-01-01T00:00:00Z' });
       t.equal(zone.statusCode, 201, zone.body);
-      t.strictSame(await operatorEntry(t, env, zone.json().index), { kind: 'zone', log: ORIGIN, zone: 'DE-LU', gCO2PerKWh: 380, validFrom: '2024-01-01T00:00:00Z' });
+      t.strictSame(await operatorEntry(t, env, zone.json().index), {
+        kind: 'zone',
+        log: ORIGIN,
+        zone: 'DE-LU',
+        gCO2PerKWh: 380,
+        validFrom: '2024-01-01T00:00:00Z',
+      });
       await refused(t, '/v1/zones', { zone: 'DE-LU', gCO2PerKWh: -1, validFrom: hour(0) }, 400, 'schema-violation', 'a negative factor');
 
       const contract = await post('/v1/contracts', { id: 'ppa-1', device: 'wind-a', tenant: tenant.id, priority: 1, shareBp: 5000, validFrom: hour(0) });
@@ -223,19 +275,79 @@ for (const backend of await testBackends()) {
         shareBp: 5000,
         validFrom: hour(0),
       });
-      await refused(t, '/v1/contracts', { id: 'ppa-1', device: 'wind-a', tenant: tenant.id, priority: 1, validFrom: hour(0) }, 409, 'conflict', 'an existing contract id');
-      await refused(t, '/v1/contracts', { id: 'ppa-2', device: 'nope', tenant: tenant.id, priority: 1, validFrom: hour(0) }, 404, 'unknown-device', 'an unknown device');
-      await refused(t, '/v1/contracts', { id: 'ppa-2', device: 'cons-a', tenant: tenant.id, priority: 1, validFrom: hour(0) }, 400, 'bad-request', 'a consumption meter sells nothing');
-      await refused(t, '/v1/contracts', { id: 'ppa-2', device: 'wind-a', tenant: gen.id, priority: 1, validFrom: hour(0) }, 400, 'bad-request', 'a generator as the buyer');
-      await refused(t, '/v1/contracts', { id: 'ppa-2', device: 'wind-a', tenant: 'nobody', priority: 1, validFrom: hour(0) }, 404, 'unknown-participant', 'an unknown tenant');
-      await refused(t, '/v1/contracts', { id: 'ppa-2', device: 'wind-a', tenant: tenant.id, priority: 1, shareBp: 10001, validFrom: hour(0) }, 400, 'schema-violation', 'a share above 100 %');
+      await refused(
+        t,
+        '/v1/contracts',
+        { id: 'ppa-1', device: 'wind-a', tenant: tenant.id, priority: 1, validFrom: hour(0) },
+        409,
+        'conflict',
+        'an existing contract id',
+      );
+      await refused(
+        t,
+        '/v1/contracts',
+        { id: 'ppa-2', device: 'nope', tenant: tenant.id, priority: 1, validFrom: hour(0) },
+        404,
+        'unknown-device',
+        'an unknown device',
+      );
+      await refused(
+        t,
+        '/v1/contracts',
+        { id: 'ppa-2', device: 'cons-a', tenant: tenant.id, priority: 1, validFrom: hour(0) },
+        400,
+        'bad-request',
+        'a consumption meter sells nothing',
+      );
+      await refused(
+        t,
+        '/v1/contracts',
+        { id: 'ppa-2', device: 'wind-a', tenant: gen.id, priority: 1, validFrom: hour(0) },
+        400,
+        'bad-request',
+        'a generator as the buyer',
+      );
+      await refused(
+        t,
+        '/v1/contracts',
+        { id: 'ppa-2', device: 'wind-a', tenant: 'nobody', priority: 1, validFrom: hour(0) },
+        404,
+        'unknown-participant',
+        'an unknown tenant',
+      );
+      await refused(
+        t,
+        '/v1/contracts',
+        { id: 'ppa-2', device: 'wind-a', tenant: tenant.id, priority: 1, shareBp: 10001, validFrom: hour(0) },
+        400,
+        'schema-violation',
+        'a share above 100 %',
+      );
     });
 
     t.test('registry routes are for the operator only', async (t) => {
       const before = await logSnapshot(db);
-      isProblem(t, await post('/v1/devices', windDevice('x-1', gen.id, meterKey('meter/x').vkey), gen.token), 403, 'forbidden', 'a generator registers a device');
-      isProblem(t, await post('/v1/contracts', { id: 'ppa-x', device: 'wind-a', tenant: tenant.id, priority: 1, validFrom: hour(0) }, tenant.token), 403, 'forbidden', 'a tenant writes a contract');
-      isProblem(t, await app.inject({ method: 'POST', url: '/v1/zones', payload: { zone: 'DE-LU', gCO2PerKWh: 1, validFrom: hour(0) } }), 401, 'unauthorized', 'no token');
+      isProblem(
+        t,
+        await post('/v1/devices', windDevice('x-1', gen.id, meterKey('meter/x').vkey), gen.token),
+        403,
+        'forbidden',
+        'a generator registers a device',
+      );
+      isProblem(
+        t,
+        await post('/v1/contracts', { id: 'ppa-x', device: 'wind-a', tenant: tenant.id, priority: 1, validFrom: hour(0) }, tenant.token),
+        403,
+        'forbidden',
+        'a tenant writes a contract',
+      );
+      isProblem(
+        t,
+        await app.inject({ method: 'POST', url: '/v1/zones', payload: { zone: 'DE-LU', gCO2PerKWh: 1, validFrom: hour(0) } }),
+        401,
+        'unauthorized',
+        'no token',
+      );
       t.strictSame(await logSnapshot(db), before);
     });
 
@@ -254,7 +366,11 @@ for (const backend of await testBackends()) {
       }
       const report = await chain(OPERATOR_TOKEN);
       t.equal(report.statusCode, 200);
-      t.strictSame(report.json(), { valid: true, length: 5, head: { seq: 4, index: last!.index, leafHash: last!.leafHash } }, "the head is the next reading's prev");
+      t.strictSame(
+        report.json(),
+        { valid: true, length: 5, head: { seq: 4, index: last!.index, leafHash: last!.leafHash } },
+        "the head is the next reading's prev",
+      );
       t.equal(report.json().head.leafHash, meter.prev);
 
       const certifier = await addParticipant(app, 'certifier', 'auditor');
@@ -269,14 +385,24 @@ for (const backend of await testBackends()) {
       const verify = (query: string, token = certifier.token) => app.inject({ url: `/v1/devices/wind-c/chain/verification${query}`, headers: auth(token) });
       t.strictSame((await verify('')).json(), { valid: true, fromSeq: 0, checked: 5, nextSeq: null, length: 5 }, 'one page holds the whole chain');
       t.strictSame((await verify('?fromSeq=0&limit=2')).json(), { valid: true, fromSeq: 0, checked: 2, nextSeq: 2, length: 5 }, 'first page');
-      t.strictSame((await verify('?fromSeq=2&limit=2')).json(), { valid: true, fromSeq: 2, checked: 2, nextSeq: 4, length: 5 }, 'a middle page chains on seq 1');
+      t.strictSame(
+        (await verify('?fromSeq=2&limit=2')).json(),
+        { valid: true, fromSeq: 2, checked: 2, nextSeq: 4, length: 5 },
+        'a middle page chains on seq 1',
+      );
       t.strictSame((await verify('?fromSeq=4&limit=2')).json(), { valid: true, fromSeq: 4, checked: 1, nextSeq: null, length: 5 }, 'the last page');
       t.strictSame((await verify('?fromSeq=9')).json(), { valid: true, fromSeq: 9, checked: 0, nextSeq: null, length: 5 }, 'beyond the head');
       isProblem(t, await verify('?limit=0'), 400, 'schema-violation', 'limit 0');
       isProblem(t, await verify('?limit=1001'), 400, 'schema-violation', 'a page beyond 1000');
       isProblem(t, await verify('?fromSeq=-1'), 400, 'schema-violation', 'a negative seq');
       isProblem(t, await verify('', tenant.token), 403, 'forbidden', 'another participant');
-      isProblem(t, await app.inject({ url: '/v1/devices/no-such-device/chain/verification', headers: auth(certifier.token) }), 404, 'unknown-device', 'an unknown device');
+      isProblem(
+        t,
+        await app.inject({ url: '/v1/devices/no-such-device/chain/verification', headers: auth(certifier.token) }),
+        404,
+        'unknown-device',
+        'an unknown device',
+      );
     });
   });
 }

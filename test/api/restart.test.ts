@@ -34,7 +34,12 @@ for (const backend of await testBackends()) {
     await first.intake.idle();
 
     t.test('with the same keys', async (t) => {
-      const second = await startTestApp(backend, { now: () => NOW, testStore: first.testStore, logSigner: first.logSigner, operatorSigner: first.operatorSigner });
+      const second = await startTestApp(backend, {
+        now: () => NOW,
+        testStore: first.testStore,
+        logSigner: first.logSigner,
+        operatorSigner: first.operatorSigner,
+      });
       t.teardown(() => second.close());
       const { app } = second;
       t.strictSame(await logSnapshot(second.ledger.db), before, 'opening wrote nothing: entries, head and checkpoints kept');
@@ -51,7 +56,12 @@ for (const backend of await testBackends()) {
       t.match(result.json(), { results: [{ index: before.size, duplicate: false }] }, "the meter's key still works and the chain continues");
       meter.accepted(note);
 
-      const participant = await app.inject({ method: 'POST', url: '/v1/participants', headers: auth(OPERATOR_TOKEN), payload: { role: 'tenant', name: 'Factory' } });
+      const participant = await app.inject({
+        method: 'POST',
+        url: '/v1/participants',
+        headers: auth(OPERATOR_TOKEN),
+        payload: { role: 'tenant', name: 'Factory' },
+      });
       t.equal(participant.statusCode, 201, "the operator's token and key still work");
       const published = await publishCheckpoint(second.ledger);
       t.ok(published.published, 'the log key still signs checkpoints');
@@ -94,7 +104,11 @@ for (const backend of await testBackends()) {
       const replaced = 'a-new-operator-token-for-tests';
       await reopen({ operatorToken: replaced });
       const hashes = await first.ledger.db.selectFrom('credential').select('token_hash').where('participant_id', '=', 'operator').execute();
-      t.strictSame(hashes.map((row) => Buffer.from(row.token_hash).toString('hex')), [Buffer.from(tokenHash(replaced)).toString('hex')], 'only the new token is left');
+      t.strictSame(
+        hashes.map((row) => Buffer.from(row.token_hash).toString('hex')),
+        [Buffer.from(tokenHash(replaced)).toString('hex')],
+        'only the new token is left',
+      );
       await reopen({});
     });
   });

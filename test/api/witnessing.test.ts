@@ -39,12 +39,25 @@ for (const backend of await testBackends()) {
     const upKey = cosignerVerifierOf(up).vkey;
     const downKey = cosignerVerifierOf(generateCosigner('witness.test/down')).vkey;
 
-    const witness = await buildWitnessApp({ cosigner: up, logs: [verifierOf(logSigner)], state: new WitnessStateDir(dir), sign: nativeSign, verify: nativeVerify });
+    const witness = await buildWitnessApp({
+      cosigner: up,
+      logs: [verifierOf(logSigner)],
+      state: new WitnessStateDir(dir),
+      sign: nativeSign,
+      verify: nativeVerify,
+    });
     const upUrl = await witness.listen({ port: 0, host: '127.0.0.1' });
     t.teardown(() => witness.close());
     const downUrl = `http://127.0.0.1:${await deadPort()}`;
 
-    const test = await startTestApp(backend, { logSigner, witnesses: [{ vkey: upKey, url: upUrl }, { vkey: downKey, url: downUrl }], witnessQuorum: 1 });
+    const test = await startTestApp(backend, {
+      logSigner,
+      witnesses: [
+        { vkey: upKey, url: upUrl },
+        { vkey: downKey, url: downUrl },
+      ],
+      witnessQuorum: 1,
+    });
     t.teardown(() => test.close());
     const witnessing = new CheckpointWitnessing(test.ledger);
     const { app, ledger } = test;
@@ -58,7 +71,11 @@ for (const backend of await testBackends()) {
     t.ok(served.startsWith(first.note), "the log's own line first");
     t.equal(openCheckpoint(served, ledger.logVerifier, ORIGIN).size, first.size, 'still a checkpoint of the log');
     const opened = openCosignatures(served, [parseCosignerKey(upKey), parseCosignerKey(downKey)]);
-    t.same(opened.valid.map((c) => c.name), ['witness.test/up'], 'cosigned by the live witness only');
+    t.same(
+      opened.valid.map((c) => c.name),
+      ['witness.test/up'],
+      'cosigned by the live witness only',
+    );
 
     let status = (await app.inject({ url: '/v1/log/witnesses' })).json();
     t.match(status, { size: first.size, quorum: 1, witnessedSize: first.size });
@@ -81,10 +98,21 @@ for (const backend of await testBackends()) {
     // A witness that lost track (a fresh state directory) answers 409 with its size; the log starts again from it.
     const fresh = mkdtempSync(join(tmpdir(), 'witnessing-fresh-'));
     t.teardown(() => rmSync(fresh, { recursive: true, force: true }));
-    const amnesiac = await buildWitnessApp({ cosigner: up, logs: [verifierOf(logSigner)], state: new WitnessStateDir(fresh), sign: nativeSign, verify: nativeVerify });
+    const amnesiac = await buildWitnessApp({
+      cosigner: up,
+      logs: [verifierOf(logSigner)],
+      state: new WitnessStateDir(fresh),
+      sign: nativeSign,
+      verify: nativeVerify,
+    });
     const amnesiacUrl = await amnesiac.listen({ port: 0, host: '127.0.0.1' });
     t.teardown(() => amnesiac.close());
-    const again = await startTestApp(backend, { logSigner, testStore: test.testStore, operatorSigner: test.operatorSigner, witnesses: [{ vkey: upKey, url: amnesiacUrl }] });
+    const again = await startTestApp(backend, {
+      logSigner,
+      testStore: test.testStore,
+      operatorSigner: test.operatorSigner,
+      witnesses: [{ vkey: upKey, url: amnesiacUrl }],
+    });
     t.teardown(() => again.app.close());
     await addParticipant(again.app, 'tenant', 'factory-3');
     const third = (await publishCheckpoint(again.ledger)).checkpoint!;

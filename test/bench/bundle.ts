@@ -154,7 +154,12 @@ export async function benchBundle(): Promise<Section> {
   const hours = Math.min(30 * 24, scaled(30 * 24, 48, 24));
   const env = await freshApp();
   const { app, ledger } = env;
-  await app.inject({ method: 'POST', url: '/v1/zones', headers: auth(OPERATOR_TOKEN), payload: { zone: 'DE-LU', gCO2PerKWh: 380, validFrom: '2018-01-01T00:00:00Z' } });
+  await app.inject({
+    method: 'POST',
+    url: '/v1/zones',
+    headers: auth(OPERATOR_TOKEN),
+    payload: { zone: 'DE-LU', gCO2PerKWh: 380, validFrom: '2018-01-01T00:00:00Z' },
+  });
   const parkco = await addParticipant(app, 'generator', 'parkco');
   const tenant = await addParticipant(app, 'tenant', 'tenantco');
   const park = referencePark(hours);
@@ -171,7 +176,11 @@ export async function benchBundle(): Promise<Section> {
   }
   const summary = await runMatching(ledger, START + hours * H);
   if (summary.intervals !== hours) throw new Error(`matched ${summary.intervals} of ${hours} intervals`);
-  const claim = await makeClaim(ledger, tenant.id, { period: { start: iso(START), end: iso(START + hours * H) }, purpose: 'scope2', beneficiary: 'EU importer GmbH' });
+  const claim = await makeClaim(ledger, tenant.id, {
+    period: { start: iso(START), end: iso(START + hours * H) },
+    purpose: 'scope2',
+    beneficiary: 'EU importer GmbH',
+  });
   note(`bundle: ${summary.allocations} allocations, ${summary.settlements} settlements; claim ${claim.id} of ${claim.wh} Wh`);
 
   // Build: the first call publishes a checkpoint covering the claim, later calls reuse it.
@@ -242,11 +251,33 @@ export async function benchBundle(): Promise<Section> {
 
   const rows: Row[] = [
     { figure: 'build, first call (publishes a checkpoint)', ...ms(buildMs[0]!), goal: { kind: 'at-most', value: 500, unit: 'ms' }, summary: true },
-    { figure: 'build, second call', ...ms(buildMs[1]!), detail: `median of calls 2–5 ${med(buildMs.slice(1)).toFixed(0)} ms`, goal: { kind: 'at-most', value: 500, unit: 'ms' }, summary: true },
-    { figure: 'verify, native Ed25519', ...ms(min(nativeMs)), detail: `first ${nativeMs[0]!.toFixed(0)} ms, min of ${nativeMs.length}`, goal: { kind: 'at-most', value: 1000, unit: 'ms' }, summary: true },
-    { figure: 'verify, noble Ed25519 (default; browser/CLI)', ...ms(min(nobleMs)), detail: `first ${nobleMs[0]!.toFixed(0)} ms, min of ${nobleMs.length}`, summary: true },
+    {
+      figure: 'build, second call',
+      ...ms(buildMs[1]!),
+      detail: `median of calls 2–5 ${med(buildMs.slice(1)).toFixed(0)} ms`,
+      goal: { kind: 'at-most', value: 500, unit: 'ms' },
+      summary: true,
+    },
+    {
+      figure: 'verify, native Ed25519',
+      ...ms(min(nativeMs)),
+      detail: `first ${nativeMs[0]!.toFixed(0)} ms, min of ${nativeMs.length}`,
+      goal: { kind: 'at-most', value: 1000, unit: 'ms' },
+      summary: true,
+    },
+    {
+      figure: 'verify, noble Ed25519 (default; browser/CLI)',
+      ...ms(min(nobleMs)),
+      detail: `first ${nobleMs[0]!.toFixed(0)} ms, min of ${nobleMs.length}`,
+      summary: true,
+    },
     { figure: 'JSON.parse of the bundle', ...ms(parseMs) },
-    { figure: 'GET /v1/claims/:id/bundle (app.inject)', ...ms(med(httpMs)), detail: `median of ${httpMs.length}: ${httpMs.map((x) => x.toFixed(0)).join(', ')} ms`, summary: true },
+    {
+      figure: 'GET /v1/claims/:id/bundle (app.inject)',
+      ...ms(med(httpMs)),
+      detail: `median of ${httpMs.length}: ${httpMs.map((x) => x.toFixed(0)).join(', ')} ms`,
+      summary: true,
+    },
     { figure: 'bundle size, JSON', value: bytes / 1024, unit: 'KiB', detail: `${bytes} bytes`, summary: true },
     { figure: 'bundle size, gzipped', value: gz / 1024, unit: 'KiB', detail: `${gz} bytes`, summary: true },
     { figure: 'entries in the bundle', value: entries.length, unit: 'entries', detail: [...kinds].map(([k, n]) => `${n} ${k}`).join(', '), summary: true },

@@ -51,7 +51,9 @@ export async function benchChain(): Promise<Section> {
       let fromSeq: number | null = 0;
       let checked = 0;
       while (fromSeq !== null) {
-        const page: { valid: boolean; checked: number; nextSeq: number | null } = (await app.inject({ url: `/v1/devices/wind-chain/chain/verification?fromSeq=${fromSeq}`, headers })).json();
+        const page: { valid: boolean; checked: number; nextSeq: number | null } = (
+          await app.inject({ url: `/v1/devices/wind-chain/chain/verification?fromSeq=${fromSeq}`, headers })
+        ).json();
         if (!page.valid) throw new Error(`verification found a break: ${JSON.stringify(page)}`);
         checked += page.checked;
         fromSeq = page.nextSeq;
@@ -81,6 +83,8 @@ export async function benchChain(): Promise<Section> {
   return {
     title: 'Chain head vs full re-verification (PostgreSQL, one device)',
     rows,
-    notes: ['ratio of the head rows: cost at this size over cost at the first size (≈ 1 means constant time); of the re-verification rows: how many head calls one re-verification costs'],
+    notes: [
+      'ratio of the head rows: cost at this size over cost at the first size (≈ 1 means constant time); of the re-verification rows: how many head calls one re-verification costs',
+    ],
   };
 }

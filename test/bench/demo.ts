@@ -30,9 +30,15 @@ function signingOnly(days: number): { ms: number; readings: number } {
     const signer = generateSigner(`meter/${device.id}`);
     for (let h = 0; h < park.hours; h++) {
       const payload: ReadingPayload = {
-        kind: 'reading', log: ORIGIN, quality: 'measured', device: device.id, seq: h,
-        start: new Date(park.fromMs + h * 3_600_000).toISOString(), end: new Date(park.fromMs + (h + 1) * 3_600_000).toISOString(),
-        importWh: String(device.importWh[h]), exportWh: String(device.exportWh[h]),
+        kind: 'reading',
+        log: ORIGIN,
+        quality: 'measured',
+        device: device.id,
+        seq: h,
+        start: new Date(park.fromMs + h * 3_600_000).toISOString(),
+        end: new Date(park.fromMs + (h + 1) * 3_600_000).toISOString(),
+        importWh: String(device.importWh[h]),
+        exportWh: String(device.exportWh[h]),
       };
       sealEntryWithBytes(payload, signer, nativeSign);
       readings++;
@@ -70,9 +76,26 @@ export async function benchDemo(): Promise<Section> {
     note(`demo: ${days} days through the API on ${backend}`);
     const run = await year(backend, days);
     rows.push(
-      { figure: `demo ${days} days on ${backend}: total`, value: run.ms / 1000, unit: 's', goal: { kind: 'at-most', value: (60 * days) / 365, unit: 's' }, summary: true },
-      { figure: `demo on ${backend}: readings/s end to end`, value: Math.round(run.readings / (run.ms / 1000)), unit: 'readings/s', baselineLabel: 'signing alone', baseline: Math.round(sign.readings / (sign.ms / 1000)), summary: true },
+      {
+        figure: `demo ${days} days on ${backend}: total`,
+        value: run.ms / 1000,
+        unit: 's',
+        goal: { kind: 'at-most', value: (60 * days) / 365, unit: 's' },
+        summary: true,
+      },
+      {
+        figure: `demo on ${backend}: readings/s end to end`,
+        value: Math.round(run.readings / (run.ms / 1000)),
+        unit: 'readings/s',
+        baselineLabel: 'signing alone',
+        baseline: Math.round(sign.readings / (sign.ms / 1000)),
+        summary: true,
+      },
     );
   }
-  return { title: 'demo: `gridproof demo` over the API, registry to claims', rows, notes: [`${sign.readings} readings (6 meters × ${days * 24} hours); the goal is a year in under a minute, scaled with the days`] };
+  return {
+    title: 'demo: `gridproof demo` over the API, registry to claims',
+    rows,
+    notes: [`${sign.readings} readings (6 meters × ${days * 24} hours); the goal is a year in under a minute, scaled with the days`],
+  };
 }

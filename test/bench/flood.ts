@@ -39,29 +39,70 @@ export async function benchFlood(): Promise<Section> {
     cwd: REPO,
     stdio: 'ignore',
     env: {
-      ...process.env, DATABASE_URL: '', DATA_DIR: dataDir, HOST: '127.0.0.1', PORT: String(port), GRIDPROOF_ORIGIN: ORIGIN,
-      GRIDPROOF_OPERATOR_TOKEN: TOKEN, GRIDPROOF_GATE_CLOSURE: 'off', GRIDPROOF_RATE_LIMIT: '1000000', GRIDPROOF_VERIFY_RATE_LIMIT: '1000000', LOG_LEVEL: 'fatal',
+      ...process.env,
+      DATABASE_URL: '',
+      DATA_DIR: dataDir,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      GRIDPROOF_ORIGIN: ORIGIN,
+      GRIDPROOF_OPERATOR_TOKEN: TOKEN,
+      GRIDPROOF_GATE_CLOSURE: 'off',
+      GRIDPROOF_RATE_LIMIT: '1000000',
+      GRIDPROOF_VERIFY_RATE_LIMIT: '1000000',
+      LOG_LEVEL: 'fatal',
     },
   });
   onCleanup(async () => {
     child.kill('SIGKILL');
     rmSync(dataDir, { recursive: true, force: true });
   });
-  const healthy = async () => fetch(`${base}/healthz`).then((r) => r.ok, () => false);
+  const healthy = async () =>
+    fetch(`${base}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    );
   for (let i = 0; i < 1200 && !(await healthy()); i++) await sleep(100);
 
   const post = (url: string, body: unknown, token?: string) =>
     fetch(`${base}${url}`, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? auth(token) : {}) }, body: JSON.stringify(body) });
   const gen = (await (await post('/v1/participants', { id: 'floodco', role: 'generator', name: 'Flood GmbH' }, TOKEN)).json()) as { token: string };
   const key = meterKey('meter/wind-f');
-  await post('/v1/devices', {
-    id: 'wind-f', owner: 'floodco', type: 'wind', country: 'DE', biddingZone: 'DE-LU', capacityW: 10_000_000, commissioningDate: '2018-01-01',
-    eecsEnergySource: 'F01050100', eecsTechnology: 'T020001', verifierKey: key.vkey,
-  }, TOKEN);
+  await post(
+    '/v1/devices',
+    {
+      id: 'wind-f',
+      owner: 'floodco',
+      type: 'wind',
+      country: 'DE',
+      biddingZone: 'DE-LU',
+      capacityW: 10_000_000,
+      commissioningDate: '2018-01-01',
+      eecsEnergySource: 'F01050100',
+      eecsTechnology: 'T020001',
+      verifierKey: key.vkey,
+    },
+    TOKEN,
+  );
   const reference = cutBundle(writePark(), 't1');
-  const forged = { ...reference, entries: reference.entries.map((e) => ({ ...e, bytes: e.bytes.replace(/— (\S+) (\S{8})/g, (_m, name: string, sig: string) => `— ${name} ${sig.slice(0, 6)}AA`) })) };
+  const forged = {
+    ...reference,
+    entries: reference.entries.map((e) => ({
+      ...e,
+      bytes: e.bytes.replace(/— (\S+) (\S{8})/g, (_m, name: string, sig: string) => `— ${name} ${sig.slice(0, 6)}AA`),
+    })),
+  };
   const stranger = meterKey('meter/wind-f');
-  const badBatch = Array.from({ length: 200 }, (_, i) => signReading(stranger.signer, { device: 'wind-f', seq: 100_000 + i, prev: toBase64(new Uint8Array(32)), start: hour(100_000 + i), end: hour(100_001 + i), importWh: '0', exportWh: '1' }));
+  const badBatch = Array.from({ length: 200 }, (_, i) =>
+    signReading(stranger.signer, {
+      device: 'wind-f',
+      seq: 100_000 + i,
+      prev: toBase64(new Uint8Array(32)),
+      start: hour(100_000 + i),
+      end: hour(100_001 + i),
+      importWh: '0',
+      exportWh: '1',
+    }),
+  );
 
   let seq = 0;
   let prev: string | undefined;
@@ -71,7 +112,10 @@ export async function benchFlood(): Promise<Section> {
     const flooders = flood
       ? Array.from({ length: 4 }, async (_, c) => {
           for (let i = 0; Date.now() < until; i++) {
-            const response = (c + i) % 2 === 0 ? await post(`/v1/verify?key=${encodeURIComponent(LOG_KEY)}`, forged) : await post('/v1/entries', { entries: badBatch }, gen.token);
+            const response =
+              (c + i) % 2 === 0
+                ? await post(`/v1/verify?key=${encodeURIComponent(LOG_KEY)}`, forged)
+                : await post('/v1/entries', { entries: badBatch }, gen.token);
             await response.arrayBuffer();
             floodRequests++;
           }
@@ -80,7 +124,15 @@ export async function benchFlood(): Promise<Section> {
     let accepted = 0;
     const honest = (async () => {
       while (Date.now() < until) {
-        const note = signReading(key.signer, { device: 'wind-f', seq, ...(prev ? { prev } : {}), start: hour(seq), end: hour(seq + 1), importWh: '0', exportWh: '1000' });
+        const note = signReading(key.signer, {
+          device: 'wind-f',
+          seq,
+          ...(prev ? { prev } : {}),
+          start: hour(seq),
+          end: hour(seq + 1),
+          importWh: '0',
+          exportWh: '1000',
+        });
         const answer = (await (await post('/v1/entries', { entries: [note] }, gen.token)).json()) as { results?: Array<{ error?: unknown }> };
         if (answer.results?.[0] !== undefined && answer.results[0].error === undefined) {
           accepted++;
@@ -107,8 +159,23 @@ export async function benchFlood(): Promise<Section> {
   const flooded = await phase(true);
   const rows: Row[] = [
     { figure: '/healthz p50 under flood', value: flooded.p50, unit: 'ms', baselineLabel: 'no flood', baseline: calm.p50, summary: true },
-    { figure: '/healthz p99 under flood', value: flooded.p99, unit: 'ms', baselineLabel: 'no flood', baseline: calm.p99, goal: { kind: 'at-most', value: 100, unit: 'ms' }, summary: true },
-    { figure: 'valid readings accepted under flood', value: flooded.perSecond, unit: 'readings/s', baselineLabel: 'no flood', baseline: calm.perSecond, summary: true },
+    {
+      figure: '/healthz p99 under flood',
+      value: flooded.p99,
+      unit: 'ms',
+      baselineLabel: 'no flood',
+      baseline: calm.p99,
+      goal: { kind: 'at-most', value: 100, unit: 'ms' },
+      summary: true,
+    },
+    {
+      figure: 'valid readings accepted under flood',
+      value: flooded.perSecond,
+      unit: 'readings/s',
+      baselineLabel: 'no flood',
+      baseline: calm.perSecond,
+      summary: true,
+    },
   ];
   return {
     title: `flood: 4 clients of forged bundles and bad-signature batches, ${seconds} s per phase, real server on PGlite`,

@@ -105,7 +105,12 @@ export async function proofsAndRoot(): Promise<Section> {
     return size - first;
   });
   const size = await readLogSize(store.db);
-  rows.push({ figure: `fill: appendEntries, ${fillBatch.toLocaleString('en-US')} entries/transaction (setup)`, value: (fill.value / fill.ms) * 1000, unit: 'entries/s', detail: `${(fill.ms / 1000).toFixed(1)} s for ${fill.value.toLocaleString('en-US')}` });
+  rows.push({
+    figure: `fill: appendEntries, ${fillBatch.toLocaleString('en-US')} entries/transaction (setup)`,
+    value: (fill.value / fill.ms) * 1000,
+    unit: 'entries/s',
+    detail: `${(fill.ms / 1000).toFixed(1)} s for ${fill.value.toLocaleString('en-US')}`,
+  });
   await store.exec('analyze entry; analyze tree_node;');
   const sizes = await (async () => {
     const client = new pg.Client({ connectionString: testApp.testStore.url });
@@ -119,7 +124,9 @@ export async function proofsAndRoot(): Promise<Section> {
       await client.end();
     }
   })();
-  notes.push(`log of ${size.toLocaleString('en-US')} entries (2 bootstrap entries + synthetic reading-sized entries); on disk: ${sizes}; ANALYZE run after the fill.`);
+  notes.push(
+    `log of ${size.toLocaleString('en-US')} entries (2 bootstrap entries + synthetic reading-sized entries); on disk: ${sizes}; ANALYZE run after the fill.`,
+  );
 
   const published = await timed(() => publishCheckpoint(ledger));
   const checkpoint = published.value.checkpoint!;
@@ -136,7 +143,12 @@ export async function proofsAndRoot(): Promise<Section> {
   await runLoad({ ...server, headers: {}, expect: 'status', clients: split(proofRequests.slice(count)) });
 
   note(`GET /v1/log/key × ${count}, ${CLIENTS} clients (HTTP without the database)`);
-  const keyLoad = await runLoad({ ...server, headers: {}, expect: 'status', clients: split(Array.from({ length: count }, () => ({ method: 'GET', path: '/v1/log/key' }))) });
+  const keyLoad = await runLoad({
+    ...server,
+    headers: {},
+    expect: 'status',
+    clients: split(Array.from({ length: count }, () => ({ method: 'GET', path: '/v1/log/key' }))),
+  });
   const keyRate = (keyLoad.ok / keyLoad.ms) * 1000;
 
   note(`GET /v1/log/proof/inclusion × ${count}, ${CLIENTS} clients`);
@@ -168,8 +180,7 @@ export async function proofsAndRoot(): Promise<Section> {
   note(`the proof's 2 SQL statements × ${sideCount} from pg.Pool(16), no kysely, no HTTP`);
   const pool = new pg.Pool({ connectionString: testApp.testStore.url, max: CLIENTS });
   onCleanup(() => pool.end());
-  const nodesSql =
-    'select level, idx, hash from tree_node where (level, idx) in (select * from unnest($1::smallint[], $2::bigint[]))';
+  const nodesSql = 'select level, idx, hash from tree_node where (level, idx) in (select * from unnest($1::smallint[], $2::bigint[]))';
   const sqlOnly = async (from: number, to: number, withSize = true) => {
     let next = from;
     await Promise.all(
@@ -216,11 +227,33 @@ export async function proofsAndRoot(): Promise<Section> {
     goal: { kind: 'at-least', value: 5_000, unit: 'proofs/s' },
     summary: true,
   });
-  rows.push({ figure: `proveInclusion in process (no HTTP), ${CLIENTS} concurrent`, value: inProcessRate, unit: 'proofs/s', baseline: proofRate, baselineLabel: '(over HTTP)' });
-  rows.push({ figure: `the proof's 2 SQL statements, pg.Pool(${CLIENTS}) (no HTTP, no kysely)`, value: sqlRate, unit: 'proofs/s', baseline: proofRate, baselineLabel: '(over HTTP)' });
-  rows.push({ figure: `its nodes statement alone (log size cached), pg.Pool(${CLIENTS})`, value: nodesRate, unit: 'proofs/s', baseline: sqlRate, baselineLabel: '(2 statements)' });
-  notes.push(`${count.toLocaleString('en-US')} proofs for uniformly random indexes (after 2,000 warm-up), each checked for HTTP 200; 50 verified against the checkpoint root.`);
-  notes.push('first pass: the service reads each 1,024-node chunk of a level the first time a proof meets it (about 2,000 chunks for 10^6 entries); second pass: no query. The SQL rows below are what one query per proof would cost.');
+  rows.push({
+    figure: `proveInclusion in process (no HTTP), ${CLIENTS} concurrent`,
+    value: inProcessRate,
+    unit: 'proofs/s',
+    baseline: proofRate,
+    baselineLabel: '(over HTTP)',
+  });
+  rows.push({
+    figure: `the proof's 2 SQL statements, pg.Pool(${CLIENTS}) (no HTTP, no kysely)`,
+    value: sqlRate,
+    unit: 'proofs/s',
+    baseline: proofRate,
+    baselineLabel: '(over HTTP)',
+  });
+  rows.push({
+    figure: `its nodes statement alone (log size cached), pg.Pool(${CLIENTS})`,
+    value: nodesRate,
+    unit: 'proofs/s',
+    baseline: sqlRate,
+    baselineLabel: '(2 statements)',
+  });
+  notes.push(
+    `${count.toLocaleString('en-US')} proofs for uniformly random indexes (after 2,000 warm-up), each checked for HTTP 200; 50 verified against the checkpoint root.`,
+  );
+  notes.push(
+    'first pass: the service reads each 1,024-node chunk of a level the first time a proof meets it (about 2,000 chunks for 10^6 entries); second pass: no query. The SQL rows below are what one query per proof would cost.',
+  );
 
   // Root of the whole log: every entry's bytes → leaf hashes → root, vs the stored frontier.
   note(`root from all ${size} entries' bytes`);
@@ -261,7 +294,9 @@ export async function proofsAndRoot(): Promise<Section> {
     detail: `${frontier(size).length} nodes`,
     summary: true,
   });
-  notes.push(`both roots equal the published checkpoint's root; entries read with readEntryRange in pages of ${page.toLocaleString('en-US')}, leaf hashes with hashLeaf (noble), then rootFromLeafHashes.`);
+  notes.push(
+    `both roots equal the published checkpoint's root; entries read with readEntryRange in pages of ${page.toLocaleString('en-US')}, leaf hashes with hashLeaf (noble), then rootFromLeafHashes.`,
+  );
   notes.push(`from entries vs from the frontier: ${Math.round(fromEntries.ms / fromFrontier.ms).toLocaleString('en-US')}× longer.`);
   return { title, rows, notes };
 }
@@ -286,7 +321,10 @@ export async function checkpointLatency(): Promise<Section> {
   await watcher.connect();
   onCleanup(() => watcher.end());
 
-  for (const [cadence, everyMs, seconds] of [['PT5S', 5_000, scaled(40, 10)], ['PT1S', 1_000, scaled(12, 4)]] as const) {
+  for (const [cadence, everyMs, seconds] of [
+    ['PT5S', 5_000, scaled(40, 10)],
+    ['PT1S', 1_000, scaled(12, 4)],
+  ] as const) {
     const perMeter = Math.ceil((rate * seconds) / CLIENTS);
     const clients = meters.map((meter) =>
       roundRobin([meter], perMeter).map((r): LoadRequest => ({ method: 'POST', path: '/v1/entries', body: JSON.stringify({ entries: [r.note] }) })),
@@ -330,12 +368,20 @@ export async function checkpointLatency(): Promise<Section> {
         value: percentile(latencies, p) / 1000,
         unit: 's',
         summary: true,
-        ...(p === 95 ? { detail: `max ${(latencies.at(-1)! / 1000).toFixed(2)} s, mean ${(mean(latencies) / 1000).toFixed(2)} s, ${latencies.length} appends at ${Math.round(achieved)}/s` } : {}),
+        ...(p === 95
+          ? {
+              detail: `max ${(latencies.at(-1)! / 1000).toFixed(2)} s, mean ${(mean(latencies) / 1000).toFixed(2)} s, ${latencies.length} appends at ${Math.round(achieved)}/s`,
+            }
+          : {}),
       });
     }
-    notes.push(`${cadence}: ${seen.filter((s) => s.size > 0).length} checkpoint sizes observed; a uniform arrival under a fixed cadence T gives p50 ≈ T/2 and p95 ≈ 0.95·T plus the publish time.`);
+    notes.push(
+      `${cadence}: ${seen.filter((s) => s.size > 0).length} checkpoint sizes observed; a uniform arrival under a fixed cadence T gives p50 ≈ T/2 and p95 ≈ 0.95·T plus the publish time.`,
+    );
   }
-  notes.push('latency = first time a SELECT max(size) FROM checkpoint (every 10 ms, own connection) showed a size above the entry index, minus the time the client got its answer.');
+  notes.push(
+    'latency = first time a SELECT max(size) FROM checkpoint (every 10 ms, own connection) showed a size above the entry index, minus the time the client got its answer.',
+  );
   return { title, rows, notes };
 }
 
@@ -344,7 +390,9 @@ export async function checkpointLatency(): Promise<Section> {
 /** The variant without integration: entries and the head, no tree nodes (never used outside this benchmark). */
 async function appendWithoutNodes(tx: Tx, size: number, entries: readonly NewEntry[]): Promise<number> {
   for (let offset = 0; offset < entries.length; offset += 1000) {
-    const rows = entries.slice(offset, offset + 1000).map((entry, i) => ({ idx: size + offset + i, leaf_hash: entry.leafHash, bytes: entry.bytes, kind: entry.kind }));
+    const rows = entries
+      .slice(offset, offset + 1000)
+      .map((entry, i) => ({ idx: size + offset + i, leaf_hash: entry.leafHash, bytes: entry.bytes, kind: entry.kind }));
     await tx.insertInto('entry').values(rows).execute();
   }
   const newSize = size + entries.length;
@@ -366,7 +414,10 @@ export async function integrationCost(): Promise<Section> {
   const rows: Row[] = [];
   const notes: string[] = [];
   let offset = 0;
-  for (const [batchSize, batches] of [[500, scaled(120, 10)], [16, scaled(1_500, 100)]] as const) {
+  for (const [batchSize, batches] of [
+    [500, scaled(120, 10)],
+    [16, scaled(1_500, 100)],
+  ] as const) {
     const all = syntheticEntries(offset, batchSize * (batches + 4));
     offset += all.length;
     const ms = { with: 0, without: 0 };
@@ -408,9 +459,16 @@ export async function integrationCost(): Promise<Section> {
       summary: true,
     });
   }
-  const nodes = await withNodes.db.selectFrom('tree_node').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const nodes = await withNodes.db
+    .selectFrom('tree_node')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
   const entries = await readLogSize(withNodes.db);
-  notes.push(`each transaction: lock log_head, INSERT entry rows, (readNodes of the frontier, INSERT tree_node rows,) UPDATE log_head, COMMIT; ${Number(nodes.n).toLocaleString('en-US')} nodes for ${entries.toLocaleString('en-US')} entries (${(Number(nodes.n) / entries).toFixed(2)} per entry).`);
-  notes.push('synthetic reading-sized entries, leaf hashes computed before timing (the intake computes them outside the transaction); node hashes are inside the timing.');
+  notes.push(
+    `each transaction: lock log_head, INSERT entry rows, (readNodes of the frontier, INSERT tree_node rows,) UPDATE log_head, COMMIT; ${Number(nodes.n).toLocaleString('en-US')} nodes for ${entries.toLocaleString('en-US')} entries (${(Number(nodes.n) / entries).toFixed(2)} per entry).`,
+  );
+  notes.push(
+    'synthetic reading-sized entries, leaf hashes computed before timing (the intake computes them outside the transaction); node hashes are inside the timing.',
+  );
   return { title, rows, notes };
 }

@@ -73,7 +73,12 @@ export async function benchMatching(): Promise<void> {
     const intake = new ReadingIntake(ledger);
     const app = await buildApp({ ledger, intake });
     try {
-      await app.inject({ method: 'POST', url: '/v1/zones', headers: auth(OPERATOR_TOKEN), payload: { zone: 'DE-LU', gCO2PerKWh: 380, validFrom: '2018-01-01T00:00:00Z' } });
+      await app.inject({
+        method: 'POST',
+        url: '/v1/zones',
+        headers: auth(OPERATOR_TOKEN),
+        payload: { zone: 'DE-LU', gCO2PerKWh: 380, validFrom: '2018-01-01T00:00:00Z' },
+      });
       const gen = await addParticipant(app, 'generator', 'parkco');
       const devices: Array<{ id: string; owner: string; wh: (h: number) => { importWh: number; exportWh: number } }> = [];
       for (let i = 0; i < 10; i++) {
@@ -99,8 +104,16 @@ export async function benchMatching(): Promise<void> {
           for (let h = from; h < Math.min(hours, from + 1000); h++) {
             const { importWh, exportWh } = device.wh(h);
             const payload: ReadingPayload = {
-              kind: 'reading', log: ORIGIN, quality: 'measured', device: device.id, seq: h, ...(prev ? { prev } : {}),
-              start: iso(START + h * H), end: iso(START + (h + 1) * H), importWh: String(importWh), exportWh: String(exportWh),
+              kind: 'reading',
+              log: ORIGIN,
+              quality: 'measured',
+              device: device.id,
+              seq: h,
+              ...(prev ? { prev } : {}),
+              start: iso(START + h * H),
+              end: iso(START + (h + 1) * H),
+              importWh: String(importWh),
+              exportWh: String(exportWh),
             } as ReadingPayload;
             const note = sealEntry(payload, key.signer, nativeSign);
             prev = toBase64(hashLeaf(utf8(note)));

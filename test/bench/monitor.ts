@@ -45,7 +45,14 @@ function fleet(): Series[] {
     });
   }
   for (let i = 0; i < 14; i++) {
-    series.push({ id: `meter-${i}`, type: 'consumption', owner: `tenant-${i}`, capacityW: 20_000_000, importWh: (h) => shape('load', h + 7 * i, 1_000_000 + 150_000 * i), exportWh: zero });
+    series.push({
+      id: `meter-${i}`,
+      type: 'consumption',
+      owner: `tenant-${i}`,
+      capacityW: 20_000_000,
+      importWh: (h) => shape('load', h + 7 * i, 1_000_000 + 150_000 * i),
+      exportWh: zero,
+    });
   }
   return series;
 }
@@ -80,7 +87,12 @@ export async function benchMonitor(): Promise<Section> {
   const increment = 1000;
   const env = await freshApp();
   const { app, ledger } = env;
-  await app.inject({ method: 'POST', url: '/v1/zones', headers: auth(OPERATOR_TOKEN), payload: { zone: 'DE-LU', gCO2PerKWh: 380, validFrom: '2018-01-01T00:00:00Z' } });
+  await app.inject({
+    method: 'POST',
+    url: '/v1/zones',
+    headers: auth(OPERATOR_TOKEN),
+    payload: { zone: 'DE-LU', gCO2PerKWh: 380, validFrom: '2018-01-01T00:00:00Z' },
+  });
   const parkco = await addParticipant(app, 'generator', 'parkco');
   const chains: Array<{ series: Series; key: { signer: Signer }; prev?: string; role: Role }> = [];
   for (const series of fleet()) {
@@ -109,7 +121,9 @@ export async function benchMonitor(): Promise<Section> {
   const fillMs = performance.now() - f0;
   const first = await publishCheckpoint(ledger);
   const size1 = first.checkpoint!.size;
-  note(`monitor: ${size1} entries (${readings} readings, ${matched.allocations} allocations, ${matched.settlements} settlements) in ${(fillMs / 1000).toFixed(0)} s`);
+  note(
+    `monitor: ${size1} entries (${readings} readings, ${matched.allocations} allocations, ${matched.settlements} settlements) in ${(fillMs / 1000).toFixed(0)} s`,
+  );
 
   const { host, port } = await listen(app);
   const url = `http://${host}:${port}`;
@@ -143,11 +157,34 @@ export async function benchMonitor(): Promise<Section> {
   const verifyRate = nativeVerifyRate(20_000);
   const fullRate = size1 / (fullMs / 1000);
   const rows: Row[] = [
-    { figure: `monitor, first run over ${size1} entries (re-executing matching)`, value: fullRate, unit: 'entries/s', detail: `${(fullMs / 1000).toFixed(1)} s wall`, summary: true },
+    {
+      figure: `monitor, first run over ${size1} entries (re-executing matching)`,
+      value: fullRate,
+      unit: 'entries/s',
+      detail: `${(fullMs / 1000).toFixed(1)} s wall`,
+      summary: true,
+    },
     { figure: 'native Ed25519 verify, same run (baseline)', value: verifyRate, unit: 'verifies/s', detail: '20,000 signatures of 200 bytes, one key' },
-    { figure: 'monitor first run ÷ native verify rate (goal ≥ 0.7)', value: fullRate / verifyRate, unit: '×', detail: 'both measured in this run', summary: true },
-    { figure: `monitor, incremental run over ${added} more`, value: added / (incMs / 1000), unit: 'entries/s', detail: `${incMs.toFixed(0)} ms wall`, summary: true },
-    { figure: `monitor state file after ${size1} entries`, value: stateBytes / size1, unit: 'B/entry', detail: `${(stateBytes / 1e6).toFixed(1)} MB, ${(stateBytes / allocations1).toFixed(1)} B per allocation settled` },
+    {
+      figure: 'monitor first run ÷ native verify rate (goal ≥ 0.7)',
+      value: fullRate / verifyRate,
+      unit: '×',
+      detail: 'both measured in this run',
+      summary: true,
+    },
+    {
+      figure: `monitor, incremental run over ${added} more`,
+      value: added / (incMs / 1000),
+      unit: 'entries/s',
+      detail: `${incMs.toFixed(0)} ms wall`,
+      summary: true,
+    },
+    {
+      figure: `monitor state file after ${size1} entries`,
+      value: stateBytes / size1,
+      unit: 'B/entry',
+      detail: `${(stateBytes / 1e6).toFixed(1)} MB, ${(stateBytes / allocations1).toFixed(1)} B per allocation settled`,
+    },
   ];
   return {
     title: `monitor: runMonitor over HTTP (127.0.0.1), PostgreSQL, ${size1} + ${added} entries`,

@@ -26,7 +26,11 @@ function run(cwd: string, ...args: string[]) {
 t.test('every command answers --help and -h and creates nothing', async (t) => {
   const scratch = mkdtempSync(join(tmpdir(), 'gridproof-help-'));
   t.teardown(() => rmSync(scratch, { recursive: true, force: true }));
-  t.same(COMMANDS.sort(), ['certificate', 'demo', 'export', 'keygen', 'migrate', 'monitor', 'serve', 'sign', 'upload', 'verify', 'witness'], 'the commands main.ts knows');
+  t.same(
+    COMMANDS.sort(),
+    ['certificate', 'demo', 'export', 'keygen', 'migrate', 'monitor', 'serve', 'sign', 'upload', 'verify', 'witness'],
+    'the commands main.ts knows',
+  );
   for (const command of COMMANDS) {
     for (const flag of ['--help', '-h']) {
       const result = run(scratch, command, flag);

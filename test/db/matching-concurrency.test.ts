@@ -26,7 +26,12 @@ const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
 /** Two wind farms, three tenants (steelco with two meters); supply below demand every hour, so every pair gets Wh. */
 async function buildPark(env: TestApp): Promise<{ steel: { id: string; token: string } }> {
   const { app } = env;
-  await app.inject({ method: 'POST', url: '/v1/zones', headers: auth(OPERATOR_TOKEN), payload: { zone: 'DE-LU', gCO2PerKWh: 380, validFrom: '2018-01-01T00:00:00Z' } });
+  await app.inject({
+    method: 'POST',
+    url: '/v1/zones',
+    headers: auth(OPERATOR_TOKEN),
+    payload: { zone: 'DE-LU', gCO2PerKWh: 380, validFrom: '2018-01-01T00:00:00Z' },
+  });
   const gen = await addParticipant(app, 'generator', 'windco');
   const steel = await addParticipant(app, 'tenant', 'steelco');
   const chem = await addParticipant(app, 'tenant', 'chemco');
@@ -44,8 +49,13 @@ async function buildPark(env: TestApp): Promise<{ steel: { id: string; token: st
     for (let h = 0; h < HOURS; h++) {
       const { importWh, exportWh } = d.wh(h);
       const note = signReading(key.signer, {
-        device: d.id, seq: h, ...(prev ? { prev } : {}), start: iso(T0 + h * 3_600_000), end: iso(T0 + (h + 1) * 3_600_000),
-        importWh: String(importWh), exportWh: String(exportWh),
+        device: d.id,
+        seq: h,
+        ...(prev ? { prev } : {}),
+        start: iso(T0 + h * 3_600_000),
+        end: iso(T0 + (h + 1) * 3_600_000),
+        importWh: String(importWh),
+        exportWh: String(exportWh),
       });
       prev = toBase64(hashLeaf(utf8(note)));
       notes.push(note);
@@ -68,11 +78,26 @@ async function matchingFacts(env: TestApp) {
     settlements: await count(env, sql`select count(*) as n from settlement`),
     settlementEntries: await count(env, sql`select count(*) as n from entry where kind = 'settlement'`),
     settledSources: await count(env, sql`select count(*) as n from settled_source`),
-    supplyReadings: await count(env, sql`select count(*) as n from reading r join device d on d.id = r.device_id where d.type in ('wind', 'solar', 'storage') and r.export_wh > 0`),
-    unsettledSupply: await count(env, sql`select count(*) as n from reading r join device d on d.id = r.device_id left join settled_source s on s.source_idx = r.entry_idx where d.type in ('wind', 'solar', 'storage') and r.export_wh > 0 and s.source_idx is null`),
-    overExport: await count(env, sql`select count(*) as n from (select a.source_idx from allocation a join reading r on r.entry_idx = a.source_idx group by a.source_idx, r.export_wh having sum(a.wh) > r.export_wh) x`),
-    overImport: await count(env, sql`select count(*) as n from (select a.sink_idx from allocation a join reading r on r.entry_idx = a.sink_idx group by a.sink_idx, r.import_wh having sum(a.wh) > r.import_wh) x`),
-    allocatedMismatch: await count(env, sql`select count(*) as n from settled_source s where s.allocated_wh <> (select coalesce(sum(a.wh), 0) from allocation a where a.source_idx = s.source_idx)`),
+    supplyReadings: await count(
+      env,
+      sql`select count(*) as n from reading r join device d on d.id = r.device_id where d.type in ('wind', 'solar', 'storage') and r.export_wh > 0`,
+    ),
+    unsettledSupply: await count(
+      env,
+      sql`select count(*) as n from reading r join device d on d.id = r.device_id left join settled_source s on s.source_idx = r.entry_idx where d.type in ('wind', 'solar', 'storage') and r.export_wh > 0 and s.source_idx is null`,
+    ),
+    overExport: await count(
+      env,
+      sql`select count(*) as n from (select a.source_idx from allocation a join reading r on r.entry_idx = a.source_idx group by a.source_idx, r.export_wh having sum(a.wh) > r.export_wh) x`,
+    ),
+    overImport: await count(
+      env,
+      sql`select count(*) as n from (select a.sink_idx from allocation a join reading r on r.entry_idx = a.sink_idx group by a.sink_idx, r.import_wh having sum(a.wh) > r.import_wh) x`,
+    ),
+    allocatedMismatch: await count(
+      env,
+      sql`select count(*) as n from settled_source s where s.allocated_wh <> (select coalesce(sum(a.wh), 0) from allocation a where a.source_idx = s.source_idx)`,
+    ),
     matchedIntervals: await count(env, sql`select count(*) as n from matched_interval`),
   };
 }
@@ -97,13 +122,25 @@ for (const backend of await testBackends()) {
       const store = await openPostgres(env.testStore.url!);
       t.teardown(() => store.close());
       const { ledger: second } = await openLedger({
-        db: store.db, origin: ORIGIN, intervalSeconds: 3600, logSigner: env.logSigner, operatorSigner: env.operatorSigner, operatorToken: OPERATOR_TOKEN,
+        db: store.db,
+        origin: ORIGIN,
+        intervalSeconds: 3600,
+        logSigner: env.logSigner,
+        operatorSigner: env.operatorSigner,
+        operatorToken: OPERATOR_TOKEN,
       });
       runs.push(runMatching(second, UNTIL), runMatching(second, UNTIL));
     }
     const summaries = await Promise.all(runs);
-    t.equal(summaries.reduce((s, x) => s + x.intervals, 0), HOURS, 'each interval matched by exactly one of the runs');
-    t.equal(summaries.reduce((s, x) => s + x.allocations, 0), solo.allocations);
+    t.equal(
+      summaries.reduce((s, x) => s + x.intervals, 0),
+      HOURS,
+      'each interval matched by exactly one of the runs',
+    );
+    t.equal(
+      summaries.reduce((s, x) => s + x.allocations, 0),
+      solo.allocations,
+    );
 
     const facts = await matchingFacts(env);
     t.equal(facts.allocations, solo.allocations, 'as many allocations as one run alone');
@@ -125,9 +162,18 @@ for (const backend of await testBackends()) {
     t.teardown(env.close);
     const { steel } = await buildPark(env);
     await runMatching(env.ledger, UNTIL);
-    const mine = await count(env, sql`select count(*) as n from allocation a join reading r on r.entry_idx = a.sink_idx join device d on d.id = r.device_id where d.owner = 'steelco'`);
-    const mineWh = await count(env, sql`select sum(a.wh) as n from allocation a join reading r on r.entry_idx = a.sink_idx join device d on d.id = r.device_id where d.owner = 'steelco'`);
-    const largest = await count(env, sql`select max(a.wh) as n from allocation a join reading r on r.entry_idx = a.sink_idx join device d on d.id = r.device_id where d.owner = 'steelco'`);
+    const mine = await count(
+      env,
+      sql`select count(*) as n from allocation a join reading r on r.entry_idx = a.sink_idx join device d on d.id = r.device_id where d.owner = 'steelco'`,
+    );
+    const mineWh = await count(
+      env,
+      sql`select sum(a.wh) as n from allocation a join reading r on r.entry_idx = a.sink_idx join device d on d.id = r.device_id where d.owner = 'steelco'`,
+    );
+    const largest = await count(
+      env,
+      sql`select max(a.wh) as n from allocation a join reading r on r.entry_idx = a.sink_idx join device d on d.id = r.device_id where d.owner = 'steelco'`,
+    );
     t.equal(mine, HOURS * 2 * 2, 'two sources × two meters × hours');
 
     const period = { start: iso(T0), end: iso(UNTIL) };
@@ -135,7 +181,12 @@ for (const backend of await testBackends()) {
     const maxWh = String(largest + 1);
     const responses = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
-        env.app.inject({ method: 'POST', url: '/v1/claims', headers: auth(steel.token), payload: { period, purpose: 'scope2', beneficiary: `site ${i}`, maxWh } }),
+        env.app.inject({
+          method: 'POST',
+          url: '/v1/claims',
+          headers: auth(steel.token),
+          payload: { period, purpose: 'scope2', beneficiary: `site ${i}`, maxWh },
+        }),
       ),
     );
     const ok = responses.filter((r) => r.statusCode === 201);
@@ -153,10 +204,17 @@ for (const backend of await testBackends()) {
     t.equal(rows, distinct, 'no allocation in two claims');
     t.equal(rows, mine, 'every allocation of the tenant claimed by the end');
     const claimWh = await count(env, sql`select coalesce(sum(wh), 0) as n from claim`);
-    const claimedAllocationWh = await count(env, sql`select coalesce(sum(a.wh), 0) as n from claim_allocation c join allocation a on a.settlement_idx = c.settlement_idx and a.position = c.position`);
+    const claimedAllocationWh = await count(
+      env,
+      sql`select coalesce(sum(a.wh), 0) as n from claim_allocation c join allocation a on a.settlement_idx = c.settlement_idx and a.position = c.position`,
+    );
     t.equal(claimWh, claimedAllocationWh, 'Σ claim wh = Σ claimed allocation wh');
     t.equal(claimWh, mineWh);
-    t.equal(ok.reduce((s, r) => s + Number(r.json().wh), 0), claimWh, 'the replies add up to the claims');
+    t.equal(
+      ok.reduce((s, r) => s + Number(r.json().wh), 0),
+      claimWh,
+      'the replies add up to the claims',
+    );
     t.equal(await count(env, sql`select count(*) as n from claim`), ok.length);
     t.equal(await count(env, sql`select count(*) as n from entry where kind = 'claim'`), ok.length, 'one claim entry per success, none for failures');
   });
@@ -179,20 +237,47 @@ for (const backend of await testBackends()) {
     const start = new Date(T0 + HOURS * 3_600_000);
     const sizeBefore = await readLogSize(ledger.db);
     const attempt = (row: { start_at: Date; late: boolean; source_idx: number[]; sink_idx: number[]; wh: number[] }, settled: number[] = []) => {
-      const payload: SettlementPayload = { kind: 'settlement', log: ORIGIN, start: iso(row.start_at.getTime()), end: iso(row.start_at.getTime() + 3_600_000), zone: 'DE-LU', sinks: [], sources: [] };
+      const payload: SettlementPayload = {
+        kind: 'settlement',
+        log: ORIGIN,
+        start: iso(row.start_at.getTime()),
+        end: iso(row.start_at.getTime() + 3_600_000),
+        zone: 'DE-LU',
+        sinks: [],
+        sources: [],
+      };
       const sealed = sealOperatorEntry(ledger, payload);
       return ledger.db.transaction().execute(async (tx) => {
         const size = await lockLogHead(tx);
         await appendEntries(tx, size, [sealed]);
         await insertSettlements(tx, [{ entry_idx: size, zone: 'DE-LU', ...row }]);
-        await insertSettledSources(tx, settled.map((idx) => ({ source_idx: idx, settlement_idx: size, supply_wh: Number(source.export_wh), allocated_wh: 0 })));
+        await insertSettledSources(
+          tx,
+          settled.map((idx) => ({ source_idx: idx, settlement_idx: size, supply_wh: Number(source.export_wh), allocated_wh: 0 })),
+        );
       });
     };
     const hour0 = new Date(T0);
-    await t.rejects(attempt({ start_at: start, late: false, source_idx: [source.entry_idx], sink_idx: [sink.entry_idx], wh: [1] }), { code: 'GP003' }, 'an allocation outside its settlement\'s interval');
-    await t.rejects(attempt({ start_at: hour0, late: true, source_idx: [source.entry_idx], sink_idx: [sink.entry_idx], wh: [1] }), { code: '23514' }, 'a late settlement allocates nothing');
-    await t.rejects(attempt({ start_at: hour0, late: false, source_idx: [], sink_idx: [], wh: [] }), { code: '23505', constraint: 'settlement_matched' }, 'a second matching settlement of an interval and zone');
-    await t.rejects(attempt({ start_at: hour0, late: true, source_idx: [], sink_idx: [], wh: [] }, [source.entry_idx]), { code: '23505', constraint: 'settled_source_pkey' }, 'a reading settled twice');
+    await t.rejects(
+      attempt({ start_at: start, late: false, source_idx: [source.entry_idx], sink_idx: [sink.entry_idx], wh: [1] }),
+      { code: 'GP003' },
+      "an allocation outside its settlement's interval",
+    );
+    await t.rejects(
+      attempt({ start_at: hour0, late: true, source_idx: [source.entry_idx], sink_idx: [sink.entry_idx], wh: [1] }),
+      { code: '23514' },
+      'a late settlement allocates nothing',
+    );
+    await t.rejects(
+      attempt({ start_at: hour0, late: false, source_idx: [], sink_idx: [], wh: [] }),
+      { code: '23505', constraint: 'settlement_matched' },
+      'a second matching settlement of an interval and zone',
+    );
+    await t.rejects(
+      attempt({ start_at: hour0, late: true, source_idx: [], sink_idx: [], wh: [] }, [source.entry_idx]),
+      { code: '23505', constraint: 'settled_source_pkey' },
+      'a reading settled twice',
+    );
     t.equal(await readLogSize(ledger.db), sizeBefore, 'every transaction rolled back');
 
     // The SQL checks on their own: hour 8 is not matched yet, so no unique index can be what refuses.
@@ -213,7 +298,11 @@ for (const backend of await testBackends()) {
     ] as const) {
       await t.rejects(attempt({ start_at: hour8, late: false, ...arrays }), { code: 'GP003' }, name);
     }
-    const fits = { source_idx: [windA.entry_idx, windB.entry_idx], sink_idx: [steel1.entry_idx, steel1.entry_idx], wh: [Number(windA.export_wh), Number(steel1.import_wh) - Number(windA.export_wh)] };
+    const fits = {
+      source_idx: [windA.entry_idx, windB.entry_idx],
+      sink_idx: [steel1.entry_idx, steel1.entry_idx],
+      wh: [Number(windA.export_wh), Number(steel1.import_wh) - Number(windA.export_wh)],
+    };
     await attempt({ start_at: hour8, late: false, ...fits });
     t.equal(await readLogSize(ledger.db), sizeBefore + 1, 'the same check accepts allocations within the readings');
   });

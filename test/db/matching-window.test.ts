@@ -25,7 +25,14 @@ const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
 const STARTS = [new Date(T0), new Date(T0 + H)];
 
 async function post(env: TestApp, owner: { token: string }, signer: Signer, device: string, h: number, importWh: number, exportWh: number): Promise<void> {
-  const note = signReading(signer, { device, seq: h, start: iso(T0 + h * H), end: iso(T0 + (h + 1) * H), importWh: String(importWh), exportWh: String(exportWh) });
+  const note = signReading(signer, {
+    device,
+    seq: h,
+    start: iso(T0 + h * H),
+    end: iso(T0 + (h + 1) * H),
+    importWh: String(importWh),
+    exportWh: String(exportWh),
+  });
   const response = await postEntries(env.app, owner.token, [note]);
   if (response.statusCode !== 200 || response.json().results[0].error) throw new Error(response.body);
 }
@@ -33,7 +40,12 @@ async function post(env: TestApp, owner: { token: string }, signer: Signer, devi
 /** Wind and one tenant with hour 0 read; a second tenant whose meter has not sent yet. */
 async function park(env: TestApp) {
   const { app } = env;
-  await app.inject({ method: 'POST', url: '/v1/zones', headers: auth(OPERATOR_TOKEN), payload: { zone: 'DE-LU', gCO2PerKWh: 380, validFrom: '2018-01-01T00:00:00Z' } });
+  await app.inject({
+    method: 'POST',
+    url: '/v1/zones',
+    headers: auth(OPERATOR_TOKEN),
+    payload: { zone: 'DE-LU', gCO2PerKWh: 380, validFrom: '2018-01-01T00:00:00Z' },
+  });
   const gen = await addParticipant(app, 'generator', 'windco');
   const first = await addParticipant(app, 'tenant', 'firstco');
   const second = await addParticipant(app, 'tenant', 'secondco');
@@ -73,7 +85,9 @@ for (const backend of await testBackends()) {
     await post(env, second, meter2.signer, 'meter-2', 0, 900, 0);
     const plan = await planWindow(env.ledger, env.ledger.db, 'DE-LU', STARTS.slice(0, 1));
     const contract = await env.app.inject({
-      method: 'POST', url: '/v1/contracts', headers: auth(OPERATOR_TOKEN),
+      method: 'POST',
+      url: '/v1/contracts',
+      headers: auth(OPERATOR_TOKEN),
       payload: { id: 'ppa-1', device: 'wind-1', tenant: 'secondco', priority: 0, validFrom: '2024-01-01T00:00:00Z' },
     });
     t.equal(contract.statusCode, 201, contract.body);
@@ -114,12 +128,24 @@ const WINDOW = 168; // src/ledger/matching/run.ts: intervals per window
 const LAST = WINDOW + 1; // hours 1..WINDOW are the run's first window, LAST its second
 
 /** Signs one device's readings as a chain (seq, prev) and posts them in one request. */
-async function postChain(env: TestApp, owner: { token: string }, signer: Signer, device: string, hours: Array<[h: number, importWh: number, exportWh: number]>): Promise<void> {
+async function postChain(
+  env: TestApp,
+  owner: { token: string },
+  signer: Signer,
+  device: string,
+  hours: Array<[h: number, importWh: number, exportWh: number]>,
+): Promise<void> {
   const notes: string[] = [];
   let prev: string | undefined;
   for (const [seq, [h, importWh, exportWh]] of hours.entries()) {
     const note = signReading(signer, {
-      device, seq, ...(prev ? { prev } : {}), start: iso(T0 + h * H), end: iso(T0 + (h + 1) * H), importWh: String(importWh), exportWh: String(exportWh),
+      device,
+      seq,
+      ...(prev ? { prev } : {}),
+      start: iso(T0 + h * H),
+      end: iso(T0 + (h + 1) * H),
+      importWh: String(importWh),
+      exportWh: String(exportWh),
     });
     prev = toBase64(hashLeaf(utf8(note)));
     notes.push(note);
@@ -128,7 +154,12 @@ async function postChain(env: TestApp, owner: { token: string }, signer: Signer,
   if (response.statusCode !== 200 || response.json().results.some((r: { error?: unknown }) => r.error)) throw new Error(response.body);
 }
 
-interface ChargeRow { settlement_idx: number; position: number; lot_wh: number; leaf_hash: Uint8Array }
+interface ChargeRow {
+  settlement_idx: number;
+  position: number;
+  lot_wh: number;
+  leaf_hash: Uint8Array;
+}
 
 async function charges(env: TestApp): Promise<ChargeRow[]> {
   const { rows } = await sql<ChargeRow>`
@@ -142,7 +173,12 @@ for (const backend of await testBackends()) {
     const env = await startTestApp(backend);
     t.teardown(env.close);
     const { app } = env;
-    await app.inject({ method: 'POST', url: '/v1/zones', headers: auth(OPERATOR_TOKEN), payload: { zone: 'DE-LU', gCO2PerKWh: 380, validFrom: '2018-01-01T00:00:00Z' } });
+    await app.inject({
+      method: 'POST',
+      url: '/v1/zones',
+      headers: auth(OPERATOR_TOKEN),
+      payload: { zone: 'DE-LU', gCO2PerKWh: 380, validFrom: '2018-01-01T00:00:00Z' },
+    });
     const gen = await addParticipant(app, 'generator', 'parkco');
     const tenant = await addParticipant(app, 'tenant', 'nightco');
     const wind = await addDevice(app, { id: 'wind-1', owner: gen.id, type: 'wind' });
@@ -152,9 +188,20 @@ for (const backend of await testBackends()) {
     // Hour 1: 100 of 1100, the battery charges 1000 (900): a lot the run itself writes, behind the first in FIFO.
     // Hours 2..WINDOW: the tenant alone, with no supply: they only fill the first window.
     // Hour LAST: the battery discharges 3000 into the tenant's 3000, drawing 2700 then 300.
-    await postChain(env, gen, wind.signer, 'wind-1', [[0, 0, 5000], [1, 0, 1100]]);
-    await postChain(env, gen, battery.signer, 'battery-1', [[0, 3000, 0], [1, 1000, 0], [LAST, 0, 3000]]);
-    await postChain(env, tenant, meter.signer, 'night-meter', [[0, 1000, 0], [1, 100, 0], ...Array.from({ length: LAST - 1 }, (_, i): [number, number, number] => [i + 2, i + 2 === LAST ? 3000 : 100, 0])]);
+    await postChain(env, gen, wind.signer, 'wind-1', [
+      [0, 0, 5000],
+      [1, 0, 1100],
+    ]);
+    await postChain(env, gen, battery.signer, 'battery-1', [
+      [0, 3000, 0],
+      [1, 1000, 0],
+      [LAST, 0, 3000],
+    ]);
+    await postChain(env, tenant, meter.signer, 'night-meter', [
+      [0, 1000, 0],
+      [1, 100, 0],
+      ...Array.from({ length: LAST - 1 }, (_, i): [number, number, number] => [i + 2, i + 2 === LAST ? 3000 : 100, 0]),
+    ]);
 
     t.match(await runMatching(env.ledger, T0 + H), { intervals: 1, settlements: 1 }, 'the earlier run matches hour 0 only');
     const [held, ...more] = await charges(env);
@@ -164,7 +211,7 @@ for (const backend of await testBackends()) {
     const summary = await runMatching(env.ledger, T0 + (LAST + 1) * H);
     t.match(summary, { intervals: LAST, settlements: 2 }, 'hours 1..LAST matched; hours 1 and LAST had supply');
     const all = await charges(env);
-    t.equal(all.length, 2, 'the pre-run charge and hour 1\'s');
+    t.equal(all.length, 2, "the pre-run charge and hour 1's");
     const [old, fresh] = all as [ChargeRow, ChargeRow];
     t.same([old.settlement_idx, old.position], [held!.settlement_idx, held!.position], 'the pre-run charge is the older');
     t.equal(fresh.lot_wh, 900, 'the run charged a second lot in hour 1');
@@ -172,7 +219,11 @@ for (const backend of await testBackends()) {
     const { rows: settlements } = await sql<{ entry_idx: number; start_at: Date; tx: string; bytes: Uint8Array }>`
       select s.entry_idx, s.start_at, s.xmin::text as tx, e.bytes from settlement s join entry e on e.idx = s.entry_idx
        order by s.entry_idx`.execute(env.ledger.db);
-    t.same(settlements.map((s) => s.start_at.getTime()), [T0, T0 + H, T0 + LAST * H], 'settlements of hours 0, 1 and LAST: no others had supply');
+    t.same(
+      settlements.map((s) => s.start_at.getTime()),
+      [T0, T0 + H, T0 + LAST * H],
+      'settlements of hours 0, 1 and LAST: no others had supply',
+    );
     const [, charged, drawing] = settlements;
     // The scenario needs the draw in a later window than the charge: one transaction per window.
     t.not(drawing?.tx, charged?.tx, 'hour LAST was written in another window than hour 1');
@@ -202,6 +253,10 @@ for (const backend of await testBackends()) {
       select c.settlement_idx, c.lot_wh - coalesce((select sum(d.wh) from allocation_draw d
                                 where d.charge_settlement_idx = c.settlement_idx and d.charge_position = c.position), 0) as remaining
         from storage_charge c order by c.settlement_idx`.execute(env.ledger.db);
-    t.same(left.map((l) => Number(l.remaining)), [0, 600], 'the pre-run lot is spent; 600 Wh of the run’s own lot remain');
+    t.same(
+      left.map((l) => Number(l.remaining)),
+      [0, 600],
+      'the pre-run lot is spent; 600 Wh of the run’s own lot remain',
+    );
   });
 }

@@ -36,25 +36,54 @@ const operator = generateSigner(`${ORIGIN}/operator`);
 const h = (name: string) => toBase64(sha256(utf8(name)));
 
 /** Entry 0 of every log: the operator key, signed by the log key. It has no `sinks` and is no settlement. */
-const keyEntry = sealEntry({ kind: 'key', log: ORIGIN, subjectType: 'operator', verifierKey: verifierOf(operator).vkey, validFrom: '2024-01-01T00:00:00Z' }, logSigner);
+const keyEntry = sealEntry(
+  { kind: 'key', log: ORIGIN, subjectType: 'operator', verifierKey: verifierOf(operator).vkey, validFrom: '2024-01-01T00:00:00Z' },
+  logSigner,
+);
 const hour = { kind: 'settlement', log: ORIGIN, start: '2024-01-01T00:00:00Z', end: '2024-01-01T01:00:00Z', zone: 'DE-LU' } as const;
 /** A settlement as this version writes it: sinks listed once, allocations by position. */
-const currentSettlement = sealEntry({
-  ...hour,
-  sinks: [h('meter'), h('tenant')].sort(compareText),
-  sources: [{ reading: h('wind'), supplyWh: '1000', allocatedWh: '700', allocations: [{ sink: 0, wh: '400', contract: h('ppa') }, { sink: 1, wh: '300' }] }],
-}, operator);
+const currentSettlement = sealEntry(
+  {
+    ...hour,
+    sinks: [h('meter'), h('tenant')].sort(compareText),
+    sources: [
+      {
+        reading: h('wind'),
+        supplyWh: '1000',
+        allocatedWh: '700',
+        allocations: [
+          { sink: 0, wh: '400', contract: h('ppa') },
+          { sink: 1, wh: '300' },
+        ],
+      },
+    ],
+  },
+  operator,
+);
 /**
  * A settlement as 008's version wrote it: each allocation spelled out its
  * sink's leaf hash and its rule. Sealed by hand, as sealEntry's types no
  * longer allow this form.
  */
-const earlierSettlement = signNote(`${ENTRY_HEADER}\n${canonicalJson({
-  ...hour,
-  start: '2024-01-01T01:00:00Z',
-  end: '2024-01-01T02:00:00Z',
-  sources: [{ reading: h('wind 2'), supplyWh: '1000', allocatedWh: '700', allocations: [{ sink: h('meter 2'), wh: '400', rule: 'contract', contract: h('ppa') }, { sink: h('tenant 2'), wh: '300', rule: 'pool' }] }],
-})}\n`, [operator]);
+const earlierSettlement = signNote(
+  `${ENTRY_HEADER}\n${canonicalJson({
+    ...hour,
+    start: '2024-01-01T01:00:00Z',
+    end: '2024-01-01T02:00:00Z',
+    sources: [
+      {
+        reading: h('wind 2'),
+        supplyWh: '1000',
+        allocatedWh: '700',
+        allocations: [
+          { sink: h('meter 2'), wh: '400', rule: 'contract', contract: h('ppa') },
+          { sink: h('tenant 2'), wh: '300', rule: 'pool' },
+        ],
+      },
+    ],
+  })}\n`,
+  [operator],
+);
 
 /*
  * A small log as 010's version wrote it, for migration 011: two participants,
@@ -79,7 +108,10 @@ const device = (id: string, owner: string, type: DevicePayload['type']): DeviceP
 const windMeter = generateSigner('meter/wind-1');
 const factoryMeter = generateSigner('meter/meter-1');
 const deviceKey = (id: string, meter: Signer) =>
-  sealEntry({ kind: 'key', log: ORIGIN, subjectType: 'device', subjectId: id, verifierKey: verifierOf(meter).vkey, validFrom: '2024-01-01T00:00:00Z' }, operator);
+  sealEntry(
+    { kind: 'key', log: ORIGIN, subjectType: 'device', subjectId: id, verifierKey: verifierOf(meter).vkey, validFrom: '2024-01-01T00:00:00Z' },
+    operator,
+  );
 const registry: Array<[kind: string, note: string]> = [
   ['key', keyEntry],
   ['participant', sealEntry(participant('windco', 'generator'), operator)],
@@ -159,8 +191,14 @@ async function migrateOnly(store: Store, names: readonly string[]): Promise<void
 async function append(store: Store, entries: Array<[kind: string, note: string]>): Promise<number[]> {
   return store.db.transaction().execute(async (tx) => {
     const { size } = await tx.selectFrom('log_head').select('size').forUpdate().executeTakeFirstOrThrow();
-    await tx.insertInto('entry').values(entries.map(([kind, note], i) => ({ idx: size + i, leaf_hash: hashLeaf(utf8(note)), bytes: utf8(note), kind }))).execute();
-    await tx.updateTable('log_head').set({ size: size + entries.length }).execute();
+    await tx
+      .insertInto('entry')
+      .values(entries.map(([kind, note], i) => ({ idx: size + i, leaf_hash: hashLeaf(utf8(note)), bytes: utf8(note), kind })))
+      .execute();
+    await tx
+      .updateTable('log_head')
+      .set({ size: size + entries.length })
+      .execute();
     return entries.map((_, i) => size + i);
   });
 }
@@ -172,8 +210,16 @@ t.test('the fixtures are the two settlement forms', async (t) => {
   // So the test below cannot pass on a fixture that is not what it claims to be.
   t.ok(migrationFiles().includes(SINKS), `${SINKS} exists`);
   t.ok(before009.length > 0, 'migrations before 009 exist');
-  t.equal(errorCode(() => parseEntry(currentSettlement, ORIGIN)), undefined, 'the current form parses');
-  t.equal(errorCode(() => parseEntry(earlierSettlement, ORIGIN)), 'schema-violation', 'the earlier form is refused by this version');
+  t.equal(
+    errorCode(() => parseEntry(currentSettlement, ORIGIN)),
+    undefined,
+    'the current form parses',
+  );
+  t.equal(
+    errorCode(() => parseEntry(earlierSettlement, ORIGIN)),
+    'schema-violation',
+    'the earlier form is refused by this version',
+  );
   t.match(currentSettlement, '"sinks":');
   t.notMatch(earlierSettlement, '"sinks":');
   t.notMatch(keyEntry, '"sinks":');
@@ -183,7 +229,11 @@ t.test('the log for migration 011 is one this version accepts', async (t) => {
   t.ok(migrationFiles().includes(LEAF_HASHES), `${LEAF_HASHES} exists`);
   t.ok(before011.includes('010_gapless_by_index.sql'), 'the log is built on 010');
   for (const [kind, note] of [...registry, ...[...readings, wind2].map((r): [string, string] => ['reading', r.note])]) {
-    t.equal(errorCode(() => parseEntry(note, ORIGIN)), undefined, `a ${kind} entry parses`);
+    t.equal(
+      errorCode(() => parseEntry(note, ORIGIN)),
+      undefined,
+      `a ${kind} entry parses`,
+    );
   }
   t.equal(new Set(readings.map((r) => toBase64(hashLeaf(utf8(r.note))))).size, readings.length, 'the readings have distinct leaf hashes');
 });
@@ -195,20 +245,35 @@ for (const backend of await testBackends()) {
     await migrateOnly(store, before009);
     t.same(await applied(store), before009, 'migrated up to 008');
     // The earlier-form settlement after one of the current form: every settlement is checked, not the first.
-    await append(store, [['key', keyEntry], ['settlement', currentSettlement], ['settlement', earlierSettlement]]);
+    await append(store, [
+      ['key', keyEntry],
+      ['settlement', currentSettlement],
+      ['settlement', earlierSettlement],
+    ]);
 
     await t.rejects(migrate(store), { code: 'GP004' }, 'migrate refuses');
     t.same(await applied(store), before009, 'neither 009 nor any later migration is recorded as applied');
     await t.rejects(migrate(store), { code: 'GP004' }, 'and refuses again on the next start');
     const entries = await store.db.selectFrom('entry').select(['idx', 'kind']).orderBy('idx').execute();
-    t.same(entries, [{ idx: 0, kind: 'key' }, { idx: 1, kind: 'settlement' }, { idx: 2, kind: 'settlement' }], 'the log is as it was');
+    t.same(
+      entries,
+      [
+        { idx: 0, kind: 'key' },
+        { idx: 1, kind: 'settlement' },
+        { idx: 2, kind: 'settlement' },
+      ],
+      'the log is as it was',
+    );
   });
 
   t.test(`${backend}: migration 009 carries over a log whose settlements have sinks`, async (t) => {
     const { store, cleanup } = await openEmpty(backend);
     t.teardown(cleanup);
     await migrateOnly(store, before009);
-    await append(store, [['key', keyEntry], ['settlement', currentSettlement]]);
+    await append(store, [
+      ['key', keyEntry],
+      ['settlement', currentSettlement],
+    ]);
 
     t.same(await migrate(store), from009, 'migrate applies 009 and what follows it');
     t.same(await applied(store), migrationFiles(), 'every migration is recorded');
@@ -226,28 +291,53 @@ for (const backend of await testBackends()) {
 
     // The registry and its projections, as 010's version wrote them.
     const [, windco, factory, windDevice, windKey, meterDevice, meterKey] = await append(store, registry);
-    await db.insertInto('participant').values([
-      { id: 'windco', entry_idx: windco!, role: 'generator', name: 'windco GmbH' },
-      { id: 'factory', entry_idx: factory!, role: 'tenant', name: 'factory GmbH' },
-    ]).execute();
+    await db
+      .insertInto('participant')
+      .values([
+        { id: 'windco', entry_idx: windco!, role: 'generator', name: 'windco GmbH' },
+        { id: 'factory', entry_idx: factory!, role: 'tenant', name: 'factory GmbH' },
+      ])
+      .execute();
     const deviceRow = { bidding_zone: 'DE-LU', capacity_w: 10_000_000, energy_capacity_wh: null, efficiency_bp: null, commissioning_date: '2018-01-01' };
-    await db.insertInto('device').values([
-      { ...deviceRow, id: 'wind-1', entry_idx: windDevice!, owner: 'windco', type: 'wind', eecs_technology: 'T020001' },
-      { ...deviceRow, id: 'meter-1', entry_idx: meterDevice!, owner: 'factory', type: 'consumption', eecs_technology: null },
-    ]).execute();
+    await db
+      .insertInto('device')
+      .values([
+        { ...deviceRow, id: 'wind-1', entry_idx: windDevice!, owner: 'windco', type: 'wind', eecs_technology: 'T020001' },
+        { ...deviceRow, id: 'meter-1', entry_idx: meterDevice!, owner: 'factory', type: 'consumption', eecs_technology: null },
+      ])
+      .execute();
     const validFrom = new Date('2024-01-01T00:00:00Z');
-    await db.insertInto('key_entry').values([
-      { entry_idx: 0, subject_type: 'operator', device_id: null, verifier_key: verifierOf(operator).vkey, valid_from: validFrom, valid_until: null },
-      { entry_idx: windKey!, subject_type: 'device', device_id: 'wind-1', verifier_key: verifierOf(windMeter).vkey, valid_from: validFrom, valid_until: null },
-      { entry_idx: meterKey!, subject_type: 'device', device_id: 'meter-1', verifier_key: verifierOf(factoryMeter).vkey, valid_from: validFrom, valid_until: null },
-    ]).execute();
+    await db
+      .insertInto('key_entry')
+      .values([
+        { entry_idx: 0, subject_type: 'operator', device_id: null, verifier_key: verifierOf(operator).vkey, valid_from: validFrom, valid_until: null },
+        {
+          entry_idx: windKey!,
+          subject_type: 'device',
+          device_id: 'wind-1',
+          verifier_key: verifierOf(windMeter).vkey,
+          valid_from: validFrom,
+          valid_until: null,
+        },
+        {
+          entry_idx: meterKey!,
+          subject_type: 'device',
+          device_id: 'meter-1',
+          verifier_key: verifierOf(factoryMeter).vkey,
+          valid_from: validFrom,
+          valid_until: null,
+        },
+      ])
+      .execute();
 
     // The readings, each appended and then projected; 010's reading has no leaf_hash.
     const expected: Array<{ entry_idx: number; leaf_hash: string }> = [];
     for (const { note, payload } of readings) {
       const [idx] = await append(store, [['reading', note]]);
       await sql`insert into reading (entry_idx, device_id, seq, start_at, end_at, import_wh, export_wh)
-        values (${idx!}, ${payload.device}, ${payload.seq}, ${payload.start}::timestamptz, ${payload.end}::timestamptz, ${payload.importWh}::bigint, ${payload.exportWh}::bigint)`.execute(db);
+        values (${idx!}, ${payload.device}, ${payload.seq}, ${payload.start}::timestamptz, ${payload.end}::timestamptz, ${payload.importWh}::bigint, ${payload.exportWh}::bigint)`.execute(
+        db,
+      );
       expected.push({ entry_idx: idx!, leaf_hash: toBase64(hashLeaf(utf8(note))) });
     }
     const projected = sql`select entry_idx, device_id, seq, start_at, end_at, import_wh, export_wh from reading order by entry_idx`;
@@ -280,13 +370,22 @@ for (const backend of await testBackends()) {
       if (!seen || Number(row.seq) > seen.seq) highest.set(row.device_id, { seq: Number(row.seq), entry_idx: Number(row.entry_idx) });
     }
     t.same(
-      heads.rows.map((row) => ({ device: row.device_id, seq: Number(row.seq), entry_idx: Number(row.entry_idx), leaf_hash: toBase64(new Uint8Array(row.leaf_hash)) })),
-      [...highest].sort(([a], [b]) => a.localeCompare(b)).map(([device, head]) => ({ device, ...head, leaf_hash: expected.find((e) => e.entry_idx === head.entry_idx)!.leaf_hash })),
-      'device_chain holds each device\'s latest reading (013)',
+      heads.rows.map((row) => ({
+        device: row.device_id,
+        seq: Number(row.seq),
+        entry_idx: Number(row.entry_idx),
+        leaf_hash: toBase64(new Uint8Array(row.leaf_hash)),
+      })),
+      [...highest]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([device, head]) => ({ device, ...head, leaf_hash: expected.find((e) => e.entry_idx === head.entry_idx)!.leaf_hash })),
+      "device_chain holds each device's latest reading (013)",
     );
 
     // The append-only rule is back in force.
-    const enabled = await sql<{ tgenabled: string }>`select tgenabled::text as tgenabled from pg_trigger where tgname = 'reading_append_only' and tgrelid = 'reading'::regclass`.execute(db);
+    const enabled = await sql<{
+      tgenabled: string;
+    }>`select tgenabled::text as tgenabled from pg_trigger where tgname = 'reading_append_only' and tgrelid = 'reading'::regclass`.execute(db);
     t.same(enabled.rows, [{ tgenabled: 'O' }], 'reading_append_only is enabled');
     await t.rejects(sql`update reading set export_wh = export_wh + 1`.execute(db), { code: 'GP001' }, 'UPDATE reading refused');
     await t.rejects(sql`update reading set leaf_hash = sha256(leaf_hash)`.execute(db), { code: 'GP001' }, 'UPDATE of a leaf hash refused');
@@ -304,7 +403,11 @@ for (const backend of await testBackends()) {
     await t.rejects(insert(hashLeaf(utf8(wind1.note))), { code: 'GP005' }, "a reading with another entry's leaf hash is refused");
     await t.resolves(insert(hashLeaf(utf8(wind2.note))), "the same reading with its entry's leaf hash is accepted");
     const last = await sql<{ leaf_hash: Uint8Array }>`select leaf_hash from reading where entry_idx = ${idx!}`.execute(db);
-    t.same(last.rows.map((row) => toBase64(new Uint8Array(row.leaf_hash))), [toBase64(hashLeaf(utf8(wind2.note)))], 'and holds it');
+    t.same(
+      last.rows.map((row) => toBase64(new Uint8Array(row.leaf_hash))),
+      [toBase64(hashLeaf(utf8(wind2.note)))],
+      'and holds it',
+    );
 
     // 013: the head moved with it; a reading that does not continue the chain is refused, and heads are the trigger's alone.
     const head = sql<{ seq: string; entry_idx: string }>`select seq::text, entry_idx::text from device_chain where device_id = 'wind-1'`;

@@ -102,7 +102,12 @@ t.test('a stalled PostgreSQL gives 503, not a hang', { skip: !backends.includes(
   isProblem(t, await app.inject({ url: '/healthz' }), 503, 'unavailable', '/healthz while stalled');
   const calls = await Promise.all([
     app.inject({ url: '/v1/log/checkpoint' }),
-    app.inject({ method: 'POST', url: '/v1/participants', headers: { authorization: 'Bearer operator-token-for-tests-only' }, payload: { id: 'during', role: 'tenant', name: 'During' } }),
+    app.inject({
+      method: 'POST',
+      url: '/v1/participants',
+      headers: { authorization: 'Bearer operator-token-for-tests-only' },
+      payload: { id: 'during', role: 'tenant', name: 'During' },
+    }),
     ...range(6).map(() => app.inject({ url: '/v1/log/checkpoint' })),
   ]);
   for (const [i, response] of calls.entries()) isProblem(t, response, 503, 'unavailable', `request ${i} while stalled`);

@@ -66,8 +66,15 @@ for (const backend of await testBackends()) {
       const proofIds = inclusionProofNodes(index, size);
       const getNode = await small.nodes([{ level: 0, index }, ...proofIds]);
       const expected = await readNodes(ledger.db, proofIds);
-      t.same(proofIds.map((id) => toBase64(getNode(id))), proofIds.map((id) => toBase64(expected(id))), `proof nodes of ${index}`);
-      t.doesNotThrow(() => verifyInclusion(index, size, getNode({ level: 0, index }), inclusionProof(index, size, getNode), root), `the proof of ${index} verifies`);
+      t.same(
+        proofIds.map((id) => toBase64(getNode(id))),
+        proofIds.map((id) => toBase64(expected(id))),
+        `proof nodes of ${index}`,
+      );
+      t.doesNotThrow(
+        () => verifyInclusion(index, size, getNode({ level: 0, index }), inclusionProof(index, size, getNode), root),
+        `the proof of ${index} verifies`,
+      );
     }
   });
 }

@@ -45,21 +45,36 @@ export interface DeviceSpec {
 
 export const device = (id: string, owner: string, type: DeviceType, extra: Partial<DevicePayload>, profile: DeviceSpec['profile']): DeviceSpec => ({
   payload: {
-    kind: 'device', log: ORIGIN, id, owner, type, capacityW: 10_000, commissioningDate: '2024-06-01', country: 'DE', biddingZone: ZONE,
-    connection: 'park-grid', support: 'none', ...extra,
+    kind: 'device',
+    log: ORIGIN,
+    id,
+    owner,
+    type,
+    capacityW: 10_000,
+    commissioningDate: '2024-06-01',
+    country: 'DE',
+    biddingZone: ZONE,
+    connection: 'park-grid',
+    support: 'none',
+    ...extra,
   },
   profile,
 });
 /** `spec` metered `[importWh, exportWh]` at `hour`, as before at every other hour. */
-export const meteredAt = (spec: DeviceSpec, hour: number, metered: [number, number]): DeviceSpec =>
-  ({ ...spec, profile: (h) => (h === hour ? metered : spec.profile(h)) });
+export const meteredAt = (spec: DeviceSpec, hour: number, metered: [number, number]): DeviceSpec => ({
+  ...spec,
+  profile: (h) => (h === hour ? metered : spec.profile(h)),
+});
 const wind = { eecsEnergySource: 'F01050100', eecsTechnology: 'T020001' };
 /** What a battery's device entry declares besides the common fields. */
 export const BATTERY = { eecsEnergySource: 'F01000000', eecsTechnology: 'T060000', energyCapacityWh: '20000', efficiencyBp: 9000 };
 const DEVICES: DeviceSpec[] = [
   device('wind-1', 'gen', 'wind', wind, (h) => [0, 900 + 40 * (h % 6)]),
   device('wind-2', 'gen', 'wind', wind, (h) => [0, 500 + 30 * ((h + 3) % 5)]),
-  device('solar-1', 'gen', 'solar', { eecsEnergySource: 'F01010100', eecsTechnology: 'T010100' }, (h) => [0, h >= 7 && h < 18 ? 200 * Math.min(h - 6, 18 - h) : 0]),
+  device('solar-1', 'gen', 'solar', { eecsEnergySource: 'F01010100', eecsTechnology: 'T010100' }, (h) => [
+    0,
+    h >= 7 && h < 18 ? 200 * Math.min(h - 6, 18 - h) : 0,
+  ]),
   // Charges at noon from what the tenants leave, discharges in the evening peak.
   device('bat-1', 'gen', 'storage', BATTERY, (h) => (h === 12 ? [1000, 0] : h === 20 ? [0, 1500] : [0, 0])),
   device('meter-1', 't1', 'consumption', {}, (h) => [h === 20 ? 4000 : 1500 + 10 * h, 0]),
@@ -133,15 +148,28 @@ export function writePark(tamper: Tamper = {}): TestLog {
   log.add({ kind: 'zone', log: ORIGIN, zone: ZONE, gCO2PerKWh: 380, validFrom: REGISTERED }, operator);
   const devices = tamper.park ? tamper.park(DEVICES) : DEVICES;
   const storage = devices.flatMap(({ payload: d }) =>
-    d.type === 'storage' ? [{ device: d.id, efficiencyBp: d.efficiencyBp!, energyCapacityWh: BigInt(d.energyCapacityWh!) }] : []);
+    d.type === 'storage' ? [{ device: d.id, efficiencyBp: d.efficiencyBp!, energyCapacityWh: BigInt(d.energyCapacityWh!) }] : [],
+  );
   const signers = new Map<string, Signer>();
   for (const spec of devices) {
     const signer = generateSigner(spec.payload.id, seedOf(spec.payload.id));
     signers.set(spec.payload.id, signer);
     log.add(tamper.device ? tamper.device(spec.payload) : spec.payload, operator);
-    log.add({ kind: 'key', log: ORIGIN, subjectType: 'device', subjectId: spec.payload.id, verifierKey: verifierOf(signer).vkey, validFrom: REGISTERED }, operator);
+    log.add(
+      { kind: 'key', log: ORIGIN, subjectType: 'device', subjectId: spec.payload.id, verifierKey: verifierOf(signer).vkey, validFrom: REGISTERED },
+      operator,
+    );
   }
-  const ppa: ContractPayload = { kind: 'contract', log: ORIGIN, id: 'ppa-1', device: 'wind-1', tenant: 't1', priority: 1, shareBp: 5000, validFrom: REGISTERED };
+  const ppa: ContractPayload = {
+    kind: 'contract',
+    log: ORIGIN,
+    id: 'ppa-1',
+    device: 'wind-1',
+    tenant: 't1',
+    priority: 1,
+    shareBp: 5000,
+    validFrom: REGISTERED,
+  };
   const contract = log.add(tamper.contract ? tamper.contract(ppa) : ppa, operator);
 
   const prev = new Map<string, string>();
@@ -150,7 +178,10 @@ export function writePark(tamper: Tamper = {}): TestLog {
   for (let h = 0; h < 24; h++) {
     const [start, end] = [hourAt(h), hourAt(h + 1)];
     if (tamper.rotateOperator?.hour === h) {
-      log.add({ kind: 'key', log: ORIGIN, subjectType: 'operator', verifierKey: verifierOf(nextOperator).vkey, validFrom: start }, tamper.rotateOperator.byOldKey ? op : logSigner);
+      log.add(
+        { kind: 'key', log: ORIGIN, subjectType: 'operator', verifierKey: verifierOf(nextOperator).vkey, validFrom: start },
+        tamper.rotateOperator.byOldKey ? op : logSigner,
+      );
       if (!tamper.rotateOperator.stale) op = nextOperator;
     }
     if (tamper.rotateMeter?.hour === h) {
@@ -163,7 +194,15 @@ export function writePark(tamper: Tamper = {}): TestLog {
     const readings: MatchReading[] = devices.map(({ payload: d, profile }) => {
       const [importWh, exportWh] = profile(h);
       let reading: ReadingPayload = {
-        kind: 'reading', log: ORIGIN, device: d.id, seq: h, start, end, importWh: String(importWh), exportWh: String(exportWh), quality: 'measured',
+        kind: 'reading',
+        log: ORIGIN,
+        device: d.id,
+        seq: h,
+        start,
+        end,
+        importWh: String(importWh),
+        exportWh: String(exportWh),
+        quality: 'measured',
         ...(h === 0 ? {} : { prev: prev.get(d.id)! }),
       };
       if (tamper.reading) reading = tamper.reading(reading, h);
@@ -172,7 +211,12 @@ export function writePark(tamper: Tamper = {}): TestLog {
       return { leafHash: entry.leafHash, device: d.id, deviceType: d.type, owner: d.owner, importWh: BigInt(importWh), exportWh: BigInt(exportWh) };
     });
     const input = {
-      log: ORIGIN, start, end, zone: ZONE, readings, lots,
+      log: ORIGIN,
+      start,
+      end,
+      zone: ZONE,
+      readings,
+      lots,
       contracts: [{ leafHash: contract.leafHash, device: 'wind-1', tenant: 't1', priority: 1, shareBp: 5000 }],
       storage,
     };
@@ -187,11 +231,23 @@ export function writePark(tamper: Tamper = {}): TestLog {
     lots = tamper.lotsAfter ? tamper.lotsAfter(settled.lotsAfter, h) : settled.lotsAfter;
   }
 
-  const candidates = allocationsTo(log, 't1').map((a) => ({ start: a.entry.payload.start, settlement: a.entry.leafHash, position: a.position, wh: BigInt(a.wh) }));
+  const candidates = allocationsTo(log, 't1').map((a) => ({
+    start: a.entry.payload.start,
+    settlement: a.entry.leafHash,
+    position: a.position,
+    wh: BigInt(a.wh),
+  }));
   const selection = selectClaim(candidates, 20_000n);
   const claim: ClaimPayload = {
-    kind: 'claim', log: ORIGIN, id: 'claim-1', tenant: 't1', beneficiary: 'Acme Steel GmbH', purpose: 'cbam', ...PERIOD,
-    allocations: selection.allocations, wh: String(selection.wh),
+    kind: 'claim',
+    log: ORIGIN,
+    id: 'claim-1',
+    tenant: 't1',
+    beneficiary: 'Acme Steel GmbH',
+    purpose: 'cbam',
+    ...PERIOD,
+    allocations: selection.allocations,
+    wh: String(selection.wh),
   };
   log.add(tamper.claim ? tamper.claim(claim, log) : claim, op);
   return log;
@@ -201,7 +257,11 @@ export const payloadsOf = <K extends Payload['kind']>(log: TestLog, kind: K) =>
   log.entries.filter((e): e is LogEntry & { payload: Extract<Payload, { kind: K }> } => e.payload.kind === kind);
 
 function tenantReadings(log: TestLog, tenant: string) {
-  const meters = new Set(payloadsOf(log, 'device').filter((e) => e.payload.owner === tenant && e.payload.type === 'consumption').map((e) => e.payload.id));
+  const meters = new Set(
+    payloadsOf(log, 'device')
+      .filter((e) => e.payload.owner === tenant && e.payload.type === 'consumption')
+      .map((e) => e.payload.id),
+  );
   return payloadsOf(log, 'reading').filter((e) => meters.has(e.payload.device));
 }
 
@@ -215,7 +275,11 @@ export const readingDevice = (log: TestLog, hash: string): string => (log.entrie
 /** Every allocation of the log's settlements to the tenant's readings. */
 export function allocationsTo(log: TestLog, tenant: string): Held[] {
   const sinks = new Set(tenantReadings(log, tenant).map((e) => e.leafHash));
-  return payloadsOf(log, 'settlement').flatMap((entry) => allocationsOf(entry.payload).filter((a) => sinks.has(a.sink)).map((a) => ({ ...a, entry })));
+  return payloadsOf(log, 'settlement').flatMap((entry) =>
+    allocationsOf(entry.payload)
+      .filter((a) => sinks.has(a.sink))
+      .map((a) => ({ ...a, entry })),
+  );
 }
 
 /** The allocation an id names in the log; undefined when its settlement holds no such position. */
@@ -241,13 +305,20 @@ export function cutBundle(log: TestLog, tenant: string, options: { claim?: boole
   const chosen = log.entries.filter((e) => {
     const p = e.payload;
     switch (p.kind) {
-      case 'reading': return readingHashes.has(e.leafHash);
-      case 'settlement': return settlements.has(e as SettlementEntry);
-      case 'device': return devices.has(p.id);
-      case 'key': return p.subjectType === 'operator' || devices.has(p.subjectId!);
-      case 'contract': return contracts.has(e.leafHash);
-      case 'claim': return options.claim === true && e === claim;
-      default: return true; // participants, zones
+      case 'reading':
+        return readingHashes.has(e.leafHash);
+      case 'settlement':
+        return settlements.has(e as SettlementEntry);
+      case 'device':
+        return devices.has(p.id);
+      case 'key':
+        return p.subjectType === 'operator' || devices.has(p.subjectId!);
+      case 'contract':
+        return contracts.has(e.leafHash);
+      case 'claim':
+        return options.claim === true && e === claim;
+      default:
+        return true; // participants, zones
     }
   });
 
@@ -261,7 +332,13 @@ export function cutBundle(log: TestLog, tenant: string, options: { claim?: boole
   };
 }
 
-function cutStatement(log: TestLog, tenant: string, readings: ReturnType<typeof tenantReadings>, toTenant: Held[], claim: (LogEntry & { payload: ClaimPayload }) | undefined): Bundle['statement'] {
+function cutStatement(
+  log: TestLog,
+  tenant: string,
+  readings: ReturnType<typeof tenantReadings>,
+  toTenant: Held[],
+  claim: (LogEntry & { payload: ClaimPayload }) | undefined,
+): Bundle['statement'] {
   const byHash = new Map(log.entries.map((e) => [e.leafHash, e]));
   const zoneEntries = payloadsOf(log, 'zone');
   const deviceOf = new Map(payloadsOf(log, 'device').map((e) => [e.payload.id, e.payload]));

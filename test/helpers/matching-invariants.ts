@@ -21,18 +21,36 @@ function supplyOf(step: Step, r: MatchReading): bigint {
 export function checkStep(step: Step): void {
   const { input } = step;
   const byHash = new Map(input.readings.map((r) => [r.leafHash, r]));
-  const supply = input.readings.filter((r) => r.deviceType !== 'consumption' && r.exportWh > 0n).map((r) => r.leafHash).sort();
+  const supply = input.readings
+    .filter((r) => r.deviceType !== 'consumption' && r.exportWh > 0n)
+    .map((r) => r.leafHash)
+    .sort();
   if (step.plan === undefined) return assert.equal(supply.length, 0, 'no settlement only when there is no supply');
   const settlement = step.plan;
-  assert.ok(settlement.log === LOG && settlement.start === input.start && settlement.end === input.end && settlement.zone === ZONE, 'same log, interval and zone');
-  assert.deepEqual(settlement.sources.map((s) => s.reading), supply, 'every supply reading settled once, by leaf hash');
+  assert.ok(
+    settlement.log === LOG && settlement.start === input.start && settlement.end === input.end && settlement.zone === ZONE,
+    'same log, interval and zone',
+  );
+  assert.deepEqual(
+    settlement.sources.map((s) => s.reading),
+    supply,
+    'every supply reading settled once, by leaf hash',
+  );
   for (const s of settlement.sources) {
     assert.equal(BigInt(s.supplyWh), byHash.get(s.reading)?.exportWh, 'supplyWh is the export');
-    assert.equal(BigInt(s.allocatedWh), s.allocations.reduce((sum, a) => sum + BigInt(a.wh), 0n), 'allocatedWh is the sum');
+    assert.equal(
+      BigInt(s.allocatedWh),
+      s.allocations.reduce((sum, a) => sum + BigInt(a.wh), 0n),
+      'allocatedWh is the sum',
+    );
     const served = s.allocations.map((a) => (a.contract === undefined ? 'pool' : 'contract'));
-    assert.deepEqual(served, [...served].sort(), 'a source\'s contract allocations come first');
+    assert.deepEqual(served, [...served].sort(), "a source's contract allocations come first");
     const others = s.allocations.filter((a) => a.contract === undefined).map((a) => a.sink);
-    assert.deepEqual(others, [...others].sort((a, b) => a - b), 'then the others by sink');
+    assert.deepEqual(
+      others,
+      [...others].sort((a, b) => a - b),
+      'then the others by sink',
+    );
   }
   assert.deepEqual(settlement.sinks, [...new Set(settlement.sinks)].sort(), 'sinks ascend, each once');
   assert.equal(sinksProblem(settlement), undefined, 'every sink is the sink of an allocation');
@@ -46,10 +64,18 @@ export function checkStep(step: Step): void {
     if (!source || !sink) return assert.fail('source and sink are readings of the interval');
     assert.ok(BigInt(a.wh) > 0n, 'no zero-Wh allocation');
     assert.notEqual(source.device, sink.device, 'no device supplies itself');
-    assert.ok(source.deviceType !== 'consumption' && (sink.deviceType === 'consumption' || (sink.deviceType === 'storage' && source.deviceType !== 'storage')), 'kinds of source and sink');
+    assert.ok(
+      source.deviceType !== 'consumption' && (sink.deviceType === 'consumption' || (sink.deviceType === 'storage' && source.deviceType !== 'storage')),
+      'kinds of source and sink',
+    );
     assert.equal(a.rule === 'contract', a.contract !== undefined, 'contract iff rule contract');
     assert.equal(a.draws !== undefined, source.deviceType === 'storage', 'draws iff a discharge');
-    if (a.draws) assert.equal(a.draws.reduce((s, d) => s + BigInt(d.wh), 0n), BigInt(a.wh), 'draws add up to the allocation');
+    if (a.draws)
+      assert.equal(
+        a.draws.reduce((s, d) => s + BigInt(d.wh), 0n),
+        BigInt(a.wh),
+        'draws add up to the allocation',
+      );
     add(from, a.source, BigInt(a.wh));
     add(to, a.sink, BigInt(a.wh));
   }
@@ -62,7 +88,10 @@ export function checkStep(step: Step): void {
   const tenantUnmet = input.readings.filter((r) => r.deviceType === 'consumption').reduce((s, r) => s + r.importWh - (to.get(r.leafHash) ?? 0n), 0n);
   const charges = plan.filter((a) => byHash.get(a.sink)?.deviceType === 'storage');
   if (tenantUnmet > 0n) {
-    assert.ok(input.readings.every((r) => left(r) === 0n), 'tenant demand unmet: every source exhausted');
+    assert.ok(
+      input.readings.every((r) => left(r) === 0n),
+      'tenant demand unmet: every source exhausted',
+    );
     assert.equal(charges.length, 0, 'tenant demand unmet: no green charge');
   }
   // Storage charging is maximal: when generation is left over, each battery that still had import
@@ -120,13 +149,17 @@ export function checkStep(step: Step): void {
     demandLeft.set(c.tenant, d - expected);
   }
   const contractTo = (owner: string) => plan.filter((a) => a.rule === 'contract' && byHash.get(a.sink)?.owner === owner).reduce((s, a) => s + BigInt(a.wh), 0n);
-  const contractFrom = (device: string) => plan.filter((a) => a.rule === 'contract' && byHash.get(a.source)?.device === device).reduce((s, a) => s + BigInt(a.wh), 0n);
-  sorted.forEach((early, i) => sorted.slice(i + 1).forEach((late) => {
-    if ((got.get(late.leafHash) ?? 0n) === 0n) return;
-    const source = input.readings.find((r) => r.device === early.device);
-    const full = early.shareBp !== undefined && got.get(early.leafHash) === ((source ? supplyOf(step, source) : 0n) * BigInt(early.shareBp)) / 10000n;
-    const tenantDemand = input.readings.filter((r) => r.deviceType === 'consumption' && r.owner === early.tenant).reduce((s, r) => s + r.importWh, 0n);
-    if (late.device === early.device) assert.ok(full || contractTo(early.tenant) === tenantDemand, 'earlier contract on the device fully served');
-    if (late.tenant === early.tenant) assert.ok(full || contractFrom(early.device) === (source ? supplyOf(step, source) : 0n), 'earlier contract of the tenant fully served');
-  }));
+  const contractFrom = (device: string) =>
+    plan.filter((a) => a.rule === 'contract' && byHash.get(a.source)?.device === device).reduce((s, a) => s + BigInt(a.wh), 0n);
+  sorted.forEach((early, i) =>
+    sorted.slice(i + 1).forEach((late) => {
+      if ((got.get(late.leafHash) ?? 0n) === 0n) return;
+      const source = input.readings.find((r) => r.device === early.device);
+      const full = early.shareBp !== undefined && got.get(early.leafHash) === ((source ? supplyOf(step, source) : 0n) * BigInt(early.shareBp)) / 10000n;
+      const tenantDemand = input.readings.filter((r) => r.deviceType === 'consumption' && r.owner === early.tenant).reduce((s, r) => s + r.importWh, 0n);
+      if (late.device === early.device) assert.ok(full || contractTo(early.tenant) === tenantDemand, 'earlier contract on the device fully served');
+      if (late.tenant === early.tenant)
+        assert.ok(full || contractFrom(early.device) === (source ? supplyOf(step, source) : 0n), 'earlier contract of the tenant fully served');
+    }),
+  );
 }

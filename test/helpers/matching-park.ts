@@ -41,7 +41,10 @@ export const parkArbitrary: fc.Arbitrary<Park> = fc
   .record({
     generators: fc.array(fc.constantFrom<DeviceType>('wind', 'solar'), { maxLength: 4 }),
     batteries: fc.array(
-      fc.record({ efficiencyBp: fc.oneof(fc.constantFrom(10000, 9000, 8500, 5000), fc.integer({ min: 1, max: 10000 })), energyCapacityWh: fc.bigInt(0n, 3000n) }),
+      fc.record({
+        efficiencyBp: fc.oneof(fc.constantFrom(10000, 9000, 8500, 5000), fc.integer({ min: 1, max: 10000 })),
+        energyCapacityWh: fc.bigInt(0n, 3000n),
+      }),
       { maxLength: 3 },
     ),
     tenants: fc.array(fc.constantFrom('t1', 't2', 't3'), { maxLength: 5 }),
@@ -68,9 +71,7 @@ export const parkArbitrary: fc.Arbitrary<Park> = fc
     return fc.record({
       devices: fc.constant(devices),
       storage: fc.constant(storage),
-      contracts: fc
-        .array(contract, { maxLength: 5 })
-        .map((cs) => cs.map((c, i) => ({ ...c, leafHash: hashOf(`contract ${i} ${salt}`) }))),
+      contracts: fc.array(contract, { maxLength: 5 }).map((cs) => cs.map((c, i) => ({ ...c, leafHash: hashOf(`contract ${i} ${salt}`) }))),
       intervals: fc.array(fc.tuple(...devices.map(() => reading)), { minLength: 1, maxLength: 5 }),
       salt: fc.constant(salt),
     });
@@ -164,5 +165,4 @@ export function permuteInput(input: IntervalInput, seed: number): IntervalInput 
 }
 
 /** JSON with bigints as decimal strings, for byte comparisons of domain values. */
-export const bytes = (value: unknown): string =>
-  JSON.stringify(value, (_, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v));
+export const bytes = (value: unknown): string => JSON.stringify(value, (_, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v));

@@ -72,7 +72,20 @@ export class LogBuilder {
 
   device(id: string, owner: string, type: DevicePayload['type'], extra: Partial<DevicePayload> = {}): Logged {
     const eecs = type === 'consumption' ? {} : { eecsEnergySource: 'F01050100', eecsTechnology: type === 'storage' ? 'T070000' : 'T020001' };
-    const device = this.op({ kind: 'device', id, owner, type, capacityW: 10_000_000, commissioningDate: '2018-01-01', country: 'DE', biddingZone: ZONE, connection: 'park-grid', support: 'none', ...eecs, ...extra });
+    const device = this.op({
+      kind: 'device',
+      id,
+      owner,
+      type,
+      capacityW: 10_000_000,
+      commissioningDate: '2018-01-01',
+      country: 'DE',
+      biddingZone: ZONE,
+      connection: 'park-grid',
+      support: 'none',
+      ...eecs,
+      ...extra,
+    });
     const meter = generateSigner(`meter/${id}`);
     this.meters.set(id, meter);
     this.op({ kind: 'key', subjectType: 'device', subjectId: id, verifierKey: verifierOf(meter).vkey, validFrom: '2018-01-01T00:00:00Z' });
@@ -149,7 +162,16 @@ export function park() {
   const w0 = log.reading('wind-1', 0, 0, 1000);
   const b0 = log.reading('bat-1', 0, 500, 0);
   const m0 = log.reading('meter-1', 0, 400, 0);
-  const s0 = log.settlement(0, [{ reading: w0, supplyWh: 1000, allocations: [{ sink: m0, wh: 400, contract: ppa }, { sink: b0, wh: 500 }] }]);
+  const s0 = log.settlement(0, [
+    {
+      reading: w0,
+      supplyWh: 1000,
+      allocations: [
+        { sink: m0, wh: 400, contract: ppa },
+        { sink: b0, wh: 500 },
+      ],
+    },
+  ]);
   const v0 = log.reading('wind-2', 0, 0, 70);
   const late0 = log.settlement(0, [{ reading: v0, supplyWh: 70 }]);
   const w1 = log.reading('wind-1', 1, 0, 100);

@@ -83,7 +83,11 @@ t.test('two processes on one data directory', async (t) => {
   const second = start(portB);
   await exited(second.child);
   t.equal(second.child.exitCode, 2, 'a second serve on the directory exits 2');
-  t.match(second.output(), new RegExp(`another gridproof process holds the data directory ${dataDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`), 'naming the directory and the reason');
+  t.match(
+    second.output(),
+    new RegExp(`another gridproof process holds the data directory ${dataDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`),
+    'naming the directory and the reason',
+  );
 
   const migrate = spawnSync(process.execPath, ['bin/gridproof.js', 'migrate'], { cwd: REPO, env: env(0), encoding: 'utf8', timeout: 60_000 });
   t.equal(migrate.status, 2, 'migrate on the directory in use exits 2');
@@ -106,7 +110,10 @@ t.test('two processes on one data directory', async (t) => {
   await healthy(portB, third);
   const list = await fetch(`http://127.0.0.1:${portB}/v1/log/entries?start=0&limit=1000`, { headers: { authorization: `Bearer ${TOKEN}` } });
   const entries = ((await list.json()) as { entries: Array<{ bytes: string }> }).entries;
-  t.ok(entries.some((e) => e.bytes.includes('"id":"a1"')) && entries.some((e) => e.bytes.includes('"id":"a2"')), 'the new server sees what the killed one acknowledged');
+  t.ok(
+    entries.some((e) => e.bytes.includes('"id":"a1"')) && entries.some((e) => e.bytes.includes('"id":"a2"')),
+    'the new server sees what the killed one acknowledged',
+  );
   t.equal((await participant(portB, 'b1')).status, 201, 'and writes after it');
 
   third.child.kill('SIGTERM');

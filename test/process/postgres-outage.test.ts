@@ -49,7 +49,16 @@ t.test('the service rides out PostgreSQL restarts under load', { skip: !BIN && '
   }
   const pgPort = await freePort();
   pgTool('initdb', ['-D', cluster, '-A', 'trust', '-U', 'postgres', '--no-sync']);
-  pgTool('pg_ctl', ['-D', cluster, '-l', join(scratch, 'pg.log'), '-w', '-o', `-p ${pgPort} -k ${scratch} -c listen_addresses=127.0.0.1 -c fsync=off`, 'start']);
+  pgTool('pg_ctl', [
+    '-D',
+    cluster,
+    '-l',
+    join(scratch, 'pg.log'),
+    '-w',
+    '-o',
+    `-p ${pgPort} -k ${scratch} -c listen_addresses=127.0.0.1 -c fsync=off`,
+    'start',
+  ]);
   t.teardown(() => {
     try {
       pgTool('pg_ctl', ['-D', cluster, '-m', 'immediate', 'stop']);
@@ -141,7 +150,11 @@ t.test('the service rides out PostgreSQL restarts under load', { skip: !BIN && '
 
   const store = await openPostgres(url, 1);
   t.teardown(() => store.close());
-  const rows = await store.db.selectFrom('participant').innerJoin('entry', 'entry.idx', 'participant.entry_idx').select(['participant.id', 'entry.idx']).execute();
+  const rows = await store.db
+    .selectFrom('participant')
+    .innerJoin('entry', 'entry.idx', 'participant.entry_idx')
+    .select(['participant.id', 'entry.idx'])
+    .execute();
   const indexOf = new Map(rows.map((row) => [row.id, row.idx]));
   const lost = acknowledged.filter((ack) => indexOf.get(ack.id) !== ack.index);
   t.strictSame(lost, [], `all ${acknowledged.length} acknowledged entries are at their index`);

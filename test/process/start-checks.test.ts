@@ -35,7 +35,11 @@ t.test('an operator token nobody could send is refused at start', async (t) => {
     for (const command of ['serve', 'migrate']) {
       const result = run(command, token, dataDir);
       t.equal(result.status, 2, `${command}, token with ${what}: exit status 2`);
-      t.match(result.stderr, /GRIDPROOF_OPERATOR_TOKEN: must be printable ASCII without spaces/, `${command}, token with ${what}: the message names the variable and the rule`);
+      t.match(
+        result.stderr,
+        /GRIDPROOF_OPERATOR_TOKEN: must be printable ASCII without spaces/,
+        `${command}, token with ${what}: the message names the variable and the rule`,
+      );
     }
   }
   const short = run('serve', 'short-token', dataDir);

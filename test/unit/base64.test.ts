@@ -1,19 +1,7 @@
 import fc from 'fast-check';
 import t from 'tap';
-import {
-  fromBase64,
-  fromBase64Url,
-  fromHex,
-  fromUtf8,
-  hashFromBase64,
-  hashFromQuery,
-  toBase64,
-  toBase64Url,
-  toHex,
-  utf8,
-} from '../../src/crypto/base64.ts';
+import { fromBase64, fromBase64Url, fromHex, fromUtf8, hashFromBase64, hashFromQuery, toBase64, toBase64Url, toHex, utf8 } from '../../src/crypto/base64.ts';
 import { errorCode as codeOf } from '../helpers/error-code.ts';
-
 
 t.test('RFC 4648 §10 test vectors', async (t) => {
   const vectors: Array<[string, string]> = [
@@ -70,7 +58,12 @@ t.test('the strict decoder rejects every other spelling', async (t) => {
     '=AAA',
     'AAé=',
   ];
-  for (const text of rejected) t.equal(codeOf(() => fromBase64(text)), 'bad-base64', JSON.stringify(text));
+  for (const text of rejected)
+    t.equal(
+      codeOf(() => fromBase64(text)),
+      'bad-base64',
+      JSON.stringify(text),
+    );
 });
 
 t.test('base64url: padding optional but exact, alphabet strict', async (t) => {
@@ -79,7 +72,11 @@ t.test('base64url: padding optional but exact, alphabet strict', async (t) => {
   t.same(fromBase64Url('AA'), Uint8Array.of(0));
   t.same(fromBase64Url('AA=='), Uint8Array.of(0));
   for (const text of ['AB', '_-9', 'AA=', 'AA===', '/+8', 'A', 'AA AA', '==', '_-8==']) {
-    t.equal(codeOf(() => fromBase64Url(text)), 'bad-base64', JSON.stringify(text));
+    t.equal(
+      codeOf(() => fromBase64Url(text)),
+      'bad-base64',
+      JSON.stringify(text),
+    );
   }
 });
 
@@ -88,29 +85,67 @@ t.test('hashes: exactly 32 bytes', async (t) => {
   const std = toBase64(hash);
   t.match(std, /[+/]/, 'this hash needs the alphabet-specific characters');
   t.same(hashFromBase64(std), hash);
-  t.equal(codeOf(() => hashFromBase64(toBase64(hash.subarray(1)))), 'bad-hash');
-  t.equal(codeOf(() => hashFromBase64(std.replace('=', ''))), 'bad-hash');
-  t.equal(codeOf(() => hashFromBase64(toBase64Url(hash))), 'bad-hash');
+  t.equal(
+    codeOf(() => hashFromBase64(toBase64(hash.subarray(1)))),
+    'bad-hash',
+  );
+  t.equal(
+    codeOf(() => hashFromBase64(std.replace('=', ''))),
+    'bad-hash',
+  );
+  t.equal(
+    codeOf(() => hashFromBase64(toBase64Url(hash))),
+    'bad-hash',
+  );
 
   t.same(hashFromQuery(std), hash, 'standard base64, percent-decoded by the router');
   t.same(hashFromQuery(toBase64Url(hash)), hash, 'base64url without padding');
   t.same(hashFromQuery(`${toBase64Url(hash)}=`), hash, 'base64url with padding');
-  t.equal(codeOf(() => hashFromQuery(std.replace('+', ' '))), 'bad-hash', 'a "+" decoded to a space');
-  t.equal(codeOf(() => hashFromQuery(toBase64Url(hash.subarray(1)))), 'bad-hash');
-  t.equal(codeOf(() => hashFromQuery('x'.repeat(43))), 'bad-hash');
+  t.equal(
+    codeOf(() => hashFromQuery(std.replace('+', ' '))),
+    'bad-hash',
+    'a "+" decoded to a space',
+  );
+  t.equal(
+    codeOf(() => hashFromQuery(toBase64Url(hash.subarray(1)))),
+    'bad-hash',
+  );
+  t.equal(
+    codeOf(() => hashFromQuery('x'.repeat(43))),
+    'bad-hash',
+  );
 });
 
 t.test('hex: lowercase, even length', async (t) => {
   t.same(fromHex('00ff10'), Uint8Array.of(0, 255, 16));
-  for (const text of ['0', '0g', 'FF', '0x00', ' 00']) t.equal(codeOf(() => fromHex(text)), 'bad-hex', text);
+  for (const text of ['0', '0g', 'FF', '0x00', ' 00'])
+    t.equal(
+      codeOf(() => fromHex(text)),
+      'bad-hex',
+      text,
+    );
 });
 
 t.test('UTF-8: fatal decoder, no lone surrogates, the BOM is kept', async (t) => {
   t.equal(fromUtf8(utf8('— é 😀')), '— é 😀');
-  t.equal(codeOf(() => fromUtf8(Uint8Array.of(0xff))), 'bad-utf8');
-  t.equal(codeOf(() => fromUtf8(Uint8Array.of(0xc0, 0x80))), 'bad-utf8', 'overlong NUL');
-  t.equal(codeOf(() => fromUtf8(Uint8Array.of(0xed, 0xa0, 0x80))), 'bad-utf8', 'encoded surrogate');
-  t.equal(codeOf(() => utf8('a\ud800b')), 'bad-utf8');
+  t.equal(
+    codeOf(() => fromUtf8(Uint8Array.of(0xff))),
+    'bad-utf8',
+  );
+  t.equal(
+    codeOf(() => fromUtf8(Uint8Array.of(0xc0, 0x80))),
+    'bad-utf8',
+    'overlong NUL',
+  );
+  t.equal(
+    codeOf(() => fromUtf8(Uint8Array.of(0xed, 0xa0, 0x80))),
+    'bad-utf8',
+    'encoded surrogate',
+  );
+  t.equal(
+    codeOf(() => utf8('a\ud800b')),
+    'bad-utf8',
+  );
   const bom = Uint8Array.of(0xef, 0xbb, 0xbf, 0x61);
   t.same(utf8(fromUtf8(bom)), bom);
 });

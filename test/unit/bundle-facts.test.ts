@@ -30,18 +30,36 @@ t.test('every fact of a claim bundle comes from its entries', async (t) => {
   t.same(facts.claim, { id: 'claim-1', purpose: 'cbam', beneficiary: 'Acme Steel GmbH', wh: claim.payload.wh, index: claim.index, leafHash: claim.leafHash });
 
   const registered = new Map(payloadsOf(park, 'device').map((d) => [d.payload.id, d]));
-  t.same(facts.devices.map((d) => d.id), ['bat-1', 'solar-1', 'wind-1', 'wind-2']);
+  t.same(
+    facts.devices.map((d) => d.id),
+    ['bat-1', 'solar-1', 'wind-1', 'wind-2'],
+  );
   for (const d of facts.devices) {
     const { payload, index } = registered.get(d.id)!;
     t.equal(d.index, index);
-    for (const field of ['type', 'eecsEnergySource', 'eecsTechnology', 'capacityW', 'commissioningDate', 'country', 'biddingZone', 'connection', 'support', 'efficiencyBp', 'energyCapacityWh'] as const) {
+    for (const field of [
+      'type',
+      'eecsEnergySource',
+      'eecsTechnology',
+      'capacityW',
+      'commissioningDate',
+      'country',
+      'biddingZone',
+      'connection',
+      'support',
+      'efficiencyBp',
+      'energyCapacityWh',
+    ] as const) {
       t.equal(d[field], payload[field], `${d.id} ${field}`);
     }
     t.equal(d.directTechnicalLink, payload.connection === 'park-grid');
     t.same(d.owner, { id: 'gen', name: 'Park generation' });
     t.equal(d.deliveredWh, String(sum(facts.hours.flatMap((h) => h.sources.filter((s) => s.device === d.id).map((s) => s.wh)))));
   }
-  t.same(facts.devices.find((d) => d.id === 'wind-1')!.ppas.map((p) => [p.id, p.shareBp]), [['ppa-1', 5000]]);
+  t.same(
+    facts.devices.find((d) => d.id === 'wind-1')!.ppas.map((p) => [p.id, p.shareBp]),
+    [['ppa-1', 5000]],
+  );
 
   t.equal(facts.hours.length, bundle.statement.intervals.length);
   facts.hours.forEach((h, i) => {
@@ -67,7 +85,11 @@ t.test('every fact of a claim bundle comes from its entries', async (t) => {
   const cbam = facts.cbam!;
   t.ok(cbam, 'a cbam claim has the CBAM view');
   t.equal(cbam.totals.consumedWh, facts.consumedWh);
-  t.equal(BigInt(cbam.totals.directTechnicalLinkWh) + BigInt(cbam.totals.ppaWh), BigInt(claim.payload.wh), 'every device is on the park grid: all claimed energy is direct');
+  t.equal(
+    BigInt(cbam.totals.directTechnicalLinkWh) + BigInt(cbam.totals.ppaWh),
+    BigInt(claim.payload.wh),
+    'every device is on the park grid: all claimed energy is direct',
+  );
   t.equal(BigInt(cbam.totals.gridWh), BigInt(facts.consumedWh) - BigInt(claim.payload.wh));
   t.equal(cbam.totals.gridEmissionsG, String((BigInt(cbam.totals.gridWh) * 380n) / 1000n));
   t.match(factsSummary(facts, true), /wind-1: wind, .* Wh delivered\n {4}owner Park generation\n {4}energy source F01050100, technology T020001/);

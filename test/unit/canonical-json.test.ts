@@ -5,7 +5,6 @@ import t from 'tap';
 import { canonicalJson, isCanonicalJson } from '../../src/crypto/canonical-json.ts';
 import { errorCode as codeOf } from '../helpers/error-code.ts';
 
-
 t.test('RFC 8785 §3.2.3: members sorted by UTF-16 code units, recursively', async (t) => {
   // The sorting example of RFC 8785 §3.2.3: "\r" < "1" < "\u0080" < "ö" < "€" < "😀" < "\ufb33".
   const value = {
@@ -34,20 +33,29 @@ t.test('RFC 8785 §3.2.3: members sorted by UTF-16 code units, recursively', asy
 });
 
 t.test('RFC 8785 §3.2.2: no whitespace, ECMAScript numbers and string escapes', async (t) => {
-  t.equal(canonicalJson({ numbers: [333333333.33333329, 1e30, 4.5, 2e-3, 0.000001, -0, 1e21] }),
-    '{"numbers":[333333333.3333333,1e+30,4.5,0.002,0.000001,0,1e+21]}');
-  t.equal(canonicalJson({ string: '\u20ac$\u000f\u000aA\'\u0042\u0022\u005c\\"/' }),
-    '{"string":"€$\\u000f\\nA\'B\\"\\\\\\\\\\"/"}');
+  t.equal(
+    canonicalJson({ numbers: [333333333.33333329, 1e30, 4.5, 2e-3, 0.000001, -0, 1e21] }),
+    '{"numbers":[333333333.3333333,1e+30,4.5,0.002,0.000001,0,1e+21]}',
+  );
+  t.equal(canonicalJson({ string: '\u20ac$\u000f\u000aA\'\u0042\u0022\u005c\\"/' }), '{"string":"€$\\u000f\\nA\'B\\"\\\\\\\\\\"/"}');
   t.equal(canonicalJson({ literals: [null, true, false] }), '{"literals":[null,true,false]}');
 });
 
 t.test('what JSON cannot hold is refused', async (t) => {
   for (const value of [Number.NaN, Number.POSITIVE_INFINITY, 'a\ud800', undefined, 10n, () => 1]) {
-    t.equal(codeOf(() => canonicalJson(value)), 'non-canonical-json', String(typeof value));
+    t.equal(
+      codeOf(() => canonicalJson(value)),
+      'non-canonical-json',
+      String(typeof value),
+    );
   }
   // Lone surrogates in member names, in the ordered and the copying path alike.
   for (const value of [{ 'a\udc00': 1 }, { b: 1, 'a\ud800': 2 }, [{ x: ['\udfff'] }]]) {
-    t.equal(codeOf(() => canonicalJson(value)), 'non-canonical-json', JSON.stringify(Object.keys(value)));
+    t.equal(
+      codeOf(() => canonicalJson(value)),
+      'non-canonical-json',
+      JSON.stringify(Object.keys(value)),
+    );
   }
 });
 
@@ -77,7 +85,11 @@ t.test('agrees with an independent RFC 8785 implementation (the canonicalize pac
     Array.isArray(value)
       ? value.map(inOrder)
       : value !== null && typeof value === 'object'
-        ? Object.fromEntries(Object.keys(value).sort().map((key) => [key, inOrder((value as Record<string, unknown>)[key])]))
+        ? Object.fromEntries(
+            Object.keys(value)
+              .sort()
+              .map((key) => [key, inOrder((value as Record<string, unknown>)[key])]),
+          )
         : value;
   fc.assert(
     fc.property(fc.jsonValue(), (value) => {

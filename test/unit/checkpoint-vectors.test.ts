@@ -68,7 +68,6 @@ const files = readdirSync(dir)
   .sort()
   .map((name) => [name, JSON.parse(readFileSync(new URL(name, dir), 'utf8')) as VectorFile] as const);
 
-
 const b64 = (hashes: Uint8Array[]) => hashes.map(toBase64);
 
 /** What each kind of invalid note must be rejected with. */
@@ -80,14 +79,7 @@ function expectedCode(description: string): string {
 t.test('the vector files are all here', async (t) => {
   t.same(
     files.map(([name]) => name),
-    [
-      'ct-reference-8-old-3.json',
-      'tree-0-empty.json',
-      'tree-1.json',
-      'tree-37-old-13-cosigned.json',
-      'tree-5-old-2-extension-line.json',
-      'tree-7-old-4.json',
-    ],
+    ['ct-reference-8-old-3.json', 'tree-0-empty.json', 'tree-1.json', 'tree-37-old-13-cosigned.json', 'tree-5-old-2-extension-line.json', 'tree-7-old-4.json'],
   );
 });
 

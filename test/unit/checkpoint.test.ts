@@ -5,23 +5,13 @@
  */
 import t from 'tap';
 import { fromHex, toBase64 } from '../../src/crypto/base64.ts';
-import {
-  formatCheckpoint,
-  openCheckpoint,
-  parseCheckpoint,
-  signCheckpoint,
-  type Checkpoint,
-} from '../../src/crypto/checkpoint.ts';
+import { formatCheckpoint, openCheckpoint, parseCheckpoint, signCheckpoint, type Checkpoint } from '../../src/crypto/checkpoint.ts';
 import { EMPTY_ROOT, hashLeaf, rootFromLeafHashes } from '../../src/crypto/merkle.ts';
 import { generateSigner, parseVerifierKey, signNote, verifierOf } from '../../src/crypto/note.ts';
 import { errorCode as code } from '../helpers/error-code.ts';
 
-
 t.test('the golden checkpoint of RFC 8032 TEST 1, byte for byte', async (t) => {
-  const signer = generateSigner(
-    'example.org/green-ledger',
-    fromHex('9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60'),
-  );
+  const signer = generateSigner('example.org/green-ledger', fromHex('9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60'));
   const vkey = 'example.org/green-ledger+2d46e3c0+AddamAGCsQq31Uv+08lkBzoO4XLz2qYjJa8CGmj3B1Ea';
   const note =
     'example.org/green-ledger\n8\nXcnaeacGWamtVZy3Ad7ZoqudgjqtL0lgz+Nw7/RgQyg=\n\n' +
@@ -60,7 +50,12 @@ t.test('checkpoint texts are parsed strictly', async (t) => {
     `o\n1\n${root}\n\n`, // empty extension line
     `o\n1\n${root}\next\n\n`,
   ];
-  for (const text of bad) t.equal(code(() => parseCheckpoint(text)), 'bad-checkpoint', JSON.stringify(text));
+  for (const text of bad)
+    t.equal(
+      code(() => parseCheckpoint(text)),
+      'bad-checkpoint',
+      JSON.stringify(text),
+    );
   const cp: Checkpoint = { origin: 'o', size: 1, root: EMPTY_ROOT, extensions: [] };
   for (const wrong of [
     { ...cp, origin: '' },
@@ -72,7 +67,10 @@ t.test('checkpoint texts are parsed strictly', async (t) => {
     { ...cp, extensions: [''] },
     { ...cp, extensions: ['a\nb'] },
   ]) {
-    t.equal(code(() => formatCheckpoint(wrong)), 'bad-checkpoint');
+    t.equal(
+      code(() => formatCheckpoint(wrong)),
+      'bad-checkpoint',
+    );
   }
 });
 
@@ -81,13 +79,28 @@ t.test('openCheckpoint: origin and key name', async (t) => {
   const cp: Checkpoint = { origin: 'example.com/log', size: 3, root: EMPTY_ROOT, extensions: [] };
   const note = signCheckpoint(cp, log);
   t.same(openCheckpoint(note, verifierOf(log), 'example.com/log'), cp);
-  t.equal(code(() => openCheckpoint(note, verifierOf(log), 'example.com/other')), 'bad-checkpoint');
+  t.equal(
+    code(() => openCheckpoint(note, verifierOf(log), 'example.com/other')),
+    'bad-checkpoint',
+  );
   // A note that verifies but is signed under another name than its origin.
   const other = generateSigner('example.com/other', fromHex('55'.repeat(32)));
   const misnamed = signNote(formatCheckpoint(cp), [other]);
-  t.equal(code(() => openCheckpoint(misnamed, verifierOf(other), 'example.com/log')), 'bad-checkpoint');
-  t.equal(code(() => signCheckpoint(cp, other)), 'bad-checkpoint');
+  t.equal(
+    code(() => openCheckpoint(misnamed, verifierOf(other), 'example.com/log')),
+    'bad-checkpoint',
+  );
+  t.equal(
+    code(() => signCheckpoint(cp, other)),
+    'bad-checkpoint',
+  );
   const notACheckpoint = signNote('example.com/log\nthree\n', [log]);
-  t.equal(code(() => openCheckpoint(notACheckpoint, verifierOf(log), 'example.com/log')), 'bad-checkpoint');
-  t.equal(code(() => openCheckpoint(note, verifierOf(other), 'example.com/log')), 'unknown-signer');
+  t.equal(
+    code(() => openCheckpoint(notACheckpoint, verifierOf(log), 'example.com/log')),
+    'bad-checkpoint',
+  );
+  t.equal(
+    code(() => openCheckpoint(note, verifierOf(other), 'example.com/log')),
+    'unknown-signer',
+  );
 });

@@ -23,7 +23,11 @@ t.test('hand-checked selections', async (t) => {
     'all, oldest first; within an hour by settlement, then position as a number (9 before 10)',
   );
   t.same(selectClaim(candidates, 470n), { allocations: [id('C', 0), id('A', 9), id('A', 10), id('D', 0)], wh: 470n }, 'exactly maxWh');
-  t.same(selectClaim(candidates, 900n), { allocations: [id('C', 0), id('A', 9), id('A', 10), id('D', 0)], wh: 470n }, 'stops before B (500) and does not skip to the smaller E');
+  t.same(
+    selectClaim(candidates, 900n),
+    { allocations: [id('C', 0), id('A', 9), id('A', 10), id('D', 0)], wh: 470n },
+    'stops before B (500) and does not skip to the smaller E',
+  );
   t.same(selectClaim(candidates, 99n), { allocations: [], wh: 0n }, 'the oldest alone exceeds: nothing');
   t.same(selectClaim([], 10n), { allocations: [], wh: 0n });
   t.throws(() => selectClaim(candidates, -1n), { name: 'GridproofError', code: 'bad-wh' });
@@ -33,7 +37,12 @@ t.test('hand-checked selections', async (t) => {
 t.test('properties of claim selection', async (t) => {
   const input = fc.record({
     allocations: fc.uniqueArray(
-      fc.record({ settlement: fc.constantFrom('A', 'B', 'C').map(h), position: fc.integer({ min: 0, max: 12 }), wh: fc.bigInt(1n, 1000n), start: fc.integer({ min: 0, max: 23 }).map(at) }),
+      fc.record({
+        settlement: fc.constantFrom('A', 'B', 'C').map(h),
+        position: fc.integer({ min: 0, max: 12 }),
+        wh: fc.bigInt(1n, 1000n),
+        start: fc.integer({ min: 0, max: 23 }).map(at),
+      }),
       { selector: (a) => `${a.settlement}#${a.position}`, maxLength: 20 },
     ),
     maxWh: fc.option(fc.bigInt(0n, 8000n), { nil: undefined }),
@@ -44,13 +53,21 @@ t.test('properties of claim selection', async (t) => {
     fc.property(input, ({ allocations, maxWh, seed }) => {
       const selection = selectClaim(allocations, maxWh);
       assert.deepEqual(selectClaim(shuffle(allocations, random(seed)), maxWh), selection, 'order-free');
-      const oldestFirst = [...allocations].sort(
-        (a, b) => (a.start === b.start ? (a.settlement === b.settlement ? a.position - b.position : a.settlement < b.settlement ? -1 : 1) : a.start < b.start ? -1 : 1),
+      const oldestFirst = [...allocations].sort((a, b) =>
+        a.start === b.start ? (a.settlement === b.settlement ? a.position - b.position : a.settlement < b.settlement ? -1 : 1) : a.start < b.start ? -1 : 1,
       );
       assert.deepEqual(oldestFirst, [...allocations].sort(compareClaimOrder), 'compareClaimOrder is that order');
       const n = selection.allocations.length;
-      assert.deepEqual(selection.allocations, oldestFirst.slice(0, n).map((a) => allocationId(a.settlement, a.position)), 'a prefix of oldest first');
-      assert.equal(selection.wh, oldestFirst.slice(0, n).reduce((s, a) => s + a.wh, 0n), 'wh is their sum');
+      assert.deepEqual(
+        selection.allocations,
+        oldestFirst.slice(0, n).map((a) => allocationId(a.settlement, a.position)),
+        'a prefix of oldest first',
+      );
+      assert.equal(
+        selection.wh,
+        oldestFirst.slice(0, n).reduce((s, a) => s + a.wh, 0n),
+        'wh is their sum',
+      );
       if (maxWh !== undefined) assert.ok(selection.wh <= maxWh, 'within maxWh');
       const nextOne = oldestFirst[n];
       if (nextOne) {

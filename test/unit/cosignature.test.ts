@@ -8,7 +8,15 @@
  */
 import { createHash, createPrivateKey, createPublicKey, sign as nodeSign, verify as nodeVerify } from 'node:crypto';
 import t from 'tap';
-import { cosign, cosignerVerifierOf, formatCosignerPrivateKey, generateCosigner, openCosignatures, parseCosignerKey, parseCosignerPrivateKey } from '../../src/crypto/cosignature.ts';
+import {
+  cosign,
+  cosignerVerifierOf,
+  formatCosignerPrivateKey,
+  generateCosigner,
+  openCosignatures,
+  parseCosignerKey,
+  parseCosignerPrivateKey,
+} from '../../src/crypto/cosignature.ts';
 import { generateSigner, parseVerifierKey, signNote } from '../../src/crypto/note.ts';
 import { nativeVerify } from '../../src/platform/node-ed25519.ts';
 import { errorCode as code } from '../helpers/error-code.ts';
@@ -21,7 +29,12 @@ const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 function referenceCosignature(name: string, seed: Uint8Array, checkpointText: string, time: number): string {
   const privateKey = createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' });
   const publicKey = createPublicKey(privateKey).export({ format: 'der', type: 'spki' }).subarray(SPKI_PREFIX.length);
-  const keyId = createHash('sha256').update(name).update(Buffer.from([0x0a, 0x04])).update(publicKey).digest().subarray(0, 4);
+  const keyId = createHash('sha256')
+    .update(name)
+    .update(Buffer.from([0x0a, 0x04]))
+    .update(publicKey)
+    .digest()
+    .subarray(0, 4);
   const message = Buffer.from(`cosignature/v1\ntime ${time}\n${checkpointText}`, 'utf8');
   const signature = nodeSign(null, message, privateKey);
   const timestamp = Buffer.alloc(8);
@@ -67,7 +80,10 @@ t.test('opening: unknown keys ignored, a bad cosignature reported, a signature k
   const other = generateCosigner('witness.example/w2', new Uint8Array(32).fill(9));
   const base = signNote(text, [logSigner]);
   const note = `${base}${cosign(text, other, TIME)}${cosign(text, witness, TIME)}`;
-  t.same(openCosignatures(note, [parseCosignerKey(vkey)]).valid.map((c) => c.name), ['witness.example/w1']);
+  t.same(
+    openCosignatures(note, [parseCosignerKey(vkey)]).valid.map((c) => c.name),
+    ['witness.example/w1'],
+  );
 
   // The time is signed: changing it breaks the signature.
   const line = cosign(text, witness, TIME);
@@ -82,8 +98,17 @@ t.test('opening: unknown keys ignored, a bad cosignature reported, a signature k
   const plain = generateSigner(witness.name, seed);
   t.not(plain.keyId, witness.keyId);
   t.same(openCosignatures(signNote(text, [logSigner, plain]), [parseCosignerKey(vkey)]).valid, []);
-  t.equal(code(() => parseCosignerKey(`${plain.name}+${plain.keyId.toString(16).padStart(8, '0')}+${Buffer.concat([Buffer.from([1]), plain.publicKey]).toString('base64')}`)), 'bad-verifier-key');
-  t.equal(code(() => parseVerifierKey(vkey)), 'bad-verifier-key', 'a cosigner key is not a log key');
+  t.equal(
+    code(() =>
+      parseCosignerKey(`${plain.name}+${plain.keyId.toString(16).padStart(8, '0')}+${Buffer.concat([Buffer.from([1]), plain.publicKey]).toString('base64')}`),
+    ),
+    'bad-verifier-key',
+  );
+  t.equal(
+    code(() => parseVerifierKey(vkey)),
+    'bad-verifier-key',
+    'a cosigner key is not a log key',
+  );
 });
 
 t.test('cosigner private keys round-trip and keep their type', async (t) => {

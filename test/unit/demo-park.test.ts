@@ -26,16 +26,30 @@ t.test('a park: two generators with a battery, three tenants, one PPA', async (t
   t.same(year.participants.map((p) => p.role).sort(), ['generator', 'generator', 'tenant', 'tenant', 'tenant']);
   t.same(year.devices.map((d) => d.type).sort(), ['consumption', 'consumption', 'consumption', 'solar', 'storage', 'wind']);
   for (const d of year.devices) {
-    t.ok(year.participants.some((p) => p.id === d.owner && p.role === (d.type === 'consumption' ? 'tenant' : 'generator')), `${d.id} belongs to a participant of its role`);
+    t.ok(
+      year.participants.some((p) => p.id === d.owner && p.role === (d.type === 'consumption' ? 'tenant' : 'generator')),
+      `${d.id} belongs to a participant of its role`,
+    );
     t.equal(d.importWh.length, 8760);
     t.equal(d.exportWh.length, 8760);
-    t.ok([...d.importWh, ...d.exportWh].every((wh) => Number.isInteger(wh) && wh >= 0), `${d.id}: whole, non-negative Wh`);
-    t.ok([...d.importWh, ...d.exportWh].every((wh) => wh <= d.capacityW), `${d.id}: no hour above its capacity`);
+    t.ok(
+      [...d.importWh, ...d.exportWh].every((wh) => Number.isInteger(wh) && wh >= 0),
+      `${d.id}: whole, non-negative Wh`,
+    );
+    t.ok(
+      [...d.importWh, ...d.exportWh].every((wh) => wh <= d.capacityW),
+      `${d.id}: no hour above its capacity`,
+    );
     t.notOk('importWh' in deviceBody(d), 'the device entry carries no series');
   }
   t.equal(Math.max(...device('wind-farm').exportWh), WIND_PEAK_WH, 'the windiest hour of 2019 is the farm at its peak');
   t.equal(Math.max(...device('solar-field').exportWh), SOLAR_PEAK_WH);
-  t.ok(device('solar-field').exportWh.slice(0, 7).every((wh) => wh === 0), 'no sun around midnight of new year');
+  t.ok(
+    device('solar-field')
+      .exportWh.slice(0, 7)
+      .every((wh) => wh === 0),
+    'no sun around midnight of new year',
+  );
   const contract = year.contract;
   t.equal(device(contract.device).type, 'wind');
   t.ok(year.participants.some((p) => p.id === contract.tenant && p.role === 'tenant'));
@@ -51,7 +65,10 @@ t.test('three different load profiles', async (t) => {
     const { hour, weekday } = localTime(year.fromMs + h * HOUR_MS);
     if (!(weekday && hour >= 6 && hour < 18) && wh !== 150_000) t.fail(`factory at ${h}: ${wh} outside its shift`);
   });
-  t.ok(shift.some((wh) => wh > 1_000_000), 'the factory works');
+  t.ok(
+    shift.some((wh) => wh > 1_000_000),
+    'the factory works',
+  );
   // 2019-03-31 01:00Z is 03:00 CEST; 2019-01-01 00:00Z is 01:00 CET on a Tuesday; 2019-01-05 is a Saturday.
   t.same(localTime(Date.parse('2019-03-31T01:00:00Z')), { hour: 3, weekday: false });
   t.same(localTime(Date.parse('2019-01-01T00:00:00Z')), { hour: 1, weekday: true });

@@ -234,11 +234,7 @@ t.test('seeds', async (t) => {
   const a = randomSeed();
   t.equal(a.length, 32);
   t.not(toHex(a), toHex(randomSeed()));
-  const badSeeds = [
-    () => nobleSign(new Uint8Array(31), a),
-    () => nativeSign(new Uint8Array(33), a),
-    () => publicKeyFromSeed(a.subarray(1)),
-  ];
+  const badSeeds = [() => nobleSign(new Uint8Array(31), a), () => nativeSign(new Uint8Array(33), a), () => publicKeyFromSeed(a.subarray(1))];
   for (const fn of badSeeds) {
     t.throws(fn, { code: 'bad-private-key' });
   }

@@ -21,7 +21,10 @@ t.test('a key file others can read is refused', async (t) => {
   const file = join(dir, 'open.key');
   writeFileSync(file, `${formatPrivateKey(generateSigner('park.example/log'))}\n`);
   chmodSync(file, 0o644);
-  t.equal(errorCode(() => loadOrCreateKey(undefined, file, 'park.example/log')), 'bad-private-key');
+  t.equal(
+    errorCode(() => loadOrCreateKey(undefined, file, 'park.example/log')),
+    'bad-private-key',
+  );
 });
 
 t.test('the environment variable wins over the file', async (t) => {

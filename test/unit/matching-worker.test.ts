@@ -105,7 +105,11 @@ t.test('the fixtures: planWindowRows on this thread plans the valid window and r
   t.same(plan.settlements[0]!.projection.sink_idx, [meter.entryIdx], 'to the meter');
   t.same(plan.settlements[0]!.projection.wh, [600], 'its import');
   for (const { name, rows, code } of refusals) {
-    t.equal(errorCode(() => planWindowRows(rows(), signer, nativeSign)), code, `${name}: ${code}`);
+    t.equal(
+      errorCode(() => planWindowRows(rows(), signer, nativeSign)),
+      code,
+      `${name}: ${code}`,
+    );
   }
 });
 

@@ -11,18 +11,54 @@ import { bytes, fixedHash as h, LOG, parkArbitrary, permuteInput, random, runPar
 
 const RUNS = 3000;
 
-const reading = (letter: string, device: string, deviceType: MatchReading['deviceType'], owner: string, importWh: bigint, exportWh: bigint): MatchReading =>
-  ({ leafHash: h(letter), device, deviceType, owner, importWh, exportWh });
+const reading = (letter: string, device: string, deviceType: MatchReading['deviceType'], owner: string, importWh: bigint, exportWh: bigint): MatchReading => ({
+  leafHash: h(letter),
+  device,
+  deviceType,
+  owner,
+  importWh,
+  exportWh,
+});
 
 const base = { log: LOG, start: '2025-01-01T10:00:00Z', end: '2025-01-01T11:00:00Z', zone: ZONE };
 const interval = (over: Partial<IntervalInput>): IntervalInput => ({ ...base, readings: [], contracts: [], storage: [], lots: [], ...over });
 const brief = (plan: SettlementPayload | undefined) =>
-  (plan === undefined ? [] : allocationsOf(plan)).map((a) => ({ source: a.source[0], sink: a.sink[0], wh: a.wh, rule: a.rule, contract: a.contract?.[0], draws: a.draws?.map((d) => `${d.allocation[0]}:${d.wh}`) }));
+  (plan === undefined ? [] : allocationsOf(plan)).map((a) => ({
+    source: a.source[0],
+    sink: a.sink[0],
+    wh: a.wh,
+    rule: a.rule,
+    contract: a.contract?.[0],
+    draws: a.draws?.map((d) => `${d.allocation[0]}:${d.wh}`),
+  }));
 
 t.test('pro-rata split', async (t) => {
-  t.same(splitProRata(10n, [{ key: 'b', cap: 5n }, { key: 'a', cap: 5n }, { key: 'c', cap: 5n }]), [3n, 4n, 3n], 'tie: lowest key gets the unit');
-  t.same(splitProRata(4n, [{ key: 'x', cap: 1n }, { key: 'y', cap: 2n }, { key: 'z', cap: 3n }]), [1n, 1n, 2n], 'largest remainder 4/6 beats 2/6');
-  t.same(splitProRata(9n, [{ key: 'x', cap: 3n }, { key: 'y', cap: 4n }]), [3n, 4n], 'amount above Σcap: everyone gets its cap');
+  t.same(
+    splitProRata(10n, [
+      { key: 'b', cap: 5n },
+      { key: 'a', cap: 5n },
+      { key: 'c', cap: 5n },
+    ]),
+    [3n, 4n, 3n],
+    'tie: lowest key gets the unit',
+  );
+  t.same(
+    splitProRata(4n, [
+      { key: 'x', cap: 1n },
+      { key: 'y', cap: 2n },
+      { key: 'z', cap: 3n },
+    ]),
+    [1n, 1n, 2n],
+    'largest remainder 4/6 beats 2/6',
+  );
+  t.same(
+    splitProRata(9n, [
+      { key: 'x', cap: 3n },
+      { key: 'y', cap: 4n },
+    ]),
+    [3n, 4n],
+    'amount above Σcap: everyone gets its cap',
+  );
   t.same(splitProRata(0n, [{ key: 'x', cap: 3n }]), [0n]);
   t.same(splitProRata(5n, []), []);
 
@@ -31,7 +67,11 @@ t.test('pro-rata split', async (t) => {
     fc.property(claimants, fc.bigInt(0n, 5000n), fc.integer(), (cs, amount, seed) => {
       const shares = splitProRata(amount, cs);
       const total = cs.reduce((s, c) => s + c.cap, 0n);
-      assert.equal(shares.reduce((s, x) => s + x, 0n), amount < total ? amount : total, 'exactly the amount');
+      assert.equal(
+        shares.reduce((s, x) => s + x, 0n),
+        amount < total ? amount : total,
+        'exactly the amount',
+      );
       cs.forEach((c, i) => {
         const share = shares[i] ?? -1n;
         assert.ok(share >= 0n && share <= c.cap, 'within the cap');
@@ -42,12 +82,20 @@ t.test('pro-rata split', async (t) => {
         // Largest remainder: whoever got an extra unit had a remainder ≥ anyone's who did not.
         const extra = cs.map((c, i) => (shares[i] ?? 0n) > (amount * c.cap) / total);
         const rem = cs.map((c) => (amount * c.cap) % total);
-        cs.forEach((a, i) => cs.forEach((b, j) => {
-          if (extra[i] && !extra[j]) assert.ok((rem[i] ?? 0n) > (rem[j] ?? 0n) || (rem[i] === rem[j] && a.key < b.key), 'largest remainder, ties by key');
-        }));
+        cs.forEach((a, i) =>
+          cs.forEach((b, j) => {
+            if (extra[i] && !extra[j]) assert.ok((rem[i] ?? 0n) > (rem[j] ?? 0n) || (rem[i] === rem[j] && a.key < b.key), 'largest remainder, ties by key');
+          }),
+        );
       }
-      const order = shuffle(cs.map((_, i) => i), random(seed));
-      const permuted = splitProRata(amount, order.map((i) => cs[i]!));
+      const order = shuffle(
+        cs.map((_, i) => i),
+        random(seed),
+      );
+      const permuted = splitProRata(
+        amount,
+        order.map((i) => cs[i]!),
+      );
       order.forEach((i, k) => assert.equal(permuted[k], shares[i], 'order of claimants does not matter'));
     }),
     { numRuns: 300 },
@@ -93,13 +141,21 @@ t.test('hand-checked interval: contracts, share cap, pool, FIFO discharge, tenan
     { source: 'W', sink: 'D', wh: '50', rule: 'pool', contract: undefined, draws: undefined },
     { source: 'W', sink: 'E', wh: '50', rule: 'pool', contract: undefined, draws: undefined },
   ]);
-  t.same(plan?.sources.map((s) => [s.reading, s.supplyWh, s.allocatedWh]), [
-    [h('B'), '200', '200'],
-    [h('S'), '300', '300'],
-    [h('W'), '1000', '1000'],
-  ], 'every supply reading with its export and Σ allocated');
+  t.same(
+    plan?.sources.map((s) => [s.reading, s.supplyWh, s.allocatedWh]),
+    [
+      [h('B'), '200', '200'],
+      [h('S'), '300', '300'],
+      [h('W'), '1000', '1000'],
+    ],
+    'every supply reading with its export and Σ allocated',
+  );
   t.same(plan?.sources[2]?.allocations[0], { contract: h('P'), sink: 3, wh: '400' }, 'whole allocation: its sink by position, its rule by its contract');
-  t.same({ ...plan, sources: [] }, { kind: 'settlement', ...base, sinks: [h('B'), h('C'), h('D'), h('E')], sources: [] }, 'one settlement of the interval and zone, its sinks by leaf hash');
+  t.same(
+    { ...plan, sources: [] },
+    { kind: 'settlement', ...base, sinks: [h('B'), h('C'), h('D'), h('E')], sources: [] },
+    'one settlement of the interval and zone, its sinks by leaf hash',
+  );
   t.equal(bytes(planInterval(permuteInput(input, 7))), bytes(plan), 'same bytes for a permuted input');
 });
 
@@ -111,57 +167,101 @@ t.test('hand-checked storage limits', async (t) => {
   t.equal(chargeCapWh(storage[0]!, 99n), 2n);
   t.equal(chargeCapWh(storage[0]!, 100n), 0n);
   t.equal(lotWh(201n, 5000), 100n);
-  const charge = planInterval(interval({ storage, readings: [reading('W', 'wind-1', 'wind', 'gen', 0n, 1000n), reading('B', 'bat-1', 'storage', 'gen', 1000n, 0n)] }));
+  const charge = planInterval(
+    interval({ storage, readings: [reading('W', 'wind-1', 'wind', 'gen', 0n, 1000n), reading('B', 'bat-1', 'storage', 'gen', 1000n, 0n)] }),
+  );
   t.same(brief(charge), [{ source: 'W', sink: 'B', wh: '200', rule: 'pool', contract: undefined, draws: undefined }]);
 
   // Lots held before the interval count against the capacity even when the battery discharges in it.
-  const held = planInterval(interval({
-    storage,
-    lots: [{ allocation: h('L'), device: 'bat-1', remainingWh: 100n }],
-    readings: [reading('W', 'wind-1', 'wind', 'gen', 0n, 1000n), reading('B', 'bat-1', 'storage', 'gen', 1000n, 100n)],
-  }));
+  const held = planInterval(
+    interval({
+      storage,
+      lots: [{ allocation: h('L'), device: 'bat-1', remainingWh: 100n }],
+      readings: [reading('W', 'wind-1', 'wind', 'gen', 0n, 1000n), reading('B', 'bat-1', 'storage', 'gen', 1000n, 100n)],
+    }),
+  );
   t.same(brief(held), [], 'full battery takes no green charge, and its discharge has no tenant');
-  t.same(held?.sources.map((s) => [s.reading, s.supplyWh, s.allocatedWh]), [[h('B'), '100', '0'], [h('W'), '1000', '0']], 'both still settled');
+  t.same(
+    held?.sources.map((s) => [s.reading, s.supplyWh, s.allocatedWh]),
+    [
+      [h('B'), '100', '0'],
+      [h('W'), '1000', '0'],
+    ],
+    'both still settled',
+  );
 
   // Tenants first: 80 to the meter, the battery only the 20 left.
-  const tenantsFirst = planInterval(interval({
-    storage: [{ device: 'bat-1', efficiencyBp: 10000, energyCapacityWh: 1000n }],
-    readings: [reading('W', 'wind-1', 'wind', 'gen', 0n, 100n), reading('B', 'bat-1', 'storage', 'gen', 100n, 0n), reading('C', 'meter-1', 'consumption', 'tA', 80n, 0n)],
-  }));
-  t.same(brief(tenantsFirst).map((a) => `${a.source}>${a.sink}:${a.wh}`), ['W>B:20', 'W>C:80']);
+  const tenantsFirst = planInterval(
+    interval({
+      storage: [{ device: 'bat-1', efficiencyBp: 10000, energyCapacityWh: 1000n }],
+      readings: [
+        reading('W', 'wind-1', 'wind', 'gen', 0n, 100n),
+        reading('B', 'bat-1', 'storage', 'gen', 100n, 0n),
+        reading('C', 'meter-1', 'consumption', 'tA', 80n, 0n),
+      ],
+    }),
+  );
+  t.same(
+    brief(tenantsFirst).map((a) => `${a.source}>${a.sink}:${a.wh}`),
+    ['W>B:20', 'W>C:80'],
+  );
 
   // No green round trip: a discharge never charges another battery.
-  const roundTrip = planInterval(interval({
-    storage: [{ device: 'bat-1', efficiencyBp: 10000, energyCapacityWh: 1000n }, { device: 'bat-2', efficiencyBp: 10000, energyCapacityWh: 1000n }],
-    lots: [{ allocation: h('L'), device: 'bat-1', remainingWh: 500n }],
-    readings: [reading('B', 'bat-1', 'storage', 'gen', 0n, 300n), reading('C', 'bat-2', 'storage', 'gen', 300n, 0n)],
-  }));
+  const roundTrip = planInterval(
+    interval({
+      storage: [
+        { device: 'bat-1', efficiencyBp: 10000, energyCapacityWh: 1000n },
+        { device: 'bat-2', efficiencyBp: 10000, energyCapacityWh: 1000n },
+      ],
+      lots: [{ allocation: h('L'), device: 'bat-1', remainingWh: 500n }],
+      readings: [reading('B', 'bat-1', 'storage', 'gen', 0n, 300n), reading('C', 'bat-2', 'storage', 'gen', 300n, 0n)],
+    }),
+  );
   t.same(brief(roundTrip), []);
   t.equal(planInterval(interval({ readings: [reading('C', 'meter-1', 'consumption', 'tA', 80n, 0n)] })), undefined, 'no supply: no settlement');
 
   // A discharge beyond the green charge held is green only up to it.
-  const partial = planInterval(interval({
-    storage: [{ device: 'bat-1', efficiencyBp: 10000, energyCapacityWh: 1000n }],
-    lots: [{ allocation: h('L'), device: 'bat-1', remainingWh: 30n }, { allocation: h('K'), device: 'bat-1', remainingWh: 20n }],
-    readings: [reading('B', 'bat-1', 'storage', 'gen', 0n, 300n), reading('C', 'meter-1', 'consumption', 'tA', 1000n, 0n)],
-  }));
-  t.same(brief(partial), [{ source: 'B', sink: 'C', wh: '50', rule: 'pool', contract: undefined, draws: ['L:30', 'K:20'] }], 'FIFO is array order, not hash order');
+  const partial = planInterval(
+    interval({
+      storage: [{ device: 'bat-1', efficiencyBp: 10000, energyCapacityWh: 1000n }],
+      lots: [
+        { allocation: h('L'), device: 'bat-1', remainingWh: 30n },
+        { allocation: h('K'), device: 'bat-1', remainingWh: 20n },
+      ],
+      readings: [reading('B', 'bat-1', 'storage', 'gen', 0n, 300n), reading('C', 'meter-1', 'consumption', 'tA', 1000n, 0n)],
+    }),
+  );
+  t.same(
+    brief(partial),
+    [{ source: 'B', sink: 'C', wh: '50', rule: 'pool', contract: undefined, draws: ['L:30', 'K:20'] }],
+    'FIFO is array order, not hash order',
+  );
 });
 
 t.test('hand-checked contracts: priority, ties by leaf hash, zero share', async (t) => {
-  const readings = [reading('W', 'wind-1', 'wind', 'gen', 0n, 100n), reading('C', 'meter-1', 'consumption', 'tA', 70n, 0n), reading('D', 'meter-2', 'consumption', 'tB', 70n, 0n)];
-  const plan = planInterval(interval({
-    readings,
-    contracts: [
-      { leafHash: h('Z'), device: 'wind-1', tenant: 'tA', priority: 5 },
-      { leafHash: h('Y'), device: 'wind-1', tenant: 'tB', priority: 5 },
-      { leafHash: h('X'), device: 'wind-1', tenant: 'tA', priority: 9, shareBp: 0 },
+  const readings = [
+    reading('W', 'wind-1', 'wind', 'gen', 0n, 100n),
+    reading('C', 'meter-1', 'consumption', 'tA', 70n, 0n),
+    reading('D', 'meter-2', 'consumption', 'tB', 70n, 0n),
+  ];
+  const plan = planInterval(
+    interval({
+      readings,
+      contracts: [
+        { leafHash: h('Z'), device: 'wind-1', tenant: 'tA', priority: 5 },
+        { leafHash: h('Y'), device: 'wind-1', tenant: 'tB', priority: 5 },
+        { leafHash: h('X'), device: 'wind-1', tenant: 'tA', priority: 9, shareBp: 0 },
+      ],
+    }),
+  );
+  t.same(
+    brief(plan),
+    [
+      { source: 'W', sink: 'D', wh: '70', rule: 'contract', contract: 'Y', draws: undefined },
+      { source: 'W', sink: 'C', wh: '30', rule: 'contract', contract: 'Z', draws: undefined },
     ],
-  }));
-  t.same(brief(plan), [
-    { source: 'W', sink: 'D', wh: '70', rule: 'contract', contract: 'Y', draws: undefined },
-    { source: 'W', sink: 'C', wh: '30', rule: 'contract', contract: 'Z', draws: undefined },
-  ], 'equal priority: Y before Z; nothing left for the pool');
+    'equal priority: Y before Z; nothing left for the pool',
+  );
 });
 
 t.test('refuses ambiguous input', async (t) => {
@@ -175,8 +275,16 @@ t.test('refuses ambiguous input', async (t) => {
   refused({ contracts: [{ leafHash: h('P'), device: 'x', tenant: 'y', priority: 1, shareBp: 10001 }] }, 'bad-request', 'share above 100 %');
   refused({ storage: [{ device: 'b', efficiencyBp: 0, energyCapacityWh: 1n }] }, 'bad-request', 'zero efficiency');
   refused({ readings: [reading('B', 'bat-9', 'storage', 'gen', 5n, 0n)] }, 'unknown-device', 'storage without spec');
-  refused({ storage: [{ device: 'b', efficiencyBp: 1, energyCapacityWh: 1n }], lots: [{ allocation: h('L'), device: 'b', remainingWh: 2n }] }, 'bad-request', 'lots above capacity');
-  refused({ storage: [{ device: 'b', efficiencyBp: 1, energyCapacityWh: 1n }], lots: [{ allocation: h('L'), device: 'b', remainingWh: 0n }] }, 'bad-wh', 'empty lot');
+  refused(
+    { storage: [{ device: 'b', efficiencyBp: 1, energyCapacityWh: 1n }], lots: [{ allocation: h('L'), device: 'b', remainingWh: 2n }] },
+    'bad-request',
+    'lots above capacity',
+  );
+  refused(
+    { storage: [{ device: 'b', efficiencyBp: 1, energyCapacityWh: 1n }], lots: [{ allocation: h('L'), device: 'b', remainingWh: 0n }] },
+    'bad-wh',
+    'empty lot',
+  );
 });
 
 t.test('properties over random interval sequences with storage', async (t) => {

@@ -105,7 +105,6 @@ function flipBit(bytes: Uint8Array, bit: number): Uint8Array {
   return copy;
 }
 
-
 t.test('every size up to 300: roots, every inclusion and consistency proof', async (t) => {
   const n = 300;
   const store = build(n, [1, 2, 3, 7, 1, 64, 5, 100]);
@@ -166,7 +165,10 @@ t.test('random sizes up to 3000, one flipped bit fails', async (t) => {
   fc.assert(
     fc.property(fc.integer({ min: 1, max: n }), fc.nat(), fc.nat(), (size, i, bit) => {
       const index = i % size;
-      const run = ([leaf, top, ...proof]: Uint8Array[]) => () => verifyInclusion(index, size, leaf!, proof, top!);
+      const run =
+        ([leaf, top, ...proof]: Uint8Array[]) =>
+        () =>
+          verifyInclusion(index, size, leaf!, proof, top!);
       const hashes = [store.leaves[index]!, root(size), ...store.inclusion(index, size)];
       run(hashes)();
       return flips(hashes, bit).every((flipped) => code(run(flipped)) === 'bad-proof');
@@ -209,7 +211,11 @@ t.test('node lists at sizes near 2^53 tile the tree', async (t) => {
     }),
     { numRuns: 500 },
   );
-  t.same(frontier(13), [{ level: 3, index: 0 }, { level: 2, index: 2 }, { level: 0, index: 12 }]);
+  t.same(frontier(13), [
+    { level: 3, index: 0 },
+    { level: 2, index: 2 },
+    { level: 0, index: 12 },
+  ]);
   t.same(frontier(0), []);
   t.pass('tiles');
 });
@@ -217,22 +223,48 @@ t.test('node lists at sizes near 2^53 tile the tree', async (t) => {
 t.test('argument checks', async (t) => {
   const leaf = hashLeaf(utf8('x'));
   const get = () => leaf;
-  t.equal(code(() => inclusionProofNodes(3, 3)), 'index-out-of-range');
-  t.equal(code(() => inclusionProofNodes(-1, 3)), 'index-out-of-range');
-  t.equal(code(() => inclusionProofNodes(0, 0)), 'size-out-of-range');
-  t.equal(code(() => consistencyProofNodes(0, 3)), 'size-out-of-range');
-  t.equal(code(() => consistencyProofNodes(4, 3)), 'size-out-of-range');
-  t.same(consistencyProofNodes(3, 3), []);
-  t.equal(code(() => frontier(-1)), 'size-out-of-range');
-  t.equal(code(() => frontier(1.5)), 'size-out-of-range');
-  t.equal(code(() => frontier(2 ** 53)), 'size-out-of-range');
-  t.equal(code(() => appendLeaves(0, [leaf.subarray(1)], get)), 'bad-hash');
-  t.same(appendLeaves(5, [], get), []);
-  t.equal(code(() => rootFromFrontier(2, () => new Uint8Array(31))), 'internal-error');
-  t.same(
-    appendLeaves(3, [leaf], get).map(key),
-    ['0/3', '1/1', '2/0'],
-    'leaf 3 completes [2,4) and [0,4)',
+  t.equal(
+    code(() => inclusionProofNodes(3, 3)),
+    'index-out-of-range',
   );
+  t.equal(
+    code(() => inclusionProofNodes(-1, 3)),
+    'index-out-of-range',
+  );
+  t.equal(
+    code(() => inclusionProofNodes(0, 0)),
+    'size-out-of-range',
+  );
+  t.equal(
+    code(() => consistencyProofNodes(0, 3)),
+    'size-out-of-range',
+  );
+  t.equal(
+    code(() => consistencyProofNodes(4, 3)),
+    'size-out-of-range',
+  );
+  t.same(consistencyProofNodes(3, 3), []);
+  t.equal(
+    code(() => frontier(-1)),
+    'size-out-of-range',
+  );
+  t.equal(
+    code(() => frontier(1.5)),
+    'size-out-of-range',
+  );
+  t.equal(
+    code(() => frontier(2 ** 53)),
+    'size-out-of-range',
+  );
+  t.equal(
+    code(() => appendLeaves(0, [leaf.subarray(1)], get)),
+    'bad-hash',
+  );
+  t.same(appendLeaves(5, [], get), []);
+  t.equal(
+    code(() => rootFromFrontier(2, () => new Uint8Array(31))),
+    'internal-error',
+  );
+  t.same(appendLeaves(3, [leaf], get).map(key), ['0/3', '1/1', '2/0'], 'leaf 3 completes [2,4) and [0,4)');
   t.equal(toHex(appendLeaves(1, [leaf], get).at(-1)!.hash), toHex(hashChildren(leaf, leaf)));
 });

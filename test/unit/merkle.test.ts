@@ -81,7 +81,11 @@ t.test('one node cache shared by every inclusion vector gives each its own verdi
   const nodes = new NodeHashCache();
   for (const [file, v] of vectors<InclusionVector>('inclusion')) {
     const [leaf, proof, root] = [fromBase64(v.leafHash), (v.proof ?? []).map(fromBase64), fromBase64(v.root)];
-    t.equal(codeOf(() => verifyInclusion(v.leafIdx, v.treeSize, leaf, proof, root, nodes)), v.wantErr ? 'bad-proof' : undefined, file);
+    t.equal(
+      codeOf(() => verifyInclusion(v.leafIdx, v.treeSize, leaf, proof, root, nodes)),
+      v.wantErr ? 'bad-proof' : undefined,
+      file,
+    );
   }
 });
 
@@ -92,13 +96,29 @@ t.test('the node cache compares whole hashes: a proof hash sharing the first byt
   // The honest proof of leaf 0 in a tree of 8: leaf 1, node(2,3), node(4..7).
   const honest = [leaves[1]!, pair(leaves[2]!, leaves[3]!), pair(pair(leaves[4]!, leaves[5]!), pair(leaves[6]!, leaves[7]!))];
   const nodes = new NodeHashCache();
-  t.equal(codeOf(() => verifyInclusion(0, 8, leaves[0]!, honest, root, nodes)), undefined, 'the honest proof verifies and fills the cache');
+  t.equal(
+    codeOf(() => verifyInclusion(0, 8, leaves[0]!, honest, root, nodes)),
+    undefined,
+    'the honest proof verifies and fills the cache',
+  );
   const forged = honest.map((hash) => hash.slice());
   const first = forged[0]!;
   first[31] = first[31]! ^ 1; // same first bytes as leaf 1, not leaf 1
-  t.equal(codeOf(() => verifyInclusion(0, 8, leaves[0]!, forged, root, nodes)), 'bad-proof', 'refused with the cache');
-  t.equal(codeOf(() => verifyInclusion(0, 8, leaves[0]!, forged, root)), 'bad-proof', 'and without it');
-  t.equal(codeOf(() => verifyInclusion(0, 8, leaves[0]!, honest, root, nodes)), undefined, 'the honest proof still verifies');
+  t.equal(
+    codeOf(() => verifyInclusion(0, 8, leaves[0]!, forged, root, nodes)),
+    'bad-proof',
+    'refused with the cache',
+  );
+  t.equal(
+    codeOf(() => verifyInclusion(0, 8, leaves[0]!, forged, root)),
+    'bad-proof',
+    'and without it',
+  );
+  t.equal(
+    codeOf(() => verifyInclusion(0, 8, leaves[0]!, honest, root, nodes)),
+    undefined,
+    'the honest proof still verifies',
+  );
 });
 
 t.test('RFC 9162 §2.1.1 hashing', async (t) => {
@@ -111,7 +131,10 @@ t.test('RFC 9162 §2.1.1 hashing', async (t) => {
   const hashes = leaves.map((hex) => hashLeaf(Uint8Array.from(Buffer.from(hex, 'hex'))));
   t.equal(toBase64(rootFromLeafHashes(hashes)), 'XcnaeacGWamtVZy3Ad7ZoqudgjqtL0lgz+Nw7/RgQyg=');
   t.equal(toHex(hashChildren(hashes[0]!, hashes[1]!)), toHex(rootFromLeafHashes(hashes.slice(0, 2))));
-  t.equal(codeOf(() => rootFromLeafHashes([new Uint8Array(31)])), 'bad-hash');
+  t.equal(
+    codeOf(() => rootFromLeafHashes([new Uint8Array(31)])),
+    'bad-hash',
+  );
 });
 
 /** MTH by the recursive definition of RFC 9162 §2.1.1. */

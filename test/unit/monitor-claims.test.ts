@@ -30,6 +30,19 @@ t.test('claims of another tenant’s allocation, a charge, outside their period,
   const c6 = log.claim('claim-6', [s2.id(w2, 2), s2.id(w2, 2)], 1);
   const findings = replayAll(log);
   t.same(codes(findings), ['claim-mismatch', 'claim-mismatch', 'claim-mismatch', 'claim-mismatch', 'double-claim', 'claim-mismatch']);
-  t.same(findings.map((f) => f.indexes), [[s2.index, c2.index], [s0.index, c3.index], [s2.index, c4.index], [s0.index, c5.index], [s2.index, c6.index], [c6.index]]);
-  t.match(findings.map((f) => f.detail), [/goes to tenant-1/, /which charges storage/, /outside its period/, /no allocation logged before it/, /lists allocation .* twice/, /states 1 Wh, its allocations add up to 100 Wh/]);
+  t.same(
+    findings.map((f) => f.indexes),
+    [[s2.index, c2.index], [s0.index, c3.index], [s2.index, c4.index], [s0.index, c5.index], [s2.index, c6.index], [c6.index]],
+  );
+  t.match(
+    findings.map((f) => f.detail),
+    [
+      /goes to tenant-1/,
+      /which charges storage/,
+      /outside its period/,
+      /no allocation logged before it/,
+      /lists allocation .* twice/,
+      /states 1 Wh, its allocations add up to 100 Wh/,
+    ],
+  );
 });

@@ -54,7 +54,11 @@ t.test('a settlement moving 1 Wh from one tenant to another is not reproduced', 
   const reference = writePark();
   const log = writePark({ settlement: (p, h) => (h === HOUR ? moveOneWh(p, reference) : p) });
   const findings = replayAll(log);
-  t.same(findings.map((f) => f.code), ['settlement-not-reproduced'], 'only the new finding: every other rule is kept');
+  t.same(
+    findings.map((f) => f.code),
+    ['settlement-not-reproduced'],
+    'only the new finding: every other rule is kept',
+  );
 
   const planned = reference.matched.get(HOUR)!.entry.payload as SettlementPayload;
   const logged = log.matched.get(HOUR)!.entry;

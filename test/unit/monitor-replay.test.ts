@@ -40,7 +40,11 @@ t.test('the replay continues from a snapshot with the same verdicts and state, w
   t.pass(`cut at each of 1…${log.notes.length - 1}`);
   t.throws(() => full.add(0, log.notes[0]!, hashLeaf(utf8(log.notes[0]!))), { code: 'bad-request' }, 'entries come in order');
   const other = { ...full.snapshot(), origin: 'other.example/log' };
-  t.throws(() => new LogReplay({ origin: ORIGIN, logVerifier: verifierOf(log.logSigner), reexecute: false }, other), { code: 'bad-request' }, 'a state of another log');
+  t.throws(
+    () => new LogReplay({ origin: ORIGIN, logVerifier: verifierOf(log.logSigner), reexecute: false }, other),
+    { code: 'bad-request' },
+    'a state of another log',
+  );
 });
 
 t.test('a state of another version, or with a malformed allocation or late batch, is refused', async (t) => {
@@ -67,13 +71,32 @@ t.test('the state keeps only what later entries are checked against', async (t) 
   const replay = replayer(log);
   t.same(run(replay, log.notes), []);
   const state = replay.snapshot();
-  t.same(state.readings.map(([hash]) => hash), [m2.hash], 'only the reading of the interval not yet settled');
-  const hour1 = [[b1.hash, b1.index, s1.index], [w1.hash, w1.index, s1.index]].sort((a, b) => (a[0]! < b[0]! ? -1 : 1));
+  t.same(
+    state.readings.map(([hash]) => hash),
+    [m2.hash],
+    'only the reading of the interval not yet settled',
+  );
+  const hour1 = [
+    [b1.hash, b1.index, s1.index],
+    [w1.hash, w1.index, s1.index],
+  ].sort((a, b) => (a[0]! < b[0]! ? -1 : 1));
   t.same(state.settled, [[w0.hash, w0.index, s0.index], [v0.hash, v0.index, late0.index], ...hour1]);
   const settlements = new Map(state.settlements);
   t.match(settlements.get(s0.hash), { index: s0.index, allocations: '400:0 500:1', charges: [[1, 'bat-1']], claimed: [[0, log.notes.length - 2]] });
   t.same(state.owners, ['tenant-1', 'gen-1']);
-  t.same(state.lots, [['bat-1', [[charge, '150'], [s1.id(w1), '90']]]], 'the lot of 450 Wh less the 300 drawn, then the lot of hour 1');
+  t.same(
+    state.lots,
+    [
+      [
+        'bat-1',
+        [
+          [charge, '150'],
+          [s1.id(w1), '90'],
+        ],
+      ],
+    ],
+    'the lot of 450 Wh less the 300 drawn, then the lot of hour 1',
+  );
   t.same(state.lastMatchedStarts, [[ZONE, Date.parse(at(1))]]);
   t.equal(state.lateBatch, null, 'the late settlement of hour 0 ended with the reading after it');
 });
@@ -92,7 +115,10 @@ t.test('an entry of another log, or not an entry, is a bad entry', async (t) => 
   const garbage = log.append('gridproof/entry/v1\nnot json\n\n');
   const findings = replayAll(log);
   t.same(codes(findings), ['bad-entry', 'bad-entry']);
-  t.same(findings.map((f) => f.indexes), [[foreign.index], [garbage.index]]);
+  t.same(
+    findings.map((f) => f.indexes),
+    [[foreign.index], [garbage.index]],
+  );
   t.match(findings[0]?.detail, /wrong-log/);
 });
 
@@ -106,7 +132,14 @@ t.test('key entries are honoured in log order', async (t) => {
   log.heads.set('wind-1', head);
   log.op({ kind: 'key', subjectType: 'device', subjectId: 'wind-1', verifierKey: verifierOf(meter).vkey, validFrom: '2018-01-01T00:00:00Z' });
   // The original key revoked from hour 3: good for hour 2, not for hour 3.
-  log.op({ kind: 'key', subjectType: 'device', subjectId: 'wind-1', verifierKey: verifierOf(original).vkey, validFrom: '2018-01-01T00:00:00Z', validUntil: at(3) });
+  log.op({
+    kind: 'key',
+    subjectType: 'device',
+    subjectId: 'wind-1',
+    verifierKey: verifierOf(original).vkey,
+    validFrom: '2018-01-01T00:00:00Z',
+    validUntil: at(3),
+  });
   log.reading('wind-1', 2, 0, 0, original);
   const before = log.heads.get('wind-1')!;
   const revoked = log.reading('wind-1', 3, 0, 0, original);
@@ -123,14 +156,30 @@ t.test('key entries are honoured in log order', async (t) => {
   const selfRotated = log.op({ kind: 'key', subjectType: 'operator', verifierKey: verifierOf(generateSigner(`${ORIGIN}/operator-3`)).vkey, validFrom: at(5) });
   const findings = replayAll(log);
   t.same(codes(findings), ['no-valid-key', 'no-valid-key', 'no-valid-key', 'no-valid-key', 'no-valid-key']);
-  t.same(findings.map((f) => f.indexes), [[early.index], [revoked.index], [old.index], [byLogKey.index], [selfRotated.index]]);
+  t.same(
+    findings.map((f) => f.indexes),
+    [[early.index], [revoked.index], [old.index], [byLogKey.index], [selfRotated.index]],
+  );
 });
 
 t.test('a reading under a valid key but a broken chain, a forged signature, entry 0', async (t) => {
   const { log } = park();
   const meter = log.meters.get('meter-1')!;
   const head = log.heads.get('meter-1')!;
-  const bad = log.sign({ kind: 'reading', device: 'meter-1', seq: head.seq + 1, prev: log.heads.get('wind-1')!.hash, start: at(2), end: at(3), importWh: '5', exportWh: '0', quality: 'measured' }, meter);
+  const bad = log.sign(
+    {
+      kind: 'reading',
+      device: 'meter-1',
+      seq: head.seq + 1,
+      prev: log.heads.get('wind-1')!.hash,
+      start: at(2),
+      end: at(3),
+      importWh: '5',
+      exportWh: '0',
+      quality: 'measured',
+    },
+    meter,
+  );
   const good = log.reading('bat-1', 2, 0, 0);
   const note = log.notes[good.index]!;
   log.notes[good.index] = note.slice(0, -10) + (note.at(-10) === 'A' ? 'B' : 'A') + note.slice(-9);
@@ -167,5 +216,13 @@ t.test('registrations: unknown owners and devices, duplicates, a reading of an u
   log.sign({ kind: 'reading', device: 'nowhere', seq: 0, start: at(0), end: at(1), importWh: '0', exportWh: '1', quality: 'measured' }, log.operator);
   log.op({ kind: 'contract', id: 'ppa-9', device: 'nowhere', tenant: 'gen-1', priority: 0, validFrom: at(0) });
   log.reading('wind-1', 2, 0, 20_000_000);
-  t.same(codes(replayAll(log)), ['unknown-participant', 'duplicate-registration', 'unknown-device', 'unknown-device', 'unknown-device', 'unknown-participant', 'bad-reading']);
+  t.same(codes(replayAll(log)), [
+    'unknown-participant',
+    'duplicate-registration',
+    'unknown-device',
+    'unknown-device',
+    'unknown-device',
+    'unknown-participant',
+    'bad-reading',
+  ]);
 });

@@ -18,10 +18,16 @@ const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\/]/g, '\
 t.test('a settlement naming readings that were never logged', async (t) => {
   const { log } = park();
   const w2 = log.reading('wind-1', 2, 0, 100);
-  const s2 = log.settlement(2, [{ reading: w2, supplyWh: 100, allocations: [{ sink: nowhere, wh: 50 }] }, { reading: nowhere, supplyWh: 10 }]);
+  const s2 = log.settlement(2, [
+    { reading: w2, supplyWh: 100, allocations: [{ sink: nowhere, wh: 50 }] },
+    { reading: nowhere, supplyWh: 10 },
+  ]);
   const findings = replayAll(log);
   t.same(codes(findings), ['unknown-reading', 'unknown-reading']);
-  t.same(findings.map((f) => f.indexes), [[s2.index], [s2.index]]);
+  t.same(
+    findings.map((f) => f.indexes),
+    [[s2.index], [s2.index]],
+  );
   t.match(findings.map((f) => f.detail).join('\n'), new RegExp(`settles ${nowhere.hash.replace(/[+/]/g, '.')}.*\\n.*goes to`));
 });
 
@@ -34,20 +40,60 @@ t.test('a signed settlement whose sinks are out of order, repeated, unused or ou
   const [low, high] = [m2.hash, n2.hash].sort(compareText) as [string, string];
   // Written by hand: the builder's settlement() always lists sinks as they must be. The operator signs each.
   const malformed = (sinks: string[], allocations: Allocation[]) =>
-    log.op({ kind: 'settlement', start: at(2), end: at(3), zone: ZONE, sinks, sources: [{ reading: w2.hash, supplyWh: '100', allocatedWh: String(allocations.length * 50), allocations }] });
+    log.op({
+      kind: 'settlement',
+      start: at(2),
+      end: at(3),
+      zone: ZONE,
+      sinks,
+      sources: [{ reading: w2.hash, supplyWh: '100', allocatedWh: String(allocations.length * 50), allocations }],
+    });
   const bad = [
-    malformed([high, low], [{ sink: 0, wh: '50' }, { sink: 1, wh: '50' }]),
-    malformed([low, low], [{ sink: 0, wh: '50' }, { sink: 1, wh: '50' }]),
+    malformed(
+      [high, low],
+      [
+        { sink: 0, wh: '50' },
+        { sink: 1, wh: '50' },
+      ],
+    ),
+    malformed(
+      [low, low],
+      [
+        { sink: 0, wh: '50' },
+        { sink: 1, wh: '50' },
+      ],
+    ),
     malformed([low, high], [{ sink: 0, wh: '50' }]),
-    malformed([low], [{ sink: 0, wh: '50' }, { sink: 1, wh: '50' }]),
+    malformed(
+      [low],
+      [
+        { sink: 0, wh: '50' },
+        { sink: 1, wh: '50' },
+      ],
+    ),
   ];
   // The same allocations with their sinks as they must be: had any malformed one been replayed, this would be a second settlement of w2.
-  log.settlement(2, [{ reading: w2, supplyWh: 100, allocations: [{ sink: m2, wh: 50 }, { sink: n2, wh: 50 }] }]);
+  log.settlement(2, [
+    {
+      reading: w2,
+      supplyWh: 100,
+      allocations: [
+        { sink: m2, wh: 50 },
+        { sink: n2, wh: 50 },
+      ],
+    },
+  ]);
   const findings = replayAll(log);
   t.same(codes(findings), ['bad-entry', 'bad-entry', 'bad-entry', 'bad-entry']);
-  t.same(findings.map((f) => f.indexes), bad.map((s) => [s.index]));
+  t.same(
+    findings.map((f) => f.indexes),
+    bad.map((s) => [s.index]),
+  );
   // A detail starts with parseEntry's code: the schema, not the signature or the origin, is what is refused.
-  t.same(findings.map((f) => f.detail.split(':')[0]), Array(4).fill('schema-violation'));
+  t.same(
+    findings.map((f) => f.detail.split(':')[0]),
+    Array(4).fill('schema-violation'),
+  );
 });
 
 t.test('settled sources whose figures, reading or order do not fit', async (t) => {
@@ -64,7 +110,11 @@ t.test('settled sources whose figures, reading or order do not fit', async (t) =
   const findings = replayAll(log);
   t.same(codes(findings), Array(5).fill('settlement-mismatch'));
   t.match(findings[0], { code: 'settlement-mismatch', indexes: [s2.index], detail: /its sources are not listed once each in leaf-hash order$/ });
-  const detail = (reading: { index: number; hash: string }) => findings.filter((f) => f.indexes[0] === reading.index || f.detail.includes(reading.hash.slice(0, 8))).map((f) => f.detail).join('\n');
+  const detail = (reading: { index: number; hash: string }) =>
+    findings
+      .filter((f) => f.indexes[0] === reading.index || f.detail.includes(reading.hash.slice(0, 8)))
+      .map((f) => f.detail)
+      .join('\n');
   t.match(detail(w2), /supplyWh 90 is not its export of 100 Wh/);
   t.match(detail(v2), /is a reading of another interval or zone/);
   t.match(detail(m2), /is a consumption reading exporting 0 Wh, no supply/);
@@ -74,13 +124,26 @@ t.test('settled sources whose figures, reading or order do not fit', async (t) =
 t.test('a reading settled twice: by a second settlement, or twice in one', async (t) => {
   const { log, w0, s0 } = park();
   const w2 = log.reading('wind-1', 2, 0, 100);
-  const s2 = log.settlement(2, [{ reading: w2, supplyWh: 100 }, { reading: w0, supplyWh: 1000 }]);
+  const s2 = log.settlement(2, [
+    { reading: w2, supplyWh: 100 },
+    { reading: w0, supplyWh: 1000 },
+  ]);
   const w3 = log.reading('wind-1', 3, 0, 100);
-  const s3 = log.settlement(3, [{ reading: w3, supplyWh: 100 }, { reading: w3, supplyWh: 100 }], { sorted: false });
+  const s3 = log.settlement(
+    3,
+    [
+      { reading: w3, supplyWh: 100 },
+      { reading: w3, supplyWh: 100 },
+    ],
+    { sorted: false },
+  );
   const findings = replayAll(log);
   // Listing a reading twice also breaks the strict leaf-hash order of sources (the settlement rules).
   t.same(codes(findings), ['second-settlement', 'second-settlement', 'settlement-mismatch']);
-  t.same(findings.map((f) => f.indexes), [[w0.index, s0.index, s2.index], [w3.index, s3.index], [s3.index]]);
+  t.same(
+    findings.map((f) => f.indexes),
+    [[w0.index, s0.index, s2.index], [w3.index, s3.index], [s3.index]],
+  );
   t.match(findings[0]?.detail, `entry ${s0.index} settled it already`);
   t.match(findings[1]?.detail, 'lists it twice');
 });
@@ -93,7 +156,13 @@ t.test('a supply reading left out of its interval’s settlement, then settled l
   const late = log.settlement(2, [{ reading: v2, supplyWh: 50 }]);
   const findings = replayAll(log);
   t.same(codes(findings), ['unsettled-supply', 'bad-late-settlement']);
-  t.same(findings.map((f) => f.indexes), [[v2.index, s2.index], [v2.index, s2.index, late.index]]);
+  t.same(
+    findings.map((f) => f.indexes),
+    [
+      [v2.index, s2.index],
+      [v2.index, s2.index, late.index],
+    ],
+  );
 });
 
 t.test('a late settlement of an interval matched without supply passes; its consumption is forgotten', async (t) => {
@@ -125,7 +194,13 @@ t.test('late supply settled by the late settlements after the run’s windows pa
   log.reading('wind-1', 4, 0, 100);
   const upToLate = replayer(log);
   t.same(run(upToLate, log.notes, 0, s3.index + 1), [], 'x0 is still unsettled after two frontier advances: no finding');
-  t.same(upToLate.warnings().map((w) => [w.code, w.indexes]), [['late-supply-unsettled', [x0.index]], ['late-supply-unsettled', [v1.index]]]);
+  t.same(
+    upToLate.warnings().map((w) => [w.code, w.indexes]),
+    [
+      ['late-supply-unsettled', [x0.index]],
+      ['late-supply-unsettled', [v1.index]],
+    ],
+  );
   for (let cut = 1; cut < log.notes.length; cut++) {
     const first = replayer(log);
     const before = run(first, log.notes, 0, cut);
@@ -145,14 +220,24 @@ t.test('late supply not settled yet is a warning; left out by a late-settlement 
   log.reading('wind-1', 2, 0, 100); // not late: hour 2 is not matched
   const replay = replayer(log);
   t.same(run(replay, log.notes), []);
-  t.same(replay.warnings().map((w) => [w.code, w.indexes]), [['late-supply-unsettled', [x0.index]], ['late-supply-unsettled', [v1.index]]]);
+  t.same(
+    replay.warnings().map((w) => [w.code, w.indexes]),
+    [
+      ['late-supply-unsettled', [x0.index]],
+      ['late-supply-unsettled', [v1.index]],
+    ],
+  );
   const late = log.settlement(1, [{ reading: v1, supplyWh: 30 }]);
   t.same(run(replay, log.notes, replay.size), [], 'its transaction may write more late settlements');
   log.reading('meter-1', 2, 10, 0);
   const findings = run(replay, log.notes, replay.size);
   t.same(codes(findings), ['unsettled-supply']);
   t.same(findings[0]?.indexes, [x0.index, late.index]);
-  t.same(replay.warnings().map((w) => w.indexes), [[x0.index]], 'x0 is still due');
+  t.same(
+    replay.warnings().map((w) => w.indexes),
+    [[x0.index]],
+    'x0 is still due',
+  );
 });
 
 t.test('allocations after the interval was matched: a second settlement, or an older interval', async (t) => {
@@ -168,7 +253,10 @@ t.test('allocations after the interval was matched: a second settlement, or an o
   const older = log.settlement(2, [{ reading: w2, supplyWh: 100, allocations: [{ sink: m2, wh: 100 }] }]);
   const findings = replayAll(log);
   t.same(codes(findings), ['late-allocations', 'late-allocations']);
-  t.same(findings.map((f) => f.indexes), [[s0.index, again.index], [older.index]]);
+  t.same(
+    findings.map((f) => f.indexes),
+    [[s0.index, again.index], [older.index]],
+  );
   t.match(findings[1]?.detail, /its zone settled a later interval already/);
 });
 
@@ -182,13 +270,24 @@ t.test('allocations whose sink does not fit', async (t) => {
   const m2 = log.reading('meter-1', 2, 100, 0);
   const m3 = log.reading('meter-1', 3, 100, 0);
   const s2 = log.settlement(2, [
-    { reading: w2, supplyWh: 200, allocations: [{ sink: m3, wh: 10 }, { sink: v2, wh: 5 }, { sink: m2, wh: 0 }] },
+    {
+      reading: w2,
+      supplyWh: 200,
+      allocations: [
+        { sink: m3, wh: 10 },
+        { sink: v2, wh: 5 },
+        { sink: m2, wh: 0 },
+      ],
+    },
     { reading: b2, supplyWh: 100, allocations: [{ sink: c2, wh: 100, draws: [[charge, 100]] }] },
   ]);
   const findings = replayAll(log);
   t.same(codes(findings), ['allocation-mismatch', 'allocation-mismatch', 'allocation-mismatch', 'allocation-mismatch']);
   const about = (sink: { index: number }) => findings.find((f) => f.indexes.includes(sink.index));
-  t.match(about(m3), { indexes: [w2.index, m3.index, s2.index], detail: new RegExp(`allocation ${escape(s2.id(w2, 0))} \\(10 Wh to .*\\) goes to a reading of another interval or zone$`) });
+  t.match(about(m3), {
+    indexes: [w2.index, m3.index, s2.index],
+    detail: new RegExp(`allocation ${escape(s2.id(w2, 0))} \\(10 Wh to .*\\) goes to a reading of another interval or zone$`),
+  });
   t.match(about(v2)?.detail, /goes to a wind reading, which takes nothing$/);
   t.match(findings.find((f) => f.detail.includes(s2.id(w2, 2)))?.detail, /is of zero Wh; an allocation is of at least 1 Wh$/);
   t.match(about(c2), { indexes: [b2.index, c2.index, s2.index], detail: /charges storage from storage$/ });
@@ -245,7 +344,13 @@ t.test('allocations that take more than a reading exports or imports', async (t)
   ]);
   const findings = replayAll(log);
   t.same(codes(findings), ['source-over-allocated', 'sink-over-allocated']);
-  t.same(findings.map((f) => f.indexes), [[w2.index, s2.index], [m2.index, s2.index]]);
+  t.same(
+    findings.map((f) => f.indexes),
+    [
+      [w2.index, s2.index],
+      [m2.index, s2.index],
+    ],
+  );
   t.match(findings[0]?.detail, /allocates 150 Wh of a supply of 100 Wh$/);
   t.match(findings[1]?.detail, /imports 200 Wh and is allocated 250 Wh$/);
 });

@@ -16,7 +16,12 @@ import { at, codes, LogBuilder, nowhere, ORIGIN, park, replayAll, ZONE } from '.
 t.test('what matching plans and settles passes: a day of a park with storage and a contract', async (t) => {
   const log = new LogBuilder();
   log.sign({ kind: 'key', subjectType: 'operator', verifierKey: verifierOf(log.operator).vkey, validFrom: at(0) }, log.logSigner);
-  for (const [id, role] of [['gen-1', 'generator'], ['tenant-1', 'tenant'], ['tenant-2', 'tenant']] as const) log.op({ kind: 'participant', id, role, name: id });
+  for (const [id, role] of [
+    ['gen-1', 'generator'],
+    ['tenant-1', 'tenant'],
+    ['tenant-2', 'tenant'],
+  ] as const)
+    log.op({ kind: 'participant', id, role, name: id });
   const devices = { 'wind-1': 'gen-1', 'solar-1': 'gen-1', 'bat-1': 'gen-1', 'meter-1': 'tenant-1', 'meter-2': 'tenant-2' } as const;
   const types = { 'wind-1': 'wind', 'solar-1': 'solar', 'bat-1': 'storage', 'meter-1': 'consumption', 'meter-2': 'consumption' } as const;
   for (const [id, owner] of Object.entries(devices) as Array<[keyof typeof devices, string]>) {
@@ -78,7 +83,21 @@ t.test('draws that name no earlier charge of the device, do not add up, or are m
   const c2 = log.reading('bat-2', 2, 0, 10);
   const m2 = log.reading('meter-1', 2, 300, 0);
   const s2 = log.settlement(2, [
-    { reading: b2, supplyWh: 100, allocations: [{ sink: m2, wh: 100, draws: [[s0.id(w0, 0), 50], [charge, 40], [allocationId(nowhere.hash, 0), 5]] }] },
+    {
+      reading: b2,
+      supplyWh: 100,
+      allocations: [
+        {
+          sink: m2,
+          wh: 100,
+          draws: [
+            [s0.id(w0, 0), 50],
+            [charge, 40],
+            [allocationId(nowhere.hash, 0), 5],
+          ],
+        },
+      ],
+    },
     { reading: c2, supplyWh: 10, allocations: [{ sink: m2, wh: 10, draws: [[charge, 10]] }] },
     { reading: w2, supplyWh: 100, allocations: [{ sink: m2, wh: 50, draws: [[charge, 50]] }] },
   ]);
@@ -88,14 +107,17 @@ t.test('draws that name no earlier charge of the device, do not add up, or are m
   const findings = replayAll(log);
   t.same(codes(findings), Array(6).fill('bad-draw'));
   const details = findings.map((f) => f.detail).sort();
-  t.same(details, [
-    `allocation ${s2.id(b2)} draws on ${allocationId(nowhere.hash, 0)}, which is no allocation logged before it`,
-    `allocation ${s2.id(b2)} draws on ${s0.id(w0, 0)}, which is no storage charge`,
-    `allocation ${s2.id(b2)} is of 100 Wh but its draws add up to 95 Wh`,
-    `allocation ${s2.id(c2)} draws on ${charge}, which charged bat-1, not bat-2`,
-    `allocation ${s2.id(w2)} draws on storage charge, but its source is a wind reading`,
-    `allocation ${s3.id(b3)} from storage bat-1 names no charge it draws on`,
-  ].sort());
+  t.same(
+    details,
+    [
+      `allocation ${s2.id(b2)} draws on ${allocationId(nowhere.hash, 0)}, which is no allocation logged before it`,
+      `allocation ${s2.id(b2)} draws on ${s0.id(w0, 0)}, which is no storage charge`,
+      `allocation ${s2.id(b2)} is of 100 Wh but its draws add up to 95 Wh`,
+      `allocation ${s2.id(c2)} draws on ${charge}, which charged bat-1, not bat-2`,
+      `allocation ${s2.id(w2)} draws on storage charge, but its source is a wind reading`,
+      `allocation ${s3.id(b3)} from storage bat-1 names no charge it draws on`,
+    ].sort(),
+  );
   t.same(findings.find((f) => f.detail.includes('no storage charge'))?.indexes, [s0.index, s2.index]);
 });
 
@@ -107,7 +129,22 @@ t.test('draws that are not first in, first out', async (t) => {
   const b3 = log.reading('bat-1', 3, 0, 100);
   const m3 = log.reading('meter-1', 3, 100, 0);
   // Held: 150 Wh of the hour-0 charge, 90 of hour 1's, 90 of hour 2's; FIFO takes 100 of the first.
-  const s3 = log.settlement(3, [{ reading: b3, supplyWh: 100, allocations: [{ sink: m3, wh: 100, draws: [[s2.id(w2), 90], [charge, 10]] }] }]);
+  const s3 = log.settlement(3, [
+    {
+      reading: b3,
+      supplyWh: 100,
+      allocations: [
+        {
+          sink: m3,
+          wh: 100,
+          draws: [
+            [s2.id(w2), 90],
+            [charge, 10],
+          ],
+        },
+      ],
+    },
+  ]);
   const findings = replayAll(log);
   t.same(codes(findings), ['draw-not-fifo']);
   t.same(findings[0]?.indexes, [s3.index]);

@@ -21,7 +21,6 @@ import {
 import { errorCode as code } from '../helpers/error-code.ts';
 import { nativeSign, nativeVerify } from '../../src/platform/node-ed25519.ts';
 
-
 const TEST1_SEED = fromHex('9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60');
 const alice = generateSigner('example.com/alice', fromHex('11'.repeat(32)));
 const bob = generateSigner('example.com/bob', fromHex('22'.repeat(32)));
@@ -29,8 +28,7 @@ const bob = generateSigner('example.com/bob', fromHex('22'.repeat(32)));
 t.test('the C2SP signed-note example opens with its verifier key', async (t) => {
   const vkey = 'example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k';
   const note =
-    'This is an example message.\n\n— example.com/foo ' +
-    'Uw2QOkn8srV1yJGh2VYRlL1Tnagv1YEq6TfXppzi2ONncAlTgK7Ztg1ERYNZXsYjOBH3mFXmRKuwHjG1Yu72IneyaQM=\n';
+    'This is an example message.\n\n— example.com/foo ' + 'Uw2QOkn8srV1yJGh2VYRlL1Tnagv1YEq6TfXppzi2ONncAlTgK7Ztg1ERYNZXsYjOBH3mFXmRKuwHjG1Yu72IneyaQM=\n';
   const verifier = parseVerifierKey(vkey);
   t.equal(verifier.name, 'example.com/foo');
   t.equal(verifier.keyId, 0x530d903a);
@@ -39,7 +37,10 @@ t.test('the C2SP signed-note example opens with its verifier key', async (t) => 
   t.equal(opened.text, 'This is an example message.\n');
   t.same(opened.verifiedBy, [verifier]);
   t.same(openNote(note, [verifier], nativeVerify).verifiedBy, [verifier]);
-  t.equal(code(() => openNote(note.replace('example message', 'Example message'), [verifier])), 'bad-signature');
+  t.equal(
+    code(() => openNote(note.replace('example message', 'Example message'), [verifier])),
+    'bad-signature',
+  );
 });
 
 t.test('key ID, verifier key and private key of RFC 8032 TEST 1', async (t) => {
@@ -62,9 +63,18 @@ t.test('key names', async (t) => {
   const spaces = ['a b', 'a\tb', 'a\nb', 'a\u00a0b', 'a\u2028b', 'a\u3000b', 'a\u0085b'];
   const bad = ['', 'a+b', 'a\u0000b', 'a\u007fb', 'a\ud800', ...spaces];
   for (const name of bad) t.notOk(isValidSignerName(name), show(name));
-  t.equal(code(() => generateSigner('a b')), 'bad-signer-name');
-  t.equal(code(() => formatVerifierKey('a+b', alice.publicKey)), 'bad-signer-name');
-  t.equal(code(() => generateSigner('ok', new Uint8Array(31))), 'bad-private-key');
+  t.equal(
+    code(() => generateSigner('a b')),
+    'bad-signer-name',
+  );
+  t.equal(
+    code(() => formatVerifierKey('a+b', alice.publicKey)),
+    'bad-signer-name',
+  );
+  t.equal(
+    code(() => generateSigner('ok', new Uint8Array(31))),
+    'bad-private-key',
+  );
 });
 
 t.test('verifier keys are parsed strictly', async (t) => {
@@ -90,7 +100,12 @@ t.test('verifier keys are parsed strictly', async (t) => {
     `a b+${id}+${b64}`,
     `x+${identityId}+${toBase64(identity)}`, // the identity point: signatures could never verify
   ];
-  for (const vkey of bad) t.equal(code(() => parseVerifierKey(vkey)), 'bad-verifier-key', vkey);
+  for (const vkey of bad)
+    t.equal(
+      code(() => parseVerifierKey(vkey)),
+      'bad-verifier-key',
+      vkey,
+    );
 });
 
 t.test('private keys are parsed strictly', async (t) => {
@@ -105,7 +120,11 @@ t.test('private keys are parsed strictly', async (t) => {
     good.slice(0, -2),
     good.replace(/\+[^+]*$/, `+${toBase64(Uint8Array.from([2, ...alice.seed]))}`), // algorithm byte
   ];
-  for (const text of bad) t.equal(code(() => parsePrivateKey(text)), 'bad-private-key');
+  for (const text of bad)
+    t.equal(
+      code(() => parsePrivateKey(text)),
+      'bad-private-key',
+    );
 });
 
 t.test('sign and open', async (t) => {
@@ -120,20 +139,38 @@ t.test('sign and open', async (t) => {
   t.same(openNote(note, [vb]).verifiedBy, [vb], 'an unknown signature is ignored');
   t.same(openNote(note, [vb], nativeVerify).verifiedBy, [vb]);
   const carol = verifierOf(generateSigner('example.com/carol', fromHex('33'.repeat(32))));
-  t.equal(code(() => openNote(note, [carol])), 'unknown-signer');
+  t.equal(
+    code(() => openNote(note, [carol])),
+    'unknown-signer',
+  );
   // Same name, other key (so another ID); same ID, other name: both unknown keys.
   const aliceNewKey = verifierOf(generateSigner('example.com/alice', fromHex('44'.repeat(32))));
-  t.equal(code(() => openNote(note, [aliceNewKey])), 'unknown-signer');
-  t.equal(code(() => openNote(note, [{ ...va, name: 'example.com/mallory' }])), 'unknown-signer');
+  t.equal(
+    code(() => openNote(note, [aliceNewKey])),
+    'unknown-signer',
+  );
+  t.equal(
+    code(() => openNote(note, [{ ...va, name: 'example.com/mallory' }])),
+    'unknown-signer',
+  );
   // A known key whose signature fails rejects the note.
   const forged = signNote(text, [{ ...bob, name: alice.name, keyId: alice.keyId }]);
-  t.equal(code(() => openNote(forged, [va])), 'bad-signature');
+  t.equal(
+    code(() => openNote(forged, [va])),
+    'bad-signature',
+  );
   // Bob's signature bytes under Alice's name and key ID.
   const bobSignature = fromBase64(lines[4]!.split(' ')[2]!).subarray(4);
   const swapped = toBase64(Uint8Array.from([...fromBase64(lines[3]!.split(' ')[2]!).subarray(0, 4), ...bobSignature]));
-  t.equal(code(() => openNote(`${text}\n— ${alice.name} ${swapped}\n`, [va])), 'bad-signature');
+  t.equal(
+    code(() => openNote(`${text}\n— ${alice.name} ${swapped}\n`, [va])),
+    'bad-signature',
+  );
   t.same(openNote(`${note}${lines[3]}\n`, [va]).verifiedBy, [va], 'a repeated signature counts once');
-  t.equal(code(() => openNote(note.replace('reading', 'readinG'), [va, vb])), 'bad-signature');
+  t.equal(
+    code(() => openNote(note.replace('reading', 'readinG'), [va, vb])),
+    'bad-signature',
+  );
 });
 
 t.test('signNoteWithBytes gives the note and exactly its UTF-8 bytes', async (t) => {
@@ -142,8 +179,16 @@ t.test('signNoteWithBytes gives the note and exactly its UTF-8 bytes', async (t)
     t.equal(note, signNote(text, [alice, bob]), JSON.stringify(text));
     t.same(bytes, new TextEncoder().encode(note), JSON.stringify(text));
   }
-  t.equal(code(() => signNoteWithBytes('a\udc00b\n', [alice])), 'bad-note', 'a lone low surrogate');
-  t.equal(code(() => signNoteWithBytes('a\u001fb\n', [alice])), 'bad-note', 'a control character');
+  t.equal(
+    code(() => signNoteWithBytes('a\udc00b\n', [alice])),
+    'bad-note',
+    'a lone low surrogate',
+  );
+  t.equal(
+    code(() => signNoteWithBytes('a\u001fb\n', [alice])),
+    'bad-note',
+    'a control character',
+  );
 });
 
 t.test('texts with empty lines', async (t) => {
@@ -153,14 +198,35 @@ t.test('texts with empty lines', async (t) => {
 });
 
 t.test('signNote refuses what a note cannot carry', async (t) => {
-  t.equal(code(() => signNote('no newline', [alice])), 'bad-note');
-  t.equal(code(() => signNote('', [alice])), 'bad-note');
-  t.equal(code(() => signNote('a\r\n', [alice])), 'bad-note');
-  t.equal(code(() => signNote('a\tb\n', [alice])), 'bad-note');
-  t.equal(code(() => signNote('\ud800\n', [alice])), 'bad-note');
-  t.equal(code(() => signNote('a\n', [])), 'bad-note');
+  t.equal(
+    code(() => signNote('no newline', [alice])),
+    'bad-note',
+  );
+  t.equal(
+    code(() => signNote('', [alice])),
+    'bad-note',
+  );
+  t.equal(
+    code(() => signNote('a\r\n', [alice])),
+    'bad-note',
+  );
+  t.equal(
+    code(() => signNote('a\tb\n', [alice])),
+    'bad-note',
+  );
+  t.equal(
+    code(() => signNote('\ud800\n', [alice])),
+    'bad-note',
+  );
+  t.equal(
+    code(() => signNote('a\n', [])),
+    'bad-note',
+  );
   const unnamed: Signer = { ...alice, name: 'a b' };
-  t.equal(code(() => signNote('a\n', [unnamed])), 'bad-signer-name');
+  t.equal(
+    code(() => signNote('a\n', [unnamed])),
+    'bad-signer-name',
+  );
 });
 
 t.test('malformed notes', async (t) => {
@@ -186,7 +252,12 @@ t.test('malformed notes', async (t) => {
     `${note}— ${alice.name}\n`,
     `${note}${Array.from({ length: 100 }, (_, i) => unknown(i)).join('')}`, // 101 signatures
   ];
-  for (const text of malformed) t.equal(code(() => openNote(text, [va])), 'bad-note', JSON.stringify(text));
+  for (const text of malformed)
+    t.equal(
+      code(() => openNote(text, [va])),
+      'bad-note',
+      JSON.stringify(text),
+    );
   const hundred = `${note}${Array.from({ length: 99 }, (_, i) => unknown(i)).join('')}`;
   t.same(openNote(hundred, [va]).verifiedBy, [va], '100 signatures are accepted');
 });

@@ -149,7 +149,7 @@ const cases: Array<{ name: string; hour: number; edit: Edit; expected: Settlemen
     expected: ['allocation-mismatch'],
   },
   {
-    name: "an allocation under a contract of another device",
+    name: 'an allocation under a contract of another device',
     hour: 2,
     edit: (s, log) => {
       const ppa = sourceOf(log, s, 'wind-1').allocations.find((a) => a.contract !== undefined)!.contract!;
@@ -162,7 +162,11 @@ const cases: Array<{ name: string; hour: number; edit: Edit; expected: Settlemen
 
 t.test('the park log as matched: no checker finds a settlement problem', async (t) => {
   const log = writePark();
-  t.same([...log.matched.keys()].flatMap((h) => appendCheck(log, h)), [], 'append-time check');
+  t.same(
+    [...log.matched.keys()].flatMap((h) => appendCheck(log, h)),
+    [],
+    'append-time check',
+  );
   t.same(await bundleCheck(log), [], 'bundle verifier');
   t.same(monitorCheck(log), [], 'monitor');
 });

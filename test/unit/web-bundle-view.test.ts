@@ -41,7 +41,10 @@ t.test('the verdict line', async (t) => {
   const noCheckpoint = { ...copy(claimed), checkpoint: 'not a checkpoint' };
   const broken = await check(noCheckpoint);
   t.ok(broken.reasons.length >= 1, 'a bundle without a checkpoint has reasons');
-  t.ok(broken.reasons.some((r) => r.code === 'bad-checkpoint'), 'among them bad-checkpoint');
+  t.ok(
+    broken.reasons.some((r) => r.code === 'bad-checkpoint'),
+    'among them bad-checkpoint',
+  );
   t.equal(verdictLine(broken), `INVALID: ${broken.reasons.length} problem${broken.reasons.length === 1 ? '' : 's'} found, the bundle proves nothing`);
 });
 

@@ -20,7 +20,14 @@ t.test('hours of a period', async (t) => {
 t.test('a tenant: one point per hour, gaps are 0, sources by device', async (t) => {
   const view: TenantMatching = {
     intervals: [
-      { start: '2019-01-01T00:00:00Z', consumedWh: '100', bySource: [{ device: 'wind', wh: '60' }, { device: 'solar', wh: '10' }] },
+      {
+        start: '2019-01-01T00:00:00Z',
+        consumedWh: '100',
+        bySource: [
+          { device: 'wind', wh: '60' },
+          { device: 'solar', wh: '10' },
+        ],
+      },
       { start: '2019-01-01T02:00:00Z', consumedWh: '80', bySource: [{ device: 'wind', wh: '80' }] },
       { start: '2019-01-01T09:00:00Z', consumedWh: '5', bySource: [] },
     ],
@@ -29,22 +36,46 @@ t.test('a tenant: one point per hour, gaps are 0, sources by device', async (t) 
   const s = tenantSeries(view, FROM, TO);
   t.equal(s.hours.length, 4, 'every hour of the period, the one outside it left out');
   t.same(s.consumed, [100, 0, 80, 0]);
-  t.same(s.bySource, [{ device: 'solar', wh: [10, 0, 0, 0] }, { device: 'wind', wh: [60, 0, 80, 0] }]);
+  t.same(s.bySource, [
+    { device: 'solar', wh: [10, 0, 0, 0] },
+    { device: 'wind', wh: [60, 0, 80, 0] },
+  ]);
   t.equal(percent(view.totals.cfeScore), '81.1 %');
   t.equal(mass('14000'), '14.0 kg CO2');
   t.equal(mass('2500000'), '2.50 t CO2');
 });
 
-t.test("a device: its export split into tenants, storage, unmatched", async (t) => {
+t.test('a device: its export split into tenants, storage, unmatched', async (t) => {
   const outputs: DeviceOutputs = {
     hours: [
-      { start: '2019-01-01T00:00:00Z', exportWh: '100', to: [{ owner: 'factory', type: 'consumption', wh: '50' }, { owner: 'nordwind', type: 'storage', wh: '30' }], toStorageWh: '30', unmatchedWh: '20' },
+      {
+        start: '2019-01-01T00:00:00Z',
+        exportWh: '100',
+        to: [
+          { owner: 'factory', type: 'consumption', wh: '50' },
+          { owner: 'nordwind', type: 'storage', wh: '30' },
+        ],
+        toStorageWh: '30',
+        unmatchedWh: '20',
+      },
       { start: '2019-01-01T01:00:00Z', exportWh: '40', to: [{ owner: 'datacentre', type: 'consumption', wh: '40' }], toStorageWh: '0', unmatchedWh: '0' },
     ],
   };
   const s = outputSeries(outputs, FROM, TO);
   t.same(s.consumed, [100, 40, 0, 0], 'the export is the line');
-  t.same(s.bySource.map((x) => x.device), ['to datacentre', 'to factory', 'to storage', 'unmatched'], 'tenants, then storage, then unmatched');
-  t.same(s.bySource.map((x) => x.wh[0]), [0, 50, 30, 20]);
-  for (let i = 0; i < 4; i++) t.equal(s.bySource.reduce((sum, x) => sum + x.wh[i]!, 0), s.consumed[i], `hour ${i}: the parts add up to the export`);
+  t.same(
+    s.bySource.map((x) => x.device),
+    ['to datacentre', 'to factory', 'to storage', 'unmatched'],
+    'tenants, then storage, then unmatched',
+  );
+  t.same(
+    s.bySource.map((x) => x.wh[0]),
+    [0, 50, 30, 20],
+  );
+  for (let i = 0; i < 4; i++)
+    t.equal(
+      s.bySource.reduce((sum, x) => sum + x.wh[i]!, 0),
+      s.consumed[i],
+      `hour ${i}: the parts add up to the export`,
+    );
 });

@@ -25,7 +25,14 @@ t.test('quorum 1 of two witnesses (one down) verifies; quorum 2 does not', async
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const up = generateCosigner('witness.test/up');
   const down = generateCosigner('witness.test/down');
-  const witness = await buildWitnessApp({ cosigner: up, logs: [verifierOf(logSigner)], state: new WitnessStateDir(dir), sign: nativeSign, verify: nativeVerify, now: () => NOW });
+  const witness = await buildWitnessApp({
+    cosigner: up,
+    logs: [verifierOf(logSigner)],
+    state: new WitnessStateDir(dir),
+    sign: nativeSign,
+    verify: nativeVerify,
+    now: () => NOW,
+  });
   t.teardown(() => witness.close());
 
   const bundle = cutBundle(writePark(), 't1');
@@ -43,7 +50,11 @@ t.test('quorum 1 of two witnesses (one down) verifies; quorum 2 does not', async
   t.same([...new Set(two.reasons.map((r) => r.code))], ['too-few-cosignatures'], 'for that reason alone');
 
   const bare = await verifyBundle(bundle, { logKey: LOG_KEY, verify: nativeVerify, witnessPolicy: { witnesses, quorum: 1 } });
-  t.same(bare.reasons.map((r) => r.code), ['too-few-cosignatures'], 'a bundle without cosignatures fails any policy');
+  t.same(
+    bare.reasons.map((r) => r.code),
+    ['too-few-cosignatures'],
+    'a bundle without cosignatures fails any policy',
+  );
   t.equal((await verifyBundle(bundle, { logKey: LOG_KEY, verify: nativeVerify })).valid, true, 'and passes without one');
 
   // Flip one base64 character of the signature: the cosignature no longer counts.
@@ -51,12 +62,26 @@ t.test('quorum 1 of two witnesses (one down) verifies; quorum 2 does not', async
   const flipped = line.slice(0, -20) + (line.at(-20) === 'A' ? 'B' : 'A') + line.slice(-19);
   const tampered = { ...copy(bundle), checkpoint: `${bundle.checkpoint}${flipped}` };
   const verdict = await verifyBundle(tampered, { logKey: LOG_KEY, verify: nativeVerify, witnessPolicy: { witnesses, quorum: 1 } });
-  t.same(verdict.reasons.map((r) => r.code), ['too-few-cosignatures']);
+  t.same(
+    verdict.reasons.map((r) => r.code),
+    ['too-few-cosignatures'],
+  );
 
-  await t.rejects(verifyBundle(bundle, { logKey: LOG_KEY, witnessPolicy: { witnesses, quorum: 3 } }), { code: 'bad-request' }, 'a quorum beyond the witnesses is unusable input');
-  await t.rejects(verifyBundle(bundle, { logKey: LOG_KEY, witnessPolicy: { witnesses: [LOG_KEY] } }), { code: 'bad-verifier-key' }, 'a log key is not a cosigner key');
+  await t.rejects(
+    verifyBundle(bundle, { logKey: LOG_KEY, witnessPolicy: { witnesses, quorum: 3 } }),
+    { code: 'bad-request' },
+    'a quorum beyond the witnesses is unusable input',
+  );
+  await t.rejects(
+    verifyBundle(bundle, { logKey: LOG_KEY, witnessPolicy: { witnesses: [LOG_KEY] } }),
+    { code: 'bad-verifier-key' },
+    'a log key is not a cosigner key',
+  );
 
   // Without a synchronous verifier: the batched (WebCrypto) path reaches the same verdicts.
   t.equal((await verifyBundle(cosigned, { logKey: LOG_KEY, witnessPolicy: { witnesses, quorum: 1 } })).valid, true);
-  t.same((await verifyBundle(cosigned, { logKey: LOG_KEY, witnessPolicy: { witnesses } })).reasons.map((r) => r.code), ['too-few-cosignatures']);
+  t.same(
+    (await verifyBundle(cosigned, { logKey: LOG_KEY, witnessPolicy: { witnesses } })).reasons.map((r) => r.code),
+    ['too-few-cosignatures'],
+  );
 });

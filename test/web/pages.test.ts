@@ -20,7 +20,12 @@ import { launchChromium, screenshotDir } from '../helpers/browser.ts';
 const env = await startTestApp('pglite');
 t.teardown(env.close);
 const { app } = env;
-await app.inject({ method: 'POST', url: '/v1/zones', headers: auth(OPERATOR_TOKEN), payload: { zone: 'DE-LU', gCO2PerKWh: 380, validFrom: '2018-01-01T00:00:00Z' } });
+await app.inject({
+  method: 'POST',
+  url: '/v1/zones',
+  headers: auth(OPERATOR_TOKEN),
+  payload: { zone: 'DE-LU', gCO2PerKWh: 380, validFrom: '2018-01-01T00:00:00Z' },
+});
 const gen = await addParticipant(app, 'generator', 'windco');
 const tenant = await addParticipant(app, 'tenant', 'steelco');
 const wind = await addDevice(app, { id: 'wind-1', owner: gen.id, type: 'wind' });
@@ -32,8 +37,24 @@ const sizes12: number[] = [];
 for (let seq = 0; seq < 24; seq++) {
   const start = new Date(Date.UTC(2024, 0, 1, seq)).toISOString().replace('.000Z', 'Z');
   const end = new Date(Date.UTC(2024, 0, 1, seq + 1)).toISOString().replace('.000Z', 'Z');
-  const w = signReading(wind.signer, { device: 'wind-1', seq, ...(windPrev ? { prev: windPrev } : {}), start, end, importWh: '0', exportWh: String(800 + 60 * (seq % 7)) });
-  const m = signReading(meter.signer, { device: 'steel-meter', seq, ...(meterPrev ? { prev: meterPrev } : {}), start, end, importWh: String(900 + 25 * (seq % 5)), exportWh: '0' });
+  const w = signReading(wind.signer, {
+    device: 'wind-1',
+    seq,
+    ...(windPrev ? { prev: windPrev } : {}),
+    start,
+    end,
+    importWh: '0',
+    exportWh: String(800 + 60 * (seq % 7)),
+  });
+  const m = signReading(meter.signer, {
+    device: 'steel-meter',
+    seq,
+    ...(meterPrev ? { prev: meterPrev } : {}),
+    start,
+    end,
+    importWh: String(900 + 25 * (seq % 5)),
+    exportWh: '0',
+  });
   windPrev = toBase64(hashLeaf(utf8(w)));
   meterPrev = toBase64(hashLeaf(utf8(m)));
   leaves.push(windPrev);
@@ -121,7 +142,11 @@ t.test('verify.html from file:// asks for the key and says VALID', async (t) => 
   await page.setInputFiles('#bundle-file', goodFile);
   await page.locator('#verdict', { hasText: /^(VALID|INVALID)/ }).waitFor();
   t.match(await page.getByRole('status').first().textContent(), /^VALID/);
-  t.same(requests.filter((u) => !u.startsWith('file:')), [], 'no network request at all');
+  t.same(
+    requests.filter((u) => !u.startsWith('file:')),
+    [],
+    'no network request at all',
+  );
   await page.screenshot({ path: join(shots, 'verify-html-file-desktop.png'), fullPage: true });
   await page.close();
 });

@@ -48,7 +48,10 @@ t.test('kill -9 and restart keep the witness state', async (t) => {
   t.equal(stale.status, 409, 'after kill -9 the witness still knows it cosigned size 13');
   t.equal(stale.type, 'text/x.tlog.size');
   t.equal(stale.body, '13\n');
-  const fork = signCheckpoint({ origin: vector.origin, size: 13, root: new Uint8Array(32).fill(5), extensions: [] }, parsePrivateKey(vector.signer_key_TEST_ONLY));
+  const fork = signCheckpoint(
+    { origin: vector.origin, size: 13, root: new Uint8Array(32).fill(5), extensions: [] },
+    parsePrivateKey(vector.signer_key_TEST_ONLY),
+  );
   t.equal((await post(second.url, formatAddCheckpoint(13, [], fork))).status, 409, 'a fork of size 13 is refused across the restart');
   const next = await post(second.url, formatAddCheckpoint(13, vector.consistency_proofs[0]!.proof, vector.checkpoint_note));
   t.equal(next.status, 200, 'and the honest continuation is cosigned');

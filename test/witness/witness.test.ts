@@ -61,12 +61,16 @@ t.test('add-checkpoint: each status code, in the order a log meets them', async 
   t.equal((await post(`old 0\n${'x'.repeat(3)}\n\n${note13}`)).statusCode, 400, 'a proof line that is not a hash: 400');
 
   const stranger = generateSigner('other.example/log');
-  const unknown = await post(formatAddCheckpoint(0, [], signCheckpoint({ origin: stranger.name, size: 1, root: new Uint8Array(32), extensions: [] }, stranger)));
+  const unknown = await post(
+    formatAddCheckpoint(0, [], signCheckpoint({ origin: stranger.name, size: 1, root: new Uint8Array(32), extensions: [] }, stranger)),
+  );
   t.equal(unknown.statusCode, 404, 'unknown origin: 404');
   t.equal(unknown.json().code, 'unknown-log');
 
   const impostor = generateSigner(vector.origin);
-  const forged = await post(formatAddCheckpoint(0, [], signCheckpoint({ origin: vector.origin, size: 13, root: new Uint8Array(32), extensions: [] }, impostor)));
+  const forged = await post(
+    formatAddCheckpoint(0, [], signCheckpoint({ origin: vector.origin, size: 13, root: new Uint8Array(32), extensions: [] }, impostor)),
+  );
   t.equal(forged.statusCode, 403, 'known origin, no trusted signature: 403');
   t.equal(forged.json().code, 'bad-log-signature');
 

@@ -60,7 +60,10 @@ export async function fillService(options: FillOptions): Promise<FillResult> {
     if (state.tokens[participant.id]) continue;
     const answer = await operator.json<{ token: string }>('/v1/participants', participant).catch((error: unknown) => {
       if (error instanceof GridproofError && error.code === 'conflict') {
-        throw new GridproofError('conflict', `the service already has a participant ${participant.id}, but ${options.stateFile} has no token for it: this service was filled from another state file`);
+        throw new GridproofError(
+          'conflict',
+          `the service already has a participant ${participant.id}, but ${options.stateFile} has no token for it: this service was filled from another state file`,
+        );
       }
       throw error;
     });
@@ -137,5 +140,9 @@ async function refuseForeignPark(operator: HttpClient, park: Park, stateFile: st
       throw error;
     },
   );
-  if (known) throw new GridproofError('conflict', `the service already has the demo park (device ${probe}), but ${stateFile} has no token for it: it was filled from another state file; nothing changed`);
+  if (known)
+    throw new GridproofError(
+      'conflict',
+      `the service already has the demo park (device ${probe}), but ${stateFile} has no token for it: it was filled from another state file; nothing changed`,
+    );
 }

@@ -115,28 +115,49 @@ export function buildPark(rows: readonly HourRow[], days: number): Park {
   const zeros = () => span.map(() => 0);
 
   const wind: ParkDevice = {
-    id: 'wind-farm', owner: 'nordwind', type: 'wind', capacityW: WIND_PEAK_WH,
-    eecsEnergySource: 'F01050100', eecsTechnology: 'T020001',
-    importWh: zeros(), exportWh: span.map((r) => scale(r.windMWh, maxWind, WIND_PEAK_WH)),
+    id: 'wind-farm',
+    owner: 'nordwind',
+    type: 'wind',
+    capacityW: WIND_PEAK_WH,
+    eecsEnergySource: 'F01050100',
+    eecsTechnology: 'T020001',
+    importWh: zeros(),
+    exportWh: span.map((r) => scale(r.windMWh, maxWind, WIND_PEAK_WH)),
   };
   const solar: ParkDevice = {
-    id: 'solar-field', owner: 'sonnenfeld', type: 'solar', capacityW: SOLAR_PEAK_WH,
-    eecsEnergySource: 'F01010100', eecsTechnology: 'T010000',
-    importWh: zeros(), exportWh: span.map((r) => scale(r.solarMWh, maxSolar, SOLAR_PEAK_WH)),
+    id: 'solar-field',
+    owner: 'sonnenfeld',
+    type: 'solar',
+    capacityW: SOLAR_PEAK_WH,
+    eecsEnergySource: 'F01010100',
+    eecsTechnology: 'T010000',
+    importWh: zeros(),
+    exportWh: span.map((r) => scale(r.solarMWh, maxSolar, SOLAR_PEAK_WH)),
   };
   const tenants: ParkDevice[] = [
     // A data centre: flat, 3 MWh every hour.
     { id: 'datacentre-meter', owner: 'datacentre', type: 'consumption', capacityW: 10_000_000, importWh: span.map(() => 3_000_000), exportWh: zeros() },
     // A factory on a day shift: 06:00–18:00 German time on working days, following the national load shape.
     {
-      id: 'factory-meter', owner: 'factory', type: 'consumption', capacityW: 10_000_000, exportWh: zeros(),
+      id: 'factory-meter',
+      owner: 'factory',
+      type: 'consumption',
+      capacityW: 10_000_000,
+      exportWh: zeros(),
       importWh: span.map((r) => {
         const { hour, weekday } = localTime(r.startMs);
         return weekday && hour >= 6 && hour < 18 ? scale(r.loadMWh, maxLoad, 6_000_000) : 150_000;
       }),
     },
     // An electrolyser that follows the national load shape, 4 MWh at the year's peak.
-    { id: 'electrolyser-meter', owner: 'hydrogen', type: 'consumption', capacityW: 10_000_000, importWh: span.map((r) => scale(r.loadMWh, maxLoad, 4_000_000)), exportWh: zeros() },
+    {
+      id: 'electrolyser-meter',
+      owner: 'hydrogen',
+      type: 'consumption',
+      capacityW: 10_000_000,
+      importWh: span.map((r) => scale(r.loadMWh, maxLoad, 4_000_000)),
+      exportWh: zeros(),
+    },
   ];
   const { battery, held } = dispatchBattery(wind, solar, tenants);
   return {
@@ -179,10 +200,16 @@ function dispatchBattery(wind: ParkDevice, solar: ParkDevice, tenants: readonly 
     held.push(stored);
   }
   const battery: ParkDevice = {
-    id: 'battery', owner: 'nordwind', type: 'storage', capacityW: BATTERY.powerWh,
-    eecsEnergySource: 'F01050100', eecsTechnology: 'T070000',
-    energyCapacityWh: String(BATTERY.capacityWh), efficiencyBp: BATTERY.efficiencyBp,
-    importWh, exportWh,
+    id: 'battery',
+    owner: 'nordwind',
+    type: 'storage',
+    capacityW: BATTERY.powerWh,
+    eecsEnergySource: 'F01050100',
+    eecsTechnology: 'T070000',
+    energyCapacityWh: String(BATTERY.capacityWh),
+    efficiencyBp: BATTERY.efficiencyBp,
+    importWh,
+    exportWh,
   };
   return { battery, held };
 }

@@ -45,10 +45,16 @@ function signNext(chain: Chain, origin: string, park: Park): string {
   const h = chain.next;
   const startMs = park.fromMs + h * HOUR_MS;
   const payload: ReadingPayload = {
-    kind: 'reading', log: origin, quality: 'measured', device: chain.device.id, seq: h,
+    kind: 'reading',
+    log: origin,
+    quality: 'measured',
+    device: chain.device.id,
+    seq: h,
     ...(chain.prev === undefined ? {} : { prev: chain.prev }),
-    start: isoHour(startMs), end: isoHour(startMs + HOUR_MS),
-    importWh: String(chain.device.importWh[h]), exportWh: String(chain.device.exportWh[h]),
+    start: isoHour(startMs),
+    end: isoHour(startMs + HOUR_MS),
+    importWh: String(chain.device.importWh[h]),
+    exportWh: String(chain.device.exportWh[h]),
   };
   const sealed = sealEntryWithBytes(payload, chain.signer, nativeSign);
   chain.prev = toBase64(nativeHashLeaf(sealed.bytes));

@@ -78,22 +78,30 @@ export const bundleCodes = {
   'bad-schema': 'the document does not follow schemas/bundle.json (strict: no extra members, strict base64), or the period is not a real interval',
   'bad-media-type': 'mediaType is not application/vnd.gridproof.bundle.v1+json',
   'bad-checkpoint': 'the checkpoint is not a checkpoint of the pinned log signed by its key',
-  'too-few-cosignatures': "fewer of the verifier's trusted witnesses than its quorum validly cosigned the checkpoint (only checked when the verifier gives a witness policy)",
+  'too-few-cosignatures':
+    "fewer of the verifier's trusted witnesses than its quorum validly cosigned the checkpoint (only checked when the verifier gives a witness policy)",
   'bad-inclusion': "an entry's inclusion proof does not lead to the checkpoint's root (or its index is outside the tree)",
-  'bad-entry': 'an entry is not a well-formed entry of this log (note format, canonical JSON, payload schema, origin, exactly one signature line), or a key entry holds an unusable key',
+  'bad-entry':
+    'an entry is not a well-formed entry of this log (note format, canonical JSON, payload schema, origin, exactly one signature line), or a key entry holds an unusable key',
   'bad-signature': 'an entry carries a signature of the key that must sign it and it does not verify, or it lacks that signature',
   'no-valid-key': 'no key entry in the bundle, logged before the entry, is valid for it (for a reading: its device key window must hold its interval)',
-  'missing-entry': 'an entry the bundle must carry is absent: entry 0, the source or sink reading of an allocation of the statement, its contract, the settlement holding a drawn charge or a claimed allocation, a device or zone entry, the tenant participant, a reading of a tenant meter between two present ones',
+  'missing-entry':
+    'an entry the bundle must carry is absent: entry 0, the source or sink reading of an allocation of the statement, its contract, the settlement holding a drawn charge or a claimed allocation, a device or zone entry, the tenant participant, a reading of a tenant meter between two present ones',
   'duplicate-entry': 'the same index or the same entry bytes appear twice, or a device is registered twice',
   'broken-chain': "a device's readings do not chain: consecutive seqs not linked by prev, seq order not log order or time order, a seq used twice",
-  'allocation-mismatch': "an allocation goes to a reading that is not of its settlement's interval and zone, is logged after it or is of a device that takes nothing; is of 0 Wh or from storage to storage; names a contract that does not fit (logged after it, another device or tenant, not valid over the interval) or takes beyond the contract's share of a wind or solar reading's export; or a settlement names an entry that is not a reading",
+  'allocation-mismatch':
+    "an allocation goes to a reading that is not of its settlement's interval and zone, is logged after it or is of a device that takes nothing; is of 0 Wh or from storage to storage; names a contract that does not fit (logged after it, another device or tenant, not valid over the interval) or takes beyond the contract's share of a wind or solar reading's export; or a settlement names an entry that is not a reading",
   'source-over-allocated': "a settled source's allocations add up to more than its supplyWh",
   'sink-over-allocated': 'the allocations to a reading add up to more than its import',
-  'storage-mismatch': "a discharge's draws do not name charges held by earlier settlements, to readings of the same storage device, do not add up to it, or draw beyond a charge after the device's losses; or a non-storage allocation has draws",
-  'settlement-mismatch': "a settled source's allocatedWh is not the sum of its allocations, its supplyWh is not the reading's export, it is no supply reading of the settlement's interval and zone logged before it; the sources are not listed once each in leaf-hash order or the sinks are not well formed; a reading is settled twice, or two settlements allocate the same interval and zone",
+  'storage-mismatch':
+    "a discharge's draws do not name charges held by earlier settlements, to readings of the same storage device, do not add up to it, or draw beyond a charge after the device's losses; or a non-storage allocation has draws",
+  'settlement-mismatch':
+    "a settled source's allocatedWh is not the sum of its allocations, its supplyWh is not the reading's export, it is no supply reading of the settlement's interval and zone logged before it; the sources are not listed once each in leaf-hash order or the sinks are not well formed; a reading is settled twice, or two settlements allocate the same interval and zone",
   'statement-mismatch': 'a figure of the statement differs from the one recomputed from the entries, or the period does not match the readings',
-  'claim-mismatch': "the claim entry and the statement disagree, or the claimed allocations are not whole allocations held by the bundle's settlements, to the tenant in the period, oldest first, adding up to its wh",
-  'foreign-entry': 'an entry the statement does not rest on (another tenant’s reading or claim, a settlement holding none of its allocations nor a charge they draw on, or a reading outside the period); only registry entries may be extra',
+  'claim-mismatch':
+    "the claim entry and the statement disagree, or the claimed allocations are not whole allocations held by the bundle's settlements, to the tenant in the period, oldest first, adding up to its wh",
+  'foreign-entry':
+    'an entry the statement does not rest on (another tenant’s reading or claim, a settlement holding none of its allocations nor a charge they draw on, or a reading outside the period); only registry entries may be extra',
 } as const;
 
 export type BundleCode = keyof typeof bundleCodes;

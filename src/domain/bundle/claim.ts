@@ -31,7 +31,8 @@ function checkAllocations(index: BundleIndex, scope: Scope, claim: Item<ClaimPay
       continue;
     }
     const { settlement } = allocation;
-    if (!scope.readingHashes.has(allocation.sink)) reasons.add('claim-mismatch', `${what}: ${describePlaced(allocation)} is not to a reading of ${scope.tenant} in the period`);
+    if (!scope.readingHashes.has(allocation.sink))
+      reasons.add('claim-mismatch', `${what}: ${describePlaced(allocation)} is not to a reading of ${scope.tenant} in the period`);
     if (settlement.index > claim.index) reasons.add('claim-mismatch', `${what}: ${describe(settlement)} is logged after it`);
     const key = { start: settlement.payload.start, settlement: settlement.leafHash, position: allocation.position };
     if (previous && compareClaimOrder(previous, key) > 0) reasons.add('claim-mismatch', `${what}: ${describePlaced(allocation)} is not in oldest-first order`);
@@ -69,7 +70,8 @@ export function checkClaim(index: BundleIndex, scope: Scope, statement: Statemen
     ['end', payload.end, statement.period.end],
   ];
   for (const [field, entry, stated] of differences) {
-    if (entry !== stated) reasons.add('claim-mismatch', `${describe(claim)}: ${field} is ${JSON.stringify(entry)}, the statement says ${JSON.stringify(stated)}`);
+    if (entry !== stated)
+      reasons.add('claim-mismatch', `${describe(claim)}: ${field} is ${JSON.stringify(entry)}, the statement says ${JSON.stringify(stated)}`);
   }
   checkAllocations(index, scope, claim, reasons);
   return reasons.size === before;

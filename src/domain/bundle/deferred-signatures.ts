@@ -44,9 +44,7 @@ export async function withBatchVerify<T>(batch: BatchVerifyFn, run: (verify: Ver
   });
 
   return run((publicKey, message, signature) => {
-    const found = answers
-      .get(toBase64(signature) + toBase64(publicKey))
-      ?.find((a) => sameBytes(a.check.message, message));
+    const found = answers.get(toBase64(signature) + toBase64(publicKey))?.find((a) => sameBytes(a.check.message, message));
     return found === undefined ? nobleVerify(publicKey, message, signature) : found.valid;
   }, false);
 }

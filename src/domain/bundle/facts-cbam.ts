@@ -45,7 +45,13 @@ export function cbamView(hours: readonly FactHour[], claimed: ReadonlyMap<Instan
   const emissions = milli === null ? null : milli / 1000n;
   return {
     hours: out,
-    totals: { consumedWh: String(consumed), directTechnicalLinkWh: String(direct), ppaWh: String(ppa), gridWh: String(grid), gridEmissionsG: emissions === null ? null : String(emissions) },
+    totals: {
+      consumedWh: String(consumed),
+      directTechnicalLinkWh: String(direct),
+      ppaWh: String(ppa),
+      gridWh: String(grid),
+      gridEmissionsG: emissions === null ? null : String(emissions),
+    },
     // g per MWh = g × 1e6 / Wh.
     gCO2PerMWh: emissions === null ? null : String(consumed === 0n ? 0n : (emissions * 1_000_000n) / consumed),
   };

@@ -22,7 +22,12 @@ function deviceLines(d: FactDevice): string[] {
   const owner = [d.owner.name ?? d.owner.id, d.owner.legalId && `legal id ${d.owner.legalId}`, d.owner.country].filter(Boolean).join(', ');
   const codes = [d.eecsEnergySource && `energy source ${d.eecsEnergySource}`, d.eecsTechnology && `technology ${d.eecsTechnology}`].filter(Boolean).join(', ');
   const link = d.directTechnicalLink ? 'park grid (direct technical link)' : 'public grid';
-  const ppas = d.ppas.length === 0 ? 'none' : d.ppas.map((p) => `${p.id} (from ${p.validFrom}${p.validUntil ? ` to ${p.validUntil}` : ''}${p.shareBp === undefined ? '' : `, ${p.shareBp / 100} %`})`).join('; ');
+  const ppas =
+    d.ppas.length === 0
+      ? 'none'
+      : d.ppas
+          .map((p) => `${p.id} (from ${p.validFrom}${p.validUntil ? ` to ${p.validUntil}` : ''}${p.shareBp === undefined ? '' : `, ${p.shareBp / 100} %`})`)
+          .join('; ');
   return [
     `  ${d.id}: ${d.type}, ${groupDigits(d.deliveredWh)} Wh delivered`,
     `    owner ${owner}`,
@@ -32,7 +37,9 @@ function deviceLines(d: FactDevice): string[] {
 }
 
 export function factsSummary(facts: BundleFacts, claimed: boolean): string {
-  const tenant = [facts.tenant.name ?? facts.tenant.id, facts.tenant.legalId && `legal id ${facts.tenant.legalId}`, facts.tenant.country].filter(Boolean).join(', ');
+  const tenant = [facts.tenant.name ?? facts.tenant.id, facts.tenant.legalId && `legal id ${facts.tenant.legalId}`, facts.tenant.country]
+    .filter(Boolean)
+    .join(', ');
   const lines = [
     `VALID bundle for tenant ${facts.tenant.id} (${tenant}), ${facts.period.start} to ${facts.period.end}`,
     `  log ${facts.checkpoint.origin}, checkpoint of ${facts.checkpoint.size} entries, root ${facts.checkpoint.rootHash}` +
@@ -48,7 +55,9 @@ export function factsSummary(facts: BundleFacts, claimed: boolean): string {
     const wh = facts.discharges.reduce((s, d) => s + BigInt(d.wh), 0n);
     const loss = facts.discharges.reduce((s, d) => s + BigInt(d.lossWh), 0n);
     const draws = facts.discharges.reduce((s, d) => s + d.draws.length, 0);
-    lines.push(`  storage: ${facts.discharges.length} discharges, ${groupDigits(String(wh))} Wh, drawing on ${draws} charges, losses ${groupDigits(String(loss))} Wh`);
+    lines.push(
+      `  storage: ${facts.discharges.length} discharges, ${groupDigits(String(wh))} Wh, drawing on ${draws} charges, losses ${groupDigits(String(loss))} Wh`,
+    );
   }
   if (facts.cbam) {
     const t = facts.cbam.totals;

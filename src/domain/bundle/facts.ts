@@ -50,7 +50,8 @@ function ppaOf(index: number, c: ContractPayload): FactPpa {
 
 function deviceFacts(index: BundleIndex, tenant: string, device: DevicePayload, deviceIndex: number, deliveredWh: bigint): FactDevice {
   const ppas = index.contracts.filter((c) => c.payload.device === device.id && c.payload.tenant === tenant).map((c) => ppaOf(c.index, c.payload));
-  const optional = <K extends keyof DevicePayload>(key: K): Partial<Pick<DevicePayload, K>> => (device[key] === undefined ? {} : ({ [key]: device[key] } as Pick<DevicePayload, K>));
+  const optional = <K extends keyof DevicePayload>(key: K): Partial<Pick<DevicePayload, K>> =>
+    device[key] === undefined ? {} : ({ [key]: device[key] } as Pick<DevicePayload, K>);
   return {
     id: device.id,
     owner: party(index, device.owner),
@@ -113,7 +114,12 @@ export function bundleFacts(bundle: Bundle): BundleFacts {
   // Verification already passed: the reasons collected here are none.
   const index = openEntries(bundle.entries, checkpoint.origin, undefined, new Reasons());
   const scope = scopeOf(index, statement, new Reasons());
-  const factors: GridFactor[] = index.zones.map((z) => ({ zone: z.payload.zone, gCO2PerKWh: z.payload.gCO2PerKWh, validFrom: z.payload.validFrom, index: z.index }));
+  const factors: GridFactor[] = index.zones.map((z) => ({
+    zone: z.payload.zone,
+    gCO2PerKWh: z.payload.gCO2PerKWh,
+    validFrom: z.payload.validFrom,
+    index: z.index,
+  }));
 
   const claimItem = index.claims.find((c) => c.payload.tenant === statement.tenant);
   const claimed = new Map<string, bigint>();

@@ -41,8 +41,7 @@ export function scopeOf(index: BundleIndex, statement: Statement, reasons: Reaso
   const endMs = instantMs(end);
   const periodOk = startMs !== undefined && endMs !== undefined && startMs < endMs;
   if (!periodOk) reasons.add('bad-schema', `the period ${start}/${end} is not an interval of real instants`);
-  const inPeriod = (r: Item<ReadingPayload>): boolean =>
-    !periodOk || (compareText(r.payload.start, start) >= 0 && compareText(r.payload.end, end) <= 0);
+  const inPeriod = (r: Item<ReadingPayload>): boolean => !periodOk || (compareText(r.payload.start, start) >= 0 && compareText(r.payload.end, end) <= 0);
   const readings = index.readings.filter((r) => isTenantReading(index, statement.tenant, r) && inPeriod(r));
   const readingHashes = new Set(readings.map((r) => r.leafHash));
   const allocations: Placed[] = [];

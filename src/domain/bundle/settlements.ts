@@ -79,7 +79,8 @@ export function checkSettlements(index: BundleIndex, reasons: Reasons): void {
     for (const source of settlement.payload.sources) {
       const other = settledBy.get(source.reading);
       if (other === undefined) settledBy.set(source.reading, settlement);
-      else if (other !== settlement) reasons.add('settlement-mismatch', `${describe(other)} and ${describe(settlement)} both settle reading ${short(source.reading)}`);
+      else if (other !== settlement)
+        reasons.add('settlement-mismatch', `${describe(other)} and ${describe(settlement)} both settle reading ${short(source.reading)}`);
     }
     // A late settlement allocates nothing; only one settlement of an interval and zone may.
     if ((index.held.get(settlement.leafHash) ?? []).length === 0) continue;

@@ -128,8 +128,6 @@ export function checkSignatures(index: BundleIndex, logKey: Verifier, verify: Ve
       continue;
     }
     const keyIndex = ruling.index;
-    checkNote(item, [verifier], verify, reasons, () =>
-      reasons.add('bad-signature', `${describe(item)}: not signed by the operator key of entry ${keyIndex}`),
-    );
+    checkNote(item, [verifier], verify, reasons, () => reasons.add('bad-signature', `${describe(item)}: not signed by the operator key of entry ${keyIndex}`));
   }
 }

@@ -88,6 +88,7 @@ export function checkStorage(index: BundleIndex, scope: Scope, reasons: Reasons)
     if (storage === undefined || flagged.has(charge.id)) continue;
     const lot = lotOf(charge, storage);
     const wh = drawn.get(charge.id)!;
-    if (wh > lot) reasons.add('storage-mismatch', `${describePlaced(charge)}: the bundle's discharges draw ${wh} Wh on it, beyond the ${lot} Wh it holds after losses`);
+    if (wh > lot)
+      reasons.add('storage-mismatch', `${describePlaced(charge)}: the bundle's discharges draw ${wh} Wh on it, beyond the ${lot} Wh it holds after losses`);
   }
 }

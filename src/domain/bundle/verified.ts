@@ -22,7 +22,10 @@ export async function verifyWithFacts(bundle: unknown, options: VerifyBundleOpti
 }
 
 /** The facts of a bundle that must verify and be a claim's: what certificates and exports are made from. */
-export async function claimFacts(bundle: unknown, options: VerifyBundleOptions): Promise<{ bundle: Bundle; facts: BundleFacts & { claim: NonNullable<BundleFacts['claim']> } }> {
+export async function claimFacts(
+  bundle: unknown,
+  options: VerifyBundleOptions,
+): Promise<{ bundle: Bundle; facts: BundleFacts & { claim: NonNullable<BundleFacts['claim']> } }> {
   const { verdict, facts } = await verifyWithFacts(bundle, options);
   if (!verdict.valid || facts === undefined) {
     const first = verdict.reasons[0];

@@ -103,9 +103,7 @@ async function verifyAll(bundle: unknown, options: VerifyBundleOptions, reasons:
   const { statement, checkpoint: checkpointText, entries } = bundle as Bundle;
 
   // A first pass's reasons are discarded: only the second, answered pass counts.
-  const checkpoint = await signed((v, first) =>
-    openBundleCheckpoint(checkpointText, logKey, v, first ? new Reasons() : reasons),
-  );
+  const checkpoint = await signed((v, first) => openBundleCheckpoint(checkpointText, logKey, v, first ? new Reasons() : reasons));
   const witnessPolicy = options.witnessPolicy;
   const policy = witnessPolicy ? await signed((v) => applyWitnessPolicy(checkpointText, witnessPolicy, v)) : undefined;
   if (policy?.shortfall !== undefined) reasons.add('too-few-cosignatures', policy.shortfall);

@@ -52,11 +52,13 @@ function sourcesTable(facts: BundleFacts): string {
   const rows = facts.devices
     .map((d) => {
       const owner = [d.owner.name ?? d.owner.id, d.owner.legalId, d.owner.country].filter(Boolean).join(', ');
-      return `<tr><td>${esc(d.id)}<br><span class="sub">${esc(owner)}</span></td><td>${esc(d.type)}<br><span class="sub">${esc(d.eecsEnergySource ?? '')} ${esc(d.eecsTechnology ?? '')}</span></td>` +
+      return (
+        `<tr><td>${esc(d.id)}<br><span class="sub">${esc(owner)}</span></td><td>${esc(d.type)}<br><span class="sub">${esc(d.eecsEnergySource ?? '')} ${esc(d.eecsTechnology ?? '')}</span></td>` +
         `<td class="nw">${groupDigits(String(d.capacityW))} W<br><span class="sub">since ${esc(d.commissioningDate)}</span></td>` +
         `<td>${esc(d.country)}, ${esc(d.biddingZone)}<br><span class="sub">${d.directTechnicalLink ? 'park grid (direct technical link)' : 'public grid'}</span></td>` +
         `<td>${esc(d.support)}<br><span class="sub">${d.ppas.length === 0 ? 'no PPA' : `PPA ${d.ppas.map((p) => esc(p.id)).join(', ')}`}</span></td>` +
-        `<td class="n">${wh(String(claimedBy.get(d.id) ?? 0n))}</td></tr>`;
+        `<td class="n">${wh(String(claimedBy.get(d.id) ?? 0n))}</td></tr>`
+      );
     })
     .join('');
   return `<table><tr><th>Source device, owner</th><th>Type, EECS codes</th><th>Capacity</th><th>Country, zone, connection</th><th>Support</th><th class="n">Claimed</th></tr>${rows}</table>`;
@@ -76,9 +78,10 @@ function cbamSection(facts: BundleFacts): string {
 
 export function certificateHtml({ facts, bundleSha256, logKey }: CertificateInput): string {
   const { claim, checkpoint } = facts;
-  const storage = facts.discharges.length === 0
-    ? ''
-    : `<p class="sub">Storage: ${facts.discharges.length} discharge(s) of ${wh(String(facts.discharges.reduce((s, d) => s + BigInt(d.wh), 0n)))}, each traced to the charges it draws on; losses ${wh(String(facts.discharges.reduce((s, d) => s + BigInt(d.lossWh), 0n)))}.</p>`;
+  const storage =
+    facts.discharges.length === 0
+      ? ''
+      : `<p class="sub">Storage: ${facts.discharges.length} discharge(s) of ${wh(String(facts.discharges.reduce((s, d) => s + BigInt(d.wh), 0n)))}, each traced to the charges it draws on; losses ${wh(String(facts.discharges.reduce((s, d) => s + BigInt(d.lossWh), 0n)))}.</p>`;
   const body = `<div class="page">
 <header><div><h1>Certificate of hourly matched electricity</h1><div class="sub">Issued from the signed log ${esc(checkpoint.origin)}</div></div><div class="sub nw">Claim <b>${esc(claim.id)}</b></div></header>
 <div class="headline">
@@ -116,6 +119,8 @@ ${cbamSection(facts)}
 The bundle holds every signed meter reading, settlement and registry entry behind this page, each with its RFC 9162 inclusion proof
 to the checkpoint; verification needs nothing but the log key. This page was made from that bundle alone, and only a bundle that verifies gets one.</footer>
 </div>`;
-  return `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">` +
-    `<title>Certificate ${esc(claim.id)}</title><style>${CSS}</style></head><body>${body}</body></html>\n`;
+  return (
+    `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">` +
+    `<title>Certificate ${esc(claim.id)}</title><style>${CSS}</style></head><body>${body}</body></html>\n`
+  );
 }

@@ -23,7 +23,8 @@ export async function certificateOf(bytes: Uint8Array, bundle: unknown, options:
 
 /** The export as JSON text, two-space indented, ending in a newline: the same claim gives the same bytes. */
 export async function exportOf(bundle: unknown, format: string, options: VerifyBundleOptions): Promise<string> {
-  if (!(exportFormats as readonly string[]).includes(format)) throw new GridproofError('bad-request', `format is energytag or eecs, not ${JSON.stringify(format)}`);
+  if (!(exportFormats as readonly string[]).includes(format))
+    throw new GridproofError('bad-request', `format is energytag or eecs, not ${JSON.stringify(format)}`);
   const verified = await claimFacts(bundle, options);
   const document = format === 'energytag' ? energyTagExport(verified.bundle, verified.facts) : eecsExport(verified.bundle, verified.facts);
   return `${JSON.stringify(document, null, 2)}\n`;

@@ -34,14 +34,16 @@ export interface Slice {
 export function sliceOf(index: BundleIndex, allocation: Placed): Slice {
   const reading = readingOf(index, allocation.source)!.payload;
   const device = index.devices.get(reading.device)!.payload;
-  if (BigInt(reading.exportWh) >= PER_READING) throw new GridproofError('bad-bundle', `reading ${reading.device}#${reading.seq} exports 2^32 Wh or more: its certificate ids would not fit`);
+  if (BigInt(reading.exportWh) >= PER_READING)
+    throw new GridproofError('bad-bundle', `reading ${reading.device}#${reading.seq} exports 2^32 Wh or more: its certificate ids would not fit`);
   const before = (index.held.get(allocation.settlement.leafHash) ?? [])
     .filter((a) => a.source === allocation.source && a.position < allocation.position)
     .reduce((s, a) => s + BigInt(a.wh), 0n);
   const first = BigInt(reading.seq) * PER_READING + before;
   const wh = BigInt(allocation.wh);
   // JSON readers take integers as doubles: ids stay below 2^53 (seq below 2^21, 239 years of hours).
-  if (first + wh > BigInt(Number.MAX_SAFE_INTEGER)) throw new GridproofError('bad-bundle', `reading ${reading.device}#${reading.seq}: its certificate ids would pass 2^53`);
+  if (first + wh > BigInt(Number.MAX_SAFE_INTEGER))
+    throw new GridproofError('bad-bundle', `reading ${reading.device}#${reading.seq}: its certificate ids would pass 2^53`);
   return {
     allocation: allocation.id,
     device,

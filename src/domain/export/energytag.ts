@@ -59,14 +59,21 @@ function gcBundle(origin: string, s: Slice): Json {
     issue_market_zone: d.biddingZone,
     support_received: d.support,
     ...(storage
-      ? { storage_id: nameUuid(origin, 'device', d.id), storage_efficiency_factor: (d.efficiencyBp ?? 10000) / 10000, sdr_allocation_id: nameUuid(origin, 'sdr', s.allocation), ...(location(d) ? { storage_device_location: loc } : {}) }
+      ? {
+          storage_id: nameUuid(origin, 'device', d.id),
+          storage_efficiency_factor: (d.efficiencyBp ?? 10000) / 10000,
+          sdr_allocation_id: nameUuid(origin, 'sdr', s.allocation),
+          ...(location(d) ? { storage_device_location: loc } : {}),
+        }
       : {}),
   };
 }
 
 /** Adjacent slices of one device and hour whose ids run on become one GC bundle. */
 function merged(slices: readonly Slice[]): Slice[] {
-  const sorted = [...slices].sort((a, b) => compareText(a.start, b.start) || compareText(a.device.id, b.device.id) || (a.first < b.first ? -1 : a.first > b.first ? 1 : 0));
+  const sorted = [...slices].sort(
+    (a, b) => compareText(a.start, b.start) || compareText(a.device.id, b.device.id) || (a.first < b.first ? -1 : a.first > b.first ? 1 : 0),
+  );
   const out: Slice[] = [];
   for (const s of sorted) {
     const prev = out[out.length - 1];

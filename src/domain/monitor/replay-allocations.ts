@@ -54,11 +54,16 @@ export function replayAllocations(context: ReplayContext, scope: SettlementScope
       }
       if (!source) continue;
       if (allocation.contract !== undefined && !state.contracts.has(allocation.contract)) {
-        report('allocation-mismatch', [source.reading.index, index], `allocation ${id}: its contract ${allocation.contract} is no contract entry logged before it`);
+        report(
+          'allocation-mismatch',
+          [source.reading.index, index],
+          `allocation ${id}: its contract ${allocation.contract} is no contract entry logged before it`,
+        );
       }
       if (source.device.type === 'storage') replayDischarge(context, storage, { id, wh, allocation, device: source.reading.device, rec });
       else if (allocation.draws) report('bad-draw', [index], `allocation ${id} draws on storage charge, but its source is a ${source.device.type} reading`);
-      if (sinkDevice.type === 'storage' && source.device.type !== 'storage') replayCharge(context, storage, { id, wh, position, device: sink.device, spec: sinkDevice, rec });
+      if (sinkDevice.type === 'storage' && source.device.type !== 'storage')
+        replayCharge(context, storage, { id, wh, position, device: sink.device, spec: sinkDevice, rec });
     }
   });
   settleStorage(context, storage, index, label);

@@ -15,7 +15,8 @@ export function replayClaim(context: ReplayContext, index: number, hash: string,
   if (isDuplicate(context, state.claims.get(hash), index)) return;
   state.claims.set(hash, index);
   const tenant = state.participants.get(claim.tenant);
-  if (tenant?.role !== 'tenant') report('unknown-participant', [tenant?.index, index], `claim ${claim.id} for ${claim.tenant}, which is no tenant registered before it`);
+  if (tenant?.role !== 'tenant')
+    report('unknown-participant', [tenant?.index, index], `claim ${claim.id} for ${claim.tenant}, which is no tenant registered before it`);
   const startMs = instantMs(claim.start)!;
   const endMs = instantMs(claim.end)!;
   const seen = new Set<string>();
@@ -36,11 +37,20 @@ export function replayClaim(context: ReplayContext, index: number, hash: string,
     total += rec.wh[position]!;
     const earlier = rec.claimed.get(position);
     if (earlier !== undefined) {
-      report('double-claim', [rec.index, earlier, index], `allocation ${id} (entry ${rec.index}) is claimed by entry ${earlier} and again by claim ${claim.id}`);
+      report(
+        'double-claim',
+        [rec.index, earlier, index],
+        `allocation ${id} (entry ${rec.index}) is claimed by entry ${earlier} and again by claim ${claim.id}`,
+      );
     } else rec.claimed.set(position, index);
     const owner = rec.owner[position];
     if (rec.charges.has(position)) report('claim-mismatch', [rec.index, index], `claim ${claim.id} lists allocation ${id}, which charges storage`);
-    else if (owner !== claim.tenant) report('claim-mismatch', [rec.index, index], `claim ${claim.id} of ${claim.tenant} lists allocation ${id}, which goes to ${owner || 'an unknown reading'}`);
+    else if (owner !== claim.tenant)
+      report(
+        'claim-mismatch',
+        [rec.index, index],
+        `claim ${claim.id} of ${claim.tenant} lists allocation ${id}, which goes to ${owner || 'an unknown reading'}`,
+      );
     if (rec.startMs < startMs || rec.endMs > endMs) {
       report('claim-mismatch', [rec.index, index], `claim ${claim.id} lists allocation ${id}, which is outside its period ${claim.start}/${claim.end}`);
     }

@@ -19,7 +19,14 @@ export function replayReading(context: ReplayContext, nowMs: number, index: numb
   const startMs = instantMs(reading.start)!;
   const endMs = instantMs(reading.end)!;
   try {
-    const facts = { id: reading.device, owner: device.owner, type: device.type, capacityW: device.capacityW, commissioningDate: device.commissioningDate, biddingZone: device.zone };
+    const facts = {
+      id: reading.device,
+      owner: device.owner,
+      type: device.type,
+      capacityW: device.capacityW,
+      commissioningDate: device.commissioningDate,
+      biddingZone: device.zone,
+    };
     checkReadingShape(reading, facts, Math.max(1, (endMs - startMs) / 1000), nowMs);
   } catch (error) {
     if (!(error instanceof GridproofError)) throw error;

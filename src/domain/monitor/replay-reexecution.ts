@@ -25,7 +25,13 @@ import { formatInstant } from '../time.ts';
 import type { ReplayContext, ReplayState } from './replay-state.ts';
 
 /** The planner's input for the settlement's interval and zone, or undefined when the state cannot rebuild it exactly. */
-export function rebuildIntervalInput(state: ReplayState, settlement: SettlementPayload, interval: string, startMs: number, endMs: number): IntervalInput | undefined {
+export function rebuildIntervalInput(
+  state: ReplayState,
+  settlement: SettlementPayload,
+  interval: string,
+  startMs: number,
+  endMs: number,
+): IntervalInput | undefined {
   const { zone } = settlement;
   const readings: MatchReading[] = [];
   for (const hash of state.buckets.get(interval)?.readings ?? []) {
@@ -58,11 +64,15 @@ interface Flat {
 }
 
 function flatten(payload: SettlementPayload): Flat[] {
-  return payload.sources.flatMap((source) => source.allocations.map((allocation) => ({ source: source.reading, allocation, sink: payload.sinks[allocation.sink] ?? '?' })));
+  return payload.sources.flatMap((source) =>
+    source.allocations.map((allocation) => ({ source: source.reading, allocation, sink: payload.sinks[allocation.sink] ?? '?' })),
+  );
 }
 
 const describe = (f: Flat | undefined): string =>
-  f === undefined ? 'none' : `${f.allocation.wh} Wh to ${f.sink}${f.allocation.contract === undefined ? '' : ` under contract ${f.allocation.contract}`}${f.allocation.draws ? ` drawing ${canonicalJson(f.allocation.draws)}` : ''}`;
+  f === undefined
+    ? 'none'
+    : `${f.allocation.wh} Wh to ${f.sink}${f.allocation.contract === undefined ? '' : ` under contract ${f.allocation.contract}`}${f.allocation.draws ? ` drawing ${canonicalJson(f.allocation.draws)}` : ''}`;
 
 /** Where two settlements of the same input first differ, in words. */
 export function firstDifference(expected: SettlementPayload, logged: SettlementPayload): string {
@@ -76,19 +86,33 @@ export function firstDifference(expected: SettlementPayload, logged: SettlementP
     return `allocation ${position} (source reading ${source}): expected ${describe(w)}, logged ${describe(g)}${g && w && g.source !== w.source ? ` from ${g.source}` : ''}`;
   }
   const s = expected.sources.findIndex((source, i) => canonicalJson(source) !== canonicalJson(logged.sources[i]));
-  if (s >= 0 || expected.sources.length !== logged.sources.length) return `settled source ${s >= 0 ? s : expected.sources.length}: the sources' readings or figures differ`;
+  if (s >= 0 || expected.sources.length !== logged.sources.length)
+    return `settled source ${s >= 0 ? s : expected.sources.length}: the sources' readings or figures differ`;
   return 'the allocations agree; the sinks or other members differ';
 }
 
 /** Re-runs matching for an allocating first settlement and reports `settlement-not-reproduced` on a difference. */
-export function reexecuteSettlement({ state, report }: ReplayContext, index: number, hash: string, settlement: SettlementPayload, interval: string, startMs: number, endMs: number, label: string): void {
+export function reexecuteSettlement(
+  { state, report }: ReplayContext,
+  index: number,
+  hash: string,
+  settlement: SettlementPayload,
+  interval: string,
+  startMs: number,
+  endMs: number,
+  label: string,
+): void {
   const input = rebuildIntervalInput(state, settlement, interval, startMs, endMs);
   if (input === undefined) return;
   let expected: SettlementPayload | undefined;
   try {
     expected = planInterval(input);
   } catch (error) {
-    report('settlement-not-reproduced', [index], `settlement ${hash} of ${label}: the planner refuses the input rebuilt from the log (${(error as Error).message})`);
+    report(
+      'settlement-not-reproduced',
+      [index],
+      `settlement ${hash} of ${label}: the planner refuses the input rebuilt from the log (${(error as Error).message})`,
+    );
     return;
   }
   if (expected === undefined) {

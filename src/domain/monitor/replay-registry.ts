@@ -49,7 +49,11 @@ export function replayDevice({ state, report }: ReplayContext, index: number, de
   }
   const owner = state.participants.get(device.owner);
   if (owner?.role !== OWNER_ROLE[device.type]) {
-    report('unknown-participant', [owner?.index, index], `device ${device.id} (${device.type}) belongs to ${device.owner}, which is no ${OWNER_ROLE[device.type]} registered before it`);
+    report(
+      'unknown-participant',
+      [owner?.index, index],
+      `device ${device.id} (${device.type}) belongs to ${device.owner}, which is no ${OWNER_ROLE[device.type]} registered before it`,
+    );
   }
   state.devices.set(device.id, {
     index,
@@ -71,7 +75,8 @@ export function replayContract(context: ReplayContext, index: number, hash: stri
   const device = state.devices.get(contract.device);
   if (!device) report('unknown-device', [index], `contract ${contract.id} for device ${contract.device}, which no device entry before it registers`);
   const tenant = state.participants.get(contract.tenant);
-  if (tenant?.role !== 'tenant') report('unknown-participant', [tenant?.index, index], `contract ${contract.id} for ${contract.tenant}, which is no tenant registered before it`);
+  if (tenant?.role !== 'tenant')
+    report('unknown-participant', [tenant?.index, index], `contract ${contract.id} for ${contract.tenant}, which is no tenant registered before it`);
   state.contracts.set(hash, {
     index,
     device: contract.device,

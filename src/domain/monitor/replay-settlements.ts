@@ -86,7 +86,11 @@ function settleSources(
     }
     const device = state.devices.get(reading.device)!;
     if (first !== undefined && reading.index < first) {
-      report('bad-late-settlement', [reading.index, first, index], `settlement ${hash} settles reading ${source.reading} late, but it was logged before the interval's first settlement (entry ${first})`);
+      report(
+        'bad-late-settlement',
+        [reading.index, first, index],
+        `settlement ${hash} settles reading ${source.reading} late, but it was logged before the interval's first settlement (entry ${first})`,
+      );
     }
     state.settled.set(source.reading, { reading: reading.index, settlement: index });
     return { hash: source.reading, reading, device };
@@ -102,7 +106,11 @@ function closeInterval({ state, report }: ReplayContext, index: number, hash: st
   for (const reading of [...(state.buckets.get(interval)?.readings ?? [])]) {
     const rec = state.readings.get(reading)!;
     if (isSupply(state.devices.get(rec.device)!.type, rec.exportWh)) {
-      report('unsettled-supply', [rec.index, index], `settlement ${hash} of ${label} leaves out supply reading ${reading} (entry ${rec.index}), logged before it`);
+      report(
+        'unsettled-supply',
+        [rec.index, index],
+        `settlement ${hash} of ${label} leaves out supply reading ${reading} (entry ${rec.index}), logged before it`,
+      );
     } else closeReading(state, reading);
   }
 }

@@ -121,7 +121,15 @@ function bad(detail: string): never {
 }
 
 function restoreSettlement(json: SettlementJson, owners: readonly string[]): SettlementRec {
-  const rec: SettlementRec = { index: json.index, startMs: json.startMs, endMs: json.endMs, wh: [], owner: [], charges: new Map(json.charges), claimed: new Map(json.claimed) };
+  const rec: SettlementRec = {
+    index: json.index,
+    startMs: json.startMs,
+    endMs: json.endMs,
+    wh: [],
+    owner: [],
+    charges: new Map(json.charges),
+    claimed: new Map(json.claimed),
+  };
   if (json.allocations === '') return rec;
   for (const pair of json.allocations.split(' ')) {
     const parts = /^(\d+):(\d+)$/.exec(pair);
@@ -155,7 +163,10 @@ export function restoreReplayState(snapshot: ReplaySnapshot, origin: string): Re
   for (const [key, index] of snapshot.intervals) state.intervals.set(key, index);
   for (const [zone, startMs] of snapshot.lastMatchedStarts) state.lastMatchedStarts.set(zone, startMs);
   for (const [device, lots] of snapshot.lots) {
-    state.lots.set(device, lots.map(([allocation, remainingWh]) => ({ allocation, device, remainingWh: BigInt(remainingWh) })));
+    state.lots.set(
+      device,
+      lots.map(([allocation, remainingWh]) => ({ allocation, device, remainingWh: BigInt(remainingWh) })),
+    );
   }
   for (const [hash, index] of snapshot.claims) state.claims.set(hash, index);
   const batch = snapshot.lateBatch;

@@ -51,7 +51,11 @@ interface Discharge {
 const drawText = (draws: readonly Draw[] | undefined): string => (draws ?? []).map((d) => `${d.wh} Wh of ${d.allocation}`).join(', ') || 'nothing';
 
 function sameDraws(expected: readonly Draw[] | undefined, actual: readonly Draw[]): boolean {
-  return expected !== undefined && expected.length === actual.length && expected.every((draw, i) => draw.allocation === actual[i]?.allocation && draw.wh === actual[i]?.wh);
+  return (
+    expected !== undefined &&
+    expected.length === actual.length &&
+    expected.every((draw, i) => draw.allocation === actual[i]?.allocation && draw.wh === actual[i]?.wh)
+  );
 }
 
 /** The settlement an allocation id names, if logged, and the storage device it charges, if it is a charge. */
@@ -71,7 +75,11 @@ export function replayDischarge({ state, report }: ReplayContext, block: Storage
   }
   const queue = state.lots.get(device) ?? [];
   let fifo: Draw[] | undefined;
-  if (heldWh(queue) >= wh) fifo = takeFifo(queue.map((lot) => ({ ...lot })), wh);
+  if (heldWh(queue) >= wh)
+    fifo = takeFifo(
+      queue.map((lot) => ({ ...lot })),
+      wh,
+    );
   let valid = true;
   let drawn = 0n;
   for (const draw of allocation.draws) {
@@ -96,7 +104,11 @@ export function replayDischarge({ state, report }: ReplayContext, block: Storage
     const lot = queue[at];
     const held = lot?.remainingWh ?? 0n;
     if (drawWh > held) {
-      report('draw-beyond-charge', [charge.rec.index, index], `charge ${draw.allocation} (entry ${charge.rec.index}) holds ${held} Wh of green charge after losses and earlier draws; allocation ${id} draws ${drawWh} Wh on it`);
+      report(
+        'draw-beyond-charge',
+        [charge.rec.index, index],
+        `charge ${draw.allocation} (entry ${charge.rec.index}) holds ${held} Wh of green charge after losses and earlier draws; allocation ${id} draws ${drawWh} Wh on it`,
+      );
       valid = false;
     }
     if (!lot) continue;
@@ -109,7 +121,11 @@ export function replayDischarge({ state, report }: ReplayContext, block: Storage
     valid = false;
   }
   if (valid && !sameDraws(fifo, allocation.draws)) {
-    report('draw-not-fifo', [index], `allocation ${id} draws ${drawText(allocation.draws)}; first in, first out over the green charge held it draws ${drawText(fifo)}`);
+    report(
+      'draw-not-fifo',
+      [index],
+      `allocation ${id} draws ${drawText(allocation.draws)}; first in, first out over the green charge held it draws ${drawText(fifo)}`,
+    );
   }
 }
 
@@ -145,7 +161,11 @@ export function settleStorage({ state, report }: ReplayContext, block: StorageBl
     // Only storage devices are charged, and the device schema requires their energyCapacityWh.
     const capacity = spec.energyCapacityWh!;
     if (held + charged > capacity) {
-      report('state-of-charge', [spec.index, index], `storage ${device}: ${held} Wh held before ${label} plus ${charged} Wh charged in it exceed the energy capacity ${capacity} Wh`);
+      report(
+        'state-of-charge',
+        [spec.index, index],
+        `storage ${device}: ${held} Wh held before ${label} plus ${charged} Wh charged in it exceed the energy capacity ${capacity} Wh`,
+      );
     }
   }
   for (const [device, lots] of block.newLots) state.lots.set(device, [...(state.lots.get(device) ?? []), ...lots]);

@@ -161,6 +161,12 @@ export class LogReplay {
   }
 
   #report(code: ReplayFindingCode, indexes: readonly (number | undefined)[], detail: string): void {
-    this.#findings.push(finding(code, indexes.filter((i): i is number => i !== undefined), detail));
+    this.#findings.push(
+      finding(
+        code,
+        indexes.filter((i): i is number => i !== undefined),
+        detail,
+      ),
+    );
   }
 }

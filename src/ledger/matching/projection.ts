@@ -15,8 +15,20 @@ export async function projectSettlements(
   settlements: IndexOf,
 ): Promise<void> {
   const rows = appended.map(({ projection, idx }) => settlementRows(projection, idx, late, settlements));
-  await insertSettlements(tx, rows.map((r) => r.settlement));
-  await insertSettledSources(tx, rows.flatMap((r) => r.sources));
-  await insertStorageCharges(tx, rows.flatMap((r) => r.charges));
-  await insertDraws(tx, rows.flatMap((r) => r.draws));
+  await insertSettlements(
+    tx,
+    rows.map((r) => r.settlement),
+  );
+  await insertSettledSources(
+    tx,
+    rows.flatMap((r) => r.sources),
+  );
+  await insertStorageCharges(
+    tx,
+    rows.flatMap((r) => r.charges),
+  );
+  await insertDraws(
+    tx,
+    rows.flatMap((r) => r.draws),
+  );
 }

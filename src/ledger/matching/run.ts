@@ -118,4 +118,3 @@ async function settleLateSupply(ledger: Ledger): Promise<number> {
 export function startMatcher(ledger: Ledger, gateClosureMs: number, everyMs: number, onError: (error: unknown) => void): () => Promise<void> {
   return repeat(() => runMatching(ledger, ledger.now() - gateClosureMs), { everyMs, onError });
 }
-

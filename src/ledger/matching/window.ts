@@ -121,9 +121,23 @@ export async function writeWindow(ledger: Ledger, planned: WindowPlan, settled: 
         // Lots from before the run may be drawn on in any later window of it.
         for (const [hash, idx] of planned.lotSettlements) settled.set(hash, idx);
         for (const entry of appended) settled.set(toBase64(entry.leafHash), entry.idx);
-        await projectSettlements(tx, plan.settlements.map((s, i) => ({ projection: s.projection, idx: appended[i]!.idx })), false, settled);
-        await insertMatchedIntervals(tx, starts.map((start) => ({ start_at: start, zone })));
-        return { intervals: starts.length, settlements: plan.settlements.length, allocations: plan.allocations, lotsAfter: plan.lotsAfter, replanned: !unchanged };
+        await projectSettlements(
+          tx,
+          plan.settlements.map((s, i) => ({ projection: s.projection, idx: appended[i]!.idx })),
+          false,
+          settled,
+        );
+        await insertMatchedIntervals(
+          tx,
+          starts.map((start) => ({ start_at: start, zone })),
+        );
+        return {
+          intervals: starts.length,
+          settlements: plan.settlements.length,
+          allocations: plan.allocations,
+          lotsAfter: plan.lotsAfter,
+          replanned: !unchanged,
+        };
       },
     };
   });

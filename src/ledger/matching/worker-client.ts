@@ -53,7 +53,10 @@ function started(): Worker {
     if (pending.size === 0) thread.unref();
     if (waiting === undefined) return;
     if ('plan' in reply) waiting.resolve(reply.plan);
-    else waiting.reject(reply.error.code === undefined ? new Error(`matching worker: ${reply.error.detail}`) : new GridproofError(reply.error.code, reply.error.detail));
+    else
+      waiting.reject(
+        reply.error.code === undefined ? new Error(`matching worker: ${reply.error.detail}`) : new GridproofError(reply.error.code, reply.error.detail),
+      );
   });
   thread.on('error', (error) => failAll(thread, error));
   thread.on('exit', (code) => failAll(thread, new Error(`matching worker exited with code ${code}`)));

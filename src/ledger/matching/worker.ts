@@ -20,8 +20,15 @@ port.on('message', ({ id, rows, signer }: PlanRequest) => {
   } catch (error) {
     reply = { id, error: isGridproofError(error) ? { code: error.code, detail: error.detail } : { detail: String((error as Error)?.stack ?? error) } };
   }
-  const transfer = 'plan' in reply
-    ? reply.plan.settlements.flatMap(({ bytes, leafHash, projection }) => [bytes.buffer, leafHash.buffer, projection.source_idx.buffer, projection.sink_idx.buffer, projection.wh.buffer])
-    : [];
+  const transfer =
+    'plan' in reply
+      ? reply.plan.settlements.flatMap(({ bytes, leafHash, projection }) => [
+          bytes.buffer,
+          leafHash.buffer,
+          projection.source_idx.buffer,
+          projection.sink_idx.buffer,
+          projection.wh.buffer,
+        ])
+      : [];
   port.postMessage(reply, transfer as ArrayBuffer[]);
 });

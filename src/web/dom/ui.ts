@@ -66,9 +66,21 @@ export const getJson = async <T>(path: string, options?: CallOptions): Promise<T
 /** An error box: for an API problem, its title and code. */
 export function errorBox(error: unknown): HTMLElement {
   if (error instanceof ApiProblem) {
-    return el('div', { class: 'error', role: 'alert' }, el('strong', {}, error.title), ' ', el('code', {}, error.code), error.detail ? el('p', {}, error.detail) : undefined);
+    return el(
+      'div',
+      { class: 'error', role: 'alert' },
+      el('strong', {}, error.title),
+      ' ',
+      el('code', {}, error.code),
+      error.detail ? el('p', {}, error.detail) : undefined,
+    );
   }
-  return el('div', { class: 'error', role: 'alert' }, el('strong', {}, 'Something went wrong'), el('p', {}, String(error instanceof Error ? error.message : error)));
+  return el(
+    'div',
+    { class: 'error', role: 'alert' },
+    el('strong', {}, 'Something went wrong'),
+    el('p', {}, String(error instanceof Error ? error.message : error)),
+  );
 }
 
 /** A definition list of label → value rows. */

@@ -30,7 +30,8 @@ export interface DeviceOutputs {
 export function hoursOf(from: string, to: string): number[] {
   const a = Date.parse(from) / 1000;
   const b = Date.parse(to) / 1000;
-  if (!Number.isFinite(a) || !Number.isFinite(b) || b <= a || a % HOUR_S !== 0 || b % HOUR_S !== 0) throw new Error('the period must be whole hours, ending after it starts');
+  if (!Number.isFinite(a) || !Number.isFinite(b) || b <= a || a % HOUR_S !== 0 || b % HOUR_S !== 0)
+    throw new Error('the period must be whole hours, ending after it starts');
   const out: number[] = [];
   for (let t = a; t < b; t += HOUR_S) out.push(t);
   return out;

@@ -54,7 +54,15 @@ async function consistency(): Promise<void> {
 }
 
 function form(id: string, title: string, hint: string, fields: HTMLElement[], run: () => Promise<void>, result: HTMLElement): HTMLElement {
-  const f = el('form', { id, class: 'panel' }, el('h2', {}, title), el('p', { class: 'hint' }, hint), ...fields, el('div', { class: 'actions' }, el('button', { type: 'submit' }, 'Check')), result);
+  const f = el(
+    'form',
+    { id, class: 'panel' },
+    el('h2', {}, title),
+    el('p', { class: 'hint' }, hint),
+    ...fields,
+    el('div', { class: 'actions' }, el('button', { type: 'submit' }, 'Check')),
+    result,
+  );
   f.addEventListener('submit', (event) => {
     event.preventDefault();
     void run();
@@ -80,7 +88,11 @@ async function load(): Promise<void> {
     );
     if (toInput.value === '') toInput.value = String(latest.size);
   } catch (error) {
-    summary.replaceChildren(isGridproofError(error) ? el('div', { class: 'error', role: 'alert' }, `The checkpoint does not verify (${error.code}): ${error.detail}`) : errorBox(error));
+    summary.replaceChildren(
+      isGridproofError(error)
+        ? el('div', { class: 'error', role: 'alert' }, `The checkpoint does not verify (${error.code}): ${error.detail}`)
+        : errorBox(error),
+    );
   }
 }
 
@@ -88,12 +100,26 @@ main().replaceChildren(
   el('h1', {}, 'The public log'),
   el('p', { class: 'lead' }, 'Every entry is a leaf of an RFC 9162 Merkle tree. The proofs below come from the service and are checked in your browser.'),
   summary,
-  form('inclusion-form', 'Is an entry in the log?', 'Paste an entry’s leaf hash (for example from a bundle or a POST /v1/entries result).', [el('label', { for: 'leaf-hash' }, 'Leaf hash'), leafInput], inclusion, inclusionResult),
+  form(
+    'inclusion-form',
+    'Is an entry in the log?',
+    'Paste an entry’s leaf hash (for example from a bundle or a POST /v1/entries result).',
+    [el('label', { for: 'leaf-hash' }, 'Leaf hash'), leafInput],
+    inclusion,
+    inclusionResult,
+  ),
   form(
     'consistency-form',
     'Did the log only grow?',
     'Two tree sizes that have stored checkpoints; the larger must extend the smaller.',
-    [el('div', { class: 'row' }, el('div', {}, el('label', { for: 'from-size' }, 'Older size'), fromInput), el('div', {}, el('label', { for: 'to-size' }, 'Newer size'), toInput))],
+    [
+      el(
+        'div',
+        { class: 'row' },
+        el('div', {}, el('label', { for: 'from-size' }, 'Older size'), fromInput),
+        el('div', {}, el('label', { for: 'to-size' }, 'Newer size'), toInput),
+      ),
+    ],
     consistency,
     consistencyResult,
   ),
