@@ -88,9 +88,15 @@ export function rootFromFrontier(size: number, getNode: GetNode): Uint8Array {
 /**
  * Appends leaves at positions size, size+1, …: returns every perfect subtree
  * they complete (level 0 included), in order of completion. Reads only the
- * frontier(size) nodes.
+ * frontier(size) nodes. `hashNode` is hashChildren by default; the server
+ * passes the same function on Node's native SHA-256 (about one node per leaf).
  */
-export function appendLeaves(size: number, leafHashes: Uint8Array[], getNode: GetNode): StoredNode[] {
+export function appendLeaves(
+  size: number,
+  leafHashes: Uint8Array[],
+  getNode: GetNode,
+  hashNode: (left: Uint8Array, right: Uint8Array) => Uint8Array = hashChildren,
+): StoredNode[] {
   checkSize(size, 0);
   checkSize(size + leafHashes.length, 0);
   if (leafHashes.length === 0) return [];
@@ -105,7 +111,7 @@ export function appendLeaves(size: number, leafHashes: Uint8Array[], getNode: Ge
     completed.push({ level, index, hash });
     // A node with an odd index is a right child: it completes its parent.
     while (index % 2 === 1) {
-      hash = hashChildren(stack.pop()!, hash);
+      hash = hashNode(stack.pop()!, hash);
       index = (index - 1) / 2;
       level++;
       completed.push({ level, index, hash });

@@ -8,6 +8,7 @@ import { toBase64 } from '../crypto/base64.ts';
 import { appendLeaves, frontier as frontierOf, type GetNode, type NodeId, type StoredNode } from '../crypto/merkle.ts';
 import type { EntryKind } from '../domain/payloads.ts';
 import { GridproofError } from '../errors.ts';
+import { nativeHashChildren } from '../platform/node-sha256.ts';
 import type { Database } from './schema.ts';
 
 export type Db = Kysely<Database>;
@@ -95,6 +96,7 @@ export async function appendEntries(
     size,
     entries.map((entry) => entry.leafHash),
     getNode,
+    nativeHashChildren,
   );
   await sql`
     with new_entry as (

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import t from 'tap';
 import { toHex, utf8 } from '../../src/crypto/base64.ts';
-import { hashLeaf } from '../../src/crypto/merkle.ts';
+import { hashChildren, hashLeaf } from '../../src/crypto/merkle.ts';
 import { sha256 } from '../../src/crypto/sha256.ts';
-import { nativeHashLeaf } from '../../src/platform/node-sha256.ts';
+import { nativeHashChildren, nativeHashLeaf } from '../../src/platform/node-sha256.ts';
 
 t.test('FIPS 180-4 examples', async (t) => {
   t.equal(toHex(sha256()), 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
@@ -23,4 +23,12 @@ t.test('native leaf hashes equal the pure ones, on RFC 6962 leaves and on random
     const data = randomBytes(size);
     t.same(nativeHashLeaf(data), hashLeaf(data), `${size} bytes`);
   }
+});
+
+t.test('native node hashes equal the pure ones', async (t) => {
+  for (let i = 0; i < 20; i++) {
+    const [left, right] = [randomBytes(32), randomBytes(32)];
+    t.same(nativeHashChildren(left, right), hashChildren(left, right));
+  }
+  t.not(toHex(nativeHashChildren(new Uint8Array(32), new Uint8Array(32))), toHex(nativeHashLeaf(new Uint8Array(64))), 'domain-separated from a leaf');
 });
