@@ -26,6 +26,9 @@ import { SignatureBatcher, type SignatureOutcome } from './signature-batcher.ts'
 
 export const MAX_ENTRIES_PER_REQUEST = 1000;
 
+/** Readings parsed before their checks go to the pool: a worker starts on a batch after a few hundred µs of parsing. */
+const STREAM_CHUNK = 32;
+
 /** A note that passed every check but its signature. */
 interface Parsed {
   position: number;
@@ -61,27 +64,71 @@ export class ReadingIntake {
       throw new GridproofError('too-many-entries', `at most ${MAX_ENTRIES_PER_REQUEST} entries per request`);
     }
     const results: Array<EntryResult | undefined> = notes.map(() => undefined);
+    const refuse = (position: number, error: unknown) => {
+      if (!(error instanceof GridproofError)) throw error;
+      results[position] = { error: { code: error.code, detail: error.detail } };
+    };
+    // Checks go to the pool a chunk at a time while the rest is parsed, so
+    // the workers start on a batch before the event loop has read all of it.
     const parsed: Parsed[] = [];
-    for (const [position, note] of notes.entries()) {
-      try {
-        parsed.push(await this.#parse(caller, position, note));
-      } catch (error) {
-        if (!(error instanceof GridproofError)) throw error;
-        results[position] = { error: { code: error.code, detail: error.detail } };
+    const checks: Array<Promise<SignatureOutcome[]>> = [];
+    let chunk: Parsed[] = [];
+    const send = () => {
+      if (chunk.length === 0) return;
+      checks.push(this.#check(chunk));
+      parsed.push(...chunk);
+      chunk = [];
+    };
+    /** Readings of a device (or with keys) not known yet: checked once they are loaded. */
+    const later: Array<{ position: number; note: string; payload: ReadingPayload }> = [];
+    try {
+      for (const [position, note] of notes.entries()) {
+        try {
+          const payload = this.#parse(note);
+          const device = this.#devices.get(payload.device);
+          if (device === undefined || !this.#keys.has(payload.device)) later.push({ position, note, payload });
+          else chunk.push(this.#accept(caller, position, note, payload, device));
+        } catch (error) {
+          refuse(position, error);
+        }
+        if (chunk.length === STREAM_CHUNK) send();
       }
+      send();
+      if (later.length > 0) {
+        for (const id of new Set(later.map(({ payload }) => payload.device))) if (!this.#devices.has(id)) await this.#loadDevice(id);
+        // A hint only (the sequencer reads keys again under the head lock), so loaded once per device.
+        await this.#loadKeys(later.map(({ payload }) => payload.device).filter((id) => this.#devices.has(id) && !this.#keys.has(id)));
+        for (const { position, note, payload } of later) {
+          try {
+            const device = this.#devices.get(payload.device);
+            if (device === undefined) throw new GridproofError('unknown-device', `no device ${payload.device}`);
+            chunk.push(this.#accept(caller, position, note, payload, device));
+          } catch (error) {
+            refuse(position, error);
+          }
+        }
+        send();
+      }
+    } catch (error) {
+      // Checks already out must not end as unhandled rejections.
+      for (const check of checks) check.catch(() => undefined);
+      throw error;
     }
-    const outcomes = await this.#checkSignatures(parsed);
+    const outcomes = await this.#recheckUnsigned(parsed, (await Promise.all(checks)).flat());
+    // In the order of the request, whatever order the checks went out in.
+    const order = parsed.map((_, i) => i).sort((a, b) => parsed[a]!.position - parsed[b]!.position);
     const prepared: PreparedReading[] = [];
     const positions: number[] = [];
-    parsed.forEach(({ position, note, payload, device }, i) => {
+    for (const i of order) {
+      const { position, note, payload, device } = parsed[i]!;
       const { verdict, leafHash } = outcomes[i]!;
       if (typeof verdict !== 'string') {
         results[position] = { error: verdict };
-        return;
+        continue;
       }
       prepared.push({ note, bytes: utf8(note), leafHash, payload, signedBy: [verdict], zone: device.biddingZone });
       positions.push(position);
-    });
+    }
     const sequenced = await this.#sequencer.submit(prepared);
     sequenced.forEach((result, i) => {
       results[positions[i]!] = result;
@@ -89,20 +136,24 @@ export class ReadingIntake {
     return results as EntryResult[];
   }
 
-  async #parse(caller: Caller, position: number, note: string): Promise<Parsed> {
+  #parse(note: string): ReadingPayload {
     const { payload } = parseEntry(note, this.#ledger.origin);
     if (payload.kind !== 'reading') {
       throw new GridproofError('unknown-kind', `only readings are posted here; ${payload.kind} entries are written by the operator`);
     }
-    const device = this.#devices.get(payload.device) ?? (await this.#loadDevice(payload.device));
+    return payload;
+  }
+
+  #accept(caller: Caller, position: number, note: string, payload: ReadingPayload, device: DeviceFacts): Parsed {
     if (device.owner !== caller.id) throw new GridproofError('not-device-owner', `device ${device.id} belongs to another participant`);
     checkReadingShape(payload, device, this.#ledger.intervalSeconds, this.#ledger.now());
     return { position, note, payload, device };
   }
 
-  async #loadDevice(id: string): Promise<DeviceFacts> {
+  /** Caches the device's facts; false when there is no such device. */
+  async #loadDevice(id: string): Promise<boolean> {
     const row = await findDevice(this.#ledger.db, id);
-    if (!row) throw new GridproofError('unknown-device', `no device ${id}`);
+    if (!row) return false;
     const facts: DeviceFacts = {
       id: row.id,
       owner: row.owner,
@@ -112,29 +163,29 @@ export class ReadingIntake {
       biddingZone: row.bidding_zone,
     };
     this.#devices.set(id, facts);
-    return facts;
+    return true;
+  }
+
+  /** Verifies each note under its device's keys valid for the interval, on the pool. */
+  #check(list: readonly Parsed[]): Promise<SignatureOutcome[]> {
+    return this.#signatures.check(
+      list.map(({ note, payload }) => ({
+        note,
+        vkeys: keysValidFor(this.#keys.get(payload.device) ?? [], instantMs(payload.start)!, instantMs(payload.end)!),
+      })),
+    );
   }
 
   /**
-   * Verifies each note under its device's keys valid for the interval, on
-   * the pool. Notes no known key signed are checked once more with the keys
-   * reloaded (a key may be new); then they are 'no-valid-key'.
+   * Notes no known key signed are checked once more with the keys reloaded
+   * (a key may be new); then they are 'no-valid-key'.
    */
-  async #checkSignatures(parsed: readonly Parsed[]): Promise<SignatureOutcome[]> {
-    const check = (list: readonly Parsed[]) =>
-      this.#signatures.check(
-        list.map(({ note, payload }) => ({
-          note,
-          vkeys: keysValidFor(this.#keys.get(payload.device)!, instantMs(payload.start)!, instantMs(payload.end)!),
-        })),
-      );
-    await this.#loadKeys(parsed.filter(({ payload }) => !this.#keys.has(payload.device)));
-    const outcomes = await check(parsed);
+  async #recheckUnsigned(parsed: readonly Parsed[], outcomes: SignatureOutcome[]): Promise<SignatureOutcome[]> {
     const unsigned = parsed.flatMap((item, i) => (unknownSigner(outcomes[i]!) ? [i] : []));
     if (unsigned.length === 0) return outcomes;
     const again = unsigned.map((i) => parsed[i]!);
-    await this.#loadKeys(again);
-    (await check(again)).forEach((outcome, j) => {
+    await this.#loadKeys(again.map(({ payload }) => payload.device));
+    (await this.#check(again)).forEach((outcome, j) => {
       const { payload } = again[j]!;
       outcomes[unsigned[j]!] = unknownSigner(outcome)
         ? {
@@ -146,8 +197,8 @@ export class ReadingIntake {
     return outcomes;
   }
 
-  async #loadKeys(list: readonly Parsed[]): Promise<void> {
-    const ids = [...new Set(list.map(({ payload }) => payload.device))];
+  async #loadKeys(devices: readonly string[]): Promise<void> {
+    const ids = [...new Set(devices)];
     if (ids.length === 0) return;
     for (const [id, keys] of await deviceKeys(this.#ledger.db, ids)) this.#keys.set(id, keys);
   }

@@ -35,6 +35,7 @@ export class SignatureBatcher {
   readonly #lanes: number;
   readonly #queue: Waiting[] = [];
   #out = 0;
+  #scheduled = false;
 
   constructor(run: RunJob, lanes: number) {
     this.#run = run;
@@ -44,7 +45,14 @@ export class SignatureBatcher {
   /** One outcome per item, in order; rejects (with the pool's error) if a job holding one of them fails. */
   check(items: readonly SignatureCheck[]): Promise<SignatureOutcome[]> {
     const outcomes = items.map((item) => new Promise<SignatureOutcome>((resolve, reject) => this.#queue.push({ item, resolve, reject })));
-    this.#dispatch();
+    if (this.#queue.length >= MAX_PER_JOB) this.#dispatch();
+    else if (!this.#scheduled) {
+      this.#scheduled = true;
+      setImmediate(() => {
+        this.#scheduled = false;
+        this.#dispatch();
+      });
+    }
     return Promise.all(outcomes);
   }
 
