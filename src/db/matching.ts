@@ -190,7 +190,7 @@ async function insertChunked<T extends 'storage_charge' | 'allocation_draw' | 'm
 /** A bigint[] literal of whole numbers: cheaper than the driver's escaping of each element. */
 const bigintArray = (values: WholeNumbers) => sql<number[]>`${`{${values.join(',')}}`}::bigint[]`;
 
-/** Whole numbers for a bigint[] column: an array, or a typed array moved from the matching worker thread. */
+/** Whole numbers for a bigint[] column: an array, or a typed array moved from a worker of the shared pool (matching). */
 export type WholeNumbers = readonly number[] | Float64Array;
 
 /** A settlement row to insert; its allocation arrays may be typed arrays. */

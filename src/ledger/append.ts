@@ -28,7 +28,7 @@ export type Appended<E extends NewEntry = SealedEntry> = E & { idx: number };
 /**
  * `build` runs under the head lock, once this process's operator key is
  * known to be the one in force (operator-key.ts), and returns the entries to
- * append (signed with sealOperatorEntry, or on the matching worker) and a
+ * append (signed with sealOperatorEntry, or on the shared pool when matching) and a
  * function writing their projections once their indexes are known.
  */
 export async function appendInTransaction<R, E extends NewEntry = SealedEntry>(

@@ -1,15 +1,17 @@
 /**
- * The jobs the shared CPU pool (cpu-pool.ts) runs on its worker threads.
+ * The jobs the shared CPU pool (cpu-pool.ts) runs on its worker threads:
+ * bundle verification, intake's signature checks, matching's window plans.
  * Each is the same pure function the main thread would call, with Node's
  * native Ed25519 and SHA-256, so a result is what running it in place would give.
  */
-import { VerifierCache } from '../crypto/note.ts';
+import { VerifierCache, type Signer } from '../crypto/note.ts';
 import { verifyWithFacts, type VerifiedBundle } from '../domain/bundle/verified.ts';
 import { checkSignatures, type SignatureCheck, type SignatureChecks } from '../domain/reading-signatures.ts';
 import type { WitnessPolicy } from '../domain/witness-policy.ts';
-import { nativeVerify } from '../platform/node-ed25519.ts';
+import { nativeSign, nativeVerify } from '../platform/node-ed25519.ts';
 import { nativeHashLeaf } from '../platform/node-sha256.ts';
-import { serveJobs } from '../platform/worker-pool-host.ts';
+import { serveJobs, transferring } from '../platform/worker-pool-host.ts';
+import { planWindowRows, type PlannedWindow, type WindowRows } from './matching/plan.ts';
 
 export interface VerifyBundleJob {
   bundle: unknown;
@@ -24,6 +26,24 @@ export interface CheckSignaturesJob {
   items: SignatureCheck[];
 }
 
+export interface PlanWindowJob {
+  rows: WindowRows;
+  signer: Signer;
+}
+
+/** A planned window's settlements move back to the main thread rather than being copied. */
+function planWindow({ rows, signer }: PlanWindowJob) {
+  const plan: PlannedWindow = planWindowRows(rows, signer, nativeSign);
+  const buffers = plan.settlements.flatMap(({ bytes, leafHash, projection }) => [
+    bytes.buffer,
+    leafHash.buffer,
+    projection.source_idx.buffer,
+    projection.sink_idx.buffer,
+    projection.wh.buffer,
+  ]);
+  return transferring(plan, [...new Set(buffers)] as ArrayBuffer[]);
+}
+
 // Parsed verifier keys outlive jobs: a device's readings keep coming under the same keys.
 const verifiers = new VerifierCache();
 
@@ -31,4 +51,5 @@ serveJobs({
   'verify-bundle': ({ bundle, logKey, witnessPolicy, firstReasonOnly }: VerifyBundleJob): Promise<VerifyBundleResult> =>
     verifyWithFacts(bundle, { logKey, verify: nativeVerify, firstReasonOnly, ...(witnessPolicy ? { witnessPolicy } : {}) }),
   'check-signatures': ({ items }: CheckSignaturesJob): SignatureChecks => checkSignatures(items, nativeVerify, nativeHashLeaf, verifiers),
+  'plan-window': planWindow,
 });

@@ -5,11 +5,13 @@
  * `maxQueued` jobs wait for a free worker: beyond that a job is refused at
  * once with 503 `unavailable` rather than piling up work nobody will wait for.
  * A worker that dies fails only the job it held (503 `unavailable`, never a
- * hang) and is replaced before the next job is handed out.
+ * hang) and is replaced before the next job is handed out. Background work
+ * (matching's planning), which no client waits for, is queued whatever the
+ * bound: it is refused only by a closed pool or a dead worker.
  *
  * Workers are TypeScript modules that call serveJobs (worker-pool-host.ts);
  * they register the same tsx loader the process uses (bin/gridproof.js)
- * before loading their module, as the matching worker does. Idle workers are
+ * before loading their module. Idle workers are
  * unreferenced, so the pool never keeps a process alive.
  */
 import { availableParallelism } from 'node:os';
@@ -23,6 +25,13 @@ export interface JobRequest {
 }
 
 export type JobReply = { id: number; result: unknown } | { id: number; error: { code?: ErrorCode; detail: string } };
+
+export interface RunOptions {
+  /** Buffers of `input` moved to the worker rather than copied (detached here). */
+  transfer?: ArrayBuffer[];
+  /** Work no request waits for: waits for a worker however many jobs are queued. */
+  background?: boolean;
+}
 
 export interface WorkerPoolOptions {
   /** The worker module's URL (a file: URL to a .ts module calling serveJobs). */
@@ -80,10 +89,10 @@ export class WorkerPool {
   }
 
   /** Runs `kind` on a worker; its result, its GridproofError, or 503 `unavailable` when the pool is full or the worker died. */
-  run<T>(kind: string, input: unknown, transfer: ArrayBuffer[] = []): Promise<T> {
+  run<T>(kind: string, input: unknown, { transfer = [], background = false }: RunOptions = {}): Promise<T> {
     if (this.#closed) return Promise.reject(new GridproofError('unavailable', `${this.#name} is closed`));
     const free = this.#freeSlot();
-    if (free === undefined && this.#queue.length >= this.maxQueued) {
+    if (free === undefined && !background && this.#queue.length >= this.maxQueued) {
       return Promise.reject(new GridproofError('unavailable', `${this.#name} is busy (${this.#queue.length} jobs waiting); try again shortly`));
     }
     return new Promise<T>((resolve, reject) => {

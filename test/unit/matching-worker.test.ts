@@ -1,10 +1,11 @@
 /**
- * The matching worker's error path (ledger/matching/worker-client.ts,
- * matching/worker.ts): a GridproofError thrown while a window is planned on
- * the worker thread reaches the caller on the main thread as a GridproofError
- * with the same code, and the worker goes on planning.
+ * Matching's planning on the shared CPU pool (ledger/cpu-pool.ts planOnPool,
+ * the 'plan-window' job of cpu-jobs.ts): a plan made on a worker is the plan
+ * made on this thread, and a GridproofError thrown while a window is planned
+ * reaches the caller on the main thread as a GridproofError with the same
+ * code, and the worker goes on planning.
  *
- * planOnWorker is driven directly with crafted rows. Through the service no
+ * planOnPool is driven directly with crafted rows. Through the service no
  * planning refusal can be reached: what prepareInterval refuses is already
  * impossible in the database a window's rows are read from (one reading per
  * device and interval start, Wh and efficiencies within their checks, a
@@ -17,7 +18,7 @@ import { toBase64, utf8 } from '../../src/crypto/base64.ts';
 import { generateSigner } from '../../src/crypto/note.ts';
 import { sha256 } from '../../src/crypto/sha256.ts';
 import { GridproofError, isGridproofError } from '../../src/errors.ts';
-import { planOnWorker } from '../../src/ledger/matching/worker-client.ts';
+import { planOnPool } from '../../src/ledger/cpu-pool.ts';
 import { planWindowRows, type PlannedWindow, type WindowRows } from '../../src/ledger/matching/plan.ts';
 import { nativeSign } from '../../src/platform/node-ed25519.ts';
 import { errorCode } from '../helpers/error-code.ts';
@@ -38,7 +39,7 @@ const meter: Reading = { entryIdx: 11, device: 'meter-1', importWh: 600, exportW
 const battery: Reading = { entryIdx: 12, device: 'battery-1', importWh: 500, exportWh: 0 };
 
 /**
- * One interval's rows, built afresh on every call: planOnWorker hands the
+ * One interval's rows, built afresh on every call: planOnPool hands the
  * reading columns over to the worker, which leaves the caller's detached.
  */
 function windowRows(readings: readonly Reading[], over: Partial<Omit<WindowRows, 'readings'>> = {}): WindowRows {
@@ -75,14 +76,14 @@ const comparable = (plan: PlannedWindow) => ({
   settlements: plan.settlements.map((s) => ({ ...s, bytes: toBase64(new Uint8Array(s.bytes)), leafHash: toBase64(new Uint8Array(s.leafHash)) })),
 });
 
-/** What planOnWorker rejects with; fails the test when it resolves. */
+/** What planOnPool rejects with; fails the test when it resolves. */
 async function rejection(t: Test, rows: WindowRows): Promise<unknown> {
   try {
-    await planOnWorker(rows, signer);
+    await planOnPool(rows, signer);
   } catch (error) {
     return error;
   }
-  t.fail('planOnWorker resolved');
+  t.fail('planOnPool resolved');
   return undefined;
 }
 
@@ -114,7 +115,7 @@ t.test('the fixtures: planWindowRows on this thread plans the valid window and r
 });
 
 t.test('a valid window planned on the worker is the plan this thread makes', async (t) => {
-  const plan = await planOnWorker(valid(), signer);
+  const plan = await planOnPool(valid(), signer);
   t.equal(plan.settlements.length, 1, 'one settlement');
   t.equal(plan.allocations, 1, 'one allocation');
   t.same(
@@ -151,8 +152,8 @@ t.test('an error that is no refusal reaches the caller as a plain Error, not as 
 
 t.test('the worker goes on planning after a refusal', async (t) => {
   const expected = comparable(planWindowRows(valid(), signer, nativeSign));
-  // Both out at once, on the one worker: had the refusal cost the worker its life, the valid window would fail with it.
-  const [refused, planned] = await Promise.allSettled([planOnWorker(refusals[0]!.rows(), signer), planOnWorker(valid(), signer)]);
+  // Both out at once: had the refusal cost its worker its life, a valid window queued behind it would fail with it.
+  const [refused, planned] = await Promise.allSettled([planOnPool(refusals[0]!.rows(), signer), planOnPool(valid(), signer)]);
   t.equal(refused.status, 'rejected', 'the refusal is refused');
   t.equal(refused.status === 'rejected' ? (refused.reason as GridproofError).code : undefined, refusals[0]!.code, `with ${refusals[0]!.code}`);
   t.equal(planned.status, 'fulfilled', 'the valid window sent with it is planned');
@@ -160,7 +161,7 @@ t.test('the worker goes on planning after a refusal', async (t) => {
 
   // And a later request, after every kind of refusal, is planned too.
   for (const { rows } of refusals) await rejection(t, rows());
-  t.same(comparable(await planOnWorker(valid(), signer)), expected, 'a later valid window is planned');
+  t.same(comparable(await planOnPool(valid(), signer)), expected, 'a later valid window is planned');
 });
 
 t.test('the worker starts whatever the working directory, as a server started from elsewhere does (docs/walkthrough.md)', async (t) => {
@@ -173,10 +174,10 @@ t.test('the worker starts whatever the working directory, as a server started fr
   const script = `
     const { register } = await import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))});
     register();
-    const { planOnWorker } = await import(${JSON.stringify(new URL('../../src/ledger/matching/worker-client.ts', import.meta.url).href)});
+    const { planOnPool } = await import(${JSON.stringify(new URL('../../src/ledger/cpu-pool.ts', import.meta.url).href)});
     const { generateSigner } = await import(${JSON.stringify(new URL('../../src/crypto/note.ts', import.meta.url).href)});
     const none = { entryIdx: new Float64Array(0), startMs: new Float64Array(0), importWh: new Float64Array(0), exportWh: new Float64Array(0), leafHashes: new Uint8Array(0), device: [] };
-    const plan = await planOnWorker({ log: 'cwd.example/log', zone: 'DE-LU', intervalSeconds: 3600, starts: [new Date(0)], readings: none, devices: [], contracts: [], storage: [], lotsBefore: [] }, generateSigner('cwd.example/log/operator'));
+    const plan = await planOnPool({ log: 'cwd.example/log', zone: 'DE-LU', intervalSeconds: 3600, starts: [new Date(0)], readings: none, devices: [], contracts: [], storage: [], lotsBefore: [] }, generateSigner('cwd.example/log/operator'));
     console.log(JSON.stringify(plan));`;
   const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: elsewhere, encoding: 'utf8', timeout: 60_000 });
   t.equal(child.status, 0, child.stderr);

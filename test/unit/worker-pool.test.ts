@@ -78,6 +78,34 @@ t.test('beyond the queue bound a job is refused at once with unavailable', async
   t.equal((await Promise.all(waiting)).length, 2, 'the queued jobs ran once the worker was free');
 });
 
+t.test('background work waits for a worker whatever the queue bound', async (t) => {
+  const pool = new WorkerPool({ module: MODULE, size: 1, maxQueued: 1, name: 'test pool' });
+  t.teardown(() => pool.close());
+  const flag = new SharedArrayBuffer(4);
+  const held = pool.run('hold', { flag });
+  const waiting = pool.run('hash', { text: 'q1', rounds: 1 });
+  await t.rejects(pool.run('hash', { text: 'q2', rounds: 1 }), { code: 'unavailable' }, 'a request beyond the bound is refused');
+  const background = pool.run<{ digest: Uint8Array }>('hash', { text: 'bg', rounds: 2 }, { background: true });
+  t.equal(pool.queued, 2, 'the background job waits beyond the bound');
+  Atomics.store(new Int32Array(flag), 0, 1);
+  Atomics.notify(new Int32Array(flag), 0);
+  await held;
+  await waiting;
+  t.same(Buffer.from((await background).digest), Buffer.from(onMainThread('bg', 2)), 'and runs once the worker is free');
+});
+
+t.test('buffers move both ways rather than being copied', async (t) => {
+  const pool = new WorkerPool({ module: MODULE, size: 1, name: 'test pool' });
+  t.teardown(() => pool.close());
+  const input = new TextEncoder().encode('moved');
+  const result = await pool.run<{ digest: Uint8Array }>('hash', { text: 'x', rounds: 1, extra: input }, { transfer: [input.buffer as ArrayBuffer] });
+  t.equal(input.byteLength, 0, 'the input buffer is detached here');
+  t.equal(result.digest.length, 32);
+  const moved = await pool.run<{ digest: Uint8Array }>('hash-moved', { text: 'y' });
+  t.same(Buffer.from(moved.digest), Buffer.from(onMainThread('y', 1)), 'the result arrives');
+  t.equal(await pool.run('moved-length', {}), 0, 'and the worker no longer holds it');
+});
+
 t.test('a closed pool refuses with unavailable', async (t) => {
   const pool = new WorkerPool({ module: MODULE, size: 1, name: 'test pool' });
   await pool.run('hash', { text: 'x', rounds: 1 });

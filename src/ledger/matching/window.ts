@@ -1,7 +1,7 @@
 /**
  * One window of consecutive intervals of one zone, in two steps, so that a
  * run plans the next window (JavaScript: matching, canonical JSON, signing,
- * on the worker thread of worker-client.ts) while the main thread and
+ * on the shared CPU pool, cpu-pool.ts) while the main thread and
  * PostgreSQL write the previous one (entries, tree nodes, projections and
  * their invariant triggers).
  *
@@ -32,7 +32,7 @@ import { appendInTransaction } from '../append.ts';
 import type { Ledger } from '../ledger.ts';
 import type { PlannedWindow, WindowRows } from './plan.ts';
 import { projectSettlements } from './projection.ts';
-import { planOnWorker } from './worker-client.ts';
+import { planOnPool } from '../cpu-pool.ts';
 
 export interface WindowPlan extends PlannedWindow {
   zone: string;
@@ -56,7 +56,7 @@ export interface WindowWritten {
 }
 
 /**
- * Reads the window's rows and plans it on the worker thread. `lotsBefore`
+ * Reads the window's rows and plans it on the shared pool. `lotsBefore`
  * undefined: the green charge held before the window, from the database.
  */
 export async function planWindow(ledger: Ledger, db: Db | Tx, zone: string, starts: Date[], lotsBefore?: GreenLot[]): Promise<WindowPlan> {
@@ -78,7 +78,7 @@ export async function planWindow(ledger: Ledger, db: Db | Tx, zone: string, star
     lotsBefore: lots,
   };
   const { signer, verifier } = ledger.operatorKey;
-  const planned = await planOnWorker(rows, signer);
+  const planned = await planOnPool(rows, signer);
   return {
     ...planned,
     zone,
