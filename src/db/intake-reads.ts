@@ -1,17 +1,20 @@
 /**
- * What the sequencer reads under the head lock before it appends a group of
- * readings (docs/design.md §3), in one statement: which leaf hashes are
- * logged already, the devices' chain heads and keys, and the zones' last
- * matched intervals. One round trip instead of four; each part is the same
- * question findLogged, chainHeads, deviceKeys and lastMatchedStarts ask.
- * It must run after lockLogHead, in a statement of its own, so its snapshot
- * holds every append committed before the lock was granted.
+ * What the sequencer reads before it appends a group of readings
+ * (docs/design.md §3), in one round trip: it locks the log head, then reads
+ * which leaf hashes are logged already, the devices' chain heads and keys,
+ * and the zones' last matched intervals (each part the same question
+ * findLogged, chainHeads, deviceKeys and lastMatchedStarts ask). The read
+ * runs after the lock, in a statement of its own inside the function of
+ * migration 017, so its snapshot holds every append committed before the
+ * lock was granted.
  */
 import { sql } from 'kysely';
 import type { DeviceKeyEntry } from '../domain/reading-rules.ts';
 import type { Tx } from './log.ts';
 
 export interface IntakeState {
+  /** The log's size, under the head lock held until the transaction ends. */
+  size: number;
   /** Index of each already-logged leaf hash (base64). */
   logged: Map<string, number>;
   heads: Array<{ device: string; seq: number; leafHash: string; endMs: number }>;
@@ -21,28 +24,19 @@ export interface IntakeState {
 }
 
 interface Parts {
+  size: number;
   logged: Array<{ idx: number; leafHash: string }>;
   heads: Array<{ device: string; seq: number; leafHash: string; endMs: number }>;
   keys: Array<{ device: string; entryIdx: number; verifierKey: string; validFromMs: number; validUntilMs: number | null }>;
   matched: Array<{ zone: string; latestMs: number }>;
 }
 
-const ms = (column: string) => sql.raw(`(extract(epoch from ${column}) * 1000)::float8`);
+const base64 = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
 
-export async function readIntakeState(tx: Tx, leafHashes: readonly Uint8Array[], deviceIds: readonly string[], zones: readonly string[]): Promise<IntakeState> {
-  const hashes = leafHashes.length === 0 ? sql`null::bytea` : sql.join(leafHashes.map((hash) => sql`${hash}`));
-  const { rows } = await sql<{ parts: Parts }>`
-    select json_build_object(
-      'logged', (select coalesce(json_agg(json_build_object('idx', idx, 'leafHash', encode(leaf_hash, 'base64'))), '[]')
-                   from entry where leaf_hash in (${hashes})),
-      'heads', (select coalesce(json_agg(json_build_object('device', device_id, 'seq', seq, 'leafHash', encode(leaf_hash, 'base64'), 'endMs', ${ms('end_at')})), '[]')
-                  from device_chain where device_id = any(${[...deviceIds]}::text[])),
-      'keys', (select coalesce(json_agg(json_build_object('device', device_id, 'entryIdx', entry_idx, 'verifierKey', verifier_key,
-                                                          'validFromMs', ${ms('valid_from')}, 'validUntilMs', ${ms('valid_until')}) order by entry_idx), '[]')
-                 from key_entry where device_id = any(${[...deviceIds]}::text[])),
-      'matched', (select coalesce(json_agg(json_build_object('zone', zone, 'latestMs', ${ms('latest')})), '[]')
-                    from (select zone, max(start_at) as latest from matched_interval where zone = any(${[...new Set(zones)]}::text[]) group by zone) m)
-    ) as parts`.execute(tx);
+/** Locks the log head (as lockLogHead does) and reads the intake state under it. */
+export async function lockForIntake(tx: Tx, leafHashes: readonly Uint8Array[], deviceIds: readonly string[], zones: readonly string[]): Promise<IntakeState> {
+  const { rows } = await sql<{ parts: Parts | string }>`
+    select gridproof_lock_for_intake(${leafHashes.map(base64)}::text[], ${[...deviceIds]}::text[], ${[...new Set(zones)]}::text[]) as parts`.execute(tx);
   const parts = typeof rows[0]!.parts === 'string' ? (JSON.parse(rows[0]!.parts) as Parts) : rows[0]!.parts;
   const keys = new Map<string, DeviceKeyEntry[]>(deviceIds.map((id) => [id, []]));
   for (const key of parts.keys) {
@@ -51,6 +45,7 @@ export async function readIntakeState(tx: Tx, leafHashes: readonly Uint8Array[],
       .push({ entryIdx: Number(key.entryIdx), verifierKey: key.verifierKey, validFromMs: key.validFromMs, validUntilMs: key.validUntilMs ?? undefined });
   }
   return {
+    size: Number(parts.size),
     logged: new Map(parts.logged.map((row) => [row.leafHash, Number(row.idx)])),
     heads: parts.heads.map((head) => ({ ...head, seq: Number(head.seq) })),
     keys,

@@ -1,7 +1,7 @@
 /**
- * One group commit of readings (docs/design.md §3): a transaction of five
- * round trips whatever the group's size — BEGIN; lock the head; read what the
- * checks need (readIntakeState); append the accepted entries, their tree
+ * One group commit of readings (docs/design.md §3): a transaction of four
+ * round trips whatever the group's size — BEGIN; lock the head and read what
+ * the checks need (lockForIntake); append the accepted entries, their tree
  * nodes, the head and the reading rows in one statement; COMMIT. Readings
  * are checked in order, so one may chain on an earlier one of the group,
  * and each gets its own result: a refused reading never fails the others.
@@ -9,8 +9,7 @@
  * (gapless GP002, leaf hashes GP005, chains GP013).
  */
 import { toBase64 } from '../crypto/base64.ts';
-import { readIntakeState } from '../db/intake-reads.ts';
-import { lockLogHead } from '../db/log.ts';
+import { lockForIntake } from '../db/intake-reads.ts';
 import { readingsInsert } from '../db/readings.ts';
 import type { ReadingPayload } from '../domain/payloads.ts';
 import { checkChain, keysValidFor, type ChainHead } from '../domain/reading-rules.ts';
@@ -40,15 +39,14 @@ export type EntryResult =
 export async function commitReadings(ledger: Ledger, items: readonly PreparedReading[]): Promise<EntryResult[]> {
   let written: TreeWrite | undefined;
   const results = await ledger.db.transaction().execute(async (tx) => {
-    const size = await lockLogHead(tx);
     const deviceIds = [...new Set(items.map((item) => item.payload.device))];
-    const state = await readIntakeState(
+    const state = await lockForIntake(
       tx,
       items.map((item) => item.leafHash),
       deviceIds,
       items.map((item) => item.zone),
     );
-    const { logged, keys, lastMatched } = state;
+    const { size, logged, keys, lastMatched } = state;
     const heads = new Map<string, ChainHead>(state.heads.map((head) => [head.device, head]));
     const accepted: PreparedReading[] = [];
     const results = items.map((item): EntryResult => {
