@@ -185,3 +185,72 @@ t.test(
     t.ok(index > rotationIndex && (await entrySignedBy(restarted, index, newVkey)), 'signed by the new key');
   },
 );
+
+/** `gridproof ARGS` as its own process. */
+function gridproof(...args: string[]) {
+  return new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, ['bin/gridproof.js', ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.once('exit', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+for (const backend of ['embedded', 'postgres'] as const) {
+  t.test(
+    `gridproof rotate against a running ${backend} server: 0 rotated, 1 refused with the problem's code, 2 unusable`,
+    { skip: backend === 'postgres' && !postgres ? 'no PostgreSQL server answers' : false },
+    async (t) => {
+      const database = backend === 'postgres' ? await createPostgresDatabase() : undefined;
+      if (database) t.teardown(() => database.drop());
+      const dataDir = mkdtempSync(join(tmpdir(), 'gridproof-rotate-command-'));
+      t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
+      const server = await healthy(serve({ DATABASE_URL: database?.url ?? '', DATA_DIR: dataDir }, await freePort()));
+      const url = `http://127.0.0.1:${server.port}`;
+      const size = async () => ((await (await call(server, 'GET', '/v1/log/entries?start=0&limit=1000')).json()) as { entries: unknown[] }).entries.length;
+      const staged = join(dataDir, 'operator.next.key');
+      const keygen = await gridproof('keygen', '--name', `${ORIGIN}/operator`, '--out', join(dataDir, 'spare.key'));
+      const spareVkey = keygen.stdout.trim();
+
+      const sizeBefore = await size();
+      const missing = await gridproof('rotate', '--server', url, '--token', TOKEN, '--key', spareVkey);
+      t.equal(missing.status, 1, 'no staged key: exit 1');
+      t.match(missing.stderr, /^gridproof rotate: refused \(409\): next key missing \[next-key-missing\]: no next operator key is staged/);
+      const stranger = await gridproof('rotate', '--server', url, '--token', 'not-the-operator', '--key', spareVkey);
+      t.equal(stranger.status, 1, 'a token that is not the operator: exit 1');
+      t.match(stranger.stderr, /^gridproof rotate: refused \(401\): unauthorized \[unauthorized\]/);
+      const noToken = await gridproof('rotate', '--server', url, '--key', spareVkey);
+      t.equal(noToken.status, 2, 'no --token: exit 2');
+      t.match(noToken.stderr, /usage: gridproof rotate --server URL --token/);
+      const badKey = await gridproof('rotate', '--server', url, '--token', TOKEN, '--key', 'not-a-key');
+      t.equal(badKey.status, 2, 'a key that is no verifier key: exit 2');
+      t.match(badKey.stderr, /^gridproof rotate: bad-verifier-key: /);
+      const down = await gridproof('rotate', '--server', `http://127.0.0.1:${await freePort()}`, '--token', TOKEN, '--key', spareVkey);
+      t.equal(down.status, 2, 'nobody answers: exit 2');
+      t.match(down.stderr, /^gridproof rotate: cannot reach http:\/\/127\.0\.0\.1:\d+\/v1\/log\/operator-key: ECONNREFUSED\n$/);
+      t.equal(await size(), sizeBefore, 'nothing was logged');
+
+      const made = await gridproof('keygen', '--name', `${ORIGIN}/operator`, '--out', staged);
+      t.equal(made.status, 0, made.stderr);
+      const newVkey = made.stdout.trim();
+      const rotated = await gridproof('rotate', '--server', url, '--token', TOKEN, '--key', newVkey);
+      t.equal(rotated.status, 0, rotated.stderr);
+      const index = Number(/entry (\d+) of the log names the new operator key/.exec(rotated.stdout)?.[1]);
+      t.equal(index, sizeBefore, 'the rotation is the next entry, by its index');
+      t.match(rotated.stdout, `key ID ${newVkey.split('+')[1]}.`, 'the new key ID');
+      const entry = await (await call(server, 'GET', `/v1/log/entries/${index}`)).text();
+      t.match(entry, `"kind":"key"`);
+      t.match(entry, `"verifierKey":"${newVkey}"`, 'the entry at that index names the new key');
+      const after = await participant(server, 'after-rotate');
+      t.ok(await entrySignedBy(server, ((await after.json()) as { index: number }).index, newVkey), 'the server signs with the new key');
+
+      const again = await gridproof('rotate', '--server', url, '--token', TOKEN, '--key', newVkey);
+      t.equal(again.status, 1, 'nothing staged any more: exit 1');
+      t.match(again.stderr, /\[next-key-missing\]/);
+      server.child.kill('SIGTERM');
+      await exited(server.child);
+    },
+  );
+}
