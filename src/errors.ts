@@ -85,6 +85,11 @@ export const errorStatus = {
   'bad-next-key': 422,
   /** Another process rotated the operator key and this one does not hold the new key: it appends nothing until restarted with it. */
   'operator-key-rotated': 503,
+  /**
+   * The rotation is logged and in force (this process signs with the new key), but the key files
+   * for a restart could not be written: a server-side failure the operator must finish by hand.
+   */
+  'key-files-not-written': 500,
 
   // Witnesses (C2SP tlog-witness "add-checkpoint").
   'unknown-log': 404,
