@@ -35,7 +35,8 @@ export async function rotateCommand(args: string[]): Promise<number> {
   const answer = await new HttpClient(server, token).post<Rotated>('/v1/log/operator-key', { verifierKey: key });
   if ('refusal' in answer) {
     const { status, title, code, detail } = answer.refusal;
-    process.stderr.write(`gridproof rotate: refused (${status}): ${title} [${code}]${detail ? `: ${detail}` : ''}\n`);
+    // Not always a refusal: key-files-not-written (500) says the rotation is logged; the detail tells.
+    process.stderr.write(`gridproof rotate: the server answered ${status} ${title} [${code}]${detail ? `: ${detail}` : ''}\n`);
     return 1;
   }
   const rotated = answer.value;

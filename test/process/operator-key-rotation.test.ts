@@ -9,7 +9,7 @@
  * staged, it signs with it.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -217,10 +217,10 @@ for (const backend of ['embedded', 'postgres'] as const) {
       const sizeBefore = await size();
       const missing = await gridproof('rotate', '--server', url, '--token', TOKEN, '--key', spareVkey);
       t.equal(missing.status, 1, 'no staged key: exit 1');
-      t.match(missing.stderr, /^gridproof rotate: refused \(409\): next key missing \[next-key-missing\]: no next operator key is staged/);
+      t.match(missing.stderr, /^gridproof rotate: the server answered 409 next key missing \[next-key-missing\]: no next operator key is staged/);
       const stranger = await gridproof('rotate', '--server', url, '--token', 'not-the-operator', '--key', spareVkey);
       t.equal(stranger.status, 1, 'a token that is not the operator: exit 1');
-      t.match(stranger.stderr, /^gridproof rotate: refused \(401\): unauthorized \[unauthorized\]/);
+      t.match(stranger.stderr, /^gridproof rotate: the server answered 401 unauthorized \[unauthorized\]/);
       const noToken = await gridproof('rotate', '--server', url, '--key', spareVkey);
       t.equal(noToken.status, 2, 'no --token: exit 2');
       t.match(noToken.stderr, /usage: gridproof rotate --server URL --token/);
@@ -249,6 +249,21 @@ for (const backend of ['embedded', 'postgres'] as const) {
       const again = await gridproof('rotate', '--server', url, '--token', TOKEN, '--key', newVkey);
       t.equal(again.status, 1, 'nothing staged any more: exit 1');
       t.match(again.stderr, /\[next-key-missing\]/);
+
+      // A second rotation whose key files cannot be written: a directory where operator.key's temporary file goes.
+      const third = (await gridproof('keygen', '--name', `${ORIGIN}/operator`, '--out', staged)).stdout.trim();
+      mkdirSync(join(dataDir, 'operator.key.tmp'));
+      const sizeNow = await size();
+      const unwritten = await gridproof('rotate', '--server', url, '--token', TOKEN, '--key', third);
+      t.equal(unwritten.status, 1, 'key files not written: exit 1');
+      t.match(
+        unwritten.stderr,
+        new RegExp(
+          `^gridproof rotate: the server answered 500 key files not written \\[key-files-not-written\\]: the operator key rotation of entry ${sizeNow} is logged and in force`,
+        ),
+        'saying the rotation is logged',
+      );
+      t.match(await (await call(server, 'GET', `/v1/log/entries/${sizeNow}`)).text(), `"verifierKey":"${third}"`, 'and it is');
       server.child.kill('SIGTERM');
       await exited(server.child);
     },
