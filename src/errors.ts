@@ -25,6 +25,9 @@ export const errorStatus = {
   'uri-too-long': 414,
   'headers-too-large': 431,
   'request-timeout': 408,
+  // Conditional and range requests of the static files (Swagger UI's, @fastify/static): RFC 9110 §13.1.1, §14.2.
+  'precondition-failed': 412,
+  'range-not-satisfiable': 416,
 
   // Encodings (docs/design.md §2).
   'bad-base64': 400,
