@@ -113,6 +113,13 @@ t.test('/verify: a real claim bundle is VALID, one Wh changed is INVALID, and no
     t.equal(requests.length, before, 'no request left the page while verifying');
     t.match(await page.locator('#details').textContent(), /EU importer, lot 7/);
     t.ok(await page.locator('.plot canvas').count(), 'the hourly plot is drawn');
+    const ticks = ((await page.locator('.plot').first().getAttribute('data-ticks')) ?? '').split(' ').filter(Boolean).map(Number);
+    t.ok(ticks.length >= 3, `${ticks.length} ticks on its time axis`);
+    t.same(
+      ticks.filter((tick) => tick % 3600 !== 0).map((tick) => new Date(tick * 1000).toISOString()),
+      [],
+      'each on a whole UTC hour',
+    );
     await page.screenshot({ path: join(shots, `verify-valid-${size.name}.png`), fullPage: true });
 
     await page.setInputFiles('#bundle-file', badFile);
