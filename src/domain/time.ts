@@ -7,8 +7,21 @@ import { GridproofError } from '../errors.ts';
 const INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})Z$/;
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
+// A bundle or a day of readings names the same few hundred hours thousands of
+// times; parsing each spelling once keeps verification off Date's slow paths.
+const INSTANT_MEMO_LIMIT = 8192;
+const instantMemo = new Map<string, number | undefined>();
+
 /** Milliseconds since the epoch, or undefined when not a real instant. */
 export function instantMs(text: string): number | undefined {
+  if (instantMemo.has(text)) return instantMemo.get(text);
+  const ms = parseInstantText(text);
+  if (instantMemo.size >= INSTANT_MEMO_LIMIT) instantMemo.clear();
+  instantMemo.set(text, ms);
+  return ms;
+}
+
+function parseInstantText(text: string): number | undefined {
   if (!INSTANT.test(text)) return undefined;
   const ms = Date.parse(text);
   // Date.parse rolls 2025-02-30 over to March: re-format to catch that.
@@ -22,7 +35,9 @@ export function parseInstant(text: string, what = 'time'): number {
 }
 
 export function formatInstant(ms: number | Date): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const iso = new Date(ms).toISOString();
+  // Years 0–9999 are YYYY-MM-DDTHH:MM:SS.sssZ; others carry a sign and six digits.
+  return iso.length === 24 ? `${iso.slice(0, 19)}Z` : iso.replace(/\.\d{3}Z$/, 'Z');
 }
 
 export function dateMs(text: string): number | undefined {
