@@ -6,83 +6,29 @@
  * exits 2 (key-mismatch). PostgreSQL: of two processes sharing the database
  * and the old key, the one that did not rotate and lacks the new key answers
  * 503 operator-key-rotated and appends nothing; restarted with the new key
- * staged, it signs with it.
+ * staged, it signs with it. `gridproof rotate`, as its own process against a
+ * running server on both databases: exit 0 with the new key ID and the
+ * entry's index, 1 with the problem's title and code (also when the rotation
+ * is logged but its key files cannot be written), 2 for usage or no server.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { formatPrivateKey, generateSigner, openNote, parseVerifierKey, verifierOf } from '../../src/crypto/note.ts';
 import { createPostgresDatabase, testBackends } from '../helpers/database.ts';
+import { exited, freePort, healthy, Processes, REPO, type ServerProcess as Server } from '../helpers/server-process.ts';
 
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const TOKEN = 'rotation-process-operator-token';
 const ORIGIN = 'rotation.example/gridproof';
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-interface Server {
-  child: ChildProcess;
-  port: number;
-  output: () => string;
-}
-
-const started: ChildProcess[] = [];
-t.teardown(() => {
-  for (const child of started) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-});
-
-const exited = (child: ChildProcess) =>
-  new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
-
-function serve(env: Record<string, string>, port: number): Server {
-  const child = spawn(process.execPath, ['bin/gridproof.js', 'serve'], {
-    cwd: REPO,
-    env: {
-      ...process.env,
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      GRIDPROOF_ORIGIN: ORIGIN,
-      GRIDPROOF_OPERATOR_TOKEN: TOKEN,
-      GRIDPROOF_GATE_CLOSURE: 'off',
-      LOG_LEVEL: 'warn',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  started.push(child);
-  let output = '';
-  child.stdout!.on('data', (chunk) => (output += chunk));
-  child.stderr!.on('data', (chunk) => (output += chunk));
-  return { child, port, output: () => output };
-}
-
-async function healthy(server: Server): Promise<Server> {
-  const deadline = Date.now() + 120_000;
-  while (Date.now() < deadline) {
-    if (server.child.exitCode !== null) throw new Error(`the server exited with ${server.child.exitCode}:\n${server.output()}`);
-    try {
-      if ((await fetch(`http://127.0.0.1:${server.port}/healthz`)).ok) return server;
-    } catch {
-      // not listening yet
-    }
-    await sleep(100);
-  }
-  throw new Error(`the server did not answer:\n${server.output()}`);
-}
+const processes = new Processes(t);
+const serve = (env: Record<string, string>, port: number): Server =>
+  processes.start({ GRIDPROOF_ORIGIN: ORIGIN, GRIDPROOF_OPERATOR_TOKEN: TOKEN, ...env }, port);
 
 const call = (server: Server, method: string, path: string, body?: unknown) =>
-  fetch(`http://127.0.0.1:${server.port}${path}`, {
+  fetch(`${server.base}${path}`, {
     method,
     headers: { authorization: `Bearer ${TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
@@ -208,7 +154,7 @@ for (const backend of ['embedded', 'postgres'] as const) {
       const dataDir = mkdtempSync(join(tmpdir(), 'gridproof-rotate-command-'));
       t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
       const server = await healthy(serve({ DATABASE_URL: database?.url ?? '', DATA_DIR: dataDir }, await freePort()));
-      const url = `http://127.0.0.1:${server.port}`;
+      const url = server.base;
       const size = async () => ((await (await call(server, 'GET', '/v1/log/entries?start=0&limit=1000')).json()) as { entries: unknown[] }).entries.length;
       const staged = join(dataDir, 'operator.next.key');
       const keygen = await gridproof('keygen', '--name', `${ORIGIN}/operator`, '--out', join(dataDir, 'spare.key'));
