@@ -4,8 +4,9 @@
  *
  * Parsed field by field with calendar arithmetic rather than through
  * Date.parse and a re-format: intake reads several instants of every reading
- * on the event loop, and the round trip through Date objects and strings cost
- * more than the rest of a reading's checks (docs/design.md §10).
+ * on the event loop, and a bundle names the same hours thousands of times;
+ * the round trip through Date objects and strings cost more than the rest of
+ * a reading's checks. No memory of earlier spellings is needed.
  */
 import { GridproofError } from '../errors.ts';
 
@@ -71,7 +72,9 @@ export function parseInstant(text: string, what = 'time'): number {
 }
 
 export function formatInstant(ms: number | Date): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const iso = new Date(ms).toISOString();
+  // Years 0–9999 are YYYY-MM-DDTHH:MM:SS.sssZ; others carry a sign and six digits.
+  return iso.length === 24 ? `${iso.slice(0, 19)}Z` : iso.replace(/\.\d{3}Z$/, 'Z');
 }
 
 export function dateMs(text: string): number | undefined {
