@@ -7,12 +7,25 @@ import { GridproofError } from '../errors.ts';
 const INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})Z$/;
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
-/** Milliseconds since the epoch, or undefined when not a real instant. */
+const isLeapYear = (year: number): boolean => (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * Milliseconds since the epoch, or undefined when not a real instant: a
+ * month, day, hour, minute and second that exist (no 24:00:00, no leap
+ * second, no 2025-02-30). Checked field by field rather than by formatting
+ * the parsed time back, since the monitor reads several per entry
+ * (docs/design.md §10); test/unit/time.test.ts holds it to that definition.
+ */
 export function instantMs(text: string): number | undefined {
-  if (!INSTANT.test(text)) return undefined;
-  const ms = Date.parse(text);
-  // Date.parse rolls 2025-02-30 over to March: re-format to catch that.
-  return Number.isNaN(ms) || formatInstant(ms) !== text ? undefined : ms;
+  const match = INSTANT.exec(text);
+  if (match === null) return undefined;
+  const [year, month, day, hour, minute, second] = match.slice(1).map(Number) as [number, number, number, number, number, number];
+  const days = month === 2 && isLeapYear(year) ? 29 : DAYS_IN_MONTH[month - 1];
+  if (days === undefined || day < 1 || day > days || hour > 23 || minute > 59 || second > 59) return undefined;
+  // Date.UTC reads years 0 to 99 as 1900 to 1999; setUTCFullYear does not.
+  const date = new Date(Date.UTC(2000, month - 1, day, hour, minute, second));
+  return date.setUTCFullYear(year);
 }
 
 export function parseInstant(text: string, what = 'time'): number {
