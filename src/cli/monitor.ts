@@ -37,6 +37,7 @@ import { nativeVerify } from '../platform/node-ed25519.ts';
 import { parseArgs } from './args.ts';
 import { HttpClient, NetworkError } from './http-client.ts';
 import { checkAgainstPrevious } from './monitor-consistency.ts';
+import { MonitorPrecheck } from './monitor-precheck.ts';
 import { replayEntries } from './monitor-entries.ts';
 import { progressBar, type MonitorProgress } from './monitor-progress.ts';
 import { formatMonitorReport, type MonitorReport } from './monitor-report.ts';
@@ -163,7 +164,9 @@ async function monitor(options: MonitorOptions, report: MonitorReport, now: () =
   const continueFrom = await checkAgainstPrevious(client, state, checkpoint, report);
 
   // 4. Every entry up to the checkpoint's size, from where the last clean run stopped.
-  const replayOptions = { origin, logVerifier: verifier, verify, nowMs: now() + CLOCK_SKEW_MS };
+  // A verify function of the caller's is used as it is, in place; the default one runs on the worker pool, a page ahead.
+  const precheck = options.verify === undefined ? new MonitorPrecheck(nativeVerify) : undefined;
+  const replayOptions = { origin, logVerifier: verifier, verify: precheck?.verify ?? verify, nowMs: now() + CLOCK_SKEW_MS };
   let replay: LogReplay;
   let tree: Frontier;
   try {
@@ -173,7 +176,7 @@ async function monitor(options: MonitorOptions, report: MonitorReport, now: () =
     throw new Unusable(`the state file ${options.stateFile} cannot be continued from: ${describe(error)}`);
   }
   if (continueFrom) report.replay = 'incremental';
-  const complete = await replayEntries(client, checkpoint.size, replay, tree, pageSize, report, options.progress);
+  const complete = await replayEntries(client, checkpoint.size, replay, tree, pageSize, report, options.progress, precheck);
 
   if (complete) {
     // Late supply not yet settled: a finding only once a late settlement leaves it out (replay-late.ts).

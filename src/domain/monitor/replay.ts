@@ -150,6 +150,27 @@ export class LogReplay {
     return this.#findings;
   }
 
+  /**
+   * Every key the replay holds so far: the log key, the latest operator key
+   * and every device key. Which of them may sign a given entry is decided
+   * when it is replayed (replay-signatures.ts); the monitor uses this list
+   * only to verify signatures ahead, on other threads (cli/monitor-signatures.ts).
+   */
+  knownVerifiers(): Verifier[] {
+    const { verifiers, logVerifier } = this.#keys;
+    const vkeys = [...this.#state.devices.values()].flatMap((device) => device.keys.map((key) => key.verifierKey));
+    if (this.#state.operatorKey) vkeys.push(this.#state.operatorKey.vkey);
+    const known = [logVerifier];
+    for (const vkey of vkeys) {
+      try {
+        known.push(verifiers.get(vkey));
+      } catch {
+        // A key a state file holds but that does not parse: its entries fail when replayed.
+      }
+    }
+    return known;
+  }
+
   /** Supply readings still unsettled at or behind their zone's last matched interval (replay-late.ts): due, but perhaps not yet written. */
   warnings(): Warning[] {
     return lateSupplyWarnings(this.#state);
