@@ -54,7 +54,7 @@ export async function replayEntries(
     const entries = Array.isArray(page.entries) ? (page.entries as Page['entries']).slice(0, limit) : [];
     // Under the keys the replay holds now: a key logged since is a miss, verified in place.
     const notes = entries.map((entry) => (typeof entry.bytes === 'string' ? entry.bytes : ''));
-    return { start, entries, precheck: precheck?.page(notes, replay.knownVerifiers()) };
+    return { start, entries, precheck: precheck?.page(notes, replay.origin, replay.knownVerifiers()) };
   };
 
   let next = from;
@@ -94,7 +94,7 @@ export async function replayEntries(
         break pages;
       }
       tree.append(leafHash);
-      findings.push(...replay.add(next, entry.bytes as string, leafHash));
+      findings.push(...replay.add(next, entry.bytes as string, leafHash, page.precheck?.accepted(i) ?? false));
       next++;
     }
     report.entries.checked = next - from;

@@ -67,6 +67,15 @@ export interface MonitorOptions {
   now?: () => number;
   /** Entries per request, up to 1000. */
   pageSize?: number;
+  /**
+   * Leaf hashes, entry parsing and signature arithmetic on worker threads, a
+   * page ahead of the replay (monitor-precheck.ts); the verdicts are the
+   * same either way. 'auto' (the default): for a run of more than one page,
+   * from when the workers are up. 'wait': always, waiting for them before
+   * the first page. 'off': everything in place, as with a `verify` of the
+   * caller's.
+   */
+  workers?: 'auto' | 'wait' | 'off';
 }
 
 export interface MonitorResult {
@@ -164,8 +173,9 @@ async function monitor(options: MonitorOptions, report: MonitorReport, now: () =
   const continueFrom = await checkAgainstPrevious(client, state, checkpoint, report);
 
   // 4. Every entry up to the checkpoint's size, from where the last clean run stopped.
-  // A verify function of the caller's is used as it is, in place; the default one runs on the worker pool, a page ahead.
-  const precheck = options.verify === undefined ? new MonitorPrecheck(nativeVerify) : undefined;
+  // A verify function of the caller's is used as it is, in place; the default one runs on the workers, a page ahead.
+  const workers = options.verify === undefined ? (options.workers ?? 'auto') : 'off';
+  const precheck = workers === 'off' ? undefined : new MonitorPrecheck(nativeVerify);
   const replayOptions = { origin, logVerifier: verifier, verify: precheck?.verify ?? verify, nowMs: now() + CLOCK_SKEW_MS };
   let replay: LogReplay;
   let tree: Frontier;
@@ -176,7 +186,16 @@ async function monitor(options: MonitorOptions, report: MonitorReport, now: () =
     throw new Unusable(`the state file ${options.stateFile} cannot be continued from: ${describe(error)}`);
   }
   if (continueFrom) report.replay = 'incremental';
-  const complete = await replayEntries(client, checkpoint.size, replay, tree, pageSize, report, options.progress, precheck);
+  let complete: boolean;
+  try {
+    // The workers check pages ahead of the replay: a run of one page has none ahead.
+    if (workers === 'wait') await precheck?.start();
+    else if (checkpoint.size - replay.size > pageSize) void precheck?.start();
+    complete = await replayEntries(client, checkpoint.size, replay, tree, pageSize, report, options.progress, precheck);
+  } finally {
+    if (precheck) report.verifiedOnWorkers = precheck.answered;
+    await precheck?.close();
+  }
 
   if (complete) {
     // Late supply not yet settled: a finding only once a late settlement leaves it out (replay-late.ts).

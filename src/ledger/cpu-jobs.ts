@@ -5,7 +5,6 @@
  */
 import { VerifierCache } from '../crypto/note.ts';
 import { verifyWithFacts, type VerifiedBundle } from '../domain/bundle/verified.ts';
-import { precheckEntries, type Prechecked, type PrecheckKey } from '../domain/monitor/precheck.ts';
 import { checkSignatures, type SignatureCheck, type SignatureChecks } from '../domain/reading-signatures.ts';
 import type { WitnessPolicy } from '../domain/witness-policy.ts';
 import { nativeVerify } from '../platform/node-ed25519.ts';
@@ -25,11 +24,6 @@ export interface CheckSignaturesJob {
   items: SignatureCheck[];
 }
 
-export interface PrecheckEntriesJob {
-  notes: string[];
-  keys: PrecheckKey[];
-}
-
 // Parsed verifier keys outlive jobs: a device's readings keep coming under the same keys.
 const verifiers = new VerifierCache();
 
@@ -37,5 +31,4 @@ serveJobs({
   'verify-bundle': ({ bundle, logKey, witnessPolicy, firstReasonOnly }: VerifyBundleJob): Promise<VerifyBundleResult> =>
     verifyWithFacts(bundle, { logKey, verify: nativeVerify, firstReasonOnly, ...(witnessPolicy ? { witnessPolicy } : {}) }),
   'check-signatures': ({ items }: CheckSignaturesJob): SignatureChecks => checkSignatures(items, nativeVerify, nativeHashLeaf, verifiers),
-  'precheck-entries': ({ notes, keys }: PrecheckEntriesJob): Prechecked => precheckEntries(notes, keys, nativeVerify, nativeHashLeaf),
 });

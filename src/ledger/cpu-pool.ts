@@ -1,14 +1,12 @@
 /**
  * The process's one pool of worker threads for CPU-heavy use cases (bundle
- * verification, intake signature checks and leaf hashes, the monitor's
- * signature checks), sized to the
+ * verification, intake signature checks and leaf hashes), sized to the
  * cores, started on first use. Matching plans its windows on its own worker
  * (matching/worker-client.ts) beside it.
  */
-import type { Prechecked, PrecheckKey } from '../domain/monitor/precheck.ts';
 import type { SignatureCheck, SignatureChecks } from '../domain/reading-signatures.ts';
 import { WorkerPool } from '../platform/worker-pool.ts';
-import type { CheckSignaturesJob, PrecheckEntriesJob, VerifyBundleJob, VerifyBundleResult } from './cpu-jobs.ts';
+import type { CheckSignaturesJob, VerifyBundleJob, VerifyBundleResult } from './cpu-jobs.ts';
 
 let pool: WorkerPool | undefined;
 
@@ -26,9 +24,4 @@ export function verifyOnPool(job: VerifyBundleJob): Promise<VerifyBundleResult> 
 /** checkSignatures on a worker; 503 `unavailable` when the pool is saturated or its worker died. */
 export function checkSignaturesOnPool(items: SignatureCheck[]): Promise<SignatureChecks> {
   return cpuPool().run<SignatureChecks>('check-signatures', { items } satisfies CheckSignaturesJob);
-}
-
-/** precheckEntries (the monitor's leaf hashes and signature arithmetic) on a worker; 503 `unavailable` when the pool is saturated or its worker died. */
-export function precheckOnPool(notes: string[], keys: PrecheckKey[]): Promise<Prechecked> {
-  return cpuPool().run<Prechecked>('precheck-entries', { notes, keys } satisfies PrecheckEntriesJob);
 }

@@ -1,9 +1,9 @@
 /**
  * The part of checking an entry that needs no replay state, done ahead and
  * on other threads by the monitor (cli/monitor-precheck.ts, docs/design.md
- * §10): each entry's leaf hash, and the Ed25519 arithmetic of its one
- * signature line under the keys with that line's name and key ID among those
- * given. Which key may sign an entry is still decided by the replay, in log
+ * §10): each entry's leaf hash, whether parseEntry accepts it, and the
+ * Ed25519 arithmetic of its one signature line under the keys with that
+ * line's name and key ID among those given. Which key may sign an entry is still decided by the replay, in log
  * order (replay-signatures.ts); this only answers "does this signature
  * verify under this key over this message", for the calls the replay will
  * make. Pure: the verify and hash functions are parameters.
@@ -11,6 +11,8 @@
 import { utf8 } from '../../crypto/base64.ts';
 import { PUBLIC_KEY_BYTES, SIGNATURE_BYTES, type VerifyFn } from '../../crypto/ed25519.ts';
 import { splitNote } from '../../crypto/note.ts';
+import { isGridproofError } from '../../errors.ts';
+import { parseEntry } from '../entry.ts';
 
 export interface PrecheckKey {
   name: string;
@@ -22,6 +24,8 @@ export interface Prechecked {
   /** Note i's leaf hash at 32·i, when wellFormed[i] is 1 (else it is not UTF-8 text and has none). */
   leafHashes: Uint8Array;
   wellFormed: Uint8Array;
+  /** 1 when parseEntry(note i, origin) returns, 0 when it throws. */
+  accepted: Uint8Array;
   /** Verification j: of note[j]'s signature under keys[keyOf[j]], over messages[ends[j-1], ends[j]). */
   note: Uint32Array;
   keyOf: Uint32Array;
@@ -34,6 +38,7 @@ export interface Prechecked {
 
 export function precheckEntries(
   notes: readonly string[],
+  origin: string,
   keys: readonly PrecheckKey[],
   verify: VerifyFn,
   hashLeaf: (bytes: Uint8Array) => Uint8Array,
@@ -46,8 +51,15 @@ export function precheckEntries(
   });
   const leafHashes = new Uint8Array(32 * notes.length);
   const wellFormed = new Uint8Array(notes.length);
+  const accepted = new Uint8Array(notes.length);
   const done: Array<{ note: number; key: number; ok: boolean; message: Uint8Array; signature: Uint8Array }> = [];
   notes.forEach((note, i) => {
+    try {
+      parseEntry(note, origin);
+      accepted[i] = 1;
+    } catch (error) {
+      if (!isGridproofError(error)) throw error;
+    }
     if (!note.isWellFormed()) return;
     wellFormed[i] = 1;
     leafHashes.set(hashLeaf(utf8(note)), 32 * i);
@@ -76,6 +88,7 @@ export function precheckEntries(
   return {
     leafHashes,
     wellFormed,
+    accepted,
     note: Uint32Array.from(done, (d) => d.note),
     keyOf: Uint32Array.from(done, (d) => d.key),
     ok: Uint8Array.from(done, (d) => (d.ok ? 1 : 0)),
