@@ -4,9 +4,9 @@
  * /v1/log/entries), and feeds each to the replay and its leaf hash to the
  * frontier.
  *
- * Pipelined (docs/design.md §10): the next page is fetched, and its
- * leaf hashes and signatures handed to the worker pool (monitor-precheck.ts), before a page
- * is replayed, so the workers verify while the main thread replays. The
+ * Pipelined (docs/design.md §10): while a page is replayed, the next ones
+ * are with the workers (monitor-precheck.ts: leaf hashes, parsing,
+ * signatures) and the one after those is being fetched. The
  * replay itself still takes the entries one by one in log order, and a page
  * fetched ahead is replayed only once the one before it passed, so findings,
  * their order and where a run stops are what they are without it.
@@ -20,6 +20,9 @@ import type { HttpClient } from './http-client.ts';
 import type { MonitorProgress } from './monitor-progress.ts';
 import type { MonitorReport } from './monitor-report.ts';
 import type { MonitorPrecheck, PagePrecheck } from './monitor-precheck.ts';
+
+/** Pages with the workers while one is replayed: two, so they have the next to start on when they finish one. */
+const AHEAD = 2;
 
 interface Page {
   start: number;
@@ -48,30 +51,52 @@ export async function replayEntries(
   report.entries = { from, to: size, checked: 0 };
   progress?.start(size - from);
 
-  const fetchPage = async (start: number): Promise<Page> => {
-    const limit = Math.min(pageSize, size - start);
-    const page = await client.json<{ entries?: unknown }>(`/v1/log/entries?start=${start}&limit=${limit}`);
-    const entries = Array.isArray(page.entries) ? (page.entries as Page['entries']).slice(0, limit) : [];
-    // Under the keys the replay holds now: a key logged since is a miss, verified in place.
-    const notes = entries.map((entry) => (typeof entry.bytes === 'string' ? entry.bytes : ''));
-    return { start, entries, precheck: precheck?.page(notes, replay.origin, replay.knownVerifiers()) };
+  type Fetched = { page: Page } | { error: unknown };
+  // Settled, so a page fetched ahead and never replayed (a run that stopped) leaves no unhandled rejection.
+  const fetchPage = (start: number): Promise<Fetched> =>
+    client.json<{ entries?: unknown }>(`/v1/log/entries?start=${start}&limit=${Math.min(pageSize, size - start)}`).then(
+      (body) => {
+        const entries = Array.isArray(body.entries) ? (body.entries as Page['entries']).slice(0, Math.min(pageSize, size - start)) : [];
+        return { page: { start, entries, precheck: undefined } };
+      },
+      (error: unknown) => ({ error }),
+    );
+  // The page after `page`, if the checkpoint covers more and `page` was not empty.
+  const after = (page: Page): Promise<Fetched> | undefined =>
+    page.entries.length > 0 && page.start + page.entries.length < size ? fetchPage(page.start + page.entries.length) : undefined;
+  // Hands a page to the workers, under the keys the replay holds now: a key logged since is a miss, verified in place.
+  const ahead = (page: Page): void => {
+    const notes = page.entries.map((entry) => (typeof entry.bytes === 'string' ? entry.bytes : ''));
+    page.precheck = precheck?.page(notes, replay.origin, replay.knownVerifiers());
   };
 
   let next = from;
   let complete = true;
-  let page = next < size ? await fetchPage(next) : undefined;
-  pages: while (page !== undefined) {
-    const following = page.start + page.entries.length;
-    let upcoming: Page | undefined;
-    let failed: { error: unknown } | undefined;
-    if (page.entries.length > 0 && following < size) {
-      try {
-        upcoming = await fetchPage(following);
-      } catch (error) {
-        // Raised once this page is replayed, as it would be had it not been fetched ahead.
-        failed = { error };
+  // Fetched and with the workers, in log order: the first is replayed next.
+  const queue: Page[] = [];
+  let fetching: Promise<Fetched> | undefined;
+  // A page that could not be fetched: raised once every page before it is replayed, as it would be had none been fetched ahead.
+  let failed: { error: unknown } | undefined;
+  if (next < size) {
+    const first = await fetchPage(next);
+    if ('error' in first) throw first.error;
+    ahead(first.page);
+    queue.push(first.page);
+    fetching = after(first.page);
+  }
+  pages: while (queue.length > 0) {
+    // While a page is replayed, the workers check the AHEAD after it, and the one after those is on its way.
+    while (queue.length <= AHEAD && fetching !== undefined) {
+      const fetched = await fetching;
+      fetching = undefined;
+      if ('error' in fetched) failed = fetched;
+      else {
+        ahead(fetched.page);
+        queue.push(fetched.page);
+        fetching = after(fetched.page);
       }
     }
+    const page = queue.shift()!;
     await page.precheck?.ready;
     precheck?.use(page.precheck);
     if (page.entries.length === 0) {
@@ -99,8 +124,7 @@ export async function replayEntries(
     }
     report.entries.checked = next - from;
     progress?.update(next - from);
-    if (failed) throw failed.error;
-    page = upcoming;
+    if (queue.length === 0 && failed) throw failed.error;
   }
   precheck?.use(undefined);
   progress?.stop();

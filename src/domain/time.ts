@@ -14,10 +14,27 @@ const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
  * Milliseconds since the epoch, or undefined when not a real instant: a
  * month, day, hour, minute and second that exist (no 24:00:00, no leap
  * second, no 2025-02-30). Checked field by field rather than by formatting
- * the parsed time back, since the monitor reads several per entry
- * (docs/design.md §10); test/unit/time.test.ts holds it to that definition.
+ * the parsed time back, and remembered for a while, since the monitor reads
+ * several per entry (docs/design.md §10); test/unit/time.test.ts holds it to
+ * that definition.
  */
 export function instantMs(text: string): number | undefined {
+  // An entry repeats its interval's bounds, and a log repeats them across entries.
+  const known = recentInstants.get(text);
+  if (known !== undefined) return known;
+  const ms = computeInstantMs(text);
+  if (ms !== undefined) {
+    if (recentInstants.size >= RECENT_INSTANTS) recentInstants.clear();
+    recentInstants.set(text, ms);
+  }
+  return ms;
+}
+
+/** Real instants parsed lately (only those: every key is 20 characters), forgotten all at once when full. */
+const recentInstants = new Map<string, number>();
+const RECENT_INSTANTS = 4096;
+
+function computeInstantMs(text: string): number | undefined {
   const match = INSTANT.exec(text);
   if (match === null) return undefined;
   const [year, month, day, hour, minute, second] = match.slice(1).map(Number) as [number, number, number, number, number, number];

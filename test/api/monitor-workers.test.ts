@@ -113,7 +113,8 @@ for (const backend of await testBackends()) {
     t.match(inPlace.report.findings.find((f) => f.indexes[0] === notCanonical)?.detail, /non-canonical-json/);
     t.same(found('no-valid-key'), [[wrongKey]], "a reading under another device's key has no valid key");
 
-    t.ok(onWorkers.report.verifiedOnWorkers! > size / 2, `${onWorkers.report.verifiedOnWorkers} of ${size} signatures verified on the workers`);
+    // The workers try the keys the replay held when a page was handed to them, a few pages of four back: the registrations at the start are verified in place.
+    t.ok(onWorkers.report.verifiedOnWorkers! >= size / 3, `${onWorkers.report.verifiedOnWorkers} of ${size} signatures verified on the workers`);
     for (const [name, run] of [
       ['pages of 4 through the workers', onWorkers],
       ['the default (one page, in place)', byDefault],
