@@ -73,7 +73,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setErrorHandler((error, request, reply) => {
     const problem = toProblem(error as Error, request);
     if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
-    return sendProblem(reply, problem);
+    return sendProblem(reply, problem, error);
   });
   app.setNotFoundHandler((request, reply) =>
     sendProblem(reply, problemOf('not-found', `no route ${request.method} ${request.url.split('?')[0]}`, request.url)),

@@ -25,6 +25,9 @@ export const errorStatus = {
   'uri-too-long': 414,
   'headers-too-large': 431,
   'request-timeout': 408,
+  // Conditional and range requests of the static files (Swagger UI's, @fastify/static): RFC 9110 §13.1.1, §14.2.
+  'precondition-failed': 412,
+  'range-not-satisfiable': 416,
 
   // Encodings (docs/design.md §2).
   'bad-base64': 400,
@@ -85,6 +88,11 @@ export const errorStatus = {
   'bad-next-key': 422,
   /** Another process rotated the operator key and this one does not hold the new key: it appends nothing until restarted with it. */
   'operator-key-rotated': 503,
+  /**
+   * The rotation is logged and in force (this process signs with the new key), but the key files
+   * for a restart could not be written: a server-side failure the operator must finish by hand.
+   */
+  'key-files-not-written': 500,
 
   // Witnesses (C2SP tlog-witness "add-checkpoint").
   'unknown-log': 404,

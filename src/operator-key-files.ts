@@ -14,7 +14,9 @@
  * step leaves the staged key in place, and the start-up check adopts it when
  * the log says it is in force (ledger/bootstrap.ts). When the operator key
  * comes from GRIDPROOF_OPERATOR_KEY, no file is written: the operator puts
- * the new key into that variable.
+ * the new key into that variable. A file that cannot be written is
+ * `key-files-not-written`, whose detail says which one and what the
+ * operator must do (docs/api.md).
  */
 import { closeSync, constants, existsSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -94,12 +96,38 @@ export class OperatorKeyFiles implements OperatorKeyStore {
 
   promote(next: Signer, retired: Signer, entryIdx: number): void {
     if (this.#config.operatorKey !== undefined) return;
-    const { dataDir } = this.#config;
-    writeKeyFileDurably(dataDir, retiredKeyFile(entryIdx), `${formatPrivateKey(retired)}\n`);
-    writeKeyFileDurably(dataDir, OPERATOR_KEY_FILE, `${formatPrivateKey(next)}\n`);
-    if (this.#config.nextOperatorKey === undefined) {
-      rmSync(join(dataDir, NEXT_OPERATOR_KEY_FILE), { force: true });
-      syncDirectory(dataDir);
+    const { dataDir, nextOperatorKey } = this.#config;
+    // Where the new key stays until operator.key holds it: what the start-up check adopts.
+    const stagedAt = nextOperatorKey === undefined ? join(dataDir, NEXT_OPERATOR_KEY_FILE) : 'GRIDPROOF_NEXT_OPERATOR_KEY';
+    const retiredAt = join(dataDir, retiredKeyFile(entryIdx));
+    const operatorAt = join(dataDir, OPERATOR_KEY_FILE);
+    const notWritten = (file: string, error: unknown) =>
+      new GridproofError(
+        'key-files-not-written',
+        `${file} could not be written (${(error as Error).message}); ${operatorAt} still holds the old key and ${stagedAt} the new one. ` +
+          `Keep ${stagedAt} and fix the cause before a restart: the start takes the new key from it and writes the files. ` +
+          `Or by hand: move ${operatorAt} to ${retiredAt}, then put the new key in ${operatorAt} (mode 0600)`,
+      );
+    try {
+      writeKeyFileDurably(dataDir, retiredKeyFile(entryIdx), `${formatPrivateKey(retired)}\n`);
+    } catch (error) {
+      throw notWritten(retiredAt, error);
+    }
+    try {
+      writeKeyFileDurably(dataDir, OPERATOR_KEY_FILE, `${formatPrivateKey(next)}\n`);
+    } catch (error) {
+      throw notWritten(operatorAt, error);
+    }
+    if (nextOperatorKey === undefined) {
+      try {
+        rmSync(stagedAt, { force: true });
+        syncDirectory(dataDir);
+      } catch (error) {
+        throw new GridproofError(
+          'key-files-not-written',
+          `${stagedAt} could not be removed (${(error as Error).message}); ${operatorAt} holds the new key and ${retiredAt} the old one: remove ${stagedAt}`,
+        );
+      }
     }
   }
 }

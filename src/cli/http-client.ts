@@ -13,6 +13,14 @@ export class NetworkError extends Error {
   }
 }
 
+/** A server's refusal as its problem document says it (RFC 9457 §3.1, `code` src/errors.ts). */
+export interface Refusal {
+  status: number;
+  title: string;
+  code: string;
+  detail: string;
+}
+
 export class HttpClient {
   readonly #base: string;
   readonly #token: string | undefined;
@@ -22,7 +30,7 @@ export class HttpClient {
     this.#token = token;
   }
 
-  async #fetch(path: string, body?: unknown): Promise<Response> {
+  async #send(path: string, body?: unknown): Promise<Response> {
     const headers: Record<string, string> = {};
     if (this.#token) headers.authorization = `Bearer ${this.#token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
@@ -37,12 +45,32 @@ export class HttpClient {
     } catch (error) {
       throw new NetworkError(url, error);
     }
+    return response;
+  }
+
+  async #fetch(path: string, body?: unknown): Promise<Response> {
+    const response = await this.#send(path, body);
     if (!response.ok) {
       const problem = (await response.json().catch(() => ({}))) as { code?: string; detail?: string };
       const code = problem.code && problem.code in errorStatus ? (problem.code as ErrorCode) : 'unavailable';
       throw new GridproofError(code, `${path}: ${response.status} ${problem.detail ?? response.statusText}`);
     }
     return response;
+  }
+
+  /**
+   * POSTs `body`: the JSON answer, or the server's refusal when it answers
+   * with a problem document. Any other failure (no problem document, e.g. a
+   * proxy's error page) is unusable, a GridproofError.
+   */
+  async post<T>(path: string, body: unknown): Promise<{ value: T } | { refusal: Refusal }> {
+    const response = await this.#send(path, body);
+    if (response.ok) return { value: (await response.json()) as T };
+    const problem = (await response.json().catch(() => undefined)) as Partial<Refusal> | undefined;
+    if (typeof problem?.code !== 'string' || typeof problem.title !== 'string') {
+      throw new GridproofError('unavailable', `${path}: ${response.status} ${response.statusText}, not a problem document`);
+    }
+    return { refusal: { status: response.status, title: problem.title, code: problem.code, detail: String(problem.detail ?? '') } };
   }
 
   async text(path: string): Promise<string> {

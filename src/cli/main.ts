@@ -24,6 +24,7 @@ const commands: Record<string, () => Promise<Command>> = {
   certificate: async () => (await import('./certificate.ts')).certificateCommand,
   export: async () => (await import('./certificate.ts')).exportCommand,
   monitor: async () => (await import('./monitor.ts')).monitorCommand,
+  rotate: async () => (await import('./rotate.ts')).rotateCommand,
   demo: async () => (await import('./demo.ts')).demoCommand,
   witness: async () => (await import('./witness.ts')).witnessCommand,
 };

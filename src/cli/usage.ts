@@ -60,6 +60,14 @@ const usages: Record<string, string> = {
 
   Replay the log and check it (certifiers). --json writes the report as JSON on stdout.
 `,
+  rotate: `usage: gridproof rotate --server URL --token T --key VKEY
+
+  Rotate a running service's operator key to the staged next key (README
+  "Rotating the operator key"). T is the operator token; VKEY the verifier key
+  gridproof keygen printed for the staged key. Prints the new key ID and the
+  index of the rotation's entry; exit 1 when the service refuses (its problem's
+  title and code on stderr).
+`,
   demo: `usage: gridproof demo [--server URL --token T] [--days N] [--state F] [--data DIR] [--port P]
 
   Load a demo park (real 2019 German data) through the API; with no --server,

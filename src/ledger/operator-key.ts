@@ -105,11 +105,25 @@ export class OperatorKey {
     }
   }
 
+  /**
+   * Signs with `next` from now on, then leaves the keys for a restart. The
+   * switch comes first: the log already names `next`, so this process must
+   * not sign with the retired key even when the files cannot be written;
+   * that failure is `key-files-not-written`, saying the rotation is in force.
+   */
   #switchTo(next: Signer, entryIdx: number): void {
     const retired = this.#signer;
     this.#signer = next;
     this.#verifier = verifierOf(next);
     this.#entryIdx = entryIdx;
-    this.store.promote(next, retired, entryIdx);
+    try {
+      this.store.promote(next, retired, entryIdx);
+    } catch (error) {
+      const why = error instanceof GridproofError ? error.detail : (error as Error).message;
+      throw new GridproofError(
+        'key-files-not-written',
+        `the operator key rotation of entry ${entryIdx} is logged and in force, and this process signs with ${this.#verifier.vkey}; but the key files were not left for a restart: ${why}`,
+      );
+    }
   }
 }

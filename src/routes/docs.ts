@@ -23,7 +23,8 @@ function docsResponses(url: string): Record<number, Declared> {
   if (path === '/static/index.html') return { 302: NO_BODY('To the UI at /docs/'), ...problems(400, 500) };
   if (path === '/static/swagger-initializer.js') return { 200: textOf("The UI's start-up script", 'application/javascript'), ...problems(400, 500) };
   if (path.startsWith('/static/')) {
-    return { 200: ANY('A file of the UI'), 206: ANY('A range of it'), 304: NO_BODY('Not modified'), ...problems(400, 404, 414, 500) };
+    // 412 and 416: a conditional or range request @fastify/static cannot serve (RFC 9110 §13.1.1, §14.2).
+    return { 200: ANY('A file of the UI'), 206: ANY('A range of it'), 304: NO_BODY('Not modified'), ...problems(400, 404, 412, 414, 416, 500) };
   }
   return { 200: textOf('The UI', 'text/html'), ...problems(400, 500) };
 }

@@ -54,12 +54,19 @@ export function toProblem(error: FastifyError | Error, request: FastifyRequest):
   if (error instanceof SyntaxError || fastifyError.statusCode === 400) return problemOf('bad-request', error.message, request.url);
   if (fastifyError.statusCode === 413) return problemOf('payload-too-large', error.message, request.url);
   if (fastifyError.statusCode === 415) return problemOf('unsupported-media-type', error.message, request.url);
+  // @fastify/static's answers to a conditional or range request it cannot serve (RFC 9110 §15.5.13, §15.5.17).
+  if (fastifyError.statusCode === 412)
+    return problemOf('precondition-failed', 'a precondition of the request (If-Match, If-Unmodified-Since) does not hold', request.url);
+  if (fastifyError.statusCode === 416) return problemOf('range-not-satisfiable', 'no range of the request overlaps the file', request.url);
   return problemOf('internal-error', 'an unexpected error occurred; it has been logged', request.url);
 }
 
-export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply {
+export function sendProblem(reply: FastifyReply, problem: Problem, error?: unknown): FastifyReply {
   // RFC 9110 §11.6.1: a 401 names the scheme the client should use; RFC 6750 §3.
   if (problem.status === 401) reply.header('www-authenticate', 'Bearer realm="gridproof"');
+  // RFC 9110 §15.5.17: a 416 says the file's length, `bytes */LENGTH`, as @fastify/send puts it on its error.
+  const range = (error as { headers?: Record<string, string> } | undefined)?.headers?.['Content-Range'];
+  if (problem.status === 416 && range !== undefined) reply.header('content-range', range);
   return reply.code(problem.status).type(PROBLEM_TYPE).send(problem);
 }
 

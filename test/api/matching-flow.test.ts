@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import t from 'tap';
 import { testBackends } from '../helpers/database.ts';
-import { addDevice, addParticipant, auth, OPERATOR_TOKEN, postEntries, signReading, startTestApp } from '../helpers/app.ts';
+import { addZone, addDevice, addParticipant, auth, OPERATOR_TOKEN, postEntries, signReading, startTestApp } from '../helpers/app.ts';
 import { hashLeaf } from '../../src/crypto/merkle.ts';
 import { toBase64, utf8 } from '../../src/crypto/base64.ts';
 import { verifyBundle } from '../../src/domain/bundle/verify-bundle.ts';
@@ -11,12 +11,7 @@ for (const backend of await testBackends()) {
     const env = await startTestApp(backend);
     t.teardown(env.close);
     const { app } = env;
-    await app.inject({
-      method: 'POST',
-      url: '/v1/zones',
-      headers: auth(OPERATOR_TOKEN),
-      payload: { zone: 'DE-LU', gCO2PerKWh: 380, validFrom: '2018-01-01T00:00:00Z' },
-    });
+    await addZone(app);
     const gen = await addParticipant(app, 'generator', 'windco');
     const tenant = await addParticipant(app, 'tenant', 'steelco');
     const wind = await addDevice(app, { id: 'wind-1', owner: gen.id, type: 'wind' });

@@ -32,7 +32,7 @@ import type { Ledger } from '../../src/ledger/ledger.ts';
 import type { OperatorKeyStore } from '../../src/ledger/operator-key.ts';
 import { publishCheckpoint } from '../../src/ledger/publish.ts';
 import { OperatorKeyFiles, retiredKeyFile } from '../../src/operator-key-files.ts';
-import { addDevice, addParticipant, auth, OPERATOR_TOKEN, ORIGIN, postEntries, signReading, startTestApp } from '../helpers/app.ts';
+import { addZone, addDevice, addParticipant, auth, OPERATOR_TOKEN, ORIGIN, postEntries, signReading, startTestApp } from '../helpers/app.ts';
 import { testBackends } from '../helpers/database.ts';
 import { logSnapshot } from '../helpers/log-state.ts';
 
@@ -98,12 +98,7 @@ for (const backend of await testBackends()) {
       ).ledger;
 
     // A park with readings of hours 0 to 2; hour 0 is settled under the old key.
-    await app.inject({
-      method: 'POST',
-      url: '/v1/zones',
-      headers: auth(OPERATOR_TOKEN),
-      payload: { zone: 'DE-LU', gCO2PerKWh: 380, validFrom: '2018-01-01T00:00:00Z' },
-    });
+    await addZone(app);
     const gen = await addParticipant(app, 'generator', 'windco');
     const tenant = await addParticipant(app, 'tenant', 'steelco');
     const certifier = await addParticipant(app, 'certifier', 'auditor');

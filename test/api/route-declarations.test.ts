@@ -139,3 +139,35 @@ t.test('the web app answers as declared', async (t) => {
   t.equal(missing.statusCode, 404);
   t.equal(missing.json().code, 'not-found');
 });
+
+t.test('a conditional or range request a static file cannot serve is a coded problem, as declared', async (t) => {
+  const env = await startTestApp('pglite');
+  t.teardown(env.close);
+  const { app } = env;
+  const file = '/docs/static/index.css';
+  const whole = await app.inject({ url: file });
+  t.equal(whole.statusCode, 200);
+  const length = whole.rawPayload.length;
+
+  const past = await app.inject({ url: file, headers: { range: `bytes=${length}-` } });
+  t.equal(past.statusCode, 416, 'a range past the end: 416');
+  t.match(past.headers['content-type'], /^application\/problem\+json/);
+  t.match(past.json(), { code: 'range-not-satisfiable', status: 416, instance: file });
+  t.equal(past.headers['content-range'], `bytes */${length}`, 'naming the length (RFC 9110 §15.5.17)');
+  const inside = await app.inject({ url: file, headers: { range: `bytes=0-9` } });
+  t.equal(inside.statusCode, 206, 'a range inside the file is still served');
+  t.equal(inside.rawPayload.length, 10);
+
+  for (const headers of [{ 'if-match': '"not-this-file"' }, { 'if-unmodified-since': 'Thu, 01 Jan 1970 00:00:00 GMT' }]) {
+    const failed = await app.inject({ url: file, headers });
+    t.equal(failed.statusCode, 412, `${Object.keys(headers)[0]}: 412`);
+    t.match(failed.json(), { code: 'precondition-failed', status: 412, instance: file });
+  }
+
+  // The web app's hashed assets are ours, not @fastify/static's: a Range is ignored and the whole file sent (RFC 9110 §14.2).
+  const html = (await app.inject({ url: '/verify' })).payload;
+  const script = /<script type="module" src="(\/assets\/[^"]+\.js)"/.exec(html)![1]!;
+  const asset = await app.inject({ url: script, headers: { range: 'bytes=999999999-', 'if-match': '"not-this-file"' } });
+  t.equal(asset.statusCode, 200, 'an asset ignores Range and If-Match');
+  t.equal(asset.rawPayload.length, (await app.inject({ url: script })).rawPayload.length, 'and is sent whole');
+});

@@ -7,102 +7,51 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { toBase64, utf8 } from '../../src/crypto/base64.ts';
 import { hashLeaf } from '../../src/crypto/merkle-hash.ts';
-import { auth, meterKey, ORIGIN, signReading } from '../helpers/app.ts';
-import { cutBundle, LOG_KEY, writePark } from '../helpers/bundle-park.ts';
+import { auth, meterKey, signReading } from '../helpers/app.ts';
+import { LOG_KEY } from '../helpers/bundle-park.ts';
+import { badlySignedBatch, FLOOD_DEVICE, FLOOD_SERVER_ENV, floodDeviceBody, floodHour, forgedBundle } from '../helpers/flood.ts';
+import { freePort, healthy, REPO, sleep, type ServerProcess } from '../helpers/server-process.ts';
 import { onCleanup, percentile, scaled, type Row, type Section } from './lib.ts';
 
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const TOKEN = 'flood-bench-operator-token';
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const hour = (n: number) => new Date(Date.UTC(2024, 0, 1) + n * 3_600_000).toISOString().replace('.000Z', 'Z');
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-export async function benchFlood(): Promise<Section> {
-  const seconds = scaled(10, 2);
-  const dataDir = mkdtempSync(join(tmpdir(), 'gridproof-flood-bench-'));
+/** The server outlives any one tap test here, so it is spawned and cleaned up by the bench itself. */
+async function startServer(dataDir: string): Promise<ServerProcess> {
   const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
   const child = spawn(process.execPath, ['bin/gridproof.js', 'serve'], {
     cwd: REPO,
     stdio: 'ignore',
     env: {
       ...process.env,
-      DATABASE_URL: '',
+      ...FLOOD_SERVER_ENV,
       DATA_DIR: dataDir,
       HOST: '127.0.0.1',
       PORT: String(port),
-      GRIDPROOF_ORIGIN: ORIGIN,
       GRIDPROOF_OPERATOR_TOKEN: TOKEN,
       GRIDPROOF_GATE_CLOSURE: 'off',
-      GRIDPROOF_RATE_LIMIT: '1000000',
-      GRIDPROOF_VERIFY_RATE_LIMIT: '1000000',
-      LOG_LEVEL: 'fatal',
     },
   });
   onCleanup(async () => {
     child.kill('SIGKILL');
     rmSync(dataDir, { recursive: true, force: true });
   });
-  const healthy = async () =>
-    fetch(`${base}/healthz`).then(
-      (r) => r.ok,
-      () => false,
-    );
-  for (let i = 0; i < 1200 && !(await healthy()); i++) await sleep(100);
+  return healthy({ child, port, base: `http://127.0.0.1:${port}`, output: () => '(output not kept)' });
+}
 
+export async function benchFlood(): Promise<Section> {
+  const seconds = scaled(10, 2);
+  const { base } = await startServer(mkdtempSync(join(tmpdir(), 'gridproof-flood-bench-')));
   const post = (url: string, body: unknown, token?: string) =>
     fetch(`${base}${url}`, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? auth(token) : {}) }, body: JSON.stringify(body) });
   const gen = (await (await post('/v1/participants', { id: 'floodco', role: 'generator', name: 'Flood GmbH' }, TOKEN)).json()) as { token: string };
-  const key = meterKey('meter/wind-f');
-  await post(
-    '/v1/devices',
-    {
-      id: 'wind-f',
-      owner: 'floodco',
-      type: 'wind',
-      country: 'DE',
-      biddingZone: 'DE-LU',
-      capacityW: 10_000_000,
-      commissioningDate: '2018-01-01',
-      eecsEnergySource: 'F01050100',
-      eecsTechnology: 'T020001',
-      verifierKey: key.vkey,
-    },
-    TOKEN,
-  );
-  const reference = cutBundle(writePark(), 't1');
-  const forged = {
-    ...reference,
-    entries: reference.entries.map((e) => ({
-      ...e,
-      bytes: e.bytes.replace(/— (\S+) (\S{8})/g, (_m, name: string, sig: string) => `— ${name} ${sig.slice(0, 6)}AA`),
-    })),
-  };
-  const stranger = meterKey('meter/wind-f');
-  const badBatch = Array.from({ length: 200 }, (_, i) =>
-    signReading(stranger.signer, {
-      device: 'wind-f',
-      seq: 100_000 + i,
-      prev: toBase64(new Uint8Array(32)),
-      start: hour(100_000 + i),
-      end: hour(100_001 + i),
-      importWh: '0',
-      exportWh: '1',
-    }),
-  );
+  const key = meterKey(`meter/${FLOOD_DEVICE}`);
+  await post('/v1/devices', floodDeviceBody('floodco', key.vkey), TOKEN);
+  const forged = forgedBundle();
+  const badBatch = badlySignedBatch();
 
   let seq = 0;
   let prev: string | undefined;
@@ -125,11 +74,11 @@ export async function benchFlood(): Promise<Section> {
     const honest = (async () => {
       while (Date.now() < until) {
         const note = signReading(key.signer, {
-          device: 'wind-f',
+          device: FLOOD_DEVICE,
           seq,
           ...(prev ? { prev } : {}),
-          start: hour(seq),
-          end: hour(seq + 1),
+          start: floodHour(seq),
+          end: floodHour(seq + 1),
           importWh: '0',
           exportWh: '1000',
         });

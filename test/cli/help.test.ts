@@ -28,7 +28,7 @@ t.test('every command answers --help and -h and creates nothing', async (t) => {
   t.teardown(() => rmSync(scratch, { recursive: true, force: true }));
   t.same(
     COMMANDS.sort(),
-    ['certificate', 'demo', 'export', 'keygen', 'migrate', 'monitor', 'serve', 'sign', 'upload', 'verify', 'witness'],
+    ['certificate', 'demo', 'export', 'keygen', 'migrate', 'monitor', 'rotate', 'serve', 'sign', 'upload', 'verify', 'witness'],
     'the commands main.ts knows',
   );
   for (const command of COMMANDS) {

@@ -7,7 +7,7 @@
 import t from 'tap';
 import { sql } from 'kysely';
 import { testBackends } from '../helpers/database.ts';
-import { addDevice, addParticipant, auth, OPERATOR_TOKEN, postEntries, signReading, startTestApp, ORIGIN, type TestApp } from '../helpers/app.ts';
+import { addZone, addDevice, addParticipant, auth, OPERATOR_TOKEN, postEntries, signReading, startTestApp, ORIGIN, type TestApp } from '../helpers/app.ts';
 import { hashLeaf } from '../../src/crypto/merkle.ts';
 import { toBase64, utf8 } from '../../src/crypto/base64.ts';
 import { openPostgres } from '../../src/db/connect.ts';
@@ -26,12 +26,7 @@ const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
 /** Two wind farms, three tenants (steelco with two meters); supply below demand every hour, so every pair gets Wh. */
 async function buildPark(env: TestApp): Promise<{ steel: { id: string; token: string } }> {
   const { app } = env;
-  await app.inject({
-    method: 'POST',
-    url: '/v1/zones',
-    headers: auth(OPERATOR_TOKEN),
-    payload: { zone: 'DE-LU', gCO2PerKWh: 380, validFrom: '2018-01-01T00:00:00Z' },
-  });
+  await addZone(app);
   const gen = await addParticipant(app, 'generator', 'windco');
   const steel = await addParticipant(app, 'tenant', 'steelco');
   const chem = await addParticipant(app, 'tenant', 'chemco');

@@ -9,7 +9,7 @@
 import t from 'tap';
 import { sql } from 'kysely';
 import { testBackends } from '../helpers/database.ts';
-import { addDevice, addParticipant, auth, OPERATOR_TOKEN, ORIGIN, postEntries, signReading, startTestApp, type TestApp } from '../helpers/app.ts';
+import { addZone, addDevice, addParticipant, auth, OPERATOR_TOKEN, ORIGIN, postEntries, signReading, startTestApp, type TestApp } from '../helpers/app.ts';
 import { hashLeaf } from '../../src/crypto/merkle.ts';
 import { toBase64, utf8 } from '../../src/crypto/base64.ts';
 import { parseEntry } from '../../src/domain/entry.ts';
@@ -40,12 +40,7 @@ async function post(env: TestApp, owner: { token: string }, signer: Signer, devi
 /** Wind and one tenant with hour 0 read; a second tenant whose meter has not sent yet. */
 async function park(env: TestApp) {
   const { app } = env;
-  await app.inject({
-    method: 'POST',
-    url: '/v1/zones',
-    headers: auth(OPERATOR_TOKEN),
-    payload: { zone: 'DE-LU', gCO2PerKWh: 380, validFrom: '2018-01-01T00:00:00Z' },
-  });
+  await addZone(app);
   const gen = await addParticipant(app, 'generator', 'windco');
   const first = await addParticipant(app, 'tenant', 'firstco');
   const second = await addParticipant(app, 'tenant', 'secondco');
@@ -173,12 +168,7 @@ for (const backend of await testBackends()) {
     const env = await startTestApp(backend);
     t.teardown(env.close);
     const { app } = env;
-    await app.inject({
-      method: 'POST',
-      url: '/v1/zones',
-      headers: auth(OPERATOR_TOKEN),
-      payload: { zone: 'DE-LU', gCO2PerKWh: 380, validFrom: '2018-01-01T00:00:00Z' },
-    });
+    await addZone(app);
     const gen = await addParticipant(app, 'generator', 'parkco');
     const tenant = await addParticipant(app, 'tenant', 'nightco');
     const wind = await addDevice(app, { id: 'wind-1', owner: gen.id, type: 'wind' });

@@ -90,6 +90,17 @@ export function signReading(signer: Signer, payload: Omit<ReadingPayload, 'kind'
   return sealEntry({ kind: 'reading', log: ORIGIN, quality: 'measured', ...payload } as ReadingPayload, signer);
 }
 
+/** Registers the bidding zone the test parks use (DE-LU, 380 g CO2/kWh, valid since 2018). */
+export async function addZone(app: FastifyInstance): Promise<void> {
+  const response = await app.inject({
+    method: 'POST',
+    url: '/v1/zones',
+    headers: auth(OPERATOR_TOKEN),
+    payload: { zone: 'DE-LU', gCO2PerKWh: 380, validFrom: '2018-01-01T00:00:00Z' },
+  });
+  if (response.statusCode !== 201) throw new Error(`zone: ${response.body}`);
+}
+
 /** Registers a participant and returns its id and token. */
 export async function addParticipant(app: FastifyInstance, role: 'generator' | 'tenant' | 'certifier', id: string): Promise<{ id: string; token: string }> {
   const response = await app.inject({ method: 'POST', url: '/v1/participants', headers: auth(OPERATOR_TOKEN), payload: { id, role, name: `${id} GmbH` } });

@@ -6,83 +6,29 @@
  * exits 2 (key-mismatch). PostgreSQL: of two processes sharing the database
  * and the old key, the one that did not rotate and lacks the new key answers
  * 503 operator-key-rotated and appends nothing; restarted with the new key
- * staged, it signs with it.
+ * staged, it signs with it. `gridproof rotate`, as its own process against a
+ * running server on both databases: exit 0 with the new key ID and the
+ * entry's index, 1 with the problem's title and code (also when the rotation
+ * is logged but its key files cannot be written), 2 for usage or no server.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { formatPrivateKey, generateSigner, openNote, parseVerifierKey, verifierOf } from '../../src/crypto/note.ts';
 import { createPostgresDatabase, testBackends } from '../helpers/database.ts';
+import { exited, freePort, healthy, Processes, REPO, type ServerProcess as Server } from '../helpers/server-process.ts';
 
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const TOKEN = 'rotation-process-operator-token';
 const ORIGIN = 'rotation.example/gridproof';
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-interface Server {
-  child: ChildProcess;
-  port: number;
-  output: () => string;
-}
-
-const started: ChildProcess[] = [];
-t.teardown(() => {
-  for (const child of started) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-});
-
-const exited = (child: ChildProcess) =>
-  new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
-
-function serve(env: Record<string, string>, port: number): Server {
-  const child = spawn(process.execPath, ['bin/gridproof.js', 'serve'], {
-    cwd: REPO,
-    env: {
-      ...process.env,
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      GRIDPROOF_ORIGIN: ORIGIN,
-      GRIDPROOF_OPERATOR_TOKEN: TOKEN,
-      GRIDPROOF_GATE_CLOSURE: 'off',
-      LOG_LEVEL: 'warn',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  started.push(child);
-  let output = '';
-  child.stdout!.on('data', (chunk) => (output += chunk));
-  child.stderr!.on('data', (chunk) => (output += chunk));
-  return { child, port, output: () => output };
-}
-
-async function healthy(server: Server): Promise<Server> {
-  const deadline = Date.now() + 120_000;
-  while (Date.now() < deadline) {
-    if (server.child.exitCode !== null) throw new Error(`the server exited with ${server.child.exitCode}:\n${server.output()}`);
-    try {
-      if ((await fetch(`http://127.0.0.1:${server.port}/healthz`)).ok) return server;
-    } catch {
-      // not listening yet
-    }
-    await sleep(100);
-  }
-  throw new Error(`the server did not answer:\n${server.output()}`);
-}
+const processes = new Processes(t);
+const serve = (env: Record<string, string>, port: number): Server =>
+  processes.start({ GRIDPROOF_ORIGIN: ORIGIN, GRIDPROOF_OPERATOR_TOKEN: TOKEN, ...env }, port);
 
 const call = (server: Server, method: string, path: string, body?: unknown) =>
-  fetch(`http://127.0.0.1:${server.port}${path}`, {
+  fetch(`${server.base}${path}`, {
     method,
     headers: { authorization: `Bearer ${TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
@@ -185,3 +131,87 @@ t.test(
     t.ok(index > rotationIndex && (await entrySignedBy(restarted, index, newVkey)), 'signed by the new key');
   },
 );
+
+/** `gridproof ARGS` as its own process. */
+function gridproof(...args: string[]) {
+  return new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, ['bin/gridproof.js', ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.once('exit', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+for (const backend of ['embedded', 'postgres'] as const) {
+  t.test(
+    `gridproof rotate against a running ${backend} server: 0 rotated, 1 refused with the problem's code, 2 unusable`,
+    { skip: backend === 'postgres' && !postgres ? 'no PostgreSQL server answers' : false },
+    async (t) => {
+      const database = backend === 'postgres' ? await createPostgresDatabase() : undefined;
+      if (database) t.teardown(() => database.drop());
+      const dataDir = mkdtempSync(join(tmpdir(), 'gridproof-rotate-command-'));
+      t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
+      const server = await healthy(serve({ DATABASE_URL: database?.url ?? '', DATA_DIR: dataDir }, await freePort()));
+      const url = server.base;
+      const size = async () => ((await (await call(server, 'GET', '/v1/log/entries?start=0&limit=1000')).json()) as { entries: unknown[] }).entries.length;
+      const staged = join(dataDir, 'operator.next.key');
+      const keygen = await gridproof('keygen', '--name', `${ORIGIN}/operator`, '--out', join(dataDir, 'spare.key'));
+      const spareVkey = keygen.stdout.trim();
+
+      const sizeBefore = await size();
+      const missing = await gridproof('rotate', '--server', url, '--token', TOKEN, '--key', spareVkey);
+      t.equal(missing.status, 1, 'no staged key: exit 1');
+      t.match(missing.stderr, /^gridproof rotate: the server answered 409 next key missing \[next-key-missing\]: no next operator key is staged/);
+      const stranger = await gridproof('rotate', '--server', url, '--token', 'not-the-operator', '--key', spareVkey);
+      t.equal(stranger.status, 1, 'a token that is not the operator: exit 1');
+      t.match(stranger.stderr, /^gridproof rotate: the server answered 401 unauthorized \[unauthorized\]/);
+      const noToken = await gridproof('rotate', '--server', url, '--key', spareVkey);
+      t.equal(noToken.status, 2, 'no --token: exit 2');
+      t.match(noToken.stderr, /usage: gridproof rotate --server URL --token/);
+      const badKey = await gridproof('rotate', '--server', url, '--token', TOKEN, '--key', 'not-a-key');
+      t.equal(badKey.status, 2, 'a key that is no verifier key: exit 2');
+      t.match(badKey.stderr, /^gridproof rotate: bad-verifier-key: /);
+      const down = await gridproof('rotate', '--server', `http://127.0.0.1:${await freePort()}`, '--token', TOKEN, '--key', spareVkey);
+      t.equal(down.status, 2, 'nobody answers: exit 2');
+      t.match(down.stderr, /^gridproof rotate: cannot reach http:\/\/127\.0\.0\.1:\d+\/v1\/log\/operator-key: ECONNREFUSED\n$/);
+      t.equal(await size(), sizeBefore, 'nothing was logged');
+
+      const made = await gridproof('keygen', '--name', `${ORIGIN}/operator`, '--out', staged);
+      t.equal(made.status, 0, made.stderr);
+      const newVkey = made.stdout.trim();
+      const rotated = await gridproof('rotate', '--server', url, '--token', TOKEN, '--key', newVkey);
+      t.equal(rotated.status, 0, rotated.stderr);
+      const index = Number(/entry (\d+) of the log names the new operator key/.exec(rotated.stdout)?.[1]);
+      t.equal(index, sizeBefore, 'the rotation is the next entry, by its index');
+      t.match(rotated.stdout, `key ID ${newVkey.split('+')[1]}.`, 'the new key ID');
+      const entry = await (await call(server, 'GET', `/v1/log/entries/${index}`)).text();
+      t.match(entry, `"kind":"key"`);
+      t.match(entry, `"verifierKey":"${newVkey}"`, 'the entry at that index names the new key');
+      const after = await participant(server, 'after-rotate');
+      t.ok(await entrySignedBy(server, ((await after.json()) as { index: number }).index, newVkey), 'the server signs with the new key');
+
+      const again = await gridproof('rotate', '--server', url, '--token', TOKEN, '--key', newVkey);
+      t.equal(again.status, 1, 'nothing staged any more: exit 1');
+      t.match(again.stderr, /\[next-key-missing\]/);
+
+      // A second rotation whose key files cannot be written: a directory where operator.key's temporary file goes.
+      const third = (await gridproof('keygen', '--name', `${ORIGIN}/operator`, '--out', staged)).stdout.trim();
+      mkdirSync(join(dataDir, 'operator.key.tmp'));
+      const sizeNow = await size();
+      const unwritten = await gridproof('rotate', '--server', url, '--token', TOKEN, '--key', third);
+      t.equal(unwritten.status, 1, 'key files not written: exit 1');
+      t.match(
+        unwritten.stderr,
+        new RegExp(
+          `^gridproof rotate: the server answered 500 key files not written \\[key-files-not-written\\]: the operator key rotation of entry ${sizeNow} is logged and in force`,
+        ),
+        'saying the rotation is logged',
+      );
+      t.match(await (await call(server, 'GET', `/v1/log/entries/${sizeNow}`)).text(), `"verifierKey":"${third}"`, 'and it is');
+      server.child.kill('SIGTERM');
+      await exited(server.child);
+    },
+  );
+}

@@ -7,28 +7,17 @@
  * itself, and every acknowledged entry is in the log at its index, without
  * a gap.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { openPostgres } from '../../src/db/connect.ts';
 import { entryIndexes, range } from '../helpers/log-state.ts';
+import { exited, freePort, healthy, Processes, sleep } from '../helpers/server-process.ts';
 
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = ['/usr/lib/postgresql/16/bin', '/usr/lib/postgresql/15/bin'].find((dir) => existsSync(join(dir, 'pg_ctl')));
 const TOKEN = 'outage-test-operator-token';
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 const asRoot = userInfo().uid === 0;
 /** Runs a PostgreSQL tool, as `postgres` when we are root (initdb refuses root). */
@@ -68,43 +57,29 @@ t.test('the service rides out PostgreSQL restarts under load', { skip: !BIN && '
   });
   const url = `postgres://postgres@127.0.0.1:${pgPort}/postgres`;
 
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const child: ChildProcess = spawn(process.execPath, ['bin/gridproof.js', 'serve'], {
-    cwd: REPO,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      ...process.env,
-      DATABASE_URL: url,
-      DATA_DIR: join(scratch, 'data'),
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      GRIDPROOF_OPERATOR_TOKEN: TOKEN,
-      GRIDPROOF_CHECKPOINT_INTERVAL: 'PT0.2S',
-      GRIDPROOF_GATE_CLOSURE: 'off',
-      GRIDPROOF_DB_CONNECT_TIMEOUT: 'PT1S',
-      GRIDPROOF_DB_STATEMENT_TIMEOUT: 'PT5S',
-      LOG_LEVEL: 'fatal',
-    },
-  });
-  let output = '';
-  child.stdout!.on('data', (chunk) => (output += chunk));
-  child.stderr!.on('data', (chunk) => (output += chunk));
-  t.teardown(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
-  const healthy = async (): Promise<boolean> => {
+  const server = await healthy(
+    new Processes(t).start(
+      {
+        DATABASE_URL: url,
+        DATA_DIR: join(scratch, 'data'),
+        GRIDPROOF_OPERATOR_TOKEN: TOKEN,
+        GRIDPROOF_CHECKPOINT_INTERVAL: 'PT0.2S',
+        GRIDPROOF_DB_CONNECT_TIMEOUT: 'PT1S',
+        GRIDPROOF_DB_STATEMENT_TIMEOUT: 'PT5S',
+        LOG_LEVEL: 'fatal',
+      },
+      await freePort(),
+    ),
+    60_000,
+  );
+  const { base, child } = server;
+  const answersHealth = async (): Promise<boolean> => {
     try {
       return (await fetch(`${base}/healthz`)).ok;
     } catch {
       return false;
     }
   };
-  for (let i = 0; i < 600 && !(await healthy()); i++) {
-    if (child.exitCode !== null) throw new Error(`the server exited:\n${output}`);
-    await sleep(100);
-  }
-  t.ok(await healthy(), 'the server is up');
 
   // The load: 4 clients registering participants as fast as they can.
   const acknowledged: Array<{ id: string; index: number }> = [];
@@ -145,7 +120,7 @@ t.test('the service rides out PostgreSQL restarts under load', { skip: !BIN && '
   }
   stop = true;
   await Promise.all(clients);
-  t.ok(await healthy(), '/healthz is 200 again');
+  t.ok(await answersHealth(), '/healthz is 200 again');
   t.equal(statuses.get(500) ?? 0, 0, `no 500s (answers by status: ${JSON.stringify([...statuses])})`);
 
   const store = await openPostgres(url, 1);
@@ -162,6 +137,6 @@ t.test('the service rides out PostgreSQL restarts under load', { skip: !BIN && '
   t.strictSame(indexes, range(size), `indexes 0..${size - 1} without a gap`);
 
   child.kill('SIGTERM');
-  await new Promise((resolve) => (child.exitCode !== null ? resolve(undefined) : child.once('exit', resolve)));
+  await exited(child);
   t.equal(child.exitCode, 0, 'a graceful stop at the end');
 });

@@ -14,18 +14,13 @@ import t from 'tap';
 import { toBase64, utf8 } from '../../src/crypto/base64.ts';
 import { hashLeaf } from '../../src/crypto/merkle.ts';
 import { publishCheckpoint } from '../../src/ledger/publish.ts';
-import { addDevice, addParticipant, auth, OPERATOR_TOKEN, postEntries, signReading, startTestApp } from '../helpers/app.ts';
+import { addZone, addDevice, addParticipant, auth, OPERATOR_TOKEN, postEntries, signReading, startTestApp } from '../helpers/app.ts';
 import { launchChromium, screenshotDir } from '../helpers/browser.ts';
 
 const env = await startTestApp('pglite');
 t.teardown(env.close);
 const { app } = env;
-await app.inject({
-  method: 'POST',
-  url: '/v1/zones',
-  headers: auth(OPERATOR_TOKEN),
-  payload: { zone: 'DE-LU', gCO2PerKWh: 380, validFrom: '2018-01-01T00:00:00Z' },
-});
+await addZone(app);
 const gen = await addParticipant(app, 'generator', 'windco');
 const tenant = await addParticipant(app, 'tenant', 'steelco');
 const wind = await addDevice(app, { id: 'wind-1', owner: gen.id, type: 'wind' });
@@ -113,6 +108,13 @@ t.test('/verify: a real claim bundle is VALID, one Wh changed is INVALID, and no
     t.equal(requests.length, before, 'no request left the page while verifying');
     t.match(await page.locator('#details').textContent(), /EU importer, lot 7/);
     t.ok(await page.locator('.plot canvas').count(), 'the hourly plot is drawn');
+    const ticks = ((await page.locator('.plot').first().getAttribute('data-ticks')) ?? '').split(' ').filter(Boolean).map(Number);
+    t.ok(ticks.length >= 3, `${ticks.length} ticks on its time axis`);
+    t.same(
+      ticks.filter((tick) => tick % 3600 !== 0).map((tick) => new Date(tick * 1000).toISOString()),
+      [],
+      'each on a whole UTC hour',
+    );
     await page.screenshot({ path: join(shots, `verify-valid-${size.name}.png`), fullPage: true });
 
     await page.setInputFiles('#bundle-file', badFile);

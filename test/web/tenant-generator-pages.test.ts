@@ -11,11 +11,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
+import type { Page } from 'playwright-core';
 import t from 'tap';
 import { fillService } from '../../src/cli/demo/fill.ts';
 import { auth, OPERATOR_TOKEN, startTestApp } from '../helpers/app.ts';
 import { launchChromium, screenshotDir } from '../helpers/browser.ts';
-import { logSnapshot } from '../helpers/log-state.ts';
+import { logSnapshot, type Tap } from '../helpers/log-state.ts';
 
 const env = await startTestApp('pglite');
 t.teardown(env.close);
@@ -43,6 +44,31 @@ const sizes = [
   { name: 'desktop', width: 1280, height: 900 },
   { name: '360px', width: 360, height: 780 },
 ];
+
+/**
+ * The plot's time axis (src/web/dom/hourly-plot.ts): ticks only on whole UTC
+ * hours, on whole days for a week, and within the period shown.
+ */
+async function checkTicks(t: Tap, page: Page, plot: string, from: string, to: string): Promise<void> {
+  const ticks = ((await page.locator(plot).getAttribute('data-ticks')) ?? '').split(' ').filter(Boolean).map(Number);
+  t.ok(ticks.length >= 3, `${ticks.length} ticks drawn`);
+  t.same(
+    ticks.filter((tick) => tick % 3600 !== 0),
+    [],
+    'every tick is on a whole UTC hour',
+  );
+  t.ok(
+    ticks.every((tick) => tick >= Date.parse(`${from}T00:00:00Z`) / 1000 && tick <= Date.parse(`${to}T00:00:00Z`) / 1000 + 86_400),
+    'within the period',
+  );
+  if (page.viewportSize()!.width < 500) {
+    t.same(
+      ticks.filter((tick) => tick % 86_400 !== 0),
+      [],
+      'on a narrow screen a week has a tick a day or fewer, each at 00:00 UTC',
+    );
+  }
+}
 
 t.test('GET /v1/me: a token learns its participant id and role; no token is refused', async (t) => {
   const me = await env.app.inject({ url: '/v1/me', headers: auth(factoryToken) });
@@ -80,6 +106,7 @@ t.test('/tenant: sign in with the token, one plot point per hour, the claim list
     t.equal(hours, 7 * 24, `the default period is the last 7 days of the claim (${from} to ${to})`);
     t.equal(await page.locator('#tenant-plot').getAttribute('data-points'), String(hours), 'one plot point per hour');
     t.equal(await page.locator('#tenant-hours tbody tr').count(), hours, 'and one table row per hour');
+    await checkTicks(t, page, '#tenant-plot', from, to);
     t.match(await page.locator('#cfe-score').textContent(), /^\d+\.\d %$/);
     t.match(await page.locator('#claims').textContent(), factoryClaim.id, "the demo's claim is listed");
 
@@ -115,6 +142,19 @@ t.test('/tenant: sign in with the token, one plot point per hour, the claim list
     t.equal(await page.evaluate("sessionStorage.getItem('gridproof-token')"), null, 'signing out forgets the token');
     await page.close();
   }
+});
+
+t.test('/tenant: the plot reads time in UTC in a browser whose time zone is half an hour off it', async (t) => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId: 'Asia/Kolkata' });
+  t.teardown(() => context.close());
+  const page = await context.newPage();
+  t.equal(await page.evaluate('new Date(0).getTimezoneOffset()'), -330, 'the browser is at UTC+05:30');
+  await page.goto(`${address}/tenant`);
+  await page.getByLabel(/token/i).fill(factoryToken);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.locator('#tenant-plot canvas').waitFor();
+  await checkTicks(t, page, '#tenant-plot', await page.locator('#period-from').inputValue(), await page.locator('#period-to').inputValue());
+  await page.locator('#tenant-plot').screenshot({ path: join(shots, 'tenant-plot-kolkata.png') });
 });
 
 t.test('/generator: the owner sees its devices and where an hour went', async (t) => {

@@ -26,7 +26,7 @@ import { CheckpointWitnessing } from '../../src/ledger/witnessing.ts';
 import { nativeSign, nativeVerify } from '../../src/platform/node-ed25519.ts';
 import { WitnessStateDir } from '../../src/witness/state-file.ts';
 import { buildWitnessApp } from '../../src/witness/witness-server.ts';
-import { addDevice, addParticipant, auth, OPERATOR_TOKEN, ORIGIN, postEntries, signReading, startTestApp } from '../helpers/app.ts';
+import { addZone, addDevice, addParticipant, auth, OPERATOR_TOKEN, ORIGIN, postEntries, signReading, startTestApp } from '../helpers/app.ts';
 import { launchChromium, screenshotDir } from '../helpers/browser.ts';
 
 async function deadPort(): Promise<number> {
@@ -65,12 +65,7 @@ t.teardown(env.close);
 const { app } = env;
 const witnessing = new CheckpointWitnessing(env.ledger);
 
-await app.inject({
-  method: 'POST',
-  url: '/v1/zones',
-  headers: auth(OPERATOR_TOKEN),
-  payload: { zone: 'DE-LU', gCO2PerKWh: 380, validFrom: '2018-01-01T00:00:00Z' },
-});
+await addZone(app);
 const gen = await addParticipant(app, 'generator', 'windco');
 const tenant = await addParticipant(app, 'tenant', 'steelco');
 const wind = await addDevice(app, { id: 'wind-1', owner: gen.id, type: 'wind' });

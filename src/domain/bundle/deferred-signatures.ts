@@ -10,13 +10,16 @@
  * the first pass did not record (none is expected) is answered by noble, so
  * the verdict never rests on a guess.
  */
-import { toBase64 } from '../../crypto/base64.ts';
 import { nobleVerify, type BatchVerifyFn, type SignatureCheck, type VerifyFn } from '../../crypto/ed25519.ts';
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
+}
+
+function bucketOf(signature: Uint8Array): number {
+  return (signature[0]! | (signature[1]! << 8) | (signature[2]! << 16) | (signature[3]! << 24)) >>> 0;
 }
 
 interface Answer {
@@ -33,10 +36,10 @@ export async function withBatchVerify<T>(batch: BatchVerifyFn, run: (verify: Ver
   }, true);
 
   const results = await batch(checks);
-  // Keyed by signature and key; the message is compared in full on lookup.
-  const answers = new Map<string, Answer[]>();
+  // Bucketed by the signature's first four bytes; a lookup compares key, signature and message in full.
+  const answers = new Map<number, Answer[]>();
   checks.forEach((check, i) => {
-    const id = toBase64(check.signature) + toBase64(check.publicKey);
+    const id = bucketOf(check.signature);
     const list = answers.get(id);
     const answer = { check, valid: results[i] === true };
     if (list) list.push(answer);
@@ -44,7 +47,9 @@ export async function withBatchVerify<T>(batch: BatchVerifyFn, run: (verify: Ver
   });
 
   return run((publicKey, message, signature) => {
-    const found = answers.get(toBase64(signature) + toBase64(publicKey))?.find((a) => sameBytes(a.check.message, message));
+    const found = answers
+      .get(bucketOf(signature))
+      ?.find((a) => sameBytes(a.check.signature, signature) && sameBytes(a.check.publicKey, publicKey) && sameBytes(a.check.message, message));
     return found === undefined ? nobleVerify(publicKey, message, signature) : found.valid;
   }, false);
 }

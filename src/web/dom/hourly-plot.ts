@@ -2,11 +2,34 @@
  * The hourly plot: the tenant's consumption as a line, matched supply by
  * source as stacked bars. uPlot draws on a canvas (no network, no fonts);
  * the stack is made by plotting cumulative sums, bars drawn back to front.
+ *
+ * Each figure is an interval's energy (docs/design.md §4: a reading covers
+ * one interval of the grid), so its bar and its step of the line cover the
+ * interval from its start, and the time axis is read in UTC, as the legend
+ * says, with ticks only on whole hours or whole days: interval boundaries.
  */
 import uPlot from 'uplot';
 import type { HourlySeries } from '../model/bundle-view.ts';
 
 const COLOURS = ['#2a7f62', '#e0a100', '#3d6fb6', '#9c4f96', '#c2562b', '#5b8c2a', '#6b6b6b'];
+
+const HOUR = 3600;
+const DAY = 24 * HOUR;
+/** Tick spacings uPlot may choose from, in seconds: whole hours, then whole days; never part of an hour. */
+const TICK_SPACINGS = [1, 2, 3, 4, 6, 12].map((n) => n * HOUR).concat([1, 2, 7, 14, 28, 56, 91, 182, 364].map((n) => n * DAY));
+
+/** The intervals' length (an hour, or 15 minutes with GRIDPROOF_INTERVAL=PT15M): the least step between two starts. */
+function intervalOf(starts: readonly number[]): number {
+  let least = Infinity;
+  for (let i = 1; i < starts.length; i++) {
+    const step = starts[i]! - starts[i - 1]!;
+    if (step > 0 && step < least) least = step;
+  }
+  return Number.isFinite(least) ? least : HOUR;
+}
+
+/** uPlot's dates in UTC, whatever the browser's time zone (one with a half-hour offset would move every tick). */
+const utcDate = (seconds: number): Date => uPlot.tzDate(new Date(seconds * 1000), 'Etc/UTC');
 
 /** Legend words: the stacked series' prefix and the line's name (a tenant's consumption, a device's export). */
 export interface PlotLabels {
@@ -23,7 +46,10 @@ export function hourlyPlot(series: HourlySeries, width: number, labels: PlotLabe
     running = running.map((v, i) => v + s.wh[i]!);
     stacked.push(running);
   }
-  const bars = uPlot.paths.bars!({ size: [0.9, 40] });
+  // align 1: a bar starts at its interval's start instead of being centred on it.
+  const bars = uPlot.paths.bars!({ size: [0.9, 40], align: 1 });
+  // The line holds each interval's figure from its start to its end; the last step reaches the end of the axis.
+  const steps = uPlot.paths.stepped!({ align: 1, extend: true });
   const sourceSeries: uPlot.Series[] = series.bySource.map((s, i) => ({
     label: `${labels.source}${s.device}`,
     stroke: COLOURS[i % COLOURS.length]!,
@@ -39,11 +65,26 @@ export function hourlyPlot(series: HourlySeries, width: number, labels: PlotLabe
       { label: 'hour (UTC)', value: (_u, v) => (v === null ? '' : new Date(v * 1000).toISOString().slice(0, 16).replace('T', ' ')) },
       // Drawn back to front so each source's bar shows above the ones below it.
       ...sourceSeries.reverse(),
-      { label: labels.line, stroke: '#111', width: 2, points: { show: false }, value: (_u, v) => (v === null ? '' : `${v} Wh`) },
+      { label: labels.line, stroke: '#111', width: 2, paths: steps, points: { show: false }, value: (_u, v) => (v === null ? '' : `${v} Wh`) },
     ],
-    axes: [{}, { label: 'Wh', size: 70 }],
-    // Bars start at 0 Wh, so their heights compare.
-    scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.05 : 1] } },
+    tzDate: utcDate,
+    axes: [
+      {
+        incrs: TICK_SPACINGS,
+        // The ticks drawn, as Unix seconds, for pages and tests to read (test/web).
+        filter: (_u, splits) => {
+          holder.dataset.ticks = splits.join(' ');
+          return splits;
+        },
+      },
+      { label: 'Wh', size: 70 },
+    ],
+    scales: {
+      // From the first interval's start to the last one's end.
+      x: { time: true, range: (_u, min, max) => [min, max + intervalOf(series.hours)] },
+      // Bars start at 0 Wh, so their heights compare.
+      y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.05 : 1] },
+    },
     legend: { live: true },
   };
   const data = [series.hours, ...[...stacked].reverse(), series.consumed] as uPlot.AlignedData;
