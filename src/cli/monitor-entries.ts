@@ -22,7 +22,7 @@ import type { MonitorReport } from './monitor-report.ts';
 import type { MonitorPrecheck, PagePrecheck } from './monitor-precheck.ts';
 
 /** Pages with the workers while one is replayed: two, so they have the next to start on when they finish one. */
-const AHEAD = 2;
+export const AHEAD = 2;
 
 interface Page {
   start: number;

@@ -8,8 +8,14 @@
 import { createHash } from 'node:crypto';
 
 const LEAF_PREFIX = new Uint8Array([0x00]);
+const NODE_PREFIX = new Uint8Array([0x01]);
 
 /** MTH({d}) = SHA-256(0x00 || d). */
 export function nativeHashLeaf(data: Uint8Array): Uint8Array {
   return new Uint8Array(createHash('sha256').update(LEAF_PREFIX).update(data).digest());
+}
+
+/** RFC 9162 §2.1.1 interior node: SHA-256(0x01 || left || right), as hashChildren in src/crypto/merkle-hash.ts (the monitor's frontier appends one or two per entry). */
+export function nativeHashChildren(left: Uint8Array, right: Uint8Array): Uint8Array {
+  return new Uint8Array(createHash('sha256').update(NODE_PREFIX).update(left).update(right).digest());
 }
