@@ -31,6 +31,36 @@ function intervalOf(starts: readonly number[]): number {
 /** uPlot's dates in UTC, whatever the browser's time zone (one with a half-hour offset would move every tick). */
 const utcDate = (seconds: number): Date => uPlot.tzDate(new Date(seconds * 1000), 'Etc/UTC');
 
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/**
+ * Time ticks in the 24-hour clock and day-month order used across the EU:
+ * "06:00", a day's first tick also naming the day ("00:00" over "3 Jan"); at
+ * a spacing of days, the day alone.
+ */
+function timeTicks(splits: number[], spacing: number): string[] {
+  let shownDay = '';
+  return splits.map((seconds) => {
+    const at = new Date(seconds * 1000);
+    const day = `${at.getUTCDate()} ${MONTHS[at.getUTCMonth()]}`;
+    if (spacing >= DAY) return day;
+    const clock = `${String(at.getUTCHours()).padStart(2, '0')}:00`;
+    if (day === shownDay) return clock;
+    shownDay = day;
+    return `${clock}\n${day}`;
+  });
+}
+
+/** The energy unit that keeps the y axis' numbers short: Wh, kWh, MWh or GWh, by the largest figure. */
+function energyUnit(largest: number): { unit: string; per: number } {
+  const units = [
+    { unit: 'GWh', per: 1e9 },
+    { unit: 'MWh', per: 1e6 },
+    { unit: 'kWh', per: 1e3 },
+  ];
+  return units.find((u) => largest >= u.per) ?? { unit: 'Wh', per: 1 };
+}
+
 /** Legend words: the stacked series' prefix and the line's name (a tenant's consumption, a device's export). */
 export interface PlotLabels {
   source: string;
@@ -58,6 +88,8 @@ export function hourlyPlot(series: HourlySeries, width: number, labels: PlotLabe
     points: { show: false },
     value: (_u, _v, _si, idx) => (idx === null ? '' : `${s.wh[idx]} Wh`),
   }));
+  const largest = Math.max(0, ...series.consumed, ...(stacked.at(-1) ?? []));
+  const { unit, per } = energyUnit(largest);
   const opts: uPlot.Options = {
     width,
     height: Math.round(Math.max(220, Math.min(360, width * 0.45))),
@@ -71,13 +103,14 @@ export function hourlyPlot(series: HourlySeries, width: number, labels: PlotLabe
     axes: [
       {
         incrs: TICK_SPACINGS,
+        values: (_u, splits, _axis, _space, spacing) => timeTicks(splits, spacing),
         // The ticks drawn, as Unix seconds, for pages and tests to read (test/web).
         filter: (_u, splits) => {
           holder.dataset.ticks = splits.join(' ');
           return splits;
         },
       },
-      { label: 'Wh', size: 70 },
+      { label: unit, size: 60, values: (_u, splits) => splits.map((v) => (v / per).toLocaleString('en-GB', { maximumFractionDigits: 2 })) },
     ],
     scales: {
       // From the first interval's start to the last one's end.
