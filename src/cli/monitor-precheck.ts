@@ -1,18 +1,18 @@
 /**
- * The monitor's leaf hashes and Ed25519 arithmetic on worker threads
- * (platform/worker-pool.ts running monitor-jobs.ts, domain/monitor/precheck.ts),
- * a page ahead, so the
- * main thread parses and replays one page of entries while the workers check
- * the next (docs/design.md §7, §10).
+ * The monitor's leaf hashes, entry parsing and Ed25519 arithmetic on worker
+ * threads (platform/worker-pool.ts running monitor-jobs.ts,
+ * domain/monitor/precheck.ts), pages ahead, so the main thread replays one
+ * page of entries while the workers check the next (docs/design.md §7, §10).
  *
  * The replay (domain/monitor/replay-signatures.ts) still decides, entry by
  * entry in log order, which keys may sign it, and still calls its VerifyFn
  * with the key, the message and the signature. The VerifyFn given to it
  * answers from a worker's verdict only when the key, the message and the
  * signature are byte for byte those the worker verified, and otherwise
- * verifies in place. The workers try the keys the replay held one page
- * earlier: a key logged since, workers not started yet, a worker that died
- * or a busy pool costs in-place work, never a different verdict or leaf hash.
+ * verifies in place. The workers try the keys the replay held when the page
+ * was handed to them: a key logged since, workers not started yet, a worker
+ * that died or a busy pool costs in-place work, never a different verdict,
+ * parse or leaf hash.
  */
 import type { VerifyFn } from '../crypto/ed25519.ts';
 import type { Verifier } from '../crypto/note.ts';

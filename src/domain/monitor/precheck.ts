@@ -1,12 +1,13 @@
 /**
  * The part of checking an entry that needs no replay state, done ahead and
  * on other threads by the monitor (cli/monitor-precheck.ts, docs/design.md
- * §10): each entry's leaf hash, whether parseEntry accepts it, and the
+ * §7): each entry's leaf hash, whether parseEntry accepts it, and the
  * Ed25519 arithmetic of its one signature line under the keys with that
- * line's name and key ID among those given. Which key may sign an entry is still decided by the replay, in log
- * order (replay-signatures.ts); this only answers "does this signature
- * verify under this key over this message", for the calls the replay will
- * make. Pure: the verify and hash functions are parameters.
+ * line's name and key ID among those given. Which key may sign an entry is
+ * still decided by the replay, in log order (replay-signatures.ts); this
+ * only answers "does this signature verify under this key over this
+ * message", for the calls the replay will make. Pure: the verify and hash
+ * functions are parameters.
  */
 import { utf8 } from '../../crypto/base64.ts';
 import { PUBLIC_KEY_BYTES, SIGNATURE_BYTES, type VerifyFn } from '../../crypto/ed25519.ts';
@@ -26,8 +27,7 @@ export interface Prechecked {
   wellFormed: Uint8Array;
   /** 1 when parseEntry(note i, origin) returns, 0 when it throws. */
   accepted: Uint8Array;
-  /** Verification j: of note[j]'s signature under keys[keyOf[j]], over messages[ends[j-1], ends[j]). */
-  note: Uint32Array;
+  /** Verification j: of a note's signature under keys[keyOf[j]], over messages[ends[j-1], ends[j]). */
   keyOf: Uint32Array;
   ok: Uint8Array;
   messages: Uint8Array;
@@ -52,7 +52,7 @@ export function precheckEntries(
   const leafHashes = new Uint8Array(32 * notes.length);
   const wellFormed = new Uint8Array(notes.length);
   const accepted = new Uint8Array(notes.length);
-  const done: Array<{ note: number; key: number; ok: boolean; message: Uint8Array; signature: Uint8Array }> = [];
+  const done: Array<{ key: number; ok: boolean; message: Uint8Array; signature: Uint8Array }> = [];
   notes.forEach((note, i) => {
     try {
       parseEntry(note, origin);
@@ -74,7 +74,7 @@ export function precheckEntries(
     const candidates = byId.get(`${line.name} ${line.keyId}`);
     if (candidates === undefined) return;
     const message = utf8(split.text);
-    for (const key of candidates) done.push({ note: i, key, ok: verify(keys[key]!.publicKey, message, line.signature), message, signature: line.signature });
+    for (const key of candidates) done.push({ key, ok: verify(keys[key]!.publicKey, message, line.signature), message, signature: line.signature });
   });
   const ends = new Uint32Array(done.length);
   let total = 0;
@@ -89,7 +89,6 @@ export function precheckEntries(
     leafHashes,
     wellFormed,
     accepted,
-    note: Uint32Array.from(done, (d) => d.note),
     keyOf: Uint32Array.from(done, (d) => d.key),
     ok: Uint8Array.from(done, (d) => (d.ok ? 1 : 0)),
     messages,
