@@ -10,10 +10,13 @@ const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 // A bundle or a day of readings names the same few hundred hours thousands of
 // times; parsing each spelling once keeps verification off Date's slow paths.
 const INSTANT_MEMO_LIMIT = 8192;
+const INSTANT_LENGTH = 'YYYY-MM-DDTHH:MM:SSZ'.length;
 const instantMemo = new Map<string, number | undefined>();
 
 /** Milliseconds since the epoch, or undefined when not a real instant. */
 export function instantMs(text: string): number | undefined {
+  // Only the one length an instant can have is remembered, so the memo holds 8192 short strings at most.
+  if (typeof text !== 'string' || text.length !== INSTANT_LENGTH) return undefined;
   if (instantMemo.has(text)) return instantMemo.get(text);
   const ms = parseInstantText(text);
   if (instantMemo.size >= INSTANT_MEMO_LIMIT) instantMemo.clear();
