@@ -28,6 +28,8 @@ export interface MonitorReport {
   /** Unusable input (exit 2): why. */
   error?: string;
   seconds: number;
+  /** Of the signatures verified, how many a worker thread verified (absent with workers off: monitor.ts `workers`). */
+  verifiedOnWorkers?: number;
 }
 
 const MAX_LISTED = 200;

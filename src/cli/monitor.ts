@@ -34,10 +34,12 @@ import { LogReplay } from '../domain/monitor/replay.ts';
 import { formatInstant } from '../domain/time.ts';
 import { GridproofError } from '../errors.ts';
 import { nativeVerify } from '../platform/node-ed25519.ts';
+import { nativeHashChildren } from '../platform/node-sha256.ts';
 import { parseArgs } from './args.ts';
 import { HttpClient, NetworkError } from './http-client.ts';
 import { checkAgainstPrevious } from './monitor-consistency.ts';
-import { replayEntries } from './monitor-entries.ts';
+import { MonitorPrecheck } from './monitor-precheck.ts';
+import { AHEAD, replayEntries } from './monitor-entries.ts';
 import { progressBar, type MonitorProgress } from './monitor-progress.ts';
 import { formatMonitorReport, type MonitorReport } from './monitor-report.ts';
 import { MONITOR_STATE_VERSION, readMonitorState, writeMonitorState } from './monitor-state.ts';
@@ -66,6 +68,15 @@ export interface MonitorOptions {
   now?: () => number;
   /** Entries per request, up to 1000. */
   pageSize?: number;
+  /**
+   * Leaf hashes, entry parsing and signature arithmetic on worker threads,
+   * pages ahead of the replay (monitor-precheck.ts); the verdicts are the
+   * same either way. 'auto' (the default): for a run of more than three
+   * pages, from when the workers are up. 'wait': always, waiting for them before
+   * the first page. 'off': everything in place, as with a `verify` of the
+   * caller's.
+   */
+  workers?: 'auto' | 'wait' | 'off';
 }
 
 export interface MonitorResult {
@@ -163,17 +174,29 @@ async function monitor(options: MonitorOptions, report: MonitorReport, now: () =
   const continueFrom = await checkAgainstPrevious(client, state, checkpoint, report);
 
   // 4. Every entry up to the checkpoint's size, from where the last clean run stopped.
-  const replayOptions = { origin, logVerifier: verifier, verify, nowMs: now() + CLOCK_SKEW_MS };
+  // A verify function of the caller's is used as it is, in place; the default one runs on the workers, a page ahead.
+  const workers = options.verify === undefined ? (options.workers ?? 'auto') : 'off';
+  const precheck = workers === 'off' ? undefined : new MonitorPrecheck(nativeVerify);
+  const replayOptions = { origin, logVerifier: verifier, verify: precheck?.verify ?? verify, nowMs: now() + CLOCK_SKEW_MS };
   let replay: LogReplay;
   let tree: Frontier;
   try {
     replay = new LogReplay(replayOptions, continueFrom?.replay);
-    tree = continueFrom ? Frontier.fromJSON(continueFrom.frontier) : Frontier.empty();
+    tree = continueFrom ? Frontier.fromJSON(continueFrom.frontier, nativeHashChildren) : Frontier.empty(nativeHashChildren);
   } catch (error) {
     throw new Unusable(`the state file ${options.stateFile} cannot be continued from: ${describe(error)}`);
   }
   if (continueFrom) report.replay = 'incremental';
-  const complete = await replayEntries(client, checkpoint.size, replay, tree, pageSize, report, options.progress);
+  let complete: boolean;
+  try {
+    // A run of up to AHEAD + 1 pages hands every page out at its start, before the workers are up: they would only take cores from it.
+    if (workers === 'wait') await precheck?.start();
+    else if (checkpoint.size - replay.size > (AHEAD + 1) * pageSize) void precheck?.start();
+    complete = await replayEntries(client, checkpoint.size, replay, tree, pageSize, report, options.progress, precheck);
+  } finally {
+    if (precheck) report.verifiedOnWorkers = precheck.answered;
+    await precheck?.close();
+  }
 
   if (complete) {
     // Late supply not yet settled: a finding only once a late settlement leaves it out (replay-late.ts).

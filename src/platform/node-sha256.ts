@@ -15,7 +15,7 @@ export function nativeHashLeaf(data: Uint8Array): Uint8Array {
   return new Uint8Array(createHash('sha256').update(LEAF_PREFIX).update(data).digest());
 }
 
-/** SHA-256(0x01 || left || right): the interior nodes an append completes (RFC 9162 §2.1.1). */
+/** RFC 9162 §2.1.1 interior node: SHA-256(0x01 || left || right), as hashChildren in src/crypto/merkle-hash.ts (the monitor's frontier and every append complete about one per entry). */
 export function nativeHashChildren(left: Uint8Array, right: Uint8Array): Uint8Array {
   return new Uint8Array(createHash('sha256').update(NODE_PREFIX).update(left).update(right).digest());
 }

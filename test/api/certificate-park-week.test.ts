@@ -15,9 +15,7 @@ import { createHash } from 'node:crypto';
 import t from 'tap';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { testBackends } from '../helpers/database.ts';
-import { addDevice, addParticipant, auth, OPERATOR_TOKEN, postEntries, signReading, startTestApp } from '../helpers/app.ts';
-import { hashLeaf } from '../../src/crypto/merkle.ts';
-import { toBase64, utf8 } from '../../src/crypto/base64.ts';
+import { signChain, addDevice, addParticipant, auth, OPERATOR_TOKEN, postEntries, startTestApp } from '../helpers/app.ts';
 import { groupDigits } from '../../src/domain/bundle/facts-summary.ts';
 
 const H = 3_600_000;
@@ -116,20 +114,11 @@ t.test(`${backend}: certificates and exports of a real week`, async (t) => {
   ];
   for (const d of devices) {
     const key = await addDevice(app, { id: d.id, owner: d.owner.id, type: d.type, capacityW: 20_000_000 });
-    let prev: string | undefined;
-    const notes = rows.map((r, h) => {
-      const note = signReading(key.signer, {
-        device: d.id,
-        seq: h,
-        ...(prev ? { prev } : {}),
-        start: iso(r.start),
-        end: iso(r.start + H),
-        importWh: String(d.importWh[h]),
-        exportWh: String(d.exportWh[h]),
-      });
-      prev = toBase64(hashLeaf(utf8(note)));
-      return note;
-    });
+    const notes = signChain(
+      key.signer,
+      d.id,
+      rows.map((r, h) => ({ start: iso(r.start), end: iso(r.start + H), importWh: String(d.importWh[h]), exportWh: String(d.exportWh[h]) })),
+    );
     t.equal((await postEntries(app, d.owner.token, notes)).statusCode, 200);
   }
   t.equal((await app.inject({ method: 'POST', url: '/v1/matching/runs', headers: auth(OPERATOR_TOKEN), payload: { until: iso(TO) } })).statusCode, 200);

@@ -12,9 +12,8 @@ import t, { type Test } from 'tap';
 import { sql } from 'kysely';
 import type { FastifyInstance } from 'fastify';
 import { testBackends } from '../helpers/database.ts';
-import { addDevice, addParticipant, auth, OPERATOR_TOKEN, postEntries, signReading, startTestApp, type TestApp } from '../helpers/app.ts';
+import { signChain, addDevice, addParticipant, auth, OPERATOR_TOKEN, postEntries, startTestApp, type TestApp } from '../helpers/app.ts';
 import { hashLeaf } from '../../src/crypto/merkle.ts';
-import { toBase64, utf8 } from '../../src/crypto/base64.ts';
 import { verifierOf } from '../../src/crypto/note.ts';
 import { readEntryRange, readLogSize } from '../../src/db/log.ts';
 import { LogReplay } from '../../src/domain/monitor/replay.ts';
@@ -147,20 +146,11 @@ async function buildPark(env: TestApp, withBattery: boolean): Promise<Array<Seri
       capacityW: series.capacityW,
       ...(series.type === 'storage' ? { energyCapacityWh: String(BATTERY.capacityWh), efficiencyBp: BATTERY.efficiencyBp } : {}),
     });
-    let prev: string | undefined;
-    const notes = rows.map((r, h) => {
-      const note = signReading(key.signer, {
-        device: series.id,
-        seq: h,
-        ...(prev ? { prev } : {}),
-        start: iso(r.start),
-        end: iso(r.start + H),
-        importWh: String(series.importWh[h]),
-        exportWh: String(series.exportWh[h]),
-      });
-      prev = toBase64(hashLeaf(utf8(note)));
-      return note;
-    });
+    const notes = signChain(
+      key.signer,
+      series.id,
+      rows.map((r, h) => ({ start: iso(r.start), end: iso(r.start + H), importWh: String(series.importWh[h]), exportWh: String(series.exportWh[h]) })),
+    );
     const response = await postEntries(app, owners.get(series.owner)!.token, notes);
     const failed = response.json().results?.filter((r: { error?: unknown }) => r.error) ?? [response.body];
     if (response.statusCode !== 200 || failed.length > 0) throw new Error(`${series.id}: ${JSON.stringify(failed.slice(0, 3))}`);

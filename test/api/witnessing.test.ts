@@ -6,11 +6,10 @@
  * log's line first, then the cosignatures.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { cosignerVerifierOf, generateCosigner, openCosignatures, parseCosignerKey } from '../../src/crypto/cosignature.ts';
+import { openCosignatures, parseCosignerKey } from '../../src/crypto/cosignature.ts';
 import { openCheckpoint } from '../../src/crypto/checkpoint.ts';
 import { generateSigner, verifierOf } from '../../src/crypto/note.ts';
 import { publishCheckpoint } from '../../src/ledger/publish.ts';
@@ -20,35 +19,12 @@ import { WitnessStateDir } from '../../src/witness/state-file.ts';
 import { buildWitnessApp } from '../../src/witness/witness-server.ts';
 import { addParticipant, ORIGIN, startTestApp } from '../helpers/app.ts';
 import { testBackends } from '../helpers/database.ts';
-
-/** A port that nothing listens on: bound, then released. */
-async function deadPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+import { witnessPair } from '../helpers/witness-pair.ts';
 
 for (const backend of await testBackends()) {
   t.test(`${backend}: one witness up, one down`, async (t) => {
-    const dir = mkdtempSync(join(tmpdir(), 'witnessing-'));
-    t.teardown(() => rmSync(dir, { recursive: true, force: true }));
     const logSigner = generateSigner(ORIGIN);
-    const up = generateCosigner('witness.test/up');
-    const upKey = cosignerVerifierOf(up).vkey;
-    const downKey = cosignerVerifierOf(generateCosigner('witness.test/down')).vkey;
-
-    const witness = await buildWitnessApp({
-      cosigner: up,
-      logs: [verifierOf(logSigner)],
-      state: new WitnessStateDir(dir),
-      sign: nativeSign,
-      verify: nativeVerify,
-    });
-    const upUrl = await witness.listen({ port: 0, host: '127.0.0.1' });
-    t.teardown(() => witness.close());
-    const downUrl = `http://127.0.0.1:${await deadPort()}`;
+    const { up, upKey, upUrl, downKey, downUrl, stateDir: dir } = await witnessPair(t, logSigner, { up: 'witness.test/up', down: 'witness.test/down' });
 
     const test = await startTestApp(backend, {
       logSigner,

@@ -6,12 +6,10 @@
  * gap, every device chain is intact, and the root recomputed from all entries
  * equals the latest checkpoint's after one more publish.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
 import t from 'tap';
 import { toBase64 } from '../../src/crypto/base64.ts';
@@ -24,8 +22,8 @@ import type { ReadingPayload } from '../../src/domain/payloads.ts';
 import { meterKey } from '../helpers/app.ts';
 import { createPostgresDatabase, testBackends } from '../helpers/database.ts';
 import { entryIndexes, hour, leafHashOf, range } from '../helpers/log-state.ts';
+import { exited, freePort, healthy, Processes, sleep } from '../helpers/server-process.ts';
 
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const ORIGIN = 'crash.example/gridproof';
 const TOKEN = 'crash-test-operator-token';
 /** One client per device, one reading per request: the sequencer groups them (group commit). */
@@ -35,16 +33,6 @@ const KILL_AT = 400;
 /** How long a start may take: on a loaded machine the server and its worker threads take a while. */
 const START_TIMEOUT_MS = 90_000;
 const KILL_AFTER_MS = 8_000;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 for (const backend of await testBackends()) {
   t.test(
@@ -58,43 +46,16 @@ for (const backend of await testBackends()) {
       const port = await freePort();
       const base = `http://127.0.0.1:${port}`;
       const env = {
-        ...process.env,
         DATABASE_URL: database.url,
-        HOST: '127.0.0.1',
-        PORT: String(port),
         DATA_DIR: dataDir,
         GRIDPROOF_ORIGIN: ORIGIN,
         GRIDPROOF_OPERATOR_TOKEN: TOKEN,
         GRIDPROOF_CHECKPOINT_INTERVAL: 'PT0.2S',
         // This test is about the log: no automatic matching entries.
         GRIDPROOF_GATE_CLOSURE: 'off',
-        LOG_LEVEL: 'warn',
       };
-
-      let output = '';
-      const started: ChildProcess[] = [];
-      t.teardown(() => {
-        for (const child of started) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      });
-      async function startServer(): Promise<ChildProcess> {
-        const child = spawn(process.execPath, ['bin/gridproof.js', 'serve'], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
-        started.push(child);
-        child.stdout!.on('data', (chunk) => (output += chunk));
-        child.stderr!.on('data', (chunk) => (output += chunk));
-        const deadline = Date.now() + START_TIMEOUT_MS;
-        while (Date.now() < deadline) {
-          if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode}:\n${output}`);
-          try {
-            if ((await fetch(`${base}/healthz`)).ok) return child;
-          } catch {
-            // not listening yet
-          }
-          await sleep(100);
-        }
-        throw new Error(`the server did not answer within ${START_TIMEOUT_MS / 1000} s:\n${output}`);
-      }
-      const exited = (child: ChildProcess) =>
-        new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
+      const processes = new Processes(t);
+      const startServer = async (): Promise<ChildProcess> => (await healthy(processes.start(env, port), START_TIMEOUT_MS)).child;
 
       // eslint-disable-next-line @typescript-eslint/no-explicit-any -- replies of many shapes, each read by the assertions that follow
       async function call(method: string, path: string, token: string, body?: unknown): Promise<{ status: number; json: any }> {

@@ -4,6 +4,8 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.ts';
+import { toBase64, utf8 } from '../../src/crypto/base64.ts';
+import { hashLeaf } from '../../src/crypto/merkle.ts';
 import type { RateLimits } from '../../src/routes/rate-limits.ts';
 import { generateSigner, verifierOf, type Signer } from '../../src/crypto/note.ts';
 import type { Backend } from '../../src/db/connect.ts';
@@ -88,6 +90,24 @@ export function meterKey(name: string): { signer: Signer; vkey: string } {
 
 export function signReading(signer: Signer, payload: Omit<ReadingPayload, 'kind' | 'log' | 'quality'> & Partial<ReadingPayload>): string {
   return sealEntry({ kind: 'reading', log: ORIGIN, quality: 'measured', ...payload } as ReadingPayload, signer);
+}
+
+/** One reading's interval and figures, as signChain takes them. */
+export interface MeteredInterval {
+  start: string;
+  end: string;
+  importWh: string;
+  exportWh: string;
+}
+
+/** A device's readings signed in chain order: seq from 0, each one's prev the leaf hash of the one before. */
+export function signChain(signer: Signer, device: string, intervals: readonly MeteredInterval[]): string[] {
+  let prev: string | undefined;
+  return intervals.map((interval, seq) => {
+    const note = signReading(signer, { device, seq, ...(prev ? { prev } : {}), ...interval });
+    prev = toBase64(hashLeaf(utf8(note)));
+    return note;
+  });
 }
 
 /** Registers the bidding zone the test parks use (DE-LU, 380 g CO2/kWh, valid since 2018). */

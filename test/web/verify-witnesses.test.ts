@@ -10,54 +10,29 @@
  * in gives the same verdicts. No request leaves the page while verifying.
  * Screenshots (desktop and 360 px) go to the folder test/web/pages.test.ts uses.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import type { Page } from 'playwright-core';
 import { toBase64, utf8 } from '../../src/crypto/base64.ts';
-import { cosignerVerifierOf, generateCosigner } from '../../src/crypto/cosignature.ts';
 import { hashLeaf } from '../../src/crypto/merkle.ts';
-import { generateSigner, verifierOf } from '../../src/crypto/note.ts';
+import { generateSigner } from '../../src/crypto/note.ts';
 import { bundleCodes } from '../../src/domain/bundle/verify-bundle.ts';
 import { publishCheckpoint } from '../../src/ledger/publish.ts';
 import { CheckpointWitnessing } from '../../src/ledger/witnessing.ts';
-import { nativeSign, nativeVerify } from '../../src/platform/node-ed25519.ts';
-import { WitnessStateDir } from '../../src/witness/state-file.ts';
-import { buildWitnessApp } from '../../src/witness/witness-server.ts';
 import { addZone, addDevice, addParticipant, auth, OPERATOR_TOKEN, ORIGIN, postEntries, signReading, startTestApp } from '../helpers/app.ts';
 import { launchChromium, screenshotDir } from '../helpers/browser.ts';
+import { witnessPair } from '../helpers/witness-pair.ts';
 
-async function deadPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-const stateDir = mkdtempSync(join(tmpdir(), 'web-witness-'));
-t.teardown(() => rmSync(stateDir, { recursive: true, force: true }));
 const logSigner = generateSigner(ORIGIN);
-const up = generateCosigner('witness.example/up');
-const upKey = cosignerVerifierOf(up).vkey;
-const downKey = cosignerVerifierOf(generateCosigner('witness.example/down')).vkey;
-const witness = await buildWitnessApp({
-  cosigner: up,
-  logs: [verifierOf(logSigner)],
-  state: new WitnessStateDir(stateDir),
-  sign: nativeSign,
-  verify: nativeVerify,
-});
-const upUrl = await witness.listen({ port: 0, host: '127.0.0.1' });
-t.teardown(() => witness.close());
+const { upKey, upUrl, downKey, downUrl } = await witnessPair(t, logSigner, { up: 'witness.example/up', down: 'witness.example/down' });
 
 const env = await startTestApp('pglite', {
   logSigner,
   witnesses: [
     { vkey: upKey, url: upUrl },
-    { vkey: downKey, url: `http://127.0.0.1:${await deadPort()}` },
+    { vkey: downKey, url: downUrl },
   ],
   witnessQuorum: 1,
 });

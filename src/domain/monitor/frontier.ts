@@ -17,21 +17,26 @@ function popcount(n: number): number {
   return count;
 }
 
+/** SHA-256(0x01 || left || right): hashChildren, or the same function through a platform's native hash. */
+export type HashChildren = (left: Uint8Array, right: Uint8Array) => Uint8Array;
+
 export class Frontier {
   #size: number;
   readonly #stack: Uint8Array[];
+  readonly #hashChildren: HashChildren;
 
-  private constructor(size: number, stack: Uint8Array[]) {
+  private constructor(size: number, stack: Uint8Array[], hash: HashChildren) {
     this.#size = size;
     this.#stack = stack;
+    this.#hashChildren = hash;
   }
 
-  static empty(): Frontier {
-    return new Frontier(0, []);
+  static empty(hash: HashChildren = hashChildren): Frontier {
+    return new Frontier(0, [], hash);
   }
 
   /** A frontier as saved by toJSON: one hash per 1 bit of size, largest subtree first. */
-  static fromJSON(saved: { size: number; hashes: string[] }): Frontier {
+  static fromJSON(saved: { size: number; hashes: string[] }, hash: HashChildren = hashChildren): Frontier {
     if (!Number.isSafeInteger(saved.size) || saved.size < 0) throw new GridproofError('bad-request', 'frontier size is a non-negative integer');
     if (!Array.isArray(saved.hashes) || saved.hashes.length !== popcount(saved.size)) {
       throw new GridproofError('bad-request', `a frontier of size ${saved.size} has ${popcount(saved.size)} hashes`);
@@ -41,7 +46,7 @@ export class Frontier {
       if (bytes.length !== HASH_BYTES) throw new GridproofError('bad-hash', 'frontier hashes are 32 bytes');
       return bytes;
     });
-    return new Frontier(saved.size, stack);
+    return new Frontier(saved.size, stack, hash);
   }
 
   get size(): number {
@@ -51,7 +56,7 @@ export class Frontier {
   append(leafHash: Uint8Array): void {
     if (leafHash.length !== HASH_BYTES) throw new GridproofError('bad-hash', 'a leaf hash is 32 bytes');
     let hash = leafHash;
-    for (let n = this.#size; n % 2 === 1; n = (n - 1) / 2) hash = hashChildren(this.#stack.pop()!, hash);
+    for (let n = this.#size; n % 2 === 1; n = (n - 1) / 2) hash = this.#hashChildren(this.#stack.pop()!, hash);
     this.#stack.push(hash);
     this.#size++;
   }
@@ -60,7 +65,7 @@ export class Frontier {
   root(): Uint8Array {
     let root = this.#stack.at(-1);
     if (root === undefined) return EMPTY_ROOT.slice();
-    for (let i = this.#stack.length - 2; i >= 0; i--) root = hashChildren(this.#stack[i]!, root);
+    for (let i = this.#stack.length - 2; i >= 0; i--) root = this.#hashChildren(this.#stack[i]!, root);
     return root;
   }
 

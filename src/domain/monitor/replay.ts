@@ -38,7 +38,7 @@ import { toBase64 } from '../../crypto/base64.ts';
 import { nobleVerify, type VerifyFn } from '../../crypto/ed25519.ts';
 import { VerifierCache, type Verifier } from '../../crypto/note.ts';
 import { GridproofError } from '../../errors.ts';
-import { parseEntry, type ParsedEntry } from '../entry.ts';
+import { acceptedEntry, parseEntry, type ParsedEntry } from '../entry.ts';
 import { finding, type Finding, type ReplayFindingCode, type Warning } from './findings.ts';
 import { replayClaim } from './replay-claims.ts';
 import { endLateBatch, lateSupplyWarnings, mayBeLateSettlement } from './replay-late.ts';
@@ -95,9 +95,11 @@ export class LogReplay {
   /**
    * Checks entry `index` (which must be `size`): its exact text and its leaf
    * hash (SHA-256(0x00 || bytes), computed by the caller, who also needs it
-   * for the root). Returns the findings it raised.
+   * for the root). `accepted`: the caller knows that parseEntry(note,
+   * origin) returns (it ran it on another thread), so the entry is only read,
+   * not checked again. Returns the findings it raised.
    */
-  add(index: number, note: string, leafHash: Uint8Array): Finding[] {
+  add(index: number, note: string, leafHash: Uint8Array, accepted = false): Finding[] {
     const state = this.#state;
     if (index !== state.size) throw new GridproofError('bad-request', `expected entry ${state.size}, got ${index}`);
     state.size++;
@@ -105,7 +107,7 @@ export class LogReplay {
     // An entry a late-settlement transaction cannot have written ends the one being replayed (replay-late.ts).
     let entry: ParsedEntry;
     try {
-      entry = parseEntry(note, this.origin);
+      entry = accepted ? acceptedEntry(note) : parseEntry(note, this.origin);
     } catch (error) {
       if (!(error instanceof GridproofError)) throw error;
       endLateBatch(this.#context);
@@ -148,6 +150,27 @@ export class LogReplay {
       this.#report('bad-entry', [index], `${error.code}: ${error.detail}`);
     }
     return this.#findings;
+  }
+
+  /**
+   * Every key the replay holds so far: the log key, the latest operator key
+   * and every device key. Which of them may sign a given entry is decided
+   * when it is replayed (replay-signatures.ts); the monitor uses this list
+   * only to verify signatures ahead, on other threads (cli/monitor-signatures.ts).
+   */
+  knownVerifiers(): Verifier[] {
+    const { verifiers, logVerifier } = this.#keys;
+    const vkeys = [...this.#state.devices.values()].flatMap((device) => device.keys.map((key) => key.verifierKey));
+    if (this.#state.operatorKey) vkeys.push(this.#state.operatorKey.vkey);
+    const known = [logVerifier];
+    for (const vkey of vkeys) {
+      try {
+        known.push(verifiers.get(vkey));
+      } catch {
+        // A key a state file holds but that does not parse: its entries fail when replayed.
+      }
+    }
+    return known;
   }
 
   /** Supply readings still unsettled at or behind their zone's last matched interval (replay-late.ts): due, but perhaps not yet written. */

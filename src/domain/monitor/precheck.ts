@@ -1,0 +1,98 @@
+/**
+ * The part of checking an entry that needs no replay state, done ahead and
+ * on other threads by the monitor (cli/monitor-precheck.ts, docs/design.md
+ * §7): each entry's leaf hash, whether parseEntry accepts it, and the
+ * Ed25519 arithmetic of its one signature line under the keys with that
+ * line's name and key ID among those given. Which key may sign an entry is
+ * still decided by the replay, in log order (replay-signatures.ts); this
+ * only answers "does this signature verify under this key over this
+ * message", for the calls the replay will make. Pure: the verify and hash
+ * functions are parameters.
+ */
+import { utf8 } from '../../crypto/base64.ts';
+import { PUBLIC_KEY_BYTES, SIGNATURE_BYTES, type VerifyFn } from '../../crypto/ed25519.ts';
+import { splitNote } from '../../crypto/note.ts';
+import { isGridproofError } from '../../errors.ts';
+import { parseEntry } from '../entry.ts';
+
+export interface PrecheckKey {
+  name: string;
+  keyId: number;
+  publicKey: Uint8Array;
+}
+
+export interface Prechecked {
+  /** Note i's leaf hash at 32·i, when wellFormed[i] is 1 (else it is not UTF-8 text and has none). */
+  leafHashes: Uint8Array;
+  wellFormed: Uint8Array;
+  /** 1 when parseEntry(note i, origin) returns, 0 when it throws. */
+  accepted: Uint8Array;
+  /** Verification j: of a note's signature under keys[keyOf[j]], over messages[ends[j-1], ends[j]). */
+  keyOf: Uint32Array;
+  ok: Uint8Array;
+  messages: Uint8Array;
+  ends: Uint32Array;
+  /** 64 bytes per verification. */
+  signatures: Uint8Array;
+}
+
+export function precheckEntries(
+  notes: readonly string[],
+  origin: string,
+  keys: readonly PrecheckKey[],
+  verify: VerifyFn,
+  hashLeaf: (bytes: Uint8Array) => Uint8Array,
+): Prechecked {
+  const byId = new Map<string, number[]>();
+  keys.forEach((key, k) => {
+    if (key.publicKey.length !== PUBLIC_KEY_BYTES) return;
+    const id = `${key.name} ${key.keyId}`;
+    byId.set(id, [...(byId.get(id) ?? []), k]);
+  });
+  const leafHashes = new Uint8Array(32 * notes.length);
+  const wellFormed = new Uint8Array(notes.length);
+  const accepted = new Uint8Array(notes.length);
+  const done: Array<{ key: number; ok: boolean; message: Uint8Array; signature: Uint8Array }> = [];
+  notes.forEach((note, i) => {
+    try {
+      parseEntry(note, origin);
+      accepted[i] = 1;
+    } catch (error) {
+      if (!isGridproofError(error)) throw error;
+    }
+    if (!note.isWellFormed()) return;
+    wellFormed[i] = 1;
+    leafHashes.set(hashLeaf(utf8(note)), 32 * i);
+    let split: ReturnType<typeof splitNote>;
+    try {
+      split = splitNote(note);
+    } catch {
+      return; // the replay reports it
+    }
+    const line = split.lines[0]!;
+    if (split.lines.length !== 1 || line.signature.length !== SIGNATURE_BYTES) return;
+    const candidates = byId.get(`${line.name} ${line.keyId}`);
+    if (candidates === undefined) return;
+    const message = utf8(split.text);
+    for (const key of candidates) done.push({ key, ok: verify(keys[key]!.publicKey, message, line.signature), message, signature: line.signature });
+  });
+  const ends = new Uint32Array(done.length);
+  let total = 0;
+  done.forEach(({ message }, j) => (ends[j] = total += message.length));
+  const messages = new Uint8Array(total);
+  const signatures = new Uint8Array(SIGNATURE_BYTES * done.length);
+  done.forEach(({ message, signature }, j) => {
+    messages.set(message, ends[j]! - message.length);
+    signatures.set(signature, SIGNATURE_BYTES * j);
+  });
+  return {
+    leafHashes,
+    wellFormed,
+    accepted,
+    keyOf: Uint32Array.from(done, (d) => d.key),
+    ok: Uint8Array.from(done, (d) => (d.ok ? 1 : 0)),
+    messages,
+    ends,
+    signatures,
+  };
+}
