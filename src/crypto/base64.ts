@@ -145,6 +145,10 @@ export function fromHex(text: string): Uint8Array {
 }
 
 const encoder = new TextEncoder();
+// UTF-8 takes at most 3 bytes per UTF-16 code unit, so 3 × length always fits.
+let scratch = new Uint8Array(4096);
+/** Longer texts (whole files, not entries) are encoded on their own, so the kept buffer stays small. */
+const SCRATCH_LIMIT = 65_536;
 // fatal: invalid UTF-8 is an error, never U+FFFD; ignoreBOM: a leading BOM is
 // kept as text, so decoding then encoding returns the same bytes.
 const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -156,7 +160,12 @@ const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
  */
 export function utf8(text: string): Uint8Array {
   if (!text.isWellFormed()) throw new GridproofError('bad-utf8', 'lone surrogate in text');
-  return encoder.encode(text);
+  // encodeInto a kept buffer, then one copy: in Chromium a fresh encode() of an
+  // entry-sized string costs about twice as much (docs/design.md §10).
+  if (text.length > SCRATCH_LIMIT) return encoder.encode(text);
+  if (scratch.length < text.length * 3) scratch = new Uint8Array(Math.min(Math.max(text.length * 3, 2 * scratch.length), 3 * SCRATCH_LIMIT));
+  const { written } = encoder.encodeInto(text, scratch);
+  return scratch.slice(0, written);
 }
 
 export function fromUtf8(bytes: Uint8Array): string {

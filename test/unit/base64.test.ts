@@ -149,3 +149,14 @@ t.test('UTF-8: fatal decoder, no lone surrogates, the BOM is kept', async (t) =>
   const bom = Uint8Array.of(0xef, 0xbb, 0xbf, 0x61);
   t.same(utf8(fromUtf8(bom)), bom);
 });
+
+t.test('UTF-8 encoding: the bytes TextEncoder gives, each result its own copy, at every length', async (t) => {
+  const reference = new TextEncoder();
+  const texts = ['', 'a', '— é 😀', 'x'.repeat(4096), '€'.repeat(5000), `${'a'.repeat(65_536)}é`, 'b'.repeat(200_000), '😀'.repeat(40_000)];
+  for (const text of texts) t.same(utf8(text), reference.encode(text), `${text.length} UTF-16 units`);
+  const first = utf8('first entry');
+  const second = utf8('second');
+  t.equal(fromUtf8(first), 'first entry', 'a later encoding does not overwrite an earlier result');
+  t.equal(fromUtf8(second), 'second');
+  t.not(first.buffer, second.buffer);
+});
