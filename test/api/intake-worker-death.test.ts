@@ -85,29 +85,38 @@ for (const backend of await testBackends()) {
     });
 
     t.test('concurrent single readings: each answers 200 or 503, none hangs, only the 200s are stored', async (t) => {
-      const notes = meters.map((meter) => meter.next());
-      const before = await logSnapshot(db);
-      const pending = Promise.all(notes.map((note) => postEntries(app, gen.token, [note])));
-      await killWorkersDuring(pending);
-      const responses = await within(pending, 20_000);
-      const accepted = new Set<number>();
-      responses.forEach((response, i) => {
-        if (response.statusCode === 200) accepted.add(i);
-        else isProblem(t, response, 503, 'unavailable', `reading ${i}`);
-      });
-      t.ok(accepted.size < notes.length, `${notes.length - accepted.size} of ${notes.length} requests answered 503`);
-      const after = await logSnapshot(db);
-      t.equal(after.size - before.size, accepted.size, 'exactly the acknowledged readings were appended');
-      const stored = new Set(after.entries.slice(before.size).map((entry) => Buffer.from(entry.bytes, 'base64').toString('utf8')));
-      t.ok(
-        notes.every((note, i) => stored.has(note) === accepted.has(i)),
-        'each stored reading was answered 200, each 503 left no trace',
-      );
-      const retried = await within(Promise.all(notes.map((note, i) => (accepted.has(i) ? undefined : postEntries(app, gen.token, [note])))), 20_000);
-      t.ok(
-        retried.every((response) => response === undefined || response.statusCode === 200),
-        'the refused readings are accepted when posted again',
-      );
+      // The kill can land just after a job answered (a race lost): then every
+      // reading is in, the invariants still hold, and the next hour is tried.
+      for (let attempt = 1; attempt <= 5; attempt++) {
+        const notes = meters.map((meter) => meter.next());
+        const before = await logSnapshot(db);
+        const pending = Promise.all(notes.map((note) => postEntries(app, gen.token, [note])));
+        await killWorkersDuring(pending);
+        const responses = await within(pending, 20_000);
+        const accepted = new Set<number>();
+        responses.forEach((response, i) => {
+          if (response.statusCode === 200) accepted.add(i);
+          else isProblem(t, response, 503, 'unavailable', `attempt ${attempt}, reading ${i}`);
+        });
+        const after = await logSnapshot(db);
+        t.equal(after.size - before.size, accepted.size, `attempt ${attempt}: exactly the acknowledged readings were appended`);
+        const stored = new Set(after.entries.slice(before.size).map((entry) => Buffer.from(entry.bytes, 'base64').toString('utf8')));
+        t.ok(
+          notes.every((note, i) => stored.has(note) === accepted.has(i)),
+          `attempt ${attempt}: each stored reading was answered 200, each 503 left no trace`,
+        );
+        const retried = await within(Promise.all(notes.map((note, i) => (accepted.has(i) ? undefined : postEntries(app, gen.token, [note])))), 20_000);
+        t.ok(
+          retried.every((response) => response === undefined || response.statusCode === 200),
+          `attempt ${attempt}: the refused readings are accepted when posted again`,
+        );
+        notes.forEach((note, i) => meters[i]!.accepted(note));
+        if (accepted.size < notes.length) {
+          t.pass(`attempt ${attempt}: ${notes.length - accepted.size} of ${notes.length} requests answered 503`);
+          return;
+        }
+      }
+      t.fail('in five attempts the kill never caught a worker holding single readings');
     });
   });
 }
