@@ -156,7 +156,7 @@ export class LogReplay {
    * Every key the replay holds so far: the log key, the latest operator key
    * and every device key. Which of them may sign a given entry is decided
    * when it is replayed (replay-signatures.ts); the monitor uses this list
-   * only to verify signatures ahead, on other threads (cli/monitor-signatures.ts).
+   * only to verify signatures ahead, on other threads (cli/monitor-precheck.ts).
    */
   knownVerifiers(): Verifier[] {
     const { verifiers, logVerifier } = this.#keys;
