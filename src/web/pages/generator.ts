@@ -29,7 +29,7 @@ function outputsView(session: Session, device: Device, target: HTMLElement, from
       const plot = hourlyPlot(series, Math.min(960, Math.max(300, target.clientWidth || 900)), { source: '', line: 'exported' });
       plot.dataset.points = String(series.hours.length);
       target.replaceChildren(
-        el('p', { class: 'hint' }, 'Bars: where each hour’s output went, stacked; line: the exported Wh.'),
+        el('p', { class: 'hint' }, 'Bars: where each hour’s output went, stacked; line: the energy exported (all times UTC).'),
         plot,
         el('h3', {}, 'Hour by hour'),
         hourlyTable(`outputs-${device.id}`, series, 'exported'),
