@@ -23,6 +23,7 @@ import { checkSettlementRules } from './replay-rules.ts';
 import { replayAllocations, type SettledReading } from './replay-allocations.ts';
 import { openLateBatch } from './replay-late.ts';
 import { reexecuteSettlement } from './replay-reexecution.ts';
+import { bucketsStartingIn } from './zone-buckets.ts';
 import { closeReading, intervalKey, isDuplicate, isSupply, type ReplayContext, type ReplayState, type SettlementRec } from './replay-state.ts';
 
 export function replaySettlement(context: ReplayContext, index: number, hash: string, settlement: SettlementPayload): void {
@@ -115,11 +116,16 @@ function closeInterval({ state, report }: ReplayContext, index: number, hash: st
   }
 }
 
-/** The zone has matched every interval before `startMs`: only their supply readings may still be settled (late). */
+/**
+ * The zone has matched every interval before `startMs`: only their supply
+ * readings may still be settled (late). Buckets before the previous last
+ * matched start hold none of the others already (replay-readings.ts opens no
+ * such reading there), so only the buckets in between are visited.
+ */
 function advanceLastMatched(state: ReplayState, zone: string, startMs: number): void {
+  const previous = state.lastMatchedStarts.get(zone) ?? Number.NEGATIVE_INFINITY;
   state.lastMatchedStarts.set(zone, startMs);
-  for (const bucket of [...state.buckets.values()]) {
-    if (bucket.zone !== zone || bucket.startMs >= startMs) continue;
+  for (const bucket of bucketsStartingIn(state.zoneBuckets.get(zone) ?? [], previous, startMs)) {
     for (const hash of [...bucket.readings]) {
       const rec = state.readings.get(hash)!;
       if (!isSupply(state.devices.get(rec.device)!.type, rec.exportWh)) closeReading(state, hash);
