@@ -98,7 +98,6 @@ export async function replayEntries(
     }
     const page = queue.shift()!;
     await page.precheck?.ready;
-    precheck?.use(page.precheck);
     if (page.entries.length === 0) {
       findings.push(finding('missing-entries', [next], `the checkpoint covers ${size} entries, the log serves none from index ${next}`));
       complete = false;
@@ -119,14 +118,13 @@ export async function replayEntries(
         break pages;
       }
       tree.append(leafHash);
-      findings.push(...replay.add(next, entry.bytes as string, leafHash, page.precheck?.accepted(i) ?? false));
+      findings.push(...replay.add(next, entry.bytes as string, leafHash, page.precheck?.accepted(i) ?? false, page.precheck?.checkedLine(i)));
       next++;
     }
     report.entries.checked = next - from;
     progress?.update(next - from);
     if (queue.length === 0 && failed) throw failed.error;
   }
-  precheck?.use(undefined);
   progress?.stop();
   report.entries.checked = next - from;
   return complete;

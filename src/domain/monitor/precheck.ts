@@ -5,9 +5,9 @@
  * Ed25519 arithmetic of its one signature line under the keys with that
  * line's name and key ID among those given. Which key may sign an entry is
  * still decided by the replay, in log order (replay-signatures.ts); this
- * only answers "does this signature verify under this key over this
- * message", for the calls the replay will make. Pure: the verify and hash
- * functions are parameters.
+ * only answers "does this note's one signature line verify under this key",
+ * for the replay's CheckedSoleLine (crypto/note.ts). Pure: the verify and
+ * hash functions are parameters.
  */
 import { utf8 } from '../../crypto/base64.ts';
 import { PUBLIC_KEY_BYTES, SIGNATURE_BYTES, type VerifyFn } from '../../crypto/ed25519.ts';
@@ -27,13 +27,14 @@ export interface Prechecked {
   wellFormed: Uint8Array;
   /** 1 when parseEntry(note i, origin) returns, 0 when it throws. */
   accepted: Uint8Array;
-  /** Verification j: of a note's signature under keys[keyOf[j]], over messages[ends[j-1], ends[j]). */
+  /**
+   * Verification j: of the sole signature line of note noteOf[j] (which
+   * splitNote accepts) under keys[keyOf[j]], whose name and key ID are the
+   * line's, over the note's text.
+   */
+  noteOf: Uint32Array;
   keyOf: Uint32Array;
   ok: Uint8Array;
-  messages: Uint8Array;
-  ends: Uint32Array;
-  /** 64 bytes per verification. */
-  signatures: Uint8Array;
 }
 
 export function precheckEntries(
@@ -52,7 +53,9 @@ export function precheckEntries(
   const leafHashes = new Uint8Array(32 * notes.length);
   const wellFormed = new Uint8Array(notes.length);
   const accepted = new Uint8Array(notes.length);
-  const done: Array<{ key: number; ok: boolean; message: Uint8Array; signature: Uint8Array }> = [];
+  const noteOf: number[] = [];
+  const keyOf: number[] = [];
+  const ok: number[] = [];
   notes.forEach((note, i) => {
     try {
       parseEntry(note, origin);
@@ -74,25 +77,11 @@ export function precheckEntries(
     const candidates = byId.get(`${line.name} ${line.keyId}`);
     if (candidates === undefined) return;
     const message = utf8(split.text);
-    for (const key of candidates) done.push({ key, ok: verify(keys[key]!.publicKey, message, line.signature), message, signature: line.signature });
+    for (const key of candidates) {
+      noteOf.push(i);
+      keyOf.push(key);
+      ok.push(verify(keys[key]!.publicKey, message, line.signature) ? 1 : 0);
+    }
   });
-  const ends = new Uint32Array(done.length);
-  let total = 0;
-  done.forEach(({ message }, j) => (ends[j] = total += message.length));
-  const messages = new Uint8Array(total);
-  const signatures = new Uint8Array(SIGNATURE_BYTES * done.length);
-  done.forEach(({ message, signature }, j) => {
-    messages.set(message, ends[j]! - message.length);
-    signatures.set(signature, SIGNATURE_BYTES * j);
-  });
-  return {
-    leafHashes,
-    wellFormed,
-    accepted,
-    keyOf: Uint32Array.from(done, (d) => d.key),
-    ok: Uint8Array.from(done, (d) => (d.ok ? 1 : 0)),
-    messages,
-    ends,
-    signatures,
-  };
+  return { leafHashes, wellFormed, accepted, noteOf: Uint32Array.from(noteOf), keyOf: Uint32Array.from(keyOf), ok: Uint8Array.from(ok) };
 }
