@@ -37,6 +37,18 @@ export interface Prechecked {
   ok: Uint8Array;
 }
 
+/**
+ * The UTF-8 bytes of a split note's text (splitNote's `text`, up to its last
+ * blank line) as a view of the note's own bytes: a newline byte never occurs
+ * inside a multi-byte character, so the last blank line is found in the bytes
+ * where it is in the string, and the text need not be encoded again.
+ */
+function textBytes(note: Uint8Array): Uint8Array {
+  let at = note.length - 2;
+  while (at >= 0 && !(note[at] === 0x0a && note[at + 1] === 0x0a)) at--;
+  return note.subarray(0, at + 1);
+}
+
 export function precheckEntries(
   notes: readonly string[],
   origin: string,
@@ -65,7 +77,8 @@ export function precheckEntries(
     }
     if (!note.isWellFormed()) return;
     wellFormed[i] = 1;
-    leafHashes.set(hashLeaf(utf8(note)), 32 * i);
+    const bytes = utf8(note);
+    leafHashes.set(hashLeaf(bytes), 32 * i);
     let split: ReturnType<typeof splitNote>;
     try {
       split = splitNote(note);
@@ -76,7 +89,7 @@ export function precheckEntries(
     if (split.lines.length !== 1 || line.signature.length !== SIGNATURE_BYTES) return;
     const candidates = byId.get(`${line.name} ${line.keyId}`);
     if (candidates === undefined) return;
-    const message = utf8(split.text);
+    const message = textBytes(bytes);
     for (const key of candidates) {
       noteOf.push(i);
       keyOf.push(key);
