@@ -26,7 +26,8 @@ import { reexecuteSettlement } from './replay-reexecution.ts';
 import { bucketsStartingIn } from './zone-buckets.ts';
 import { closeReading, intervalKey, isDuplicate, isSupply, type ReplayContext, type ReplayState, type SettlementRec } from './replay-state.ts';
 
-export function replaySettlement(context: ReplayContext, index: number, hash: string, settlement: SettlementPayload): void {
+/** `text`: the entry's signed text (header and payload lines), which re-execution compares with the plan's. */
+export function replaySettlement(context: ReplayContext, index: number, hash: string, settlement: SettlementPayload, text: string): void {
   const { state, report } = context;
   if (isDuplicate(context, state.settlements.get(hash)?.index, index)) return;
   const startMs = instantMs(settlement.start)!;
@@ -50,7 +51,7 @@ export function replaySettlement(context: ReplayContext, index: number, hash: st
   checkSettlementRules(context, { hash, rec, settlement, sources, interval, label });
   if (allocates && !matched) {
     // Before replayAllocations moves the lots: matching planned from those held before.
-    if (context.reexecute) reexecuteSettlement(context, index, hash, settlement, interval, startMs, endMs, label);
+    if (context.reexecute) reexecuteSettlement(context, index, hash, settlement, text, interval, startMs, endMs, label);
     replayAllocations(context, { hash, rec, settlement, sources, interval, label });
   }
   // Only now: a storage reading may be a source and, charging, a sink of the same settlement.

@@ -141,7 +141,7 @@ export class LogReplay {
           replayReading(context, this.#nowMs, index, hash, payload);
           break;
         case 'settlement':
-          replaySettlement(context, index, hash, payload);
+          replaySettlement(context, index, hash, payload, entry.text);
           break;
         case 'claim':
           replayClaim(context, index, hash, payload);
