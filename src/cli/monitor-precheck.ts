@@ -28,7 +28,7 @@ export class PagePrecheck {
   readonly #accepted: Uint8Array;
   readonly #answered: () => void;
 
-  constructor(pool: WorkerPool, notes: readonly string[], origin: string, known: readonly Verifier[], answered: () => void = () => undefined) {
+  constructor(pool: WorkerPool, notes: readonly Uint8Array[], origin: string, known: readonly Verifier[], answered: () => void = () => undefined) {
     this.#lines = new Array<CheckedSoleLine | undefined>(notes.length);
     this.#leafHashes = new Array<Uint8Array | undefined>(notes.length);
     this.#accepted = new Uint8Array(notes.length);
@@ -117,7 +117,7 @@ export class MonitorPrecheck {
   }
 
   /** Starts checking a page of notes of log `origin` under the keys the replay holds now; undefined while the workers are not up. */
-  page(notes: readonly string[], origin: string, known: readonly Verifier[]): PagePrecheck | undefined {
+  page(notes: readonly Uint8Array[], origin: string, known: readonly Verifier[]): PagePrecheck | undefined {
     if (!this.#ready) return undefined;
     return new PagePrecheck(this.#pool, notes, origin, known, () => this.#answered++);
   }

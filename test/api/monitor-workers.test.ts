@@ -148,7 +148,7 @@ t.test("a worker's verdict answers only for the key it verified under, with the 
   const forged = note.replace('"exportWh":"7"', '"exportWh":"8"');
   const twice = `${note}${note.slice(note.lastIndexOf('\n\n') + 2)}`;
   const known = [verifierOf(signer), verifierOf(other)];
-  const page = precheck.page([note, forged, twice], ORIGIN, known);
+  const page = precheck.page([note, forged, twice].map(utf8), ORIGIN, known);
   t.ok(page, 'the workers are up');
   await page!.ready;
 

@@ -9,7 +9,6 @@
  * for the replay's CheckedSoleLine (crypto/note.ts). Pure: the verify and
  * hash functions are parameters.
  */
-import { utf8 } from '../../crypto/base64.ts';
 import { PUBLIC_KEY_BYTES, SIGNATURE_BYTES, type VerifyFn } from '../../crypto/ed25519.ts';
 import { splitNote } from '../../crypto/note.ts';
 import { isGridproofError } from '../../errors.ts';
@@ -49,8 +48,11 @@ function textBytes(note: Uint8Array): Uint8Array {
   return note.subarray(0, at + 1);
 }
 
+/** Signed notes are UTF-8 text (signed-note "Format"); an entry that is not gets no leaf hash here and no text in the replay. */
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
 export function precheckEntries(
-  notes: readonly string[],
+  notes: readonly Uint8Array[],
   origin: string,
   keys: readonly PrecheckKey[],
   verify: VerifyFn,
@@ -68,16 +70,20 @@ export function precheckEntries(
   const noteOf: number[] = [];
   const keyOf: number[] = [];
   const ok: number[] = [];
-  notes.forEach((note, i) => {
+  notes.forEach((bytes, i) => {
+    let note: string;
+    try {
+      note = strictUtf8.decode(bytes);
+    } catch {
+      return;
+    }
     try {
       parseEntry(note, origin);
       accepted[i] = 1;
     } catch (error) {
       if (!isGridproofError(error)) throw error;
     }
-    if (!note.isWellFormed()) return;
     wellFormed[i] = 1;
-    const bytes = utf8(note);
     leafHashes.set(hashLeaf(bytes), 32 * i);
     let split: ReturnType<typeof splitNote>;
     try {
