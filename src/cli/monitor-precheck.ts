@@ -100,10 +100,16 @@ export class MonitorPrecheck {
    * until then, and in a run too short to wait for them, entries are
    * checked in place. Resolves once they are up (or failed to start).
    */
-  start(): Promise<void> {
-    this.#pool.warm();
+  async start(): Promise<void> {
+    // Built while the first pages are checked in place, rather than blocking them.
+    await this.#pool.prepare().catch(() => undefined);
+    try {
+      this.#pool.warm();
+    } catch {
+      return; // the workers' code could not be built: every entry is checked in place
+    }
     const answers = Array.from({ length: this.#pool.size }, () => this.#pool.run<boolean>('ready', null));
-    return Promise.all(answers).then(
+    await Promise.all(answers).then(
       () => {
         this.#ready = true;
       },

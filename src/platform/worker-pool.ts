@@ -18,7 +18,7 @@
  * evaluates from a data: URL (docs/design.md §10). Idle workers are
  * unreferenced, so the pool never keeps a process alive.
  */
-import { buildSync } from 'esbuild';
+import { build, buildSync, type BuildOptions, type BuildResult } from 'esbuild';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -53,24 +53,29 @@ export interface WorkerPoolOptions {
 const bundles = new Map<string, URL>();
 
 /**
- * `module` and everything it imports as one ES module, built on first use.
- * Packages written as CommonJS (ajv) may require Node's built-in modules,
- * which an ES module can reach only through a require made for it.
+ * How `module` and everything it imports become one ES module. Packages
+ * written as CommonJS (ajv) may require Node's built-in modules, which an ES
+ * module can reach only through a require made for it.
  */
+const bundleOptions = (module: URL): BuildOptions & { write: false } => ({
+  entryPoints: [fileURLToPath(module)],
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  write: false,
+  logLevel: 'error',
+  banner: { js: `import { createRequire } from 'node:module'; const require = createRequire(${JSON.stringify(module.href)});` },
+});
+
+const dataUrl = (result: BuildResult<{ write: false }>): URL =>
+  new URL(`data:text/javascript;base64,${Buffer.from(result.outputFiles[0]!.contents).toString('base64')}`);
+
+/** The bundle of `module`, built now (blocking) unless prepare() built it already. */
 function bundled(module: URL): URL {
   let script = bundles.get(module.href);
   if (script === undefined) {
-    const { outputFiles } = buildSync({
-      entryPoints: [fileURLToPath(module)],
-      bundle: true,
-      format: 'esm',
-      platform: 'node',
-      target: 'node20',
-      write: false,
-      logLevel: 'error',
-      banner: { js: `import { createRequire } from 'node:module'; const require = createRequire(${JSON.stringify(module.href)});` },
-    });
-    script = new URL(`data:text/javascript;base64,${Buffer.from(outputFiles[0]!.contents).toString('base64')}`);
+    script = dataUrl(buildSync(bundleOptions(module)));
     bundles.set(module.href, script);
   }
   return script;
@@ -120,7 +125,13 @@ export class WorkerPool {
   /** Runs `kind` on a worker; its result, its GridproofError, or 503 `unavailable` when the pool is full or the worker died. */
   run<T>(kind: string, input: unknown, { transfer = [], background = false }: RunOptions = {}): Promise<T> {
     if (this.#closed) return Promise.reject(new GridproofError('unavailable', `${this.#name} is closed`));
-    const free = this.#freeSlot();
+    let free: Slot | undefined;
+    try {
+      free = this.#freeSlot();
+    } catch (error) {
+      // The workers' code could not be built: no job can run.
+      return Promise.reject(new GridproofError('unavailable', `${this.#name} cannot start a worker: ${(error as Error).message}`));
+    }
     if (free === undefined && !background && this.#queue.length >= this.maxQueued) {
       return Promise.reject(new GridproofError('unavailable', `${this.#name} is busy (${this.#queue.length} jobs waiting); try again shortly`));
     }
@@ -129,6 +140,15 @@ export class WorkerPool {
       if (free === undefined) this.#queue.push(job);
       else this.#give(free, job);
     });
+  }
+
+  /**
+   * Builds the workers' bundle without blocking the event loop (a few hundred
+   * milliseconds), for a caller that has other work meanwhile; a worker
+   * started before it is ready builds it in place.
+   */
+  async prepare(): Promise<void> {
+    if (!bundles.has(this.#module.href)) bundles.set(this.#module.href, dataUrl(await build(bundleOptions(this.#module))));
   }
 
   /**
