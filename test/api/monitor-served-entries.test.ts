@@ -12,7 +12,7 @@ import t from 'tap';
 import { runMonitor } from '../../src/cli/monitor.ts';
 import { decodeEntryRecords, encodeEntryRecords } from '../../src/domain/entry-records.ts';
 import { publishCheckpoint } from '../../src/ledger/publish.ts';
-import { addDevice, addParticipant, postEntries, signReading, startTestApp } from '../helpers/app.ts';
+import { addDevice, addParticipant, postEntries, signReading, startListeningTestApp } from '../helpers/app.ts';
 import { testBackends } from '../helpers/database.ts';
 
 const at = (hour: number) => `2024-01-01T${String(hour).padStart(2, '0')}:00:00Z`;
@@ -46,10 +46,8 @@ async function proxy(target: string, rewrite: Rewrite): Promise<{ url: string; c
 
 for (const backend of await testBackends()) {
   t.test(`${backend}: entries served wrongly are missing entries`, async (t) => {
-    const env = await startTestApp(backend);
-    t.teardown(env.close);
-    await env.app.listen({ port: 0, host: '127.0.0.1' });
-    const url = `http://127.0.0.1:${(env.app.server.address() as AddressInfo).port}`;
+    const env = await startListeningTestApp(t, backend);
+    const { url } = env;
     const certifier = await addParticipant(env.app, 'certifier', 'auditor');
     const gen = await addParticipant(env.app, 'generator', 'windco');
     const { signer } = await addDevice(env.app, { id: 'wind-1', owner: gen.id, type: 'wind' });

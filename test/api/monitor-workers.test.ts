@@ -12,7 +12,6 @@
  * - A worker's verdict answers only for the note it split and the key it
  *   verified under, with the errors that opening the note in place gives.
  */
-import type { AddressInfo } from 'node:net';
 import t from 'tap';
 import { utf8 } from '../../src/crypto/base64.ts';
 import { generateSigner, openCheckedSoleLine, openSoleSignedNote, verifierOf, type Signer, type Verifier } from '../../src/crypto/note.ts';
@@ -25,7 +24,7 @@ import { runMatching } from '../../src/ledger/matching/run.ts';
 import { publishCheckpoint } from '../../src/ledger/publish.ts';
 import { nativeHashLeaf } from '../../src/platform/node-sha256.ts';
 import { nativeVerify } from '../../src/platform/node-ed25519.ts';
-import { addDevice, addParticipant, ORIGIN, postEntries, signReading, startTestApp, type TestApp } from '../helpers/app.ts';
+import { addDevice, addParticipant, ORIGIN, postEntries, signReading, startListeningTestApp, type TestApp } from '../helpers/app.ts';
 import { testBackends } from '../helpers/database.ts';
 import { errorCode } from '../helpers/error-code.ts';
 
@@ -43,10 +42,8 @@ async function forge(env: TestApp, notes: string[]): Promise<number[]> {
 
 for (const backend of await testBackends()) {
   t.test(`${backend}: findings are the same with the workers as in place`, async (t) => {
-    const env = await startTestApp(backend);
-    t.teardown(env.close);
-    await env.app.listen({ port: 0, host: '127.0.0.1' });
-    const url = `http://127.0.0.1:${(env.app.server.address() as AddressInfo).port}`;
+    const env = await startListeningTestApp(t, backend);
+    const { url } = env;
     const certifier = await addParticipant(env.app, 'certifier', 'auditor');
     const gen = await addParticipant(env.app, 'generator', 'windco');
     const tenant = await addParticipant(env.app, 'tenant', 'factory');
