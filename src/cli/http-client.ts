@@ -30,9 +30,10 @@ export class HttpClient {
     this.#token = token;
   }
 
-  async #send(path: string, body?: unknown): Promise<Response> {
+  async #send(path: string, body?: unknown, accept?: string): Promise<Response> {
     const headers: Record<string, string> = {};
     if (this.#token) headers.authorization = `Bearer ${this.#token}`;
+    if (accept !== undefined) headers.accept = accept;
     if (body !== undefined) headers['content-type'] = 'application/json';
     const url = this.#base + path;
     let response: Response;
@@ -48,8 +49,8 @@ export class HttpClient {
     return response;
   }
 
-  async #fetch(path: string, body?: unknown): Promise<Response> {
-    const response = await this.#send(path, body);
+  async #fetch(path: string, body?: unknown, accept?: string): Promise<Response> {
+    const response = await this.#send(path, body, accept);
     if (!response.ok) {
       const problem = (await response.json().catch(() => ({}))) as { code?: string; detail?: string };
       const code = problem.code && problem.code in errorStatus ? (problem.code as ErrorCode) : 'unavailable';
@@ -75,6 +76,11 @@ export class HttpClient {
 
   async text(path: string): Promise<string> {
     return (await this.#fetch(path)).text();
+  }
+
+  /** GETs a body of media type `accept` as bytes. */
+  async bytes(path: string, accept: string): Promise<Uint8Array> {
+    return new Uint8Array(await (await this.#fetch(path, undefined, accept)).arrayBuffer());
   }
 
   async json<T = unknown>(path: string, body?: unknown): Promise<T> {

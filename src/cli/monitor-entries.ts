@@ -11,7 +11,7 @@
  * fetched ahead is replayed only once the one before it passed, so findings,
  * their order and where a run stops are what they are without it.
  */
-import { utf8 } from '../crypto/base64.ts';
+import { decodeEntryRecords, ENTRY_RECORDS_MEDIA_TYPE, type EntryRecord } from '../domain/entry-records.ts';
 import { finding } from '../domain/monitor/findings.ts';
 import type { Frontier } from '../domain/monitor/frontier.ts';
 import type { LogReplay } from '../domain/monitor/replay.ts';
@@ -27,8 +27,19 @@ export const AHEAD = 2;
 interface Page {
   start: number;
   /** At most the number asked for. */
-  entries: Array<{ index?: unknown; bytes?: unknown }>;
+  entries: EntryRecord[];
   precheck: PagePrecheck | undefined;
+}
+
+/** Signed notes are UTF-8 text (signed-note "Format"): an entry that is not is served without its text. */
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+function noteText(bytes: Uint8Array): string | undefined {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -53,12 +64,10 @@ export async function replayEntries(
 
   type Fetched = { page: Page } | { error: unknown };
   // Settled, so a page fetched ahead and never replayed (a run that stopped) leaves no unhandled rejection.
+  // As entry records (domain/entry-records.ts): the stored bytes, with no JSON to decode.
   const fetchPage = (start: number): Promise<Fetched> =>
-    client.json<{ entries?: unknown }>(`/v1/log/entries?start=${start}&limit=${Math.min(pageSize, size - start)}`).then(
-      (body) => {
-        const entries = Array.isArray(body.entries) ? (body.entries as Page['entries']).slice(0, Math.min(pageSize, size - start)) : [];
-        return { page: { start, entries, precheck: undefined } };
-      },
+    client.bytes(`/v1/log/entries?start=${start}&limit=${Math.min(pageSize, size - start)}`, ENTRY_RECORDS_MEDIA_TYPE).then(
+      (body) => ({ page: { start, entries: decodeEntryRecords(body).slice(0, Math.min(pageSize, size - start)), precheck: undefined } }),
       (error: unknown) => ({ error }),
     );
   // The page after `page`, if the checkpoint covers more and `page` was not empty.
@@ -66,8 +75,11 @@ export async function replayEntries(
     page.entries.length > 0 && page.start + page.entries.length < size ? fetchPage(page.start + page.entries.length) : undefined;
   // Hands a page to the workers, under the keys the replay holds now: a key logged since is a miss, verified in place.
   const ahead = (page: Page): void => {
-    const notes = page.entries.map((entry) => (typeof entry.bytes === 'string' ? entry.bytes : ''));
-    page.precheck = precheck?.page(notes, replay.origin, replay.knownVerifiers());
+    page.precheck = precheck?.page(
+      page.entries.map((entry) => entry.bytes),
+      replay.origin,
+      replay.knownVerifiers(),
+    );
   };
 
   let next = from;
@@ -98,35 +110,28 @@ export async function replayEntries(
     }
     const page = queue.shift()!;
     await page.precheck?.ready;
-    precheck?.use(page.precheck);
     if (page.entries.length === 0) {
       findings.push(finding('missing-entries', [next], `the checkpoint covers ${size} entries, the log serves none from index ${next}`));
       complete = false;
       break;
     }
     for (const [i, entry] of page.entries.entries()) {
-      let leafHash: Uint8Array | undefined;
-      if (typeof entry.bytes === 'string') {
-        try {
-          leafHash = page.precheck?.leafHash(i) ?? nativeHashLeaf(utf8(entry.bytes));
-        } catch {
-          leafHash = undefined; // not UTF-8 text
-        }
-      }
-      if (entry.index !== next || leafHash === undefined) {
-        findings.push(finding('missing-entries', [next], `expected entry ${next} with its text, the log served ${JSON.stringify(entry.index)}`));
+      const note = noteText(entry.bytes);
+      if (entry.index !== next || note === undefined) {
+        const served = note === undefined ? `entry ${entry.index}, not UTF-8 text` : `entry ${entry.index}`;
+        findings.push(finding('missing-entries', [next], `expected entry ${next} with its text, the log served ${served}`));
         complete = false;
         break pages;
       }
+      const leafHash = page.precheck?.leafHash(i) ?? nativeHashLeaf(entry.bytes);
       tree.append(leafHash);
-      findings.push(...replay.add(next, entry.bytes as string, leafHash, page.precheck?.accepted(i) ?? false));
+      findings.push(...replay.add(next, note, leafHash, page.precheck?.accepted(i) ?? false, page.precheck?.checkedLine(i)));
       next++;
     }
     report.entries.checked = next - from;
     progress?.update(next - from);
     if (queue.length === 0 && failed) throw failed.error;
   }
-  precheck?.use(undefined);
   progress?.stop();
   report.entries.checked = next - from;
   return complete;

@@ -10,7 +10,7 @@ import { nativeHashLeaf } from '../platform/node-sha256.ts';
 import { serveJobs } from '../platform/worker-pool-host.ts';
 
 export interface PrecheckJob {
-  notes: string[];
+  notes: Uint8Array[];
   origin: string;
   keys: PrecheckKey[];
 }

@@ -5,40 +5,34 @@
  * page of entries while the workers check the next (docs/design.md §7, §10).
  *
  * The replay (domain/monitor/replay-signatures.ts) still decides, entry by
- * entry in log order, which keys may sign it, and still calls its VerifyFn
- * with the key, the message and the signature. The VerifyFn given to it
- * answers from a worker's verdict only when the key, the message and the
- * signature are byte for byte those the worker verified, and otherwise
- * verifies in place. The workers try the keys the replay held when the page
- * was handed to them: a key logged since, workers not started yet, a worker
- * that died or a busy pool costs in-place work, never a different verdict,
- * parse or leaf hash.
+ * entry in log order, which key may sign it. For a note the workers split
+ * (exactly one signature line) it takes their verdict under that key
+ * (CheckedSoleLine, crypto/note.ts) instead of splitting the same string
+ * again; with no verdict under that key it opens the note in place. The
+ * workers try the keys the replay held when the page was handed to them: a
+ * key logged since, workers not started yet, a worker that died or a busy
+ * pool costs in-place work, never a different verdict, parse or leaf hash.
  */
-import type { VerifyFn } from '../crypto/ed25519.ts';
-import type { Verifier } from '../crypto/note.ts';
-import type { Prechecked } from '../domain/monitor/precheck.ts';
+import type { CheckedSoleLine, Verifier } from '../crypto/note.ts';
+import type { Prechecked, PrecheckKey } from '../domain/monitor/precheck.ts';
 import { WorkerPool } from '../platform/worker-pool.ts';
 import type { PrecheckJob } from './monitor-jobs.ts';
 
-interface Verdict {
-  publicKey: Buffer;
-  message: Buffer;
-  ok: boolean;
-}
-
-const asBuffer = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-const signatureKey = (signature: Uint8Array): string => asBuffer(signature).toString('latin1');
+const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((byte, i) => byte === b[i]);
 
 /** What the workers found for one page of entries. */
 export class PagePrecheck {
   readonly ready: Promise<void>;
-  readonly #verdicts = new Map<string, Verdict[]>();
+  readonly #lines: Array<CheckedSoleLine | undefined>;
   readonly #leafHashes: Array<Uint8Array | undefined>;
   readonly #accepted: Uint8Array;
+  readonly #answered: () => void;
 
-  constructor(pool: WorkerPool, notes: readonly string[], origin: string, known: readonly Verifier[]) {
+  constructor(pool: WorkerPool, notes: readonly Uint8Array[], origin: string, known: readonly Verifier[], answered: () => void = () => undefined) {
+    this.#lines = new Array<CheckedSoleLine | undefined>(notes.length);
     this.#leafHashes = new Array<Uint8Array | undefined>(notes.length);
     this.#accepted = new Uint8Array(notes.length);
+    this.#answered = answered;
     const keys = known.map(({ name, keyId, publicKey }) => ({ name, keyId, publicKey }));
     const chunks: Array<Promise<void>> = [];
     const per = Math.max(1, Math.ceil(notes.length / pool.size));
@@ -55,23 +49,28 @@ export class PagePrecheck {
     this.ready = Promise.all(chunks).then(() => undefined);
   }
 
-  #take(result: Prechecked, first: number, keys: ReadonlyArray<{ publicKey: Uint8Array }>): void {
+  #take(result: Prechecked, first: number, keys: readonly PrecheckKey[]): void {
     this.#accepted.set(result.accepted, first);
     result.wellFormed.forEach((well, i) => {
       if (well === 1) this.#leafHashes[first + i] = result.leafHashes.subarray(32 * i, 32 * i + 32);
     });
-    result.ok.forEach((ok, j) => {
-      const signature = result.signatures.subarray(64 * j, 64 * j + 64);
-      const verdict = {
-        publicKey: asBuffer(keys[result.keyOf[j]!]!.publicKey),
-        message: asBuffer(result.messages.subarray(j === 0 ? 0 : result.ends[j - 1]!, result.ends[j]!)),
-        ok: ok === 1,
+    // Verifications of one note are adjacent: its candidate keys, all with the line's name and key ID.
+    for (let j = 0; j < result.noteOf.length;) {
+      const note = result.noteOf[j]!;
+      const verdicts: Array<{ publicKey: Uint8Array; ok: boolean }> = [];
+      for (; j < result.noteOf.length && result.noteOf[j] === note; j++)
+        verdicts.push({ publicKey: keys[result.keyOf[j]!]!.publicKey, ok: result.ok[j] === 1 });
+      const { name, keyId } = keys[result.keyOf[j - 1]!]!;
+      this.#lines[first + note] = {
+        name,
+        keyId,
+        verdict: (publicKey) => {
+          const ok = verdicts.find((verdict) => sameBytes(verdict.publicKey, publicKey))?.ok;
+          if (ok !== undefined) this.#answered();
+          return ok;
+        },
       };
-      const key = signatureKey(signature);
-      const same = this.#verdicts.get(key);
-      if (same) same.push(verdict);
-      else this.#verdicts.set(key, [verdict]);
-    });
+    }
   }
 
   /** The leaf hash of the page's note i, if a worker computed it. */
@@ -84,27 +83,16 @@ export class PagePrecheck {
     return this.#accepted[i] === 1;
   }
 
-  /** A worker's verdict on exactly these bytes, if there is one. */
-  verdict(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean | undefined {
-    const candidates = this.#verdicts.get(signatureKey(signature));
-    if (candidates === undefined) return undefined;
-    const key = asBuffer(publicKey);
-    const text = asBuffer(message);
-    return candidates.find((verdict) => verdict.publicKey.equals(key) && verdict.message.equals(text))?.ok;
+  /** The page's note i as a worker split and verified it, if it did. */
+  checkedLine(i: number): CheckedSoleLine | undefined {
+    return this.#lines[i];
   }
 }
 
 export class MonitorPrecheck {
-  readonly #inPlace: VerifyFn;
   readonly #pool = new WorkerPool({ module: new URL('./monitor-jobs.ts', import.meta.url), name: "the monitor's workers" });
-  #current: PagePrecheck | undefined;
   #ready = false;
   #answered = 0;
-
-  /** `inPlace` verifies what the workers did not. */
-  constructor(inPlace: VerifyFn) {
-    this.#inPlace = inPlace;
-  }
 
   /**
    * Starts the workers. Loading their code takes a while (about a second on
@@ -112,10 +100,16 @@ export class MonitorPrecheck {
    * until then, and in a run too short to wait for them, entries are
    * checked in place. Resolves once they are up (or failed to start).
    */
-  start(): Promise<void> {
-    this.#pool.warm();
+  async start(): Promise<void> {
+    // Built while the first pages are checked in place, rather than blocking them.
+    await this.#pool.prepare().catch(() => undefined);
+    try {
+      this.#pool.warm();
+    } catch {
+      return; // the workers' code could not be built: every entry is checked in place
+    }
     const answers = Array.from({ length: this.#pool.size }, () => this.#pool.run<boolean>('ready', null));
-    return Promise.all(answers).then(
+    await Promise.all(answers).then(
       () => {
         this.#ready = true;
       },
@@ -123,28 +117,15 @@ export class MonitorPrecheck {
     );
   }
 
-  /** The VerifyFn to give the replay: a worker's verdict on the same bytes, else `inPlace`. */
-  readonly verify: VerifyFn = (publicKey, message, signature) => {
-    const verdict = this.#current?.verdict(publicKey, message, signature);
-    if (verdict === undefined) return this.#inPlace(publicKey, message, signature);
-    this.#answered++;
-    return verdict;
-  };
-
-  /** How many of the replay's verifications a worker answered. */
+  /** How many of the replay's signature checks a worker's verdict answered. */
   get answered(): number {
     return this.#answered;
   }
 
   /** Starts checking a page of notes of log `origin` under the keys the replay holds now; undefined while the workers are not up. */
-  page(notes: readonly string[], origin: string, known: readonly Verifier[]): PagePrecheck | undefined {
+  page(notes: readonly Uint8Array[], origin: string, known: readonly Verifier[]): PagePrecheck | undefined {
     if (!this.#ready) return undefined;
-    return new PagePrecheck(this.#pool, notes, origin, known);
-  }
-
-  /** The page being replayed: its verdicts answer `verify` until the next. */
-  use(page: PagePrecheck | undefined): void {
-    this.#current = page;
+    return new PagePrecheck(this.#pool, notes, origin, known, () => this.#answered++);
   }
 
   /** Ends the workers (pages still being checked are then checked in place). */

@@ -176,8 +176,8 @@ async function monitor(options: MonitorOptions, report: MonitorReport, now: () =
   // 4. Every entry up to the checkpoint's size, from where the last clean run stopped.
   // A verify function of the caller's is used as it is, in place; the default one runs on the workers, a page ahead.
   const workers = options.verify === undefined ? (options.workers ?? 'auto') : 'off';
-  const precheck = workers === 'off' ? undefined : new MonitorPrecheck(nativeVerify);
-  const replayOptions = { origin, logVerifier: verifier, verify: precheck?.verify ?? verify, nowMs: now() + CLOCK_SKEW_MS };
+  const precheck = workers === 'off' ? undefined : new MonitorPrecheck();
+  const replayOptions = { origin, logVerifier: verifier, verify, nowMs: now() + CLOCK_SKEW_MS };
   let replay: LogReplay;
   let tree: Frontier;
   try {

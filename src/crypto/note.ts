@@ -102,9 +102,11 @@ export function parseSignatureLine(line: string): SignatureLine {
 }
 
 function verifyLine(line: SignatureLine, verifier: Verifier, message: Uint8Array, verify: VerifyFn): void {
-  if (!verify(verifier.publicKey, message, line.signature)) {
-    throw new GridproofError('bad-signature', `signature by ${line.name} does not verify`);
-  }
+  if (!verify(verifier.publicKey, message, line.signature)) badSignature(line);
+}
+
+function badSignature(line: { name: string }): never {
+  throw new GridproofError('bad-signature', `signature by ${line.name} does not verify`);
 }
 
 /**
@@ -159,8 +161,38 @@ export function openSoleSignedNote(note: string, verifiers: Verifier[], verify: 
     throw new GridproofError('extra-signature', `${lines.length} signature lines (${names}); exactly one is accepted`);
   }
   const line = lines[0]!;
-  const signer = verifiers.find((v) => v.name === line.name && v.keyId === line.keyId);
-  if (signer === undefined) throw new GridproofError('unknown-signer', `${line.name} is not a key that may sign this note`);
+  const signer = soleLineSigner(line, verifiers);
   verifyLine(line, signer, utf8(text), verify);
   return { text, signer };
+}
+
+/**
+ * A note that another thread split (splitNote, exactly one line) and whose
+ * signature it verified under some public keys: the key name and ID of its
+ * line, and the verdict under a public key, or undefined when it has none.
+ */
+export interface CheckedSoleLine {
+  name: string;
+  keyId: number;
+  verdict(publicKey: Uint8Array): boolean | undefined;
+}
+
+/**
+ * openSoleSignedNote's signer for a note already split and verified
+ * elsewhere (CheckedSoleLine), with the same rules and errors; undefined
+ * when there is no verdict under the signer's key, and the note must be
+ * opened in full.
+ */
+export function openCheckedSoleLine(line: CheckedSoleLine, verifiers: Verifier[]): Verifier | undefined {
+  const signer = soleLineSigner(line, verifiers);
+  const ok = line.verdict(signer.publicKey);
+  if (ok === undefined) return undefined;
+  if (!ok) badSignature(line);
+  return signer;
+}
+
+function soleLineSigner(line: { name: string; keyId: number }, verifiers: Verifier[]): Verifier {
+  const signer = verifiers.find((v) => v.name === line.name && v.keyId === line.keyId);
+  if (signer === undefined) throw new GridproofError('unknown-signer', `${line.name} is not a key that may sign this note`);
+  return signer;
 }

@@ -7,6 +7,7 @@ import { withCosignatures } from './witnessed-checkpoints.ts';
 import { fromUtf8 } from '../crypto/base64.ts';
 import { checkpointBySize, latestCheckpoint } from '../db/checkpoints.ts';
 import { readEntry, readEntryRange } from '../db/log.ts';
+import { encodeEntryRecords } from '../domain/entry-records.ts';
 import { GridproofError } from '../errors.ts';
 import { allow, mayReadEntry, type Caller } from './access.ts';
 import type { Ledger } from './ledger.ts';
@@ -44,4 +45,11 @@ export async function entryPage(ledger: Ledger, caller: Caller, start: number, l
   allow(caller, 'read-entry-range');
   const rows = await readEntryRange(ledger.db, start, Math.min(limit, MAX_ENTRY_PAGE));
   return { entries: rows.map((row) => ({ index: row.idx, bytes: fromUtf8(row.bytes) })) };
+}
+
+/** The same page as entry records (domain/entry-records.ts): the stored bytes as they are. */
+export async function entryRecordPage(ledger: Ledger, caller: Caller, start: number, limit: number): Promise<Uint8Array> {
+  allow(caller, 'read-entry-range');
+  const rows = await readEntryRange(ledger.db, start, Math.min(limit, MAX_ENTRY_PAGE));
+  return encodeEntryRecords(rows.map((row) => ({ index: row.idx, bytes: row.bytes })));
 }

@@ -23,7 +23,7 @@ import type { ReadingIntake } from './intake.ts';
 import type { Ledger } from './ledger.ts';
 import { witnessStatus, type WitnessStatus } from './witnessed-checkpoints.ts';
 import type { CheckpointWitnessing } from './witnessing.ts';
-import { checkpointNoteOfSize, entryPage, entryText, latestCheckpointNote, type EntryPage } from './log-reads.ts';
+import { checkpointNoteOfSize, entryPage, entryRecordPage, entryText, latestCheckpointNote, type EntryPage } from './log-reads.ts';
 import { runMatching, type MatchingSummary } from './matching/run.ts';
 import { rotateOperatorKey, type Rotation } from './operator-rotation.ts';
 import { proveConsistency, proveInclusion, proveInclusionOfLeaf, type ConsistencyProof, type InclusionProof } from './proofs.ts';
@@ -95,6 +95,10 @@ export class UseCases {
 
   entries(caller: Caller, start: number, limit: number): Promise<EntryPage> {
     return entryPage(this.#ledger, caller, start, limit);
+  }
+
+  entryRecords(caller: Caller, start: number, limit: number): Promise<Uint8Array> {
+    return entryRecordPage(this.#ledger, caller, start, limit);
   }
 
   inclusionProof(at: { index: number } | { leafHash: Uint8Array }, treeSize: number): Promise<InclusionProof> {

@@ -9,12 +9,18 @@
  * (matching's planning), which no client waits for, is queued whatever the
  * bound: it is refused only by a closed pool or a dead worker.
  *
- * Workers are TypeScript modules that call serveJobs (worker-pool-host.ts);
- * they register the same tsx loader the process uses (bin/gridproof.js)
- * before loading their module. Idle workers are
+ * Workers are TypeScript modules that call serveJobs (worker-pool-host.ts).
+ * A worker does not load them through the tsx loader the process uses
+ * (bin/gridproof.js): each worker would start a loader thread of its own and
+ * transform file after file, about a second of CPU per worker on two cores.
+ * The pool bundles its module once per process with esbuild (already used to
+ * build the web app) into one ES module that every worker it starts
+ * evaluates from a data: URL (docs/design.md §10). Idle workers are
  * unreferenced, so the pool never keeps a process alive.
  */
+import { build, buildSync, type BuildOptions, type BuildResult } from 'esbuild';
 import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { GridproofError, type ErrorCode } from '../errors.ts';
 
@@ -44,8 +50,36 @@ export interface WorkerPoolOptions {
   name: string;
 }
 
-// Resolved here, from the project: code evaluated in a worker resolves bare names from the working directory, which may be anywhere.
-const TSX_URL = import.meta.resolve('tsx/esm/api');
+const bundles = new Map<string, URL>();
+
+/**
+ * How `module` and everything it imports become one ES module. Packages
+ * written as CommonJS (ajv) may require Node's built-in modules, which an ES
+ * module can reach only through a require made for it.
+ */
+const bundleOptions = (module: URL): BuildOptions & { write: false } => ({
+  entryPoints: [fileURLToPath(module)],
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  write: false,
+  logLevel: 'error',
+  banner: { js: `import { createRequire } from 'node:module'; const require = createRequire(${JSON.stringify(module.href)});` },
+});
+
+const dataUrl = (result: BuildResult<{ write: false }>): URL =>
+  new URL(`data:text/javascript;base64,${Buffer.from(result.outputFiles[0]!.contents).toString('base64')}`);
+
+/** The bundle of `module`, built now (blocking) unless prepare() built it already. */
+function bundled(module: URL): URL {
+  let script = bundles.get(module.href);
+  if (script === undefined) {
+    script = dataUrl(buildSync(bundleOptions(module)));
+    bundles.set(module.href, script);
+  }
+  return script;
+}
 
 interface Job {
   id: number;
@@ -65,7 +99,7 @@ export class WorkerPool {
   readonly size: number;
   readonly maxQueued: number;
   readonly #name: string;
-  readonly #boot: string;
+  readonly #module: URL;
   readonly #slots: Slot[] = [];
   readonly #queue: Job[] = [];
   #nextId = 0;
@@ -75,7 +109,7 @@ export class WorkerPool {
     this.size = Math.max(1, options.size ?? availableParallelism());
     this.maxQueued = Math.max(0, options.maxQueued ?? 4 * this.size);
     this.#name = options.name;
-    this.#boot = `import(${JSON.stringify(TSX_URL)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(options.module.href)}); })`;
+    this.#module = options.module;
   }
 
   /** Jobs held by a worker now. */
@@ -91,7 +125,13 @@ export class WorkerPool {
   /** Runs `kind` on a worker; its result, its GridproofError, or 503 `unavailable` when the pool is full or the worker died. */
   run<T>(kind: string, input: unknown, { transfer = [], background = false }: RunOptions = {}): Promise<T> {
     if (this.#closed) return Promise.reject(new GridproofError('unavailable', `${this.#name} is closed`));
-    const free = this.#freeSlot();
+    let free: Slot | undefined;
+    try {
+      free = this.#freeSlot();
+    } catch (error) {
+      // The workers' code could not be built: no job can run.
+      return Promise.reject(new GridproofError('unavailable', `${this.#name} cannot start a worker: ${(error as Error).message}`));
+    }
     if (free === undefined && !background && this.#queue.length >= this.maxQueued) {
       return Promise.reject(new GridproofError('unavailable', `${this.#name} is busy (${this.#queue.length} jobs waiting); try again shortly`));
     }
@@ -100,6 +140,15 @@ export class WorkerPool {
       if (free === undefined) this.#queue.push(job);
       else this.#give(free, job);
     });
+  }
+
+  /**
+   * Builds the workers' bundle without blocking the event loop (a few hundred
+   * milliseconds), for a caller that has other work meanwhile; a worker
+   * started before it is ready builds it in place.
+   */
+  async prepare(): Promise<void> {
+    if (!bundles.has(this.#module.href)) bundles.set(this.#module.href, dataUrl(await build(bundleOptions(this.#module))));
   }
 
   /**
@@ -134,7 +183,7 @@ export class WorkerPool {
   }
 
   #spawn(): Slot {
-    const thread = new Worker(this.#boot, { eval: true });
+    const thread = new Worker(bundled(this.#module));
     thread.unref();
     const slot: Slot = { thread, job: undefined };
     // Unreferenced again once running: a thread that came up holding no job must not keep the process alive.

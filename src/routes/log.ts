@@ -8,7 +8,13 @@ import type { RouteDeps } from '../app.ts';
 import { hashFromQuery } from '../crypto/base64.ts';
 import { GridproofError } from '../errors.ts';
 import { MAX_ENTRY_PAGE } from '../ledger/log-reads.ts';
-import { AUTHED, BODY, json, PARAM, responses, sendCreated, sendText, text } from './responses.ts';
+import { ENTRY_RECORDS_MEDIA_TYPE } from '../domain/entry-records.ts';
+import { AUTHED, BODY, json, PARAM, responses, sendCreated, sendText, text, type Declared } from './responses.ts';
+
+const entryPageOrRecords: Declared = {
+  description: 'The entries: as JSON, or as entry records (per entry a big-endian 64-bit index, a 32-bit length and its exact bytes)',
+  content: { ...json('', 'entry-page').content, [ENTRY_RECORDS_MEDIA_TYPE]: { schema: { type: 'string', format: 'binary' } } },
+};
 
 // Bounded so no value beyond JavaScript's exact integers reaches the database.
 const index = { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER } as const;
@@ -91,8 +97,8 @@ export function logRoutes(app: FastifyInstance, { useCases, auth }: RouteDeps): 
     {
       schema: {
         tags: ['log'],
-        summary: 'Consecutive entries from an index, for monitors',
-        response: responses({ 200: json('The entries', 'entry-page') }, AUTHED),
+        summary: 'Consecutive entries from an index, for monitors: JSON, or entry records with Accept: application/octet-stream',
+        response: responses({ 200: entryPageOrRecords }, AUTHED),
         security: [{ bearer: [] }],
         querystring: {
           type: 'object',
@@ -101,7 +107,16 @@ export function logRoutes(app: FastifyInstance, { useCases, auth }: RouteDeps): 
         },
       },
     },
-    async (request) => useCases.entries(await auth.caller(request), request.query.start, request.query.limit ?? 100),
+    async (request, reply) => {
+      const caller = await auth.caller(request);
+      const { start, limit = 100 } = request.query;
+      // Records only when asked for by name: a client accepting anything gets JSON.
+      if (request.headers.accept === ENTRY_RECORDS_MEDIA_TYPE) {
+        const records = await useCases.entryRecords(caller, start, limit);
+        return reply.type(ENTRY_RECORDS_MEDIA_TYPE).send(Buffer.from(records.buffer, records.byteOffset, records.byteLength));
+      }
+      return useCases.entries(caller, start, limit);
+    },
   );
 
   app.get<{ Querystring: { index?: number; leafHash?: string; treeSize: number } }>(

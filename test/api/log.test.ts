@@ -4,10 +4,11 @@
  * verifier, every coded error, and receipts.
  */
 import t from 'tap';
-import { fromBase64, toBase64, toBase64Url, utf8 } from '../../src/crypto/base64.ts';
+import { fromBase64, fromUtf8, toBase64, toBase64Url, utf8 } from '../../src/crypto/base64.ts';
 import { openCheckpoint } from '../../src/crypto/checkpoint.ts';
 import { hashLeaf, rootFromLeafHashes, verifyConsistency, verifyInclusion } from '../../src/crypto/merkle.ts';
 import { parseVerifierKey } from '../../src/crypto/note.ts';
+import { decodeEntryRecords, ENTRY_RECORDS_MEDIA_TYPE } from '../../src/domain/entry-records.ts';
 import { publishCheckpoint } from '../../src/ledger/publish.ts';
 import { addDevice, addParticipant, auth, OPERATOR_TOKEN, ORIGIN, postEntries, startTestApp } from '../helpers/app.ts';
 import { testBackends } from '../helpers/database.ts';
@@ -137,6 +138,45 @@ for (const backend of await testBackends()) {
       isProblem(t, await get('/v1/log/entries?start=0'), 401, 'unauthorized', 'no token');
       isProblem(t, await get('/v1/log/entries?start=0&limit=1001', certifier.token), 400, 'schema-violation', 'limit above 1000');
       isProblem(t, await get('/v1/log/entries?limit=5', certifier.token), 400, 'schema-violation', 'no start');
+    });
+
+    await t.test('GET /v1/log/entries as entry records: the same entries, byte for byte, under the same rules', async (t) => {
+      const all = await leaves();
+      const records = (url: string, token?: string) => app.inject({ url, headers: { accept: ENTRY_RECORDS_MEDIA_TYPE, ...(token ? auth(token) : {}) } });
+      const page = await records('/v1/log/entries?start=2&limit=4', certifier.token);
+      t.equal(page.statusCode, 200);
+      t.equal(page.headers['content-type'], ENTRY_RECORDS_MEDIA_TYPE);
+      const decoded = decodeEntryRecords(page.rawPayload);
+      t.strictSame(
+        decoded.map((r) => r.index),
+        [2, 3, 4, 5],
+      );
+      t.strictSame(
+        decoded.map((r) => toBase64(hashLeaf(r.bytes))),
+        all.slice(2, 6).map(toBase64),
+        'the exact bytes of each',
+      );
+      const json = (await get('/v1/log/entries?start=2&limit=4', certifier.token)).json().entries as Array<{ bytes: string }>;
+      t.strictSame(
+        decoded.map((r) => fromUtf8(r.bytes)),
+        json.map((e) => e.bytes),
+        'the JSON page holds the same notes',
+      );
+      t.equal(
+        decodeEntryRecords((await records(`/v1/log/entries?start=${all.length - 1}&limit=10`, OPERATOR_TOKEN)).rawPayload).length,
+        1,
+        'a page stops at the end',
+      );
+      const past = await records(`/v1/log/entries?start=${all.length}`, certifier.token);
+      t.equal(past.rawPayload.length, 0, 'past the end: empty');
+      isProblem(t, await records('/v1/log/entries?start=0', tenant.token), 403, 'forbidden', 'a tenant');
+      isProblem(t, await records('/v1/log/entries?start=0'), 401, 'unauthorized', 'no token');
+      isProblem(t, await records('/v1/log/entries?start=0&limit=1001', certifier.token), 400, 'schema-violation', 'limit above 1000');
+      const both = await app.inject({
+        url: '/v1/log/entries?start=2&limit=1',
+        headers: { accept: `${ENTRY_RECORDS_MEDIA_TYPE}, application/json`, ...auth(certifier.token) },
+      });
+      t.match(both.headers['content-type'], /^application\/json/, 'JSON unless records alone are asked for');
     });
 
     await post(7);

@@ -9,14 +9,12 @@
  *   every page after the first went through the workers gives exactly the
  *   findings of a run that checks everything in place, with the forged
  *   entries' codes and indexes.
- * - A worker's verdict answers only the very key, message and signature it
- *   verified: the same signature over another message, or under another key,
- *   is verified in place.
+ * - A worker's verdict answers only for the note it split and the key it
+ *   verified under, with the errors that opening the note in place gives.
  */
-import type { AddressInfo } from 'node:net';
 import t from 'tap';
-import { toBase64, utf8 } from '../../src/crypto/base64.ts';
-import { generateSigner, splitNote, verifierOf, type Signer } from '../../src/crypto/note.ts';
+import { utf8 } from '../../src/crypto/base64.ts';
+import { generateSigner, openCheckedSoleLine, openSoleSignedNote, verifierOf, type Signer, type Verifier } from '../../src/crypto/note.ts';
 import { runMonitor, type MonitorOptions } from '../../src/cli/monitor.ts';
 import { MonitorPrecheck } from '../../src/cli/monitor-precheck.ts';
 import { appendEntries, lockLogHead } from '../../src/db/log.ts';
@@ -26,8 +24,9 @@ import { runMatching } from '../../src/ledger/matching/run.ts';
 import { publishCheckpoint } from '../../src/ledger/publish.ts';
 import { nativeHashLeaf } from '../../src/platform/node-sha256.ts';
 import { nativeVerify } from '../../src/platform/node-ed25519.ts';
-import { addDevice, addParticipant, ORIGIN, postEntries, signReading, startTestApp, type TestApp } from '../helpers/app.ts';
+import { addDevice, addParticipant, ORIGIN, postEntries, signReading, startListeningTestApp, type TestApp } from '../helpers/app.ts';
 import { testBackends } from '../helpers/database.ts';
+import { errorCode } from '../helpers/error-code.ts';
 
 const at = (hour: number) => `2024-01-01T${String(hour).padStart(2, '0')}:00:00Z`;
 
@@ -43,10 +42,8 @@ async function forge(env: TestApp, notes: string[]): Promise<number[]> {
 
 for (const backend of await testBackends()) {
   t.test(`${backend}: findings are the same with the workers as in place`, async (t) => {
-    const env = await startTestApp(backend);
-    t.teardown(env.close);
-    await env.app.listen({ port: 0, host: '127.0.0.1' });
-    const url = `http://127.0.0.1:${(env.app.server.address() as AddressInfo).port}`;
+    const env = await startListeningTestApp(t, backend);
+    const { url } = env;
     const certifier = await addParticipant(env.app, 'certifier', 'auditor');
     const gen = await addParticipant(env.app, 'generator', 'windco');
     const tenant = await addParticipant(env.app, 'tenant', 'factory');
@@ -127,36 +124,53 @@ for (const backend of await testBackends()) {
   });
 }
 
-t.test("a worker's verdict answers only for the bytes it verified", async (t) => {
-  const calls: string[] = [];
-  const precheck = new MonitorPrecheck((publicKey, message, signature) => {
-    calls.push(toBase64(message));
-    return nativeVerify(publicKey, message, signature);
-  });
+t.test("a worker's verdict answers only for the key it verified under, with the errors of opening the note in place", async (t) => {
+  const precheck = new MonitorPrecheck();
   t.teardown(() => precheck.close());
   await precheck.start();
   const signer = generateSigner('meter/x');
   const other = generateSigner('meter/x');
-  const note = sealEntry(
-    { kind: 'reading', log: ORIGIN, quality: 'measured', device: 'x', seq: 0, start: at(0), end: at(1), importWh: '0', exportWh: '7' } as ReadingPayload,
-    signer,
-  );
-  const page = precheck.page([note], ORIGIN, [verifierOf(signer)]);
+  const payload = {
+    kind: 'reading',
+    log: ORIGIN,
+    quality: 'measured',
+    device: 'x',
+    seq: 0,
+    start: at(0),
+    end: at(1),
+    importWh: '0',
+    exportWh: '7',
+  } as ReadingPayload;
+  const note = sealEntry(payload, signer);
+  const forged = note.replace('"exportWh":"7"', '"exportWh":"8"');
+  const twice = `${note}${note.slice(note.lastIndexOf('\n\n') + 2)}`;
+  const known = [verifierOf(signer), verifierOf(other)];
+  const page = precheck.page([note, forged, twice].map(utf8), ORIGIN, known);
   t.ok(page, 'the workers are up');
   await page!.ready;
-  precheck.use(page);
-  const { text, lines } = splitNote(note);
-  const message = utf8(text);
-  const { signature } = lines[0]!;
 
-  t.equal(precheck.verify(verifierOf(signer).publicKey, message, signature), true, 'the bytes the worker verified');
-  t.same(calls, [], 'answered by the worker');
+  const checked = page!.checkedLine(0)!;
+  t.same([checked.name, checked.keyId], [verifierOf(signer).name, verifierOf(signer).keyId], "the line's key name and ID");
+  t.equal(checked.verdict(verifierOf(other).publicKey), undefined, 'no verdict under a key of another ID');
+  t.equal(precheck.answered, 0);
+  t.equal(openCheckedSoleLine(checked, known), known[0], 'the signer, from the verdict');
   t.equal(precheck.answered, 1);
   t.equal(page!.accepted(0), true, 'the worker parsed the entry');
 
-  const changed = utf8(text.replace('"exportWh":"7"', '"exportWh":"8"'));
-  t.equal(precheck.verify(verifierOf(signer).publicKey, changed, signature), false, 'the same signature over another message');
-  t.equal(precheck.verify(verifierOf(other).publicKey, message, signature), false, 'the same signature under another key');
-  t.same(calls, [toBase64(changed), toBase64(message)], 'both verified in place');
-  t.equal(precheck.answered, 1);
+  // The same errors as opening each note in place.
+  const inPlace = (text: string, verifiers: Verifier[]) => errorCode(() => openSoleSignedNote(text, verifiers, nativeVerify));
+  t.equal(
+    errorCode(() => openCheckedSoleLine(page!.checkedLine(1)!, known)),
+    'bad-signature',
+    'a changed payload',
+  );
+  t.equal(inPlace(forged, known), 'bad-signature');
+  t.equal(
+    errorCode(() => openCheckedSoleLine(checked, [verifierOf(other)])),
+    'unknown-signer',
+    'a signer not allowed',
+  );
+  t.equal(inPlace(note, [verifierOf(other)]), 'unknown-signer');
+  t.equal(page!.checkedLine(2), undefined, 'two signature lines: left to the replay, which refuses them');
+  t.equal(inPlace(twice, known), 'extra-signature');
 });

@@ -23,7 +23,7 @@ import type { Payload } from '../../src/domain/payloads.ts';
 import { sealOperatorEntry } from '../../src/ledger/append.ts';
 import { runMatching } from '../../src/ledger/matching/run.ts';
 import { publishCheckpoint } from '../../src/ledger/publish.ts';
-import { addDevice, addParticipant, ORIGIN, postEntries, signReading, startTestApp, type TestApp } from '../helpers/app.ts';
+import { addDevice, addParticipant, ORIGIN, postEntries, signReading, startListeningTestApp, type TestApp } from '../helpers/app.ts';
 import { testBackends } from '../helpers/database.ts';
 
 const at = (hour: number) => `2024-01-01T${String(hour).padStart(2, '0')}:00:00Z`;
@@ -60,10 +60,8 @@ async function checkpointSize(env: TestApp): Promise<number> {
 
 for (const backend of await testBackends()) {
   t.test(`${backend}: the monitor checks the log over HTTP`, async (t) => {
-    const env = await startTestApp(backend);
-    t.teardown(env.close);
-    await env.app.listen({ port: 0, host: '127.0.0.1' });
-    const url = `http://127.0.0.1:${(env.app.server.address() as AddressInfo).port}`;
+    const env = await startListeningTestApp(t, backend);
+    const { url } = env;
     const dir = mkdtempSync(join(tmpdir(), 'gridproof-monitor-'));
     t.teardown(() => rmSync(dir, { recursive: true, force: true }));
     const stateFile = join(dir, 'state.json');

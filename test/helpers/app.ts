@@ -2,6 +2,7 @@
  * A whole service over a fresh database, for app.inject: real PostgreSQL or
  * PGlite, real keys, real signatures. Nothing is mocked.
  */
+import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.ts';
 import { toBase64, utf8 } from '../../src/crypto/base64.ts';
@@ -86,6 +87,14 @@ export const auth = (token: string) => ({ authorization: `Bearer ${token}` });
 export function meterKey(name: string): { signer: Signer; vkey: string } {
   const signer = generateSigner(name);
   return { signer, vkey: verifierOf(signer).vkey };
+}
+
+/** A test app listening on 127.0.0.1 (a free port), for clients that speak real HTTP (the monitor); closed when `t` ends. */
+export async function startListeningTestApp(t: { teardown(fn: () => unknown): void }, backend: Backend): Promise<TestApp & { url: string }> {
+  const env = await startTestApp(backend);
+  t.teardown(env.close);
+  await env.app.listen({ port: 0, host: '127.0.0.1' });
+  return { ...env, url: `http://127.0.0.1:${(env.app.server.address() as AddressInfo).port}` };
 }
 
 export function signReading(signer: Signer, payload: Omit<ReadingPayload, 'kind' | 'log' | 'quality'> & Partial<ReadingPayload>): string {

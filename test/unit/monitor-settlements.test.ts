@@ -178,6 +178,34 @@ t.test('a late settlement of an interval matched without supply passes; its cons
   t.same(replay.snapshot().readings, [], `${m2.hash} is forgotten once hour 3 is settled`);
 });
 
+t.test('consumption logged hours ahead of matching is forgotten as each settlement passes its hour, and only then', async (t) => {
+  const { log } = park();
+  const meter = [2, 3, 4, 5, 6].map((hour) => log.reading('meter-1', hour, 100, 0));
+  const open = () => replay.snapshot().readings.map(([hash]) => hash);
+  const wind = (hour: number) => log.reading('wind-1', hour, 0, 10);
+  const settle = (hour: number) => {
+    const w = wind(hour);
+    log.settlement(hour, [{ reading: w, supplyWh: 10, allocations: [{ sink: meter[hour - 2]!, wh: 10 }] }]);
+  };
+  const replay = replayer(log);
+  t.same(run(replay, log.notes), []);
+  t.same(
+    open(),
+    meter.map((m) => m.hash),
+  );
+  settle(2);
+  settle(3);
+  t.same(run(replay, log.notes, replay.size), []);
+  t.same(
+    open(),
+    meter.slice(2).map((m) => m.hash),
+    'hours 2 and 3 settled',
+  );
+  settle(5);
+  t.same(run(replay, log.notes, replay.size), []);
+  t.same(open(), [meter[4]!.hash], 'hour 4, between the last matched hour and the new one, is forgotten; hour 6 is not');
+});
+
 t.test('late supply settled by the late settlements after the run’s windows passes, wherever a run stops', async (t) => {
   const { log } = park();
   log.device('wind-3', 'gen-1', 'wind');

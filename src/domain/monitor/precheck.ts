@@ -5,11 +5,10 @@
  * Ed25519 arithmetic of its one signature line under the keys with that
  * line's name and key ID among those given. Which key may sign an entry is
  * still decided by the replay, in log order (replay-signatures.ts); this
- * only answers "does this signature verify under this key over this
- * message", for the calls the replay will make. Pure: the verify and hash
- * functions are parameters.
+ * only answers "does this note's one signature line verify under this key",
+ * for the replay's CheckedSoleLine (crypto/note.ts). Pure: the verify and
+ * hash functions are parameters.
  */
-import { utf8 } from '../../crypto/base64.ts';
 import { PUBLIC_KEY_BYTES, SIGNATURE_BYTES, type VerifyFn } from '../../crypto/ed25519.ts';
 import { splitNote } from '../../crypto/note.ts';
 import { isGridproofError } from '../../errors.ts';
@@ -27,17 +26,33 @@ export interface Prechecked {
   wellFormed: Uint8Array;
   /** 1 when parseEntry(note i, origin) returns, 0 when it throws. */
   accepted: Uint8Array;
-  /** Verification j: of a note's signature under keys[keyOf[j]], over messages[ends[j-1], ends[j]). */
+  /**
+   * Verification j: of the sole signature line of note noteOf[j] (which
+   * splitNote accepts) under keys[keyOf[j]], whose name and key ID are the
+   * line's, over the note's text.
+   */
+  noteOf: Uint32Array;
   keyOf: Uint32Array;
   ok: Uint8Array;
-  messages: Uint8Array;
-  ends: Uint32Array;
-  /** 64 bytes per verification. */
-  signatures: Uint8Array;
 }
 
+/**
+ * The UTF-8 bytes of a split note's text (splitNote's `text`, up to its last
+ * blank line) as a view of the note's own bytes: a newline byte never occurs
+ * inside a multi-byte character, so the last blank line is found in the bytes
+ * where it is in the string, and the text need not be encoded again.
+ */
+function textBytes(note: Uint8Array): Uint8Array {
+  let at = note.length - 2;
+  while (at >= 0 && !(note[at] === 0x0a && note[at + 1] === 0x0a)) at--;
+  return note.subarray(0, at + 1);
+}
+
+/** Signed notes are UTF-8 text (signed-note "Format"); an entry that is not gets no leaf hash here and no text in the replay. */
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
 export function precheckEntries(
-  notes: readonly string[],
+  notes: readonly Uint8Array[],
   origin: string,
   keys: readonly PrecheckKey[],
   verify: VerifyFn,
@@ -52,17 +67,24 @@ export function precheckEntries(
   const leafHashes = new Uint8Array(32 * notes.length);
   const wellFormed = new Uint8Array(notes.length);
   const accepted = new Uint8Array(notes.length);
-  const done: Array<{ key: number; ok: boolean; message: Uint8Array; signature: Uint8Array }> = [];
-  notes.forEach((note, i) => {
+  const noteOf: number[] = [];
+  const keyOf: number[] = [];
+  const ok: number[] = [];
+  notes.forEach((bytes, i) => {
+    let note: string;
+    try {
+      note = strictUtf8.decode(bytes);
+    } catch {
+      return;
+    }
     try {
       parseEntry(note, origin);
       accepted[i] = 1;
     } catch (error) {
       if (!isGridproofError(error)) throw error;
     }
-    if (!note.isWellFormed()) return;
     wellFormed[i] = 1;
-    leafHashes.set(hashLeaf(utf8(note)), 32 * i);
+    leafHashes.set(hashLeaf(bytes), 32 * i);
     let split: ReturnType<typeof splitNote>;
     try {
       split = splitNote(note);
@@ -73,26 +95,12 @@ export function precheckEntries(
     if (split.lines.length !== 1 || line.signature.length !== SIGNATURE_BYTES) return;
     const candidates = byId.get(`${line.name} ${line.keyId}`);
     if (candidates === undefined) return;
-    const message = utf8(split.text);
-    for (const key of candidates) done.push({ key, ok: verify(keys[key]!.publicKey, message, line.signature), message, signature: line.signature });
+    const message = textBytes(bytes);
+    for (const key of candidates) {
+      noteOf.push(i);
+      keyOf.push(key);
+      ok.push(verify(keys[key]!.publicKey, message, line.signature) ? 1 : 0);
+    }
   });
-  const ends = new Uint32Array(done.length);
-  let total = 0;
-  done.forEach(({ message }, j) => (ends[j] = total += message.length));
-  const messages = new Uint8Array(total);
-  const signatures = new Uint8Array(SIGNATURE_BYTES * done.length);
-  done.forEach(({ message, signature }, j) => {
-    messages.set(message, ends[j]! - message.length);
-    signatures.set(signature, SIGNATURE_BYTES * j);
-  });
-  return {
-    leafHashes,
-    wellFormed,
-    accepted,
-    keyOf: Uint32Array.from(done, (d) => d.key),
-    ok: Uint8Array.from(done, (d) => (d.ok ? 1 : 0)),
-    messages,
-    ends,
-    signatures,
-  };
+  return { leafHashes, wellFormed, accepted, noteOf: Uint32Array.from(noteOf), keyOf: Uint32Array.from(keyOf), ok: Uint8Array.from(ok) };
 }

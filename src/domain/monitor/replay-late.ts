@@ -46,15 +46,19 @@ import type { Payload } from '../payloads.ts';
 import { formatInstant } from '../time.ts';
 import type { Warning } from './findings.ts';
 import { isSupply, type ReadingRec, type ReplayContext, type ReplayState } from './replay-state.ts';
+import { bucketsStartingIn } from './zone-buckets.ts';
 
 /** Unsettled supply readings at or behind their zone's last matched interval, in log order. */
 function lateUnsettled(state: ReplayState): Array<[string, ReadingRec]> {
   const late: Array<[string, ReadingRec]> = [];
-  for (const bucket of state.buckets.values()) {
-    if (bucket.startMs > (state.lastMatchedStarts.get(bucket.zone) ?? Number.NEGATIVE_INFINITY)) continue;
-    for (const hash of bucket.readings) {
-      const reading = state.readings.get(hash)!;
-      if (isSupply(state.devices.get(reading.device)!.type, reading.exportWh)) late.push([hash, reading]);
+  for (const [zone, buckets] of state.zoneBuckets) {
+    const lastMatched = state.lastMatchedStarts.get(zone);
+    if (lastMatched === undefined) continue;
+    for (const bucket of bucketsStartingIn(buckets, Number.NEGATIVE_INFINITY, lastMatched + 1)) {
+      for (const hash of bucket.readings) {
+        const reading = state.readings.get(hash)!;
+        if (isSupply(state.devices.get(reading.device)!.type, reading.exportWh)) late.push([hash, reading]);
+      }
     }
   }
   return late.sort((a, b) => a[1].index - b[1].index);

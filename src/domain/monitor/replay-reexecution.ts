@@ -19,6 +19,7 @@
  * served in order: such an interval is not re-executed (no finding either).
  */
 import { canonicalJson } from '../../crypto/canonical-json.ts';
+import { entryText } from '../entry.ts';
 import { planInterval, type IntervalInput, type MatchContract, type MatchReading, type StorageSpec } from '../matching.ts';
 import type { Allocation, SettlementPayload } from '../payloads.ts';
 import { formatInstant } from '../time.ts';
@@ -91,12 +92,19 @@ export function firstDifference(expected: SettlementPayload, logged: SettlementP
   return 'the allocations agree; the sinks or other members differ';
 }
 
-/** Re-runs matching for an allocating first settlement and reports `settlement-not-reproduced` on a difference. */
+/**
+ * Re-runs matching for an allocating first settlement and reports
+ * `settlement-not-reproduced` on a difference. `loggedText` is the entry's
+ * signed text: its payload line is canonical JSON (parseEntry), so the plan's
+ * entry text is compared with it rather than serialising the logged payload
+ * again.
+ */
 export function reexecuteSettlement(
   { state, report }: ReplayContext,
   index: number,
   hash: string,
   settlement: SettlementPayload,
+  loggedText: string,
   interval: string,
   startMs: number,
   endMs: number,
@@ -119,6 +127,6 @@ export function reexecuteSettlement(
     report('settlement-not-reproduced', [index], `settlement ${hash} of ${label}: matching allocates nothing here`);
     return;
   }
-  if (canonicalJson(expected) === canonicalJson(settlement)) return;
+  if (entryText(expected) === loggedText) return;
   report('settlement-not-reproduced', [index], `settlement ${hash} of ${label} is not what matching gives: ${firstDifference(expected, settlement)}`);
 }

@@ -23,9 +23,11 @@ import { checkSettlementRules } from './replay-rules.ts';
 import { replayAllocations, type SettledReading } from './replay-allocations.ts';
 import { openLateBatch } from './replay-late.ts';
 import { reexecuteSettlement } from './replay-reexecution.ts';
+import { bucketsStartingIn } from './zone-buckets.ts';
 import { closeReading, intervalKey, isDuplicate, isSupply, type ReplayContext, type ReplayState, type SettlementRec } from './replay-state.ts';
 
-export function replaySettlement(context: ReplayContext, index: number, hash: string, settlement: SettlementPayload): void {
+/** `text`: the entry's signed text (header and payload lines), which re-execution compares with the plan's. */
+export function replaySettlement(context: ReplayContext, index: number, hash: string, settlement: SettlementPayload, text: string): void {
   const { state, report } = context;
   if (isDuplicate(context, state.settlements.get(hash)?.index, index)) return;
   const startMs = instantMs(settlement.start)!;
@@ -49,7 +51,7 @@ export function replaySettlement(context: ReplayContext, index: number, hash: st
   checkSettlementRules(context, { hash, rec, settlement, sources, interval, label });
   if (allocates && !matched) {
     // Before replayAllocations moves the lots: matching planned from those held before.
-    if (context.reexecute) reexecuteSettlement(context, index, hash, settlement, interval, startMs, endMs, label);
+    if (context.reexecute) reexecuteSettlement(context, index, hash, settlement, text, interval, startMs, endMs, label);
     replayAllocations(context, { hash, rec, settlement, sources, interval, label });
   }
   // Only now: a storage reading may be a source and, charging, a sink of the same settlement.
@@ -115,11 +117,16 @@ function closeInterval({ state, report }: ReplayContext, index: number, hash: st
   }
 }
 
-/** The zone has matched every interval before `startMs`: only their supply readings may still be settled (late). */
+/**
+ * The zone has matched every interval before `startMs`: only their supply
+ * readings may still be settled (late). Buckets before the previous last
+ * matched start hold none of the others already (replay-readings.ts opens no
+ * such reading there), so only the buckets in between are visited.
+ */
 function advanceLastMatched(state: ReplayState, zone: string, startMs: number): void {
+  const previous = state.lastMatchedStarts.get(zone) ?? Number.NEGATIVE_INFINITY;
   state.lastMatchedStarts.set(zone, startMs);
-  for (const bucket of [...state.buckets.values()]) {
-    if (bucket.zone !== zone || bucket.startMs >= startMs) continue;
+  for (const bucket of bucketsStartingIn(state.zoneBuckets.get(zone) ?? [], previous, startMs)) {
     for (const hash of [...bucket.readings]) {
       const rec = state.readings.get(hash)!;
       if (!isSupply(state.devices.get(rec.device)!.type, rec.exportWh)) closeReading(state, hash);

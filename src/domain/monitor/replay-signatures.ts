@@ -7,7 +7,7 @@
  * its device's key entries logged before it (keysValidFor).
  */
 import type { VerifyFn } from '../../crypto/ed25519.ts';
-import type { Verifier, VerifierCache } from '../../crypto/note.ts';
+import { openCheckedSoleLine, type CheckedSoleLine, type Verifier, type VerifierCache } from '../../crypto/note.ts';
 import { GridproofError } from '../../errors.ts';
 import { openEntryNote, type ParsedEntry } from '../entry.ts';
 import { entrySigner } from '../entry-signer.ts';
@@ -23,8 +23,19 @@ export interface SignatureKeys {
   verifiers: VerifierCache;
 }
 
-/** Whether entry `index` is signed as it must be; reports why not. */
-export function checkSignature({ state, report }: ReplayContext, keys: SignatureKeys, index: number, note: string, payload: ParsedEntry['payload']): boolean {
+/**
+ * Whether entry `index` is signed as it must be; reports why not. `checked`:
+ * the note was split and its signature verified on another thread
+ * (domain/monitor/precheck.ts); the signer is still chosen here.
+ */
+export function checkSignature(
+  { state, report }: ReplayContext,
+  keys: SignatureKeys,
+  index: number,
+  note: string,
+  payload: ParsedEntry['payload'],
+  checked?: CheckedSoleLine,
+): boolean {
   let verifiers: Verifier[];
   if (index === 0) {
     if (payload.kind !== 'key' || payload.subjectType !== 'operator') {
@@ -54,7 +65,7 @@ export function checkSignature({ state, report }: ReplayContext, keys: Signature
     verifiers = [keys.verifiers.get(state.operatorKey.vkey)];
   }
   try {
-    openEntryNote(note, verifiers, keys.verify);
+    if (checked === undefined || openCheckedSoleLine(checked, verifiers) === undefined) openEntryNote(note, verifiers, keys.verify);
     return true;
   } catch (error) {
     if (!(error instanceof GridproofError)) throw error;

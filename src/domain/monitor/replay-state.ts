@@ -17,6 +17,7 @@ import type { DeviceType, Role } from '../payloads.ts';
 import type { DeviceKeyEntry } from '../reading-rules.ts';
 import type { GreenLot } from '../storage-lots.ts';
 import type { ReplayFindingCode } from './findings.ts';
+import { insertBucket, removeBucket } from './zone-buckets.ts';
 
 export interface ParticipantRec {
   index: number;
@@ -104,6 +105,8 @@ export interface ReplayState {
   readonly readings: Map<string, ReadingRec>;
   /** The open readings grouped by intervalKey (derived from `readings`, not saved). */
   readonly buckets: Map<string, Bucket>;
+  /** The same buckets per zone, ordered by start (zone-buckets.ts; derived, not saved). */
+  readonly zoneBuckets: Map<string, Bucket[]>;
   /** Settled supply readings, by leaf hash. */
   readonly settled: Map<string, SettledRec>;
   /** By leaf hash. */
@@ -140,6 +143,7 @@ export function emptyReplayState(): ReplayState {
     contracts: new Map(),
     readings: new Map(),
     buckets: new Map(),
+    zoneBuckets: new Map(),
     settled: new Map(),
     settlements: new Map(),
     intervals: new Map(),
@@ -176,6 +180,9 @@ export function openReading(state: ReplayState, hash: string, reading: ReadingRe
     const [startMs, , zone] = reading.interval.split('/');
     bucket = { zone: zone!, startMs: Number(startMs), readings: new Set() };
     state.buckets.set(reading.interval, bucket);
+    let zoneBuckets = state.zoneBuckets.get(bucket.zone);
+    if (!zoneBuckets) state.zoneBuckets.set(bucket.zone, (zoneBuckets = []));
+    insertBucket(zoneBuckets, bucket);
   }
   bucket.readings.add(hash);
 }
@@ -185,6 +192,9 @@ export function closeReading(state: ReplayState, hash: string): void {
   if (!reading) return;
   state.readings.delete(hash);
   const bucket = state.buckets.get(reading.interval);
-  bucket?.readings.delete(hash);
-  if (bucket?.readings.size === 0) state.buckets.delete(reading.interval);
+  if (!bucket) return;
+  bucket.readings.delete(hash);
+  if (bucket.readings.size > 0) return;
+  state.buckets.delete(reading.interval);
+  removeBucket(state.zoneBuckets.get(bucket.zone)!, bucket);
 }

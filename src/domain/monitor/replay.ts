@@ -36,7 +36,7 @@
  */
 import { toBase64 } from '../../crypto/base64.ts';
 import { nobleVerify, type VerifyFn } from '../../crypto/ed25519.ts';
-import { VerifierCache, type Verifier } from '../../crypto/note.ts';
+import { VerifierCache, type CheckedSoleLine, type Verifier } from '../../crypto/note.ts';
 import { GridproofError } from '../../errors.ts';
 import { acceptedEntry, parseEntry, type ParsedEntry } from '../entry.ts';
 import { finding, type Finding, type ReplayFindingCode, type Warning } from './findings.ts';
@@ -97,9 +97,11 @@ export class LogReplay {
    * hash (SHA-256(0x00 || bytes), computed by the caller, who also needs it
    * for the root). `accepted`: the caller knows that parseEntry(note,
    * origin) returns (it ran it on another thread), so the entry is only read,
-   * not checked again. Returns the findings it raised.
+   * not checked again. `checked`: the note's signature line as another thread
+   * split and verified it (replay-signatures.ts). Returns the findings it
+   * raised.
    */
-  add(index: number, note: string, leafHash: Uint8Array, accepted = false): Finding[] {
+  add(index: number, note: string, leafHash: Uint8Array, accepted = false, checked?: CheckedSoleLine): Finding[] {
     const state = this.#state;
     if (index !== state.size) throw new GridproofError('bad-request', `expected entry ${state.size}, got ${index}`);
     state.size++;
@@ -116,7 +118,7 @@ export class LogReplay {
     }
     const { payload } = entry;
     if (!mayBeLateSettlement(payload)) endLateBatch(this.#context);
-    if (!checkSignature(this.#context, this.#keys, index, note, payload)) return this.#findings;
+    if (!checkSignature(this.#context, this.#keys, index, note, payload, checked)) return this.#findings;
     const hash = toBase64(leafHash);
     const context = this.#context;
     try {
@@ -139,7 +141,7 @@ export class LogReplay {
           replayReading(context, this.#nowMs, index, hash, payload);
           break;
         case 'settlement':
-          replaySettlement(context, index, hash, payload);
+          replaySettlement(context, index, hash, payload, entry.text);
           break;
         case 'claim':
           replayClaim(context, index, hash, payload);
