@@ -109,14 +109,28 @@ export function formatVerifierKey(name: string, publicKey: Uint8Array, alg: numb
  * accept signatures under (isValidPublicKey).
  */
 export function parseVerifierKey(vkey: string, alg: number = ALG_ED25519): Verifier {
+  const verifier = parseLoggedVerifierKey(vkey, alg);
+  if (!isValidPublicKey(verifier.publicKey)) {
+    throw new GridproofError('bad-verifier-key', 'not a canonical Ed25519 key of large order');
+  }
+  return verifier;
+}
+
+/**
+ * Parses a verifier key the log already holds: the form and the key ID are
+ * checked (microseconds), the point is not. The registry logs a key only
+ * after parseVerifierKey, and the point check costs about ten signature
+ * verifications (docs/design.md §10), so the intake's workers, which see a
+ * device's key again whenever its readings outlive their cache, skip it.
+ * Only for keys read from the log's own tables; a key from a request, a
+ * bundle or another log goes through parseVerifierKey.
+ */
+export function parseLoggedVerifierKey(vkey: string, alg: number = ALG_ED25519): Verifier {
   const parts = splitPlus(vkey, 2);
   const key = parts === null ? null : parseKeyParts(parts, alg);
   if (key === null) throw new GridproofError('bad-verifier-key', `expected <name>+<8 hex>+<base64(0x0${alg} || key)>`);
   if (noteKeyId(key.name, key.key, alg) !== key.keyId) {
     throw new GridproofError('bad-verifier-key', 'key ID does not match the name and key');
-  }
-  if (!isValidPublicKey(key.key)) {
-    throw new GridproofError('bad-verifier-key', 'not a canonical Ed25519 key of large order');
   }
   return { name: key.name, keyId: key.keyId, publicKey: key.key, vkey };
 }
@@ -159,16 +173,37 @@ export function formatPrivateKey(signer: Signer, alg: number = ALG_ED25519): str
   return `PRIVATE+KEY+${signer.name}+${hex8(noteKeyId(signer.name, signer.publicKey, alg))}+${toBase64(body)}`;
 }
 
-/** Parsed verifier keys by their string: parsing checks the key ID and the point, once per key. */
+/** Keys a VerifierCache holds by default: a park's meters many times over, a few MiB. */
+export const VERIFIER_CACHE_SIZE = 16_384;
+
+/**
+ * Parsed verifier keys by their string, so a key is parsed once while it is
+ * in use. Bounded, least recently used first out: a fleet of meters has more
+ * keys than a worker should hold.
+ */
 export class VerifierCache {
   readonly #verifiers = new Map<string, Verifier>();
+  readonly #parse: (vkey: string) => Verifier;
+  readonly #limit: number;
+
+  constructor(options: { parse?: (vkey: string) => Verifier; limit?: number } = {}) {
+    this.#parse = options.parse ?? ((vkey) => parseVerifierKey(vkey));
+    this.#limit = Math.max(1, options.limit ?? VERIFIER_CACHE_SIZE);
+  }
+
+  get size(): number {
+    return this.#verifiers.size;
+  }
 
   get(vkey: string): Verifier {
     let verifier = this.#verifiers.get(vkey);
-    if (!verifier) {
-      verifier = parseVerifierKey(vkey);
-      this.#verifiers.set(vkey, verifier);
+    if (verifier) {
+      this.#verifiers.delete(vkey);
+    } else {
+      verifier = this.#parse(vkey);
+      if (this.#verifiers.size >= this.#limit) this.#verifiers.delete(this.#verifiers.keys().next().value!);
     }
+    this.#verifiers.set(vkey, verifier);
     return verifier;
   }
 }

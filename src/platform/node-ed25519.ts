@@ -13,7 +13,8 @@
  * (test/unit/ed25519.test.ts):
  *   - OpenSSL accepts, noble rejects: small-order A (vectors 0, 1) and the
  *     non-canonical A encoding of a small-order point (vector 11). Fixed by
- *     pre-checking the key with isValidPublicKey (once per cached key).
+ *     pre-checking the key with isValidPublicKey: once per cached key, or,
+ *     for a key the log holds, once before it was logged.
  *   - cofactored noble would accept, OpenSSL rejects: A or R with a
  *     small-order component whose residue only the cofactor removes (vectors
  *     4, 5). The rule (src/crypto/ed25519.ts) refuses such A and R for every
@@ -31,7 +32,8 @@ import { GridproofError } from '../errors.ts';
 const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 
-const PUBLIC_CACHE_SIZE = 4096;
+// About 1 KiB of memory per KeyObject (measured): 16 MiB per thread at most.
+const PUBLIC_CACHE_SIZE = 16_384;
 const PRIVATE_CACHE_SIZE = 64;
 
 /** A Map used as an LRU: a hit is moved to the end, the oldest entry leaves first. */
@@ -48,33 +50,66 @@ function cached<V>(cache: Map<string, V>, limit: number, key: string, make: () =
   return value;
 }
 
-// null marks a key that strict verification always rejects.
-const publicKeys = new Map<string, KeyObject | null>();
-const privateKeys = new Map<string, KeyObject>();
-
-function publicKeyObject(publicKey: Uint8Array): KeyObject | null {
-  const raw = Buffer.from(publicKey.buffer, publicKey.byteOffset, publicKey.byteLength);
-  return cached(publicKeys, PUBLIC_CACHE_SIZE, raw.toString('base64'), () =>
-    isValidPublicKey(publicKey) ? createPublicKey({ key: Buffer.concat([SPKI_PREFIX, raw]), format: 'der', type: 'spki' }) : null,
-  );
+/**
+ * A cached public key: its KeyObject, null when strict verification always
+ * rejects it, and whether isValidPublicKey has passed it in this thread.
+ */
+interface CachedPublicKey {
+  object: KeyObject | null;
+  pointChecked: boolean;
 }
 
-export const nativeVerify: VerifyFn = (publicKey, message, signature) => {
+const publicKeys = new Map<string, CachedPublicKey>();
+const privateKeys = new Map<string, KeyObject>();
+
+function makePublicKey(raw: Buffer): CachedPublicKey {
+  try {
+    return { object: createPublicKey({ key: Buffer.concat([SPKI_PREFIX, raw]), format: 'der', type: 'spki' }), pointChecked: false };
+  } catch {
+    return { object: null, pointChecked: true };
+  }
+}
+
+/**
+ * The KeyObject to verify under, or null. The point check (about ten
+ * verifications of CPU, docs/design.md §10) runs once per cached key, and
+ * not at all for a key the caller vouches was checked when it was logged.
+ */
+function publicKeyObject(publicKey: Uint8Array, pointVouched: boolean): KeyObject | null {
+  const raw = Buffer.from(publicKey.buffer, publicKey.byteOffset, publicKey.byteLength);
+  const entry = cached(publicKeys, PUBLIC_CACHE_SIZE, raw.toString('base64'), () => makePublicKey(raw));
+  if (!pointVouched && !entry.pointChecked) {
+    if (!isValidPublicKey(publicKey)) entry.object = null;
+    entry.pointChecked = true;
+  }
+  return entry.object;
+}
+
+function verifyNatively(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array, pointVouched: boolean): boolean {
   if (publicKey.length !== PUBLIC_KEY_BYTES || signature.length !== SIGNATURE_BYTES) return false;
   if (!scalarIsCanonical(signature)) return false;
-  const key = publicKeyObject(publicKey);
+  const key = publicKeyObject(publicKey, pointVouched);
   if (key === null) return false;
-  let ok: boolean;
   try {
-    ok = verify(null, message, key, signature);
+    // A native rejection is final: with A torsion-free (checked with the key)
+    // an R that passes [S]B = R + [k]A is torsion-free too, and strict noble
+    // refuses a torsion component in R, so both reach the same verdict.
+    return verify(null, message, key, signature);
   } catch {
-    ok = false;
+    return false;
   }
-  // A native rejection is final: with A torsion-free (checked with the key)
-  // an R that passes [S]B = R + [k]A is torsion-free too, and strict noble
-  // refuses a torsion component in R, so both reach the same verdict.
-  return ok;
-};
+}
+
+/** Strict Ed25519 with nobleVerify's verdicts, for any key. */
+export const nativeVerify: VerifyFn = (publicKey, message, signature) => verifyNatively(publicKey, message, signature, false);
+
+/**
+ * nativeVerify for keys that passed isValidPublicKey before they were
+ * logged (parseLoggedVerifierKey in src/crypto/note-keys.ts): the same
+ * verdict for such keys, without checking the point again. Given any other
+ * key it may accept what nobleVerify rejects.
+ */
+export const nativeVerifyLoggedKey: VerifyFn = (publicKey, message, signature) => verifyNatively(publicKey, message, signature, true);
 
 export const nativeSign: SignFn = (seed, message) => {
   if (seed.length !== SEED_BYTES) throw new GridproofError('bad-private-key', 'an Ed25519 seed is 32 bytes');

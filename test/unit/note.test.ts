@@ -11,12 +11,15 @@ import {
   isValidSignerName,
   noteKeyId,
   openNote,
+  parseLoggedVerifierKey,
   parsePrivateKey,
   parseVerifierKey,
   signNote,
   signNoteWithBytes,
+  VerifierCache,
   verifierOf,
   type Signer,
+  type Verifier,
 } from '../../src/crypto/note.ts';
 import { errorCode as code } from '../helpers/error-code.ts';
 import { nativeSign, nativeVerify } from '../../src/platform/node-ed25519.ts';
@@ -106,6 +109,47 @@ t.test('verifier keys are parsed strictly', async (t) => {
       'bad-verifier-key',
       vkey,
     );
+  // A key the log holds passed parseVerifierKey before it was logged: its
+  // reparse checks everything but the point, so only the identity point
+  // (the last case) gets through it.
+  t.same(parseLoggedVerifierKey(good), verifierOf(alice));
+  for (const vkey of bad.slice(0, -1))
+    t.equal(
+      code(() => parseLoggedVerifierKey(vkey)),
+      'bad-verifier-key',
+      `logged: ${vkey}`,
+    );
+  t.same(parseLoggedVerifierKey(bad.at(-1)!).publicKey, identity.subarray(1), 'the point is not checked again');
+});
+
+t.test('VerifierCache parses a key once while it is held, and holds at most its limit, least recently used out', async (t) => {
+  const keys = ['a', 'b', 'c'].map((name) => verifierOf(generateSigner(`example.com/${name}`, fromHex(name.charCodeAt(0).toString(16).repeat(32)))).vkey);
+  const [a, b, c] = keys as [string, string, string];
+  const parsed: string[] = [];
+  const cache = new VerifierCache({
+    limit: 2,
+    parse: (vkey): Verifier => {
+      parsed.push(vkey);
+      return parseVerifierKey(vkey);
+    },
+  });
+  t.same(cache.get(a), parseVerifierKey(a));
+  cache.get(b);
+  cache.get(a); // a is now the most recently used
+  t.same(parsed, [a, b], 'a hit is not parsed again');
+  cache.get(c); // evicts b, the least recently used
+  t.equal(cache.size, 2, 'never more than the limit');
+  cache.get(a);
+  t.same(parsed, [a, b, c], 'a stayed');
+  cache.get(b);
+  t.same(parsed, [a, b, c, b], 'b was evicted and is parsed again');
+  t.equal(cache.size, 2);
+  t.equal(
+    code(() => new VerifierCache().get('nonsense')),
+    'bad-verifier-key',
+    'strict parsing by default',
+  );
+  t.equal(new VerifierCache().size, 0);
 });
 
 t.test('private keys are parsed strictly', async (t) => {
