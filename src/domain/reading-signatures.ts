@@ -13,7 +13,7 @@ import { openEntryNote } from './entry.ts';
 
 export interface SignatureCheck {
   note: string;
-  /** Verifier keys of the device valid for the reading's interval. */
+  /** Verifier keys of the device valid for the reading's interval, as the registry's tables hold them. */
   vkeys: string[];
 }
 

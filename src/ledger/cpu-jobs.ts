@@ -4,11 +4,11 @@
  * Each is the same pure function the main thread would call, with Node's
  * native Ed25519 and SHA-256, so a result is what running it in place would give.
  */
-import { VerifierCache, type Signer } from '../crypto/note.ts';
+import { parseLoggedVerifierKey, VerifierCache, type Signer } from '../crypto/note.ts';
 import { verifyWithFacts, type VerifiedBundle } from '../domain/bundle/verified.ts';
 import { checkSignatures, type SignatureCheck, type SignatureChecks } from '../domain/reading-signatures.ts';
 import type { WitnessPolicy } from '../domain/witness-policy.ts';
-import { nativeSign, nativeVerify } from '../platform/node-ed25519.ts';
+import { nativeSign, nativeVerify, nativeVerifyLoggedKey } from '../platform/node-ed25519.ts';
 import { nativeHashLeaf } from '../platform/node-sha256.ts';
 import { serveJobs, transferring } from '../platform/worker-pool-host.ts';
 import { planWindowRows, type PlannedWindow, type WindowRows } from './matching/plan.ts';
@@ -44,12 +44,15 @@ function planWindow({ rows, signer }: PlanWindowJob) {
   return transferring(plan, [...new Set(buffers)] as ArrayBuffer[]);
 }
 
-// Parsed verifier keys outlive jobs: a device's readings keep coming under the same keys.
-const verifiers = new VerifierCache();
+// Parsed verifier keys outlive jobs: a device's readings keep coming under
+// the same keys. The intake sends only keys read from the registry's tables,
+// each checked strictly before it was logged, so the point is not checked
+// again (docs/design.md §4).
+const loggedKeys = new VerifierCache({ parse: (vkey) => parseLoggedVerifierKey(vkey) });
 
 serveJobs({
   'verify-bundle': ({ bundle, logKey, witnessPolicy, firstReasonOnly }: VerifyBundleJob): Promise<VerifyBundleResult> =>
     verifyWithFacts(bundle, { logKey, verify: nativeVerify, firstReasonOnly, ...(witnessPolicy ? { witnessPolicy } : {}) }),
-  'check-signatures': ({ items }: CheckSignaturesJob): SignatureChecks => checkSignatures(items, nativeVerify, nativeHashLeaf, verifiers),
+  'check-signatures': ({ items }: CheckSignaturesJob): SignatureChecks => checkSignatures(items, nativeVerifyLoggedKey, nativeHashLeaf, loggedKeys),
   'plan-window': planWindow,
 });

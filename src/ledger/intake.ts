@@ -12,7 +12,7 @@
  * 503 because a worker died has written nothing.
  */
 import { utf8 } from '../crypto/base64.ts';
-import { deviceKeys, findDevice } from '../db/registry.ts';
+import { deviceKeys, findDevices } from '../db/registry.ts';
 import { parseEntry } from '../domain/entry.ts';
 import type { DeviceType, ReadingPayload } from '../domain/payloads.ts';
 import { checkReadingShape, keysValidFor, type DeviceFacts, type DeviceKeyEntry } from '../domain/reading-rules.ts';
@@ -95,7 +95,7 @@ export class ReadingIntake {
       }
       send();
       if (later.length > 0) {
-        for (const id of new Set(later.map(({ payload }) => payload.device))) if (!this.#devices.has(id)) await this.#loadDevice(id);
+        await this.#loadDevices(later.map(({ payload }) => payload.device).filter((id) => !this.#devices.has(id)));
         // A hint only (the sequencer reads keys again under the head lock), so loaded once per device.
         await this.#loadKeys(later.map(({ payload }) => payload.device).filter((id) => this.#devices.has(id) && !this.#keys.has(id)));
         for (const { position, note, payload } of later) {
@@ -150,20 +150,18 @@ export class ReadingIntake {
     return { position, note, payload, device };
   }
 
-  /** Caches the device's facts; false when there is no such device. */
-  async #loadDevice(id: string): Promise<boolean> {
-    const row = await findDevice(this.#ledger.db, id);
-    if (!row) return false;
-    const facts: DeviceFacts = {
-      id: row.id,
-      owner: row.owner,
-      type: row.type as DeviceType,
-      capacityW: row.capacity_w,
-      commissioningDate: row.commissioning_date,
-      biddingZone: row.bidding_zone,
-    };
-    this.#devices.set(id, facts);
-    return true;
+  /** Caches the facts of those of `ids` that exist, in one query. */
+  async #loadDevices(ids: readonly string[]): Promise<void> {
+    for (const row of await findDevices(this.#ledger.db, [...new Set(ids)])) {
+      this.#devices.set(row.id, {
+        id: row.id,
+        owner: row.owner,
+        type: row.type as DeviceType,
+        capacityW: row.capacity_w,
+        commissioningDate: row.commissioning_date,
+        biddingZone: row.bidding_zone,
+      });
+    }
   }
 
   /** Verifies each note under its device's keys valid for the interval, on the pool. */

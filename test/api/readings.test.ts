@@ -144,6 +144,27 @@ for (const backend of await testBackends()) {
       await refused(t, gen.token, [new Meter('no-such-meter', wind.signer).next()], 'unknown-device', 'unregistered device');
     });
 
+    t.test('first readings of several new devices in one request: each device looked up, the unknown and the foreign refused', async (t) => {
+      // Devices registered now are new to the intake: all are looked up in one query.
+      const fresh = await Promise.all(
+        ['fresh-a', 'fresh-b', 'fresh-c'].map(async (id) => new Meter(id, (await addDevice(app, { id, owner: gen.id, type: 'solar' })).signer)),
+      );
+      const foreign = new Meter('fresh-foreign', (await addDevice(app, { id: 'fresh-foreign', owner: otherGen.id, type: 'solar' })).signer);
+      const notes = [fresh[0]!.next(), new Meter('fresh-nowhere', wind.signer).next(), fresh[1]!.next(), foreign.next(), fresh[2]!.next()];
+      const before = await logSnapshot(db);
+      const got = results(await postEntries(app, gen.token, notes));
+      t.match(got, [
+        { index: before.size, duplicate: false },
+        { error: { code: 'unknown-device' } },
+        { index: before.size + 1, duplicate: false },
+        { error: { code: 'not-device-owner' } },
+        { index: before.size + 2, duplicate: false },
+      ]);
+      const after = await logSnapshot(db);
+      t.strictSame(after.entries.slice(0, before.size), before.entries, 'nothing already accepted changed');
+      t.equal(after.size, before.size + 3, 'only the three readings of known, owned devices were appended');
+    });
+
     t.test('not-device-owner', async (t) => {
       await refused(t, otherGen.token, [wind.next()], 'not-device-owner', 'another generator');
       await refused(t, tenant.token, [wind.next()], 'not-device-owner', 'a tenant');
