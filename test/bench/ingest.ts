@@ -24,10 +24,12 @@ import { CompiledQuery, sql } from 'kysely';
 import { readLogSize } from '../../src/db/log.ts';
 import { chainHeads } from '../../src/db/readings.ts';
 import pg from 'pg';
-import { parseVerifierKey, openNote } from '../../src/crypto/note.ts';
+import { checkSignatures } from '../../src/domain/reading-signatures.ts';
+import { formatVerifierKey, generateSigner, openNote, parseLoggedVerifierKey, parseVerifierKey, VerifierCache } from '../../src/crypto/note.ts';
 import { hashLeaf } from '../../src/crypto/merkle.ts';
 import { parseEntry } from '../../src/domain/entry.ts';
-import { nativeVerify } from '../../src/platform/node-ed25519.ts';
+import { nativeVerify, nativeVerifyLoggedKey } from '../../src/platform/node-ed25519.ts';
+import { nativeHashLeaf } from '../../src/platform/node-sha256.ts';
 import { nativeVerifyRate } from './verify-cores.ts';
 import { addDevice, addParticipant, auth, ORIGIN, startTestApp, type TestApp } from '../helpers/app.ts';
 import {
@@ -65,6 +67,8 @@ interface Sizes {
   /** Rounds of one reading per device, for each phase. */
   batchRounds: number;
   singleRounds: number;
+  /** Devices registered late, whose first readings are posted once (no cache has seen their keys). */
+  freshDevices: number;
 }
 
 /** Everything a raw baseline needs to insert rows: one function per shape. */
@@ -207,7 +211,47 @@ function cpuBreakdown(readings: readonly SignedReading[], vkeys: Map<string, str
     unit: 'µs/reading',
     detail: `ceiling ≈ ${Math.round(1e6 / total).toLocaleString('en-US')} readings/s`,
   });
+  rows.push(unseenKeyCost());
   return { rows, notes: [`node:crypto SHA-256 of the same leaf: ${nodeHashUs.toFixed(2)} µs/reading (noble above).`] };
+}
+
+/**
+ * What a worker pays for a reading whose device key is not in its caches
+ * (a fleet larger than the caches, or a device's first reading): the
+ * workers' check-signatures path with keys parsed as logged keys, beside the
+ * same path with every key checked strictly again, as it was before
+ * (docs/design.md §10). Fresh keys for each pass, so nothing is cached.
+ */
+function unseenKeyCost(count = 1000): Row {
+  const fresh = (pass: string) =>
+    Array.from({ length: count }, (_, i) => {
+      const signer = generateSigner(`meter/unseen-${pass}-${i}`);
+      return { note: new MeterChain(`unseen-${i}`, signer).next().note, vkeys: [formatVerifierKey(signer.name, signer.publicKey)] };
+    });
+  const perReadingUs = (run: () => string | undefined): number => {
+    const t0 = performance.now();
+    const failure = run();
+    if (failure !== undefined) throw new Error(`unseen-key check failed: ${failure}`);
+    return ((performance.now() - t0) * 1000) / count;
+  };
+  const firstFailure = ({ verdicts }: ReturnType<typeof checkSignatures>) => {
+    const bad = verdicts.find((verdict) => typeof verdict !== 'string');
+    return bad === undefined ? undefined : JSON.stringify(bad);
+  };
+  const strictItems = fresh('strict');
+  const loggedItems = fresh('logged');
+  const strict = perReadingUs(() => firstFailure(checkSignatures(strictItems, nativeVerify, nativeHashLeaf, new VerifierCache())));
+  const logged = perReadingUs(() =>
+    firstFailure(checkSignatures(loggedItems, nativeVerifyLoggedKey, nativeHashLeaf, new VerifierCache({ parse: (vkey) => parseLoggedVerifierKey(vkey) }))),
+  );
+  return {
+    figure: 'CPU: a reading under a key the worker has not cached (parse, KeyObject, verify, leaf hash)',
+    value: logged,
+    unit: 'µs/reading',
+    baseline: strict,
+    baselineLabel: '(the same with the key’s point checked again, as before)',
+    detail: `${count} fresh keys per pass`,
+  };
 }
 
 /**
@@ -439,6 +483,28 @@ async function ingest(backend: 'postgres' | 'pglite', sizes: Sizes): Promise<Sec
     detail: `p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms; ${await groupCommit(testApp, manyFrom)}`,
   });
 
+  // --- Devices no cache has seen: the first reading of each of many new
+  // devices, 500 per request (a fleet larger than the workers' key caches
+  // looks like this on every reading; docs/design.md §10).
+  note(`registering ${sizes.freshDevices} more devices (not timed)`);
+  const freshMeters: MeterChain[] = [];
+  for (let i = 0; i < sizes.freshDevices; i++) {
+    const id = `fresh-${String(i).padStart(5, '0')}`;
+    freshMeters.push(new MeterChain(id, (await addDevice(testApp.app, { id, owner: generator.id, type: 'solar' })).signer));
+  }
+  const firstReadings = roundRobin(freshMeters, 1);
+  note(`POST /v1/entries, the first reading of each of ${firstReadings.length} new devices, ${BATCH}/request, 1 client`);
+  const firstResult = await runLoad({ ...server, headers, expect: 'entries', clients: [chunk(firstReadings, BATCH).map(entriesBody)] });
+  check('first readings of new devices', firstResult, firstReadings.length);
+  rows.push({
+    figure: `POST /v1/entries, ${BATCH} readings/request, 1 client, each from a device not seen before`,
+    value: (firstResult.accepted / firstResult.ms) * 1000,
+    unit: 'readings/s',
+    baseline: batchRate,
+    baselineLabel: `(${BATCH} readings/request from ${sizes.devices} devices seen before)`,
+    detail: `${sizes.freshDevices} devices, one reading each`,
+  });
+
   if (backend === 'postgres') {
     // All devices (a 500-reading batch) and 8 (a typical group commit of single readings).
     for (const n of [meters.length, 8])
@@ -462,6 +528,8 @@ async function ingest(backend: 'postgres' | 'pglite', sizes: Sizes): Promise<Sec
   return { title, rows, notes };
 }
 
-export const ingestPostgres = (): Promise<Section> => ingest('postgres', { devices: 160, batchRounds: scaled(125, 4), singleRounds: scaled(40, 2) });
+export const ingestPostgres = (): Promise<Section> =>
+  ingest('postgres', { devices: 160, batchRounds: scaled(125, 4), singleRounds: scaled(40, 2), freshDevices: scaled(2000, 500) });
 
-export const ingestPGlite = (): Promise<Section> => ingest('pglite', { devices: 64, batchRounds: scaled(125, 4), singleRounds: scaled(50, 2) });
+export const ingestPGlite = (): Promise<Section> =>
+  ingest('pglite', { devices: 64, batchRounds: scaled(125, 4), singleRounds: scaled(50, 2), freshDevices: scaled(1000, 500) });
