@@ -109,7 +109,7 @@ export function formatVerifierKey(name: string, publicKey: Uint8Array, alg: numb
  * accept signatures under (isValidPublicKey).
  */
 export function parseVerifierKey(vkey: string, alg: number = ALG_ED25519): Verifier {
-  const verifier = parseLoggedVerifierKey(vkey, alg);
+  const verifier = parseCheckedVerifierKey(vkey, alg);
   if (!isValidPublicKey(verifier.publicKey)) {
     throw new GridproofError('bad-verifier-key', 'not a canonical Ed25519 key of large order');
   }
@@ -117,15 +117,14 @@ export function parseVerifierKey(vkey: string, alg: number = ALG_ED25519): Verif
 }
 
 /**
- * Parses a verifier key the log already holds: the form and the key ID are
- * checked (microseconds), the point is not. The registry logs a key only
- * after parseVerifierKey, and the point check costs about ten signature
- * verifications (docs/design.md §10), so the intake's workers, which see a
- * device's key again whenever its readings outlive their cache, skip it.
- * Only for keys read from the log's own tables; a key from a request, a
- * bundle or another log goes through parseVerifierKey.
+ * Parses a verifier key whose point has passed isValidPublicKey already:
+ * the form and the key ID are checked (microseconds), the point is not
+ * (about ten signature verifications, docs/design.md §10). The intake checks
+ * each device key once per process (parseVerifierKey, on the pool) and its
+ * workers then parse it with this whenever it has left their cache. Any key
+ * not known to have passed goes through parseVerifierKey.
  */
-export function parseLoggedVerifierKey(vkey: string, alg: number = ALG_ED25519): Verifier {
+export function parseCheckedVerifierKey(vkey: string, alg: number = ALG_ED25519): Verifier {
   const parts = splitPlus(vkey, 2);
   const key = parts === null ? null : parseKeyParts(parts, alg);
   if (key === null) throw new GridproofError('bad-verifier-key', `expected <name>+<8 hex>+<base64(0x0${alg} || key)>`);

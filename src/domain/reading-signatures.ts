@@ -20,6 +20,12 @@ export interface SignatureCheck {
 /** The verifier key that signed, or why none did ('unknown-signer' when none of `vkeys` signed). */
 export type SignatureVerdict = string | { code: ErrorCode; detail: string };
 
+/** One note's verdict and leaf hash, as the intake takes them back one by one. */
+export interface SignatureOutcome {
+  verdict: SignatureVerdict;
+  leafHash: Uint8Array;
+}
+
 export interface SignatureChecks {
   verdicts: SignatureVerdict[];
   /** The leaf hash of item i at bytes 32·i to 32·i + 32, whatever its verdict. */

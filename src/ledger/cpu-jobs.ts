@@ -1,14 +1,15 @@
 /**
  * The jobs the shared CPU pool (cpu-pool.ts) runs on its worker threads:
- * bundle verification, intake's signature checks, matching's window plans.
+ * bundle verification, intake's key and signature checks, matching's window plans.
  * Each is the same pure function the main thread would call, with Node's
  * native Ed25519 and SHA-256, so a result is what running it in place would give.
  */
-import { parseLoggedVerifierKey, VerifierCache, type Signer } from '../crypto/note.ts';
+import { parseCheckedVerifierKey, parseVerifierKey, VerifierCache, type Signer } from '../crypto/note.ts';
+import { isGridproofError } from '../errors.ts';
 import { verifyWithFacts, type VerifiedBundle } from '../domain/bundle/verified.ts';
 import { checkSignatures, type SignatureCheck, type SignatureChecks } from '../domain/reading-signatures.ts';
 import type { WitnessPolicy } from '../domain/witness-policy.ts';
-import { nativeSign, nativeVerify, nativeVerifyLoggedKey } from '../platform/node-ed25519.ts';
+import { nativeSign, nativeVerify, nativeVerifyCheckedKey } from '../platform/node-ed25519.ts';
 import { nativeHashLeaf } from '../platform/node-sha256.ts';
 import { serveJobs, transferring } from '../platform/worker-pool-host.ts';
 import { planWindowRows, type PlannedWindow, type WindowRows } from './matching/plan.ts';
@@ -24,6 +25,10 @@ export type VerifyBundleResult = VerifiedBundle;
 
 export interface CheckSignaturesJob {
   items: SignatureCheck[];
+}
+
+export interface CheckKeysJob {
+  vkeys: string[];
 }
 
 export interface PlanWindowJob {
@@ -45,14 +50,27 @@ function planWindow({ rows, signer }: PlanWindowJob) {
 }
 
 // Parsed verifier keys outlive jobs: a device's readings keep coming under
-// the same keys. The intake sends only keys read from the registry's tables,
-// each checked strictly before it was logged, so the point is not checked
-// again (docs/design.md §4).
-const loggedKeys = new VerifierCache({ parse: (vkey) => parseLoggedVerifierKey(vkey) });
+// the same keys. The intake sends only keys that passed 'check-keys' in this
+// process, so their points are not checked again (docs/design.md §4).
+const checkedKeys = new VerifierCache({ parse: (vkey) => parseCheckedVerifierKey(vkey) });
+
+/** For each key, whether strict verification can accept signatures under it (parseVerifierKey). */
+function checkKeys({ vkeys }: CheckKeysJob): boolean[] {
+  return vkeys.map((vkey) => {
+    try {
+      parseVerifierKey(vkey);
+      return true;
+    } catch (error) {
+      if (isGridproofError(error)) return false;
+      throw error;
+    }
+  });
+}
 
 serveJobs({
   'verify-bundle': ({ bundle, logKey, witnessPolicy, firstReasonOnly }: VerifyBundleJob): Promise<VerifyBundleResult> =>
     verifyWithFacts(bundle, { logKey, verify: nativeVerify, firstReasonOnly, ...(witnessPolicy ? { witnessPolicy } : {}) }),
-  'check-signatures': ({ items }: CheckSignaturesJob): SignatureChecks => checkSignatures(items, nativeVerifyLoggedKey, nativeHashLeaf, loggedKeys),
+  'check-signatures': ({ items }: CheckSignaturesJob): SignatureChecks => checkSignatures(items, nativeVerifyCheckedKey, nativeHashLeaf, checkedKeys),
+  'check-keys': checkKeys,
   'plan-window': planWindow,
 });

@@ -4,10 +4,11 @@
  * plans), sized to the cores, started on first use.
  */
 import type { Signer } from '../crypto/note.ts';
-import type { SignatureCheck, SignatureChecks } from '../domain/reading-signatures.ts';
+import type { SignatureCheck, SignatureChecks, SignatureOutcome } from '../domain/reading-signatures.ts';
 import { WorkerPool } from '../platform/worker-pool.ts';
-import type { CheckSignaturesJob, PlanWindowJob, VerifyBundleJob, VerifyBundleResult } from './cpu-jobs.ts';
+import type { CheckKeysJob, CheckSignaturesJob, PlanWindowJob, VerifyBundleJob, VerifyBundleResult } from './cpu-jobs.ts';
 import type { PlannedWindow, WindowRows } from './matching/plan.ts';
+import { PoolBatcher } from './pool-batcher.ts';
 
 let pool: WorkerPool | undefined;
 
@@ -22,9 +23,33 @@ export function verifyOnPool(job: VerifyBundleJob): Promise<VerifyBundleResult> 
   return cpuPool().run<VerifyBundleResult>('verify-bundle', job);
 }
 
-/** checkSignatures on a worker; 503 `unavailable` when the pool is saturated or its worker died. */
-export function checkSignaturesOnPool(items: SignatureCheck[]): Promise<SignatureChecks> {
-  return cpuPool().run<SignatureChecks>('check-signatures', { items } satisfies CheckSignaturesJob);
+/**
+ * The intake's checks, batched over the whole process (pool-batcher.ts): every
+ * intake of the process shares them, so the pool never holds more than one
+ * job of each kind per worker from all of them together.
+ */
+let intakeBatchers: { signatures: PoolBatcher<SignatureCheck, SignatureOutcome>; keys: PoolBatcher<string, boolean> } | undefined;
+
+function batchers() {
+  const lanes = cpuPool().size;
+  intakeBatchers ??= {
+    signatures: new PoolBatcher(async (items: SignatureCheck[]): Promise<SignatureOutcome[]> => {
+      const { verdicts, leafHashes } = await cpuPool().run<SignatureChecks>('check-signatures', { items } satisfies CheckSignaturesJob);
+      return verdicts.map((verdict, i) => ({ verdict, leafHash: leafHashes.slice(32 * i, 32 * i + 32) }));
+    }, lanes),
+    keys: new PoolBatcher((vkeys: string[]) => cpuPool().run<boolean[]>('check-keys', { vkeys } satisfies CheckKeysJob), lanes),
+  };
+  return intakeBatchers;
+}
+
+/** checkSignatures on the workers, one outcome per item; 503 `unavailable` when the pool is saturated or a worker died. */
+export function checkSignaturesOnPool(items: readonly SignatureCheck[]): Promise<SignatureOutcome[]> {
+  return batchers().signatures.check(items);
+}
+
+/** For each key, whether it passes the strict key check (parseVerifierKey), on the workers; 503 as checkSignaturesOnPool. */
+export function checkKeysOnPool(vkeys: readonly string[]): Promise<boolean[]> {
+  return batchers().keys.check(vkeys);
 }
 
 /**

@@ -6,7 +6,7 @@
  * duplicates) is checked by the sequencer under the head lock.
  *
  * Signatures and leaf hashes are computed on the shared worker pool
- * (signature-batcher.ts), so the event loop parses the next request and the
+ * (pool-batcher.ts), so the event loop parses the next request and the
  * sequencer writes the previous one meanwhile. A request is handed to the
  * sequencer whole, once every check of it is back: a request refused with
  * 503 because a worker died has written nothing.
@@ -15,14 +15,14 @@ import { utf8 } from '../crypto/base64.ts';
 import { deviceKeys, findDevices } from '../db/registry.ts';
 import { parseEntry } from '../domain/entry.ts';
 import type { DeviceType, ReadingPayload } from '../domain/payloads.ts';
+import type { SignatureOutcome } from '../domain/reading-signatures.ts';
 import { checkReadingShape, keysValidFor, type DeviceFacts, type DeviceKeyEntry } from '../domain/reading-rules.ts';
 import { instantMs } from '../domain/time.ts';
 import { GridproofError } from '../errors.ts';
 import type { Caller } from './access.ts';
-import { checkSignaturesOnPool, cpuPool } from './cpu-pool.ts';
+import { checkKeysOnPool, checkSignaturesOnPool, cpuPool } from './cpu-pool.ts';
 import type { Ledger } from './ledger.ts';
 import { Sequencer, type EntryResult, type PreparedReading } from './sequencer.ts';
-import { SignatureBatcher, type SignatureOutcome } from './signature-batcher.ts';
 
 export const MAX_ENTRIES_PER_REQUEST = 1000;
 
@@ -40,11 +40,12 @@ interface Parsed {
 export class ReadingIntake {
   readonly #ledger: Ledger;
   readonly #sequencer: Sequencer;
-  readonly #signatures: SignatureBatcher;
   /** Devices never change once registered. */
   readonly #devices = new Map<string, DeviceFacts>();
   /** A hint only: the sequencer re-reads keys under the head lock. */
   readonly #keys = new Map<string, DeviceKeyEntry[]>();
+  /** Whether each key string passed the strict key check in this process. */
+  readonly #keyVerdicts = new Map<string, boolean>();
 
   constructor(ledger: Ledger) {
     this.#ledger = ledger;
@@ -52,7 +53,6 @@ export class ReadingIntake {
     const pool = cpuPool();
     // Booted now: the first readings need not wait for the threads.
     pool.warm();
-    this.#signatures = new SignatureBatcher(checkSignaturesOnPool, pool.size);
   }
 
   idle(): Promise<void> {
@@ -166,7 +166,7 @@ export class ReadingIntake {
 
   /** Verifies each note under its device's keys valid for the interval, on the pool. */
   #check(list: readonly Parsed[]): Promise<SignatureOutcome[]> {
-    return this.#signatures.check(
+    return checkSignaturesOnPool(
       list.map(({ note, payload }) => ({
         note,
         vkeys: keysValidFor(this.#keys.get(payload.device) ?? [], instantMs(payload.start)!, instantMs(payload.end)!),
@@ -195,10 +195,24 @@ export class ReadingIntake {
     return outcomes;
   }
 
+  /**
+   * Loads the devices' keys as hints, keeping only keys that pass the strict
+   * key check: each key string is checked once per process, on the pool, so
+   * the workers verify under it without checking its point again
+   * (docs/design.md §4). A key that fails (one logged by a build from
+   * before registration checked keys this strictly) signs nothing.
+   */
   async #loadKeys(devices: readonly string[]): Promise<void> {
     const ids = [...new Set(devices)];
     if (ids.length === 0) return;
-    for (const [id, keys] of await deviceKeys(this.#ledger.db, ids)) this.#keys.set(id, keys);
+    const loaded = await deviceKeys(this.#ledger.db, ids);
+    const unchecked = [...new Set([...loaded.values()].flat().map((key) => key.verifierKey))].filter((vkey) => !this.#keyVerdicts.has(vkey));
+    if (unchecked.length > 0) (await checkKeysOnPool(unchecked)).forEach((ok, i) => this.#keyVerdicts.set(unchecked[i]!, ok));
+    for (const [id, keys] of loaded)
+      this.#keys.set(
+        id,
+        keys.filter((key) => this.#keyVerdicts.get(key.verifierKey) === true),
+      );
   }
 }
 

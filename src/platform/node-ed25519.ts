@@ -13,8 +13,8 @@
  * (test/unit/ed25519.test.ts):
  *   - OpenSSL accepts, noble rejects: small-order A (vectors 0, 1) and the
  *     non-canonical A encoding of a small-order point (vector 11). Fixed by
- *     pre-checking the key with isValidPublicKey: once per cached key, or,
- *     for a key the log holds, once before it was logged.
+ *     pre-checking the key with isValidPublicKey: once per cached key, or
+ *     once before, by a caller that vouches for it (nativeVerifyCheckedKey).
  *   - cofactored noble would accept, OpenSSL rejects: A or R with a
  *     small-order component whose residue only the cofactor removes (vectors
  *     4, 5). The rule (src/crypto/ed25519.ts) refuses such A and R for every
@@ -73,7 +73,7 @@ function makePublicKey(raw: Buffer): CachedPublicKey {
 /**
  * The KeyObject to verify under, or null. The point check (about ten
  * verifications of CPU, docs/design.md §10) runs once per cached key, and
- * not at all for a key the caller vouches was checked when it was logged.
+ * not at all for a key the caller vouches was checked before.
  */
 function publicKeyObject(publicKey: Uint8Array, pointVouched: boolean): KeyObject | null {
   const raw = Buffer.from(publicKey.buffer, publicKey.byteOffset, publicKey.byteLength);
@@ -104,12 +104,12 @@ function verifyNatively(publicKey: Uint8Array, message: Uint8Array, signature: U
 export const nativeVerify: VerifyFn = (publicKey, message, signature) => verifyNatively(publicKey, message, signature, false);
 
 /**
- * nativeVerify for keys that passed isValidPublicKey before they were
- * logged (parseLoggedVerifierKey in src/crypto/note-keys.ts): the same
- * verdict for such keys, without checking the point again. Given any other
- * key it may accept what nobleVerify rejects.
+ * nativeVerify for keys that have passed isValidPublicKey already (see
+ * parseCheckedVerifierKey in src/crypto/note-keys.ts): the same verdict for
+ * such keys, without checking the point again. Given any other key it may
+ * accept what nobleVerify rejects.
  */
-export const nativeVerifyLoggedKey: VerifyFn = (publicKey, message, signature) => verifyNatively(publicKey, message, signature, true);
+export const nativeVerifyCheckedKey: VerifyFn = (publicKey, message, signature) => verifyNatively(publicKey, message, signature, true);
 
 export const nativeSign: SignFn = (seed, message) => {
   if (seed.length !== SEED_BYTES) throw new GridproofError('bad-private-key', 'an Ed25519 seed is 32 bytes');

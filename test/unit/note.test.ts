@@ -11,7 +11,7 @@ import {
   isValidSignerName,
   noteKeyId,
   openNote,
-  parseLoggedVerifierKey,
+  parseCheckedVerifierKey,
   parsePrivateKey,
   parseVerifierKey,
   signNote,
@@ -112,14 +112,14 @@ t.test('verifier keys are parsed strictly', async (t) => {
   // A key the log holds passed parseVerifierKey before it was logged: its
   // reparse checks everything but the point, so only the identity point
   // (the last case) gets through it.
-  t.same(parseLoggedVerifierKey(good), verifierOf(alice));
+  t.same(parseCheckedVerifierKey(good), verifierOf(alice));
   for (const vkey of bad.slice(0, -1))
     t.equal(
-      code(() => parseLoggedVerifierKey(vkey)),
+      code(() => parseCheckedVerifierKey(vkey)),
       'bad-verifier-key',
       `logged: ${vkey}`,
     );
-  t.same(parseLoggedVerifierKey(bad.at(-1)!).publicKey, identity.subarray(1), 'the point is not checked again');
+  t.same(parseCheckedVerifierKey(bad.at(-1)!).publicKey, identity.subarray(1), 'the point is not checked again');
 });
 
 t.test('VerifierCache parses a key once while it is held, and holds at most its limit, least recently used out', async (t) => {
