@@ -172,13 +172,11 @@ export function formatPrivateKey(signer: Signer, alg: number = ALG_ED25519): str
   return `PRIVATE+KEY+${signer.name}+${hex8(noteKeyId(signer.name, signer.publicKey, alg))}+${toBase64(body)}`;
 }
 
-/** Keys a VerifierCache holds by default: a park's meters many times over, a few MiB. */
-export const VERIFIER_CACHE_SIZE = 16_384;
-
 /**
  * Parsed verifier keys by their string, so a key is parsed once while it is
- * in use. Bounded, least recently used first out: a fleet of meters has more
- * keys than a worker should hold.
+ * held. Unbounded unless given a limit, then least recently used first out
+ * (the intake's workers: a fleet of meters has more keys than a worker
+ * should hold).
  */
 export class VerifierCache {
   readonly #verifiers = new Map<string, Verifier>();
@@ -187,7 +185,8 @@ export class VerifierCache {
 
   constructor(options: { parse?: (vkey: string) => Verifier; limit?: number } = {}) {
     this.#parse = options.parse ?? ((vkey) => parseVerifierKey(vkey));
-    this.#limit = Math.max(1, options.limit ?? VERIFIER_CACHE_SIZE);
+    this.#limit = options.limit ?? Number.POSITIVE_INFINITY;
+    if (!(this.#limit >= 1)) throw new RangeError(`a VerifierCache holds at least one key, not ${options.limit}`);
   }
 
   get size(): number {

@@ -52,7 +52,8 @@ function planWindow({ rows, signer }: PlanWindowJob) {
 // Parsed verifier keys outlive jobs: a device's readings keep coming under
 // the same keys. The intake sends only keys that passed 'check-keys' in this
 // process, so their points are not checked again (docs/design.md §4).
-const checkedKeys = new VerifierCache({ parse: (vkey) => parseCheckedVerifierKey(vkey) });
+// Bounded like the KeyObject cache (node-ed25519.ts): a few MiB.
+const checkedKeys = new VerifierCache({ parse: (vkey) => parseCheckedVerifierKey(vkey), limit: 16_384 });
 
 /** For each key, whether strict verification can accept signatures under it (parseVerifierKey). */
 function checkKeys({ vkeys }: CheckKeysJob): boolean[] {

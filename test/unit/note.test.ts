@@ -150,6 +150,7 @@ t.test('VerifierCache parses a key once while it is held, and holds at most its 
     'strict parsing by default',
   );
   t.equal(new VerifierCache().size, 0);
+  for (const limit of [0, -1, Number.NaN]) t.throws(() => new VerifierCache({ limit }), RangeError, `limit ${limit} refused`);
 });
 
 t.test('private keys are parsed strictly', async (t) => {
