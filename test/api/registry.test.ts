@@ -3,9 +3,10 @@
  * contracts, each written as operator-signed entries; device validation; and
  * the chain check (§8).
  */
+import * as ed from '@noble/ed25519';
 import t from 'tap';
 import { fromUtf8 } from '../../src/crypto/base64.ts';
-import { openNote } from '../../src/crypto/note.ts';
+import { formatVerifierKey, openNote } from '../../src/crypto/note.ts';
 import { readEntry } from '../../src/db/log.ts';
 import { parseEntry } from '../../src/domain/entry.ts';
 import { addDevice, addParticipant, auth, meterKey, OPERATOR_TOKEN, ORIGIN, postEntries, startTestApp, type TestApp } from '../helpers/app.ts';
@@ -14,6 +15,17 @@ import { hour, isProblem, leafHashOf, logSnapshot, Meter, type Tap } from '../he
 import { tokenHash } from '../../src/ledger/tokens.ts';
 
 const NOW = Date.parse('2024-06-01T00:00:00Z');
+
+/**
+ * Well-formed keys strict verification can never accept signatures under
+ * (docs/design.md §2.2): a point of order 8, and a large-order point plus
+ * one of order 8, which plain OpenSSL accepts one signature in eight under.
+ */
+const order8 = ed.Point.fromHex('c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a');
+const unusableKeys = [
+  ['a small-order key', formatVerifierKey('meter/small-order', order8.toBytes())],
+  ['a key with a small-order component', formatVerifierKey('meter/mixed-order', ed.Point.BASE.multiply(987_654_321n).add(order8).toBytes())],
+] as const;
 
 /** The entry at `index`, checked to be signed by the operator key; its payload. */
 async function operatorEntry(t: Tap, env: TestApp, index: number): Promise<Record<string, unknown>> {
@@ -214,6 +226,7 @@ for (const backend of await testBackends()) {
       await refused(t, '/v1/devices', windDevice('bad-1', gen.id, vkey, { capacityW: 0 }), 400, 'schema-violation', 'zero capacity');
       await refused(t, '/v1/devices', windDevice('bad-1', gen.id, vkey, { commissioningDate: '2020-02-30' }), 400, 'bad-time', 'a date that does not exist');
       await refused(t, '/v1/devices', windDevice('bad-1', gen.id, 'not a key'), 400, 'bad-verifier-key', 'a malformed verifier key');
+      for (const [what, key] of unusableKeys) await refused(t, '/v1/devices', windDevice('bad-1', gen.id, key), 400, 'bad-verifier-key', what);
       await refused(t, '/v1/devices', windDevice('bad-1', 'nobody', vkey), 404, 'unknown-participant', 'an unknown owner');
       await refused(t, '/v1/devices', windDevice('bad-1', tenant.id, vkey), 400, 'bad-request', 'a wind turbine owned by a tenant');
       await refused(t, '/v1/devices', windDevice('wind-a', gen.id, vkey), 409, 'conflict', 'an existing device id');
@@ -247,6 +260,8 @@ for (const backend of await testBackends()) {
         'validUntil not after validFrom',
       );
       await refused(t, '/v1/devices/wind-a/keys', { verifierKey: 'x+y+z', validFrom: hour(0) }, 400, 'bad-verifier-key', 'a malformed key');
+      for (const [what, key] of unusableKeys)
+        await refused(t, '/v1/devices/wind-a/keys', { verifierKey: key, validFrom: hour(0) }, 400, 'bad-verifier-key', what);
       await refused(t, '/v1/devices/wind-a/keys', { verifierKey: rotated.vkey }, 400, 'schema-violation', 'no validFrom');
     });
 
