@@ -63,20 +63,40 @@ export async function insertKeyEntry(tx: Tx, row: Row<'key_entry'>): Promise<voi
   await tx.insertInto('key_entry').values(row).execute();
 }
 
+/** A device key entry as the reading rules take it, with the stored verdict of its strict key check, if any. */
+export type LoadedDeviceKey = DeviceKeyEntry & { pointOk: boolean | undefined };
+
 /** Each device's key entries, in log order, as the reading rules take them. */
-export async function deviceKeys(db: Db | Tx, deviceIds: readonly string[]): Promise<Map<string, DeviceKeyEntry[]>> {
-  const byDevice = new Map<string, DeviceKeyEntry[]>(deviceIds.map((id) => [id, []]));
+export async function deviceKeys(db: Db | Tx, deviceIds: readonly string[]): Promise<Map<string, LoadedDeviceKey[]>> {
+  const byDevice = new Map<string, LoadedDeviceKey[]>(deviceIds.map((id) => [id, []]));
   if (deviceIds.length === 0) return byDevice;
-  const rows = await db.selectFrom('key_entry').selectAll().where('device_id', 'in', deviceIds).orderBy('entry_idx').execute();
+  const rows = await db
+    .selectFrom('key_entry')
+    .leftJoin('key_point_check', 'key_point_check.entry_idx', 'key_entry.entry_idx')
+    .select(['key_entry.entry_idx', 'key_entry.device_id', 'key_entry.verifier_key', 'key_entry.valid_from', 'key_entry.valid_until', 'key_point_check.passed'])
+    .where('key_entry.device_id', 'in', deviceIds)
+    .orderBy('key_entry.entry_idx')
+    .execute();
   for (const row of rows) {
     byDevice.get(row.device_id!)!.push({
       entryIdx: row.entry_idx,
       verifierKey: row.verifier_key,
       validFromMs: row.valid_from.getTime(),
       validUntilMs: row.valid_until?.getTime(),
+      pointOk: row.passed ?? undefined,
     });
   }
   return byDevice;
+}
+
+/** Stores verdicts of the strict key check; a verdict already stored is kept (it is the same: the check is a pure function of the key). */
+export async function recordKeyPointChecks(db: Db | Tx, verdicts: ReadonlyArray<Database['key_point_check']>): Promise<void> {
+  if (verdicts.length === 0) return;
+  await db
+    .insertInto('key_point_check')
+    .values([...verdicts])
+    .onConflict((conflict) => conflict.column('entry_idx').doNothing())
+    .execute();
 }
 
 /**

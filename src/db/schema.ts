@@ -39,6 +39,8 @@ export interface Database {
     valid_from: Date;
     valid_until: Date | null;
   };
+  /** The strict key check's verdict per device key entry (migration 018). */
+  key_point_check: { entry_idx: number; passed: boolean };
   zone: { entry_idx: number; zone: string; g_co2_per_kwh: number; valid_from: Date };
   contract: {
     id: string;

@@ -12,7 +12,7 @@
  * 503 because a worker died has written nothing.
  */
 import { utf8 } from '../crypto/base64.ts';
-import { deviceKeys, findDevices } from '../db/registry.ts';
+import { deviceKeys, findDevices, recordKeyPointChecks } from '../db/registry.ts';
 import { parseEntry } from '../domain/entry.ts';
 import type { DeviceType, ReadingPayload } from '../domain/payloads.ts';
 import type { SignatureOutcome } from '../domain/reading-signatures.ts';
@@ -44,8 +44,6 @@ export class ReadingIntake {
   readonly #devices = new Map<string, DeviceFacts>();
   /** A hint only: the sequencer re-reads keys under the head lock. */
   readonly #keys = new Map<string, DeviceKeyEntry[]>();
-  /** Whether each key string passed the strict key check in this process. */
-  readonly #keyVerdicts = new Map<string, boolean>();
 
   constructor(ledger: Ledger) {
     this.#ledger = ledger;
@@ -196,22 +194,31 @@ export class ReadingIntake {
   }
 
   /**
-   * Loads the devices' keys as hints, keeping only keys that pass the strict
-   * key check: each key string is checked once per process, on the pool, so
-   * the workers verify under it without checking its point again
-   * (docs/design.md §4). A key that fails (one logged by a build from
-   * before registration checked keys this strictly) signs nothing.
+   * Loads the devices' keys as hints, keeping only keys whose strict key
+   * check passed: the workers verify under them without checking their
+   * points again (docs/design.md §4). The verdict is stored with the key
+   * (migration 018); a key without one (logged by a build from before keys
+   * had to lie in the prime-order subgroup) is checked on the pool and its
+   * verdict stored, so no process checks it twice. A key that fails signs
+   * nothing.
    */
   async #loadKeys(devices: readonly string[]): Promise<void> {
     const ids = [...new Set(devices)];
     if (ids.length === 0) return;
     const loaded = await deviceKeys(this.#ledger.db, ids);
-    const unchecked = [...new Set([...loaded.values()].flat().map((key) => key.verifierKey))].filter((vkey) => !this.#keyVerdicts.has(vkey));
-    if (unchecked.length > 0) (await checkKeysOnPool(unchecked)).forEach((ok, i) => this.#keyVerdicts.set(unchecked[i]!, ok));
+    const unchecked = [...loaded.values()].flat().filter((key) => key.pointOk === undefined);
+    if (unchecked.length > 0) {
+      const verdicts = await checkKeysOnPool(unchecked.map((key) => key.verifierKey));
+      unchecked.forEach((key, i) => (key.pointOk = verdicts[i]));
+      await recordKeyPointChecks(
+        this.#ledger.db,
+        unchecked.map((key, i) => ({ entry_idx: key.entryIdx, passed: verdicts[i]! })),
+      );
+    }
     for (const [id, keys] of loaded)
       this.#keys.set(
         id,
-        keys.filter((key) => this.#keyVerdicts.get(key.verifierKey) === true),
+        keys.filter((key) => key.pointOk === true),
       );
   }
 }

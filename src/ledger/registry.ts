@@ -14,6 +14,7 @@ import {
   insertCredential,
   insertDevice,
   insertKeyEntry,
+  recordKeyPointChecks,
   insertParticipant,
   insertZone,
 } from '../db/registry.ts';
@@ -111,6 +112,8 @@ export async function registerDevice(ledger: Ledger, input: NewDevice): Promise<
           commissioning_date: device.commissioningDate,
         });
         await insertKeyEntry(tx, keyRow(keyEntry!, key));
+        // parseVerifierKey passed it above (docs/design.md §4).
+        await recordKeyPointChecks(tx, [{ entry_idx: keyEntry!.idx, passed: true }]);
         return { id: device.id, deviceIndex: deviceEntry!.idx, keyIndex: keyEntry!.idx };
       },
     };
@@ -139,6 +142,7 @@ export async function addDeviceKey(
       entries: [sealOperatorEntry(ledger, key)],
       project: async (tx, [entry]) => {
         await insertKeyEntry(tx, keyRow(entry!, key));
+        await recordKeyPointChecks(tx, [{ entry_idx: entry!.idx, passed: true }]);
         return { index: entry!.idx };
       },
     };

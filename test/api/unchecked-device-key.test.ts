@@ -1,13 +1,14 @@
 /**
- * The intake's workers verify without checking a key's point again, so the
- * intake checks every device key strictly itself, once per process, before
- * they use it (docs/design.md §4). A key that escaped that check when it was
+ * The intake's workers verify without checking a key's point again, so every
+ * device key's strict check is made once and its verdict stored before they
+ * use it (docs/design.md §4). A key that escaped that check when it was
  * logged (builds from before keys had to be torsion free logged keys with a small-order
  * component) must sign nothing, though plain OpenSSL accepts one signature
  * in eight under it; readings under the device's good key still go in.
  */
 import * as ed from '@noble/ed25519';
 import { sha512 } from '@noble/hashes/sha2.js';
+import { sql } from 'kysely';
 import t from 'tap';
 import { fromHex, toBase64, toHex, utf8 } from '../../src/crypto/base64.ts';
 import { nobleVerify } from '../../src/crypto/ed25519.ts';
@@ -15,6 +16,7 @@ import { formatVerifierKey, keyIdBytes, noteKeyId, parseVerifierKey } from '../.
 import { insertKeyEntry } from '../../src/db/registry.ts';
 import type { KeyPayload } from '../../src/domain/payloads.ts';
 import { appendInTransaction, sealOperatorEntry } from '../../src/ledger/append.ts';
+import { ReadingIntake } from '../../src/ledger/intake.ts';
 import { nativeVerifyCheckedKey } from '../../src/platform/node-ed25519.ts';
 import { addDevice, addParticipant, ORIGIN, postEntries, startTestApp } from '../helpers/app.ts';
 import { testBackends } from '../helpers/database.ts';
@@ -100,5 +102,25 @@ for (const backend of await testBackends()) {
     const good = meter.next();
     const accepted = await postEntries(app, gen.token, [good]);
     t.match(accepted.json(), { results: [{ index: Number, duplicate: false }] }, 'the device’s good key still signs');
+
+    // Each key's verdict is stored once: at registration for the good key, at
+    // first load for the old one; another intake (a restart) reads it.
+    const verdicts = await sql<{ verifier_key: string; passed: boolean }>`
+      select k.verifier_key, c.passed from key_entry k join key_point_check c using (entry_idx) where k.device_id = 'wind-1' order by k.entry_idx`.execute(
+      ledger.db,
+    );
+    t.same(
+      verdicts.rows.map((row) => row.passed),
+      [true, false],
+      'the registered key passed, the old one failed',
+    );
+    t.equal(verdicts.rows[1]!.verifier_key, vkey);
+    const restarted = new ReadingIntake(ledger);
+    t.teardown(() => restarted.idle());
+    t.match(
+      await restarted.submit({ id: gen.id, role: 'generator' }, [forged]),
+      [{ error: { code: 'no-valid-key' } }],
+      'after a restart the stored verdict still refuses it',
+    );
   });
 }

@@ -56,6 +56,7 @@ for (const backend of await testBackends()) {
       participant: sql`update participant set name = 'x'`,
       device: sql`update device set capacity_w = capacity_w * 2`,
       key_entry: sql`update key_entry set valid_until = valid_from + interval '1 day'`,
+      key_point_check: sql`update key_point_check set passed = not passed`,
       zone: sql`update zone set g_co2_per_kwh = 0`,
       contract: sql`update contract set share_bp = 1`,
     } as const;
