@@ -119,9 +119,9 @@ export function parseVerifierKey(vkey: string, alg: number = ALG_ED25519): Verif
 /**
  * Parses a verifier key whose point has passed isValidPublicKey already:
  * the form and the key ID are checked (microseconds), the point is not
- * (about ten signature verifications, docs/design.md §10). The intake checks
- * each device key once per process (parseVerifierKey, on the pool) and its
- * workers then parse it with this whenever it has left their cache. Any key
+ * (about ten signature verifications, docs/design.md §10). The intake hands
+ * its workers only device keys whose stored verdict of that check is a pass,
+ * and they parse them with this whenever one has left their cache. Any key
  * not known to have passed goes through parseVerifierKey.
  */
 export function parseCheckedVerifierKey(vkey: string, alg: number = ALG_ED25519): Verifier {

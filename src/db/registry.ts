@@ -89,12 +89,17 @@ export async function deviceKeys(db: Db | Tx, deviceIds: readonly string[]): Pro
   return byDevice;
 }
 
-/** Stores verdicts of the strict key check; a verdict already stored is kept (it is the same: the check is a pure function of the key). */
+/**
+ * Stores verdicts of the strict key check; a verdict already stored is kept
+ * (it is the same: the check is a pure function of the key). Rows go in in
+ * index order, so two writers of overlapping verdicts wait for each other
+ * instead of deadlocking.
+ */
 export async function recordKeyPointChecks(db: Db | Tx, verdicts: ReadonlyArray<Database['key_point_check']>): Promise<void> {
   if (verdicts.length === 0) return;
   await db
     .insertInto('key_point_check')
-    .values([...verdicts])
+    .values([...verdicts].sort((a, b) => a.entry_idx - b.entry_idx))
     .onConflict((conflict) => conflict.column('entry_idx').doNothing())
     .execute();
 }

@@ -50,8 +50,9 @@ function planWindow({ rows, signer }: PlanWindowJob) {
 }
 
 // Parsed verifier keys outlive jobs: a device's readings keep coming under
-// the same keys. The intake sends only keys that passed 'check-keys' in this
-// process, so their points are not checked again (docs/design.md §4).
+// the same keys. The intake sends only keys whose stored verdict of the
+// strict key check is a pass, so their points are not checked again
+// (docs/design.md §4).
 // Bounded like the KeyObject cache (node-ed25519.ts): a few MiB.
 const checkedKeys = new VerifierCache({ parse: (vkey) => parseCheckedVerifierKey(vkey), limit: 16_384 });
 

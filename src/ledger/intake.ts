@@ -9,7 +9,8 @@
  * (pool-batcher.ts), so the event loop parses the next request and the
  * sequencer writes the previous one meanwhile. A request is handed to the
  * sequencer whole, once every check of it is back: a request refused with
- * 503 because a worker died has written nothing.
+ * 503 because a worker died has written nothing to the log (verdicts of key
+ * checks it caused may be stored: they hold whatever the request's fate).
  */
 import { utf8 } from '../crypto/base64.ts';
 import { deviceKeys, findDevices, recordKeyPointChecks } from '../db/registry.ts';
