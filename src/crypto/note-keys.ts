@@ -8,6 +8,7 @@
 import { GridproofError } from '../errors.ts';
 import { fromBase64, toBase64, utf8 } from './base64.ts';
 import { isValidPublicKey, publicKeyFromSeed, randomSeed, SEED_BYTES } from './ed25519.ts';
+import { lruGet } from './lru.ts';
 import { sha256 } from './sha256.ts';
 
 /** A key whose signatures a reader accepts. `vkey` is its verifier key string. */
@@ -194,14 +195,6 @@ export class VerifierCache {
   }
 
   get(vkey: string): Verifier {
-    let verifier = this.#verifiers.get(vkey);
-    if (verifier) {
-      this.#verifiers.delete(vkey);
-    } else {
-      verifier = this.#parse(vkey);
-      if (this.#verifiers.size >= this.#limit) this.#verifiers.delete(this.#verifiers.keys().next().value!);
-    }
-    this.#verifiers.set(vkey, verifier);
-    return verifier;
+    return lruGet(this.#verifiers, this.#limit, vkey, () => this.#parse(vkey));
   }
 }

@@ -5,11 +5,11 @@
  * native Ed25519 and SHA-256, so a result is what running it in place would give.
  */
 import { parseCheckedVerifierKey, parseVerifierKey, VerifierCache, type Signer } from '../crypto/note.ts';
-import { isGridproofError } from '../errors.ts';
 import { verifyWithFacts, type VerifiedBundle } from '../domain/bundle/verified.ts';
 import { checkSignatures, type SignatureCheck, type SignatureChecks } from '../domain/reading-signatures.ts';
 import type { WitnessPolicy } from '../domain/witness-policy.ts';
-import { nativeSign, nativeVerify, nativeVerifyCheckedKey } from '../platform/node-ed25519.ts';
+import { isGridproofError } from '../errors.ts';
+import { nativeSign, nativeVerify, nativeVerifyCheckedKey, PUBLIC_KEY_CACHE_SIZE } from '../platform/node-ed25519.ts';
 import { nativeHashLeaf } from '../platform/node-sha256.ts';
 import { serveJobs, transferring } from '../platform/worker-pool-host.ts';
 import { planWindowRows, type PlannedWindow, type WindowRows } from './matching/plan.ts';
@@ -52,9 +52,8 @@ function planWindow({ rows, signer }: PlanWindowJob) {
 // Parsed verifier keys outlive jobs: a device's readings keep coming under
 // the same keys. The intake sends only keys whose stored verdict of the
 // strict key check is a pass, so their points are not checked again
-// (docs/design.md §4).
-// Bounded like the KeyObject cache (node-ed25519.ts): a few MiB.
-const checkedKeys = new VerifierCache({ parse: (vkey) => parseCheckedVerifierKey(vkey), limit: 16_384 });
+// (docs/design.md §4). Bounded like the KeyObject cache beside it.
+const checkedKeys = new VerifierCache({ parse: (vkey) => parseCheckedVerifierKey(vkey), limit: PUBLIC_KEY_CACHE_SIZE });
 
 /** For each key, whether strict verification can accept signatures under it (parseVerifierKey). */
 function checkKeys({ vkeys }: CheckKeysJob): boolean[] {

@@ -31,8 +31,9 @@ export function verifyOnPool(job: VerifyBundleJob): Promise<VerifyBundleResult> 
 let intakeBatchers: { signatures: PoolBatcher<SignatureCheck, SignatureOutcome>; keys: PoolBatcher<string, boolean> } | undefined;
 
 function batchers() {
+  if (intakeBatchers) return intakeBatchers;
   const lanes = cpuPool().size;
-  intakeBatchers ??= {
+  intakeBatchers = {
     signatures: new PoolBatcher(async (items: SignatureCheck[]): Promise<SignatureOutcome[]> => {
       const { verdicts, leafHashes } = await cpuPool().run<SignatureChecks>('check-signatures', { items } satisfies CheckSignaturesJob);
       return verdicts.map((verdict, i) => ({ verdict, leafHash: leafHashes.slice(32 * i, 32 * i + 32) }));

@@ -14,9 +14,9 @@ import {
   insertCredential,
   insertDevice,
   insertKeyEntry,
-  recordKeyPointChecks,
   insertParticipant,
   insertZone,
+  recordKeyPointChecks,
 } from '../db/registry.ts';
 import { entryText, parseEntry } from '../domain/entry.ts';
 import { checkKeyStart } from '../domain/key-rules.ts';

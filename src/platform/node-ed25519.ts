@@ -25,6 +25,7 @@
  */
 import { createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 import { isValidPublicKey, PUBLIC_KEY_BYTES, scalarIsCanonical, SEED_BYTES, SIGNATURE_BYTES, type SignFn, type VerifyFn } from '../crypto/ed25519.ts';
+import { lruGet } from '../crypto/lru.ts';
 import { GridproofError } from '../errors.ts';
 
 // DER prefixes for raw Ed25519 keys (RFC 8410 §4 SubjectPublicKeyInfo and §7
@@ -32,23 +33,9 @@ import { GridproofError } from '../errors.ts';
 const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 
-// About 1 KiB of memory per KeyObject (measured): 16 MiB per thread at most.
-const PUBLIC_CACHE_SIZE = 16_384;
+/** Public keys a thread keeps ready: about 1 KiB of memory each (measured), 16 MiB at most. */
+export const PUBLIC_KEY_CACHE_SIZE = 16_384;
 const PRIVATE_CACHE_SIZE = 64;
-
-/** A Map used as an LRU: a hit is moved to the end, the oldest entry leaves first. */
-function cached<V>(cache: Map<string, V>, limit: number, key: string, make: () => V): V {
-  const hit = cache.get(key);
-  if (hit !== undefined) {
-    cache.delete(key);
-    cache.set(key, hit);
-    return hit;
-  }
-  const value = make();
-  cache.set(key, value);
-  if (cache.size > limit) cache.delete(cache.keys().next().value as string);
-  return value;
-}
 
 /**
  * A cached public key: its KeyObject, null when strict verification always
@@ -77,7 +64,7 @@ function makePublicKey(raw: Buffer): CachedPublicKey {
  */
 function publicKeyObject(publicKey: Uint8Array, pointVouched: boolean): KeyObject | null {
   const raw = Buffer.from(publicKey.buffer, publicKey.byteOffset, publicKey.byteLength);
-  const entry = cached(publicKeys, PUBLIC_CACHE_SIZE, raw.toString('base64'), () => makePublicKey(raw));
+  const entry = lruGet(publicKeys, PUBLIC_KEY_CACHE_SIZE, raw.toString('base64'), () => makePublicKey(raw));
   if (!pointVouched && !entry.pointChecked) {
     if (!isValidPublicKey(publicKey)) entry.object = null;
     entry.pointChecked = true;
@@ -114,7 +101,7 @@ export const nativeVerifyCheckedKey: VerifyFn = (publicKey, message, signature) 
 export const nativeSign: SignFn = (seed, message) => {
   if (seed.length !== SEED_BYTES) throw new GridproofError('bad-private-key', 'an Ed25519 seed is 32 bytes');
   const raw = Buffer.from(seed.buffer, seed.byteOffset, seed.byteLength);
-  const key = cached(privateKeys, PRIVATE_CACHE_SIZE, raw.toString('base64'), () =>
+  const key = lruGet(privateKeys, PRIVATE_CACHE_SIZE, raw.toString('base64'), () =>
     createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, raw]), format: 'der', type: 'pkcs8' }),
   );
   return new Uint8Array(sign(null, message, key));
