@@ -15,7 +15,7 @@ import { toBase64, utf8 } from '../../src/crypto/base64.ts';
 import { hashLeaf } from '../../src/crypto/merkle.ts';
 import { publishCheckpoint } from '../../src/ledger/publish.ts';
 import { addZone, addDevice, addParticipant, auth, OPERATOR_TOKEN, postEntries, signReading, startTestApp } from '../helpers/app.ts';
-import { launchChromium, screenshotDir } from '../helpers/browser.ts';
+import { launchChromium, screenshotDir, waitForFilled } from '../helpers/browser.ts';
 
 const env = await startTestApp('pglite');
 t.teardown(env.close);
@@ -97,7 +97,7 @@ t.test('/verify: a real claim bundle is VALID, one Wh changed is INVALID, and no
     t.match(response?.headers()['content-security-policy'], /default-src 'self'/);
     const key = page.getByLabel(/key/i);
     await t.resolves(key.waitFor());
-    await page.waitForFunction("document.getElementById('log-key').value !== ''");
+    await waitForFilled(page, ['#log-key']);
     t.equal(await key.inputValue(), logKey, 'the key is prefilled from the service');
 
     const before = requests.length;

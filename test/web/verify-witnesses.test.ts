@@ -22,7 +22,7 @@ import { bundleCodes } from '../../src/domain/bundle/verify-bundle.ts';
 import { publishCheckpoint } from '../../src/ledger/publish.ts';
 import { CheckpointWitnessing } from '../../src/ledger/witnessing.ts';
 import { addZone, addDevice, addParticipant, auth, OPERATOR_TOKEN, ORIGIN, postEntries, signReading, startTestApp } from '../helpers/app.ts';
-import { launchChromium, screenshotDir } from '../helpers/browser.ts';
+import { launchChromium, screenshotDir, waitForFilled } from '../helpers/browser.ts';
 import { witnessPair } from '../helpers/witness-pair.ts';
 
 const logSigner = generateSigner(ORIGIN);
@@ -117,7 +117,7 @@ t.test('served: the service witnesses prefilled; quorum 1 VALID, quorum 2 INVALI
     const requests: string[] = [];
     page.on('request', (r) => requests.push(r.url()));
     await page.goto(`${address}/verify`);
-    await page.waitForFunction("document.getElementById('log-key').value !== '' && document.getElementById('witness-keys').value !== ''");
+    await waitForFilled(page, ['#log-key', '#witness-keys']);
     t.equal(await page.getByLabel(/witnesses you trust/i).inputValue(), `${upKey}\n${downKey}`, `${size.name}: both of the service's witnesses`);
     t.equal(await page.getByLabel(/quorum/i).inputValue(), '1', "and the service's quorum");
     t.match(await page.locator('#witness-note').textContent(), /this service/);
@@ -161,7 +161,7 @@ t.test('served: the service witnesses prefilled; quorum 1 VALID, quorum 2 INVALI
 t.test('an unusable policy is refused with the code the verifier uses', async (t) => {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   await page.goto(`${address}/verify`);
-  await page.waitForFunction("document.getElementById('witness-keys').value !== ''");
+  await waitForFilled(page, ['#witness-keys']);
   await page.setInputFiles('#bundle-file', bundleFile);
   await page.locator('#verdict', { hasText: /^VALID/ }).waitFor();
   await page.getByLabel(/quorum/i).fill('3');
