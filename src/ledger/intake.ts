@@ -13,6 +13,7 @@
  * checks it caused may be stored: they hold whatever the request's fate).
  */
 import { utf8 } from '../crypto/base64.ts';
+import { lruPut, lruTouch } from '../crypto/lru.ts';
 import { deviceKeys, findDevices, recordKeyPointChecks } from '../db/registry.ts';
 import { parseEntry } from '../domain/entry.ts';
 import type { DeviceType, ReadingPayload } from '../domain/payloads.ts';
@@ -30,24 +31,36 @@ export const MAX_ENTRIES_PER_REQUEST = 1000;
 /** Readings parsed before their checks go to the pool: a worker starts on a batch after a few hundred µs of parsing. */
 const STREAM_CHUNK = 32;
 
+/**
+ * Devices whose facts and keys the intake keeps, least recently used
+ * leaving first: about 45 MB, at about 700 bytes a device (measured). A park or a
+ * region fits whole; a national fleet pays a query per request for the
+ * devices it brings that are not kept (docs/design.md §4).
+ */
+export const INTAKE_DEVICE_CACHE_SIZE = 65_536;
+
 /** A note that passed every check but its signature. */
 interface Parsed {
   position: number;
   note: string;
   payload: ReadingPayload;
   device: DeviceFacts;
+  /** The device's keys as the intake knew them (a hint: the sequencer reads them again under the head lock). */
+  keys: readonly DeviceKeyEntry[];
 }
 
 export class ReadingIntake {
   readonly #ledger: Ledger;
   readonly #sequencer: Sequencer;
+  readonly #cacheSize: number;
   /** Devices never change once registered. */
   readonly #devices = new Map<string, DeviceFacts>();
   /** A hint only: the sequencer re-reads keys under the head lock. */
   readonly #keys = new Map<string, DeviceKeyEntry[]>();
 
-  constructor(ledger: Ledger) {
+  constructor(ledger: Ledger, options: { cacheSize?: number } = {}) {
     this.#ledger = ledger;
+    this.#cacheSize = options.cacheSize ?? INTAKE_DEVICE_CACHE_SIZE;
     this.#sequencer = new Sequencer(ledger);
     const pool = cpuPool();
     // Booted now: the first readings need not wait for the threads.
@@ -56,6 +69,11 @@ export class ReadingIntake {
 
   idle(): Promise<void> {
     return this.#sequencer.idle();
+  }
+
+  /** How many devices' facts and keys are kept now (each at most the cache size). */
+  cached(): { devices: number; keys: number } {
+    return { devices: this.#devices.size, keys: this.#keys.size };
   }
 
   async submit(caller: Caller, notes: readonly string[]): Promise<EntryResult[]> {
@@ -84,9 +102,10 @@ export class ReadingIntake {
       for (const [position, note] of notes.entries()) {
         try {
           const payload = this.#parse(note);
-          const device = this.#devices.get(payload.device);
-          if (device === undefined || !this.#keys.has(payload.device)) later.push({ position, note, payload });
-          else chunk.push(this.#accept(caller, position, note, payload, device));
+          const device = lruTouch(this.#devices, payload.device);
+          const keys = device && lruTouch(this.#keys, payload.device);
+          if (device === undefined || keys === undefined) later.push({ position, note, payload });
+          else chunk.push(this.#accept(caller, position, note, payload, device, keys));
         } catch (error) {
           refuse(position, error);
         }
@@ -94,14 +113,14 @@ export class ReadingIntake {
       }
       send();
       if (later.length > 0) {
-        await this.#loadDevices(later.map(({ payload }) => payload.device).filter((id) => !this.#devices.has(id)));
-        // A hint only (the sequencer reads keys again under the head lock), so loaded once per device.
-        await this.#loadKeys(later.map(({ payload }) => payload.device).filter((id) => this.#devices.has(id) && !this.#keys.has(id)));
+        // Kept here for this request: other requests may push them out of the caches meanwhile.
+        const devices = await this.#devicesOf(later.map(({ payload }) => payload.device));
+        const keys = await this.#keysOf([...devices.keys()]);
         for (const { position, note, payload } of later) {
           try {
-            const device = this.#devices.get(payload.device);
+            const device = devices.get(payload.device);
             if (device === undefined) throw new GridproofError('unknown-device', `no device ${payload.device}`);
-            chunk.push(this.#accept(caller, position, note, payload, device));
+            chunk.push(this.#accept(caller, position, note, payload, device, keys.get(payload.device) ?? []));
           } catch (error) {
             refuse(position, error);
           }
@@ -143,32 +162,55 @@ export class ReadingIntake {
     return payload;
   }
 
-  #accept(caller: Caller, position: number, note: string, payload: ReadingPayload, device: DeviceFacts): Parsed {
+  #accept(caller: Caller, position: number, note: string, payload: ReadingPayload, device: DeviceFacts, keys: readonly DeviceKeyEntry[]): Parsed {
     if (device.owner !== caller.id) throw new GridproofError('not-device-owner', `device ${device.id} belongs to another participant`);
     checkReadingShape(payload, device, this.#ledger.intervalSeconds, this.#ledger.now());
-    return { position, note, payload, device };
+    return { position, note, payload, device, keys };
   }
 
-  /** Caches the facts of those of `ids` that exist, in one query. */
-  async #loadDevices(ids: readonly string[]): Promise<void> {
-    for (const row of await findDevices(this.#ledger.db, [...new Set(ids)])) {
-      this.#devices.set(row.id, {
+  /** The facts of those of `ids` that exist: kept ones, the rest in one query (and kept). */
+  async #devicesOf(ids: readonly string[]): Promise<Map<string, DeviceFacts>> {
+    const found = new Map<string, DeviceFacts>();
+    const missing: string[] = [];
+    for (const id of new Set(ids)) {
+      const kept = lruTouch(this.#devices, id);
+      if (kept === undefined) missing.push(id);
+      else found.set(id, kept);
+    }
+    for (const row of await findDevices(this.#ledger.db, missing)) {
+      const device: DeviceFacts = {
         id: row.id,
         owner: row.owner,
         type: row.type as DeviceType,
         capacityW: row.capacity_w,
         commissioningDate: row.commissioning_date,
         biddingZone: row.bidding_zone,
-      });
+      };
+      found.set(row.id, device);
+      lruPut(this.#devices, this.#cacheSize, row.id, device);
     }
+    return found;
+  }
+
+  /** The keys of each of `ids`: kept ones, the rest loaded (#loadKeys). */
+  async #keysOf(ids: readonly string[]): Promise<Map<string, DeviceKeyEntry[]>> {
+    const found = new Map<string, DeviceKeyEntry[]>();
+    const missing: string[] = [];
+    for (const id of ids) {
+      const kept = lruTouch(this.#keys, id);
+      if (kept === undefined) missing.push(id);
+      else found.set(id, kept);
+    }
+    for (const [id, keys] of await this.#loadKeys(missing)) found.set(id, keys);
+    return found;
   }
 
   /** Verifies each note under its device's keys valid for the interval, on the pool. */
   #check(list: readonly Parsed[]): Promise<SignatureOutcome[]> {
     return checkSignaturesOnPool(
-      list.map(({ note, payload }) => ({
+      list.map(({ note, payload, keys }) => ({
         note,
-        vkeys: keysValidFor(this.#keys.get(payload.device) ?? [], instantMs(payload.start)!, instantMs(payload.end)!),
+        vkeys: keysValidFor(keys, instantMs(payload.start)!, instantMs(payload.end)!),
       })),
     );
   }
@@ -180,8 +222,8 @@ export class ReadingIntake {
   async #recheckUnsigned(parsed: readonly Parsed[], outcomes: SignatureOutcome[]): Promise<SignatureOutcome[]> {
     const unsigned = parsed.flatMap((item, i) => (unknownSigner(outcomes[i]!) ? [i] : []));
     if (unsigned.length === 0) return outcomes;
-    const again = unsigned.map((i) => parsed[i]!);
-    await this.#loadKeys(again.map(({ payload }) => payload.device));
+    const reloaded = await this.#loadKeys(unsigned.map((i) => parsed[i]!.payload.device));
+    const again = unsigned.map((i) => ({ ...parsed[i]!, keys: reloaded.get(parsed[i]!.payload.device) ?? [] }));
     (await this.#check(again)).forEach((outcome, j) => {
       const { payload } = again[j]!;
       outcomes[unsigned[j]!] = unknownSigner(outcome)
@@ -201,11 +243,12 @@ export class ReadingIntake {
    * (migration 018); a key without one (logged by a build from before keys
    * had to lie in the prime-order subgroup) is checked on the pool and its
    * verdict stored, so no process checks it twice. A key that fails signs
-   * nothing.
+   * nothing. Returns the kept keys of each device, and keeps them.
    */
-  async #loadKeys(devices: readonly string[]): Promise<void> {
+  async #loadKeys(devices: readonly string[]): Promise<Map<string, DeviceKeyEntry[]>> {
+    const kept = new Map<string, DeviceKeyEntry[]>();
     const ids = [...new Set(devices)];
-    if (ids.length === 0) return;
+    if (ids.length === 0) return kept;
     const loaded = await deviceKeys(this.#ledger.db, ids);
     const unchecked = [...loaded.values()].flat().filter((key) => key.pointOk === undefined);
     if (unchecked.length > 0) {
@@ -216,11 +259,12 @@ export class ReadingIntake {
         unchecked.map((key, i) => ({ entry_idx: key.entryIdx, passed: verdicts[i]! })),
       );
     }
-    for (const [id, keys] of loaded)
-      this.#keys.set(
-        id,
-        keys.filter((key) => key.pointOk === true),
-      );
+    for (const [id, keys] of loaded) {
+      const passed = keys.filter((key) => key.pointOk === true);
+      kept.set(id, passed);
+      lruPut(this.#keys, this.#cacheSize, id, passed);
+    }
+    return kept;
   }
 }
 
