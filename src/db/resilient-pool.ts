@@ -41,6 +41,19 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   return CONNECTION_MESSAGE.test(error.message);
 }
 
+/**
+ * SQLSTATEs of a transaction the server rolled back to resolve a conflict
+ * with another (serialization_failure, deadlock_detected; PostgreSQL
+ * Appendix A, class 40): nothing of it was written, the connection is sound,
+ * and the same request may succeed when tried again.
+ */
+const ROLLED_BACK_SQLSTATE = new Set(['40001', '40P01']);
+
+/** True when the server rolled the transaction back to break a conflict (answer 503, try again). */
+export function isConflictRollback(error: unknown): boolean {
+  return error instanceof Error && ROLLED_BACK_SQLSTATE.has((error as { code?: unknown }).code as string);
+}
+
 export class ResilientPool implements PostgresPool {
   readonly #pool: pg.Pool;
 

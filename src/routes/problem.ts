@@ -6,10 +6,13 @@
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { isStoreUnavailable } from '../ledger/store-unavailable.ts';
+import { isStoreConflict, isStoreUnavailable } from '../ledger/store-unavailable.ts';
 import { errorStatus, GridproofError, type ErrorCode } from '../errors.ts';
 
 export const PROBLEM_TYPE = 'application/problem+json';
+
+/** A hint: most 503s pass within a second (a dead worker replaced, a deadlock broken); a client that meets one again waits longer. */
+const UNAVAILABLE_RETRY_AFTER_S = 1;
 
 export interface Problem {
   type: string;
@@ -47,6 +50,8 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
 export function toProblem(error: FastifyError | Error, request: FastifyRequest): Problem {
   if (error instanceof GridproofError) return problemOf(error.code, error.detail, request.url);
   if (isStoreUnavailable(error)) return problemOf('unavailable', 'the database does not answer; try again shortly', request.url);
+  if (isStoreConflict(error))
+    return problemOf('unavailable', 'the database rolled the request back to break a deadlock with another; nothing was written; try again', request.url);
   const fastifyError = error as FastifyError;
   const mapped = fastifyError.code ? FASTIFY_CODES[fastifyError.code] : undefined;
   if (mapped) return problemOf(mapped, error.message, request.url);
@@ -64,6 +69,8 @@ export function toProblem(error: FastifyError | Error, request: FastifyRequest):
 export function sendProblem(reply: FastifyReply, problem: Problem, error?: unknown): FastifyReply {
   // RFC 9110 §11.6.1: a 401 names the scheme the client should use; RFC 6750 §3.
   if (problem.status === 401) reply.header('www-authenticate', 'Bearer realm="gridproof"');
+  // RFC 9110 §10.2.3: how long a client should wait before trying a 503 again, in seconds.
+  if (problem.status === 503) reply.header('retry-after', String(UNAVAILABLE_RETRY_AFTER_S));
   // RFC 9110 §15.5.17: a 416 says the file's length, `bytes */LENGTH`, as @fastify/send puts it on its error.
   const range = (error as { headers?: Record<string, string> } | undefined)?.headers?.['Content-Range'];
   if (problem.status === 416 && range !== undefined) reply.header('content-range', range);
