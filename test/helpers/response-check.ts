@@ -49,6 +49,8 @@ export class ResponseChecker {
 
   constructor(document: Document, hidden: readonly RouteDeclaration[] = []) {
     const paths = { ...hiddenPaths(hidden), ...document.paths };
+    // OpenAPI 3.0 names a body of raw bytes `format: binary` (entry records); any such body passes.
+    this.#ajv.addFormat('binary', true);
     // The paths are one schema; each reply is checked against a pointer into it, so components resolve as $refs.
     for (const schema of sharedSchemas) this.#ajv.addSchema(schema);
     this.#ajv.addSchema(JSON.parse(JSON.stringify({ ...document, paths })) as object, 'openapi');
