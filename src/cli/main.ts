@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { ConfigError } from '../config.ts';
 import { GridproofError } from '../errors.ts';
 import { NetworkError } from './http-client.ts';
-import { usageOf, wantsHelp } from './usage.ts';
+import { unknownOption, usageOf, wantsHelp } from './usage.ts';
 
 type Command = (args: string[]) => Promise<number>;
 
@@ -39,7 +39,8 @@ export async function main(argv: string[]): Promise<number> {
   const load = name ? commands[name] : undefined;
   if (!load) {
     const asked = name === undefined || name === '--help' || name === '-h' || name === 'help';
-    (asked ? process.stdout : process.stderr).write(usageOf());
+    if (asked) process.stdout.write(usageOf());
+    else process.stderr.write(`gridproof: unknown command "${name}"\n\n${usageOf()}`);
     return asked ? 0 : 2;
   }
   // Answered before the command is loaded: --help does nothing else.
@@ -47,22 +48,47 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(usageOf(name));
     return 0;
   }
+  const unknown = unknownOption(name!, args);
+  if (unknown !== undefined) {
+    process.stderr.write(`gridproof ${name}: unknown option ${unknown.split('=', 1)[0]} (gridproof ${name} --help lists its options)\n`);
+    return 2;
+  }
   try {
     return await (
       await load()
     )(args);
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof GridproofError) {
-      process.stderr.write(`gridproof ${name}: ${error.message}\n`);
-      return 2;
-    }
-    if (error instanceof NetworkError) {
-      process.stderr.write(`gridproof ${name}: ${error.message}\n`);
-      return 2;
-    }
-    throw error;
+    const why = unusable(error);
+    if (why === undefined) throw error;
+    process.stderr.write(`gridproof ${name}: ${why}\n`);
+    return 2;
   }
 }
+
+/** What the system said of a file, in words (Node's fs errors carry the code, the call and the path). */
+const FILE_ERRORS: Record<string, string> = {
+  ENOENT: 'no such file or directory',
+  EEXIST: 'exists already, and is never overwritten',
+  EACCES: 'permission denied',
+  EPERM: 'not permitted',
+  EISDIR: 'is a directory',
+  ENOTDIR: 'a part of the path is not a directory',
+};
+
+/** One line for an error that means the input cannot be used (exit 2), or undefined for a defect. */
+function unusable(error: unknown): string | undefined {
+  if (error instanceof ConfigError || error instanceof GridproofError || error instanceof NetworkError) return error.message;
+  const { code, path } = error as { code?: string; path?: string };
+  if (typeof code === 'string' && typeof path === 'string' && FILE_ERRORS[code]) return `${path}: ${FILE_ERRORS[code]}`;
+  return undefined;
+}
+
+// A reader that stops early (`gridproof verify … | head`) is not an error of
+// ours: what is left of the output goes nowhere, and the command still ends
+// with its own exit code.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
+});
 
 const code = await main(process.argv.slice(2));
 if (code >= 0) process.exitCode = code;

@@ -41,10 +41,14 @@ const usages: Record<string, string> = {
   head are skipped. Exit 1 when the server refuses any (each coded error on
   stderr), 2 for a bad row (its line named) or a file of several devices.
 `,
-  verify: `usage: gridproof verify BUNDLE --key VKEY [--json]
+  verify: `usage: gridproof verify BUNDLE --key VKEY [--witness VKEY… [--quorum N]] [--json]
+       gridproof verify --html > verify.html
 
   Verify a proof bundle offline: exit 0 valid, 1 invalid, 2 unusable. Prints
   every fact the bundle proves (docs/exports.md); --json prints all of it.
+  --witness, --quorum  also require cosignatures of these witnesses on the checkpoint
+                       (N of them; all by default)
+  --html               print the browser verifier as one file that works offline
 `,
   certificate: `usage: gridproof certificate BUNDLE --key VKEY > cert.html
 
@@ -80,6 +84,32 @@ const usages: Record<string, string> = {
 };
 
 export const COMMANDS = Object.keys(usages);
+
+/**
+ * The options each command takes (besides --help), so that a misspelt one
+ * is named rather than ignored; test/cli/help.test.ts holds each usage text
+ * to this list.
+ */
+export const COMMAND_OPTIONS: Record<string, readonly string[]> = {
+  serve: [],
+  migrate: [],
+  keygen: ['name', 'out', 'witness'],
+  sign: ['key', 'server', 'token', 'post'],
+  upload: ['key', 'server', 'token'],
+  verify: ['key', 'witness', 'quorum', 'json', 'html'],
+  certificate: ['key'],
+  export: ['key', 'format'],
+  monitor: ['token', 'state', 'key', 'json'],
+  rotate: ['server', 'token', 'key'],
+  demo: ['server', 'token', 'days', 'state', 'data', 'port'],
+  witness: ['key', 'log', 'state'],
+};
+
+/** The first option in `args` that `command` does not take, if any. */
+export function unknownOption(command: string, args: readonly string[]): string | undefined {
+  const known = COMMAND_OPTIONS[command] ?? [];
+  return args.find((arg) => arg.startsWith('--') && !known.includes(arg.slice(2).split('=', 1)[0]!));
+}
 
 /** One command's usage with the exit codes, or the overview for `gridproof --help`. */
 export function usageOf(command?: string): string {

@@ -63,6 +63,6 @@ t.test('--help, -h and --version of gridproof itself', async (t) => {
   t.equal(version.stdout, `gridproof ${pkg.version}\n`);
   const unknown = run(scratch, 'frobnicate');
   t.equal(unknown.status, 2, 'an unknown command: exit 2');
-  t.match(unknown.stderr, /^usage: gridproof/, 'with the usage on stderr');
+  t.match(unknown.stderr, /^gridproof: unknown command "frobnicate"\n\nusage: gridproof/, 'named, with the usage on stderr');
   t.same(readdirSync(scratch), []);
 });
