@@ -11,18 +11,19 @@
  * sequencer whole, once every check of it is back: a request refused with
  * 503 because a worker died has written nothing to the log (verdicts of key
  * checks it caused may be stored: they hold whatever the request's fate).
+ * Devices' facts and keys come from DeviceHints; a request keeps what it
+ * loaded, so other requests pushing them out meanwhile change nothing.
  */
 import { utf8 } from '../crypto/base64.ts';
-import { lruPut, lruTouch } from '../crypto/lru.ts';
-import { deviceKeys, findDevices, recordKeyPointChecks } from '../db/registry.ts';
 import { parseEntry } from '../domain/entry.ts';
-import type { DeviceType, ReadingPayload } from '../domain/payloads.ts';
+import type { ReadingPayload } from '../domain/payloads.ts';
 import type { SignatureOutcome } from '../domain/reading-signatures.ts';
 import { checkReadingShape, keysValidFor, type DeviceFacts, type DeviceKeyEntry } from '../domain/reading-rules.ts';
 import { instantMs } from '../domain/time.ts';
 import { GridproofError } from '../errors.ts';
 import type { Caller } from './access.ts';
-import { checkKeysOnPool, checkSignaturesOnPool, cpuPool } from './cpu-pool.ts';
+import { checkSignaturesOnPool, cpuPool } from './cpu-pool.ts';
+import { DeviceHints } from './device-hints.ts';
 import type { Ledger } from './ledger.ts';
 import { Sequencer, type EntryResult, type PreparedReading } from './sequencer.ts';
 
@@ -30,14 +31,6 @@ export const MAX_ENTRIES_PER_REQUEST = 1000;
 
 /** Readings parsed before their checks go to the pool: a worker starts on a batch after a few hundred µs of parsing. */
 const STREAM_CHUNK = 32;
-
-/**
- * Devices whose facts and keys the intake keeps, least recently used
- * leaving first: about 45 MB, at about 700 bytes a device (measured). A park or a
- * region fits whole; a national fleet pays a query per request for the
- * devices it brings that are not kept (docs/design.md §4).
- */
-export const INTAKE_DEVICE_CACHE_SIZE = 65_536;
 
 /** A note that passed every check but its signature. */
 interface Parsed {
@@ -52,15 +45,12 @@ interface Parsed {
 export class ReadingIntake {
   readonly #ledger: Ledger;
   readonly #sequencer: Sequencer;
-  readonly #cacheSize: number;
-  /** Devices never change once registered. */
-  readonly #devices = new Map<string, DeviceFacts>();
-  /** A hint only: the sequencer re-reads keys under the head lock. */
-  readonly #keys = new Map<string, DeviceKeyEntry[]>();
+  readonly #hints: DeviceHints;
 
-  constructor(ledger: Ledger, options: { cacheSize?: number } = {}) {
+  /** `hints`: what the intake keeps of devices between requests (by default, DEVICE_HINTS_SIZE of them). */
+  constructor(ledger: Ledger, options: { hints?: DeviceHints } = {}) {
     this.#ledger = ledger;
-    this.#cacheSize = options.cacheSize ?? INTAKE_DEVICE_CACHE_SIZE;
+    this.#hints = options.hints ?? new DeviceHints(ledger.db);
     this.#sequencer = new Sequencer(ledger);
     const pool = cpuPool();
     // Booted now: the first readings need not wait for the threads.
@@ -69,11 +59,6 @@ export class ReadingIntake {
 
   idle(): Promise<void> {
     return this.#sequencer.idle();
-  }
-
-  /** How many devices' facts and keys are kept now (each at most the cache size). */
-  cached(): { devices: number; keys: number } {
-    return { devices: this.#devices.size, keys: this.#keys.size };
   }
 
   async submit(caller: Caller, notes: readonly string[]): Promise<EntryResult[]> {
@@ -96,16 +81,15 @@ export class ReadingIntake {
       parsed.push(...chunk);
       chunk = [];
     };
-    /** Readings of a device (or with keys) not known yet: checked once they are loaded. */
+    /** Readings of a device whose facts or keys are not held: checked once they are loaded. */
     const later: Array<{ position: number; note: string; payload: ReadingPayload }> = [];
     try {
       for (const [position, note] of notes.entries()) {
         try {
           const payload = this.#parse(note);
-          const device = lruTouch(this.#devices, payload.device);
-          const keys = device && lruTouch(this.#keys, payload.device);
-          if (device === undefined || keys === undefined) later.push({ position, note, payload });
-          else chunk.push(this.#accept(caller, position, note, payload, device, keys));
+          const held = this.#hints.held(payload.device);
+          if (held === undefined) later.push({ position, note, payload });
+          else chunk.push(this.#accept(caller, position, note, payload, held.device, held.keys));
         } catch (error) {
           refuse(position, error);
         }
@@ -113,9 +97,8 @@ export class ReadingIntake {
       }
       send();
       if (later.length > 0) {
-        // Kept here for this request: other requests may push them out of the caches meanwhile.
-        const devices = await this.#devicesOf(later.map(({ payload }) => payload.device));
-        const keys = await this.#keysOf([...devices.keys()]);
+        const devices = await this.#hints.devices(later.map(({ payload }) => payload.device));
+        const keys = await this.#hints.keys([...devices.keys()]);
         for (const { position, note, payload } of later) {
           try {
             const device = devices.get(payload.device);
@@ -168,43 +151,6 @@ export class ReadingIntake {
     return { position, note, payload, device, keys };
   }
 
-  /** The facts of those of `ids` that exist: kept ones, the rest in one query (and kept). */
-  async #devicesOf(ids: readonly string[]): Promise<Map<string, DeviceFacts>> {
-    const found = new Map<string, DeviceFacts>();
-    const missing: string[] = [];
-    for (const id of new Set(ids)) {
-      const kept = lruTouch(this.#devices, id);
-      if (kept === undefined) missing.push(id);
-      else found.set(id, kept);
-    }
-    for (const row of await findDevices(this.#ledger.db, missing)) {
-      const device: DeviceFacts = {
-        id: row.id,
-        owner: row.owner,
-        type: row.type as DeviceType,
-        capacityW: row.capacity_w,
-        commissioningDate: row.commissioning_date,
-        biddingZone: row.bidding_zone,
-      };
-      found.set(row.id, device);
-      lruPut(this.#devices, this.#cacheSize, row.id, device);
-    }
-    return found;
-  }
-
-  /** The keys of each of `ids`: kept ones, the rest loaded (#loadKeys). */
-  async #keysOf(ids: readonly string[]): Promise<Map<string, DeviceKeyEntry[]>> {
-    const found = new Map<string, DeviceKeyEntry[]>();
-    const missing: string[] = [];
-    for (const id of ids) {
-      const kept = lruTouch(this.#keys, id);
-      if (kept === undefined) missing.push(id);
-      else found.set(id, kept);
-    }
-    for (const [id, keys] of await this.#loadKeys(missing)) found.set(id, keys);
-    return found;
-  }
-
   /** Verifies each note under its device's keys valid for the interval, on the pool. */
   #check(list: readonly Parsed[]): Promise<SignatureOutcome[]> {
     return checkSignaturesOnPool(
@@ -222,7 +168,7 @@ export class ReadingIntake {
   async #recheckUnsigned(parsed: readonly Parsed[], outcomes: SignatureOutcome[]): Promise<SignatureOutcome[]> {
     const unsigned = parsed.flatMap((item, i) => (unknownSigner(outcomes[i]!) ? [i] : []));
     if (unsigned.length === 0) return outcomes;
-    const reloaded = await this.#loadKeys(unsigned.map((i) => parsed[i]!.payload.device));
+    const reloaded = await this.#hints.reloadKeys(unsigned.map((i) => parsed[i]!.payload.device));
     const again = unsigned.map((i) => ({ ...parsed[i]!, keys: reloaded.get(parsed[i]!.payload.device) ?? [] }));
     (await this.#check(again)).forEach((outcome, j) => {
       const { payload } = again[j]!;
@@ -234,37 +180,6 @@ export class ReadingIntake {
         : outcome;
     });
     return outcomes;
-  }
-
-  /**
-   * Loads the devices' keys as hints, keeping only keys whose strict key
-   * check passed: the workers verify under them without checking their
-   * points again (docs/design.md §4). The verdict is stored with the key
-   * (migration 018); a key without one (logged by a build from before keys
-   * had to lie in the prime-order subgroup) is checked on the pool and its
-   * verdict stored, so no process checks it twice. A key that fails signs
-   * nothing. Returns the kept keys of each device, and keeps them.
-   */
-  async #loadKeys(devices: readonly string[]): Promise<Map<string, DeviceKeyEntry[]>> {
-    const kept = new Map<string, DeviceKeyEntry[]>();
-    const ids = [...new Set(devices)];
-    if (ids.length === 0) return kept;
-    const loaded = await deviceKeys(this.#ledger.db, ids);
-    const unchecked = [...loaded.values()].flat().filter((key) => key.pointOk === undefined);
-    if (unchecked.length > 0) {
-      const verdicts = await checkKeysOnPool(unchecked.map((key) => key.verifierKey));
-      unchecked.forEach((key, i) => (key.pointOk = verdicts[i]));
-      await recordKeyPointChecks(
-        this.#ledger.db,
-        unchecked.map((key, i) => ({ entry_idx: key.entryIdx, passed: verdicts[i]! })),
-      );
-    }
-    for (const [id, keys] of loaded) {
-      const passed = keys.filter((key) => key.pointOk === true);
-      kept.set(id, passed);
-      lruPut(this.#keys, this.#cacheSize, id, passed);
-    }
-    return kept;
   }
 }
 

@@ -1,12 +1,13 @@
 /**
  * The intake keeps the facts and keys of a bounded number of devices, least
- * recently used leaving first (docs/design.md §4), so a fleet of millions
+ * recently used leaving first (DeviceHints, docs/design.md §4), so a fleet of millions
  * cannot grow the process without end. A device pushed out is read again
  * when it next posts: every reading is judged as if the cache were whole,
  * whether it arrives alone, in a batch of more devices than the cache holds,
  * or beside concurrent requests that evict each other's devices.
  */
 import t from 'tap';
+import { DeviceHints } from '../../src/ledger/device-hints.ts';
 import { ReadingIntake } from '../../src/ledger/intake.ts';
 import { addDevice, addParticipant, auth, meterKey, OPERATOR_TOKEN, startTestApp } from '../helpers/app.ts';
 import { testBackends } from '../helpers/database.ts';
@@ -28,7 +29,8 @@ for (const backend of await testBackends()) {
       const id = `wind-${i}`;
       meters.push(new Meter(id, (await addDevice(app, { id, owner: gen.id, type: 'wind' })).signer));
     }
-    const intake = new ReadingIntake(ledger, { cacheSize: CACHE });
+    const hints = new DeviceHints(ledger.db, CACHE);
+    const intake = new ReadingIntake(ledger, { hints });
     t.teardown(() => intake.idle());
     const caller = { id: gen.id, role: 'generator' as const };
     const accept = (results: unknown[], notes: string[], what: string) => {
@@ -39,7 +41,7 @@ for (const backend of await testBackends()) {
       );
     };
     const kept = (what: string) => {
-      const { devices, keys } = intake.cached();
+      const { devices, keys } = hints.count();
       t.ok(devices <= CACHE && keys <= CACHE, `${what}: at most ${CACHE} devices kept (${devices} facts, ${keys} key lists)`);
     };
 
@@ -77,6 +79,7 @@ for (const backend of await testBackends()) {
       accept(await intake.submit(caller, [note]), [note], `${meter.device} pushes wind-0 out`);
       meter.accepted(note);
     }
+    t.same(hints.holds('wind-0'), { device: false, keys: false }, 'wind-0 is out of the cache');
     const underNewKey = meters[0]!.next({}, rotated.signer);
     accept(await intake.submit(caller, [underNewKey]), [underNewKey], 'a reading under the key added meanwhile');
     meters[0]!.accepted(underNewKey);
@@ -97,3 +100,7 @@ for (const backend of await testBackends()) {
     t.equal(Number(logged.n), DEVICES * 2 + DEVICES * 3 + CACHE + 1, 'every accepted reading is in the log');
   });
 }
+
+t.test('a cache of no devices, or of a size that is not a count, is refused at once', async (t) => {
+  for (const size of [0, -1, 1.5, Number.NaN]) t.throws(() => new DeviceHints(undefined as never, size), RangeError, `size ${size}`);
+});
