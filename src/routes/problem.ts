@@ -11,8 +11,13 @@ import { errorStatus, GridproofError, type ErrorCode } from '../errors.ts';
 
 export const PROBLEM_TYPE = 'application/problem+json';
 
-/** A hint: most 503s pass within a second (a dead worker replaced, a deadlock broken); a client that meets one again waits longer. */
-const UNAVAILABLE_RETRY_AFTER_S = 1;
+/**
+ * Retry-After for `unavailable`, in seconds (RFC 9110 §10.2.3): a deadlock
+ * is broken at once, so the same request may go in a second later; a
+ * database that does not answer, a dead worker or a full queue takes longer,
+ * and every client coming back each second would only add to the load.
+ */
+const RETRY_AFTER_S = { conflict: 1, otherwise: 5 } as const;
 
 export interface Problem {
   type: string;
@@ -69,8 +74,8 @@ export function toProblem(error: FastifyError | Error, request: FastifyRequest):
 export function sendProblem(reply: FastifyReply, problem: Problem, error?: unknown): FastifyReply {
   // RFC 9110 §11.6.1: a 401 names the scheme the client should use; RFC 6750 §3.
   if (problem.status === 401) reply.header('www-authenticate', 'Bearer realm="gridproof"');
-  // RFC 9110 §10.2.3: how long a client should wait before trying a 503 again, in seconds.
-  if (problem.status === 503) reply.header('retry-after', String(UNAVAILABLE_RETRY_AFTER_S));
+  // Only `unavailable` passes by itself; operator-key-rotated lasts until the operator restarts the service.
+  if (problem.code === 'unavailable') reply.header('retry-after', String(isStoreConflict(error) ? RETRY_AFTER_S.conflict : RETRY_AFTER_S.otherwise));
   // RFC 9110 §15.5.17: a 416 says the file's length, `bytes */LENGTH`, as @fastify/send puts it on its error.
   const range = (error as { headers?: Record<string, string> } | undefined)?.headers?.['Content-Range'];
   if (problem.status === 416 && range !== undefined) reply.header('content-range', range);

@@ -70,7 +70,7 @@ const WHY: Record<number, string> = {
   416: 'No range of the request overlaps the file (range-not-satisfiable)',
   429: 'Too many requests (rate-limited)',
   500: 'An unexpected error, logged (internal-error)',
-  503: 'The database does not answer, the server is too busy to take the work now, or the database rolled the request back to break a deadlock; nothing was written; Retry-After says when to try again (unavailable)',
+  503: 'The database does not answer, the server is too busy to take the work now, or the database rolled the request back to break a deadlock; Retry-After says when to try again (unavailable)',
 };
 
 /**

@@ -99,7 +99,9 @@ t.test('a stalled PostgreSQL gives 503, not a hang', { skip: !backends.includes(
   t.equal((await app.inject({ url: '/healthz' })).statusCode, 200, 'healthy through the proxy');
 
   proxy.stall();
-  isProblem(t, await app.inject({ url: '/healthz' }), 503, 'unavailable', '/healthz while stalled');
+  const stalledHealth = await app.inject({ url: '/healthz' });
+  isProblem(t, stalledHealth, 503, 'unavailable', '/healthz while stalled');
+  t.equal(stalledHealth.headers['retry-after'], '5', 'Retry-After: a database that does not answer takes seconds to come back');
   const calls = await Promise.all([
     app.inject({ url: '/v1/log/checkpoint' }),
     app.inject({
