@@ -66,6 +66,25 @@ const claim = await app.inject({
 });
 await publishCheckpoint(env.ledger);
 const bundleText = (await app.inject({ url: `/v1/claims/${claim.json().id}/bundle`, headers: auth(tenant.token) })).body;
+
+// One more hour, claimed alone: a bundle of a single interval.
+const hourStart = '2024-01-02T00:00:00Z';
+const hourEnd = '2024-01-02T01:00:00Z';
+await postEntries(app, gen.token, [
+  signReading(wind.signer, { device: 'wind-1', seq: 24, prev: windPrev!, start: hourStart, end: hourEnd, importWh: '0', exportWh: '1500' }),
+]);
+await postEntries(app, tenant.token, [
+  signReading(meter.signer, { device: 'steel-meter', seq: 24, prev: meterPrev!, start: hourStart, end: hourEnd, importWh: '1200', exportWh: '0' }),
+]);
+await app.inject({ method: 'POST', url: '/v1/matching/runs', headers: auth(OPERATOR_TOKEN), payload: { until: hourEnd } });
+const hourClaim = await app.inject({
+  method: 'POST',
+  url: '/v1/claims',
+  headers: auth(tenant.token),
+  payload: { period: { start: hourStart, end: hourEnd }, purpose: 'cbam', beneficiary: 'EU importer, lot 8' },
+});
+await publishCheckpoint(env.ledger);
+const hourBundleText = (await app.inject({ url: `/v1/claims/${hourClaim.json().id}/bundle`, headers: auth(tenant.token) })).body;
 const address = await app.listen({ port: 0, host: '127.0.0.1' });
 const logKey = env.ledger.logVerifier.vkey;
 
@@ -78,6 +97,8 @@ const tampered = JSON.parse(bundleText) as { statement: { consumedWh: string } }
 tampered.statement.consumedWh = String(BigInt(tampered.statement.consumedWh) + 1n);
 const badFile = join(work, 'bundle-one-wh-more.json');
 writeFileSync(badFile, JSON.stringify(tampered));
+const hourFile = join(work, 'bundle-one-hour.json');
+writeFileSync(hourFile, hourBundleText);
 
 const shots = screenshotDir();
 console.log(`# screenshots in ${shots}`);
@@ -124,6 +145,25 @@ t.test('/verify: a real claim bundle is VALID, one Wh changed is INVALID, and no
     await page.screenshot({ path: join(shots, `verify-invalid-${size.name}.png`), fullPage: true });
     await page.close();
   }
+});
+
+t.test('/verify: the plot of a one-hour bundle spans that hour', async (t) => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await page.goto(`${address}/verify`);
+  await waitForFilled(page, ['#log-key']);
+  await page.setInputFiles('#bundle-file', hourFile);
+  await page.locator('#verdict', { hasText: /^(VALID|INVALID)/ }).waitFor();
+  t.match(await page.locator('#verdict').textContent(), /^VALID/, hourClaim.body);
+  const ticks = ((await page.locator('.plot').first().getAttribute('data-ticks')) ?? '').split(' ').filter(Boolean).map(Number);
+  const start = Date.parse(hourStart) / 1000;
+  t.ok(ticks.length >= 1, `${ticks.length} ticks`);
+  t.same(
+    ticks.filter((tick) => tick < start || tick > start + 3600).map((tick) => new Date(tick * 1000).toISOString()),
+    [],
+    'every tick within the claimed hour (uPlot alone would spread one point over a thousand days)',
+  );
+  await page.screenshot({ path: join(shots, 'verify-valid-one-hour.png'), fullPage: true });
+  await page.close();
 });
 
 t.test('verify.html from file:// asks for the key and says VALID', async (t) => {

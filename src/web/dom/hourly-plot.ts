@@ -77,7 +77,8 @@ export function hourlyPlot(series: HourlySeries, width: number, labels: PlotLabe
     stacked.push(running);
   }
   // align 1: a bar starts at its interval's start instead of being centred on it.
-  const bars = uPlot.paths.bars!({ size: [0.9, 40], align: 1 });
+  // A lone interval's bar covers its interval, the whole axis, like the line above it.
+  const bars = uPlot.paths.bars!({ size: [0.9, series.hours.length === 1 ? Infinity : 40], align: 1 });
   // The line holds each interval's figure from its start to its end; the last step reaches the end of the axis.
   const steps = uPlot.paths.stepped!({ align: 1, extend: true });
   const sourceSeries: uPlot.Series[] = series.bySource.map((s, i) => ({
@@ -113,8 +114,13 @@ export function hourlyPlot(series: HourlySeries, width: number, labels: PlotLabe
       { label: unit, size: 60, values: (_u, splits) => splits.map((v) => (v / per).toLocaleString('en-GB', { maximumFractionDigits: 2 })) },
     ],
     scales: {
-      // From the first interval's start to the last one's end.
-      x: { time: true, range: (_u, min, max) => [min, max + intervalOf(series.hours)] },
+      // From the first interval's start to the last one's end. uPlot widens a
+      // lone point's scale by 86,400 of its units, which in seconds is a thousand
+      // days, so a single interval is given its own width.
+      x: {
+        time: true,
+        range: (_u, min, max) => (series.hours.length === 1 ? [series.hours[0]!, series.hours[0]! + HOUR] : [min, max + intervalOf(series.hours)]),
+      },
       // Bars start at 0 Wh, so their heights compare.
       y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.05 : 1] },
     },
