@@ -47,7 +47,7 @@ export async function verifyCommand(args: string[]): Promise<number> {
     out.write(factsSummary(facts, verdict.claimed));
     return 0;
   }
-  out.write(`INVALID bundle: ${verdict.reasons.length} reason(s)\n`);
+  out.write(`INVALID bundle: ${verdict.reasons.length} reason${verdict.reasons.length === 1 ? '' : 's'}\n`);
   for (const reason of verdict.reasons) out.write(`  ${reason.code}: ${reason.detail}\n`);
   return 1;
 }

@@ -93,6 +93,8 @@ t.test('every fact of a claim bundle comes from its entries', async (t) => {
   t.equal(BigInt(cbam.totals.gridWh), BigInt(facts.consumedWh) - BigInt(claim.payload.wh));
   t.equal(cbam.totals.gridEmissionsG, String((BigInt(cbam.totals.gridWh) * 380n) / 1000n));
   t.match(factsSummary(facts, true), /wind-1: wind, .* Wh delivered\n {4}owner Park generation\n {4}energy source F01050100, technology T020001/);
+  t.match(factsSummary(facts, true), new RegExp(`\\n {2}${facts.hours.length} hours; sources:`), 'hours counted');
+  t.match(factsSummary({ ...facts, hours: facts.hours.slice(0, 1) }, true), /\n {2}1 hour; sources:/, 'one hour is an hour');
 });
 
 t.test('a device on the public grid counts under its PPA only', async (t) => {

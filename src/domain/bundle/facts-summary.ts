@@ -48,7 +48,7 @@ export function factsSummary(facts: BundleFacts, claimed: boolean): string {
     claimed && facts.claim
       ? `  claimed: ${groupDigits(facts.claim.wh)} Wh for ${facts.claim.purpose}, beneficiary ${facts.claim.beneficiary} (claim ${facts.claim.id}, log entry ${facts.claim.index})`
       : '  not a claim: the energy is not shown as claimed',
-    `  ${facts.hours.length} hours; sources:`,
+    `  ${facts.hours.length} hour${facts.hours.length === 1 ? '' : 's'}; sources:`,
     ...facts.devices.flatMap(deviceLines),
   ];
   if (facts.discharges.length > 0) {

@@ -68,7 +68,12 @@ function figuresView(session: Session, target: HTMLElement, from: string, to: st
         ...(figures.warnings ?? []).map((w) => el('p', { class: 'hint', role: 'note' }, w)),
         el('p', { class: 'hint' }, 'Bars: matched supply by source, stacked; line: your consumption (energy per interval, all times UTC).'),
         plot,
-        el('details', {}, el('summary', {}, `The ${series.hours.length} hours as a table`), hourlyTable('tenant-hours', series, 'consumed')),
+        el(
+          'details',
+          {},
+          el('summary', {}, `The ${series.hours.length} hour${series.hours.length === 1 ? '' : 's'} as a table`),
+          hourlyTable('tenant-hours', series, 'consumed'),
+        ),
         el('div', { class: 'actions' }, csv),
         csvStatus,
       );
