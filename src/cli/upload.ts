@@ -20,7 +20,7 @@ import { MAX_BATCH } from './demo/readings.ts';
 import { HttpClient } from './http-client.ts';
 import { parseReadings } from './upload-file.ts';
 
-type EntryResult = { index: number; duplicate: boolean } | { error: { code: string; detail: string } };
+type EntryResult = { index: number; duplicate: boolean; late?: boolean } | { error: { code: string; detail: string } };
 interface ChainAnswer {
   valid: boolean;
   head: { seq: number; index: number; leafHash: string } | null;
@@ -65,6 +65,8 @@ export async function uploadCommand(args: string[]): Promise<number> {
   if (todo.length > 0) bar.start(todo.length, 0, { speed: 0 });
   const started = performance.now();
   let accepted = 0;
+  /** Logged, but their intervals were matched already, so they never will be (docs/design.md §5). */
+  let late = 0;
   const refusals: string[] = [];
   try {
     for (let from = 0; from < todo.length && refusals.length === 0; from += MAX_BATCH) {
@@ -88,7 +90,10 @@ export async function uploadCommand(args: string[]): Promise<number> {
       const { results } = await client.json<{ results: EntryResult[] }>('/v1/entries', { entries: notes });
       results.forEach((result, i) => {
         if ('error' in result) refusals.push(`line ${todo[from + i]!.line}: ${result.error.code}: ${result.error.detail}`);
-        else if (!result.duplicate) accepted++;
+        else if (!result.duplicate) {
+          accepted++;
+          if (result.late) late++;
+        }
       });
       bar.update(Math.min(todo.length, from + MAX_BATCH), { speed: Math.round((from + notes.length) / ((performance.now() - started) / 1000)) });
     }
@@ -97,9 +102,14 @@ export async function uploadCommand(args: string[]): Promise<number> {
   }
   // A refused reading breaks the chain for the ones after it: the batch holding it is the last one posted.
   for (const refusal of refusals) process.stderr.write(`gridproof upload: refused: ${refusal}\n`);
+  if (late > 0) {
+    process.stderr.write(
+      `gridproof upload: ${late} of the ${accepted} readings logged are late: their intervals were matched before they arrived, so they will never be matched\n`,
+    );
+  }
   const seconds = (performance.now() - started) / 1000;
   process.stdout.write(
-    `${JSON.stringify({ device, readings: readings.length, skipped, accepted, refused: refusals.length, seconds: Math.round(seconds * 100) / 100 })}\n`,
+    `${JSON.stringify({ device, readings: readings.length, skipped, accepted, late, refused: refusals.length, seconds: Math.round(seconds * 100) / 100 })}\n`,
   );
   return refusals.length > 0 ? 1 : 0;
 }

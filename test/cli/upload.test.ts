@@ -4,7 +4,8 @@
  * the first batch is in the log, a re-run posts only what is missing, and
  * every reading ends up in the device's chain exactly once. A bad row or a
  * second device is refused (exit 2, the line named) before anything is posted;
- * a reading the server refuses exits 1 with its coded error.
+ * a reading the server refuses exits 1 with its coded error; readings of
+ * hours already matched are logged, counted as late and said to be.
  */
 import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { formatPrivateKey } from '../../src/crypto/note.ts';
 import { readLogSize } from '../../src/db/log.ts';
-import { addDevice, addParticipant, startTestApp } from '../helpers/app.ts';
+import { addDevice, addParticipant, auth, OPERATOR_TOKEN, startTestApp } from '../helpers/app.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/gridproof.js', import.meta.url));
 const HOUR = 3600_000;
@@ -83,7 +84,7 @@ t.test('upload: batches, killed mid-way, resumed; every reading once', async (t)
 
   const third = await gridproof(args);
   t.equal(third.status, 0, 'a third run: exit 0');
-  t.match(JSON.parse(third.stdout), { skipped: COUNT, accepted: 0 }, 'nothing left to post');
+  t.match(JSON.parse(third.stdout), { skipped: COUNT, accepted: 0, late: 0 }, 'nothing left to post');
   t.equal((await readLogSize(db)) - before, COUNT, 'the log is unchanged');
 
   // A reading the server refuses: exit 1, its coded error on stderr, the line named.
@@ -94,6 +95,22 @@ t.test('upload: batches, killed mid-way, resumed; every reading once', async (t)
   t.equal(refused.status, 1, 'a refused reading: exit 1');
   t.match(refused.stderr, /^gridproof upload: refused: line 1: future-interval: /m, 'its coded error');
   t.equal((await readLogSize(db)) - before, COUNT, 'the log is unchanged');
+
+  // Readings of hours already matched are logged but never matched: counted and said.
+  const matched = await test.app.inject({ method: 'POST', url: '/v1/matching/runs', headers: auth(OPERATOR_TOKEN), payload: { until: iso(FROM + 20 * HOUR) } });
+  t.equal(matched.statusCode, 200, `matched until hour 20 (${matched.body})`);
+  const key2 = await addDevice(test.app, { id: 'wind-2', owner: gen.id, type: 'wind', keyValidFrom: '2025-12-01T00:00:00Z' });
+  const keyFile2 = join(scratch, 'wind-2.key');
+  writeFileSync(keyFile2, `${formatPrivateKey(key2.signer)}\n`);
+  const lateCsv = join(scratch, 'late.csv');
+  writeFileSync(lateCsv, `device,start,end,importWh,exportWh\n${Array.from({ length: 30 }, (_, h) => row('wind-2', h)).join('\n')}\n`);
+  const lateRun = await gridproof(['upload', lateCsv, '--key', keyFile2, '--server', server, '--token', gen.token]);
+  t.equal(lateRun.status, 0, `late readings are logged: exit 0 (${lateRun.stderr.slice(-300)})`);
+  t.match(JSON.parse(lateRun.stdout), { readings: 30, accepted: 30, late: 20, refused: 0 }, 'the 20 hours matched before they arrived are late');
+  t.match(
+    lateRun.stderr,
+    /gridproof upload: 20 of the 30 readings logged are late: their intervals were matched before they arrived, so they will never be matched/,
+  );
 });
 
 t.test('upload: unusable files exit 2 naming the line, nothing posted', async (t) => {
