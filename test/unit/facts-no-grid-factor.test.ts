@@ -26,7 +26,7 @@ t.test('CBAM view: grid Wh in an hour without a factor makes the emissions unkno
 });
 
 t.test('emissions text: grouped grams, or why there is none', async (t) => {
-  t.equal(gramsCo2('1234567'), '1 234 567 g CO2');
+  t.equal(gramsCo2('1234567'), '1 234 567 g CO₂');
   t.equal(gramsCo2(null), NO_GRID_FACTOR);
   t.equal(NO_GRID_FACTOR, 'no grid emission factor logged');
 });

@@ -4,7 +4,7 @@
  * a device's export split into tenants, storage and unmatched.
  */
 import t from 'tap';
-import { hoursOf, mass, outputSeries, percent, tenantSeries, type DeviceOutputs, type TenantMatching } from '../../src/web/model/hourly-views.ts';
+import { cfeText, hoursOf, mass, outputSeries, percent, tenantSeries, type DeviceOutputs, type TenantMatching } from '../../src/web/model/hourly-views.ts';
 
 const FROM = '2019-01-01T00:00:00Z';
 const TO = '2019-01-01T04:00:00Z';
@@ -41,8 +41,10 @@ t.test('a tenant: one point per hour, gaps are 0, sources by device', async (t) 
     { device: 'wind', wh: [60, 0, 80, 0] },
   ]);
   t.equal(percent(view.totals.cfeScore), '81.1 %');
-  t.equal(mass('14000'), '14.0 kg CO2');
-  t.equal(mass('2500000'), '2.50 t CO2');
+  t.equal(mass('14000'), '14.0 kg CO₂');
+  t.equal(mass('2500000'), '2.50 t CO₂');
+  t.equal(cfeText(view.totals), '81.1 %');
+  t.equal(cfeText({ consumedWh: '0', cfeScore: 0 }), '— (nothing consumed in this period)', 'no consumption is no score, not 0 %');
 });
 
 t.test('a device: its export split into tenants, storage, unmatched', async (t) => {

@@ -13,9 +13,9 @@ export function groupDigits(wh: string): string {
 /** What an emissions figure reads as when no zone entry gives its grid factor (tenant-figures.ts). */
 export const NO_GRID_FACTOR = 'no grid emission factor logged';
 
-/** Grams of CO2, grouped, or why there is no figure. */
+/** Grams of CO₂, grouped, or why there is no figure. */
 export function gramsCo2(g: string | null): string {
-  return g === null ? NO_GRID_FACTOR : `${groupDigits(g)} g CO2`;
+  return g === null ? NO_GRID_FACTOR : `${groupDigits(g)} g CO₂`;
 }
 
 function deviceLines(d: FactDevice): string[] {

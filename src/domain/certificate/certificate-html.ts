@@ -73,7 +73,7 @@ function cbamSection(facts: BundleFacts): string {
 <tr><td>of which under a power purchase agreement</td><td class="n">${wh(t.ppaWh)}</td></tr>
 <tr><td>from the grid, at the grid emission factor</td><td class="n">${wh(t.gridWh)}</td></tr>
 <tr><td>Emissions of electricity from the grid</td><td class="n">${gramsCo2(t.gridEmissionsG)}</td></tr>
-<tr><td>Specific emissions of the electricity consumed</td><td class="n">${facts.cbam.gCO2PerMWh === null ? NO_GRID_FACTOR : `${groupDigits(facts.cbam.gCO2PerMWh)} g CO2 / MWh`}</td></tr></table>`;
+<tr><td>Specific emissions of the electricity consumed</td><td class="n">${facts.cbam.gCO2PerMWh === null ? NO_GRID_FACTOR : `${groupDigits(facts.cbam.gCO2PerMWh)} g CO₂ / MWh`}</td></tr></table>`;
 }
 
 export function certificateHtml({ facts, bundleSha256, logKey }: CertificateInput): string {
@@ -96,7 +96,7 @@ export function certificateHtml({ facts, bundleSha256, logKey }: CertificateInpu
 <dt>Purpose</dt><dd>${esc(claim.purpose)}${claim.purpose === 'cbam' ? ' (CBAM declaration, Regulation (EU) 2023/956)' : ''}</dd>
 <dt>Consumer</dt><dd>${esc([facts.tenant.name ?? facts.tenant.id, facts.tenant.legalId, facts.tenant.country].filter(Boolean).join(', '))} (${esc(facts.tenant.id)})</dd>
 <dt>Period (UTC)</dt><dd>${esc(facts.period.start)} to ${esc(facts.period.end)}, ${facts.hours.length} hour${facts.hours.length === 1 ? '' : 's'}</dd>
-<dt>Unmatched emissions</dt><dd>${facts.unmatchedEmissionsG === null ? NO_GRID_FACTOR : `${groupDigits(facts.unmatchedEmissionsG)} g CO2 at the zone's grid factor`}</dd>
+<dt>Unmatched emissions</dt><dd>${facts.unmatchedEmissionsG === null ? NO_GRID_FACTOR : `${groupDigits(facts.unmatchedEmissionsG)} g CO₂ at the zone's grid factor`}</dd>
 </dl>
 <h2>Sources</h2>
 ${sourcesTable(facts)}

@@ -90,8 +90,12 @@ export function outputSeries(outputs: DeviceOutputs, from: string, to: string): 
 /** The CFE score as the page shows it: a percentage with one decimal. */
 export const percent = (score: number): string => `${(Math.round(score * 1000) / 10).toFixed(1)} %`;
 
-/** Grams of CO2 as kilograms or tonnes, whichever reads better. */
+/** The period's CFE score, or why there is none: a share of nothing consumed is no score, not 0 %. */
+export const cfeText = (totals: { consumedWh: string; cfeScore: number }): string =>
+  BigInt(totals.consumedWh) === 0n ? '— (nothing consumed in this period)' : percent(totals.cfeScore);
+
+/** Grams of CO₂ as kilograms or tonnes, whichever reads better (written CO₂, as the verify page and certificate do). */
 export function mass(grams: string): string {
   const g = Number(grams);
-  return g >= 1e6 ? `${(g / 1e6).toFixed(2)} t CO2` : `${(g / 1e3).toFixed(1)} kg CO2`;
+  return g >= 1e6 ? `${(g / 1e6).toFixed(2)} t CO₂` : `${(g / 1e3).toFixed(1)} kg CO₂`;
 }

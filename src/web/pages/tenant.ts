@@ -8,7 +8,7 @@ import { hourlyPlot } from '../dom/hourly-plot.ts';
 import { hourlyTable } from '../dom/hourly-table.ts';
 import { addDays, download, periodForm, withSession, type Session } from '../dom/session.ts';
 import { el, errorBox, facts, getJson, call } from '../dom/ui.ts';
-import { mass, percent, tenantSeries, type TenantMatching } from '../model/hourly-views.ts';
+import { cfeText, mass, tenantSeries, type TenantMatching } from '../model/hourly-views.ts';
 
 interface Claim {
   id: string;
@@ -55,7 +55,7 @@ function figuresView(session: Session, target: HTMLElement, from: string, to: st
         facts([
           ['Consumed', whText(t.consumedWh)],
           ['Matched', whText(t.matchedWh)],
-          ['CFE score', el('strong', { id: 'cfe-score' }, percent(t.cfeScore))],
+          ['CFE score', el('strong', { id: 'cfe-score' }, cfeText(t))],
           [
             'Unmatched emissions',
             el(
