@@ -94,7 +94,15 @@ t.test('/tenant: sign in with the token, one plot point per hour, the claim list
     await page.getByRole('button', { name: 'Sign in' }).click();
     const problem = page.getByRole('alert');
     await problem.waitFor();
-    t.match(await problem.textContent(), /unauthorized/, 'a refused token shows the problem code');
+    t.match(await problem.textContent(), /^The token was not accepted.*code unauthorized$/, 'a refused token: what happened, then the problem code');
+    await page.screenshot({ path: join(shots, `tenant-refused-token-${size.name}.png`), fullPage: true });
+    await page.getByLabel(/token/i).fill(windToken);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page
+      .getByRole('alert')
+      .filter({ hasText: /generator/ })
+      .waitFor();
+    t.match(await problem.textContent(), /^Not a tenant's token.*belongs to nordwind, a generator/, "a generator's token: said so");
 
     await page.getByLabel(/token/i).fill(factoryToken);
     await page.getByRole('button', { name: 'Sign in' }).click();

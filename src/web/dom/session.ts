@@ -4,7 +4,7 @@
  * history, logs or Referer), is sent as a bearer header (RFC 6750 §2.1), and
  * the service says whose it is (GET /v1/me).
  */
-import { call, el, errorBox, getJson, main } from './ui.ts';
+import { call, el, errorBox, getJson, main, PageRefusal } from './ui.ts';
 
 export interface Session {
   token: string;
@@ -24,7 +24,7 @@ export function withSession(title: string, role: 'tenant' | 'generator', lead: s
   const open = async (token: string, status: HTMLElement): Promise<void> => {
     try {
       const me = await getJson<{ id: string; role: string }>('/v1/me', { token });
-      if (me.role !== role) throw new Error(`this token belongs to ${me.id}, a ${me.role}; this page needs a ${role}'s token`);
+      if (me.role !== role) throw new PageRefusal(`Not a ${role}'s token`, `this token belongs to ${me.id}, a ${me.role}; this page needs a ${role}'s token`);
       sessionStorage.setItem(KEY, token);
       const body = el('div', { id: 'signed-in' });
       const bar = el(

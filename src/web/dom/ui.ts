@@ -63,22 +63,44 @@ export async function call(path: string, options: CallOptions = {}): Promise<Res
 export const getText = async (path: string, options?: CallOptions): Promise<string> => (await call(path, options)).text();
 export const getJson = async <T>(path: string, options?: CallOptions): Promise<T> => (await call(path, options)).json() as Promise<T>;
 
-/** An error box: for an API problem, its title and code. */
+/** A refusal of the page itself (not of the API), with the heading its box shows. */
+export class PageRefusal extends Error {
+  constructor(
+    readonly heading: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** What a problem's status means to the person reading the page (its title is only the code in words). */
+const HEADINGS: Record<number, string> = {
+  400: 'The service refused the request',
+  401: 'The token was not accepted',
+  403: 'Not allowed with this token',
+  404: 'Not found',
+  409: 'Conflicts with what is logged',
+  413: 'Too large for the service',
+  429: 'Too many requests: try again shortly',
+  500: 'The service failed; it logged the error',
+  503: 'The service is unavailable: try again shortly',
+};
+
+/** An error box: a heading saying what happened, the detail, and for an API problem its code. */
 export function errorBox(error: unknown): HTMLElement {
   if (error instanceof ApiProblem) {
     return el(
       'div',
       { class: 'error', role: 'alert' },
-      el('strong', {}, error.title),
-      ' ',
-      el('code', {}, error.code),
+      el('strong', {}, HEADINGS[error.status] ?? (error.status >= 500 ? HEADINGS[500]! : HEADINGS[400]!)),
       error.detail ? el('p', {}, error.detail) : undefined,
+      el('p', { class: 'problem-code' }, 'code ', el('code', {}, error.code)),
     );
   }
   return el(
     'div',
     { class: 'error', role: 'alert' },
-    el('strong', {}, 'Something went wrong'),
+    el('strong', {}, error instanceof PageRefusal ? error.heading : 'Something went wrong'),
     el('p', {}, String(error instanceof Error ? error.message : error)),
   );
 }
