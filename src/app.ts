@@ -99,6 +99,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const useCases = new UseCases(deps.ledger, deps.intake, deps.witnessing);
   const routeDeps: RouteDeps = { useCases, auth: new Auth(useCases), ...(deps.rateLimits ? { rateLimits: deps.rateLimits } : {}) };
   if (deps.rateLimits) await registerRateLimits(app, deps.rateLimits);
+  app.addHook('preParsing', routeDeps.auth.checkFirst);
   await app.register(async (scope) => {
     healthRoutes(scope, routeDeps);
     meRoutes(scope, routeDeps);

@@ -9,22 +9,51 @@ import type { UseCases } from '../ledger/use-cases.ts';
 
 export class Auth {
   readonly #useCases: UseCases;
+  /** Each request's caller, read once: by the onRequest hook, then by the handler. */
+  readonly #callers = new WeakMap<FastifyRequest, Promise<Caller>>();
 
   constructor(useCases: UseCases) {
     this.#useCases = useCases;
   }
 
   caller(request: FastifyRequest): Promise<Caller> {
+    let caller = this.#callers.get(request);
+    if (caller === undefined) {
+      caller = this.#read(request);
+      this.#callers.set(request, caller);
+    }
+    return caller;
+  }
+
+  /** The caller when the request carries a token (which must then be valid), undefined for an anonymous one. */
+  async optionalCaller(request: FastifyRequest): Promise<Caller | undefined> {
+    return request.headers.authorization === undefined ? undefined : this.caller(request);
+  }
+
+  /**
+   * A preParsing hook: a route whose OpenAPI security requirement names the
+   * bearer scheme has its token checked before its body is read or
+   * validated, so a request without a valid token is 401 whatever its body
+   * (RFC 9110 §15.5.2), and an anonymous client cannot make the service
+   * parse a large body. A route that also allows no token (an empty
+   * requirement) checks one only when it is sent. Not onRequest: the rate
+   * limiter runs there first, so unknown tokens cannot flood the lookup.
+   */
+  readonly checkFirst = async <P>(request: FastifyRequest, _reply: unknown, payload: P): Promise<P> => {
+    const security = request.routeOptions.schema?.security as Array<Record<string, unknown>> | undefined;
+    if (security?.some((requirement) => 'bearer' in requirement)) {
+      if (security.some((requirement) => Object.keys(requirement).length === 0)) await this.optionalCaller(request);
+      else await this.caller(request);
+    }
+    return payload;
+  };
+
+  async #read(request: FastifyRequest): Promise<Caller> {
     const header = request.headers.authorization;
     // The scheme is case-insensitive (RFC 9110 §11.1); the token is printable
     // ASCII without spaces, as the operator token is checked at start (config.ts).
     const match = header ? /^bearer +([\x21-\x7e]+) *$/i.exec(header) : null;
     if (!match) throw new GridproofError('unauthorized', 'send Authorization: Bearer <token>');
     return this.#useCases.caller(match[1]!);
-  }
-
-  /** The caller when the request carries a token (which must then be valid), undefined for an anonymous one. */
-  async optionalCaller(request: FastifyRequest): Promise<Caller | undefined> {
-    return request.headers.authorization === undefined ? undefined : this.caller(request);
   }
 }

@@ -105,6 +105,8 @@ export function bundleRoutes(app: FastifyInstance, { useCases, auth, rateLimits 
           },
         },
         response: responses({ 200: json('The verdict and, when valid, the facts', 'verdict') }, BODY, 401),
+        // Anyone may verify; a token, when sent, must be valid.
+        security: [{}, { bearer: [] }],
         // Documented as a bundle, but any JSON is taken: a document that is not
         // a bundle gets a verdict naming its reasons (bad-schema), not a 400.
         body: { anyOf: [{ $ref: 'https://gridproof.dev/schemas/bundle.json#' }, {}] },

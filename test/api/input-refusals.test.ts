@@ -129,6 +129,27 @@ for (const backend of await testBackends()) {
       });
       isProblem(t, forbidden, 403, 'forbidden', 'a known token without the role');
       t.equal(forbidden.headers['www-authenticate'], undefined, 'a 403 carries no challenge');
+
+      // The token is checked before the body is read: no valid token is 401, whatever the body.
+      const run = (headers: Record<string, string>, payload: string) =>
+        app.inject({ method: 'POST', url: '/v1/matching/runs', headers: { 'content-type': 'application/json', ...headers }, payload });
+      isProblem(t, await run(auth('not-a-token-anyone-has'), '{}'), 401, 'unauthorized', 'an unknown token and a body missing its field');
+      isProblem(t, await run({}, '{"until":'), 401, 'unauthorized', 'no token and a body that is not JSON');
+      isProblem(t, await run(auth(OPERATOR_TOKEN), '{}'), 400, 'schema-violation', 'a valid token: then the body is checked');
+      const entries = (headers: Record<string, string>) =>
+        app.inject({
+          method: 'POST',
+          url: '/v1/entries',
+          headers: { 'content-type': 'application/json', ...headers },
+          payload: `{"entries":["${'x'.repeat(3 * 1024 * 1024)}"]}`,
+        });
+      isProblem(t, await entries({}), 401, 'unauthorized', 'no token and a body over the limit: refused before it is read');
+      isProblem(t, await entries(auth(gen.token)), 413, 'payload-too-large', 'with a token, the same body is too large');
+      // Verifying needs no token; one that is sent must be valid.
+      const verify = (headers: Record<string, string>) =>
+        app.inject({ method: 'POST', url: '/v1/verify', headers: { 'content-type': 'application/json', ...headers }, payload: '{}' });
+      t.equal((await verify({})).statusCode, 200, 'anyone may verify');
+      isProblem(t, await verify(auth('not-a-token-anyone-has')), 401, 'unauthorized', 'verify with an unknown token');
       await unchanged(t, 'auth');
     });
 
