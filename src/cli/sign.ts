@@ -26,6 +26,7 @@ export async function signCommand(args: string[]): Promise<number> {
     throw new GridproofError('bad-request', 'the payload is not JSON');
   }
   const server = options.get('server');
+  if (options.has('post') && (!server || !options.get('token'))) throw new GridproofError('bad-request', '--post needs --server URL and --token T');
   const client = server ? new HttpClient(server, options.get('token')) : undefined;
   if (client) {
     const vkey = (await client.text('/v1/log/key')).trim();
@@ -40,8 +41,8 @@ export async function signCommand(args: string[]): Promise<number> {
   }
   const reading = { kind: 'reading', quality: 'measured', ...payload } as ReadingPayload;
   const note = sealEntry(reading, signer);
-  if (options.has('post')) {
-    if (!client) throw new GridproofError('bad-request', '--post needs --server and --token');
+  // --post without a server and a token was refused above, before anything was sent.
+  if (client && options.has('post')) {
     const answer = await client.json<{ results: Array<{ error?: { code: string; detail: string } }> }>('/v1/entries', { entries: [note] });
     process.stdout.write(`${JSON.stringify(answer)}\n`);
     const refused = answer.results.filter((result) => result.error !== undefined);

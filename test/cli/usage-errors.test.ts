@@ -51,6 +51,25 @@ t.test('a misspelt option or command is named', async (t) => {
   t.match(command.stderr, /^gridproof: unknown command "verfiy"\n\nusage: gridproof <command>/, 'named, then the commands');
 });
 
+t.test('sign --post without a token is a usage error, before anything is sent', async (t) => {
+  const keyFile = join(scratch, 'meter.key');
+  t.equal(run('keygen', '--name', 'meter/x', '--out', 'meter.key').status, 0, 'a key to sign with');
+  writeFileSync(join(scratch, 'payload.json'), '{"device":"x"}');
+  // Port 9 (discard) on this machine: were anything sent, the error would be a refused connection instead.
+  isUsageError(
+    t,
+    run('sign', '--key', keyFile, '--server', 'http://127.0.0.1:9', '--post', 'payload.json'),
+    /^gridproof sign: bad-request: --post needs --server URL and --token T\n$/,
+    'no --token',
+  );
+  isUsageError(
+    t,
+    run('sign', '--key', keyFile, '--token', 't', '--post', 'payload.json'),
+    /^gridproof sign: bad-request: --post needs --server URL and --token T\n$/,
+    'no --server',
+  );
+});
+
 t.test('a key file that is missing, or already there, is one line', async (t) => {
   isUsageError(
     t,
