@@ -27,7 +27,8 @@ for (const a of allocationsTo(log, 't1')) {
 t.test('the verdict line', async (t) => {
   const valid = await check(claimed);
   t.equal(valid.valid, true, 'the claim bundle verifies');
-  t.equal(verdictLine(valid), `VALID: ${claimPayload.wh} Wh claimed by t1 for cbam`);
+  t.equal(verdictLine(valid), `VALID: ${formatWh(claimPayload.wh)} claimed by t1 for cbam`);
+  t.match(verdictLine(valid), /^VALID: \d[\d.,]* (Wh|kWh|MWh) claimed/, 'the amount in the unit that reads best, as the statement below it shows it');
   t.ok(BigInt(claimPayload.wh) > 0n, 'a claim of some energy');
   t.equal(verdictLine(await check(statementOnly)), 'VALID: statement for t1, not a claim (the energy is not shown as claimed)');
 

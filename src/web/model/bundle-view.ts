@@ -37,7 +37,7 @@ export function verdictLine(verdict: BundleVerdict): string {
   if (!verdict.valid) return `INVALID: ${verdict.reasons.length} problem${verdict.reasons.length === 1 ? '' : 's'} found, the bundle proves nothing`;
   const s = verdict.statement!;
   return verdict.claimed && s.claim
-    ? `VALID: ${s.claim.wh} Wh claimed by ${s.tenant} for ${s.claim.purpose}`
+    ? `VALID: ${formatWh(s.claim.wh)} claimed by ${s.tenant} for ${s.claim.purpose}`
     : `VALID: statement for ${s.tenant}, not a claim (the energy is not shown as claimed)`;
 }
 
