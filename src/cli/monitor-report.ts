@@ -3,6 +3,7 @@
  * readable report it prints on stdout.
  */
 import type { Finding, Warning } from '../domain/monitor/findings.ts';
+import { countOf } from '../domain/count.ts';
 
 export interface MonitorReport {
   url: string;
@@ -86,7 +87,7 @@ export function formatMonitorReport(report: MonitorReport): string {
   else if (!report.error) out += line('findings', 'none');
   if (report.warnings.length > 0) out += listed('warnings', report.warnings);
   if (report.error) out += line('result', `UNUSABLE INPUT: ${report.error}`);
-  else if (report.findings.length > 0) out += line('result', `FAILED: ${report.findings.length} finding${report.findings.length === 1 ? '' : 's'}`);
+  else if (report.findings.length > 0) out += line('result', `FAILED: ${countOf(report.findings.length, 'finding')}`);
   else out += line('result', 'OK: every check passed');
   return out;
 }

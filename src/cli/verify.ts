@@ -13,6 +13,7 @@ import { GridproofError } from '../errors.ts';
 import { nativeVerify } from '../platform/node-ed25519.ts';
 import { parseArgs } from './args.ts';
 import { readBundleFile } from './bundle-file.ts';
+import { countOf } from '../domain/count.ts';
 
 export async function verifyCommand(args: string[]): Promise<number> {
   const { options, lists, positional } = parseArgs(args, ['json', 'html']);
@@ -47,7 +48,7 @@ export async function verifyCommand(args: string[]): Promise<number> {
     out.write(factsSummary(facts, verdict.claimed));
     return 0;
   }
-  out.write(`INVALID bundle: ${verdict.reasons.length} reason${verdict.reasons.length === 1 ? '' : 's'}\n`);
+  out.write(`INVALID bundle: ${countOf(verdict.reasons.length, 'reason')}\n`);
   for (const reason of verdict.reasons) out.write(`  ${reason.code}: ${reason.detail}\n`);
   return 1;
 }

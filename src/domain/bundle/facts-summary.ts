@@ -4,6 +4,7 @@
  * hours are summed by source here and given whole by `--json`.
  */
 import type { BundleFacts, FactDevice } from './facts-types.ts';
+import { countOf } from '../count.ts';
 
 /** 1234567 → "1 234 567": Wh stay exact, only grouped. */
 export function groupDigits(wh: string): string {
@@ -48,7 +49,7 @@ export function factsSummary(facts: BundleFacts, claimed: boolean): string {
     claimed && facts.claim
       ? `  claimed: ${groupDigits(facts.claim.wh)} Wh for ${facts.claim.purpose}, beneficiary ${facts.claim.beneficiary} (claim ${facts.claim.id}, log entry ${facts.claim.index})`
       : '  not a claim: the energy is not shown as claimed',
-    `  ${facts.hours.length} hour${facts.hours.length === 1 ? '' : 's'}; sources:`,
+    `  ${countOf(facts.hours.length, 'hour')}; sources:`,
     ...facts.devices.flatMap(deviceLines),
   ];
   if (facts.discharges.length > 0) {

@@ -8,6 +8,7 @@
 import { gramsCo2, groupDigits, NO_GRID_FACTOR } from '../bundle/facts-summary.ts';
 import type { BundleFacts, FactClaim } from '../bundle/facts-types.ts';
 import { cfeChart } from './cfe-chart.ts';
+import { countOf } from '../count.ts';
 
 export interface CertificateInput {
   facts: BundleFacts & { claim: FactClaim };
@@ -95,7 +96,7 @@ export function certificateHtml({ facts, bundleSha256, logKey }: CertificateInpu
 <dt>Beneficiary</dt><dd>${esc(claim.beneficiary)}</dd>
 <dt>Purpose</dt><dd>${esc(claim.purpose)}${claim.purpose === 'cbam' ? ' (CBAM declaration, Regulation (EU) 2023/956)' : ''}</dd>
 <dt>Consumer</dt><dd>${esc([facts.tenant.name ?? facts.tenant.id, facts.tenant.legalId, facts.tenant.country].filter(Boolean).join(', '))} (${esc(facts.tenant.id)})</dd>
-<dt>Period (UTC)</dt><dd>${esc(facts.period.start)} to ${esc(facts.period.end)}, ${facts.hours.length} hour${facts.hours.length === 1 ? '' : 's'}</dd>
+<dt>Period (UTC)</dt><dd>${esc(facts.period.start)} to ${esc(facts.period.end)}, ${countOf(facts.hours.length, 'hour')}</dd>
 <dt>Unmatched emissions</dt><dd>${facts.unmatchedEmissionsG === null ? NO_GRID_FACTOR : `${groupDigits(facts.unmatchedEmissionsG)} g CO₂ at the zone's grid factor`}</dd>
 </dl>
 <h2>Sources</h2>

@@ -5,6 +5,7 @@
  * bundle's own device entries) and the hourly series for the plot.
  */
 import { bundleCodes, type Bundle, type BundleVerdict } from '../../domain/bundle/verify-bundle.ts';
+import { countOf } from '../../domain/count.ts';
 
 export interface ReasonView {
   code: string;
@@ -34,7 +35,7 @@ export interface HourlySeries {
 }
 
 export function verdictLine(verdict: BundleVerdict): string {
-  if (!verdict.valid) return `INVALID: ${verdict.reasons.length} problem${verdict.reasons.length === 1 ? '' : 's'} found, the bundle proves nothing`;
+  if (!verdict.valid) return `INVALID: ${countOf(verdict.reasons.length, 'problem')} found, the bundle proves nothing`;
   const s = verdict.statement!;
   return verdict.claimed && s.claim
     ? `VALID: ${formatWh(s.claim.wh)} claimed by ${s.tenant} for ${s.claim.purpose}`

@@ -9,6 +9,7 @@
 import type { BundleVerdict } from '../../domain/bundle/verify-bundle.ts';
 import { checkPolicy, type WitnessPolicy } from '../../domain/witness-policy.ts';
 import { isGridproofError } from '../../errors.ts';
+import { countOf } from '../../domain/count.ts';
 
 export type PolicyChoice = { policy: WitnessPolicy | undefined } | { error: { code: string; detail: string } };
 
@@ -70,6 +71,6 @@ export function witnessSummary(verdict: BundleVerdict, policy: WitnessPolicy | u
   const required = policy.quorum ?? policy.witnesses.length;
   const cosignatures = (verdict.cosignatures ?? []).map((c) => ({ name: c.name, time: c.time, vkey: c.vkey }));
   const met = cosignatures.length >= required && !verdict.reasons.some((r) => r.code === 'too-few-cosignatures');
-  const of = `${cosignatures.length} of ${policy.witnesses.length} trusted witness${policy.witnesses.length === 1 ? '' : 'es'} validly cosigned the checkpoint`;
+  const of = `${cosignatures.length} of ${countOf(policy.witnesses.length, 'trusted witness', 'trusted witnesses')} validly cosigned the checkpoint`;
   return { line: `${of}; ${required} required: ${met ? 'the quorum is met' : 'too few'}`, met, cosignatures };
 }

@@ -9,6 +9,7 @@ import { hourlyTable } from '../dom/hourly-table.ts';
 import { addDays, download, periodForm, withSession, type Session } from '../dom/session.ts';
 import { el, errorBox, facts, getJson, call } from '../dom/ui.ts';
 import { cfeText, mass, tenantSeries, type TenantMatching } from '../model/hourly-views.ts';
+import { countOf } from '../../domain/count.ts';
 
 interface Claim {
   id: string;
@@ -68,12 +69,7 @@ function figuresView(session: Session, target: HTMLElement, from: string, to: st
         ...(figures.warnings ?? []).map((w) => el('p', { class: 'hint', role: 'note' }, w)),
         el('p', { class: 'hint' }, 'Bars: matched supply by source, stacked; line: your consumption (energy per interval, all times UTC).'),
         plot,
-        el(
-          'details',
-          {},
-          el('summary', {}, `The ${series.hours.length} hour${series.hours.length === 1 ? '' : 's'} as a table`),
-          hourlyTable('tenant-hours', series, 'consumed'),
-        ),
+        el('details', {}, el('summary', {}, `The ${countOf(series.hours.length, 'hour')} as a table`), hourlyTable('tenant-hours', series, 'consumed')),
         el('div', { class: 'actions' }, csv),
         csvStatus,
       );
