@@ -9,7 +9,7 @@ import type { UseCases } from '../ledger/use-cases.ts';
 
 export class Auth {
   readonly #useCases: UseCases;
-  /** Each request's caller, read once: by the onRequest hook, then by the handler. */
+  /** Each request's caller, read once: by the preParsing hook (checkFirst), then by the handler. */
   readonly #callers = new WeakMap<FastifyRequest, Promise<Caller>>();
 
   constructor(useCases: UseCases) {
