@@ -8,6 +8,7 @@ import { toBase64 } from '../crypto/base64.ts';
 import { appendLeaves, frontier as frontierOf, type GetNode, type NodeId, type StoredNode } from '../crypto/merkle.ts';
 import type { EntryKind } from '../domain/payloads.ts';
 import { GridproofError } from '../errors.ts';
+import { hashColumn, packBytes } from './packed-bytes.ts';
 import { nativeHashChildren } from '../platform/node-sha256.ts';
 import type { Database } from './schema.ts';
 
@@ -69,13 +70,11 @@ export async function readNodes(db: Db | Tx, ids: readonly NodeId[]): Promise<(i
   };
 }
 
-/** Bytes as a base64 text parameter, decoded by the database: one text[] carries a whole column. */
-const base64 = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
-
 /**
  * Appends entries at indexes size, size+1, … with their tree nodes, and moves
  * the head, in one statement (one round trip however many entries: each
- * column travels as one array); returns the nodes written. The caller holds
+ * column travels as one array, and the byte columns as one binary parameter
+ * each, packed-bytes.ts); returns the nodes written. The caller holds
  * the head lock (lockLogHead) in this transaction. `frontier` may supply the
  * nodes of frontier(size) when they are known already (they depend only on
  * the first `size` entries, which never change); otherwise they are read
@@ -98,17 +97,25 @@ export async function appendEntries(
     getNode,
     nativeHashChildren,
   );
+  const bytes = packBytes(entries.map((entry) => entry.bytes));
+  const leafHashes = hashColumn(
+    entries.map((entry) => entry.leafHash),
+    'n',
+  );
+  const nodeHashes = hashColumn(
+    nodes.map((node) => node.hash),
+    'n',
+  );
   await sql`
     with new_entry as (
       insert into entry (idx, leaf_hash, bytes, kind)
-      select idx, decode(leaf_hash, 'base64'), decode(bytes, 'base64'), kind
-        from unnest(${entries.map((_, i) => size + i)}::bigint[], ${entries.map((entry) => base64(entry.leafHash))}::text[],
-                    ${entries.map((entry) => base64(entry.bytes))}::text[], ${entries.map((entry) => entry.kind)}::text[]) as e (idx, leaf_hash, bytes, kind)
+      select idx, ${leafHashes}, substring(${bytes.packed}::bytea from e.offset_ + 1 for e.length_), kind
+        from unnest(${entries.map((_, i) => size + i)}::bigint[], ${bytes.offsets}::int[], ${bytes.lengths}::int[],
+                    ${entries.map((entry) => entry.kind)}::text[]) with ordinality as e (idx, offset_, length_, kind, n)
     ), new_node as (
       insert into tree_node (level, idx, hash)
-      select level, idx, decode(hash, 'base64')
-        from unnest(${nodes.map((node) => node.level)}::smallint[], ${nodes.map((node) => node.index)}::bigint[],
-                    ${nodes.map((node) => base64(node.hash))}::text[]) as n (level, idx, hash)
+      select level, idx, ${nodeHashes}
+        from unnest(${nodes.map((node) => node.level)}::smallint[], ${nodes.map((node) => node.index)}::bigint[]) with ordinality as t (level, idx, n)
     ), new_head as (
       update log_head set size = ${size + entries.length}
     )

@@ -3,6 +3,7 @@
  */
 import { sql, type RawBuilder } from 'kysely';
 import type { Db, Tx } from './log.ts';
+import { hashColumn } from './packed-bytes.ts';
 import type { Database } from './schema.ts';
 
 export interface HeadRow {
@@ -33,7 +34,8 @@ export async function chainHead(db: Db, deviceId: string): Promise<{ seq: number
 }
 
 /**
- * The INSERT of reading rows as one statement (each column one array), to
+ * The INSERT of reading rows as one statement (each column one array, the
+ * leaf hashes one binary parameter: packed-bytes.ts), to
  * run on its own (insertReadings) or inside the append of their entries
  * (appendEntries' `project`).
  */
@@ -41,12 +43,11 @@ export function readingsInsert(rows: ReadonlyArray<Database['reading']>): RawBui
   const column = <K extends keyof Database['reading']>(key: K) => rows.map((row) => row[key]);
   return sql`
     insert into reading (entry_idx, leaf_hash, device_id, seq, start_at, end_at, import_wh, export_wh)
-    select entry_idx, decode(leaf_hash, 'base64'), device_id, seq, start_at, end_at, import_wh, export_wh
-      from unnest(${column('entry_idx')}::bigint[], ${rows.map((row) => Buffer.from(row.leaf_hash).toString('base64'))}::text[],
-                  ${column('device_id')}::text[], ${column('seq')}::bigint[],
+    select entry_idx, ${hashColumn(column('leaf_hash'), 'n')}, device_id, seq, start_at, end_at, import_wh, export_wh
+      from unnest(${column('entry_idx')}::bigint[], ${column('device_id')}::text[], ${column('seq')}::bigint[],
                   ${rows.map((row) => row.start_at.toISOString())}::timestamptz[], ${rows.map((row) => row.end_at.toISOString())}::timestamptz[],
                   ${column('import_wh')}::bigint[], ${column('export_wh')}::bigint[])
-        as r (entry_idx, leaf_hash, device_id, seq, start_at, end_at, import_wh, export_wh)`;
+        with ordinality as r (entry_idx, device_id, seq, start_at, end_at, import_wh, export_wh, n)`;
 }
 
 export async function insertReadings(tx: Tx, rows: ReadonlyArray<Database['reading']>): Promise<void> {
