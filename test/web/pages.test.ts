@@ -3,10 +3,12 @@
  * real service over a real socket: a claim bundle made through the API is
  * VALID on /verify, the same bundle with one Wh changed is INVALID with its
  * reason, no request leaves the page while verifying, verify.html opened from
- * file:// is VALID, and the Log page checks inclusion and consistency.
- * Screenshots of each page (desktop and 360 px) go to a folder it prints.
+ * file:// is VALID, and the Log page checks inclusion and consistency. The
+ * claim's certificate, printed to PDF by the same Chromium, keeps the log key
+ * whole on a line of its own. Screenshots of each page (desktop and 360 px)
+ * and the certificate (PDF and PNG) go to a folder it prints.
  */
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -164,6 +166,30 @@ t.test('/verify: the plot of a one-hour bundle spans that hour', async (t) => {
   );
   await page.screenshot({ path: join(shots, 'verify-valid-one-hour.png'), fullPage: true });
   await page.close();
+});
+
+t.test('the certificate, printed: the log key whole on a line of its own under "How to verify"', async (t) => {
+  const html = await app.inject({ url: `/v1/claims/${claim.json().id}/certificate`, headers: auth(tenant.token) });
+  t.equal(html.statusCode, 200);
+  const file = join(work, 'certificate.html');
+  writeFileSync(file, html.body);
+  const page = await browser.newPage();
+  await page.goto(`file://${file}`);
+  const pdf = join(shots, 'certificate.pdf');
+  await page.pdf({ path: pdf, preferCSSPageSize: true, printBackground: true });
+  await page.close();
+  t.match(execFileSync('pdfinfo', [pdf], { encoding: 'utf8' }), /Pages:\s+1\n/, 'one A4 page');
+  const lines = execFileSync('pdftotext', ['-layout', pdf, '-'], { encoding: 'utf8' })
+    .split('\n')
+    .map((line) => line.trim());
+  const command = lines.findIndex((line) => line.endsWith('gridproof verify bundle.json --key \\'));
+  t.ok(command >= 0, 'the command to run, continued on the next line');
+  t.equal(lines[command + 1], logKey, 'the log key on that line, whole and alone: copied, it is the key');
+  t.ok(
+    lines.some((line) => line.startsWith('Log key') && line.endsWith(logKey)),
+    'the proof lists it whole too',
+  );
+  execFileSync('pdftoppm', ['-r', '110', '-png', '-singlefile', pdf, join(shots, 'certificate')]);
 });
 
 t.test('verify.html from file:// asks for the key and says VALID', async (t) => {

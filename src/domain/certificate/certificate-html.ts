@@ -41,7 +41,9 @@ td.n, th.n { text-align: right; white-space: nowrap; }
 dl { display: grid; grid-template-columns: 32mm 1fr; gap: 0.6mm 3mm; margin: 0; }
 dt { color: #555; }
 dd { margin: 0; }
-.mono { font-family: "DejaVu Sans Mono", monospace; font-size: 7.5pt; word-break: break-all; }
+/* A hash or key is copied whole: it moves to a line of its own before it breaks, and breaks only if wider than that (docs/exports.md "Certificate"). */
+.mono { font-family: "DejaVu Sans Mono", monospace; font-size: 7.5pt; overflow-wrap: anywhere; }
+.cmd { font-family: "DejaVu Sans Mono", monospace; font-size: 7.5pt; color: #1c2833; margin: 1mm 0 1mm 4mm; white-space: pre-wrap; overflow-wrap: anywhere; }
 .legend span { display: inline-block; width: 3mm; height: 3mm; margin: 0 1mm 0 3mm; vertical-align: middle; }
 footer { margin-top: 3mm; font-size: 7.5pt; color: #555; border-top: 1px solid #c8d3cc; padding-top: 2mm; }
 @media print { .page { border-width: 1.5px; } }
@@ -75,6 +77,17 @@ function cbamSection(facts: BundleFacts): string {
 <tr><td>from the grid, at the grid emission factor</td><td class="n">${wh(t.gridWh)}</td></tr>
 <tr><td>Emissions of electricity from the grid</td><td class="n">${gramsCo2(t.gridEmissionsG)}</td></tr>
 <tr><td>Specific emissions of the electricity consumed</td><td class="n">${facts.cbam.gCO2PerMWh === null ? NO_GRID_FACTOR : `${groupDigits(facts.cbam.gCO2PerMWh)} g CO₂ / MWh`}</td></tr></table>`;
+}
+
+/**
+ * The command that verifies the bundle, with the log key on its own line
+ * after a shell continuation (docs/exports.md "Certificate"): a verifier key
+ * (`name+keyid+base64`) is one token that a reader copies whole, so it must
+ * not share a line with prose that could push a break into it. The line
+ * breaks only if the key alone is wider than the page (`.cmd`).
+ */
+function verifyCommand(logKey: string): string {
+  return `gridproof verify bundle.json --key \\\n  ${esc(logKey)}`;
 }
 
 export function certificateHtml({ facts, bundleSha256, logKey }: CertificateInput): string {
@@ -116,7 +129,8 @@ ${cbamSection(facts)}
 <dt>Log key</dt><dd class="mono">${esc(logKey)}</dd>
 </dl>
 <footer><b>How to verify.</b> Obtain the proof bundle whose SHA-256 is shown above and run
-<span class="mono">gridproof verify bundle.json --key &lt;log key&gt;</span>, or post it to <span class="mono">/v1/verify</span> of any gridproof service.
+<pre class="cmd">${verifyCommand(logKey)}</pre>
+or post it to <span class="mono">/v1/verify</span> of any gridproof service.
 The bundle holds every signed meter reading, settlement and registry entry behind this page, each with its RFC 9162 inclusion proof
 to the checkpoint; verification needs nothing but the log key. This page was made from that bundle alone, and only a bundle that verifies gets one.</footer>
 </div>`;
