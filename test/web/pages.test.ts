@@ -4,9 +4,10 @@
  * VALID on /verify, the same bundle with one Wh changed is INVALID with its
  * reason, no request leaves the page while verifying, verify.html opened from
  * file:// is VALID, and the Log page checks inclusion and consistency. The
- * claim's certificate, printed to PDF by the same Chromium, keeps the log key
- * whole on a line of its own. Screenshots of each page (desktop and 360 px)
- * and the certificate (PDF and PNG) go to a folder it prints.
+ * hourly plot fits the page at 360 px and on a desktop. The claim's
+ * certificate, printed to PDF by the same Chromium, keeps the log key whole
+ * on a line of its own. Screenshots of each page (desktop and 360 px) and the
+ * certificate (PDF and PNG) go to a folder it prints.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -131,6 +132,19 @@ t.test('/verify: a real claim bundle is VALID, one Wh changed is INVALID, and no
     t.equal(requests.length, before, 'no request left the page while verifying');
     t.match(await page.locator('#details').textContent(), /EU importer, lot 7/);
     t.ok(await page.locator('.plot canvas').count(), 'the hourly plot is drawn');
+    // The plot fits the page: nothing of it (the last tick, the legend) runs past the content or scrolls sideways.
+    const plot = page.locator('.plot').first();
+    const drawn = (await plot.locator('> *').first().boundingBox())!;
+    const content = (await page.locator('#details').boundingBox())!;
+    const fit = {
+      ...(await plot.evaluate((p) => ({ scrollWidth: p.scrollWidth, clientWidth: p.clientWidth }))),
+      right: drawn.x + drawn.width,
+      contentRight: content.x + content.width,
+      pageWidth: Number(await page.evaluate('document.documentElement.scrollWidth')),
+    };
+    t.ok(fit.scrollWidth <= fit.clientWidth, `${size.name}: the plot needs no sideways scroll (${fit.scrollWidth} px in ${fit.clientWidth} px)`);
+    t.ok(fit.right <= fit.contentRight, `${size.name}: it ends within the page's content (${fit.right} ≤ ${fit.contentRight})`);
+    t.ok(fit.pageWidth <= size.width, `${size.name}: the page is no wider than the viewport`);
     const ticks = ((await page.locator('.plot').first().getAttribute('data-ticks')) ?? '').split(' ').filter(Boolean).map(Number);
     t.ok(ticks.length >= 3, `${ticks.length} ticks on its time axis`);
     t.same(

@@ -61,6 +61,25 @@ function energyUnit(largest: number): { unit: string; per: number } {
   return units.find((u) => largest >= u.per) ?? { unit: 'Wh', per: 1 };
 }
 
+/** The widest a plot is drawn, in CSS px: wider, an hour's bar stops reading as one hour. */
+const MAX_WIDTH = 960;
+/** The narrowest: below it the axes' labels leave no room to plot. */
+const MIN_WIDTH = 240;
+
+/**
+ * The width a plot drawn into `container` may take: the container's content
+ * box (README "Web app": a plot takes the width of its column, from 360 px
+ * up). clientWidth counts the container's padding, and a plot that wide runs
+ * past the content on the right; in a 360 px viewport its last tick and its
+ * legend were cut off. The container must be in the document; one that is
+ * not yet gets `fallback`.
+ */
+export function plotWidth(container: HTMLElement, fallback = 900): number {
+  const style = getComputedStyle(container);
+  const content = container.clientWidth - parseFloat(style.paddingLeft || '0') - parseFloat(style.paddingRight || '0');
+  return Math.floor(Math.min(MAX_WIDTH, Math.max(MIN_WIDTH, container.isConnected && content > 0 ? content : fallback)));
+}
+
 /** Legend words: the stacked series' prefix and the line's name (a tenant's consumption, a device's export). */
 export interface PlotLabels {
   source: string;

@@ -4,7 +4,7 @@
  * output went — to which tenants' sink readings, to storage, unmatched — as
  * the settlements record it (GET /v1/devices/{id}/outputs).
  */
-import { hourlyPlot } from '../dom/hourly-plot.ts';
+import { hourlyPlot, plotWidth } from '../dom/hourly-plot.ts';
 import { hourlyTable } from '../dom/hourly-table.ts';
 import { addDays, periodForm, withSession, type Session } from '../dom/session.ts';
 import { el, errorBox, facts, getJson } from '../dom/ui.ts';
@@ -26,7 +26,7 @@ function outputsView(session: Session, device: Device, target: HTMLElement, from
   getJson<DeviceOutputs>(`/v1/devices/${encodeURIComponent(device.id)}/outputs?from=${from}&to=${to}`, { token: session.token })
     .then((outputs) => {
       const series = outputSeries(outputs, from, to);
-      const plot = hourlyPlot(series, Math.min(960, Math.max(300, target.clientWidth || 900)), { source: '', line: 'exported' });
+      const plot = hourlyPlot(series, plotWidth(target), { source: '', line: 'exported' });
       plot.dataset.points = String(series.hours.length);
       target.replaceChildren(
         el('p', { class: 'hint' }, 'Bars: where each hour’s output went, stacked; line: the energy exported (all times UTC).'),

@@ -4,7 +4,7 @@
  * source, the CFE score and unmatched emissions, a CSV download; the tenant's
  * claims with their bundle and certificate downloads, and a form to claim.
  */
-import { hourlyPlot } from '../dom/hourly-plot.ts';
+import { hourlyPlot, plotWidth } from '../dom/hourly-plot.ts';
 import { hourlyTable } from '../dom/hourly-table.ts';
 import { addDays, download, periodForm, withSession, type Session } from '../dom/session.ts';
 import { el, errorBox, facts, getJson, call } from '../dom/ui.ts';
@@ -42,7 +42,7 @@ function figuresView(session: Session, target: HTMLElement, from: string, to: st
   getJson<Figures>(path, { token: session.token })
     .then((figures) => {
       const series = tenantSeries(figures as TenantMatching, from, to);
-      const plot = hourlyPlot(series, Math.min(960, Math.max(300, target.clientWidth || 900)));
+      const plot = hourlyPlot(series, plotWidth(target));
       plot.id = 'tenant-plot';
       plot.dataset.points = String(series.hours.length);
       const t = figures.totals;

@@ -11,7 +11,7 @@
 import { verifyBundle, type Bundle, type BundleVerdict } from '../../domain/bundle/verify-bundle.ts';
 import { NO_GRID_FACTOR } from '../../domain/bundle/facts-summary.ts';
 import { isGridproofError } from '../../errors.ts';
-import { hourlyPlot } from '../dom/hourly-plot.ts';
+import { hourlyPlot, plotWidth } from '../dom/hourly-plot.ts';
 import { el, errorBox, facts, getText, main } from '../dom/ui.ts';
 import { chosenPolicy, cosignaturesSection, prefillWitnesses, witnessFields } from '../dom/witness-policy-fields.ts';
 import type { WitnessPolicy } from '../../domain/witness-policy.ts';
@@ -178,7 +178,7 @@ function showDetails(bundle: Bundle, verdict: BundleVerdict, policy: WitnessPoli
       el('h2', {}, 'Hour by hour'),
     );
     try {
-      parts.push(hourlyPlot(hourlySeries(bundle), Math.min(960, main().clientWidth - 8)));
+      parts.push(hourlyPlot(hourlySeries(bundle), plotWidth(details)));
     } catch (error) {
       parts.push(errorBox(error));
     }
