@@ -9,7 +9,7 @@
 import t from 'tap';
 import { bundleCodes } from '../../src/domain/bundle/verify-bundle.ts';
 import type { ReadingPayload } from '../../src/domain/payloads.ts';
-import { formatWh, hourlySeries, reasonViews, sourceViews, verdictLine } from '../../src/web/model/bundle-view.ts';
+import { formatWh, hourlySeries, partyDetail, partyName, reasonViews, sourceViews, verdictLine } from '../../src/web/model/bundle-view.ts';
 import { allocationsTo, check, copy, cutBundle, payloadsOf, readingDevice, writePark } from '../helpers/bundle-park.ts';
 
 const log = writePark();
@@ -31,6 +31,10 @@ t.test('the verdict line', async (t) => {
   t.match(verdictLine(valid), /^VALID: \d[\d.,]* (Wh|kWh|MWh) claimed/, 'the amount in the unit that reads best, as the statement below it shows it');
   t.ok(BigInt(claimPayload.wh) > 0n, 'a claim of some energy');
   t.equal(verdictLine(await check(statementOnly)), 'VALID: statement for t1, not a claim (the energy is not shown as claimed)');
+  const party = { id: 't1', name: 'Stahlwerk Süd GmbH', legalId: 'HRB 1234', country: 'DE' };
+  t.equal(verdictLine(valid, party), `VALID: ${formatWh(claimPayload.wh)} claimed by Stahlwerk Süd GmbH for cbam`, 'with its facts, the tenant by name');
+  t.equal(partyName({ id: 't1' }), 't1', 'the id where the bundle names none');
+  t.equal(partyDetail(party, 'tenant'), 'tenant id t1 · legal id HRB 1234 · DE', 'the id, legal id and country on the line below');
 
   const oneWhMore = copy(claimed);
   oneWhMore.statement.consumedWh = String(BigInt(oneWhMore.statement.consumedWh) + 1n);

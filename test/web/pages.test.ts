@@ -4,10 +4,11 @@
  * VALID on /verify, the same bundle with one Wh changed is INVALID with its
  * reason, no request leaves the page while verifying, verify.html opened from
  * file:// is VALID, and the Log page checks inclusion and consistency. The
- * hourly plot fits the page at 360 px and on a desktop. The claim's
- * certificate, printed to PDF by the same Chromium, keeps the log key whole
- * on a line of its own. Screenshots of each page (desktop and 360 px) and the
- * certificate (PDF and PNG) go to a folder it prints.
+ * verdict names the tenant as registered; the hourly plot fits the page at
+ * 360 px and on a desktop. The claim's certificate, printed to PDF by the
+ * same Chromium, keeps the log key whole on a line of its own.
+ * Screenshots of each page (desktop and 360 px) and the certificate (PDF and
+ * PNG) go to a folder it prints.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -132,6 +133,9 @@ t.test('/verify: a real claim bundle is VALID, one Wh changed is INVALID, and no
     t.equal(requests.length, before, 'no request left the page while verifying');
     t.match(await page.locator('#details').textContent(), /EU importer, lot 7/);
     t.ok(await page.locator('.plot canvas').count(), 'the hourly plot is drawn');
+    // The headline names the tenant as its participant entry does, the log's id on a smaller line below.
+    t.match(await page.locator('#verdict').textContent(), /^VALID: [\d.,]+ kWh claimed by steelco GmbH for cbam/, `${size.name}: the tenant's name`);
+    t.equal(await page.locator('#verdict-party').textContent(), 'tenant id steelco', 'its id beside it');
     // The plot fits the page: nothing of it (the last tick, the legend) runs past the content or scrolls sideways.
     const plot = page.locator('.plot').first();
     const drawn = (await plot.locator('> *').first().boundingBox())!;

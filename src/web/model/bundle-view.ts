@@ -5,6 +5,7 @@
  * bundle's own device entries) and the hourly series for the plot.
  */
 import { bundleCodes, type Bundle, type BundleVerdict } from '../../domain/bundle/verify-bundle.ts';
+import type { FactParty } from '../../domain/bundle/facts-types.ts';
 import { countOf } from '../../domain/count.ts';
 
 export interface ReasonView {
@@ -34,13 +35,27 @@ export interface HourlySeries {
   bySource: Array<{ device: string; wh: number[] }>;
 }
 
-export function verdictLine(verdict: BundleVerdict): string {
+/**
+ * The verdict in one line. A valid bundle names the tenant as a customer
+ * knows it: the name of its participant entry (docs/design.md §2.1), which a
+ * bundle that verifies carries signed (§6); the id, which only the log uses,
+ * stays beside it (partyDetail). Without the tenant's facts the id stands.
+ */
+export function verdictLine(verdict: BundleVerdict, tenant?: FactParty): string {
   if (!verdict.valid) return `INVALID: ${countOf(verdict.reasons.length, 'problem')} found, the bundle proves nothing`;
   const s = verdict.statement!;
+  const who = tenant ? partyName(tenant) : s.tenant;
   return verdict.claimed && s.claim
-    ? `VALID: ${formatWh(s.claim.wh)} claimed by ${s.tenant} for ${s.claim.purpose}`
-    : `VALID: statement for ${s.tenant}, not a claim (the energy is not shown as claimed)`;
+    ? `VALID: ${formatWh(s.claim.wh)} claimed by ${who} for ${s.claim.purpose}`
+    : `VALID: statement for ${who}, not a claim (the energy is not shown as claimed)`;
 }
+
+/** A participant as people name it: its registered name, or its id when the bundle carries no name. */
+export const partyName = (party: FactParty): string => party.name ?? party.id;
+
+/** What identifies a participant beyond its name, as a secondary line: its role and id in the log, legal id and country. */
+export const partyDetail = (party: FactParty, role: string): string =>
+  [`${role} id ${party.id}`, party.legalId === undefined ? undefined : `legal id ${party.legalId}`, party.country].filter((x) => x !== undefined).join(' · ');
 
 export function reasonViews(verdict: BundleVerdict): ReasonView[] {
   return verdict.reasons.map((r) => ({ code: r.code, meaning: bundleCodes[r.code] ?? r.code, detail: r.detail }));

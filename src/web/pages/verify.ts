@@ -9,13 +9,15 @@
  * request is made while verifying.
  */
 import { verifyBundle, type Bundle, type BundleVerdict } from '../../domain/bundle/verify-bundle.ts';
+import { bundleFacts } from '../../domain/bundle/facts.ts';
+import type { FactParty } from '../../domain/bundle/facts-types.ts';
 import { NO_GRID_FACTOR } from '../../domain/bundle/facts-summary.ts';
 import { isGridproofError } from '../../errors.ts';
 import { hourlyPlot, plotWidth } from '../dom/hourly-plot.ts';
 import { el, errorBox, facts, getText, main } from '../dom/ui.ts';
 import { chosenPolicy, cosignaturesSection, prefillWitnesses, witnessFields } from '../dom/witness-policy-fields.ts';
 import type { WitnessPolicy } from '../../domain/witness-policy.ts';
-import { formatWh, hourlySeries, reasonViews, sourceViews, verdictLine } from '../model/bundle-view.ts';
+import { formatWh, hourlySeries, partyDetail, partyName, reasonViews, sourceViews, verdictLine } from '../model/bundle-view.ts';
 
 const standalone = document.body.dataset.standalone === 'true';
 
@@ -138,13 +140,16 @@ async function verifyText(text: string, name: string): Promise<void> {
   }
   verifyButton.disabled = false;
   const ms = Math.round(performance.now() - started);
+  // Who the tenant is, from its participant entry: proven only when the bundle verified (bundleFacts).
+  const tenant = verdict.valid ? bundleFacts(bundle as Bundle).tenant : undefined;
   status.className = `verdict ${verdict.valid ? 'valid' : 'invalid'}`;
-  status.textContent = verdictLine(verdict);
+  status.replaceChildren(verdictLine(verdict, tenant));
+  if (tenant) status.append(el('span', { class: 'verdict-party', id: 'verdict-party' }, partyDetail(tenant, 'tenant')));
   document.body.dataset.verifyMs = String(ms);
-  showDetails(bundle as Bundle, verdict, policy, `${name}, checked in ${ms} ms`);
+  showDetails(bundle as Bundle, verdict, tenant, policy, `${name}, checked in ${ms} ms`);
 }
 
-function showDetails(bundle: Bundle, verdict: BundleVerdict, policy: WitnessPolicy | undefined, caption: string): void {
+function showDetails(bundle: Bundle, verdict: BundleVerdict, tenant: FactParty | undefined, policy: WitnessPolicy | undefined, caption: string): void {
   const parts: HTMLElement[] = [el('p', { class: 'hint' }, caption)];
   const reasons = reasonViews(verdict);
   if (reasons.length > 0) {
@@ -158,7 +163,7 @@ function showDetails(bundle: Bundle, verdict: BundleVerdict, policy: WitnessPoli
     parts.push(
       el('h2', {}, verdict.valid ? 'Statement' : 'Statement (as the bundle says; not proven)'),
       facts([
-        ['Tenant', s.tenant],
+        ['Tenant', tenant ? el('span', {}, partyName(tenant), el('span', { class: 'hint' }, ` ${partyDetail(tenant, 'tenant')}`)) : s.tenant],
         ['Period (UTC)', `${s.period.start} to ${s.period.end}`],
         ['Purpose', s.claim?.purpose],
         ['Beneficiary', s.claim?.beneficiary],
