@@ -1,7 +1,8 @@
 /**
  * The pages' hourly shaping (src/web/model/hourly-views.ts), hand-checked:
- * one point per hour of the period, gaps as 0, sources summed per device,
- * a device's export split into tenants, storage and unmatched.
+ * one point per hour of the period, an hour without a reading null (not 0),
+ * sources summed per device, a device's export split into tenants, storage
+ * and unmatched.
  */
 import t from 'tap';
 import { cfeText, hoursOf, mass, outputSeries, percent, tenantSeries, type DeviceOutputs, type TenantMatching } from '../../src/web/model/hourly-views.ts';
@@ -17,7 +18,7 @@ t.test('hours of a period', async (t) => {
   t.throws(() => hoursOf('nonsense', TO));
 });
 
-t.test('a tenant: one point per hour, gaps are 0, sources by device', async (t) => {
+t.test('a tenant: one point per hour, no figure for an hour without a reading, sources by device', async (t) => {
   const view: TenantMatching = {
     intervals: [
       {
@@ -35,7 +36,7 @@ t.test('a tenant: one point per hour, gaps are 0, sources by device', async (t) 
   };
   const s = tenantSeries(view, FROM, TO);
   t.equal(s.hours.length, 4, 'every hour of the period, the one outside it left out');
-  t.same(s.consumed, [100, 0, 80, 0]);
+  t.same(s.consumed, [100, null, 80, null], 'an hour nobody read has no figure: not 0, which a meter may read');
   t.same(s.bySource, [
     { device: 'solar', wh: [10, 0, 0, 0] },
     { device: 'wind', wh: [60, 0, 80, 0] },
@@ -64,7 +65,7 @@ t.test('a device: its export split into tenants, storage, unmatched', async (t) 
     ],
   };
   const s = outputSeries(outputs, FROM, TO);
-  t.same(s.consumed, [100, 40, 0, 0], 'the export is the line');
+  t.same(s.consumed, [100, 40, null, null], 'the export is the line; no figure where the device sent no reading');
   t.same(
     s.bySource.map((x) => x.device),
     ['to datacentre', 'to factory', 'to storage', 'unmatched'],
@@ -77,7 +78,7 @@ t.test('a device: its export split into tenants, storage, unmatched', async (t) 
   for (let i = 0; i < 4; i++)
     t.equal(
       s.bySource.reduce((sum, x) => sum + x.wh[i]!, 0),
-      s.consumed[i],
+      s.consumed[i] ?? 0,
       `hour ${i}: the parts add up to the export`,
     );
 });

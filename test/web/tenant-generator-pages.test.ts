@@ -3,7 +3,8 @@
  * playwright-core) against a real service filled by the demo for a week: the
  * tenant signs in with its token, the plot has one point per hour of the
  * period shown, the claims list shows the demo's claim; the generator sees
- * its devices and where their output went. The token stays in
+ * its devices and where their output went; an hour no meter read shows as
+ * "—" (no reading) in their hourly tables, not as 0. The token stays in
  * sessionStorage, never in a URL. GET /v1/me tells a token whose it is.
  * Screenshots (desktop and 360 px) go to the folder test/helpers/browser.ts names.
  */
@@ -179,5 +180,116 @@ t.test('/generator: the owner sees its devices and where an hour went', async (t
     t.match(await page.locator('#outputs-wind-farm thead').textContent(), /to factory/, 'the PPA tenant receives output');
     await page.screenshot({ path: join(shots, `generator-${size.name}.png`), fullPage: true });
     await page.close();
+  }
+});
+
+/**
+ * The hourly tables' cells of one column (src/web/dom/hourly-table.ts): the
+ * figure, or for an hour without any reading "—" titled "no reading".
+ */
+async function column(page: Page, table: string, n: number): Promise<Array<{ text: string; title: string | null }>> {
+  return page
+    .locator(`${table} tbody tr td:nth-child(${n})`)
+    .evaluateAll((cells) => cells.map((c) => ({ text: (c.querySelector('[aria-hidden="true"]') ?? c).textContent ?? '', title: c.getAttribute('title') })));
+}
+
+/** The demo's readings end 7 days after its data's first hour (2018-12-31T23:00Z): later hours have none. */
+const READ_END = Date.parse(csv.split('\n')[1]!.split(',')[0]!) + 7 * 86_400_000;
+
+/** Each row of an hourly table: "figure" for an hour the demo read, "no reading" for one it did not, as the table shows it. */
+async function rowKinds(t: Tap, page: Page, table: string, valueColumn: number): Promise<string[]> {
+  const hours = await column(page, table, 1);
+  const values = await column(page, table, valueColumn);
+  const shown = values.map((c) =>
+    c.text === '—' && c.title === 'no reading' ? 'no reading' : /^\d+$/.test(c.text) && c.title === null ? 'figure' : `unexpected ${JSON.stringify(c)}`,
+  );
+  const expected = hours.map((h) => (Date.parse(`${h.text.replace(' ', 'T')}:00Z`) < READ_END ? 'figure' : 'no reading'));
+  t.same(shown, expected, `${table}: a figure for each hour read, "—" titled "no reading" for each hour not`);
+  return shown;
+}
+
+/** As much of HTMLCanvasElement as is read here (the tests compile without the DOM's types). */
+interface Canvas {
+  width: number;
+  getBoundingClientRect(): { width: number };
+  getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } | null;
+}
+
+/**
+ * Pixels of the plot's black line (src/web/dom/hourly-plot.ts) over the last
+ * 24 of its hours (uPlot's .u-over is the plotting area; grid lines are light
+ * and bars coloured): a line there draws figures for hours nobody read.
+ */
+async function darkPixelsInLastDay(page: Page, plot: string): Promise<number> {
+  const area = (await page.locator(`${plot} .u-over`).boundingBox())!;
+  const canvas = (await page.locator(`${plot} canvas`).boundingBox())!;
+  const hours = Number(await page.locator(plot).getAttribute('data-points'));
+  const from = area.x - canvas.x + (area.width * (hours - 24)) / hours + 3;
+  const to = area.x - canvas.x + area.width - 1;
+  return page.locator(`${plot} canvas`).evaluate(
+    (node, [x0, x1, top, height]) => {
+      const c = node as unknown as Canvas;
+      const scale = c.width / c.getBoundingClientRect().width;
+      const pixels = c
+        .getContext('2d')!
+        .getImageData(Math.round(x0! * scale), Math.round(top! * scale), Math.round((x1! - x0!) * scale), Math.round(height! * scale)).data;
+      let dark = 0;
+      for (let i = 0; i < pixels.length; i += 4) if (pixels[i]! < 80 && pixels[i + 1]! < 80 && pixels[i + 2]! < 80 && pixels[i + 3]! > 128) dark++;
+      return dark;
+    },
+    [from, to, area.y - canvas.y, area.height],
+  );
+}
+
+t.test('hourly tables: an hour without a reading reads "—" (no reading), a measured zero reads 0', async (t) => {
+  const nextDay = (day: string) => new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+  for (const size of sizes) {
+    const page = await browser.newPage({ viewport: { width: size.width, height: size.height } });
+    await page.goto(`${address}/tenant`);
+    await page.getByLabel(/token/i).fill(factoryToken);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.locator('#tenant-plot canvas').waitFor();
+    // One day more than the default period: past the demo's last reading.
+    await page.locator('#period-to').fill(nextDay(await page.locator('#period-to').inputValue()));
+    await page.locator('#period button[type="submit"]').click();
+    await page
+      .locator('#tenant-hours tbody tr')
+      .nth(8 * 24 - 1)
+      .waitFor({ state: 'attached' });
+    const tenantRows = await rowKinds(t, page, '#tenant-hours', 2);
+    t.ok(tenantRows.filter((k) => k === 'no reading').length >= 24, `${size.name}: the tenant's table has a day of hours without a reading`);
+    t.equal(await darkPixelsInLastDay(page, '#tenant-plot'), 0, `${size.name}: the plot draws no consumption line over the unread last day`);
+    await page.locator('#figures details summary').click();
+    t.notMatch(await page.locator('#tenant-hours tbody tr').last().innerText(), /\b0\b/, 'and no 0 anywhere in such an hour');
+    await page
+      .locator('#tenant-hours tbody tr')
+      .nth(tenantRows.indexOf('no reading') + 3)
+      .scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(shots, `tenant-no-reading-${size.name}.png`) });
+    await page.close();
+
+    const generator = await browser.newPage({ viewport: { width: size.width, height: size.height } });
+    await generator.goto(`${address}/generator`);
+    await generator.getByLabel(/token/i).fill(windToken);
+    await generator.getByRole('button', { name: 'Sign in' }).click();
+    await generator.locator('[data-device="battery"] .plot canvas').waitFor();
+    t.ok(
+      (await column(generator, '#outputs-battery', 2)).some((c) => c.text === '0' && c.title === null),
+      'a battery hour that exported 0 Wh (it charged) reads 0: measured',
+    );
+    await generator.locator('#period-battery-to').fill(nextDay(await generator.locator('#period-battery-to').inputValue()));
+    await generator.locator('#period-battery button[type="submit"]').click();
+    await generator
+      .locator('#outputs-battery tbody tr')
+      .nth(8 * 24 - 1)
+      .waitFor({ state: 'attached' });
+    const batteryRows = await rowKinds(t, generator, '#outputs-battery', 2);
+    t.ok(batteryRows.filter((k) => k === 'no reading').length >= 24, `${size.name}: the generator's table too`);
+    await generator
+      .locator('#outputs-battery tbody tr')
+      .nth(batteryRows.indexOf('no reading') + 3)
+      .scrollIntoViewIfNeeded();
+    await generator.screenshot({ path: join(shots, `generator-no-reading-${size.name}.png`) });
+    await generator.close();
   }
 });

@@ -9,7 +9,7 @@
  * says, with ticks only on whole hours or whole days: interval boundaries.
  */
 import uPlot from 'uplot';
-import type { HourlySeries } from '../model/bundle-view.ts';
+import { NO_READING, type HourlySeries } from '../model/hourly-views.ts';
 
 const COLOURS = ['#2a7f62', '#e0a100', '#3d6fb6', '#9c4f96', '#c2562b', '#5b8c2a', '#6b6b6b'];
 
@@ -106,9 +106,9 @@ export function hourlyPlot(series: HourlySeries, width: number, labels: PlotLabe
     fill: COLOURS[i % COLOURS.length]!,
     paths: bars,
     points: { show: false },
-    value: (_u, _v, _si, idx) => (idx === null ? '' : `${s.wh[idx]} Wh`),
+    value: (_u, _v, _si, idx) => (idx === null ? '' : series.consumed[idx] === null ? NO_READING.words : `${s.wh[idx]} Wh`),
   }));
-  const largest = Math.max(0, ...series.consumed, ...(stacked.at(-1) ?? []));
+  const largest = Math.max(0, ...series.consumed.map((v) => v ?? 0), ...(stacked.at(-1) ?? []));
   const { unit, per } = energyUnit(largest);
   const opts: uPlot.Options = {
     width,
@@ -117,7 +117,22 @@ export function hourlyPlot(series: HourlySeries, width: number, labels: PlotLabe
       { label: 'hour (UTC)', value: (_u, v) => (v === null ? '' : new Date(v * 1000).toISOString().slice(0, 16).replace('T', ' ')) },
       // Drawn back to front so each source's bar shows above the ones below it.
       ...sourceSeries.reverse(),
-      { label: labels.line, stroke: '#111', width: 2, paths: steps, points: { show: false }, value: (_u, v) => (v === null ? '' : `${v} Wh`) },
+      // An hour without a reading is a gap in the line, not a step down to 0.
+      {
+        label: labels.line,
+        stroke: '#111',
+        width: 2,
+        paths: steps,
+        points: { show: false },
+        gaps: (u, seriesIdx, _idx0, idx1, gaps) => {
+          // uPlot drops trailing nulls before drawing, so `extend` would carry the last figure across
+          // the unread hours after it to the axis' end: clip the line at the end of its last interval.
+          if (u.data[seriesIdx]![idx1 + 1] !== null) return gaps;
+          gaps.push([u.valToPos(series.hours[idx1 + 1]!, 'x', true), u.bbox.left + u.bbox.width]);
+          return gaps;
+        },
+        value: (_u, v, _si, idx) => (idx === null ? '' : v === null ? NO_READING.words : `${v} Wh`),
+      },
     ],
     tzDate: utcDate,
     axes: [

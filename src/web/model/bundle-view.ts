@@ -7,6 +7,7 @@
 import { bundleCodes, type Bundle, type BundleVerdict } from '../../domain/bundle/verify-bundle.ts';
 import type { FactParty } from '../../domain/bundle/facts-types.ts';
 import { countOf } from '../../domain/count.ts';
+import type { HourlySeries } from './hourly-views.ts';
 
 export interface ReasonView {
   code: string;
@@ -27,13 +28,8 @@ export interface SourceView {
   capacityW?: number;
 }
 
-export interface HourlySeries {
-  /** Interval starts, Unix seconds. */
-  hours: number[];
-  consumed: number[];
-  /** Matched Wh by source device, same length as hours. */
-  bySource: Array<{ device: string; wh: number[] }>;
-}
+/** The plot's series: one shape for every page. */
+export type { HourlySeries } from './hourly-views.ts';
 
 /**
  * The verdict in one line. A valid bundle names the tenant as a customer

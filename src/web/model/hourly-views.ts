@@ -1,19 +1,32 @@
 /**
  * Pure shaping of the API's answers for the tenant and generator pages'
- * hourly plots: one point per hour of the chosen period (an hour without a
- * reading is 0, so the x axis has no holes), as plain numbers. Wh values
- * arrive as decimal strings (docs/api.md); a park's hourly Wh
- * stay far below 2^53, so Number is exact here.
+ * hourly plots and tables: one point per hour of the chosen period, as plain
+ * numbers, so the x axis has no holes. An hour without any reading has no
+ * figure (null), not 0: a meter that read 0 Wh measured something, a meter
+ * that sent nothing did not, and the pages must not show the two alike
+ * (docs/design.md §4: a reading is what a meter signed for one interval).
+ * Wh values arrive as decimal strings (docs/api.md); a park's hourly Wh stay
+ * far below 2^53, so Number is exact here.
  */
 
 export const HOUR_S = 3600;
 
 /** The shape the hourly plot draws: x in Unix seconds, each series the same length. */
 export interface HourlySeries {
+  /** Interval starts, Unix seconds. */
   hours: number[];
-  consumed: number[];
+  /** The line's figure per hour (a tenant's consumption, a device's export); null: no reading in that hour. */
+  consumed: Array<number | null>;
+  /** The stacked parts by source (or by destination), same length as hours; 0 in an hour without a reading. */
   bySource: Array<{ device: string; wh: number[] }>;
 }
+
+/**
+ * How an hour without any reading reads wherever hours are shown (tables,
+ * the plot's legend): a dash, and in words for a tooltip or a screen reader.
+ * Never "0", which is a measured zero.
+ */
+export const NO_READING = { mark: '—', words: 'no reading' } as const;
 
 /** GET /v1/tenants/{id}/matching, as much as the page reads. */
 export interface TenantMatching {
@@ -45,12 +58,13 @@ function slotOf(hours: readonly number[], start: string): number {
 /** Consumption and matched supply by source device, per hour of the period. */
 export function tenantSeries(view: TenantMatching, from: string, to: string): HourlySeries {
   const hours = hoursOf(from, to);
-  const consumed = hours.map(() => 0);
+  const consumed: Array<number | null> = hours.map(() => null);
   const bySource = new Map<string, number[]>();
   for (const interval of view.intervals) {
     const i = slotOf(hours, interval.start);
     if (i < 0) continue;
-    consumed[i]! += Number(interval.consumedWh);
+    // Tenant figures are made from the tenant's readings (docs/design.md §5), so an interval is listed only if a meter read it.
+    consumed[i] = (consumed[i] ?? 0) + Number(interval.consumedWh);
     for (const s of interval.bySource) {
       let wh = bySource.get(s.device);
       if (!wh) bySource.set(s.device, (wh = hours.map(() => 0)));
@@ -67,7 +81,7 @@ export function tenantSeries(view: TenantMatching, from: string, to: string): Ho
  */
 export function outputSeries(outputs: DeviceOutputs, from: string, to: string): HourlySeries {
   const hours = hoursOf(from, to);
-  const exported = hours.map(() => 0);
+  const exported: Array<number | null> = hours.map(() => null);
   const byTarget = new Map<string, number[]>();
   const add = (target: string, i: number, wh: number) => {
     let series = byTarget.get(target);
@@ -77,7 +91,8 @@ export function outputSeries(outputs: DeviceOutputs, from: string, to: string): 
   for (const hour of outputs.hours) {
     const i = slotOf(hours, hour.start);
     if (i < 0) continue;
-    exported[i]! += Number(hour.exportWh);
+    // One entry per reading of the device, settled or not (docs/api.md).
+    exported[i] = (exported[i] ?? 0) + Number(hour.exportWh);
     for (const x of hour.to) if (x.type !== 'storage') add(`to ${x.owner}`, i, Number(x.wh));
     if (hour.toStorageWh !== '0') add('to storage', i, Number(hour.toStorageWh));
     if (hour.unmatchedWh !== '0') add('unmatched', i, Number(hour.unmatchedWh));
