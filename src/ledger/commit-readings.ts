@@ -29,11 +29,12 @@ export interface PreparedReading {
   zone: string;
 }
 
-export type EntryResult =
-  | { index: number; leafHash: string; duplicate: true }
-  /** late: logged, but its interval was already matched, so it is not matched (docs/design.md §5). */
-  | { index: number; leafHash: string; duplicate: false; late: boolean }
-  | { error: { code: ErrorCode; detail: string } };
+/**
+ * One result per reading. late: its interval was already matched in its zone when this answer was
+ * given, so a new reading is logged but not matched (docs/design.md §5); a duplicate says the same
+ * of its interval as of now (docs/api.md).
+ */
+export type EntryResult = { index: number; leafHash: string; duplicate: boolean; late: boolean } | { error: { code: ErrorCode; detail: string } };
 
 /** Appends what passes of `items`, in order, in one transaction; one result per item. A success is durable when this resolves. */
 export async function commitReadings(ledger: Ledger, items: readonly PreparedReading[]): Promise<EntryResult[]> {
@@ -49,12 +50,15 @@ export async function commitReadings(ledger: Ledger, items: readonly PreparedRea
     const { size, logged, keys, lastMatched } = state;
     const heads = new Map<string, ChainHead>(state.heads.map((head) => [head.device, head]));
     const accepted: PreparedReading[] = [];
+    // A reading at or before its zone's last matched interval (read under the head lock) will never be
+    // matched: one rule for new readings and duplicates alike (docs/design.md §5, docs/api.md).
+    const isLate = (zone: string, startMs: number): boolean => startMs <= (lastMatched.get(zone) ?? Number.NEGATIVE_INFINITY);
     const results = items.map((item): EntryResult => {
       const leafHash = toBase64(item.leafHash);
-      const earlier = logged.get(leafHash);
-      if (earlier !== undefined) return { index: earlier, leafHash, duplicate: true };
       const { payload } = item;
       const startMs = instantMs(payload.start)!;
+      const earlier = logged.get(leafHash);
+      if (earlier !== undefined) return { index: earlier, leafHash, duplicate: true, late: isLate(item.zone, startMs) };
       const endMs = instantMs(payload.end)!;
       try {
         const valid = keysValidFor(keys.get(payload.device) ?? [], startMs, endMs);
@@ -70,8 +74,7 @@ export async function commitReadings(ledger: Ledger, items: readonly PreparedRea
       accepted.push(item);
       logged.set(leafHash, index);
       heads.set(payload.device, { seq: payload.seq, leafHash, endMs });
-      // A reading at or before its zone's last matched interval will never be matched.
-      return { index, leafHash, duplicate: false, late: startMs <= (lastMatched.get(item.zone) ?? Number.NEGATIVE_INFINITY) };
+      return { index, leafHash, duplicate: false, late: isLate(item.zone, startMs) };
     });
     const rows = accepted.map((item, i) => ({
       entry_idx: size + i,

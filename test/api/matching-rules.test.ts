@@ -26,6 +26,7 @@ import { parseEntry } from '../../src/domain/entry.ts';
 import { allocationId, allocationsOf, type PositionedAllocation } from '../../src/domain/allocation-id.ts';
 import type { SettledSource, SettlementPayload } from '../../src/domain/payloads.ts';
 import type { Signer } from '../../src/crypto/note.ts';
+import { leafHashOf, logSnapshot } from '../helpers/log-state.ts';
 
 const T0 = Date.parse('2024-05-01T00:00:00Z');
 const H = 3_600_000;
@@ -37,6 +38,8 @@ class Meter {
   prev: string | undefined;
   /** Whether the last accepted reading was reported late. */
   lastLate: boolean | undefined;
+  /** The last reading posted, as signed. */
+  lastNote: string | undefined;
   constructor(
     readonly app: FastifyInstance,
     readonly id: string,
@@ -64,7 +67,14 @@ class Meter {
     this.seq += 1;
     this.prev = toBase64(hashLeaf(utf8(note)));
     this.lastLate = result.late;
+    this.lastNote = note;
     return result.index;
+  }
+  /** Posts the last reading again: the answer for a duplicate. */
+  async repost(): Promise<{ index: number; leafHash: string; duplicate: boolean; late?: boolean }> {
+    const response = await postEntries(this.app, this.token, [this.lastNote!]);
+    if (response.statusCode !== 200) throw new Error(`repost ${this.id}: ${response.body}`);
+    return response.json().results[0];
   }
 }
 
@@ -157,8 +167,9 @@ for (const backend of await testBackends()) {
     const lateMeter = await Meter.add(app, late, { id: 'late-meter', type: 'consumption' });
 
     await wind.post(0, 0, 1000);
-    await earlyMeter.post(0, 600, 0);
+    const earlyIndex = await earlyMeter.post(0, 600, 0);
     t.equal(earlyMeter.lastLate, false, 'a reading of an interval not yet matched is not late');
+    t.match(await earlyMeter.repost(), { index: earlyIndex, duplicate: true, late: false }, 'its duplicate, before matching, is not late either');
     t.match(await run(app, T0 + H), { intervals: 1, allocations: 1, settlements: 1, lateSettlements: 0 });
 
     const lateConsumption = await lateMeter.post(0, 800, 0);
@@ -167,6 +178,19 @@ for (const backend of await testBackends()) {
     t.ok(lateSupply > lateConsumption, 'a late supply reading is logged');
     t.equal(lateMeter.lastLate, true, 'the answer says the consumption reading is late');
     t.equal(wind2.lastLate, true, 'the answer says the supply reading is late');
+    // docs/api.md: a duplicate carries `late` too, by the same rule, as of the answer.
+    t.strictSame(
+      await lateMeter.repost(),
+      { index: lateConsumption, leafHash: leafHashOf(lateMeter.lastNote!), duplicate: true, late: true },
+      'a late reading posted again: a duplicate, still late',
+    );
+    const before = await logSnapshot(env.ledger.db);
+    t.match(
+      await earlyMeter.repost(),
+      { index: earlyIndex, duplicate: true, late: true },
+      'a duplicate of a reading whose hour was matched since: late, as of the answer',
+    );
+    t.strictSame(await logSnapshot(env.ledger.db), before, 'duplicates append nothing');
 
     const second = await run(app, T0 + H);
     t.match(second, { intervals: 0, allocations: 0, settlements: 0, lateSettlements: 1 }, 'the late supply reading is settled, nothing matched');

@@ -340,13 +340,13 @@ for (const backend of await testBackends()) {
       wind.accepted(note);
       const before = await logSnapshot(db);
       const [again] = results(await postEntries(app, gen.token, [note]));
-      t.strictSame(again, { index: first.index, leafHash: first.leafHash, duplicate: true }, 'original index and leaf hash, duplicate: true');
+      t.strictSame(again, { index: first.index, leafHash: first.leafHash, duplicate: true, late: false }, 'original index and leaf hash, duplicate: true');
       // Still a duplicate once the chain has moved on, not a conflict.
       const later = wind.next();
       t.match(results(await postEntries(app, gen.token, [later])), [{ duplicate: false }]);
       wind.accepted(later);
       const [third] = results(await postEntries(app, gen.token, [note]));
-      t.strictSame(third, { index: first.index, leafHash: first.leafHash, duplicate: true }, 'a duplicate of an older reading');
+      t.strictSame(third, { index: first.index, leafHash: first.leafHash, duplicate: true, late: false }, 'a duplicate of an older reading');
       t.equal((await logSnapshot(db)).size, before.size + 1, 'only the new reading was added');
     });
 
@@ -380,7 +380,7 @@ for (const backend of await testBackends()) {
       t.match(got[2], { error: { code: 'bad-note' } });
       t.strictSame(got[3], { index: before.size + 1, leafHash: leafHashOf(good2), duplicate: false, late: false });
       t.match(got[4], { error: { code: 'bad-signature' } });
-      t.strictSame(got[5], { index: before.size, leafHash: leafHashOf(good1), duplicate: true }, 'the same bytes twice in one request');
+      t.strictSame(got[5], { index: before.size, leafHash: leafHashOf(good1), duplicate: true, late: false }, 'the same bytes twice in one request');
       t.match(got[6], { error: { code: 'not-device-owner' } });
       const after = await logSnapshot(db);
       t.equal(after.size, before.size + 2, 'exactly the two good readings were appended');

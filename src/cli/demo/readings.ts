@@ -106,8 +106,11 @@ export async function postReadings(options: PostOptions): Promise<{ accepted: nu
         const { results } = await client.json<{ results: EntryResult[] }>('/v1/entries', { entries: notes });
         for (const result of results) {
           if ('error' in result) throw new GridproofError('conflict', `a reading of ${owner} was refused: ${result.error.code} ${result.error.detail}`);
-          if (!result.duplicate) accepted++;
-          if (result.late) late++;
+          // A duplicate says whether its hour is matched now, not that this run logged it late (docs/api.md).
+          if (!result.duplicate) {
+            accepted++;
+            if (result.late) late++;
+          }
         }
         done += notes.length;
         bar.update(done, { speed: Math.round(done / ((performance.now() - started) / 1000)) });
