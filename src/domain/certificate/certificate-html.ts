@@ -9,6 +9,7 @@ import { gramsCo2, groupDigits, NO_GRID_FACTOR } from '../bundle/facts-summary.t
 import type { BundleFacts, FactClaim } from '../bundle/facts-types.ts';
 import { cfeChart } from './cfe-chart.ts';
 import { countOf } from '../count.ts';
+import { escapeHtml as esc } from '../html-escape.ts';
 
 export interface CertificateInput {
   facts: BundleFacts & { claim: FactClaim };
@@ -18,7 +19,6 @@ export interface CertificateInput {
   logKey: string;
 }
 
-const esc = (text: string): string => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const wh = (value: string): string => `${groupDigits(value)} Wh`;
 
 const CSS = `
