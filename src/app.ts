@@ -20,6 +20,7 @@ import { logRoutes } from './routes/log.ts';
 import { generatorRoutes } from './routes/generators.ts';
 import { matchingRoutes } from './routes/matching.ts';
 import { clientErrorProblem, problemOf, sendProblem, toProblem } from './routes/problem.ts';
+import { problemPageRoutes } from './routes/problem-pages.ts';
 import { meRoutes } from './routes/me.ts';
 import { registerRateLimits, type RateLimits } from './routes/rate-limits.ts';
 import { registryRoutes } from './routes/registry.ts';
@@ -110,6 +111,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     generatorRoutes(scope, routeDeps);
     bundleRoutes(scope, routeDeps);
     webRoutes(scope);
+    problemPageRoutes(scope);
   });
   return app;
 }

@@ -28,11 +28,14 @@ export interface Problem {
   instance?: string;
 }
 
+/** A problem's title: its code in words, the same for every problem of that code (RFC 9457 §3.1.3). */
+export const problemTitle = (code: ErrorCode): string => code.replaceAll('-', ' ');
+
 export function problemOf(code: ErrorCode, detail: string, instance?: string): Problem {
   return {
     // A relative URI naming the code (RFC 9457 §3.1.1 allows relative references).
     type: `/problems/${code}`,
-    title: code.replaceAll('-', ' '),
+    title: problemTitle(code),
     status: errorStatus[code],
     code,
     detail,

@@ -46,6 +46,7 @@ t.test('every route of the app declares its responses', async (t) => {
     '/',
     '/verify.html',
     '/assets/:file',
+    '/problems/:code',
     '/docs/json',
     '/docs/static/*',
   ]) {
@@ -62,8 +63,8 @@ t.test('every route of the app declares its responses', async (t) => {
   }
   t.same(
     routes.filter((r) => r.hidden && !isDocs(r.url) && r.method === 'GET').map((r) => r.url),
-    ['/', '/verify', '/tenant', '/generator', '/log', '/verify.html', '/assets/:file'],
-    'only the web app and Swagger UI are hidden from the OpenAPI document',
+    ['/', '/verify', '/tenant', '/generator', '/log', '/verify.html', '/assets/:file', '/problems', '/problems/:code'],
+    'only the web app, the problem pages and Swagger UI are hidden from the OpenAPI document',
   );
 });
 

@@ -1,0 +1,78 @@
+/**
+ * A problem's `type` resolves (RFC 9457 §3.1.1): /problems/{code} is a page
+ * naming the code, its status and what it means, for every code of
+ * src/errors.ts; /problems links them all; an unknown code is a coded 404.
+ * startTestApp checks each reply against the routes' declarations.
+ */
+import t from 'tap';
+import { errorExplanation } from '../../src/error-explanations.ts';
+import { errorStatus, type ErrorCode } from '../../src/errors.ts';
+import { addParticipant, auth, startTestApp } from '../helpers/app.ts';
+import { isProblem } from '../helpers/log-state.ts';
+
+const CODES = Object.keys(errorStatus) as ErrorCode[];
+
+t.test('every code has a page naming its status, and the list links them all', async (t) => {
+  const env = await startTestApp('pglite');
+  t.teardown(env.close);
+  const { app } = env;
+  t.same(Object.keys(errorExplanation).sort(), [...CODES].sort(), 'one explanation per code, no more');
+  for (const code of CODES) {
+    const reply = await app.inject({ url: `/problems/${code}` });
+    t.equal(reply.statusCode, 200, `${code}: 200`);
+    t.match(reply.headers['content-type'], /^text\/html; charset=utf-8$/, `${code}: HTML`);
+    t.match(reply.headers['content-security-policy'], /default-src 'none'/, `${code}: under a CSP`);
+    t.match(reply.payload, `<code>${code}</code>`, `${code}: names the code`);
+    t.match(reply.payload, `HTTP status <strong>${errorStatus[code]} `, `${code}: names its status, ${errorStatus[code]}`);
+    t.match(reply.payload, `“${code.replaceAll('-', ' ')}”`, `${code}: names its title`);
+  }
+  const list = await app.inject({ url: '/problems' });
+  t.equal(list.statusCode, 200);
+  t.match(list.headers['content-type'], /^text\/html; charset=utf-8$/);
+  for (const code of CODES) t.match(list.payload, `<a href="/problems/${code}">`, `the list links ${code}`);
+});
+
+t.test('what the pages show is escaped', async (t) => {
+  const env = await startTestApp('pglite');
+  t.teardown(env.close);
+  // The explanation of unauthorized says "Bearer <token>": as text, never as an element.
+  t.match(errorExplanation.unauthorized, '<token>');
+  const page = (await env.app.inject({ url: '/problems/unauthorized' })).payload;
+  t.match(page, 'Bearer &#60;token&#62;', 'the angle brackets are escaped');
+  t.notMatch(page, '<token>', 'and never sent raw');
+});
+
+t.test('an unknown code is a coded 404', async (t) => {
+  const env = await startTestApp('pglite');
+  t.teardown(env.close);
+  for (const code of ['no-such-code', 'toString', '__proto__', 'Unauthorized']) {
+    isProblem(t, await env.app.inject({ url: `/problems/${code}` }), 404, 'not-found', code);
+  }
+});
+
+t.test("a real refusal's type resolves to the page of its code", async (t) => {
+  const env = await startTestApp('pglite');
+  t.teardown(env.close);
+  const { app } = env;
+  const tenant = await addParticipant(app, 'tenant', 'steelworks');
+  const refusals = [
+    { url: '/v1/me', request: { url: '/v1/me' }, status: 401, code: 'unauthorized' },
+    {
+      url: '/v1/participants',
+      request: { method: 'POST' as const, url: '/v1/participants', headers: auth(tenant.token), payload: { role: 'tenant', name: 'Another' } },
+      status: 403,
+      code: 'forbidden',
+    },
+  ];
+  for (const { url, request, status, code } of refusals) {
+    const refused = await app.inject(request);
+    isProblem(t, refused, status, code, url);
+    // A relative reference, resolved against the request's URL (RFC 3986 §5).
+    const type = new URL((refused.json() as { type: string }).type, `http://localhost${url}`);
+    const page = await app.inject({ url: type.pathname });
+    t.equal(page.statusCode, 200, `${url}: its type ${type.pathname} resolves`);
+    t.match(page.headers['content-type'], /^text\/html/);
+    t.match(page.payload, `<code>${code}</code>`, `${url}: the page names ${code}`);
+    t.match(page.payload, `HTTP status <strong>${status} `, `${url}: and its status`);
+  }
+});
