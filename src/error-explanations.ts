@@ -55,6 +55,8 @@ export const errorExplanation = {
   'unknown-kind': 'The entry’s kind is not one the log knows. Use one of the kinds of schemas/entries/.',
   'unknown-device': 'No device with this id is registered. Check the id, or ask the operator to register the device first.',
   'unknown-participant': 'No participant with this id is registered. Check the id, or ask the operator to register the participant first.',
+  'participant-role-mismatch':
+    'The participant named has another role than its part in the entry needs: wind, solar and storage devices belong to a generator, consumption meters to a tenant, and a contract’s buyer is a tenant. Name a participant of the role the detail gives.',
   'unknown-contract': 'No contract with this id is registered. Check the id.',
   'not-device-owner': 'The reading is for a device that the token’s participant does not own. Post readings only with the owner’s token.',
   'no-valid-key':

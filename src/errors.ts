@@ -52,6 +52,8 @@ export const errorStatus = {
   'unknown-kind': 400,
   'unknown-device': 404,
   'unknown-participant': 404,
+  /** A device's owner or a contract's buyer has another role than its part needs (src/domain/owner-role.ts). */
+  'participant-role-mismatch': 422,
   'unknown-contract': 404,
   'not-device-owner': 403,
   'no-valid-key': 400,

@@ -20,6 +20,7 @@ import {
 } from '../db/registry.ts';
 import { entryText, parseEntry } from '../domain/entry.ts';
 import { checkKeyStart } from '../domain/key-rules.ts';
+import { OWNER_ROLE } from '../domain/owner-role.ts';
 import type { ContractPayload, DevicePayload, KeyPayload, ParticipantPayload, Payload, Role, ZonePayload } from '../domain/payloads.ts';
 import { GridproofError } from '../errors.ts';
 import { appendInTransaction, sealOperatorEntry, type Appended } from './append.ts';
@@ -78,8 +79,6 @@ export interface NewDevice extends Omit<Body<DevicePayload>, 'connection' | 'sup
   keyValidFrom?: string;
 }
 
-const OWNER_ROLE = { wind: 'generator', solar: 'generator', storage: 'generator', consumption: 'tenant' } as const;
-
 export async function registerDevice(ledger: Ledger, input: NewDevice): Promise<{ id: string; deviceIndex: number; keyIndex: number }> {
   const { verifierKey, keyValidFrom, ...fields } = input;
   const device = checked<DevicePayload>(ledger, { kind: 'device', log: ledger.origin, connection: 'park-grid', support: 'none', ...fields });
@@ -95,7 +94,7 @@ export async function registerDevice(ledger: Ledger, input: NewDevice): Promise<
   checkKeyStart(device.commissioningDate, key.validFrom);
   return appendInTransaction(ledger, async (tx) => {
     if (await findDevice(tx, device.id)) throw new GridproofError('conflict', `device ${device.id} already exists`);
-    await requireParticipant(tx, device.owner, OWNER_ROLE[device.type]);
+    await requireParticipant(tx, device.owner, OWNER_ROLE[device.type], `the owner of a ${device.type} device`);
     return {
       entries: [sealOperatorEntry(ledger, device), sealOperatorEntry(ledger, key)],
       project: async (tx, [deviceEntry, keyEntry]) => {
@@ -167,7 +166,7 @@ export async function addContract(ledger: Ledger, input: Body<ContractPayload>):
     const device = await findDevice(tx, contract.device);
     if (!device) throw new GridproofError('unknown-device', `no device ${contract.device}`);
     if (device.type === 'consumption') throw new GridproofError('bad-request', 'a contract sells the output of a generation or storage device');
-    await requireParticipant(tx, contract.tenant, 'tenant');
+    await requireParticipant(tx, contract.tenant, 'tenant', "a contract's buyer");
     return {
       entries: [sealOperatorEntry(ledger, contract)],
       project: async (tx, [entry]) => {
@@ -187,8 +186,11 @@ export async function addContract(ledger: Ledger, input: Body<ContractPayload>):
   });
 }
 
-async function requireParticipant(tx: Tx, id: string, role: Role): Promise<void> {
+/** The participant exists and has the role `what` (the part it plays in the entry) needs. */
+async function requireParticipant(tx: Tx, id: string, role: Role, what: string): Promise<void> {
   const participant = await findParticipant(tx, id);
   if (!participant) throw new GridproofError('unknown-participant', `no participant ${id}`);
-  if (participant.role !== role) throw new GridproofError('bad-request', `participant ${id} is a ${participant.role}, expected a ${role}`);
+  if (participant.role !== role) {
+    throw new GridproofError('participant-role-mismatch', `participant ${id} is a ${participant.role}, but ${what} must be a ${role}`);
+  }
 }

@@ -43,7 +43,7 @@ export function registryRoutes(app: FastifyInstance, { useCases, auth }: RouteDe
       schema: {
         tags: ['registry'],
         summary: 'Register a device; writes its device and key entries',
-        response: responses({ 201: json('Registered', 'device-created') }, AUTHED, BODY, 404, 409),
+        response: responses({ 201: json('Registered', 'device-created') }, AUTHED, BODY, 404, 409, 422),
         security,
         body: deviceBody,
       },
@@ -121,7 +121,7 @@ export function registryRoutes(app: FastifyInstance, { useCases, auth }: RouteDe
       schema: {
         tags: ['registry'],
         summary: 'Record a PPA: a device output to a tenant',
-        response: responses({ 201: json('The contract entry', 'contract-created') }, AUTHED, BODY, 404, 409),
+        response: responses({ 201: json('The contract entry', 'contract-created') }, AUTHED, BODY, 404, 409, 422),
         security,
         body: contractBody,
       },

@@ -228,9 +228,39 @@ for (const backend of await testBackends()) {
       await refused(t, '/v1/devices', windDevice('bad-1', gen.id, 'not a key'), 400, 'bad-verifier-key', 'a malformed verifier key');
       for (const [what, key] of unusableKeys) await refused(t, '/v1/devices', windDevice('bad-1', gen.id, key), 400, 'bad-verifier-key', what);
       await refused(t, '/v1/devices', windDevice('bad-1', 'nobody', vkey), 404, 'unknown-participant', 'an unknown owner');
-      await refused(t, '/v1/devices', windDevice('bad-1', tenant.id, vkey), 400, 'bad-request', 'a wind turbine owned by a tenant');
       await refused(t, '/v1/devices', windDevice('wind-a', gen.id, vkey), 409, 'conflict', 'an existing device id');
       await refused(t, '/v1/devices', { ...windDevice('bad-1', gen.id, vkey), color: 'green' }, 400, 'schema-violation', 'an extra member');
+    });
+
+    t.test('a participant of the wrong role is participant-role-mismatch, naming it, its role and the role needed', async (t) => {
+      const vkey = meterKey('meter/bad').vkey;
+      const consumption = { ...windDevice('bad-1', gen.id, vkey), type: 'consumption', eecsEnergySource: undefined, eecsTechnology: undefined };
+      const storage = { ...windDevice('bad-1', tenant.id, vkey), type: 'storage', eecsTechnology: 'T070000', energyCapacityWh: '1000', efficiencyBp: 9000 };
+      const cases = [
+        {
+          url: '/v1/devices',
+          payload: windDevice('bad-1', tenant.id, vkey),
+          what: 'a wind turbine owned by a tenant',
+          detail: /factory is a tenant.*a wind device must be a generator/,
+        },
+        { url: '/v1/devices', payload: storage, what: 'a battery owned by a tenant', detail: /factory is a tenant.*a storage device must be a generator/ },
+        {
+          url: '/v1/devices',
+          payload: consumption,
+          what: 'a consumption meter owned by a generator',
+          detail: /windco is a generator.*a consumption device must be a tenant/,
+        },
+        {
+          url: '/v1/contracts',
+          payload: { id: 'ppa-2', device: 'wind-a', tenant: gen.id, priority: 1, validFrom: hour(0) },
+          what: 'a generator as the buyer',
+          detail: /windco is a generator.*a contract's buyer must be a tenant/,
+        },
+      ];
+      for (const { url, payload, what, detail } of cases) {
+        await refused(t, url, JSON.parse(JSON.stringify(payload)) as Record<string, unknown>, 422, 'participant-role-mismatch', what);
+        t.match((await post(url, JSON.parse(JSON.stringify(payload)) as Record<string, unknown>)).json(), { detail }, `${what}: the detail`);
+      }
     });
 
     t.test('device keys: rotate, and the refusals', async (t) => {
@@ -313,14 +343,6 @@ for (const backend of await testBackends()) {
         400,
         'bad-request',
         'a consumption meter sells nothing',
-      );
-      await refused(
-        t,
-        '/v1/contracts',
-        { id: 'ppa-2', device: 'wind-a', tenant: gen.id, priority: 1, validFrom: hour(0) },
-        400,
-        'bad-request',
-        'a generator as the buyer',
       );
       await refused(
         t,

@@ -3,12 +3,11 @@
  * entries, each checked against what the log registered before it.
  */
 import { parseVerifierKey } from '../../crypto/note.ts';
-import type { ContractPayload, DevicePayload, DeviceType, KeyPayload, ParticipantPayload, Role } from '../payloads.ts';
+import type { ContractPayload, DevicePayload, KeyPayload, ParticipantPayload } from '../payloads.ts';
 import { keyStartProblem } from '../key-rules.ts';
+import { OWNER_ROLE } from '../owner-role.ts';
 import { instantMs } from '../time.ts';
 import { isDuplicate, optionalWh, type ReplayContext } from './replay-state.ts';
-
-const OWNER_ROLE: Record<DeviceType, Role> = { wind: 'generator', solar: 'generator', storage: 'generator', consumption: 'tenant' };
 
 export function replayKey({ state, report }: ReplayContext, index: number, key: KeyPayload): void {
   const verifier = parseVerifierKey(key.verifierKey); // an unusable key is bad-entry
