@@ -1,7 +1,9 @@
 /**
  * Who may do and read what: the one place the API's access rules live. Use
  * cases call these before any work is done for a request; routes never decide
- * access themselves. A token identifies one participant and its role.
+ * access themselves (a route may name its action, and routes/auth.ts then
+ * calls allow() before the body is read). A token identifies one participant
+ * and its role.
  */
 import { toBase64 } from '../crypto/base64.ts';
 import { entryOwner } from '../db/entry-owner.ts';

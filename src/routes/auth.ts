@@ -1,11 +1,23 @@
 /**
- * Bearer tokens (RFC 6750 §2.1) to callers. Who may do what is decided by the
- * use cases (ledger/access.ts); this only reads the header.
+ * Bearer tokens (RFC 6750 §2.1) to callers. Who may do what is decided by
+ * ledger/access.ts: the use cases check it, and a route that names its action
+ * has that action's role checked here too, before its body is read.
  */
 import type { FastifyRequest } from 'fastify';
 import { GridproofError } from '../errors.ts';
-import type { Caller } from '../ledger/access.ts';
+import { allow, type Action, type Caller } from '../ledger/access.ts';
 import type { UseCases } from '../ledger/use-cases.ts';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * The action of ledger/access.ts a route performs, for a route that takes a
+     * body and whose action is admitted by role alone: a caller of another role
+     * is 403 before the body is read (checkFirst). The use case checks it again.
+     */
+    action?: Action;
+  }
+}
 
 export class Auth {
   readonly #useCases: UseCases;
@@ -38,12 +50,20 @@ export class Auth {
    * parse a large body. A route that also allows no token (an empty
    * requirement) checks one only when it is sent. Not onRequest: the rate
    * limiter runs there first, so unknown tokens cannot flood the lookup.
+   * A route that names its action (config.action) has the caller's role
+   * checked here as well, so a valid token of the wrong role is 403 whatever
+   * the body (RFC 9110 §15.5.4), and such a caller cannot make the service
+   * parse a large body either (docs/api.md "API at a glance").
    */
   readonly checkFirst = async <P>(request: FastifyRequest, _reply: unknown, payload: P): Promise<P> => {
     const security = request.routeOptions.schema?.security as Array<Record<string, unknown>> | undefined;
     if (security?.some((requirement) => 'bearer' in requirement)) {
       if (security.some((requirement) => Object.keys(requirement).length === 0)) await this.optionalCaller(request);
-      else await this.caller(request);
+      else {
+        const caller = await this.caller(request);
+        const action = request.routeOptions.config.action;
+        if (action !== undefined) allow(caller, action);
+      }
     }
     return payload;
   };

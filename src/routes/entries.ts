@@ -21,6 +21,7 @@ export function entryRoutes(app: FastifyInstance, { auth, useCases }: RouteDeps)
         security: [{ bearer: [] }],
         body,
       },
+      config: { action: 'post-readings' },
     },
     async (request) => useCases.submitReadings(await auth.caller(request), request.body.entries),
   );

@@ -74,6 +74,7 @@ export function logRoutes(app: FastifyInstance, { useCases, auth }: RouteDeps): 
         security: [{ bearer: [] }],
         body: { $ref: 'https://gridproof.dev/schemas/api/operator-key-request.json#' },
       },
+      config: { action: 'rotate-operator-key' },
     },
     async (request, reply) => sendCreated(reply, await useCases.rotateOperatorKey(await auth.caller(request), request.body.verifierKey)),
   );

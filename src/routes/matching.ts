@@ -23,6 +23,7 @@ export function matchingRoutes(app: FastifyInstance, { useCases, auth }: RouteDe
         security,
         body: { $ref: 'https://gridproof.dev/schemas/api/matching-run-request.json#' },
       },
+      config: { action: 'run-matching' },
     },
     async (request) => useCases.runMatching(await auth.caller(request), parseInstant(request.body.until, 'until')),
   );
@@ -72,6 +73,7 @@ export function matchingRoutes(app: FastifyInstance, { useCases, auth }: RouteDe
         security,
         body: { $ref: 'https://gridproof.dev/schemas/api/claim-request.json#' },
       },
+      config: { action: 'claim' },
     },
     async (request, reply) => sendCreated(reply, await useCases.claim(await auth.caller(request), request.body)),
   );

@@ -33,6 +33,7 @@ export function registryRoutes(app: FastifyInstance, { useCases, auth }: RouteDe
         security,
         body: participantBody,
       },
+      config: { action: 'register' },
     },
     async (request, reply) => sendCreated(reply, await useCases.registerParticipant(await auth.caller(request), request.body)),
   );
@@ -47,6 +48,7 @@ export function registryRoutes(app: FastifyInstance, { useCases, auth }: RouteDe
         security,
         body: deviceBody,
       },
+      config: { action: 'register' },
     },
     async (request, reply) => sendCreated(reply, await useCases.registerDevice(await auth.caller(request), request.body)),
   );
@@ -62,6 +64,7 @@ export function registryRoutes(app: FastifyInstance, { useCases, auth }: RouteDe
         params: deviceParams,
         body: keyBody,
       },
+      config: { action: 'register' },
     },
     async (request, reply) => sendCreated(reply, await useCases.addDeviceKey(await auth.caller(request), request.params.id, request.body)),
   );
@@ -111,6 +114,7 @@ export function registryRoutes(app: FastifyInstance, { useCases, auth }: RouteDe
         security,
         body: zoneBody,
       },
+      config: { action: 'register' },
     },
     async (request, reply) => sendCreated(reply, await useCases.addZone(await auth.caller(request), request.body)),
   );
@@ -125,6 +129,7 @@ export function registryRoutes(app: FastifyInstance, { useCases, auth }: RouteDe
         security,
         body: contractBody,
       },
+      config: { action: 'register' },
     },
     async (request, reply) => sendCreated(reply, await useCases.addContract(await auth.caller(request), request.body)),
   );

@@ -153,6 +153,42 @@ for (const backend of await testBackends()) {
       await unchanged(t, 'auth');
     });
 
+    t.test('a valid token of a role the action never admits is 403 before the body is read', async (t) => {
+      // Each route that takes a body and needs a role only (src/ledger/access.ts), with a token of another role.
+      const routes: Array<[url: string, token: string]> = [
+        ['/v1/participants', tenant.token],
+        ['/v1/devices', tenant.token],
+        ['/v1/devices/wind-1/keys', tenant.token],
+        ['/v1/zones', gen.token],
+        ['/v1/contracts', gen.token],
+        ['/v1/entries', OPERATOR_TOKEN],
+        ['/v1/matching/runs', tenant.token],
+        ['/v1/claims', gen.token],
+        ['/v1/log/operator-key', tenant.token],
+      ];
+      const bodies: Array<[what: string, contentType: string, payload: string]> = [
+        ['a body missing its fields', 'application/json', '{}'],
+        ['a body that is not JSON', 'application/json', '{"until":'],
+        ['a body of another media type', 'text/plain', 'hello'],
+        ['a body over the limit', 'application/json', `{"entries":["${'x'.repeat(3 * 1024 * 1024)}"]}`],
+      ];
+      for (const [url, token] of routes) {
+        for (const [what, contentType, payload] of bodies) {
+          const reply = await app.inject({ method: 'POST', url, headers: { ...auth(token), 'content-type': contentType }, payload });
+          isProblem(t, reply, 403, 'forbidden', `${url}, ${what}`);
+        }
+      }
+      // The right role gets the body checked as before.
+      isProblem(
+        t,
+        await app.inject({ method: 'POST', url: '/v1/zones', headers: { ...operator, 'content-type': 'application/json' }, payload: '{}' }),
+        400,
+        'schema-violation',
+        'the operator and a body missing its fields',
+      );
+      await unchanged(t, 'wrong roles');
+    });
+
     t.test('a device key is valid from the commissioning date on', async (t) => {
       const key = meterKey('meter/wind-3');
       const device = (keyValidFrom: string) =>
