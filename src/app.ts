@@ -96,6 +96,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   // A bundle posted with its own media type is still JSON.
   app.addContentTypeParser(BUNDLE_MEDIA_TYPE, { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
+  // Every body the API reads is JSON. Fastify would also read text/plain, as a
+  // string, and the body schema would then call a text body a schema violation;
+  // without that parser it is 415 unsupported-media-type (docs/api.md "Errors").
+  app.removeContentTypeParser('text/plain');
 
   const useCases = new UseCases(deps.ledger, deps.intake, deps.witnessing);
   const routeDeps: RouteDeps = { useCases, auth: new Auth(useCases), ...(deps.rateLimits ? { rateLimits: deps.rateLimits } : {}) };

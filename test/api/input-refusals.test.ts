@@ -153,7 +153,7 @@ for (const backend of await testBackends()) {
       await unchanged(t, 'auth');
     });
 
-    t.test('a valid token of a role the action never admits is 403 before the body is read', async (t) => {
+    t.test('a valid token of a role the action never admits is 403 before the body is read; the right role with a body not JSON is 415', async (t) => {
       // Each route that takes a body and needs a role only (src/ledger/access.ts), with a token of another role.
       const routes: Array<[url: string, token: string]> = [
         ['/v1/participants', tenant.token],
@@ -186,6 +186,21 @@ for (const backend of await testBackends()) {
         'schema-violation',
         'the operator and a body missing its fields',
       );
+      // Every body the API reads is JSON: any other media type is 415, text/plain included.
+      for (const [url, token, contentType] of [
+        ['/v1/zones', OPERATOR_TOKEN, 'text/plain'],
+        ['/v1/entries', gen.token, 'text/plain; charset=utf-8'],
+        ['/v1/verify', undefined, 'text/plain'],
+        ['/v1/entries', gen.token, 'application/xml'],
+      ] as const) {
+        isProblem(
+          t,
+          await app.inject({ method: 'POST', url, headers: { ...(token ? auth(token) : {}), 'content-type': contentType }, payload: '{"entries":[]}' }),
+          415,
+          'unsupported-media-type',
+          `the right role, a ${contentType} body to ${url}`,
+        );
+      }
       await unchanged(t, 'wrong roles');
     });
 
