@@ -6,6 +6,7 @@
  * status and one explanation wherever it is shown. Hidden from the OpenAPI
  * document like the web app's pages, and declared the same way.
  */
+import { createHash } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { escapeHtml } from '../domain/html-escape.ts';
@@ -15,8 +16,26 @@ import { problemTitle } from './problem.ts';
 import { PARAM, problems, textOf } from './responses.ts';
 
 const HTML = 'text/html; charset=utf-8';
-/** No script, style or image: the page is text and links to this origin only (W3C CSP Level 3). */
-const CSP = "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+/**
+ * The pages' own look, in the colours and fonts of the web app (src/web/style.css):
+ * system fonts, readable from 360 px up. Inline, so the page needs no other request.
+ */
+const STYLE = [
+  'body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1b1f23;background:#fff}',
+  'header{background:#1f6f4f;color:#fff}header p{max-width:64rem;margin:0 auto;padding:.6rem 1rem;font-weight:700}',
+  'header a{color:#fff;text-decoration:none}main{max-width:64rem;margin:0 auto;padding:1rem}',
+  'h1{font-size:1.6rem;margin:.5rem 0 1rem}code{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.92em}',
+  'a{color:#1f6f4f}.status{display:inline-block;background:#f6f8fa;border:1px solid #d5dbe1;border-radius:4px;padding:.1rem .5rem}',
+  '.muted{color:#5a6470}table{border-collapse:collapse;width:100%}th,td{text-align:left;vertical-align:top;padding:.45rem .5rem;border-bottom:1px solid #d5dbe1}',
+  'th{font-size:.85rem;color:#5a6470;font-weight:600}td:first-child{white-space:nowrap}',
+  '@media (max-width:40rem){table,tbody,tr,td{display:block}thead{display:none}tr{border-bottom:1px solid #d5dbe1;padding:.4rem 0}td{border:0;padding:.1rem 0}}',
+].join('');
+
+/**
+ * No script, image or outside style: only this page's own stylesheet, named by
+ * its hash, and links to this origin (W3C CSP Level 3 §2.3.1 hash-source).
+ */
+const CSP = `default-src 'none'; style-src 'sha256-${createHash('sha256').update(STYLE).digest('base64')}'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`;
 const CODES = Object.keys(errorStatus) as ErrorCode[];
 
 /** "401 Unauthorized": the status and its reason phrase (RFC 9110 §15). */
@@ -24,13 +43,14 @@ const statusLine = (code: ErrorCode): string => `${errorStatus[code]} ${STATUS_C
 
 const page = (title: string, body: string): string =>
   `<!doctype html>\n<html lang="en">\n<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">` +
-  `<title>${escapeHtml(title)}</title></head>\n<body>\n${body}\n</body>\n</html>\n`;
+  `<title>${escapeHtml(title)}</title><style>${STYLE}</style></head>\n<body>\n` +
+  `<header><p><a href="/">gridproof</a> · <a href="/problems">problem codes</a></p></header>\n<main>\n${body}\n</main>\n</body>\n</html>\n`;
 
 function codePage(code: ErrorCode): string {
   return page(
     `${code}: gridproof problem`,
     `<h1><code>${escapeHtml(code)}</code></h1>\n` +
-      `<p>HTTP status <strong>${escapeHtml(statusLine(code))}</strong>; title “${escapeHtml(problemTitle(code))}”.</p>\n` +
+      `<p>HTTP status <span class="status">${escapeHtml(statusLine(code))}</span> <span class="muted">title “${escapeHtml(problemTitle(code))}”</span></p>\n` +
       `<p>${escapeHtml(errorExplanation[code])}</p>\n` +
       `<p>The problem document’s <code>detail</code> says what was wrong with this request. <a href="/problems">Every problem code</a></p>`,
   );

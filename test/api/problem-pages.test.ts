@@ -4,6 +4,7 @@
  * src/errors.ts; /problems links them all; an unknown code is a coded 404.
  * startTestApp checks each reply against the routes' declarations.
  */
+import { createHash } from 'node:crypto';
 import t from 'tap';
 import { errorExplanation } from '../../src/error-explanations.ts';
 import { errorStatus, type ErrorCode } from '../../src/errors.ts';
@@ -23,13 +24,27 @@ t.test('every code has a page naming its status, and the list links them all', a
     t.match(reply.headers['content-type'], /^text\/html; charset=utf-8$/, `${code}: HTML`);
     t.match(reply.headers['content-security-policy'], /default-src 'none'/, `${code}: under a CSP`);
     t.match(reply.payload, `<code>${code}</code>`, `${code}: names the code`);
-    t.match(reply.payload, `HTTP status <strong>${errorStatus[code]} `, `${code}: names its status, ${errorStatus[code]}`);
+    t.match(reply.payload, `HTTP status <span class="status">${errorStatus[code]} `, `${code}: names its status, ${errorStatus[code]}`);
     t.match(reply.payload, `“${code.replaceAll('-', ' ')}”`, `${code}: names its title`);
   }
   const list = await app.inject({ url: '/problems' });
   t.equal(list.statusCode, 200);
   t.match(list.headers['content-type'], /^text\/html; charset=utf-8$/);
   for (const code of CODES) t.match(list.payload, `<a href="/problems/${code}">`, `the list links ${code}`);
+});
+
+t.test('the pages carry their own stylesheet, which their CSP admits by its hash and nothing else', async (t) => {
+  const env = await startTestApp('pglite');
+  t.teardown(env.close);
+  for (const url of ['/problems', '/problems/forbidden']) {
+    const reply = await env.app.inject({ url });
+    const styles = [...reply.payload.matchAll(/<style>([^<]*)<\/style>/g)].map((match) => match[1]!);
+    t.equal(styles.length, 1, `${url}: one inline stylesheet`);
+    const hash = createHash('sha256').update(styles[0]!).digest('base64');
+    const csp = String(reply.headers['content-security-policy']);
+    t.match(csp, `style-src 'sha256-${hash}'`, `${url}: the CSP names that stylesheet's hash (CSP Level 3 hash-source)`);
+    t.notMatch(csp, /unsafe-inline|script-src/, `${url}: and admits no other style and no script`);
+  }
 });
 
 t.test('what the pages show is escaped', async (t) => {
@@ -73,6 +88,6 @@ t.test("a real refusal's type resolves to the page of its code", async (t) => {
     t.equal(page.statusCode, 200, `${url}: its type ${type.pathname} resolves`);
     t.match(page.headers['content-type'], /^text\/html/);
     t.match(page.payload, `<code>${code}</code>`, `${url}: the page names ${code}`);
-    t.match(page.payload, `HTTP status <strong>${status} `, `${url}: and its status`);
+    t.match(page.payload, `HTTP status <span class="status">${status} `, `${url}: and its status`);
   }
 });
