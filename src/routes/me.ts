@@ -1,6 +1,6 @@
 /**
  * GET /v1/me: the participant a bearer token acts as, so a page signed in
- * with a token alone knows whose figures to ask for.
+ * with a token alone knows whose figures to ask for and whom to greet.
  */
 import type { FastifyInstance } from 'fastify';
 import type { RouteDeps } from '../app.ts';
@@ -12,7 +12,7 @@ export function meRoutes(app: FastifyInstance, { useCases, auth }: RouteDeps): v
     {
       schema: {
         tags: ['registry'],
-        summary: 'The participant id and role of the bearer token',
+        summary: 'The participant id, role and registered name of the bearer token',
         security: [{ bearer: [] }],
         response: responses({ 200: json('Whom the token acts as', 'me') }, AUTHED),
       },

@@ -36,6 +36,9 @@ const demo = await fillService({
 const factoryClaim = demo.claims.find((c) => c.tenant === 'factory')!;
 const factoryToken = demo.state.tokens.factory!;
 const windToken = demo.state.tokens.nordwind!;
+/** The names the demo registers them under (src/cli/demo/park.ts): what the pages greet them by. */
+const FACTORY_NAME = 'Stahlwerk Süd GmbH';
+const WIND_NAME = 'Nordwind Park GmbH';
 
 const shots = screenshotDir();
 console.log(`# screenshots in ${shots}`);
@@ -71,11 +74,11 @@ async function checkTicks(t: Tap, page: Page, plot: string, from: string, to: st
   }
 }
 
-t.test('GET /v1/me: a token learns its participant id and role; no token is refused', async (t) => {
+t.test('GET /v1/me: a token learns its participant id, role and registered name; no token is refused', async (t) => {
   const me = await env.app.inject({ url: '/v1/me', headers: auth(factoryToken) });
   t.equal(me.statusCode, 200);
-  t.same(me.json(), { id: 'factory', role: 'tenant' });
-  t.same((await env.app.inject({ url: '/v1/me', headers: auth(windToken) })).json(), { id: 'nordwind', role: 'generator' });
+  t.same(me.json(), { id: 'factory', role: 'tenant', name: FACTORY_NAME });
+  t.same((await env.app.inject({ url: '/v1/me', headers: auth(windToken) })).json(), { id: 'nordwind', role: 'generator', name: WIND_NAME });
   const before = await logSnapshot(env.ledger.db);
   for (const headers of [{}, auth('not-a-token')]) {
     const refused = await env.app.inject({ url: '/v1/me', headers });
@@ -108,7 +111,8 @@ t.test('/tenant: sign in with the token, one plot point per hour, the claim list
     await page.getByLabel(/token/i).fill(factoryToken);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.locator('#tenant-plot canvas').waitFor();
-    t.equal(await page.locator('#who').textContent(), 'factory');
+    t.equal(await page.locator('#who').textContent(), FACTORY_NAME, 'greeted by the registered name, not the id');
+    t.match(await page.locator('.session').textContent(), `Signed in as ${FACTORY_NAME} (factory, tenant)`);
     const from = await page.locator('#period-from').inputValue();
     const to = await page.locator('#period-to').inputValue();
     const hours = (Date.parse(`${to}T00:00:00Z`) + 86_400_000 - Date.parse(`${from}T00:00:00Z`)) / 3_600_000;
@@ -173,6 +177,8 @@ t.test('/generator: the owner sees its devices and where an hour went', async (t
     await page.getByLabel(/token/i).fill(windToken);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.locator('[data-device="wind-farm"] .plot canvas').waitFor();
+    t.equal(await page.locator('#who').textContent(), WIND_NAME, 'greeted by the registered name, not the id');
+    t.match(await page.locator('.session').textContent(), `Signed in as ${WIND_NAME} (nordwind, generator)`);
     const devices = await page.locator('[data-device]').evaluateAll((nodes) => nodes.map((n) => n.getAttribute('data-device')));
     t.same(devices.sort(), ['battery', 'wind-farm'], "nordwind's devices");
     t.equal(await page.locator('[data-device="wind-farm"] .readings').textContent(), String(7 * 24), 'a week of hourly readings');

@@ -2,7 +2,9 @@
  * Token sign-in for the tenant and generator pages. The token lives in
  * sessionStorage only (gone when the tab closes; never in a URL, so never in
  * history, logs or Referer), is sent as a bearer header (RFC 6750 §2.1), and
- * the service says whose it is (GET /v1/me).
+ * the service says whose it is (GET /v1/me), by id and registered name: the
+ * page greets the participant by the name the operator registered, with the
+ * id after it (docs/api.md).
  */
 import { call, el, errorBox, getJson, main, PageRefusal } from './ui.ts';
 
@@ -10,6 +12,13 @@ export interface Session {
   token: string;
   id: string;
   role: string;
+  /** The registered name (POST /v1/participants), what a person recognises; the id is what the API's paths take. */
+  name: string;
+}
+
+/** The session bar's words for whom the token acts as: the name first, then the id and role it is known by. */
+function signedInAs(me: Pick<Session, 'id' | 'role' | 'name'>): HTMLElement {
+  return el('span', {}, 'Signed in as ', el('strong', { id: 'who' }, me.name), ` (${me.id}, ${me.role})`);
 }
 
 const KEY = 'gridproof-token';
@@ -23,19 +32,14 @@ export function withSession(title: string, role: 'tenant' | 'generator', lead: s
   };
   const open = async (token: string, status: HTMLElement): Promise<void> => {
     try {
-      const me = await getJson<{ id: string; role: string }>('/v1/me', { token });
+      const me = await getJson<{ id: string; role: string; name: string }>('/v1/me', { token });
       if (me.role !== role) throw new PageRefusal(`Not a ${role}'s token`, `this token belongs to ${me.id}, a ${me.role}; this page needs a ${role}'s token`);
       sessionStorage.setItem(KEY, token);
       const body = el('div', { id: 'signed-in' });
-      const bar = el(
-        'div',
-        { class: 'session' },
-        el('span', {}, 'Signed in as ', el('strong', { id: 'who' }, me.id), ` (${me.role})`),
-        el('button', { type: 'button', id: 'sign-out', class: 'secondary' }, 'Sign out'),
-      );
+      const bar = el('div', { class: 'session' }, signedInAs(me), el('button', { type: 'button', id: 'sign-out', class: 'secondary' }, 'Sign out'));
       bar.querySelector('button')!.addEventListener('click', signOut);
       root.replaceChildren(el('h1', {}, title), bar, body);
-      signedIn({ token, id: me.id, role: me.role }, body);
+      signedIn({ token, id: me.id, role: me.role, name: me.name }, body);
     } catch (error) {
       sessionStorage.removeItem(KEY);
       status.replaceChildren(errorBox(error));
