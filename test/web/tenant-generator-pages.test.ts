@@ -299,3 +299,68 @@ t.test('hourly tables: an hour without a reading reads "—" (no reading), a mea
     await generator.close();
   }
 });
+
+t.test('/generator: an hour read but not matched yet reads "pending" (not matched yet), a matched hour allocated in full reads 0', async (t) => {
+  for (const size of sizes) {
+    const page = await browser.newPage({ viewport: { width: size.width, height: size.height } });
+    // The demo matches every hour it reads, so the service's own answer is taken and its last day made what
+    // GET /v1/devices/{id}/outputs answers for readings whose hour is not matched yet (src/ledger/generator-reads.ts):
+    // no settlement, nothing allocated, unmatchedWh "0".
+    let pendingStarts: string[] = [];
+    await page.route('**/v1/devices/wind-farm/outputs?**', async (route) => {
+      const response = await route.fetch();
+      const body = (await response.json()) as { hours: Array<{ start: string; settlement: unknown; to: unknown[]; toStorageWh: string; unmatchedWh: string }> };
+      const last = body.hours.slice(-24);
+      pendingStarts = last.map((h) => h.start);
+      for (const h of last) Object.assign(h, { settlement: null, to: [], toStorageWh: '0', unmatchedWh: '0' });
+      await route.fulfill({ response, json: body });
+    });
+    await page.goto(`${address}/generator`);
+    await page.getByLabel(/token/i).fill(windToken);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.locator('[data-device="wind-farm"] .plot canvas').waitFor();
+    await page.locator('[data-device="battery"] .plot canvas').waitFor();
+    const heads = await page.locator('#outputs-wind-farm thead th').allTextContents();
+    const unmatchedColumn = heads.indexOf('unmatched (Wh)') + 1;
+    t.ok(unmatchedColumn > 0, `${size.name}: the table has an unmatched column (${heads.join(', ')})`);
+    const hours = await column(page, '#outputs-wind-farm', 1);
+    const unmatched = await column(page, '#outputs-wind-farm', unmatchedColumn);
+    const pending = new Set(pendingStarts.map((s) => s.slice(0, 16).replace('T', ' ')));
+    t.equal(pending.size, 24, 'a day of hours not matched yet');
+    t.same(
+      unmatched.filter((_c, i) => pending.has(hours[i]!.text)),
+      Array.from({ length: 24 }, () => ({ text: 'pending', title: 'not matched yet' })),
+      'each hour not matched yet reads "pending", titled "not matched yet", never 0',
+    );
+    const exported = await column(page, '#outputs-wind-farm', 2);
+    // The hours read and matched: the period's last hour has no reading (READ_END) and reads "—" throughout.
+    const matched = unmatched.filter((_c, i) => !pending.has(hours[i]!.text) && exported[i]!.title === null);
+    t.ok(
+      matched.some((c) => c.text === '0' && c.title === null),
+      'a matched hour whose output was all allocated reads 0',
+    );
+    const batteryHeads = await page.locator('#outputs-battery thead th').allTextContents();
+    const batteryExported = await column(page, '#outputs-battery', 2);
+    const batteryUnmatched = await column(page, '#outputs-battery', batteryHeads.indexOf('unmatched (Wh)') + 1);
+    t.ok(
+      batteryUnmatched.some((c, i) => c.text === '0' && c.title === null && batteryExported[i]!.text === '0'),
+      'a battery hour that exported 0 Wh is no supply, never settled, and reads 0 unmatched, not "pending"',
+    );
+    t.same(
+      matched.filter((c) => !(/^\d+$/.test(c.text) && c.title === null)),
+      [],
+      'every matched hour reads a figure',
+    );
+    await page
+      .locator('#outputs-wind-farm tbody tr')
+      .nth(hours.findIndex((h) => pending.has(h.text)) - 3)
+      .scrollIntoViewIfNeeded();
+    // On a narrow screen the table scrolls sideways: show its last columns, where "pending" is.
+    await page.locator('#outputs-wind-farm').evaluate((node) => {
+      const wrap = (node as unknown as { parentElement: { scrollLeft: number; scrollWidth: number } }).parentElement;
+      wrap.scrollLeft = wrap.scrollWidth;
+    });
+    await page.screenshot({ path: join(shots, `generator-not-matched-${size.name}.png`) });
+    await page.close();
+  }
+});

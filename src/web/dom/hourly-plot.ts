@@ -9,7 +9,7 @@
  * says, with ticks only on whole hours or whole days: interval boundaries.
  */
 import uPlot from 'uplot';
-import { NO_READING, type HourlySeries } from '../model/hourly-views.ts';
+import { NO_READING, partOf, type HourlySeries } from '../model/hourly-views.ts';
 
 const COLOURS = ['#2a7f62', '#e0a100', '#3d6fb6', '#9c4f96', '#c2562b', '#5b8c2a', '#6b6b6b'];
 
@@ -106,7 +106,11 @@ export function hourlyPlot(series: HourlySeries, width: number, labels: PlotLabe
     fill: COLOURS[i % COLOURS.length]!,
     paths: bars,
     points: { show: false },
-    value: (_u, _v, _si, idx) => (idx === null ? '' : series.consumed[idx] === null ? NO_READING.words : `${s.wh[idx]} Wh`),
+    value: (_u, _v, _si, idx) => {
+      if (idx === null) return '';
+      const part = partOf(series, s.wh, idx);
+      return typeof part === 'number' ? `${part} Wh` : part.words;
+    },
   }));
   const largest = Math.max(0, ...series.consumed.map((v) => v ?? 0), ...(stacked.at(-1) ?? []));
   const { unit, per } = energyUnit(largest);

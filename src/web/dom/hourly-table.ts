@@ -3,21 +3,23 @@
  * keyboard user reads instead of the canvas, and what the generator page
  * shows as "where each hour's output went". An hour without any reading
  * reads "—" (its title and, for screen readers, its text: "no reading") in
- * every column, never "0", which is a measured zero (src/web/model/hourly-views.ts).
+ * every column, never "0", which is a measured zero; an hour read but not
+ * matched yet reads "pending" ("not matched yet") where its output went,
+ * never "0", which is fully matched (src/web/model/hourly-views.ts).
  */
-import { NO_READING, type HourlySeries } from '../model/hourly-views.ts';
+import { NO_READING, partOf, type HourlySeries, type HourPart } from '../model/hourly-views.ts';
 import { el } from './ui.ts';
 
 const hourText = (t: number): string => new Date(t * 1000).toISOString().slice(0, 16).replace('T', ' ');
 
-/** One Wh cell: the figure, or the no-reading mark with its words for a tooltip and for assistive technology. */
-function whCell(wh: number | null): HTMLTableCellElement {
-  if (wh !== null) return el('td', { class: 'num' }, String(wh));
+/** One Wh cell: the figure, or the mark of why there is none with its words for a tooltip and for assistive technology. */
+function whCell(part: HourPart): HTMLTableCellElement {
+  if (typeof part === 'number') return el('td', { class: 'num' }, String(part));
   return el(
     'td',
-    { class: 'num no-reading', title: NO_READING.words },
-    el('span', { 'aria-hidden': 'true' }, NO_READING.mark),
-    el('span', { class: 'sr-only' }, NO_READING.words),
+    { class: `num ${part === NO_READING ? 'no-reading' : 'not-matched'}`, title: part.words },
+    el('span', { 'aria-hidden': 'true' }, part.mark),
+    el('span', { class: 'sr-only' }, part.words),
   );
 }
 
@@ -27,9 +29,9 @@ export function hourlyTable(id: string, series: HourlySeries, totalLabel: string
   const body = el('tbody');
   series.hours.forEach((t, i) => {
     const total = series.consumed[i] ?? null;
-    const row = el('tr', {}, el('td', {}, hourText(t)), whCell(total));
-    // Nothing was read, so nothing was matched or sent anywhere either: the whole row has no figure.
-    for (const s of series.bySource) row.append(whCell(total === null ? null : s.wh[i]!));
+    const row = el('tr', {}, el('td', {}, hourText(t)), whCell(total ?? NO_READING));
+    // What each part shows (a figure, no reading, not matched yet) is the model's one rule.
+    for (const s of series.bySource) row.append(whCell(partOf(series, s.wh, i)));
     body.append(row);
   });
   return el('div', { class: 'table-wrap' }, el('table', { id }, el('thead', {}, head), body));

@@ -19,6 +19,12 @@ export interface HourlySeries {
   consumed: Array<number | null>;
   /** The stacked parts by source (or by destination), same length as hours; 0 in an hour without a reading. */
   bySource: Array<{ device: string; wh: number[] }>;
+  /**
+   * Per hour: true when the hour was read but matching has not settled all
+   * of its readings yet, so where its output went is not decided and its
+   * parts are no figure yet (the generator's series; absent: every hour read is matched).
+   */
+  notMatched?: boolean[];
 }
 
 /**
@@ -28,6 +34,24 @@ export interface HourlySeries {
  */
 export const NO_READING = { mark: '—', words: 'no reading' } as const;
 
+/**
+ * How the parts of an hour read before matching has settled it: a reading
+ * is settled by its interval's settlement (docs/design.md §5), until then
+ * nothing of it is allocated or unmatched, so "0" there would read as
+ * "fully matched". A mark of its own, unlike the no-reading dash.
+ */
+export const NOT_MATCHED = { mark: 'pending', words: 'not matched yet' } as const;
+
+/** One part of one hour as the table and the plot's legend show it: a figure, or why there is none. */
+export type HourPart = number | typeof NO_READING | typeof NOT_MATCHED;
+
+/** The one rule for what a part shows: nothing read, nothing matched or sent; read but not settled, not decided yet; else its Wh. */
+export function partOf(series: HourlySeries, wh: readonly number[], i: number): HourPart {
+  if (series.consumed[i] === null) return NO_READING;
+  if (series.notMatched?.[i] === true) return NOT_MATCHED;
+  return wh[i]!;
+}
+
 /** GET /v1/tenants/{id}/matching, as much as the page reads. */
 export interface TenantMatching {
   intervals: Array<{ start: string; consumedWh: string; bySource: Array<{ device: string; wh: string }> }>;
@@ -36,7 +60,15 @@ export interface TenantMatching {
 
 /** GET /v1/devices/{id}/outputs, as much as the page reads. */
 export interface DeviceOutputs {
-  hours: Array<{ start: string; exportWh: string; to: Array<{ owner: string; type: string; wh: string }>; toStorageWh: string; unmatchedWh: string }>;
+  hours: Array<{
+    start: string;
+    exportWh: string;
+    /** Null until the reading's hour is matched (docs/api.md), and always for a reading exporting 0 Wh (no supply); unmatchedWh is then '0'. */
+    settlement: { index: number; late: boolean } | null;
+    to: Array<{ owner: string; type: string; wh: string }>;
+    toStorageWh: string;
+    unmatchedWh: string;
+  }>;
 }
 
 /** The hours of [from, to) in Unix seconds; refuses a reversed or non-hour-aligned period. */
@@ -82,6 +114,8 @@ export function tenantSeries(view: TenantMatching, from: string, to: string): Ho
 export function outputSeries(outputs: DeviceOutputs, from: string, to: string): HourlySeries {
   const hours = hoursOf(from, to);
   const exported: Array<number | null> = hours.map(() => null);
+  const notMatched = hours.map(() => false);
+  // Unmatched is always a column once an hour was read: a matched hour that allocated everything reads 0 there, an unsettled one reads NOT_MATCHED.
   const byTarget = new Map<string, number[]>();
   const add = (target: string, i: number, wh: number) => {
     let series = byTarget.get(target);
@@ -93,13 +127,17 @@ export function outputSeries(outputs: DeviceOutputs, from: string, to: string): 
     if (i < 0) continue;
     // One entry per reading of the device, settled or not (docs/api.md).
     exported[i] = (exported[i] ?? 0) + Number(hour.exportWh);
+    add('unmatched', i, 0);
+    // Only a reading that exports is supply, listed by its interval's settlement (docs/design.md §5): one that
+    // exports 0 Wh is never settled and has nothing to match. An hour of several readings is matched once all are.
+    if (hour.settlement === null && hour.exportWh !== '0') notMatched[i] = true;
     for (const x of hour.to) if (x.type !== 'storage') add(`to ${x.owner}`, i, Number(x.wh));
     if (hour.toStorageWh !== '0') add('to storage', i, Number(hour.toStorageWh));
     if (hour.unmatchedWh !== '0') add('unmatched', i, Number(hour.unmatchedWh));
   }
   const order = (name: string) => (name === 'unmatched' ? 2 : name === 'to storage' ? 1 : 0);
   const names = [...byTarget.keys()].sort((a, b) => order(a) - order(b) || (a < b ? -1 : a > b ? 1 : 0));
-  return { hours, consumed: exported, bySource: names.map((device) => ({ device, wh: byTarget.get(device)! })) };
+  return { hours, consumed: exported, bySource: names.map((device) => ({ device, wh: byTarget.get(device)! })), notMatched };
 }
 
 /** The CFE score as the page shows it: a percentage with one decimal. */
