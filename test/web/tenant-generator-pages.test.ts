@@ -4,8 +4,10 @@
  * tenant signs in with its token, the plot has one point per hour of the
  * period shown, the claims list shows the demo's claim; the generator sees
  * its devices and where their output went; an hour no meter read shows as
- * "—" (no reading) in their hourly tables, not as 0. The token stays in
- * sessionStorage, never in a URL. GET /v1/me tells a token whose it is.
+ * "—" (no reading) in their hourly tables, not as 0, and an hour not matched
+ * yet as "pending" (not matched yet). The token stays in sessionStorage,
+ * never in a URL. GET /v1/me tells a token whose it is, by id and registered
+ * name, and the pages greet it by the name.
  * Screenshots (desktop and 360 px) go to the folder test/helpers/browser.ts names.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
