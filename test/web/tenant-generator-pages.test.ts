@@ -186,6 +186,10 @@ t.test('/generator: the owner sees its devices and where an hour went', async (t
     t.equal(await page.locator('[data-device="wind-farm"] .readings').textContent(), String(7 * 24), 'a week of hourly readings');
     t.equal(await page.locator('#outputs-wind-farm tbody tr').count(), 7 * 24, 'one row per hour of the period');
     t.match(await page.locator('#outputs-wind-farm thead').textContent(), /to factory/, 'the PPA tenant receives output');
+    t.ok(
+      Number(await page.evaluate('document.documentElement.scrollWidth')) <= size.width,
+      `${size.name}: the page is no wider than the screen (the tables scroll inside their frame, words for screen readers too)`,
+    );
     await page.screenshot({ path: join(shots, `generator-${size.name}.png`), fullPage: true });
     await page.close();
   }
