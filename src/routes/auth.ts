@@ -50,20 +50,22 @@ export class Auth {
    * parse a large body. A route that also allows no token (an empty
    * requirement) checks one only when it is sent. Not onRequest: the rate
    * limiter runs there first, so unknown tokens cannot flood the lookup.
-   * A route that names its action (config.action) has the caller's role
-   * checked here as well, so a valid token of the wrong role is 403 whatever
+   * A route that names its action (config.action) needs a token whatever
+   * its security requirement says, and has the caller's role checked here, so a valid token of the wrong role is 403 whatever
    * the body (RFC 9110 §15.5.4), and such a caller cannot make the service
    * parse a large body either (docs/api.md "API at a glance").
    */
   readonly checkFirst = async <P>(request: FastifyRequest, _reply: unknown, payload: P): Promise<P> => {
+    // An action is done by a caller: its route needs a token whatever its security says.
+    const action = request.routeOptions.config.action;
+    if (action !== undefined) {
+      allow(await this.caller(request), action);
+      return payload;
+    }
     const security = request.routeOptions.schema?.security as Array<Record<string, unknown>> | undefined;
     if (security?.some((requirement) => 'bearer' in requirement)) {
       if (security.some((requirement) => Object.keys(requirement).length === 0)) await this.optionalCaller(request);
-      else {
-        const caller = await this.caller(request);
-        const action = request.routeOptions.config.action;
-        if (action !== undefined) allow(caller, action);
-      }
+      else await this.caller(request);
     }
     return payload;
   };
