@@ -51,6 +51,14 @@ const sizes = [
   { name: '360px', width: 360, height: 780 },
 ];
 
+/** Opens `path`, signs in with `token` and waits until `ready` is on the page. */
+async function signIn(page: Page, path: string, token: string, ready: string): Promise<void> {
+  await page.goto(`${address}${path}`);
+  await page.getByLabel(/token/i).fill(token);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.locator(ready).waitFor();
+}
+
 /**
  * The plot's time axis (src/web/dom/hourly-plot.ts): ticks only on whole UTC
  * hours, on whole days for a week, and within the period shown.
@@ -164,10 +172,7 @@ t.test('/tenant: the plot reads time in UTC in a browser whose time zone is half
   t.teardown(() => context.close());
   const page = await context.newPage();
   t.equal(await page.evaluate('new Date(0).getTimezoneOffset()'), -330, 'the browser is at UTC+05:30');
-  await page.goto(`${address}/tenant`);
-  await page.getByLabel(/token/i).fill(factoryToken);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.locator('#tenant-plot canvas').waitFor();
+  await signIn(page, '/tenant', factoryToken, '#tenant-plot canvas');
   await checkTicks(t, page, '#tenant-plot', await page.locator('#period-from').inputValue(), await page.locator('#period-to').inputValue());
   await page.locator('#tenant-plot').screenshot({ path: join(shots, 'tenant-plot-kolkata.png') });
 });
@@ -175,10 +180,7 @@ t.test('/tenant: the plot reads time in UTC in a browser whose time zone is half
 t.test('/generator: the owner sees its devices and where an hour went', async (t) => {
   for (const size of sizes) {
     const page = await browser.newPage({ viewport: { width: size.width, height: size.height } });
-    await page.goto(`${address}/generator`);
-    await page.getByLabel(/token/i).fill(windToken);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.locator('[data-device="wind-farm"] .plot canvas').waitFor();
+    await signIn(page, '/generator', windToken, '[data-device="wind-farm"] .plot canvas');
     t.equal(await page.locator('#who').textContent(), WIND_NAME, 'greeted by the registered name, not the id');
     t.match(await page.locator('.session').textContent(), `Signed in as ${WIND_NAME} (nordwind, generator)`);
     const devices = await page.locator('[data-device]').evaluateAll((nodes) => nodes.map((n) => n.getAttribute('data-device')));
@@ -257,10 +259,7 @@ t.test('hourly tables: an hour without a reading reads "—" (no reading), a mea
   const nextDay = (day: string) => new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
   for (const size of sizes) {
     const page = await browser.newPage({ viewport: { width: size.width, height: size.height } });
-    await page.goto(`${address}/tenant`);
-    await page.getByLabel(/token/i).fill(factoryToken);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.locator('#tenant-plot canvas').waitFor();
+    await signIn(page, '/tenant', factoryToken, '#tenant-plot canvas');
     // One day more than the default period: past the demo's last reading.
     await page.locator('#period-to').fill(nextDay(await page.locator('#period-to').inputValue()));
     await page.locator('#period button[type="submit"]').click();
@@ -281,10 +280,7 @@ t.test('hourly tables: an hour without a reading reads "—" (no reading), a mea
     await page.close();
 
     const generator = await browser.newPage({ viewport: { width: size.width, height: size.height } });
-    await generator.goto(`${address}/generator`);
-    await generator.getByLabel(/token/i).fill(windToken);
-    await generator.getByRole('button', { name: 'Sign in' }).click();
-    await generator.locator('[data-device="battery"] .plot canvas').waitFor();
+    await signIn(generator, '/generator', windToken, '[data-device="battery"] .plot canvas');
     t.ok(
       (await column(generator, '#outputs-battery', 2)).some((c) => c.text === '0' && c.title === null),
       'a battery hour that exported 0 Wh (it charged) reads 0: measured',
@@ -321,10 +317,7 @@ t.test('/generator: an hour read but not matched yet reads "pending" (not matche
       for (const h of last) Object.assign(h, { settlement: null, to: [], toStorageWh: '0', unmatchedWh: '0' });
       await route.fulfill({ response, json: body });
     });
-    await page.goto(`${address}/generator`);
-    await page.getByLabel(/token/i).fill(windToken);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.locator('[data-device="wind-farm"] .plot canvas').waitFor();
+    await signIn(page, '/generator', windToken, '[data-device="wind-farm"] .plot canvas');
     await page.locator('[data-device="battery"] .plot canvas').waitFor();
     const heads = await page.locator('#outputs-wind-farm thead th').allTextContents();
     const unmatchedColumn = heads.indexOf('unmatched (Wh)') + 1;
