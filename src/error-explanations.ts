@@ -57,6 +57,8 @@ export const errorExplanation = {
   'unknown-participant': 'No participant with this id is registered. Check the id, or ask the operator to register the participant first.',
   'participant-role-mismatch':
     'The participant named has another role than its part in the entry needs: wind, solar and storage devices belong to a generator, consumption meters to a tenant, and a contract’s buyer is a tenant. Name a participant of the role the detail gives.',
+  'device-not-generation':
+    'The contract names a consumption meter, which has no output to sell: a contract sells the output of a wind, solar or storage device to a tenant. Name the generator’s device the tenant buys from.',
   'unknown-contract': 'No contract with this id is registered. Check the id.',
   'not-device-owner': 'The reading is for a device that the token’s participant does not own. Post readings only with the owner’s token.',
   'no-valid-key':

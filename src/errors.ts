@@ -54,6 +54,8 @@ export const errorStatus = {
   'unknown-participant': 404,
   /** A device's owner or a contract's buyer has another role than its part needs (src/domain/owner-role.ts). */
   'participant-role-mismatch': 422,
+  /** A contract names a consumption meter: a contract sells the output of a generator's wind, solar or storage device. */
+  'device-not-generation': 422,
   'unknown-contract': 404,
   'not-device-owner': 403,
   'no-valid-key': 400,

@@ -165,7 +165,12 @@ export async function addContract(ledger: Ledger, input: Body<ContractPayload>):
     if (await findContract(tx, contract.id)) throw new GridproofError('conflict', `contract ${contract.id} already exists`);
     const device = await findDevice(tx, contract.device);
     if (!device) throw new GridproofError('unknown-device', `no device ${contract.device}`);
-    if (device.type === 'consumption') throw new GridproofError('bad-request', 'a contract sells the output of a generation or storage device');
+    if (device.type === 'consumption') {
+      throw new GridproofError(
+        'device-not-generation',
+        `device ${device.id} is a consumption meter; a contract sells the output of a wind, solar or storage device`,
+      );
+    }
     await requireParticipant(tx, contract.tenant, 'tenant', "a contract's buyer");
     return {
       entries: [sealOperatorEntry(ledger, contract)],

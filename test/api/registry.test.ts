@@ -340,9 +340,14 @@ for (const backend of await testBackends()) {
         t,
         '/v1/contracts',
         { id: 'ppa-2', device: 'cons-a', tenant: tenant.id, priority: 1, validFrom: hour(0) },
-        400,
-        'bad-request',
+        422,
+        'device-not-generation',
         'a consumption meter sells nothing',
+      );
+      t.match(
+        (await post('/v1/contracts', { id: 'ppa-2', device: 'cons-a', tenant: tenant.id, priority: 1, validFrom: hour(0) })).json(),
+        { detail: /device cons-a is a consumption meter/ },
+        'a consumption meter sells nothing: the detail names the device',
       );
       await refused(
         t,
