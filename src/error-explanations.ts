@@ -17,7 +17,8 @@ export const errorExplanation = {
   'not-found': 'Nothing exists at this path, or the thing it names (a claim, an asset) does not exist. Check the path and the identifier.',
   'method-not-allowed': 'The path exists but not with this HTTP method. Use the method the OpenAPI document lists for it.',
   unauthorized: 'The request carries no bearer token, or one the service does not know. Send Authorization: Bearer <token> with the token you were given.',
-  forbidden: 'The token is valid, but its participant may not do or read this. Use the token of a participant with the role or ownership the route needs.',
+  forbidden:
+    'The token is valid, but its participant may not do or read this; the detail says whom the token signs in as and what is needed. Use the token of a participant with the role or ownership the route needs.',
   conflict:
     'The request would create something that already exists (a participant, device or contract with this id). Choose another id, or use the one that exists.',
   'internal-error': 'The service failed in a way it did not expect; the failure is logged. Try again later, and tell the operator if it persists.',

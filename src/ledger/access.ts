@@ -18,6 +18,17 @@ import { tokenHash } from './tokens.ts';
 export interface Caller {
   id: string;
   role: Role;
+  /** The name the operator registered: what a person knows the participant by (GET /v1/me, docs/api.md). */
+  name: string;
+}
+
+/**
+ * A 403 whose detail starts with whom the token signs in as: the registered
+ * name a person recognises, then the id and role the rules go by, so whoever
+ * reads it sees at once whether they used the wrong token.
+ */
+function forbidden(caller: Caller, why: string): GridproofError {
+  return new GridproofError('forbidden', `signed in as ${caller.name} (${caller.id}, ${caller.role}); ${why}`);
 }
 
 /** Actions admitted by role alone. */
@@ -35,7 +46,7 @@ export type Action = keyof typeof ROLES;
 
 export function allow(caller: Caller, action: Action): void {
   const roles: readonly Role[] = ROLES[action];
-  if (!roles.includes(caller.role)) throw new GridproofError('forbidden', `this needs the role ${roles.join(' or ')}`);
+  if (!roles.includes(caller.role)) throw forbidden(caller, `this needs the role ${roles.join(' or ')}`);
 }
 
 /** The operator and certifiers audit everything. */
@@ -44,13 +55,13 @@ const auditor = (caller: Caller): boolean => caller.role === 'operator' || calle
 /** A tenant reads its own figures, claims and bundles; the operator and certifiers read everyone's. */
 export function mayReadTenant(caller: Caller, tenantId: string): void {
   if (auditor(caller) || (caller.role === 'tenant' && caller.id === tenantId)) return;
-  throw new GridproofError('forbidden', "only the tenant, the operator or a certifier may read a tenant's figures");
+  throw forbidden(caller, "only the tenant, the operator or a certifier may read a tenant's figures");
 }
 
 /** An entry's bytes: its owner (a reading's device owner, a participant itself, a claim's tenant), the operator or a certifier. */
 export async function mayReadEntry(ledger: Ledger, caller: Caller, idx: number): Promise<void> {
   if (auditor(caller) || (await entryOwner(ledger.db, idx)) === caller.id) return;
-  throw new GridproofError('forbidden', 'only the operator, a certifier or the entry owner may read it');
+  throw forbidden(caller, 'only the operator, a certifier or the entry owner may read it');
 }
 
 /** A device's chain: its owner, the operator or a certifier. An unknown device is left to the use case to report. */
@@ -58,7 +69,7 @@ export async function mayCheckDevice(ledger: Ledger, caller: Caller, deviceId: s
   allow(caller, 'check-chain');
   if (auditor(caller)) return;
   const device = await findDevice(ledger.db, deviceId);
-  if (device && device.owner !== caller.id) throw new GridproofError('forbidden', 'only the owner, the operator or a certifier may check this chain');
+  if (device && device.owner !== caller.id) throw forbidden(caller, 'only the owner, the operator or a certifier may check this chain');
 }
 
 /** A claim and its bundle: whoever may read the claiming tenant. */
@@ -71,7 +82,10 @@ export async function readableClaim(ledger: Ledger, caller: Caller, claimId: str
 
 /**
  * Bearer tokens to callers. Tokens are never revoked in this version, so a
- * token's participant is remembered after its first use.
+ * token's participant is remembered after its first use. The one query that
+ * finds a token's participant reads its whole row, so the caller's name costs
+ * nothing more; a participant is registered once and never renamed
+ * (ledger/registry.ts), so the name remembered stays true.
  */
 export class Callers {
   readonly #ledger: Ledger;
@@ -88,7 +102,7 @@ export class Callers {
     if (known) return known;
     const participant = await findByTokenHash(this.#ledger.db, hash);
     if (!participant) throw new GridproofError('unauthorized', 'unknown token');
-    const caller = { id: participant.id, role: participant.role as Role };
+    const caller = { id: participant.id, role: participant.role as Role, name: participant.name };
     this.#known.set(key, caller);
     return caller;
   }
@@ -97,12 +111,12 @@ export class Callers {
 /** A generator's device list: the generator itself, the operator or a certifier. */
 export function mayReadGenerator(caller: Caller, ownerId: string): void {
   if (auditor(caller) || (caller.role === 'generator' && caller.id === ownerId)) return;
-  throw new GridproofError('forbidden', "only the generator, the operator or a certifier may read a generator's devices");
+  throw forbidden(caller, "only the generator, the operator or a certifier may read a generator's devices");
 }
 
 /** Where a device's output went: its owner, the operator or a certifier. An unknown device is left to the use case to report. */
 export async function mayReadDeviceOutputs(ledger: Ledger, caller: Caller, deviceId: string): Promise<void> {
   if (auditor(caller)) return;
   const device = await findDevice(ledger.db, deviceId);
-  if (!device || device.owner !== caller.id) throw new GridproofError('forbidden', "only the owner, the operator or a certifier may read a device's outputs");
+  if (!device || device.owner !== caller.id) throw forbidden(caller, "only the owner, the operator or a certifier may read a device's outputs");
 }

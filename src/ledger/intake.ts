@@ -61,7 +61,8 @@ export class ReadingIntake {
     return this.#sequencer.idle();
   }
 
-  async submit(caller: Caller, notes: readonly string[]): Promise<EntryResult[]> {
+  /** The caller's id decides whose devices it may post for; its name is for people to read, and the intake needs none. */
+  async submit(caller: Pick<Caller, 'id' | 'role'>, notes: readonly string[]): Promise<EntryResult[]> {
     if (notes.length > MAX_ENTRIES_PER_REQUEST) {
       throw new GridproofError('too-many-entries', `at most ${MAX_ENTRIES_PER_REQUEST} entries per request`);
     }
@@ -145,7 +146,7 @@ export class ReadingIntake {
     return payload;
   }
 
-  #accept(caller: Caller, position: number, note: string, payload: ReadingPayload, device: DeviceFacts, keys: readonly DeviceKeyEntry[]): Parsed {
+  #accept(caller: Pick<Caller, 'id'>, position: number, note: string, payload: ReadingPayload, device: DeviceFacts, keys: readonly DeviceKeyEntry[]): Parsed {
     if (device.owner !== caller.id) throw new GridproofError('not-device-owner', `device ${device.id} belongs to another participant`);
     checkReadingShape(payload, device, this.#ledger.intervalSeconds, this.#ledger.now());
     return { position, note, payload, device, keys };

@@ -153,6 +153,33 @@ for (const backend of await testBackends()) {
       await unchanged(t, 'auth');
     });
 
+    t.test('a 403 says whom the token signs in as, by registered name, id and role, and what is needed', async (t) => {
+      const detail = async (response: Awaited<ReturnType<typeof app.inject>>, what: string) => {
+        isProblem(t, response, 403, 'forbidden', what);
+        return (response.json() as { detail: string }).detail;
+      };
+      const zone = { zone: 'DE-LU', gCO2PerKWh: 1, validFrom: '2024-01-01T00:00:00Z' };
+      const write = await app.inject({ method: 'POST', url: '/v1/zones', headers: auth(gen.token), payload: zone });
+      t.equal(
+        await detail(write, 'a generator writes a zone'),
+        'signed in as windco GmbH (windco, generator); this needs the role operator',
+        'a write: the name, id and role, and the role needed',
+      );
+      const readings = await app.inject({ method: 'POST', url: '/v1/entries', headers: operator, payload: { entries: [] } });
+      t.equal(
+        await detail(readings, 'the operator posts readings'),
+        'signed in as Park operator (operator, operator); this needs the role generator or tenant',
+        'every role the action admits',
+      );
+      await unchanged(t, 'writes of the wrong role');
+      const read = await app.inject({ url: `/v1/generators/${gen.id}/devices`, headers: auth(tenant.token) });
+      t.equal(
+        await detail(read, "a tenant reads a generator's devices"),
+        "signed in as steelworks GmbH (steelworks, tenant); only the generator, the operator or a certifier may read a generator's devices",
+        'a read: the name, id and role, and who may',
+      );
+    });
+
     t.test('a valid token of a role the action never admits is 403 before the body is read; the right role with a body not JSON is 415', async (t) => {
       // Each route that takes a body and needs a role only (src/ledger/access.ts), with a token of another role.
       const routes: Array<[url: string, token: string]> = [
