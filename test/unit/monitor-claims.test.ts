@@ -17,6 +17,42 @@ t.test('a double claim', async (t) => {
   t.same(findings[0]?.indexes, [s0.index, c1.index, c2.index]);
 });
 
+t.test('a claim by a participant registered with another role is participant-role-mismatch, by one never registered unknown-participant', async (t) => {
+  const { log } = park();
+  const w2 = log.reading('wind-1', 2, 0, 200);
+  const m2 = log.reading('meter-1', 2, 200, 0);
+  const s2 = log.settlement(2, [
+    {
+      reading: w2,
+      supplyWh: 200,
+      allocations: [
+        { sink: m2, wh: 100 },
+        { sink: m2, wh: 100 },
+      ],
+    },
+  ]);
+  const byGenerator = log.claim('claim-g', [s2.id(w2, 0)], 100, { tenant: 'gen-1' });
+  const byNobody = log.claim('claim-n', [s2.id(w2, 1)], 100, { tenant: 'nobody' });
+  const generator = 2; // gen-1's participant entry (test/helpers/monitor-log.ts)
+  const findings = replayAll(log);
+  // Each allocation goes to tenant-1's meter, not to the claimant: claim-mismatch as well.
+  t.same(codes(findings), ['participant-role-mismatch', 'claim-mismatch', 'unknown-participant', 'claim-mismatch']);
+  t.same(
+    findings.map((f) => f.indexes),
+    [[generator, byGenerator.index], [s2.index, byGenerator.index], [byNobody.index], [s2.index, byNobody.index]],
+    "a mismatch names the participant's entry too",
+  );
+  t.match(
+    findings.map((f) => f.detail),
+    [
+      /claim claim-g for gen-1, which is registered as a generator; a claimant must be a tenant/,
+      /goes to tenant-1/,
+      /claim claim-n for nobody, which no participant entry before it registers/,
+      /goes to tenant-1/,
+    ],
+  );
+});
+
 t.test('claims of another tenant’s allocation, a charge, outside their period, unknown, listed twice, the wrong total', async (t) => {
   const { log, s0, w0 } = park();
   log.op({ kind: 'participant', id: 'tenant-2', role: 'tenant', name: 'Other GmbH' });

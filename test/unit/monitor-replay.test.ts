@@ -217,12 +217,45 @@ t.test('registrations: unknown owners and devices, duplicates, a reading of an u
   log.op({ kind: 'contract', id: 'ppa-9', device: 'nowhere', tenant: 'gen-1', priority: 0, validFrom: at(0) });
   log.reading('wind-1', 2, 0, 20_000_000);
   t.same(codes(replayAll(log)), [
-    'unknown-participant',
+    'participant-role-mismatch',
     'duplicate-registration',
     'unknown-device',
     'unknown-device',
     'unknown-device',
-    'unknown-participant',
+    'participant-role-mismatch',
     'bad-reading',
   ]);
+});
+
+t.test('a device owner or contract tenant registered with another role is participant-role-mismatch, one never registered unknown-participant', async (t) => {
+  const { log } = park();
+  const [generator, tenant] = [2, 3]; // the participant entries of gen-1 and tenant-1 (test/helpers/monitor-log.ts)
+  const wrongOwner = log.device('wind-3', 'tenant-1', 'wind');
+  const noOwner = log.device('wind-4', 'nobody', 'wind');
+  const meterOfGenerator = log.device('meter-3', 'gen-1', 'consumption');
+  const wrongTenant = log.op({ kind: 'contract', id: 'ppa-8', device: 'wind-1', tenant: 'gen-1', priority: 1, validFrom: at(0) });
+  const noTenant = log.op({ kind: 'contract', id: 'ppa-9', device: 'wind-1', tenant: 'nobody', priority: 2, validFrom: at(0) });
+  const findings = replayAll(log);
+  t.same(codes(findings), [
+    'participant-role-mismatch',
+    'unknown-participant',
+    'participant-role-mismatch',
+    'participant-role-mismatch',
+    'unknown-participant',
+  ]);
+  t.same(
+    findings.map((f) => f.indexes),
+    [[tenant, wrongOwner.index], [noOwner.index], [generator, meterOfGenerator.index], [generator, wrongTenant.index], [noTenant.index]],
+    'a mismatch names the participant entry too',
+  );
+  t.match(
+    findings.map((f) => f.detail),
+    [
+      /device wind-3 \(wind\) belongs to tenant-1, which is registered as a tenant; the owner of a wind device must be a generator/,
+      /device wind-4 \(wind\) belongs to nobody, which no participant entry before it registers/,
+      /device meter-3 \(consumption\) belongs to gen-1, which is registered as a generator; the owner of a consumption device must be a tenant/,
+      /contract ppa-8 for gen-1, which is registered as a generator; a contract's buyer must be a tenant/,
+      /contract ppa-9 for nobody, which no participant entry before it registers/,
+    ],
+  );
 });

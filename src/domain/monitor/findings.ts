@@ -18,8 +18,14 @@ export const replayFindingCodes = [
   'duplicate-entry',
   /** A participant or device id registered twice. */
   'duplicate-registration',
-  /** A device's owner, a contract's or claim's tenant is not a participant of the right role logged before. */
+  /** A device's owner, a contract's or claim's tenant is no participant logged before it. */
   'unknown-participant',
+  /**
+   * A device's owner, a contract's or claim's tenant is a participant logged
+   * before it, but of another role than its part needs (src/domain/owner-role.ts;
+   * the API refuses such an entry with the same code); the detail names the role it has.
+   */
+  'participant-role-mismatch',
   /** A reading, device key or contract names a device not logged before it. */
   'unknown-device',
   /** A reading breaks the interval, commissioning or capacity rules. */

@@ -8,15 +8,13 @@ import { parseAllocationId } from '../allocation-id.ts';
 import type { ClaimPayload } from '../payloads.ts';
 import { instantMs } from '../time.ts';
 import { parseWh } from '../wh.ts';
-import { isDuplicate, type ReplayContext } from './replay-state.ts';
+import { checkParticipant, isDuplicate, type ReplayContext } from './replay-state.ts';
 
 export function replayClaim(context: ReplayContext, index: number, hash: string, claim: ClaimPayload): void {
   const { state, report } = context;
   if (isDuplicate(context, state.claims.get(hash), index)) return;
   state.claims.set(hash, index);
-  const tenant = state.participants.get(claim.tenant);
-  if (tenant?.role !== 'tenant')
-    report('unknown-participant', [tenant?.index, index], `claim ${claim.id} for ${claim.tenant}, which is no tenant registered before it`);
+  checkParticipant(context, index, `claim ${claim.id} for`, claim.tenant, 'tenant', 'a claimant');
   const startMs = instantMs(claim.start)!;
   const endMs = instantMs(claim.end)!;
   const seen = new Set<string>();

@@ -7,7 +7,7 @@ import type { ContractPayload, DevicePayload, KeyPayload, ParticipantPayload } f
 import { keyStartProblem } from '../key-rules.ts';
 import { OWNER_ROLE } from '../owner-role.ts';
 import { instantMs } from '../time.ts';
-import { isDuplicate, optionalWh, type ReplayContext } from './replay-state.ts';
+import { checkParticipant, isDuplicate, optionalWh, type ReplayContext } from './replay-state.ts';
 
 export function replayKey({ state, report }: ReplayContext, index: number, key: KeyPayload): void {
   const verifier = parseVerifierKey(key.verifierKey); // an unusable key is bad-entry
@@ -40,20 +40,21 @@ export function replayParticipant({ state, report }: ReplayContext, index: numbe
   state.participants.set(participant.id, { index, role: participant.role });
 }
 
-export function replayDevice({ state, report }: ReplayContext, index: number, device: DevicePayload): void {
+export function replayDevice(context: ReplayContext, index: number, device: DevicePayload): void {
+  const { state, report } = context;
   const earlier = state.devices.get(device.id);
   if (earlier) {
     report('duplicate-registration', [earlier.index, index], `device ${device.id} is registered twice`);
     return;
   }
-  const owner = state.participants.get(device.owner);
-  if (owner?.role !== OWNER_ROLE[device.type]) {
-    report(
-      'unknown-participant',
-      [owner?.index, index],
-      `device ${device.id} (${device.type}) belongs to ${device.owner}, which is no ${OWNER_ROLE[device.type]} registered before it`,
-    );
-  }
+  checkParticipant(
+    context,
+    index,
+    `device ${device.id} (${device.type}) belongs to`,
+    device.owner,
+    OWNER_ROLE[device.type],
+    `the owner of a ${device.type} device`,
+  );
   state.devices.set(device.id, {
     index,
     owner: device.owner,
@@ -73,9 +74,7 @@ export function replayContract(context: ReplayContext, index: number, hash: stri
   if (isDuplicate(context, state.contracts.get(hash)?.index, index)) return;
   const device = state.devices.get(contract.device);
   if (!device) report('unknown-device', [index], `contract ${contract.id} for device ${contract.device}, which no device entry before it registers`);
-  const tenant = state.participants.get(contract.tenant);
-  if (tenant?.role !== 'tenant')
-    report('unknown-participant', [tenant?.index, index], `contract ${contract.id} for ${contract.tenant}, which is no tenant registered before it`);
+  checkParticipant(context, index, `contract ${contract.id} for`, contract.tenant, 'tenant', "a contract's buyer");
   state.contracts.set(hash, {
     index,
     device: contract.device,

@@ -161,6 +161,25 @@ export function isDuplicate({ report }: ReplayContext, earlier: number | undefin
   return true;
 }
 
+/**
+ * Reports a participant an entry names that no participant entry before it
+ * registers (unknown-participant), or that one registers with another role
+ * than `role`, its part in the entry, needs (participant-role-mismatch, the
+ * code the API refuses such an entry with). `subject` begins the detail (the
+ * entry and the participant id follow); `part` names the participant's part.
+ */
+export function checkParticipant({ state, report }: ReplayContext, index: number, subject: string, id: string, role: Role, part: string): void {
+  const participant = state.participants.get(id);
+  if (!participant) report('unknown-participant', [index], `${subject} ${id}, which no participant entry before it registers`);
+  else if (participant.role !== role) {
+    report(
+      'participant-role-mismatch',
+      [participant.index, index],
+      `${subject} ${id}, which is registered as a ${participant.role}; ${part} must be a ${role}`,
+    );
+  }
+}
+
 export const optionalWh = (text: string | undefined): bigint | undefined => (text === undefined ? undefined : BigInt(text));
 
 /** Names an interval [start, end) in a zone: a settlement's, or a reading's with its device's zone. */
