@@ -5,7 +5,8 @@
  * period shown, the claims list shows the demo's claim; the generator sees
  * its devices and where their output went; an hour no meter read shows as
  * "—" (no reading) in their hourly tables, not as 0, and an hour not matched
- * yet as "pending" (not matched yet). The token stays in sessionStorage,
+ * yet as "pending" (not matched yet); scrolled sideways on a 360 px screen,
+ * they keep their hour column in view. The token stays in sessionStorage,
  * never in a URL. GET /v1/me tells a token whose it is, by id and registered
  * name, and the pages greet it by the name.
  * Screenshots (desktop and 360 px) go to the folder test/helpers/browser.ts names.
@@ -362,4 +363,69 @@ t.test('/generator: an hour read but not matched yet reads "pending" (not matche
     await page.screenshot({ path: join(shots, `generator-not-matched-${size.name}.png`) });
     await page.close();
   }
+});
+
+/** As much of an element as the hour-column check reads in the page (the tests compile without the DOM's types). */
+interface Cell {
+  closest(selector: string): { scrollLeft: number; scrollWidth: number; clientWidth: number; scrollIntoView(): void } | null;
+  contains(other: unknown): boolean;
+}
+
+/**
+ * An hourly table at 360 px, scrolled sideways as far as it goes: its hour
+ * column's header and body cells must stay at the left edge of the frame
+ * that scrolls (.table-wrap) and be what the browser shows there, not the
+ * cells scrolled under them; the page itself stays no wider than the screen.
+ */
+async function checkHourColumn(t: Tap, page: Page, table: string): Promise<void> {
+  const wrap = page.locator(table).locator('xpath=..');
+  const scrolled = await page
+    .locator(`${table} thead th`)
+    .first()
+    .evaluate((node) => {
+      const frame = (node as unknown as Cell).closest('.table-wrap')!;
+      frame.scrollIntoView();
+      frame.scrollLeft = frame.scrollWidth;
+      return { scrollLeft: frame.scrollLeft, room: frame.scrollWidth - frame.clientWidth };
+    });
+  t.ok(scrolled.room > 0 && scrolled.scrollLeft > 0, `${table}: wider than the screen, scrolled sideways by ${scrolled.scrollLeft} px`);
+  const frame = (await wrap.boundingBox())!;
+  for (const [name, cell] of [
+    ['header', page.locator(`${table} thead th`).first()],
+    ['first row', page.locator(`${table} tbody tr`).first().locator('td').first()],
+    ['fifth row', page.locator(`${table} tbody tr`).nth(4).locator('td').first()],
+  ] as const) {
+    const box = (await cell.boundingBox())!;
+    // The frame's 1 px border is inside its box.
+    t.ok(box.x >= frame.x && box.x <= frame.x + 2, `${table} ${name}: the hour cell sits at the frame's left edge (x ${box.x}, frame ${frame.x})`);
+    const { shown, background } = await cell.evaluate(
+      (node, [x, y]) => {
+        const page = globalThis as unknown as {
+          document: { elementFromPoint(x: number, y: number): unknown };
+          getComputedStyle(node: unknown): { backgroundColor: string };
+        };
+        return { shown: (node as unknown as Cell).contains(page.document.elementFromPoint(x!, y!)), background: page.getComputedStyle(node).backgroundColor };
+      },
+      [box.x + box.width / 2, box.y + box.height / 2],
+    );
+    t.ok(shown, `${table} ${name}: the hour cell is what shows there, over the cells scrolled under it`);
+    // rgb(), not rgba(): Chromium writes a colour with any transparency as rgba.
+    t.match(background, /^rgb\(/, `${table} ${name}: opaque (${background}), so the cells under it do not show through`);
+  }
+  t.ok(Number(await page.evaluate('document.documentElement.scrollWidth')) <= 360, `${table}: the page is no wider than the screen, only the table scrolls`);
+}
+
+t.test('hourly tables at 360 px: scrolled sideways, the hour column stays in view at the left edge', async (t) => {
+  const tenant = await browser.newPage({ viewport: { width: 360, height: 780 } });
+  await signIn(tenant, '/tenant', factoryToken, '#tenant-plot canvas');
+  await tenant.locator('#figures details summary').click();
+  await checkHourColumn(t, tenant, '#tenant-hours');
+  await tenant.screenshot({ path: join(shots, 'tenant-hour-column-360px.png') });
+  await tenant.close();
+
+  const generator = await browser.newPage({ viewport: { width: 360, height: 780 } });
+  await signIn(generator, '/generator', windToken, '[data-device="wind-farm"] .plot canvas');
+  await checkHourColumn(t, generator, '#outputs-wind-farm');
+  await generator.screenshot({ path: join(shots, 'generator-hour-column-360px.png') });
+  await generator.close();
 });

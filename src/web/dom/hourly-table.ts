@@ -34,5 +34,5 @@ export function hourlyTable(id: string, series: HourlySeries, totalLabel: string
     for (const s of series.bySource) row.append(whCell(partOf(series, s.wh, i)));
     body.append(row);
   });
-  return el('div', { class: 'table-wrap' }, el('table', { id }, el('thead', {}, head), body));
+  return el('div', { class: 'table-wrap' }, el('table', { id, class: 'hourly' }, el('thead', {}, head), body));
 }
