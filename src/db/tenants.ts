@@ -14,14 +14,37 @@ export interface ConsumptionRow {
   end_at: Date;
   zone: string;
   import_wh: number;
+  /**
+   * Whether its zone's matching has passed its interval: the zone's latest
+   * matched start is at or after it (docs/design.md §5, the rule that makes a
+   * new reading late). Its allocations are then final, none for a late one;
+   * until then it has none yet, which is no figure.
+   */
+  zone_matched: boolean;
 }
 
-/** The tenant's consumption readings with start in [from, to). */
+/**
+ * The tenant's consumption readings with start in [from, to). Each zone's
+ * latest matched start is looked up once, for the few zones of the tenant's
+ * meters, not once per reading (a year's view reads 8,760 per meter): the
+ * CTE is materialized, since inlined, its lookup was planned as a subplan run
+ * for every reading joined to it.
+ */
 export async function tenantConsumption(db: Db | Tx, tenantId: string, from: Date, to: Date): Promise<ConsumptionRow[]> {
   return db
+    .with(
+      (cte) => cte('frontier').materialized(),
+      (qb) =>
+        qb
+          .selectFrom((zones) =>
+            zones.selectFrom('device').select('bidding_zone as zone').distinct().where('owner', '=', tenantId).where('type', '=', 'consumption').as('z'),
+          )
+          .select(['z.zone', sql<Date | null>`(select max(m.start_at) from matched_interval m where m.zone = z.zone)`.as('latest')]),
+    )
     .selectFrom('reading')
     .innerJoin('device', 'device.id', 'reading.device_id')
     .innerJoin('entry', 'entry.idx', 'reading.entry_idx')
+    .innerJoin('frontier', 'frontier.zone', 'device.bidding_zone')
     .select([
       'reading.entry_idx',
       'entry.leaf_hash',
@@ -30,6 +53,8 @@ export async function tenantConsumption(db: Db | Tx, tenantId: string, from: Dat
       'reading.end_at',
       'device.bidding_zone as zone',
       'reading.import_wh',
+      // A zone never matched has no latest start: nothing of it is matched yet.
+      sql<boolean>`coalesce(reading.start_at <= frontier.latest, false)`.as('zone_matched'),
     ])
     .where('device.owner', '=', tenantId)
     .where('device.type', '=', 'consumption')

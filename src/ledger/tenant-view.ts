@@ -8,7 +8,7 @@ import { toBase64 } from '../crypto/base64.ts';
 import { findParticipant } from '../db/registry.ts';
 import { allocationsTo, tenantConsumption, zoneFactors, type AllocationToRow, type ConsumptionRow } from '../db/tenants.ts';
 import type { DeviceType } from '../domain/payloads.ts';
-import { tenantFigures, type FigureAllocation, type TenantFigures } from '../domain/tenant-figures.ts';
+import { tenantFigures, type FigureAllocation, type IntervalFigure, type TenantFigures } from '../domain/tenant-figures.ts';
 import { formatInstant } from '../domain/time.ts';
 import { GridproofError } from '../errors.ts';
 import type { Ledger } from './ledger.ts';
@@ -70,8 +70,37 @@ export async function tenantPeriod(ledger: Ledger, tenantId: string, from: Date,
   return { readings, allocations, figures };
 }
 
-export async function tenantMatching(ledger: Ledger, tenantId: string, from: Date, to: Date): Promise<TenantFigures> {
-  return (await tenantPeriod(ledger, tenantId, from, to)).figures;
+/**
+ * An interval as the tenant view lists it: its figures and whether matching
+ * has settled it. Not part of the figures a bundle states: a statement is
+ * what its entries prove, and the zone's matching progress is not an entry.
+ */
+export type IntervalView = IntervalFigure & {
+  /** Every reading of the interval is past its zone's matching (ConsumptionRow.zone_matched): matchedWh and bySource are final. */
+  settled: boolean;
+};
+
+export type TenantView = Omit<TenantFigures, 'intervals'> & { intervals: IntervalView[] };
+
+export async function tenantMatching(ledger: Ledger, tenantId: string, from: Date, to: Date): Promise<TenantView> {
+  const { readings, figures } = await tenantPeriod(ledger, tenantId, from, to);
+  // Before its zone's matching an interval's matched 0 Wh is no figure yet (docs/api.md); with meters in two
+  // zones, an interval waits for both.
+  const open = new Set<string>();
+  for (const r of readings) if (!r.zone_matched) open.add(`${formatInstant(r.start_at)}/${formatInstant(r.end_at)}`);
+  return {
+    ...figures,
+    // Built field by field, not spread: a year's view lists 8,784 intervals.
+    intervals: figures.intervals.map(({ start, end, consumedWh, matchedWh, cfeScore, bySource }) => ({
+      start,
+      end,
+      consumedWh,
+      matchedWh,
+      cfeScore,
+      settled: !open.has(`${start}/${end}`),
+      bySource,
+    })),
+  };
 }
 
 /** The same figures as CSV, one row per interval and source, for spreadsheets. */

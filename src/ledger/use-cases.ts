@@ -12,7 +12,6 @@ import type { WitnessPolicy } from '../domain/witness-policy.ts';
 import { certificateOf, exportOf } from '../domain/certificate/claim-documents.ts';
 import { utf8 } from '../crypto/base64.ts';
 import type { ContractPayload, ZonePayload } from '../domain/payloads.ts';
-import type { TenantFigures } from '../domain/tenant-figures.ts';
 import { GridproofError } from '../errors.ts';
 import { allow, Callers, mayCheckDevice, mayReadDeviceOutputs, mayReadGenerator, mayReadTenant, readableClaim, type Caller } from './access.ts';
 import { deviceOutputs, generatorDevices, type HourOutput, type OwnedDevice } from './generator-reads.ts';
@@ -31,7 +30,7 @@ import { proveConsistency, proveInclusion, proveInclusionOfLeaf, type Consistenc
 import { addContract, addDeviceKey, addZone, registerDevice, registerParticipant, type NewDevice, type NewParticipant } from './registry.ts';
 import type { EntryResult } from './sequencer.ts';
 import { listClaims, type ClaimSummary } from './tenant-reads.ts';
-import { tenantMatching } from './tenant-view.ts';
+import { tenantMatching, type TenantView } from './tenant-view.ts';
 
 export interface DeviceKeyRequest {
   verifierKey: string;
@@ -182,7 +181,7 @@ export class UseCases {
     return runMatching(this.#ledger, untilMs);
   }
 
-  async tenantMatching(caller: Caller, tenantId: string, from: Date, to: Date): Promise<TenantFigures> {
+  async tenantMatching(caller: Caller, tenantId: string, from: Date, to: Date): Promise<TenantView> {
     mayReadTenant(caller, tenantId);
     return tenantMatching(this.#ledger, tenantId, from, to);
   }
