@@ -18,7 +18,10 @@ import { PassThrough } from 'node:stream';
 import type { Page } from 'playwright-core';
 import t from 'tap';
 import { fillService } from '../../src/cli/demo/fill.ts';
-import { auth, OPERATOR_TOKEN, startTestApp } from '../helpers/app.ts';
+import { toBase64, utf8 } from '../../src/crypto/base64.ts';
+import { hashLeaf } from '../../src/crypto/merkle.ts';
+import { parsePrivateKey } from '../../src/crypto/note.ts';
+import { auth, OPERATOR_TOKEN, postEntries, signReading, startTestApp } from '../helpers/app.ts';
 import { launchChromium, screenshotDir } from '../helpers/browser.ts';
 import { logSnapshot, type Tap } from '../helpers/log-state.ts';
 
@@ -428,4 +431,127 @@ t.test('hourly tables at 360 px: scrolled sideways, the hour column stays in vie
   await checkHourColumn(t, generator, '#outputs-wind-farm');
   await generator.screenshot({ path: join(shots, 'generator-hour-column-360px.png') });
   await generator.close();
+});
+
+/**
+ * The plot's legend (uPlot's, label → value) with the cursor on the hour
+ * `hour` ("YYYY-MM-DD HH:MM"): the cursor is moved to where that hour should
+ * be, then nudged until the legend's hour is the one wanted.
+ */
+async function legendAt(page: Page, plot: string, hour: string): Promise<Record<string, string>> {
+  await page.locator(plot).scrollIntoViewIfNeeded();
+  const area = (await page.locator(`${plot} .u-over`).boundingBox())!;
+  const hours = Number(await page.locator(plot).getAttribute('data-points'));
+  const wanted = Date.parse(`${hour.replace(' ', 'T')}:00Z`);
+  const read = async () =>
+    Object.fromEntries(
+      await page
+        .locator(`${plot} .u-legend tr.u-series`)
+        .evaluateAll((rows) => rows.map((r) => [(r.querySelector('th')?.textContent ?? '').trim(), (r.querySelector('td')?.textContent ?? '').trim()])),
+    ) as Record<string, string>;
+  let x = area.x + area.width * 0.99;
+  for (let tries = 0; tries < 20; tries++) {
+    await page.mouse.move(x, area.y + area.height / 2);
+    const shown = Date.parse(`${(await read())['hour (UTC)']!.replace(' ', 'T')}:00Z`);
+    if (shown === wanted) return read();
+    x += ((wanted - shown) / 3_600_000) * (area.width / hours);
+  }
+  throw new Error(`${plot}: the cursor did not reach ${hour}`);
+}
+
+// Last: it logs readings after the demo's, which the tests above expect none of.
+t.test('/tenant: an hour read but not matched yet reads "pending" (not matched yet), a matched hour with no green supply reads 0', async (t) => {
+  // The factory's meter reads 6 more hours after the demo's last (READ_END); matching then runs over the first
+  // 2, in which no generator read anything: matched, with no green supply. The other 4 are not matched yet.
+  const head = (await env.app.inject({ url: '/v1/devices/factory-meter/chain', headers: auth(OPERATOR_TOKEN) })).json().head as {
+    seq: number;
+    leafHash: string;
+  };
+  const signer = parsePrivateKey(demo.state.devices['factory-meter']!.privateKey);
+  let prev = head.leafHash;
+  const notes = Array.from({ length: 6 }, (_n, i) => {
+    const start = new Date(READ_END + i * 3_600_000).toISOString().replace('.000Z', 'Z');
+    const end = new Date(READ_END + (i + 1) * 3_600_000).toISOString().replace('.000Z', 'Z');
+    const note = signReading(signer, { device: 'factory-meter', seq: head.seq + 1 + i, prev, start, end, importWh: '150000', exportWh: '0' });
+    prev = toBase64(hashLeaf(utf8(note)));
+    return note;
+  });
+  const posted = await postEntries(env.app, factoryToken, notes);
+  t.same(
+    (posted.json().results as Array<{ late: boolean }>).map((r) => r.late),
+    notes.map(() => false),
+    "six readings logged, none late: their hours are after the zone's last matched one",
+  );
+  const until = new Date(READ_END + 2 * 3_600_000).toISOString().replace('.000Z', 'Z');
+  const run = await env.app.inject({ method: 'POST', url: '/v1/matching/runs', headers: auth(OPERATOR_TOKEN), payload: { until } });
+  t.equal(run.statusCode, 200, run.body);
+  const hourText = (i: number) => new Date(READ_END + i * 3_600_000).toISOString().slice(0, 16).replace('T', ' ');
+  const matchedEmpty = new Set([0, 1].map(hourText));
+  const pending = new Set([2, 3, 4, 5].map(hourText));
+
+  for (const size of sizes) {
+    const page = await browser.newPage({ viewport: { width: size.width, height: size.height } });
+    await signIn(page, '/tenant', factoryToken, '#tenant-plot canvas');
+    // One day more than the default period: the new hours run into the next day.
+    const to = await page.locator('#period-to').inputValue();
+    await page.locator('#period-to').fill(new Date(Date.parse(`${to}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10));
+    await page.locator('#period button[type="submit"]').click();
+    await page
+      .locator('#tenant-hours tbody tr')
+      .nth(8 * 24 - 1)
+      .waitFor({ state: 'attached' });
+    const heads = await page.locator('#tenant-hours thead th').allTextContents();
+    t.ok(heads.length > 2, `${size.name}: the table has source columns (${heads.join(', ')})`);
+    const hours = await column(page, '#tenant-hours', 1);
+    const consumed = await column(page, '#tenant-hours', 2);
+    const sources = await Promise.all(heads.slice(2).map((_h, i) => column(page, '#tenant-hours', i + 3)));
+    const rowsOf = (wanted: Set<string>) => hours.flatMap((h, i) => (wanted.has(h.text) ? [i] : []));
+    t.equal(rowsOf(pending).length, 4, 'four hours read and not matched yet are in the table');
+    t.same(
+      rowsOf(pending).map((i) => consumed[i]),
+      rowsOf(pending).map(() => ({ text: '150000', title: null })),
+      'their consumption is a figure: it was read',
+    );
+    t.same(
+      rowsOf(pending).flatMap((i) => sources.map((c) => c[i])),
+      rowsOf(pending).flatMap(() => sources.map(() => ({ text: 'pending', title: 'not matched yet' }))),
+      'each source of an hour not matched yet reads "pending", titled "not matched yet", never 0',
+    );
+    t.same(
+      rowsOf(matchedEmpty).flatMap((i) => sources.map((c) => c[i])),
+      rowsOf(matchedEmpty).flatMap(() => sources.map(() => ({ text: '0', title: null }))),
+      'a matched hour with no green supply reads 0 from each source',
+    );
+    const demoHours = hours.flatMap((h, i) => (Date.parse(`${h.text.replace(' ', 'T')}:00Z`) < READ_END ? [i] : []));
+    t.same(
+      demoHours.flatMap((i) => sources.map((c) => c[i]!)).filter((c) => !(/^\d+$/.test(c.text) && c.title === null)),
+      [],
+      'every hour of the demo, matched, reads a figure from each source',
+    );
+    // The plot's legend follows the same rule (src/web/model/hourly-views.ts, partOf).
+    const legend = await legendAt(page, '#tenant-plot', [...pending][1]!);
+    t.same(
+      Object.entries(legend)
+        .filter(([label]) => label.startsWith('matched: '))
+        .sort(),
+      heads
+        .slice(2)
+        .map((h) => [`matched: ${h.replace(' (Wh)', '')}`, 'not matched yet'])
+        .sort(),
+      `${size.name}: hovered over an hour not matched yet, the legend says so for each source`,
+    );
+    await page.screenshot({ path: join(shots, `tenant-not-matched-plot-${size.name}.png`) });
+    await page.locator('#figures details summary').click();
+    await page
+      .locator('#tenant-hours tbody tr')
+      .nth(rowsOf(matchedEmpty)[0]! - 2)
+      .scrollIntoViewIfNeeded();
+    // On a narrow screen the table scrolls sideways: show its last columns, the hour column staying in view.
+    await page.locator('#tenant-hours').evaluate((node) => {
+      const wrap = (node as unknown as { parentElement: { scrollLeft: number; scrollWidth: number } }).parentElement;
+      wrap.scrollLeft = wrap.scrollWidth;
+    });
+    await page.screenshot({ path: join(shots, `tenant-not-matched-${size.name}.png`) });
+    await page.close();
+  }
 });

@@ -4,8 +4,10 @@
  * shows as "where each hour's output went". An hour without any reading
  * reads "—" (its title and, for screen readers, its text: "no reading") in
  * every column, never "0", which is a measured zero; an hour read but not
- * matched yet reads "pending" ("not matched yet") where its output went,
- * never "0", which is fully matched (src/web/model/hourly-views.ts).
+ * matched yet reads "pending" ("not matched yet") where its output went
+ * (generator) or its green supply came from (tenant), never "0", which is
+ * fully matched or, for a tenant, matched with no green supply
+ * (src/web/model/hourly-views.ts).
  */
 import { NO_READING, partOf, type HourlySeries, type HourPart } from '../model/hourly-views.ts';
 import { el } from './ui.ts';

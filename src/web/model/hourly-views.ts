@@ -21,8 +21,9 @@ export interface HourlySeries {
   bySource: Array<{ device: string; wh: number[] }>;
   /**
    * Per hour: true when the hour was read but matching has not settled all
-   * of its readings yet, so where its output went is not decided and its
-   * parts are no figure yet (the generator's series; absent: every hour read is matched).
+   * of its readings yet, so where its output went (the generator's series)
+   * or what green supply it was matched with (the tenant's) is not decided
+   * and its parts are no figure yet (absent: every hour read is matched).
    */
   notMatched?: boolean[];
 }
@@ -54,7 +55,13 @@ export function partOf(series: HourlySeries, wh: readonly number[], i: number): 
 
 /** GET /v1/tenants/{id}/matching, as much as the page reads. */
 export interface TenantMatching {
-  intervals: Array<{ start: string; consumedWh: string; bySource: Array<{ device: string; wh: string }> }>;
+  intervals: Array<{
+    start: string;
+    consumedWh: string;
+    /** False until matching has passed the interval in the zone of each of its readings (docs/api.md): bySource is not final then (empty before any matching). */
+    settled: boolean;
+    bySource: Array<{ device: string; wh: string }>;
+  }>;
   totals: { consumedWh: string; matchedWh: string; cfeScore: number; unmatchedEmissionsG: string | null };
 }
 
@@ -91,19 +98,27 @@ function slotOf(hours: readonly number[], start: string): number {
 export function tenantSeries(view: TenantMatching, from: string, to: string): HourlySeries {
   const hours = hoursOf(from, to);
   const consumed: Array<number | null> = hours.map(() => null);
+  const notMatched = hours.map(() => false);
   const bySource = new Map<string, number[]>();
   for (const interval of view.intervals) {
     const i = slotOf(hours, interval.start);
     if (i < 0) continue;
     // Tenant figures are made from the tenant's readings (docs/design.md §5), so an interval is listed only if a meter read it.
     consumed[i] = (consumed[i] ?? 0) + Number(interval.consumedWh);
+    // Matched 0 Wh before matching is "not matched yet", not "no green supply"; after it, a 0 is a figure.
+    if (!interval.settled) notMatched[i] = true;
     for (const s of interval.bySource) {
       let wh = bySource.get(s.device);
       if (!wh) bySource.set(s.device, (wh = hours.map(() => 0)));
       wh[i]! += Number(s.wh);
     }
   }
-  return { hours, consumed, bySource: [...bySource].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([device, wh]) => ({ device, wh })) };
+  return {
+    hours,
+    consumed,
+    bySource: [...bySource].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([device, wh]) => ({ device, wh })),
+    notMatched,
+  };
 }
 
 /**
