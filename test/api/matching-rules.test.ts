@@ -324,8 +324,8 @@ for (const backend of await testBackends()) {
       headers: auth(OPERATOR_TOKEN),
       payload: { id: 'ppa-bad', device: 'a-meter', tenant: 'bco', priority: 0, validFrom: '2024-01-01T00:00:00Z' },
     });
-    t.equal(badContract.statusCode, 400, 'a contract sells generation or storage output');
-    t.equal(badContract.json().code, 'bad-request');
+    t.equal(badContract.statusCode, 422, 'a contract sells generation or storage output');
+    t.equal(badContract.json().code, 'device-not-generation');
 
     await wind.post(0, 0, 1000);
     await solar.post(0, 0, 800);
