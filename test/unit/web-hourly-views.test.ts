@@ -13,6 +13,7 @@ import {
   NOT_MATCHED,
   outputSeries,
   partOf,
+  pendingNote,
   percent,
   tenantSeries,
   type DeviceOutputs,
@@ -66,6 +67,9 @@ t.test('a tenant: one point per hour, no figure for an hour without a reading, s
   t.equal(mass('2500000'), '2.50 t CO₂');
   t.equal(cfeText(view.totals), '81.1 %');
   t.equal(cfeText({ consumedWh: '0', cfeScore: 0 }), '— (nothing consumed in this period)', 'no consumption is no score, not 0 %');
+  t.match(pendingNote(view.intervals), /^1 hour of this period is not matched yet: .* the CFE score may still rise\.$/, 'one hour not matched yet is said');
+  t.match(pendingNote([...view.intervals, { settled: false }]), /^2 hours of this period are not matched yet/);
+  t.equal(pendingNote(view.intervals.filter((interval) => interval.settled)), undefined, 'nothing is said when every hour is matched');
 });
 
 t.test('a device: its export split into tenants, storage, unmatched', async (t) => {

@@ -135,6 +135,7 @@ t.test('/tenant: sign in with the token, one plot point per hour, the claim list
     t.equal(await page.locator('#tenant-hours tbody tr').count(), hours, 'and one table row per hour');
     await checkTicks(t, page, '#tenant-plot', from, to);
     t.match(await page.locator('#cfe-score').textContent(), /^\d+\.\d %$/);
+    t.equal(await page.locator('#pending-note').count(), 0, 'every hour of the demo is matched: no note that some are not');
     t.match(await page.locator('#claims').textContent(), factoryClaim.id, "the demo's claim is listed");
 
     const download = page.waitForEvent('download');
@@ -502,6 +503,11 @@ t.test('/tenant: an hour read but not matched yet reads "pending" (not matched y
       .waitFor({ state: 'attached' });
     const heads = await page.locator('#tenant-hours thead th').allTextContents();
     t.ok(heads.length > 2, `${size.name}: the table has source columns (${heads.join(', ')})`);
+    t.match(
+      await page.locator('#pending-note').textContent(),
+      /^4 hours of this period are not matched yet: until matching reaches them, the totals count their consumption as unmatched/,
+      `${size.name}: beside the totals, the page says how many hours are not matched yet and what that does to them`,
+    );
     const hours = await column(page, '#tenant-hours', 1);
     const consumed = await column(page, '#tenant-hours', 2);
     const sources = await Promise.all(heads.slice(2).map((_h, i) => column(page, '#tenant-hours', i + 3)));

@@ -162,6 +162,19 @@ export const percent = (score: number): string => `${(Math.round(score * 1000) /
 export const cfeText = (totals: { consumedWh: string; cfeScore: number }): string =>
   BigInt(totals.consumedWh) === 0n ? '— (nothing consumed in this period)' : percent(totals.cfeScore);
 
+/**
+ * Said beside the period's totals when some of its hours are not matched yet:
+ * the totals (the same figures a bundle states, docs/design.md §6) count their
+ * consumption as unmatched until their zone's matching reaches them, so the
+ * CFE score may still rise. Undefined when every hour is settled.
+ */
+export function pendingNote(intervals: ReadonlyArray<{ settled: boolean }>): string | undefined {
+  const pending = intervals.filter((interval) => !interval.settled).length;
+  if (pending === 0) return undefined;
+  const hours = pending === 1 ? '1 hour of this period is' : `${pending} hours of this period are`;
+  return `${hours} not matched yet: until matching reaches them, the totals count their consumption as unmatched, so the CFE score may still rise.`;
+}
+
 /** Grams of CO₂ as kilograms or tonnes, whichever reads better (written CO₂, as the verify page and certificate do). */
 export function mass(grams: string): string {
   const g = Number(grams);

@@ -8,7 +8,7 @@ import { hourlyPlot, plotWidth } from '../dom/hourly-plot.ts';
 import { hourlyTable } from '../dom/hourly-table.ts';
 import { addDays, download, periodForm, withSession, type Session } from '../dom/session.ts';
 import { el, errorBox, facts, getJson, call } from '../dom/ui.ts';
-import { cfeText, mass, tenantSeries, type TenantMatching } from '../model/hourly-views.ts';
+import { cfeText, mass, pendingNote, tenantSeries, type TenantMatching } from '../model/hourly-views.ts';
 import { countOf } from '../../domain/count.ts';
 
 interface Claim {
@@ -46,6 +46,7 @@ function figuresView(session: Session, target: HTMLElement, from: string, to: st
       plot.id = 'tenant-plot';
       plot.dataset.points = String(series.hours.length);
       const t = figures.totals;
+      const pending = pendingNote(figures.intervals);
       const csvStatus = el('div', {});
       const csv = el('button', { type: 'button', id: 'csv', class: 'secondary' }, 'Download CSV');
       csv.addEventListener(
@@ -67,6 +68,7 @@ function figuresView(session: Session, target: HTMLElement, from: string, to: st
           ],
         ]),
         ...(figures.warnings ?? []).map((w) => el('p', { class: 'hint', role: 'note' }, w)),
+        ...(pending === undefined ? [] : [el('p', { id: 'pending-note', class: 'hint', role: 'note' }, pending)]),
         el('p', { class: 'hint' }, 'Bars: matched supply by source, stacked; line: your consumption (energy per interval, all times UTC).'),
         plot,
         el('details', {}, el('summary', {}, `The ${countOf(series.hours.length, 'hour')} as a table`), hourlyTable('tenant-hours', series, 'consumed')),
