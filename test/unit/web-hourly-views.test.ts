@@ -48,7 +48,7 @@ t.test('a tenant: one point per hour, no figure for an hour without a reading, s
       { start: '2019-01-01T03:00:00Z', consumedWh: '40', settled: false, bySource: [] },
       { start: '2019-01-01T09:00:00Z', consumedWh: '5', settled: true, bySource: [] },
     ],
-    totals: { consumedWh: '185', matchedWh: '150', cfeScore: 0.8108, unmatchedEmissionsG: '14000' },
+    totals: { consumedWh: '225', matchedWh: '150', cfeScore: 0.6667, unmatchedEmissionsG: '14000' },
   };
   const s = tenantSeries(view, FROM, TO);
   t.equal(s.hours.length, 4, 'every hour of the period, the one outside it left out');
@@ -62,10 +62,10 @@ t.test('a tenant: one point per hour, no figure for an hour without a reading, s
     [10, NO_READING, 0, NOT_MATCHED],
     'solar: a figure, "no reading", 0 for a matched hour it supplied nothing to, "not matched yet"',
   );
-  t.equal(percent(view.totals.cfeScore), '81.1 %');
+  t.equal(percent(view.totals.cfeScore), '66.7 %');
   t.equal(mass('14000'), '14.0 kg CO₂');
   t.equal(mass('2500000'), '2.50 t CO₂');
-  t.equal(cfeText(view.totals), '81.1 %');
+  t.equal(cfeText(view.totals), '66.7 %');
   t.equal(cfeText({ consumedWh: '0', cfeScore: 0 }), '— (nothing consumed in this period)', 'no consumption is no score, not 0 %');
   t.match(pendingNote(view.intervals), /^1 hour of this period is not matched yet: .* the CFE score may still rise\.$/, 'one hour not matched yet is said');
   t.match(pendingNote([...view.intervals, { settled: false }]), /^2 hours of this period are not matched yet/);
