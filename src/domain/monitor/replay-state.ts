@@ -13,6 +13,7 @@
  *
  * Pure: no I/O.
  */
+import { aOrAn } from '../count.ts';
 import type { DeviceType, Role } from '../payloads.ts';
 import type { DeviceKeyEntry } from '../reading-rules.ts';
 import type { GreenLot } from '../storage-lots.ts';
@@ -175,7 +176,7 @@ export function checkParticipant({ state, report }: ReplayContext, index: number
     report(
       'participant-role-mismatch',
       [participant.index, index],
-      `${subject} ${id}, which is registered as a ${participant.role}; ${part} must be a ${role}`,
+      `${subject} ${id}, which is registered as ${aOrAn(participant.role)}; ${part} must be ${aOrAn(role)}`,
     );
   }
 }
