@@ -4,7 +4,6 @@
  * case. Routes hold this object and nothing of the store.
  */
 import { pingDatabase } from '../db/ping.ts';
-import { findParticipant } from '../db/registry.ts';
 import type { Bundle } from '../domain/bundle/bundle-types.ts';
 import type { BundleVerdict } from '../domain/bundle/bundle-types.ts';
 import type { BundleFacts } from '../domain/bundle/facts-types.ts';
@@ -60,13 +59,11 @@ export class UseCases {
   /**
    * Who a token acts as: any valid token may read its own participant id,
    * role and registered name (the web pages start from it and greet the
-   * participant by name, docs/api.md).
+   * participant by name, docs/api.md). The caller carries all three already:
+   * they were read with the token (access.ts, Callers).
    */
-  async me(caller: Caller): Promise<{ id: string; role: Caller['role']; name: string }> {
-    const participant = await findParticipant(this.#ledger.db, caller.id);
-    // A token is only ever stored for a registered participant (src/db/registry.ts), so this is a broken registry, not a caller's mistake.
-    if (!participant) throw new Error(`participant ${caller.id} of a valid token is not in the registry`);
-    return { id: caller.id, role: caller.role, name: participant.name };
+  me(caller: Caller): { id: string; role: Caller['role']; name: string } {
+    return { id: caller.id, role: caller.role, name: caller.name };
   }
 
   async health(): Promise<{ status: 'ok' }> {
