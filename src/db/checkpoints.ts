@@ -29,6 +29,22 @@ export async function checkpointBySize(db: Db | Tx, size: number): Promise<Check
   return db.selectFrom('checkpoint').select(['size', 'root', 'note']).where('size', '=', size).executeTakeFirst();
 }
 
+/** A stored checkpoint as a list shows it: its size and when it was signed (stored in the signing transaction). */
+export interface CheckpointListing {
+  size: number;
+  publishedAt: Date;
+}
+
+/**
+ * Stored checkpoints newest first, only those smaller than `before` when it
+ * is given, at most `limit`: a backward walk of the primary key.
+ */
+export async function listCheckpoints(db: Db | Tx, before: number | undefined, limit: number): Promise<CheckpointListing[]> {
+  let query = db.selectFrom('checkpoint').select(['size', 'published_at']).orderBy('size', 'desc').limit(limit);
+  if (before !== undefined) query = query.where('size', '<', before);
+  return (await query.execute()).map((row) => ({ size: row.size, publishedAt: row.published_at }));
+}
+
 export async function insertCheckpoint(tx: Tx, row: CheckpointRow): Promise<void> {
   await tx.insertInto('checkpoint').values(row).execute();
 }

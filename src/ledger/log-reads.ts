@@ -5,9 +5,10 @@
  */
 import { withCosignatures } from './witnessed-checkpoints.ts';
 import { fromUtf8 } from '../crypto/base64.ts';
-import { checkpointBySize, latestCheckpoint } from '../db/checkpoints.ts';
+import { checkpointBySize, latestCheckpoint, listCheckpoints } from '../db/checkpoints.ts';
 import { readEntry, readEntryRange } from '../db/log.ts';
 import { encodeEntryRecords } from '../domain/entry-records.ts';
+import { formatInstant } from '../domain/time.ts';
 import { GridproofError } from '../errors.ts';
 import { allow, mayReadEntry, type Caller } from './access.ts';
 import type { Ledger } from './ledger.ts';
@@ -27,6 +28,30 @@ export async function checkpointNoteOfSize(ledger: Ledger, size: number): Promis
   const checkpoint = await checkpointBySize(ledger.db, size);
   if (!checkpoint) throw new GridproofError('unknown-checkpoint', `no checkpoint of size ${size}`);
   return checkpoint.note;
+}
+
+/** The largest page of stored checkpoints one request lists. */
+export const MAX_CHECKPOINT_PAGE = 1000;
+
+export interface CheckpointPage {
+  checkpoints: Array<{ size: number; publishedAt: string }>;
+  /** The `before` of the next (older) page; absent on the last one. */
+  next?: number;
+}
+
+/**
+ * Which checkpoints are stored, newest first, so an auditor can pick sizes
+ * to fetch and prove consistent between (docs/api.md). One row more than the
+ * page is read, so the answer knows whether an older page exists.
+ */
+export async function checkpointPage(ledger: Ledger, before: number | undefined, limit: number): Promise<CheckpointPage> {
+  const wanted = Math.min(limit, MAX_CHECKPOINT_PAGE);
+  const rows = await listCheckpoints(ledger.db, before, wanted + 1);
+  const page = rows.slice(0, wanted);
+  return {
+    checkpoints: page.map((row) => ({ size: row.size, publishedAt: formatInstant(row.publishedAt) })),
+    ...(rows.length > wanted ? { next: page[page.length - 1]!.size } : {}),
+  };
 }
 
 /** An entry's exact bytes, as text (every entry is a UTF-8 signed note). */

@@ -22,7 +22,16 @@ import type { ReadingIntake } from './intake.ts';
 import type { Ledger } from './ledger.ts';
 import { witnessStatus, type WitnessStatus } from './witnessed-checkpoints.ts';
 import type { CheckpointWitnessing } from './witnessing.ts';
-import { checkpointNoteOfSize, entryPage, entryRecordPage, entryText, latestCheckpointNote, type EntryPage } from './log-reads.ts';
+import {
+  checkpointNoteOfSize,
+  checkpointPage,
+  entryPage,
+  entryRecordPage,
+  entryText,
+  latestCheckpointNote,
+  type CheckpointPage,
+  type EntryPage,
+} from './log-reads.ts';
 import { runMatching, type MatchingSummary } from './matching/run.ts';
 import { rotateOperatorKey, type Rotation } from './operator-rotation.ts';
 import { proveConsistency, proveInclusion, proveInclusionOfLeaf, type ConsistencyProof, type InclusionProof } from './proofs.ts';
@@ -87,6 +96,11 @@ export class UseCases {
 
   checkpointOfSize(size: number): Promise<string> {
     return checkpointNoteOfSize(this.#ledger, size);
+  }
+
+  /** The stored checkpoints' sizes, newest first, a page below `before`. */
+  checkpoints(before: number | undefined, limit: number): Promise<CheckpointPage> {
+    return checkpointPage(this.#ledger, before, limit);
   }
 
   logKey(): string {

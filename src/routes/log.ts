@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import type { RouteDeps } from '../app.ts';
 import { hashFromQuery } from '../crypto/base64.ts';
 import { GridproofError } from '../errors.ts';
-import { MAX_ENTRY_PAGE } from '../ledger/log-reads.ts';
+import { MAX_CHECKPOINT_PAGE, MAX_ENTRY_PAGE } from '../ledger/log-reads.ts';
 import { ENTRY_RECORDS_MEDIA_TYPE } from '../domain/entry-records.ts';
 import { AUTHED, BODY, json, PARAM, responses, sendCreated, sendText, text, type Declared } from './responses.ts';
 
@@ -43,6 +43,22 @@ export function logRoutes(app: FastifyInstance, { useCases, auth }: RouteDeps): 
       },
     },
     async () => useCases.witnesses(),
+  );
+
+  app.get<{ Querystring: { before?: number; limit?: number } }>(
+    '/v1/log/checkpoints',
+    {
+      schema: {
+        tags: ['log'],
+        summary: 'The stored checkpoints, newest first: each size and when it was signed; `next` is the `before` of the next page',
+        response: responses({ 200: json('A page of stored checkpoints', 'checkpoint-list') }),
+        querystring: {
+          type: 'object',
+          properties: { before: size, limit: { type: 'integer', minimum: 1, maximum: MAX_CHECKPOINT_PAGE, default: 100 } },
+        },
+      },
+    },
+    async (request) => useCases.checkpoints(request.query.before, request.query.limit ?? 100),
   );
 
   app.get<{ Params: { size: number } }>(

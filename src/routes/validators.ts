@@ -14,6 +14,7 @@ import { Ajv } from 'ajv';
 import type { FastifySchemaCompiler, FastifySchemaValidationError } from 'fastify';
 import chainHead from '../../schemas/api/chain-head.json' with { type: 'json' };
 import chainVerification from '../../schemas/api/chain-verification.json' with { type: 'json' };
+import checkpointList from '../../schemas/api/checkpoint-list.json' with { type: 'json' };
 import claimCreated from '../../schemas/api/claim-created.json' with { type: 'json' };
 import claimList from '../../schemas/api/claim-list.json' with { type: 'json' };
 import claimRequest from '../../schemas/api/claim-request.json' with { type: 'json' };
@@ -55,6 +56,7 @@ export const sharedSchemas: readonly { $id: string }[] = [
   bundleSchema,
   chainHead,
   chainVerification,
+  checkpointList,
   claimCreated,
   claimList,
   claimRequest,

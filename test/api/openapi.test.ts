@@ -50,6 +50,7 @@ t.test('the served document', async (t) => {
   t.same(media('/v1/claims/{id}/bundle', 'get', '200'), ['application/vnd.gridproof.bundle.v1+json']);
   t.same(media('/v1/participants', 'post', '201'), ['application/json']);
   t.same(media('/v1/log/witnesses', 'get', '200'), ['application/json']);
+  t.same(media('/v1/log/checkpoints', 'get', '200'), ['application/json']);
   t.same(media('/v1/devices/{id}/chain/verification', 'get', '429'), ['application/problem+json']);
   t.notOk(document.paths['/v1/log/witnesses']!.get!.responses['414'], 'no 414 without a path parameter');
   t.notOk(document.paths['/healthz']!.get!.responses['429'], '/healthz is never rate-limited');
