@@ -1,9 +1,11 @@
 /**
  * The Log page (public): the latest checkpoint, its size and the log key,
- * and two checks computed here from the API's proofs (src/web/model/log-checks.ts).
+ * the stored checkpoints (src/web/dom/checkpoint-list.ts), and two checks
+ * computed here from the API's proofs (src/web/model/log-checks.ts).
  */
 import type { Checkpoint } from '../../crypto/checkpoint.ts';
 import { isGridproofError } from '../../errors.ts';
+import { checkpointList } from '../dom/checkpoint-list.ts';
 import { el, errorBox, facts, getJson, getText, main } from '../dom/ui.ts';
 import { checkConsistency, checkInclusion, openLogCheckpoint, type ConsistencyProofBody, type InclusionProofBody } from '../model/log-checks.ts';
 
@@ -100,6 +102,7 @@ main().replaceChildren(
   el('h1', {}, 'The public log'),
   el('p', { class: 'lead' }, 'Every entry is a leaf of an RFC 9162 Merkle tree. The proofs below come from the service and are checked in your browser.'),
   summary,
+  checkpointList(),
   form(
     'inclusion-form',
     'Is an entry in the log?',
@@ -111,7 +114,7 @@ main().replaceChildren(
   form(
     'consistency-form',
     'Did the log only grow?',
-    'Two tree sizes that have stored checkpoints; the larger must extend the smaller.',
+    'Two tree sizes that have stored checkpoints (listed above); the larger must extend the smaller.',
     [
       el(
         'div',
