@@ -1,6 +1,10 @@
 /**
  * The few HTTP calls the CLI makes, with the bearer token and problem+json
- * errors turned into GridproofErrors.
+ * errors turned into GridproofErrors; and the one mapping of a server's
+ * answer to an exit code (README "The command line"): an answer with a
+ * problem document is the server refusing (exit 1, whatever its status,
+ * 401, 403 or 500 alike); a server that cannot be reached, or answers with
+ * something else than a problem document, is unusable (exit 2).
  */
 import { GridproofError, errorStatus, type ErrorCode } from '../errors.ts';
 
@@ -19,6 +23,44 @@ export interface Refusal {
   title: string;
   code: string;
   detail: string;
+}
+
+/** The server answered with a problem document: a refusal, exit 1 (exitCodeOf). */
+export class ServerRefusal extends GridproofError {
+  readonly refusal: Refusal;
+
+  constructor(path: string, refusal: Refusal) {
+    const code = refusal.code in errorStatus ? (refusal.code as ErrorCode) : 'unavailable';
+    super(code, refusal.detail);
+    // Worded as `gridproof rotate` words its refusal, with the request that was refused.
+    this.message = `${path}: the server answered ${refusal.status} ${refusal.title} [${refusal.code}]${refusal.detail ? `: ${refusal.detail}` : ''}`;
+    this.name = 'ServerRefusal';
+    this.refusal = refusal;
+  }
+}
+
+/** Exit 1: the server refused (README's exit-code table). */
+export const EXIT_REFUSED = 1;
+/** Exit 2: usage error or unusable input, a server that cannot be reached among them. */
+export const EXIT_UNUSABLE = 2;
+
+/**
+ * The exit code of a failed call to the server: EXIT_REFUSED for its
+ * refusal, EXIT_UNUSABLE when it cannot be reached; undefined for any other
+ * error (an answer that is not a problem document is a GridproofError
+ * 'unavailable', unusable like every other GridproofError).
+ */
+export function exitCodeOf(error: unknown): typeof EXIT_REFUSED | typeof EXIT_UNUSABLE | undefined {
+  if (error instanceof ServerRefusal) return EXIT_REFUSED;
+  if (error instanceof NetworkError) return EXIT_UNUSABLE;
+  return undefined;
+}
+
+/** The refusal a response's problem document states, or undefined when it is not one (a proxy's error page). */
+async function refusalOf(response: Response): Promise<Refusal | undefined> {
+  const problem = (await response.json().catch(() => undefined)) as Partial<Refusal> | undefined;
+  if (typeof problem?.code !== 'string' || typeof problem.title !== 'string') return undefined;
+  return { status: response.status, title: problem.title, code: problem.code, detail: String(problem.detail ?? '') };
 }
 
 export class HttpClient {
@@ -52,9 +94,9 @@ export class HttpClient {
   async #fetch(path: string, body?: unknown, accept?: string): Promise<Response> {
     const response = await this.#send(path, body, accept);
     if (!response.ok) {
-      const problem = (await response.json().catch(() => ({}))) as { code?: string; detail?: string };
-      const code = problem.code && problem.code in errorStatus ? (problem.code as ErrorCode) : 'unavailable';
-      throw new GridproofError(code, `${path}: ${response.status} ${problem.detail ?? response.statusText}`);
+      const refusal = await refusalOf(response);
+      if (refusal) throw new ServerRefusal(path, refusal);
+      throw new GridproofError('unavailable', `${path}: ${response.status} ${response.statusText}, not a problem document`);
     }
     return response;
   }
@@ -67,11 +109,9 @@ export class HttpClient {
   async post<T>(path: string, body: unknown): Promise<{ value: T } | { refusal: Refusal }> {
     const response = await this.#send(path, body);
     if (response.ok) return { value: (await response.json()) as T };
-    const problem = (await response.json().catch(() => undefined)) as Partial<Refusal> | undefined;
-    if (typeof problem?.code !== 'string' || typeof problem.title !== 'string') {
-      throw new GridproofError('unavailable', `${path}: ${response.status} ${response.statusText}, not a problem document`);
-    }
-    return { refusal: { status: response.status, title: problem.title, code: problem.code, detail: String(problem.detail ?? '') } };
+    const refusal = await refusalOf(response);
+    if (!refusal) throw new GridproofError('unavailable', `${path}: ${response.status} ${response.statusText}, not a problem document`);
+    return { refusal };
   }
 
   async text(path: string): Promise<string> {

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../config.ts';
 import { GridproofError } from '../errors.ts';
-import { NetworkError } from './http-client.ts';
+import { exitCodeOf, EXIT_UNUSABLE, NetworkError } from './http-client.ts';
 import { unknownOption, usageOf, wantsHelp } from './usage.ts';
 
 type Command = (args: string[]) => Promise<number>;
@@ -61,7 +61,8 @@ export async function main(argv: string[]): Promise<number> {
     const why = unusable(error);
     if (why === undefined) throw error;
     process.stderr.write(`gridproof ${name}: ${why}\n`);
-    return 2;
+    // A server's refusal is exit 1 for every command, as for the ones that read it themselves (rotate, sign --post).
+    return exitCodeOf(error) ?? EXIT_UNUSABLE;
   }
 }
 
@@ -75,7 +76,7 @@ const FILE_ERRORS: Record<string, string> = {
   ENOTDIR: 'a part of the path is not a directory',
 };
 
-/** One line for an error that means the input cannot be used (exit 2), or undefined for a defect. */
+/** One line for an error that means the input cannot be used (exit 2) or was refused by the server (exit 1), or undefined for a defect. */
 function unusable(error: unknown): string | undefined {
   if (error instanceof ConfigError || error instanceof GridproofError || error instanceof NetworkError) return error.message;
   const { code, path } = error as { code?: string; path?: string };

@@ -26,8 +26,10 @@ export interface MonitorReport {
   warnings: Warning[];
   stateFile?: string;
   stateSaved: boolean;
-  /** Unusable input (exit 2): why. */
+  /** Unusable input (exit 2), or the server's refusal (exit 1, `refused`): why. */
   error?: string;
+  /** The server refused a request (a token it does not know or of another role): exit 1, not 2 (http-client.ts exitCodeOf). */
+  refused?: boolean;
   seconds: number;
   /** Of the signatures verified, how many a worker thread verified (absent with workers off: monitor.ts `workers`). */
   verifiedOnWorkers?: number;
@@ -86,7 +88,7 @@ export function formatMonitorReport(report: MonitorReport): string {
   if (report.findings.length > 0) out += listed('findings', report.findings);
   else if (!report.error) out += line('findings', 'none');
   if (report.warnings.length > 0) out += listed('warnings', report.warnings);
-  if (report.error) out += line('result', `UNUSABLE INPUT: ${report.error}`);
+  if (report.error) out += line('result', `${report.refused ? 'REFUSED BY THE SERVER' : 'UNUSABLE INPUT'}: ${report.error}`);
   else if (report.findings.length > 0) out += line('result', `FAILED: ${countOf(report.findings.length, 'finding')}`);
   else out += line('result', 'OK: every check passed');
   return out;

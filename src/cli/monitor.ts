@@ -16,9 +16,9 @@
  *    keys the log registered, chains, settlements, claims, storage) and its
  *    leaf hash to the frontier, whose root must be the checkpoint's
  *    (monitor-entries.ts).
- * 5. Prints a report; exit 0 when every check passed, 1 on any finding, 2 on
- *    unusable input (bad arguments or state file, unreachable server, token
- *    refused). Warnings (late supply readings not settled yet) leave it 0.
+ * 5. Prints a report; exit 0 when every check passed, 1 on any finding or
+ *    a request the server refused (a token it does not take), 2 on unusable
+ *    input (bad arguments or state file, unreachable server). Warnings (late supply readings not settled yet) leave it 0.
  *    The state file is rewritten only after a clean run.
  *
  * The replay is incremental: the state file keeps the replay state and the
@@ -36,7 +36,7 @@ import { GridproofError } from '../errors.ts';
 import { nativeVerify } from '../platform/node-ed25519.ts';
 import { nativeHashChildren } from '../platform/node-sha256.ts';
 import { parseArgs } from './args.ts';
-import { HttpClient, NetworkError } from './http-client.ts';
+import { EXIT_REFUSED, exitCodeOf, HttpClient, NetworkError } from './http-client.ts';
 import { checkAgainstPrevious } from './monitor-consistency.ts';
 import { MonitorPrecheck } from './monitor-precheck.ts';
 import { AHEAD, replayEntries } from './monitor-entries.ts';
@@ -109,6 +109,11 @@ export async function runMonitor(options: MonitorOptions): Promise<MonitorResult
     return done(exitCode);
   } catch (error) {
     options.progress?.stop();
+    if (exitCodeOf(error) === EXIT_REFUSED) {
+      report.error = describe(error);
+      report.refused = true;
+      return done(EXIT_REFUSED);
+    }
     if (
       error instanceof Unusable ||
       error instanceof NetworkError ||

@@ -10,7 +10,7 @@
 import { parseVerifierKey } from '../crypto/note.ts';
 import { GridproofError } from '../errors.ts';
 import { parseArgs } from './args.ts';
-import { HttpClient } from './http-client.ts';
+import { EXIT_REFUSED, HttpClient } from './http-client.ts';
 
 interface Rotated {
   index: number;
@@ -37,7 +37,7 @@ export async function rotateCommand(args: string[]): Promise<number> {
     const { status, title, code, detail } = answer.refusal;
     // Not always a refusal: key-files-not-written (500) says the rotation is logged; the detail tells.
     process.stderr.write(`gridproof rotate: the server answered ${status} ${title} [${code}]${detail ? `: ${detail}` : ''}\n`);
-    return 1;
+    return EXIT_REFUSED;
   }
   const rotated = answer.value;
   process.stdout.write(

@@ -255,8 +255,9 @@ for (const backend of await testBackends()) {
     const mixed = await monitor({ key: other });
     t.equal(mixed.exitCode, 2, '--key contradicting the state file is unusable input');
     const refused = await monitor({ token: 'not-a-token', stateFile: join(dir, 'none.json') });
-    t.equal(refused.exitCode, 2, 'a refused token');
+    t.equal(refused.exitCode, 1, 'a refused token: the server refused, exit 1 like every command');
     t.match(refused.report.error, /unauthorized/);
+    t.match(formatMonitorReport(refused.report), /result +REFUSED BY THE SERVER: \/v1\/\S+: the server answered 401 /);
     const closed = createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const closedPort = (closed.address() as AddressInfo).port;
