@@ -2,9 +2,12 @@
  * `gridproof upload FILE --key KEY --server URL --token T`: many readings of
  * one device (upload-file.ts), signed in this process in chain order from
  * the server's chain head (seq, prev) and posted in batches of up to 1000.
- * Resumable: readings whose interval ends at or before the head's are the
- * server's already and are skipped, so a re-run after an interruption posts
- * only what is missing (an exact duplicate would be idempotent anyway).
+ * Resumable: readings whose interval ends at or before the head's cannot be
+ * chained after it and are not posted. Each is looked up in the device's
+ * logged readings (GET /v1/devices/{id}/outputs): one logged with the same
+ * interval and Wh is already there, so a re-run after an interruption posts
+ * only what is missing and still exits 0; one that is not is refused here
+ * (exit 1, README "The command line"), for the log can never take it.
  */
 import { readFileSync } from 'node:fs';
 import { SingleBar } from 'cli-progress';
@@ -17,13 +20,47 @@ import { nativeSign } from '../platform/node-ed25519.ts';
 import { nativeHashLeaf } from '../platform/node-sha256.ts';
 import { parseArgs } from './args.ts';
 import { MAX_BATCH } from './demo/readings.ts';
-import { HttpClient } from './http-client.ts';
-import { parseReadings } from './upload-file.ts';
+import { EXIT_REFUSED, HttpClient } from './http-client.ts';
+import { parseReadings, type FileReading } from './upload-file.ts';
 
 type EntryResult = { index: number; duplicate: boolean; late?: boolean } | { error: { code: string; detail: string } };
 interface ChainAnswer {
   valid: boolean;
   head: { seq: number; index: number; leafHash: string } | null;
+}
+interface LoggedReading {
+  start: string;
+  end: string;
+  importWh: string;
+  exportWh: string;
+}
+
+/** The outputs route's longest period (ledger/tenant-view.ts MAX_PERIOD_MS). */
+const OUTPUTS_PERIOD_MS = 366 * 86_400_000;
+const isoOf = (ms: number): string => new Date(ms).toISOString().replace('.000Z', 'Z');
+
+/** Of `old` (readings at or before the head), those the device's log holds as they are: same interval, same Wh. */
+async function alreadyLogged(client: HttpClient, device: string, old: FileReading[]): Promise<Set<FileReading>> {
+  const logged = new Map<string, LoggedReading>();
+  const from = Math.min(...old.map((r) => r.startMs));
+  const to = Math.max(...old.map((r) => r.startMs)) + 1000;
+  for (let at = from; at < to; at += OUTPUTS_PERIOD_MS) {
+    const period = `from=${isoOf(at)}&to=${isoOf(Math.min(to, at + OUTPUTS_PERIOD_MS))}`;
+    const { hours } = await client.json<{ hours: LoggedReading[] }>(`/v1/devices/${encodeURIComponent(device)}/outputs?${period}`);
+    for (const hour of hours) logged.set(hour.start, hour);
+  }
+  return new Set(
+    old.filter((r) => {
+      const hour = logged.get(r.start);
+      return hour !== undefined && hour.end === r.end && hour.importWh === r.importWh && hour.exportWh === r.exportWh;
+    }),
+  );
+}
+
+/** Line numbers for a message, the first few of them. */
+function linesOf(readings: FileReading[]): string {
+  const shown = readings.slice(0, 5).map((r) => r.line);
+  return `line${readings.length > 1 ? 's' : ''} ${shown.join(', ')}${readings.length > shown.length ? ` and ${readings.length - shown.length} more` : ''}`;
 }
 
 export async function uploadCommand(args: string[]): Promise<number> {
@@ -53,14 +90,28 @@ export async function uploadCommand(args: string[]): Promise<number> {
   let seq = 0;
   let prev: string | undefined;
   let headEndMs = -Infinity;
+  let headText = '';
   if (chain.head) {
     const head = parseEntry(await client.text(`/v1/log/entries/${chain.head.index}`), origin).payload as ReadingPayload;
     seq = chain.head.seq + 1;
     prev = chain.head.leafHash;
     headEndMs = Date.parse(head.end);
+    headText = `${device}'s chain head is seq ${chain.head.seq}, ${head.start}–${head.end}`;
   }
   const todo = readings.filter((r) => r.endMs > headEndMs);
-  const skipped = readings.length - todo.length;
+  const old = readings.filter((r) => r.endMs <= headEndMs);
+  const logged = old.length > 0 ? await alreadyLogged(client, device, old) : new Set<FileReading>();
+  const stale = old.filter((r) => !logged.has(r));
+  const skipped = old.length;
+  if (logged.size > 0) {
+    process.stderr.write(`gridproof upload: ${logged.size} of the ${readings.length} readings skipped: already in the log (${headText})\n`);
+  }
+  if (stale.length > 0) {
+    process.stderr.write(
+      `gridproof upload: refused: ${stale.length} of the ${readings.length} readings (${linesOf(stale)}) end at or before the chain head and are not in the log, ` +
+        `so they can never be added (${headText}; a device's readings are chained in time order)\n`,
+    );
+  }
   const bar = new SingleBar({ stream: process.stderr, format: 'readings {bar} {value}/{total} ({speed}/s) {eta}s left', hideCursor: true }, undefined);
   if (todo.length > 0) bar.start(todo.length, 0, { speed: 0 });
   const started = performance.now();
@@ -109,7 +160,17 @@ export async function uploadCommand(args: string[]): Promise<number> {
   }
   const seconds = (performance.now() - started) / 1000;
   process.stdout.write(
-    `${JSON.stringify({ device, readings: readings.length, skipped, accepted, late, refused: refusals.length, seconds: Math.round(seconds * 100) / 100 })}\n`,
+    `${JSON.stringify({
+      device,
+      readings: readings.length,
+      skipped,
+      alreadyLogged: logged.size,
+      olderThanHead: stale.length,
+      accepted,
+      late,
+      refused: refusals.length,
+      seconds: Math.round(seconds * 100) / 100,
+    })}\n`,
   );
-  return refusals.length > 0 ? 1 : 0;
+  return refusals.length > 0 || stale.length > 0 ? EXIT_REFUSED : 0;
 }

@@ -37,9 +37,12 @@ const usages: Record<string, string> = {
   Sign and post many readings of one device: a CSV with the header
   device,start,end,importWh,exportWh or NDJSON (one reading a line). Chained from
   the server's head, posted in batches of up to 1000, progress on stderr, a
-  summary line of JSON on stdout. Resumable: readings at or before the chain
-  head are skipped. Exit 1 when the server refuses any (each coded error on
-  stderr), 2 for a bad row (its line named) or a file of several devices.
+  summary line of JSON on stdout. Resumable: rows at or before the chain head
+  are not posted; those already in the log (same interval and Wh) are skipped
+  and counted on stderr, naming the head, so a re-run of the same file exits 0.
+  Exit 1 when the server refuses any reading (each coded error on stderr) or a
+  row at or before the head is not in the log (its line and the head named),
+  2 for a bad row (its line named) or a file of several devices.
 `,
   verify: `usage: gridproof verify BUNDLE --key VKEY [--witness VKEY… [--quorum N]] [--json]
        gridproof verify --html > verify.html

@@ -5,7 +5,9 @@
  * every reading ends up in the device's chain exactly once. A bad row or a
  * second device is refused (exit 2, the line named) before anything is posted;
  * a reading the server refuses exits 1 with its coded error; readings of
- * hours already matched are logged, counted as late and said to be.
+ * hours already matched are logged, counted as late and said to be. Rows at
+ * or before the chain head are skipped and said to be when the log holds them
+ * (exit 0), and refused (exit 1) when it does not.
  */
 import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -143,5 +145,50 @@ t.test('upload: unusable files exit 2 naming the line, nothing posted', async (t
   );
   t.equal(ndjson.status, 2, 'broken NDJSON: exit 2');
   t.match(ndjson.stderr, /bad\.ndjson:2: not a JSON object/);
+  t.equal(await readLogSize(test.testStore.store.db), before, 'nothing was posted');
+});
+
+t.test('upload: rows at or before the chain head are skipped when logged, refused (exit 1) when not', async (t) => {
+  const scratch = mkdtempSync(join(tmpdir(), 'gridproof-upload-'));
+  t.teardown(() => rmSync(scratch, { recursive: true, force: true }));
+  const keyFile = join(scratch, 'k.key');
+  const test = await startTestApp('pglite', { now: () => FROM + 100 * HOUR });
+  t.teardown(() => test.close());
+  const gen = await addParticipant(test.app, 'generator', 'gen-1');
+  const key = await addDevice(test.app, { id: 'wind-1', owner: gen.id, type: 'wind', keyValidFrom: '2025-12-01T00:00:00Z' });
+  writeFileSync(keyFile, `${formatPrivateKey(key.signer)}\n`);
+  await test.app.listen({ host: '127.0.0.1', port: 0 });
+  const { port } = test.app.server.address() as { port: number };
+  const run = (name: string, rows: string[]) => {
+    const file = join(scratch, name);
+    writeFileSync(file, `device,start,end,importWh,exportWh\n${rows.join('\n')}\n`);
+    return gridproof(['upload', file, '--key', keyFile, '--server', `http://127.0.0.1:${port}`, '--token', gen.token]);
+  };
+  const head = "wind-1's chain head is seq 2, 2026-01-01T12:00:00Z–2026-01-01T13:00:00Z";
+  const first = await run('first.csv', [row('wind-1', 10), row('wind-1', 11), row('wind-1', 12)]);
+  t.equal(first.status, 0, `three readings logged (${first.stderr})`);
+  const before = await readLogSize(test.testStore.store.db);
+
+  const again = await run('first.csv', [row('wind-1', 10), row('wind-1', 11), row('wind-1', 12)]);
+  t.equal(again.status, 0, 'the same file again: exit 0, a re-run is idempotent');
+  t.match(JSON.parse(again.stdout), { readings: 3, skipped: 3, alreadyLogged: 3, olderThanHead: 0, accepted: 0 });
+  t.equal(again.stderr, `gridproof upload: 3 of the 3 readings skipped: already in the log (${head})\n`, 'said, with the head');
+
+  const older = await run('older.csv', [row('wind-1', 0), row('wind-1', 1), row('wind-1', 2)]);
+  t.equal(older.status, 1, 'readings older than the head, not in the log: exit 1');
+  t.match(JSON.parse(older.stdout), { readings: 3, skipped: 3, alreadyLogged: 0, olderThanHead: 3, accepted: 0 });
+  t.equal(
+    older.stderr,
+    'gridproof upload: refused: 3 of the 3 readings (lines 2, 3, 4) end at or before the chain head and are not in the log, ' +
+      `so they can never be added (${head}; a device's readings are chained in time order)\n`,
+    'said, with the lines and the head',
+  );
+
+  // The same interval as a logged reading, other Wh: not that reading, so not in the log.
+  const changed = await run('changed.csv', [
+    `wind-1,${new Date(FROM + 11 * HOUR).toISOString().replace('.000Z', 'Z')},${new Date(FROM + 12 * HOUR).toISOString().replace('.000Z', 'Z')},0,1`,
+  ]);
+  t.equal(changed.status, 1, 'a logged interval with other Wh: exit 1');
+  t.match(JSON.parse(changed.stdout), { alreadyLogged: 0, olderThanHead: 1 });
   t.equal(await readLogSize(test.testStore.store.db), before, 'nothing was posted');
 });
