@@ -87,8 +87,14 @@ function report(result: FillResult, server: string, stateFile: string, seconds: 
   if (operatorToken) out.push(`  operator  ${'(service)'.padEnd(10)} ${operatorToken}`);
   for (const participant of park.participants) out.push(`  ${participant.role.padEnd(9)} ${participant.id.padEnd(10)} ${state.tokens[participant.id]}`);
   if (result.claims.length > 0) {
-    out.push('', 'Claims:');
-    for (const claim of result.claims) out.push(`  ${claim.tenant.padEnd(10)} ${claim.id}  ${claim.wh} Wh  ${server}/v1/claims/${claim.id}/bundle`);
+    // A bundle's URL needs its tenant's bearer token, so a bare URL answers 401 in a browser: print what works.
+    out.push('', `Claims (download a bundle at ${server}/tenant with the tenant's token, or with the curl line):`);
+    for (const claim of result.claims) {
+      out.push(
+        `  ${claim.tenant.padEnd(10)} ${claim.id}  ${claim.wh} Wh`,
+        `    curl -H "authorization: Bearer ${state.tokens[claim.tenant]}" -o ${claim.id}.bundle.json ${server}/v1/claims/${claim.id}/bundle`,
+      );
+    }
   }
   process.stdout.write(`${out.join('\n')}\n`);
 }

@@ -1,0 +1,50 @@
+/**
+ * `gridproof demo --server`, the real command: the summary it prints for
+ * each claim is a line a person can run, a curl with that tenant's bearer
+ * token (a bare bundle URL answers 401 in a browser), and /tenant to
+ * download it by hand. Run as printed, each line fetches a bundle that
+ * verifies.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import t from 'tap';
+import { OPERATOR_TOKEN, startTestApp } from '../helpers/app.ts';
+
+const BIN = fileURLToPath(new URL('../../bin/gridproof.js', import.meta.url));
+
+function gridproof(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 300_000 }, (error, stdout, stderr) => {
+      resolve({ status: error ? Number((error as { code?: number }).code ?? -1) : 0, stdout, stderr });
+    });
+  });
+}
+
+t.test('demo --server: each claim is printed with a curl line that downloads its bundle', async (t) => {
+  const scratch = mkdtempSync(join(tmpdir(), 'gridproof-demo-summary-'));
+  t.teardown(() => rmSync(scratch, { recursive: true, force: true }));
+  const env = await startTestApp('pglite');
+  t.teardown(env.close);
+  const server = await env.app.listen({ port: 0, host: '127.0.0.1' });
+  const demo = await gridproof(['demo', '--server', server, '--token', OPERATOR_TOKEN, '--days', '1', '--state', join(scratch, 'state.json')]);
+  t.equal(demo.status, 0, `exit 0 (${demo.stderr.slice(-300)})`);
+  t.match(demo.stdout, `\nClaims (download a bundle at ${server}/tenant with the tenant's token, or with the curl line):\n`);
+  t.notMatch(demo.stdout, /^\s+\S+\s+claim-\S+\s+\d+ Wh\s+http/m, 'no bare bundle URL');
+  const curls = [...demo.stdout.matchAll(/^ {4}curl -H "authorization: Bearer (\S+)" -o (claim-\S+)\.bundle\.json (\S+)$/gm)];
+  t.equal(curls.length, 3, 'one curl line per claim');
+  for (const [line, token, id, url] of curls) {
+    t.equal(url, `${server}/v1/claims/${id}/bundle`, `${id}: its bundle's URL`);
+    const response = await fetch(url!, { headers: { authorization: `Bearer ${token}` } });
+    t.equal(response.status, 200, `run as printed, it downloads the bundle: ${line}`);
+    const verdict = await env.app.inject({
+      method: 'POST',
+      url: '/v1/verify',
+      payload: await response.text(),
+      headers: { 'content-type': 'application/json' },
+    });
+    t.equal(verdict.json().valid, true, `${id}: the bundle verifies`);
+  }
+});
