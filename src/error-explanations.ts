@@ -118,4 +118,6 @@ export const errorExplanation = {
     'A settlement the matching run planned gives a reading more than it imported, so it was not logged. Tell the operator; this is a bug in the service.',
   'storage-mismatch': 'A settlement the matching run planned breaks the storage rules, so it was not logged. Tell the operator; this is a bug in the service.',
   'unverified-bundle': 'The claim’s bundle does not verify, so no certificate or export is made from it. Verify the bundle to see why.',
+  'not-a-claim':
+    'The bundle verifies, but it is a bundle of a period and proves no claim, so there is nothing to certify or export. Use the bundle of a claim (GET /v1/claims/{id}/bundle).',
 } as const satisfies Record<ErrorCode, string>;

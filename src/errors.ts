@@ -117,6 +117,8 @@ export const errorStatus = {
   'storage-mismatch': 500,
   // Certificates and exports are made only from a claim's bundle that verifies.
   'unverified-bundle': 422,
+  /** A bundle that verifies but is of a period, not of a claim: nothing to certify (docs/exports.md). */
+  'not-a-claim': 422,
 } as const satisfies Record<string, number>;
 
 export type ErrorCode = keyof typeof errorStatus;

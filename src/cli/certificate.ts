@@ -2,7 +2,7 @@
  * `gridproof certificate BUNDLE --key VKEY > cert.html` and `gridproof export
  * BUNDLE --key VKEY --format energytag|eecs`: made offline from a claim
  * bundle that verifies, and from nothing else (docs/exports.md). Exit 0
- * written, 1 the bundle does not verify as a claim, 2 unusable input.
+ * written, 1 the bundle does not verify or is not a claim's, 2 unusable input.
  */
 import { certificateOf, exportOf } from '../domain/certificate/claim-documents.ts';
 import { GridproofError, isGridproofError } from '../errors.ts';
@@ -10,13 +10,17 @@ import { nativeVerify } from '../platform/node-ed25519.ts';
 import { parseArgs } from './args.ts';
 import { readBundleFile } from './bundle-file.ts';
 
-async function run(make: () => Promise<string>): Promise<number> {
+/** A bundle that gets no document: it does not verify, or it verifies but is not a claim's (domain/bundle/verified.ts). */
+const NO_DOCUMENT: readonly string[] = ['unverified-bundle', 'not-a-claim'];
+
+async function run(command: string, make: () => Promise<string>): Promise<number> {
   try {
     process.stdout.write(await make());
     return 0;
   } catch (error) {
-    if (isGridproofError(error) && error.code === 'unverified-bundle') {
-      process.stderr.write(`${error.message}\n`);
+    if (isGridproofError(error) && NO_DOCUMENT.includes(error.code)) {
+      // Prefixed as main.ts prefixes every other message of a command.
+      process.stderr.write(`gridproof ${command}: ${error.message}\n`);
       return 1;
     }
     throw error;
@@ -29,7 +33,7 @@ export async function certificateCommand(args: string[]): Promise<number> {
   const key = options.get('key');
   if (!file || !key) throw new GridproofError('bad-request', 'usage: gridproof certificate BUNDLE --key <log verifier key>');
   const { bytes, bundle } = readBundleFile(file);
-  return run(() => certificateOf(bytes, bundle, { logKey: key, verify: nativeVerify }));
+  return run('certificate', () => certificateOf(bytes, bundle, { logKey: key, verify: nativeVerify }));
 }
 
 export async function exportCommand(args: string[]): Promise<number> {
@@ -39,5 +43,5 @@ export async function exportCommand(args: string[]): Promise<number> {
   const format = options.get('format');
   if (!file || !key || !format) throw new GridproofError('bad-request', 'usage: gridproof export BUNDLE --key <log verifier key> --format energytag|eecs');
   const { bundle } = readBundleFile(file);
-  return run(() => exportOf(bundle, format, { logKey: key, verify: nativeVerify }));
+  return run('export', () => exportOf(bundle, format, { logKey: key, verify: nativeVerify }));
 }

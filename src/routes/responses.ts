@@ -68,7 +68,7 @@ const WHY: Record<number, string> = {
   414: 'A path parameter longer than the router takes (uri-too-long)',
   415: 'The body is not JSON (unsupported-media-type)',
   416: 'No range of the request overlaps the file (range-not-satisfiable)',
-  422: 'Well-formed, but it cannot be done as asked (participant-role-mismatch, device-not-generation, bad-next-key, unverified-bundle, inconsistent-proof)',
+  422: 'Well-formed, but it cannot be done as asked (participant-role-mismatch, device-not-generation, bad-next-key, unverified-bundle, not-a-claim, inconsistent-proof)',
   429: 'Too many requests (rate-limited)',
   500: 'An unexpected error, logged (internal-error)',
   503: 'The database does not answer, the server is too busy to take the work now, or the database rolled the request back to break a deadlock; Retry-After says when to try again (unavailable)',

@@ -31,6 +31,11 @@ export async function claimFacts(
     const first = verdict.reasons[0];
     throw new GridproofError('unverified-bundle', `the bundle does not verify${first ? ` (${first.code}: ${first.detail})` : ''}`);
   }
-  if (!verdict.claimed || facts.claim === undefined) throw new GridproofError('unverified-bundle', 'the bundle verifies but proves no claim');
+  if (!verdict.claimed || facts.claim === undefined) {
+    throw new GridproofError(
+      'not-a-claim',
+      'the bundle verifies but proves no claim: it is a bundle of a period; certificates and exports are made from a claim’s bundle',
+    );
+  }
   return { bundle: bundle as Bundle, facts: facts as BundleFacts & { claim: NonNullable<BundleFacts['claim']> } };
 }

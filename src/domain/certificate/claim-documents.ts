@@ -15,7 +15,7 @@ import { certificateHtml } from './certificate-html.ts';
 export const exportFormats = ['energytag', 'eecs'] as const;
 export type ExportFormat = (typeof exportFormats)[number];
 
-/** The certificate of the bundle whose exact bytes are `bytes`; refuses ('unverified-bundle') one that does not verify as a claim. */
+/** The certificate of the bundle whose exact bytes are `bytes`; refuses one that does not verify ('unverified-bundle') or is not a claim's ('not-a-claim'). */
 export async function certificateOf(bytes: Uint8Array, bundle: unknown, options: VerifyBundleOptions): Promise<string> {
   const { facts } = await claimFacts(bundle, options);
   return certificateHtml({ facts, bundleSha256: toHex(sha256(bytes)), logKey: options.logKey });
