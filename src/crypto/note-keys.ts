@@ -60,6 +60,15 @@ function hex8(keyId: number): string {
   return keyId.toString(16).padStart(8, '0');
 }
 
+/**
+ * `<name>+<hex key ID>`, the start of a verifier key string: names a key
+ * without its public key, as a signature line does (name and 4-byte key ID).
+ * Two installs with the same origin have the same name and differ here.
+ */
+export function keyHandle(key: { name: string; keyId: number }): string {
+  return `${key.name}+${hex8(key.keyId)}`;
+}
+
 function checkName(name: string): void {
   if (!isValidSignerName(name)) {
     throw new GridproofError('bad-signer-name', 'a key name is non-empty, without spaces, "+" or control characters');

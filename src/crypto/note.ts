@@ -12,7 +12,7 @@
 import { GridproofError } from '../errors.ts';
 import { fromBase64, toBase64, utf8 } from './base64.ts';
 import { nobleSign, nobleVerify, type SignFn, type VerifyFn } from './ed25519.ts';
-import { isValidSignerName, keyIdBytes, type Signer, type Verifier } from './note-keys.ts';
+import { isValidSignerName, keyHandle, keyIdBytes, type Signer, type Verifier } from './note-keys.ts';
 
 export * from './note-keys.ts';
 
@@ -126,6 +126,18 @@ export function splitNote(note: string): { text: string; lines: SignatureLine[] 
 }
 
 /**
+ * Why no known key signed a note, naming both sides: "signed by
+ * localhost/gridproof+9b9054c5; the key given is localhost/gridproof+f6ce5d50".
+ * Every default install has the same origin, so the key name alone cannot
+ * tell the log that signed from the log that is trusted; the key ID can.
+ */
+export function signerMismatch(lines: readonly { name: string; keyId: number }[], given: readonly { name: string; keyId: number }[]): string {
+  const signed = lines.length === 0 ? 'signed by no key' : `signed by ${lines.map(keyHandle).join(', ')}`;
+  const trusted = given.length === 1 ? `the key given is ${keyHandle(given[0]!)}` : `the keys given are ${given.map(keyHandle).join(', ') || 'none'}`;
+  return `${signed}; ${trusted}`;
+}
+
+/**
  * Opens a signed note: parses it strictly ('bad-note'), ignores signatures
  * from keys not in `verifiers` (same name and key ID), verifies every
  * signature from a known key (a failure is 'bad-signature': the spec says
@@ -142,7 +154,7 @@ export function openNote(note: string, verifiers: Verifier[], verify: VerifyFn =
     verifyLine(line, verifier, message, verify);
     if (!verifiedBy.includes(verifier)) verifiedBy.push(verifier);
   }
-  if (verifiedBy.length === 0) throw new GridproofError('unknown-signer', 'no signature from a known key');
+  if (verifiedBy.length === 0) throw new GridproofError('unknown-signer', `no signature from a known key: ${signerMismatch(lines, verifiers)}`);
   return { text, verifiedBy };
 }
 
@@ -193,6 +205,6 @@ export function openCheckedSoleLine(line: CheckedSoleLine, verifiers: Verifier[]
 
 function soleLineSigner(line: { name: string; keyId: number }, verifiers: Verifier[]): Verifier {
   const signer = verifiers.find((v) => v.name === line.name && v.keyId === line.keyId);
-  if (signer === undefined) throw new GridproofError('unknown-signer', `${line.name} is not a key that may sign this note`);
+  if (signer === undefined) throw new GridproofError('unknown-signer', `not signed by a key that may sign this note: ${signerMismatch([line], verifiers)}`);
   return signer;
 }

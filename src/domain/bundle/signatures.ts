@@ -9,7 +9,7 @@
  * holds its interval (keysValidFor).
  */
 import type { VerifyFn } from '../../crypto/ed25519.ts';
-import { parseVerifierKey, type Verifier } from '../../crypto/note.ts';
+import { parseVerifierKey, signerMismatch, splitNote, type Verifier } from '../../crypto/note.ts';
 import { openEntryNote } from '../entry.ts';
 import { entrySigner } from '../entry-signer.ts';
 import { isGridproofError } from '../../errors.ts';
@@ -19,13 +19,19 @@ import { instantMs } from '../time.ts';
 import { describe, isKind, type BundleIndex, type Item } from './bundle-index.ts';
 import type { Reasons } from './reasons.ts';
 
-/** Opens a note under `verifiers`; `unknown` is what a note signed by none of them means. */
-function checkNote(item: Item, verifiers: Verifier[], verify: VerifyFn, reasons: Reasons, unknown: () => void): void {
+/**
+ * Opens a note under `verifiers`; `unknown` is what a note signed by none of
+ * them means, told which key signed it and which were given
+ * (signerMismatch): checked against another install's key, both keys have
+ * the same name and only their IDs differ.
+ */
+function checkNote(item: Item, verifiers: Verifier[], verify: VerifyFn, reasons: Reasons, unknown: (mismatch: string) => void): void {
   try {
     openEntryNote(item.note, verifiers, verify);
   } catch (error) {
     if (!isGridproofError(error)) throw error;
-    if (error.code === 'unknown-signer') unknown();
+    // unknown-signer comes after the note split, so splitting it again cannot fail.
+    if (error.code === 'unknown-signer') unknown(signerMismatch(splitNote(item.note).lines, verifiers));
     else if (error.code === 'bad-signature') reasons.add('bad-signature', `${describe(item)}: ${error.detail}`);
     else reasons.add('bad-entry', `${describe(item)}: ${error.code}: ${error.detail}`);
   }
@@ -57,7 +63,7 @@ function checkEntryZero(index: BundleIndex, logKey: Verifier, verify: VerifyFn, 
   if (!isKind(zero, 'key') || zero.payload.subjectType !== 'operator') {
     reasons.add('bad-entry', 'entry 0 must be the key entry of the operator');
   }
-  checkNote(zero, [logKey], verify, reasons, () => reasons.add('bad-signature', 'entry 0 is not signed by the log key'));
+  checkNote(zero, [logKey], verify, reasons, (why) => reasons.add('bad-signature', `entry 0 is not signed by the log key: ${why}`));
 }
 
 function checkReading(
@@ -87,8 +93,8 @@ function checkReading(
     reasons.add('no-valid-key', `${describe(item)}: no key entry of device ${device} logged before it is valid for ${start}/${end}`);
     return;
   }
-  checkNote(item, unique, verify, reasons, () =>
-    reasons.add('no-valid-key', `${describe(item)}: not signed by a key of device ${device} valid for ${start}/${end}`),
+  checkNote(item, unique, verify, reasons, (why) =>
+    reasons.add('no-valid-key', `${describe(item)}: not signed by a key of device ${device} valid for ${start}/${end}: ${why}`),
   );
 }
 
@@ -115,7 +121,9 @@ export function checkSignatures(index: BundleIndex, logKey: Verifier, verify: Ve
     }
     if (entrySigner(item.payload) === 'log') {
       // A rotation signed by the operator key it replaces (or any other key) is refused.
-      checkNote(item, [logKey], verify, reasons, () => reasons.add('bad-signature', `${describe(item)}: an operator key entry not signed by the log key`));
+      checkNote(item, [logKey], verify, reasons, (why) =>
+        reasons.add('bad-signature', `${describe(item)}: an operator key entry not signed by the log key: ${why}`),
+      );
       continue;
     }
     if (ruling === undefined) {
@@ -128,6 +136,8 @@ export function checkSignatures(index: BundleIndex, logKey: Verifier, verify: Ve
       continue;
     }
     const keyIndex = ruling.index;
-    checkNote(item, [verifier], verify, reasons, () => reasons.add('bad-signature', `${describe(item)}: not signed by the operator key of entry ${keyIndex}`));
+    checkNote(item, [verifier], verify, reasons, (why) =>
+      reasons.add('bad-signature', `${describe(item)}: not signed by the operator key of entry ${keyIndex}: ${why}`),
+    );
   }
 }
