@@ -3,15 +3,22 @@
  * resolve to documentation a human can read): /problems/{code} explains one
  * code, /problems lists them all (docs/api.md "Errors"). Both are plain HTML
  * built from src/errors.ts and src/error-explanations.ts, so a code has one
- * status and one explanation wherever it is shown. Hidden from the OpenAPI
- * document like the web app's pages, and declared the same way.
+ * status and one explanation wherever it is shown. Beside them, the reasons
+ * of a bundle verdict, another set of codes: /problems/verify/{code} and the
+ * list /problems/verify, from src/verify-reason-explanations.ts
+ * (docs/exports.md "When a bundle does not verify"). Some reasons share a
+ * name with an API error (bad-signature); each of the two pages says which
+ * kind it is and links the other. Hidden from the OpenAPI document like the
+ * web app's pages, and declared the same way.
  */
 import { createHash } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { bundleCodes, type BundleCode } from '../domain/bundle/bundle-types.ts';
 import { escapeHtml } from '../domain/html-escape.ts';
 import { errorExplanation } from '../error-explanations.ts';
 import { errorStatus, GridproofError, type ErrorCode } from '../errors.ts';
+import { verifyReasonExplanation, verifyReasonPage } from '../verify-reason-explanations.ts';
 import { problemTitle } from './problem.ts';
 import { PARAM, problems, textOf } from './responses.ts';
 
@@ -24,7 +31,7 @@ const STYLE = [
   'body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1b1f23;background:#fff}',
   'header{background:#1f6f4f;color:#fff}header p{max-width:64rem;margin:0 auto;padding:.6rem 1rem;font-weight:700}',
   'header a{color:#fff;text-decoration:none}main{max-width:64rem;margin:0 auto;padding:1rem}',
-  'h1{font-size:1.6rem;margin:.5rem 0 1rem}code{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.92em}',
+  'h1{font-size:1.6rem;margin:.5rem 0 1rem}h2{font-size:1.15rem;margin:1.4rem 0 .4rem}code{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.92em}',
   'a{color:#1f6f4f}.status{display:inline-block;background:#f6f8fa;border:1px solid #d5dbe1;border-radius:4px;padding:.1rem .5rem}',
   '.muted{color:#5a6470}table{border-collapse:collapse;width:100%}th,td{text-align:left;vertical-align:top;padding:.45rem .5rem;border-bottom:1px solid #d5dbe1}',
   'th{font-size:.85rem;color:#5a6470;font-weight:600}td:first-child{white-space:nowrap}',
@@ -37,6 +44,7 @@ const STYLE = [
  */
 const CSP = `default-src 'none'; style-src 'sha256-${createHash('sha256').update(STYLE).digest('base64')}'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`;
 const CODES = Object.keys(errorStatus) as ErrorCode[];
+const REASONS = Object.keys(verifyReasonExplanation) as BundleCode[];
 
 /** "401 Unauthorized": the status and its reason phrase (RFC 9110 §15). */
 const statusLine = (code: ErrorCode): string => `${errorStatus[code]} ${STATUS_CODES[errorStatus[code]] ?? ''}`.trim();
@@ -44,7 +52,7 @@ const statusLine = (code: ErrorCode): string => `${errorStatus[code]} ${STATUS_C
 const page = (title: string, body: string): string =>
   `<!doctype html>\n<html lang="en">\n<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">` +
   `<title>${escapeHtml(title)}</title><style>${STYLE}</style></head>\n<body>\n` +
-  `<header><p><a href="/">gridproof</a> · <a href="/problems">problem codes</a></p></header>\n<main>\n${body}\n</main>\n</body>\n</html>\n`;
+  `<header><p><a href="/">gridproof</a> · <a href="/problems">problem codes</a> · <a href="/problems/verify">verification reasons</a></p></header>\n<main>\n${body}\n</main>\n</body>\n</html>\n`;
 
 function codePage(code: ErrorCode): string {
   return page(
@@ -52,7 +60,36 @@ function codePage(code: ErrorCode): string {
     `<h1><code>${escapeHtml(code)}</code></h1>\n` +
       `<p>HTTP status <span class="status">${escapeHtml(statusLine(code))}</span> <span class="muted">title “${escapeHtml(problemTitle(code))}”</span></p>\n` +
       `<p>${escapeHtml(errorExplanation[code])}</p>\n` +
-      `<p>The problem document’s <code>detail</code> says what was wrong with this request. <a href="/problems">Every problem code</a></p>`,
+      `<p>The problem document’s <code>detail</code> says what was wrong with this request. <a href="/problems">Every problem code</a></p>` +
+      (Object.hasOwn(verifyReasonExplanation, code)
+        ? `\n<p class="muted">This is an error of an API request. A bundle verdict has a reason of the same name, which means something else: <a href="${verifyReasonPage(code as BundleCode)}">verification reason <code>${escapeHtml(code)}</code></a>.</p>`
+        : ''),
+  );
+}
+
+function reasonPage(code: BundleCode): string {
+  return page(
+    `${code}: gridproof verification reason`,
+    `<h1><code>${escapeHtml(code)}</code></h1>\n` +
+      `<p><span class="status">verification reason</span> <span class="muted">a reason a proof bundle does not verify, listed in the verdict of <code>gridproof verify</code>, <code>POST /v1/verify</code> or the Verify page; not an HTTP error</span></p>\n` +
+      `<h2>What it means and what to do</h2>\n<p>${escapeHtml(verifyReasonExplanation[code])}</p>\n` +
+      `<h2>What the verifier checked</h2>\n<p>It reports <code>${escapeHtml(code)}</code> when ${escapeHtml(bundleCodes[code])}.</p>\n` +
+      `<p>The reason’s <code>detail</code> says which entry and what was found. A bundle with any reason proves nothing. <a href="/problems/verify">Every verification reason</a></p>` +
+      (Object.hasOwn(errorStatus, code)
+        ? `\n<p class="muted">Not the API error of the same name, which a request the service refuses carries in a problem document: <a href="/problems/${escapeHtml(code)}">problem code <code>${escapeHtml(code)}</code></a>.</p>`
+        : ''),
+  );
+}
+
+function reasonListPage(): string {
+  const rows = REASONS.map(
+    (code) => `<tr><td><a href="${verifyReasonPage(code)}"><code>${escapeHtml(code)}</code></a></td><td>${escapeHtml(verifyReasonExplanation[code])}</td></tr>`,
+  );
+  return page(
+    'gridproof verification reasons',
+    `<h1>gridproof verification reasons</h1>\n` +
+      `<p>A proof bundle that does not verify gets a verdict listing its reasons, each a <code>code</code> and a <code>detail</code>: the same from <code>gridproof verify</code>, <code>POST /v1/verify</code> and the Verify page. These codes are not the <a href="/problems">problem codes</a> of API errors, although some share a name.</p>\n` +
+      `<table>\n<thead><tr><th>reason</th><th>what it means and what to do</th></tr></thead>\n<tbody>\n${rows.join('\n')}\n</tbody>\n</table>`,
   );
 }
 
@@ -64,7 +101,7 @@ function listPage(): string {
   return page(
     'gridproof problem codes',
     `<h1>gridproof problem codes</h1>\n` +
-      `<p>Every error leaves as an RFC 9457 problem document (application/problem+json) with a stable <code>code</code>; its <code>type</code> is the page of that code.</p>\n` +
+      `<p>Every error leaves as an RFC 9457 problem document (application/problem+json) with a stable <code>code</code>; its <code>type</code> is the page of that code. The reasons of a bundle verdict are another set of codes: <a href="/problems/verify">verification reasons</a>.</p>\n` +
       `<table>\n<thead><tr><th>code</th><th>HTTP status</th><th>what it means and what to do</th></tr></thead>\n<tbody>\n${rows.join('\n')}\n</tbody>\n</table>`,
   );
 }
@@ -81,5 +118,14 @@ export function problemPageRoutes(app: FastifyInstance): void {
     // Own keys only: a code is never an inherited name such as toString.
     if (!Object.hasOwn(errorStatus, code)) throw new GridproofError('not-found', `no problem code ${code}; /problems lists them all`);
     return send(reply, codePage(code as ErrorCode));
+  });
+  // Registered as a static path, /problems/verify wins over /problems/:code (find-my-way); no problem code is named verify.
+  app.get('/problems/verify', declared(), async (_request, reply) => send(reply, reasonListPage()));
+  app.get<{ Params: { code: string } }>('/problems/verify/:code', declared(...PARAM, 404), async (request, reply) => {
+    const { code } = request.params;
+    if (!Object.hasOwn(verifyReasonExplanation, code)) {
+      throw new GridproofError('not-found', `no verification reason ${code}; /problems/verify lists them all`);
+    }
+    return send(reply, reasonPage(code as BundleCode));
   });
 }

@@ -2,16 +2,22 @@
  * A problem's `type` resolves (RFC 9457 §3.1.1): /problems/{code} is a page
  * naming the code, its status and what it means, for every code of
  * src/errors.ts; /problems links them all; an unknown code is a coded 404.
+ * The reasons of a bundle verdict have their own pages beside them,
+ * /problems/verify/{code} and the list /problems/verify, and a reason that
+ * shares its name with an API error is never shown as that error.
  * startTestApp checks each reply against the routes' declarations.
  */
 import { createHash } from 'node:crypto';
 import t from 'tap';
+import { bundleCodes, type BundleCode } from '../../src/domain/bundle/verify-bundle.ts';
 import { errorExplanation } from '../../src/error-explanations.ts';
 import { errorStatus, type ErrorCode } from '../../src/errors.ts';
+import { verifyReasonExplanation } from '../../src/verify-reason-explanations.ts';
 import { addParticipant, auth, startTestApp } from '../helpers/app.ts';
 import { isProblem } from '../helpers/log-state.ts';
 
 const CODES = Object.keys(errorStatus) as ErrorCode[];
+const REASONS = Object.keys(bundleCodes) as BundleCode[];
 
 t.test('every code has a page naming its status, and the list links them all', async (t) => {
   const env = await startTestApp('pglite');
@@ -36,7 +42,7 @@ t.test('every code has a page naming its status, and the list links them all', a
 t.test('the pages carry their own stylesheet, which their CSP admits by its hash and nothing else', async (t) => {
   const env = await startTestApp('pglite');
   t.teardown(env.close);
-  for (const url of ['/problems', '/problems/forbidden']) {
+  for (const url of ['/problems', '/problems/forbidden', '/problems/verify', '/problems/verify/bad-signature']) {
     const reply = await env.app.inject({ url });
     const styles = [...reply.payload.matchAll(/<style>([^<]*)<\/style>/g)].map((match) => match[1]!);
     t.equal(styles.length, 1, `${url}: one inline stylesheet`);
@@ -89,5 +95,58 @@ t.test("a real refusal's type resolves to the page of its code", async (t) => {
     t.match(page.headers['content-type'], /^text\/html/);
     t.match(page.payload, `<code>${code}</code>`, `${url}: the page names ${code}`);
     t.match(page.payload, `HTTP status <span class="status">${status} `, `${url}: and its status`);
+  }
+});
+
+t.test('every verification reason has an explanation and a page, and the list links them all', async (t) => {
+  const env = await startTestApp('pglite');
+  t.teardown(env.close);
+  const { app } = env;
+  t.same(Object.keys(verifyReasonExplanation).sort(), [...REASONS].sort(), 'one explanation per reason code, no more');
+  for (const code of REASONS) {
+    const explanation = verifyReasonExplanation[code];
+    t.ok(explanation.trim().length > 40, `${code}: a real explanation`);
+    const reply = await app.inject({ url: `/problems/verify/${code}` });
+    t.equal(reply.statusCode, 200, `${code}: 200`);
+    t.match(reply.headers['content-type'], /^text\/html; charset=utf-8$/, `${code}: HTML`);
+    t.match(reply.headers['content-security-policy'], /default-src 'none'/, `${code}: under a CSP`);
+    t.match(reply.payload, `<h1><code>${code}</code></h1>`, `${code}: names the code`);
+    t.match(reply.payload, '<span class="status">verification reason</span>', `${code}: says it is a verification reason`);
+    t.notMatch(reply.payload, 'HTTP status', `${code}: and names no HTTP status`);
+    // Apostrophes are the only characters of the texts that escapeHtml changes.
+    t.match(reply.payload, explanation.replaceAll("'", '&#39;'), `${code}: what it means and what to do`);
+    t.match(reply.payload, bundleCodes[code].replaceAll("'", '&#39;'), `${code}: what the verifier checked`);
+  }
+  const list = await app.inject({ url: '/problems/verify' });
+  t.equal(list.statusCode, 200);
+  t.match(list.headers['content-type'], /^text\/html; charset=utf-8$/);
+  for (const code of REASONS) t.match(list.payload, `<a href="/problems/verify/${code}">`, `the list links ${code}`);
+  t.match((await app.inject({ url: '/problems' })).payload, '<a href="/problems/verify">', 'the problem codes link the verification reasons');
+});
+
+t.test('a reason that shares its name with an API error: two pages, each saying which it is and linking the other', async (t) => {
+  const env = await startTestApp('pglite');
+  t.teardown(env.close);
+  const shared = REASONS.filter((code) => Object.hasOwn(errorStatus, code));
+  t.ok(shared.includes('bad-signature') && shared.includes('bad-checkpoint'), `shared: ${shared.join(', ')}`);
+  for (const code of shared) {
+    const error = (await env.app.inject({ url: `/problems/${code}` })).payload;
+    const reason = (await env.app.inject({ url: `/problems/verify/${code}` })).payload;
+    t.not(error, reason, `${code}: two different pages`);
+    t.match(error, `HTTP status <span class="status">${errorStatus[code as ErrorCode]} `, `${code}: the API error's page names its status`);
+    t.match(error, `<a href="/problems/verify/${code}">verification reason <code>${code}</code></a>`, `${code}: and links the reason`);
+    t.match(reason, `<a href="/problems/${code}">problem code <code>${code}</code></a>`, `${code}: the reason's page links the API error`);
+    t.match(reason, /<title>[^<]*verification reason<\/title>/, `${code}: its title says verification reason`);
+  }
+  const unshared = (await env.app.inject({ url: '/problems/verify/statement-mismatch' })).payload;
+  t.notMatch(unshared, 'problem code <code>', 'a reason of its own links no API error');
+  t.notMatch((await env.app.inject({ url: '/problems/forbidden' })).payload, '/problems/verify/forbidden', 'nor an error of its own a reason');
+});
+
+t.test('an unknown verification reason is a coded 404', async (t) => {
+  const env = await startTestApp('pglite');
+  t.teardown(env.close);
+  for (const code of ['no-such-reason', 'toString', '__proto__', 'unauthorized', 'Bad-Signature']) {
+    isProblem(t, await env.app.inject({ url: `/problems/verify/${code}` }), 404, 'not-found', code);
   }
 });

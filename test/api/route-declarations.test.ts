@@ -63,7 +63,19 @@ t.test('every route of the app declares its responses', async (t) => {
   }
   t.same(
     routes.filter((r) => r.hidden && !isDocs(r.url) && r.method === 'GET').map((r) => r.url),
-    ['/', '/verify', '/tenant', '/generator', '/log', '/verify.html', '/assets/:file', '/problems', '/problems/:code'],
+    [
+      '/',
+      '/verify',
+      '/tenant',
+      '/generator',
+      '/log',
+      '/verify.html',
+      '/assets/:file',
+      '/problems',
+      '/problems/:code',
+      '/problems/verify',
+      '/problems/verify/:code',
+    ],
     'only the web app, the problem pages and Swagger UI are hidden from the OpenAPI document',
   );
 });
