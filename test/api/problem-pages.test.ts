@@ -8,6 +8,7 @@
  * startTestApp checks each reply against the routes' declarations.
  */
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { bundleCodes, type BundleCode } from '../../src/domain/bundle/verify-bundle.ts';
 import { errorExplanation } from '../../src/error-explanations.ts';
@@ -149,4 +150,26 @@ t.test('an unknown verification reason is a coded 404', async (t) => {
   for (const code of ['no-such-reason', 'toString', '__proto__', 'unauthorized', 'Bad-Signature']) {
     isProblem(t, await env.app.inject({ url: `/problems/verify/${code}` }), 404, 'not-found', code);
   }
+});
+
+t.test('the reasons POST /v1/verify gives resolve to their pages; the OpenAPI document names them', async (t) => {
+  const env = await startTestApp('pglite');
+  t.teardown(env.close);
+  const verdicts = await Promise.all([[], { mediaType: 'application/json' }].map((payload) => env.app.inject({ method: 'POST', url: '/v1/verify', payload })));
+  const codes = verdicts.flatMap((reply) => (reply.json() as { reasons: { code: string }[] }).reasons.map((r) => r.code));
+  t.ok(codes.includes('bad-schema') && codes.includes('bad-media-type'), codes.join(', '));
+  for (const code of codes) t.equal((await env.app.inject({ url: `/problems/verify/${code}` })).statusCode, 200, `${code}: its page`);
+  const verdict = (await env.app.inject({ url: '/docs/json' })).json() as {
+    components: { schemas: { Verdict: { properties: { reasons: { items: { properties: { code: { enum: string[]; description: string } } } } } } } };
+  };
+  const code = verdict.components.schemas.Verdict.properties.reasons.items.properties.code;
+  t.same([...code.enum].sort(), [...REASONS].sort(), 'the schema lists exactly the reason codes');
+  t.match(code.description, '/problems/verify/{code}', 'and names their pages');
+});
+
+t.test('the docs list every verification reason and name its pages', async (t) => {
+  const docs = readFileSync(new URL('../../docs/exports.md', import.meta.url), 'utf8');
+  const section = docs.slice(docs.indexOf('## When a bundle does not verify'));
+  t.match(section, '/problems/verify/{code}', 'the section names the pages');
+  for (const code of REASONS) t.match(section, `| \`${code}\` `, `docs/exports.md lists ${code}`);
 });
