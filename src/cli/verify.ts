@@ -3,7 +3,8 @@
  * proof bundle with the same pure verifier the server runs, then every fact
  * the bundle proves (docs/exports.md): a readable summary, or with `--json`
  * the verdict, the statement and the facts. Exit 0 valid, 1 invalid, 2
- * unusable input (unreadable file, not JSON, bad key).
+ * unusable input (unreadable file, not JSON, bad key). An invalid verdict
+ * ends by naming the page of each of its reason codes.
  * `gridproof verify --html` prints the browser verifier as one
  * self-contained HTML file (the page served at /verify.html) to keep offline.
  */
@@ -14,6 +15,7 @@ import { nativeVerify } from '../platform/node-ed25519.ts';
 import { parseArgs } from './args.ts';
 import { readBundleFile } from './bundle-file.ts';
 import { countOf } from '../domain/count.ts';
+import { verifyReasonPage } from '../verify-reason-explanations.ts';
 
 export async function verifyCommand(args: string[]): Promise<number> {
   const { options, lists, positional } = parseArgs(args, ['json', 'html']);
@@ -50,5 +52,8 @@ export async function verifyCommand(args: string[]): Promise<number> {
   }
   out.write(`INVALID bundle: ${countOf(verdict.reasons.length, 'reason')}\n`);
   for (const reason of verdict.reasons) out.write(`  ${reason.code}: ${reason.detail}\n`);
+  // A bare code tells an auditor nothing; every gridproof service explains each one (docs/exports.md).
+  const pages = [...new Set(verdict.reasons.map((reason) => reason.code))].map(verifyReasonPage);
+  out.write(`what each code means and what to do: ${pages.join(', ')} on any gridproof service\n`);
   return 1;
 }
