@@ -8,6 +8,7 @@
  */
 import t from 'tap';
 import { bundleCodes } from '../../src/domain/bundle/verify-bundle.ts';
+import { verifyReasonExplanation } from '../../src/verify-reason-explanations.ts';
 import type { ReadingPayload } from '../../src/domain/payloads.ts';
 import { formatWh, hourlySeries, partyDetail, partyName, reasonViews, sourceViews, verdictLine } from '../../src/web/model/bundle-view.ts';
 import { allocationsTo, check, copy, cutBundle, payloadsOf, readingDevice, writePark } from '../helpers/bundle-park.ts';
@@ -63,10 +64,12 @@ t.test('each reason in words, with its code and the detail', async (t) => {
     ['statement-mismatch'],
   );
   t.equal(views[0]!.meaning, bundleCodes['statement-mismatch']);
+  t.equal(views[0]!.page, '/problems/verify/statement-mismatch', "linked to its code's page");
+  t.equal(views[0]!.explanation, verifyReasonExplanation['statement-mismatch'], "with that page's text, for where no service serves it");
   t.equal(views[0]!.detail, verdict.reasons[0]!.detail);
   t.match(views[0]!.detail, /consumedWh/);
   t.same(reasonViews(await check(claimed)), [], 'a valid bundle has none');
-  // A code the page does not know (a newer verifier's) is shown as itself.
+  // A code the page does not know (a newer verifier's) is shown as itself, with no page.
   t.same(reasonViews({ valid: false, claimed: false, reasons: [{ code: 'from-the-future' as never, detail: 'd' }] }), [
     { code: 'from-the-future', meaning: 'from-the-future', detail: 'd' },
   ]);

@@ -3,7 +3,9 @@
  * real service over a real socket: a claim bundle made through the API is
  * VALID on /verify, the same bundle with one Wh changed is INVALID with its
  * reason, no request leaves the page while verifying, verify.html opened from
- * file:// is VALID, and the Log page checks inclusion and consistency. The
+ * file:// is VALID, and the Log page checks inclusion and consistency. Each
+ * reason's code links its page (/problems/verify/{code}); saved as a file,
+ * the page shows that page's text instead. The
  * verdict names the tenant as registered; the hourly plot fits the page at
  * 360 px and on a desktop. The claim's certificate, printed to PDF by the
  * same Chromium, keeps the log key whole on a line of its own.
@@ -162,7 +164,20 @@ t.test('/verify: a real claim bundle is VALID, one Wh changed is INVALID, and no
     await page.locator('#verdict', { hasText: /^INVALID/ }).waitFor();
     t.match(await page.locator('.reasons').textContent(), /statement-mismatch/, 'the reason is shown with its code');
     t.equal(requests.length, before, 'still no request');
+    // The code links its page: what it means and what to do.
+    const link = page.getByRole('link', { name: 'statement-mismatch' });
+    t.equal(await link.count(), 1, `${size.name}: the code is a link`);
+    t.equal(await link.getAttribute('href'), '/problems/verify/statement-mismatch', 'to its page');
     await page.screenshot({ path: join(shots, `verify-invalid-${size.name}.png`), fullPage: true });
+    await page.locator('.reasons').screenshot({ path: join(shots, `verify-invalid-reasons-${size.name}.png`) });
+    const [reasonPage] = await Promise.all([page.context().waitForEvent('page'), link.click()]);
+    const shown = await reasonPage.waitForLoadState().then(() => reasonPage);
+    t.equal(new URL(shown.url()).pathname, '/problems/verify/statement-mismatch', 'followed, it opens the page');
+    t.equal(await shown.locator('h1').textContent(), 'statement-mismatch', 'which names the code');
+    t.match(await shown.locator('main').textContent(), /What it means and what to do/);
+    t.ok(Number(await shown.evaluate('document.documentElement.scrollWidth')) <= size.width, `${size.name}: the reason page is no wider than the viewport`);
+    await shown.screenshot({ path: join(shots, `problem-verify-statement-mismatch-${size.name}.png`), fullPage: true });
+    await shown.close();
     await page.close();
   }
 });
@@ -228,12 +243,18 @@ t.test('verify.html from file:// asks for the key and says VALID', async (t) => 
   await page.setInputFiles('#bundle-file', goodFile);
   await page.locator('#verdict', { hasText: /^(VALID|INVALID)/ }).waitFor();
   t.match(await page.getByRole('status').first().textContent(), /^VALID/);
+  await page.screenshot({ path: join(shots, 'verify-html-file-desktop.png'), fullPage: true });
+  // No service to link to: the reason's explanation is shown in place of the link.
+  await page.setInputFiles('#bundle-file', badFile);
+  await page.locator('#verdict', { hasText: /^INVALID/ }).waitFor();
+  t.equal(await page.locator('.reasons a').count(), 0, 'saved as a file, no link to a page it cannot reach');
+  t.match(await page.locator('.reasons .reason-explanation').textContent(), /recomputed from the signed entries/, "the page's text instead");
+  await page.screenshot({ path: join(shots, 'verify-html-file-invalid-desktop.png'), fullPage: true });
   t.same(
     requests.filter((u) => !u.startsWith('file:')),
     [],
     'no network request at all',
   );
-  await page.screenshot({ path: join(shots, 'verify-html-file-desktop.png'), fullPage: true });
   await page.close();
 });
 

@@ -7,12 +7,17 @@
 import { bundleCodes, type Bundle, type BundleVerdict } from '../../domain/bundle/verify-bundle.ts';
 import type { FactParty } from '../../domain/bundle/facts-types.ts';
 import { countOf } from '../../domain/count.ts';
+import { verifyReasonExplanation, verifyReasonPage } from '../../verify-reason-explanations.ts';
 import type { HourlySeries } from './hourly-views.ts';
 
 export interface ReasonView {
   code: string;
   meaning: string;
   detail: string;
+  /** The code's page on a gridproof service (/problems/verify/{code}); absent for a code this page does not know. */
+  page?: string;
+  /** What the code means and what to do, the text of that page: shown inline where no service serves it (verify.html). */
+  explanation?: string;
 }
 
 export interface SourceView {
@@ -54,7 +59,15 @@ export const partyDetail = (party: FactParty, role: string): string =>
   [`${role} id ${party.id}`, party.legalId === undefined ? undefined : `legal id ${party.legalId}`, party.country].filter((x) => x !== undefined).join(' · ');
 
 export function reasonViews(verdict: BundleVerdict): ReasonView[] {
-  return verdict.reasons.map((r) => ({ code: r.code, meaning: bundleCodes[r.code] ?? r.code, detail: r.detail }));
+  return verdict.reasons.map((r) => {
+    const view: ReasonView = { code: r.code, meaning: bundleCodes[r.code] ?? r.code, detail: r.detail };
+    // Own keys only: a code from a newer verifier gets no page rather than an inherited name.
+    if (Object.hasOwn(verifyReasonExplanation, r.code)) {
+      view.page = verifyReasonPage(r.code);
+      view.explanation = verifyReasonExplanation[r.code];
+    }
+    return view;
+  });
 }
 
 /** The payload of an entry note: its second line is the canonical JSON (README "Exactly what is hashed and signed"). */

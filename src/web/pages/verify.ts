@@ -17,7 +17,7 @@ import { hourlyPlot, plotWidth } from '../dom/hourly-plot.ts';
 import { el, errorBox, facts, getText, main } from '../dom/ui.ts';
 import { chosenPolicy, cosignaturesSection, prefillWitnesses, witnessFields } from '../dom/witness-policy-fields.ts';
 import type { WitnessPolicy } from '../../domain/witness-policy.ts';
-import { formatWh, hourlySeries, partyDetail, partyName, reasonViews, sourceViews, verdictLine } from '../model/bundle-view.ts';
+import { formatWh, hourlySeries, partyDetail, partyName, reasonViews, sourceViews, verdictLine, type ReasonView } from '../model/bundle-view.ts';
 
 const standalone = document.body.dataset.standalone === 'true';
 
@@ -153,10 +153,7 @@ function showDetails(bundle: Bundle, verdict: BundleVerdict, tenant: FactParty |
   const parts: HTMLElement[] = [el('p', { class: 'hint' }, caption)];
   const reasons = reasonViews(verdict);
   if (reasons.length > 0) {
-    parts.push(
-      el('h2', {}, 'Why it is invalid'),
-      el('ol', { class: 'reasons' }, ...reasons.map((r) => el('li', {}, el('strong', {}, r.meaning), ' ', el('code', {}, r.code), el('p', {}, r.detail)))),
-    );
+    parts.push(el('h2', {}, 'Why it is invalid'), el('ol', { class: 'reasons' }, ...reasons.map(reasonItem)));
   }
   const s = verdict.statement;
   if (s) {
@@ -191,6 +188,28 @@ function showDetails(bundle: Bundle, verdict: BundleVerdict, tenant: FactParty |
   parts.push(cosignaturesSection(verdict, policy, typeof bundle.witnessed === 'boolean' ? bundle.witnessed : undefined));
   parts.push(el('h2', {}, 'Checkpoint'), el('pre', { class: 'checkpoint' }, bundle.checkpoint ?? ''));
   details.replaceChildren(...parts);
+}
+
+/**
+ * One reason: its meaning, its code linked to the code's page (what it means
+ * and what to do, docs/exports.md), and the detail. Saved as verify.html there
+ * is no service to link to, so the page's text is shown instead.
+ */
+function reasonItem(r: ReasonView): HTMLElement {
+  const code = el('code', {}, r.code);
+  const named =
+    r.page !== undefined && !standalone
+      ? el('a', { href: r.page, class: 'reason-code', target: '_blank', rel: 'noopener', title: `What ${r.code} means and what to do` }, code)
+      : code;
+  return el(
+    'li',
+    {},
+    el('strong', {}, r.meaning),
+    ' ',
+    named,
+    el('p', {}, r.detail),
+    standalone && r.explanation !== undefined ? el('p', { class: 'reason-explanation' }, r.explanation) : undefined,
+  );
 }
 
 function sourcesTable(bundle: Bundle): HTMLElement {
