@@ -3,3 +3,8 @@ export const countOf = (n: number, one: string, many = `${one}s`): string => `${
 
 /** "a tenant", "an operator": a role or noun with its indefinite article, for the same texts. */
 export const aOrAn = (noun: string): string => `${/^[aeiou]/i.test(noun) ? 'an' : 'a'} ${noun}`;
+
+/** 1234567 → "1 234 567": Wh stay exact, only grouped (a space, as SI writes it: no comma to read as a decimal point). */
+export function groupDigits(digits: string): string {
+  return digits.replace(/\B(?=(\d{3})+(?!\d))/g, ' ');
+}

@@ -16,7 +16,7 @@ import t from 'tap';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { testBackends } from '../helpers/database.ts';
 import { signChain, addDevice, addParticipant, auth, OPERATOR_TOKEN, postEntries, startTestApp } from '../helpers/app.ts';
-import { groupDigits } from '../../src/domain/bundle/facts-summary.ts';
+import { groupDigits } from '../../src/domain/count.ts';
 
 const H = 3_600_000;
 const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');

@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { toBase64, utf8 } from '../../src/crypto/base64.ts';
 import { hashLeaf } from '../../src/crypto/merkle.ts';
+import { co2Mass } from '../../src/domain/co2-mass.ts';
 import { publishCheckpoint } from '../../src/ledger/publish.ts';
 import { addZone, addDevice, addParticipant, auth, OPERATOR_TOKEN, postEntries, signReading, startTestApp } from '../helpers/app.ts';
 import { launchChromium, screenshotDir, waitForFilled } from '../helpers/browser.ts';
@@ -134,6 +135,12 @@ t.test('/verify: a real claim bundle is VALID, one Wh changed is INVALID, and no
     t.match(await status.textContent(), /^VALID/, `${size.name}: VALID`);
     t.equal(requests.length, before, 'no request left the page while verifying');
     t.match(await page.locator('#details').textContent(), /EU importer, lot 7/);
+    const grams = (JSON.parse(bundleText) as { statement: { unmatchedEmissionsG: string } }).statement.unmatchedEmissionsG;
+    t.equal(
+      await page.locator('#details dt:text-is("Unmatched emissions") + dd').textContent(),
+      co2Mass(grams),
+      `${size.name}: unmatched emissions (${grams} g) as every text writes them (src/domain/co2-mass.ts)`,
+    );
     t.ok(await page.locator('.plot canvas').count(), 'the hourly plot is drawn');
     // The headline names the tenant as its participant entry does, the log's id on a smaller line below.
     t.match(await page.locator('#verdict').textContent(), /^VALID: [\d.,]+ kWh claimed by steelco GmbH for cbam/, `${size.name}: the tenant's name`);

@@ -21,8 +21,9 @@ import { fillService } from '../../src/cli/demo/fill.ts';
 import { toBase64, utf8 } from '../../src/crypto/base64.ts';
 import { hashLeaf } from '../../src/crypto/merkle.ts';
 import { parsePrivateKey } from '../../src/crypto/note.ts';
+import { co2Mass } from '../../src/domain/co2-mass.ts';
 import { auth, OPERATOR_TOKEN, postEntries, signReading, startTestApp } from '../helpers/app.ts';
-import { launchChromium, screenshotDir } from '../helpers/browser.ts';
+import { launchChromium, screenshotDir, waitForFilled } from '../helpers/browser.ts';
 import { logSnapshot, type Tap } from '../helpers/log-state.ts';
 
 const env = await startTestApp('pglite');
@@ -44,6 +45,9 @@ const factoryToken = demo.state.tokens.factory!;
 const windToken = demo.state.tokens.nordwind!;
 /** The names the demo registers them under (src/cli/demo/park.ts): what the pages greet them by. */
 const FACTORY_NAME = 'Stahlwerk Süd GmbH';
+/** The demo claim's unmatched emissions in grams (its bundle's statement), and as every text writes them. */
+const DEMO_UNMATCHED_G = '12704095';
+const DEMO_TEXT = '12.70 t CO₂';
 const WIND_NAME = 'Nordwind Park GmbH';
 
 const shots = screenshotDir();
@@ -137,11 +141,40 @@ t.test('/tenant: sign in with the token, one plot point per hour, the claim list
     t.match(await page.locator('#cfe-score').textContent(), /^\d+\.\d %$/);
     t.equal(await page.locator('#pending-note').count(), 0, 'every hour of the demo is matched: no note that some are not');
     t.match(await page.locator('#claims').textContent(), factoryClaim.id, "the demo's claim is listed");
+    const totals = (
+      await env.app.inject({
+        url: `/v1/tenants/factory/matching?from=${from}T00:00:00Z&to=${new Date(Date.parse(`${to}T00:00:00Z`) + 86_400_000).toISOString().replace('.000Z', 'Z')}`,
+        headers: auth(factoryToken),
+      })
+    ).json().totals as { unmatchedEmissionsG: string };
+    t.equal(
+      await page.locator('#unmatched-emissions').textContent(),
+      co2Mass(totals.unmatchedEmissionsG),
+      `unmatched emissions (${totals.unmatchedEmissionsG} g) as every text writes them (src/domain/co2-mass.ts)`,
+    );
 
     const download = page.waitForEvent('download');
     await page.getByRole('button', { name: 'Download bundle' }).first().click();
-    const bundle = JSON.parse(readFileSync((await (await download).path())!, 'utf8')) as { statement: { claim: string } };
+    const bundleFile = (await (await download).path())!;
+    const bundle = JSON.parse(readFileSync(bundleFile, 'utf8')) as { statement: { claim: string; unmatchedEmissionsG: string } };
     t.ok(bundle.statement, 'the bundle downloads with the token');
+    t.equal(bundle.statement.unmatchedEmissionsG, DEMO_UNMATCHED_G, "the demo claim's unmatched emissions");
+    const certificate = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Certificate' }).first().click();
+    t.match(
+      readFileSync((await (await certificate).path())!, 'utf8'),
+      `<dt>Unmatched emissions</dt><dd>${DEMO_TEXT} at the zone's grid factor</dd>`,
+      'the certificate writes them as the pages do',
+    );
+    if (size.name === 'desktop') {
+      const verify = await browser.newPage({ viewport: { width: size.width, height: size.height } });
+      await verify.goto(`${address}/verify`);
+      await waitForFilled(verify, ['#log-key']);
+      await verify.setInputFiles('#bundle-file', bundleFile);
+      await verify.locator('#verdict', { hasText: /^VALID/ }).waitFor();
+      t.equal(await verify.locator('#details dt:text-is("Unmatched emissions") + dd').textContent(), DEMO_TEXT, '/verify writes the same for the same bundle');
+      await verify.close();
+    }
 
     t.notOk(
       urls.some((u) => u.includes(factoryToken)),
@@ -170,6 +203,20 @@ t.test('/tenant: sign in with the token, one plot point per hour, the claim list
     t.equal(await page.evaluate("sessionStorage.getItem('gridproof-token')"), null, 'signing out forgets the token');
     await page.close();
   }
+});
+
+t.test('/tenant: unmatched emissions by the one rule, in tonnes grouped by a space, however large', async (t) => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await page.route('**/v1/tenants/factory/matching?**', async (route) => {
+    const response = await route.fetch();
+    const body = (await response.json()) as { totals: { unmatchedEmissionsG: string } };
+    body.totals.unmatchedEmissionsG = '1234567890123';
+    await route.fulfill({ response, json: body });
+  });
+  await signIn(page, '/tenant', factoryToken, '#tenant-plot canvas');
+  t.equal(await page.locator('#unmatched-emissions').textContent(), '1 234 567.89 t CO₂');
+  t.equal(co2Mass('1234567890123'), '1 234 567.89 t CO₂', 'as src/domain/co2-mass.ts writes it');
+  await page.close();
 });
 
 t.test('/tenant: the plot reads time in UTC in a browser whose time zone is half an hour off it', async (t) => {

@@ -4,20 +4,19 @@
  * hours are summed by source here and given whole by `--json`.
  */
 import type { BundleFacts, FactDevice } from './facts-types.ts';
-import { countOf } from '../count.ts';
-
-/** 1234567 → "1 234 567": Wh stay exact, only grouped. */
-export function groupDigits(wh: string): string {
-  return wh.replace(/\B(?=(\d{3})+(?!\d))/g, ' ');
-}
+import { co2Mass } from '../co2-mass.ts';
+import { countOf, groupDigits } from '../count.ts';
 
 /** What an emissions figure reads as when no zone entry gives its grid factor (tenant-figures.ts). */
 export const NO_GRID_FACTOR = 'no grid emission factor logged';
 
-/** Grams of CO₂, grouped, or why there is no figure. */
+/** Grams of CO₂, grouped, or why there is no figure: for a rate (per MWh), whose unit is fixed. */
 export function gramsCo2(g: string | null): string {
   return g === null ? NO_GRID_FACTOR : `${groupDigits(g)} g CO₂`;
 }
+
+/** A mass of CO₂ as every text writes it (src/domain/co2-mass.ts), or why there is no figure. */
+export const co2MassOrWhy = (g: string | null): string => (g === null ? NO_GRID_FACTOR : co2Mass(g));
 
 function deviceLines(d: FactDevice): string[] {
   const owner = [d.owner.name ?? d.owner.id, d.owner.legalId && `legal id ${d.owner.legalId}`, d.owner.country].filter(Boolean).join(', ');
@@ -45,7 +44,7 @@ export function factsSummary(facts: BundleFacts, claimed: boolean): string {
     `VALID bundle for tenant ${facts.tenant.id} (${tenant}), ${facts.period.start} to ${facts.period.end}`,
     `  log ${facts.checkpoint.origin}, checkpoint of ${facts.checkpoint.size} entries, root ${facts.checkpoint.rootHash}` +
       (facts.checkpoint.cosignatures.length > 0 ? `, cosigned by ${facts.checkpoint.cosignatures.join(', ')}` : ''),
-    `  consumed ${groupDigits(facts.consumedWh)} Wh, matched ${groupDigits(facts.matchedWh)} Wh, CFE score ${facts.cfeScore}, unmatched emissions ${gramsCo2(facts.unmatchedEmissionsG)}`,
+    `  consumed ${groupDigits(facts.consumedWh)} Wh, matched ${groupDigits(facts.matchedWh)} Wh, CFE score ${facts.cfeScore}, unmatched emissions ${co2MassOrWhy(facts.unmatchedEmissionsG)}`,
     claimed && facts.claim
       ? `  claimed: ${groupDigits(facts.claim.wh)} Wh for ${facts.claim.purpose}, beneficiary ${facts.claim.beneficiary} (claim ${facts.claim.id}, log entry ${facts.claim.index})`
       : '  not a claim: the energy is not shown as claimed',
@@ -65,7 +64,7 @@ export function factsSummary(facts: BundleFacts, claimed: boolean): string {
     lines.push(
       '  CBAM (electricity consumed): ' +
         `direct technical link ${groupDigits(t.directTechnicalLinkWh)} Wh, power purchase agreement ${groupDigits(t.ppaWh)} Wh, ` +
-        `from the grid ${groupDigits(t.gridWh)} Wh emitting ${gramsCo2(t.gridEmissionsG)} at the grid emission factor; ` +
+        `from the grid ${groupDigits(t.gridWh)} Wh emitting ${co2MassOrWhy(t.gridEmissionsG)} at the grid emission factor; ` +
         `${gramsCo2(facts.cbam.gCO2PerMWh)} per MWh consumed`,
     );
   }

@@ -3,12 +3,14 @@
  * A4 page of HTML with print CSS, built from a verified claim bundle's facts
  * alone, so anyone holding the bundle can make the same page. Self-contained:
  * no script, no font, no image or style from elsewhere. Every figure is the
- * statement's or the facts' own, in exact Wh.
+ * statement's or the facts' own: energy in exact Wh, masses of CO₂ rounded
+ * by the one rule every text uses (src/domain/co2-mass.ts).
  */
-import { gramsCo2, groupDigits, NO_GRID_FACTOR } from '../bundle/facts-summary.ts';
+import { co2MassOrWhy, NO_GRID_FACTOR } from '../bundle/facts-summary.ts';
 import type { BundleFacts, FactClaim } from '../bundle/facts-types.ts';
 import { cfeChart } from './cfe-chart.ts';
-import { countOf } from '../count.ts';
+import { co2Mass } from '../co2-mass.ts';
+import { countOf, groupDigits } from '../count.ts';
 import { escapeHtml as esc } from '../html-escape.ts';
 
 export interface CertificateInput {
@@ -75,7 +77,7 @@ function cbamSection(facts: BundleFacts): string {
 <tr><td>of which under a direct technical link</td><td class="n">${wh(t.directTechnicalLinkWh)}</td></tr>
 <tr><td>of which under a power purchase agreement</td><td class="n">${wh(t.ppaWh)}</td></tr>
 <tr><td>from the grid, at the grid emission factor</td><td class="n">${wh(t.gridWh)}</td></tr>
-<tr><td>Emissions of electricity from the grid</td><td class="n">${gramsCo2(t.gridEmissionsG)}</td></tr>
+<tr><td>Emissions of electricity from the grid</td><td class="n">${co2MassOrWhy(t.gridEmissionsG)}</td></tr>
 <tr><td>Specific emissions of the electricity consumed</td><td class="n">${facts.cbam.gCO2PerMWh === null ? NO_GRID_FACTOR : `${groupDigits(facts.cbam.gCO2PerMWh)} g CO₂ / MWh`}</td></tr></table>`;
 }
 
@@ -110,7 +112,7 @@ export function certificateHtml({ facts, bundleSha256, logKey }: CertificateInpu
 <dt>Purpose</dt><dd>${esc(claim.purpose)}${claim.purpose === 'cbam' ? ' (CBAM declaration, Regulation (EU) 2023/956)' : ''}</dd>
 <dt>Consumer</dt><dd>${esc([facts.tenant.name ?? facts.tenant.id, facts.tenant.legalId, facts.tenant.country].filter(Boolean).join(', '))} (${esc(facts.tenant.id)})</dd>
 <dt>Period (UTC)</dt><dd>${esc(facts.period.start)} to ${esc(facts.period.end)}, ${countOf(facts.hours.length, 'hour')}</dd>
-<dt>Unmatched emissions</dt><dd>${facts.unmatchedEmissionsG === null ? NO_GRID_FACTOR : `${groupDigits(facts.unmatchedEmissionsG)} g CO₂ at the zone's grid factor`}</dd>
+<dt>Unmatched emissions</dt><dd>${facts.unmatchedEmissionsG === null ? NO_GRID_FACTOR : `${co2Mass(facts.unmatchedEmissionsG)} at the zone's grid factor`}</dd>
 </dl>
 <h2>Sources</h2>
 ${sourcesTable(facts)}

@@ -174,9 +174,3 @@ export function pendingNote(intervals: ReadonlyArray<{ settled: boolean }>): str
   const hours = pending === 1 ? '1 hour of this period is' : `${pending} hours of this period are`;
   return `${hours} not matched yet: until matching reaches them, the totals count their consumption as unmatched, so the CFE score may still rise.`;
 }
-
-/** Grams of CO₂ as kilograms or tonnes, whichever reads better (written CO₂, as the verify page and certificate do). */
-export function mass(grams: string): string {
-  const g = Number(grams);
-  return g >= 1e6 ? `${(g / 1e6).toFixed(2)} t CO₂` : `${(g / 1e3).toFixed(1)} kg CO₂`;
-}

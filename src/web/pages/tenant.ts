@@ -8,7 +8,8 @@ import { hourlyPlot, plotWidth } from '../dom/hourly-plot.ts';
 import { hourlyTable } from '../dom/hourly-table.ts';
 import { addDays, download, periodForm, withSession, type Session } from '../dom/session.ts';
 import { el, errorBox, facts, getJson, call } from '../dom/ui.ts';
-import { cfeText, mass, pendingNote, tenantSeries, type TenantMatching } from '../model/hourly-views.ts';
+import { cfeText, pendingNote, tenantSeries, type TenantMatching } from '../model/hourly-views.ts';
+import { co2Mass } from '../../domain/co2-mass.ts';
 import { countOf } from '../../domain/count.ts';
 
 interface Claim {
@@ -63,7 +64,7 @@ function figuresView(session: Session, target: HTMLElement, from: string, to: st
             el(
               'span',
               { id: 'unmatched-emissions' },
-              t.unmatchedEmissionsG === null ? 'not known (no zone factor for some hours)' : mass(t.unmatchedEmissionsG),
+              t.unmatchedEmissionsG === null ? 'not known (no zone factor for some hours)' : co2Mass(t.unmatchedEmissionsG),
             ),
           ],
         ]),

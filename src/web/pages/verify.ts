@@ -11,7 +11,7 @@
 import { verifyBundle, type Bundle, type BundleVerdict } from '../../domain/bundle/verify-bundle.ts';
 import { bundleFacts } from '../../domain/bundle/facts.ts';
 import type { FactParty } from '../../domain/bundle/facts-types.ts';
-import { NO_GRID_FACTOR } from '../../domain/bundle/facts-summary.ts';
+import { co2MassOrWhy } from '../../domain/bundle/facts-summary.ts';
 import { isGridproofError } from '../../errors.ts';
 import { hourlyPlot, plotWidth } from '../dom/hourly-plot.ts';
 import { el, errorBox, facts, getText, main } from '../dom/ui.ts';
@@ -168,12 +168,7 @@ function showDetails(bundle: Bundle, verdict: BundleVerdict, tenant: FactParty |
         ['Consumed', `${formatWh(s.consumedWh)} (${s.consumedWh} Wh)`],
         ['Matched', `${formatWh(s.matchedWh)} (${s.matchedWh} Wh)`],
         ['CFE score', `${(s.cfeScore * 100).toFixed(1)} %`],
-        [
-          'Unmatched emissions',
-          s.unmatchedEmissionsG === null
-            ? NO_GRID_FACTOR
-            : `${(Number(s.unmatchedEmissionsG) / 1000).toLocaleString('en', { maximumFractionDigits: 3 })} kg CO₂`,
-        ],
+        ['Unmatched emissions', el('span', { id: 'unmatched-emissions' }, co2MassOrWhy(s.unmatchedEmissionsG))],
       ]),
       el('h2', {}, 'Sources'),
       sourcesTable(bundle),
