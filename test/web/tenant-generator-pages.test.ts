@@ -156,11 +156,13 @@ t.test('/tenant: sign in with the token, one plot point per hour, the claim list
     const download = page.waitForEvent('download');
     await page.getByRole('button', { name: 'Download bundle' }).first().click();
     const bundleFile = (await (await download).path())!;
+    t.equal((await download).suggestedFilename(), `${factoryClaim.id}.bundle.json`, 'the bundle is saved under the claim id, once');
     const bundle = JSON.parse(readFileSync(bundleFile, 'utf8')) as { statement: { claim: string; unmatchedEmissionsG: string } };
     t.ok(bundle.statement, 'the bundle downloads with the token');
     t.equal(bundle.statement.unmatchedEmissionsG, DEMO_UNMATCHED_G, "the demo claim's unmatched emissions");
     const certificate = page.waitForEvent('download');
     await page.getByRole('button', { name: 'Certificate' }).first().click();
+    t.equal((await certificate).suggestedFilename(), `${factoryClaim.id}-certificate.html`, 'the certificate too');
     t.match(
       readFileSync((await (await certificate).path())!, 'utf8'),
       `<dt>Unmatched emissions</dt><dd>${DEMO_TEXT} at the zone's grid factor</dd>`,

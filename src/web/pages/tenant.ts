@@ -85,12 +85,13 @@ function claimsList(session: Session, claims: Claim[]): HTMLElement {
   const list = el('ul', { id: 'claims', class: 'claims' });
   for (const c of claims) {
     const status = el('div', {});
+    // Saved under the claim id alone: it starts with "claim-" already (src/ledger/claims.ts).
     const bundle = el('button', { type: 'button', class: 'secondary' }, 'Download bundle');
-    bundle.addEventListener('click', () => void download(`/v1/claims/${encodeURIComponent(c.id)}/bundle`, session.token, `claim-${c.id}.bundle.json`, status));
+    bundle.addEventListener('click', () => void download(`/v1/claims/${encodeURIComponent(c.id)}/bundle`, session.token, `${c.id}.bundle.json`, status));
     const cert = el('button', { type: 'button', class: 'secondary' }, 'Certificate');
     cert.addEventListener(
       'click',
-      () => void download(`/v1/claims/${encodeURIComponent(c.id)}/certificate`, session.token, `claim-${c.id}-certificate.html`, status),
+      () => void download(`/v1/claims/${encodeURIComponent(c.id)}/certificate`, session.token, `${c.id}-certificate.html`, status),
     );
     list.append(
       el(
