@@ -195,6 +195,13 @@ t.test('/tenant: sign in with the token, one plot point per hour, the claim list
     const refusal = page.locator('#claim-form [role="alert"]');
     await refusal.waitFor();
     t.match(await refusal.textContent(), /nothing-to-claim/, 'a refused claim shows the problem code');
+    t.equal(
+      await refusal.locator('strong').textContent(),
+      'Nothing to claim in this period',
+      'under a heading that says so: nothing conflicts with the log (409 is its status)',
+    );
+    await refusal.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(shots, `tenant-nothing-to-claim-${size.name}.png`) });
     t.same(await logSnapshot(env.ledger.db), before, 'and the log is unchanged');
 
     await page.reload();

@@ -86,13 +86,27 @@ const HEADINGS: Record<number, string> = {
   503: 'The service is unavailable: try again shortly',
 };
 
+/**
+ * Headings for the codes a status would misname. nothing-to-claim answers 409
+ * (src/errors.ts) because the period's matched energy is claimed already, or
+ * there is none yet: nothing conflicts with the log, there is just nothing
+ * to claim (src/error-explanations.ts).
+ */
+const CODE_HEADINGS: Record<string, string> = {
+  'nothing-to-claim': 'Nothing to claim in this period',
+};
+
+/** What heads an API problem's box: its code's own heading, else its status's. */
+const headingOf = (problem: ApiProblem): string =>
+  CODE_HEADINGS[problem.code] ?? HEADINGS[problem.status] ?? (problem.status >= 500 ? HEADINGS[500]! : HEADINGS[400]!);
+
 /** An error box: a heading saying what happened, the detail, and for an API problem its code. */
 export function errorBox(error: unknown): HTMLElement {
   if (error instanceof ApiProblem) {
     return el(
       'div',
       { class: 'error', role: 'alert' },
-      el('strong', {}, HEADINGS[error.status] ?? (error.status >= 500 ? HEADINGS[500]! : HEADINGS[400]!)),
+      el('strong', {}, headingOf(error)),
       error.detail ? el('p', {}, error.detail) : undefined,
       el('p', { class: 'problem-code' }, 'code ', el('code', {}, error.code)),
     );
