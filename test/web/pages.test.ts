@@ -271,6 +271,13 @@ t.test('/log: checkpoint, inclusion and consistency checked in the browser', asy
     await page.goto(`${address}/log`);
     await page.locator('#tree-size').waitFor();
     t.match(await page.locator('#log-key-value').textContent(), logKey);
+    const hint = (await page.locator('#inclusion-form .hint').textContent()) ?? '';
+    t.match(
+      hint,
+      /leafHash of a POST \/v1\/entries or POST \/v1\/claims answer, on a claim’s certificate .*chain head .*SHA-256 of a 0x00 byte followed by the entry’s bytes/,
+      'the hint says where a leaf hash is found (docs/api.md), or how to compute one',
+    );
+    t.notMatch(hint, /bundle/, 'and not a bundle, which holds none');
     await page.getByLabel('Leaf hash').fill(leaves[3]!);
     await page.locator('#inclusion-form button').click();
     await page.locator('#inclusion-result', { hasText: /./ }).waitFor();

@@ -106,7 +106,8 @@ main().replaceChildren(
   form(
     'inclusion-form',
     'Is an entry in the log?',
-    'Paste an entry’s leaf hash (for example from a bundle or a POST /v1/entries result).',
+    // Where a person finds one (docs/api.md): a bundle lists entries, not their leaf hashes.
+    'Paste an entry’s leaf hash (base64). You find one as the leafHash of a POST /v1/entries or POST /v1/claims answer, on a claim’s certificate (“Claim entry”), as a device’s chain head (GET /v1/devices/{id}/chain), or compute it: SHA-256 of a 0x00 byte followed by the entry’s bytes (RFC 9162 §2.1.1).',
     [el('label', { for: 'leaf-hash' }, 'Leaf hash'), leafInput],
     inclusion,
     inclusionResult,
