@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import standalone from 'ajv/dist/standalone/index.js';
 import * as esbuild from 'esbuild';
+import { FAVICON_DATA_URL } from './favicon.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const PAGES = ['verify', 'tenant', 'generator', 'log'] as const;
@@ -137,6 +138,8 @@ export function pageHtml(page: PageName, from: { script?: string; style?: string
         (p) => `<a href="/${p}"${p === page ? ' aria-current="page"' : ''}>${LINKS[p]}</a>`,
       ).join('')}</nav>`;
   const head = from.inlineStyle ? `<style>${from.inlineStyle}</style>` : `<link rel="stylesheet" href="${from.style}">`;
+  // Named, so a browser does not ask for /favicon.ico; the file saved on its own carries it.
+  const icon = `<link rel="icon" type="image/svg+xml" href="${from.inlineScript ? FAVICON_DATA_URL : '/favicon.svg'}">`;
   const script = from.inlineScript ? `<script>${from.inlineScript}</script>` : `<script type="module" src="${from.script}"></script>`;
   return `<!doctype html>
 <html lang="en">
@@ -144,6 +147,7 @@ export function pageHtml(page: PageName, from: { script?: string; style?: string
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${TITLES[page]} · gridproof</title>
+${icon}
 ${head}
 </head>
 <body data-page="${page}"${from.inlineScript ? ' data-standalone="true"' : ''}>

@@ -4,11 +4,14 @@
  * verifier as one self-contained file. Built on the first request
  * (src/platform/web-build.ts). Every page is under a Content-Security-Policy
  * that allows only this origin (W3C CSP Level 3); verify.html's inline
- * script and style are allowed by their hashes alone.
+ * script and style are allowed by their hashes alone. /favicon.svg is the
+ * icon the pages name; /favicon.ico, which browsers and tools ask for
+ * unprompted, redirects to it rather than answering a 404 each page would log.
  */
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { GridproofError } from '../errors.ts';
+import { FAVICON_SVG } from '../platform/favicon.ts';
 import { buildWeb, pageHtml, type PageName, type WebBuild } from '../platform/web-build.ts';
 import { PARAM, problems, textOf } from './responses.ts';
 
@@ -46,6 +49,12 @@ export function webRoutes(app: FastifyInstance): void {
   app.get('/tenant', pageSchema, page('tenant'));
   app.get('/generator', pageSchema, page('generator'));
   app.get('/log', pageSchema, page('log'));
+  const iconSchema = { schema: { hide: true, response: { 200: textOf('The site icon', 'image/svg+xml'), ...problems(400, 429, 500) } } };
+  app.get('/favicon.svg', iconSchema, async (_request, reply) =>
+    reply.type('image/svg+xml').header('content-security-policy', "default-src 'none'").header('cache-control', 'public, max-age=86400').send(FAVICON_SVG),
+  );
+  const oldIconSchema = { schema: { hide: true, response: { 301: { description: 'The icon is /favicon.svg' }, ...problems(400, 429, 500) } } };
+  app.get('/favicon.ico', oldIconSchema, async (_request, reply) => reply.header('cache-control', 'public, max-age=86400').redirect('/favicon.svg', 301));
   app.get('/verify.html', pageSchema, async (_request, reply) => {
     const { verifyHtml } = await web();
     return reply

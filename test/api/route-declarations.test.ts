@@ -69,6 +69,8 @@ t.test('every route of the app declares its responses', async (t) => {
       '/tenant',
       '/generator',
       '/log',
+      '/favicon.svg',
+      '/favicon.ico',
       '/verify.html',
       '/assets/:file',
       '/problems',

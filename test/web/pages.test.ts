@@ -295,6 +295,41 @@ t.test('/log: checkpoint, inclusion and consistency checked in the browser', asy
   }
 });
 
+t.test('each page loads without a console error or a failed request; its icon answers 200, /favicon.ico redirects to it', async (t) => {
+  for (const path of ['/verify', '/tenant', '/generator', '/log']) {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const problems: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+    });
+    page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()}`));
+    page.on('response', (r) => {
+      if (r.status() >= 400) problems.push(`${r.status()}: ${r.url()}`);
+    });
+    await page.goto(`${address}${path}`, { waitUntil: 'networkidle' });
+    t.same(problems, [], `${path}: no console error, no failed request`);
+    const icons = await page.locator('link[rel="icon"]').evaluateAll((links) => links.map((l) => l.getAttribute('href')));
+    t.same(icons, ['/favicon.svg'], `${path} names its icon`);
+    const answer = await page.request.get(new URL('/favicon.svg', address).href);
+    t.equal(answer.status(), 200, `${path}: its icon answers 200`);
+    t.match(answer.headers()['content-type'], /^image\/svg\+xml/);
+    await page.close();
+  }
+  const ico = await app.inject({ url: '/favicon.ico' });
+  t.equal(ico.statusCode, 301, '/favicon.ico, asked for unprompted, is redirected to the icon, not a 404');
+  t.equal(ico.headers.location, '/favicon.svg');
+  const followed = await browser.newPage();
+  const asked = await followed.request.get(`${address}/favicon.ico`);
+  t.equal(asked.status(), 200, 'followed, as a browser does, it ends at the icon');
+  t.match(asked.headers()['content-type'], /^image\/svg\+xml/);
+  await followed.close();
+  const svg = await app.inject({ url: '/favicon.svg' });
+  t.match(svg.headers['content-security-policy'], /default-src 'none'/, 'the icon under a CSP that allows nothing');
+  t.match(svg.body, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+  const standalone = (await app.inject({ url: '/verify.html' })).body;
+  t.match(standalone, /<link rel="icon" type="image\/svg\+xml" href="data:image\/svg\+xml,/, 'verify.html, saved as a file, carries its icon');
+});
+
 t.test('assets: hashed names, cached for a year, same-origin CSP', async (t) => {
   const html = (await app.inject({ url: '/verify' })).body;
   const script = /src="(\/assets\/[^"]+)"/.exec(html)?.[1];
