@@ -516,6 +516,44 @@ async function legendAt(page: Page, plot: string, hour: string): Promise<Record<
   throw new Error(`${plot}: the cursor did not reach ${hour}`);
 }
 
+/**
+ * The legend as a person reads it: each label once followed by uPlot's colon
+ * (its style sheet writes one after every label), the value whole beside its
+ * label (not clipped, not pushed to a line of its own), all within the plot.
+ */
+async function checkLegend(t: Tap, page: Page, plot: string, size: string): Promise<void> {
+  const rows = await page.locator(`${plot} .u-legend tr.u-series`).evaluateAll((trs) =>
+    trs.map((tr) => {
+      const view = globalThis as unknown as { getComputedStyle(node: unknown, pseudo?: string): { content: string } };
+      const th = tr.querySelector('th')!;
+      const td = tr.querySelector('td')!;
+      const label = th.getBoundingClientRect();
+      const value = td.getBoundingClientRect();
+      return {
+        shown: `${(th.textContent ?? '').trim()}${view.getComputedStyle(th, '::after').content.replaceAll('"', '')} ${(td.textContent ?? '').trim()}`,
+        clipped: td.scrollWidth > td.clientWidth,
+        sameLine: Math.abs(label.top + label.height / 2 - (value.top + value.height / 2)) < 4,
+        right: value.right,
+      };
+    }),
+  );
+  const box = await page.locator(plot).evaluate((node) => {
+    const p = node as unknown as { getBoundingClientRect(): { right: number }; scrollWidth: number; clientWidth: number };
+    return { right: p.getBoundingClientRect().right, scrollWidth: p.scrollWidth, clientWidth: p.clientWidth };
+  });
+  t.same(
+    rows.filter((r) => !/^[^:]+: (?!.*: )\S/.test(r.shown)),
+    [],
+    `${size}: each legend row reads "label: value", one colon (${rows.map((r) => r.shown).join(' | ')})`,
+  );
+  t.same(
+    rows.filter((r) => r.clipped || !r.sameLine || r.right > box.right + 0.5),
+    [],
+    `${size}: each value whole, beside its label, within the plot`,
+  );
+  t.ok(box.scrollWidth <= box.clientWidth, `${size}: the plot and its legend need no sideways scroll`);
+}
+
 // Last: it logs readings after the demo's, which the tests above expect none of.
 t.test('/tenant: an hour read but not matched yet reads "pending" (not matched yet), a matched hour with no green supply reads 0', async (t) => {
   // The factory's meter reads 6 more hours after the demo's last (READ_END); matching then runs over the first
@@ -594,14 +632,24 @@ t.test('/tenant: an hour read but not matched yet reads "pending" (not matched y
     const legend = await legendAt(page, '#tenant-plot', [...pending][1]!);
     t.same(
       Object.entries(legend)
-        .filter(([label]) => label.startsWith('matched: '))
+        .filter(([label]) => label.startsWith('from '))
         .sort(),
       heads
         .slice(2)
-        .map((h) => [`matched: ${h.replace(' (Wh)', '')}`, 'not matched yet'])
+        .map((h) => [`from ${h.replace(' (Wh)', '')}`, 'not matched yet'])
         .sort(),
       `${size.name}: hovered over an hour not matched yet, the legend says so for each source`,
     );
+    t.equal(legend.consumed, '150 000 Wh', `${size.name}: a figure grouped by thousands`);
+    await checkLegend(t, page, '#tenant-plot', size.name);
+    const matchedHour = await legendAt(page, '#tenant-plot', hourText(-10));
+    t.same(
+      Object.entries(matchedHour).filter(([label, value]) => label !== 'hour (UTC)' && !/^\d{1,3}( \d{3})* Wh$/.test(value)),
+      [],
+      `${size.name}: over a matched hour, every series reads a grouped figure in Wh`,
+    );
+    await checkLegend(t, page, '#tenant-plot', size.name);
+    await legendAt(page, '#tenant-plot', [...pending][1]!);
     await page.screenshot({ path: join(shots, `tenant-not-matched-plot-${size.name}.png`) });
     await page.locator('#figures details summary').click();
     await page

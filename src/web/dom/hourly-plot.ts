@@ -10,6 +10,10 @@
  */
 import uPlot from 'uplot';
 import { NO_READING, partOf, type HourlySeries } from '../model/hourly-views.ts';
+import { groupDigits } from '../../domain/count.ts';
+
+/** A figure in the legend: exact Wh, grouped by thousands as the certificate writes them ("150 000 Wh"). */
+const whText = (wh: number): string => `${groupDigits(String(wh))} Wh`;
 
 const COLOURS = ['#2a7f62', '#e0a100', '#3d6fb6', '#9c4f96', '#c2562b', '#5b8c2a', '#6b6b6b'];
 
@@ -80,13 +84,17 @@ export function plotWidth(container: HTMLElement, fallback = 900): number {
   return Math.floor(Math.min(MAX_WIDTH, Math.max(MIN_WIDTH, container.isConnected && content > 0 ? content : fallback)));
 }
 
-/** Legend words: the stacked series' prefix and the line's name (a tenant's consumption, a device's export). */
+/**
+ * Legend words: the stacked series' prefix and the line's name (a tenant's
+ * consumption, a device's export). uPlot's style sheet writes a colon after
+ * each label, so a label holds none ("from wind-farm: 300 Wh").
+ */
 export interface PlotLabels {
   source: string;
   line: string;
 }
 
-export function hourlyPlot(series: HourlySeries, width: number, labels: PlotLabels = { source: 'matched: ', line: 'consumed' }): HTMLElement {
+export function hourlyPlot(series: HourlySeries, width: number, labels: PlotLabels = { source: 'from ', line: 'consumed' }): HTMLElement {
   const holder = document.createElement('div');
   holder.className = 'plot';
   const stacked: number[][] = [];
@@ -109,7 +117,7 @@ export function hourlyPlot(series: HourlySeries, width: number, labels: PlotLabe
     value: (_u, _v, _si, idx) => {
       if (idx === null) return '';
       const part = partOf(series, s.wh, idx);
-      return typeof part === 'number' ? `${part} Wh` : part.words;
+      return typeof part === 'number' ? whText(part) : part.words;
     },
   }));
   const largest = Math.max(0, ...series.consumed.map((v) => v ?? 0), ...(stacked.at(-1) ?? []));
@@ -135,7 +143,7 @@ export function hourlyPlot(series: HourlySeries, width: number, labels: PlotLabe
           gaps.push([u.valToPos(series.hours[idx1 + 1]!, 'x', true), u.bbox.left + u.bbox.width]);
           return gaps;
         },
-        value: (_u, v, _si, idx) => (idx === null ? '' : v === null ? NO_READING.words : `${v} Wh`),
+        value: (_u, v, _si, idx) => (idx === null ? '' : v === null ? NO_READING.words : whText(v)),
       },
     ],
     tzDate: utcDate,
