@@ -19,7 +19,8 @@ import { healthRoutes } from './routes/health.ts';
 import { logRoutes } from './routes/log.ts';
 import { generatorRoutes } from './routes/generators.ts';
 import { matchingRoutes } from './routes/matching.ts';
-import { clientErrorProblem, problemOf, sendProblem, toProblem } from './routes/problem.ts';
+import { clientErrorProblem, sendProblem, toProblem } from './routes/problem.ts';
+import { notFoundHandler } from './routes/not-found.ts';
 import { problemPageRoutes } from './routes/problem-pages.ts';
 import { meRoutes } from './routes/me.ts';
 import { registerRateLimits, type RateLimits } from './routes/rate-limits.ts';
@@ -76,9 +77,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
     return sendProblem(reply, problem, error);
   });
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, problemOf('not-found', `no route ${request.method} ${request.url.split('?')[0]}`, request.url)),
-  );
+  app.setNotFoundHandler(notFoundHandler(app));
 
   await app.register(swagger, {
     openapi: {

@@ -15,7 +15,8 @@ export const errorExplanation = {
   'payload-too-large': 'The body is larger than the service accepts. Send less at a time, for example fewer entries per request.',
   'unsupported-media-type': 'The body is not in a media type the route reads. Send it as application/json with that Content-Type.',
   'not-found': 'Nothing exists at this path, or the thing it names (a claim, an asset) does not exist. Check the path and the identifier.',
-  'method-not-allowed': 'The path exists but not with this HTTP method. Use the method the OpenAPI document lists for it.',
+  'method-not-allowed':
+    'The path exists but not with this HTTP method. Use one of the methods the Allow header of the answer (and the OpenAPI document) lists for it.',
   unauthorized: 'The request carries no bearer token, or one the service does not know. Send Authorization: Bearer <token> with the token you were given.',
   forbidden:
     'The token is valid, but its participant may not do or read this; the detail says whom the token signs in as and what is needed. Use the token of a participant with the role or ownership the route needs.',

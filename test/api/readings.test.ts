@@ -538,7 +538,7 @@ for (const backend of await testBackends()) {
 
     t.test('not-found: an unknown route is a problem document', async (t) => {
       isProblem(t, await app.inject({ url: '/v1/nothing-here' }), 404, 'not-found');
-      isProblem(t, await app.inject({ method: 'DELETE', url: '/v1/entries' }), 404, 'not-found', 'an unknown method on a known path');
+      isProblem(t, await app.inject({ method: 'DELETE', url: '/v1/entries' }), 405, 'method-not-allowed', 'an unknown method on a known path');
     });
 
     t.test('the whole log still checks out', async (t) => {
