@@ -6,6 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import { GridproofError } from '../errors.ts';
 import type { RouteDeps } from '../app.ts';
+import { BUNDLE_MEDIA_TYPE } from '../domain/bundle/bundle-types.ts';
 import { parseInstant } from '../domain/time.ts';
 import { verifyRateLimit } from './rate-limits.ts';
 import { AUTHED, BODY, bundle, json, PARAM, responses, sendBundle, textOf } from './responses.ts';
@@ -94,6 +95,8 @@ export function bundleRoutes(app: FastifyInstance, { useCases, auth, rateLimits 
       config: { ...verifyRateLimit(rateLimits) },
       schema: {
         tags: ['bundles'],
+        // A bundle is posted as JSON or with its own media type (app.ts reads both as JSON).
+        consumes: ['application/json', BUNDLE_MEDIA_TYPE],
         summary: 'Verify a proof bundle against a log key (default: this log) and, with witness keys, a witness quorum (default: all of them)',
         querystring: {
           type: 'object',

@@ -55,6 +55,28 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_MAX_PARAM_LENGTH: 'uri-too-long',
 };
 
+const MIB = 1024 * 1024;
+
+/** The route's body limit (its own, else the app's bodyLimit), in bytes and in MiB as config.ts and bundles.ts set it. */
+function tooLargeDetail(request: FastifyRequest): string {
+  const limit = request.routeOptions.bodyLimit;
+  const mib = limit / MIB;
+  const inMib = Number.isInteger(mib) ? ` (${mib} MiB)` : '';
+  return `the request body is over this route's limit of ${limit} bytes${inMib}`;
+}
+
+/**
+ * The media types the route reads (its OpenAPI `consumes`, else JSON: every
+ * body the API reads is JSON, docs/api.md "API at a glance"), and what was
+ * sent: `curl -d` sends a form, which the API does not read.
+ */
+function mediaTypeDetail(request: FastifyRequest): string {
+  const consumes = (request.routeOptions.schema as { consumes?: readonly string[] } | undefined)?.consumes ?? ['application/json'];
+  const sent = request.headers['content-type'];
+  const was = sent === undefined ? 'without a Content-Type' : `as ${JSON.stringify(sent)}`;
+  return `the body was sent ${was}; send Content-Type: ${consumes.join(' or ')}`;
+}
+
 export function toProblem(error: FastifyError | Error, request: FastifyRequest): Problem {
   if (error instanceof GridproofError) return problemOf(error.code, error.detail, request.url);
   if (isStoreUnavailable(error)) return problemOf('unavailable', 'the database does not answer; try again shortly', request.url);
@@ -62,11 +84,13 @@ export function toProblem(error: FastifyError | Error, request: FastifyRequest):
     return problemOf('unavailable', 'the database rolled the request back to break a deadlock with another; nothing was written; try again', request.url);
   const fastifyError = error as FastifyError;
   const mapped = fastifyError.code ? FASTIFY_CODES[fastifyError.code] : undefined;
+  if (mapped === 'payload-too-large') return problemOf(mapped, tooLargeDetail(request), request.url);
+  if (mapped === 'unsupported-media-type') return problemOf(mapped, mediaTypeDetail(request), request.url);
   if (mapped) return problemOf(mapped, error.message, request.url);
   if (fastifyError.validation) return problemOf('schema-violation', error.message, request.url);
   if (error instanceof SyntaxError || fastifyError.statusCode === 400) return problemOf('bad-request', error.message, request.url);
-  if (fastifyError.statusCode === 413) return problemOf('payload-too-large', error.message, request.url);
-  if (fastifyError.statusCode === 415) return problemOf('unsupported-media-type', error.message, request.url);
+  if (fastifyError.statusCode === 413) return problemOf('payload-too-large', tooLargeDetail(request), request.url);
+  if (fastifyError.statusCode === 415) return problemOf('unsupported-media-type', mediaTypeDetail(request), request.url);
   // @fastify/static's answers to a conditional or range request it cannot serve (RFC 9110 §15.5.13, §15.5.17).
   if (fastifyError.statusCode === 412)
     return problemOf('precondition-failed', 'a precondition of the request (If-Match, If-Unmodified-Since) does not hold', request.url);
