@@ -7,6 +7,7 @@ import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { BUNDLE_MEDIA_TYPE } from './domain/bundle/bundle-types.ts';
 import { DEFAULT_BODY_LIMIT } from './config.ts';
+import { schemaErrorText } from './domain/schema-error-text.ts';
 import type { Ledger } from './ledger/ledger.ts';
 import type { ReadingIntake } from './ledger/intake.ts';
 import { UseCases } from './ledger/use-cases.ts';
@@ -63,6 +64,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // parameter) and the HTTP parser's leave as problem documents too.
     frameworkErrors: (error, request, reply) => sendProblem(reply, toProblem(error, request)),
     clientErrorHandler: clientErrorProblem,
+    // Schema errors in words that say what was expected (an enum's values, a missing property's name).
+    schemaErrorFormatter: (errors, dataVar) => new Error(errors.map((error) => schemaErrorText(error, dataVar)).join('; ')),
   });
 
   recordRoutes(app);

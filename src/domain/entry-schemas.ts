@@ -14,6 +14,7 @@ import reading from '../../schemas/entries/reading.json' with { type: 'json' };
 import settlement from '../../schemas/entries/settlement.json' with { type: 'json' };
 import zone from '../../schemas/entries/zone.json' with { type: 'json' };
 import type { EntryKind } from './payloads.ts';
+import { schemaErrorText } from './schema-error-text.ts';
 
 const byKind: Record<EntryKind, object> = { participant, device, key, zone, contract, reading, settlement, claim };
 
@@ -35,5 +36,5 @@ export function schemaViolation(kind: EntryKind, payload: unknown): string | und
   if (!validate) return `unknown kind ${kind}`;
   if (validate(payload)) return undefined;
   const error = validate.errors?.[0];
-  return error ? `${error.instancePath || '/'} ${error.message ?? 'is invalid'}` : 'is invalid';
+  return error ? schemaErrorText(error) : 'is invalid';
 }

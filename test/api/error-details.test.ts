@@ -1,12 +1,13 @@
 /**
  * A refusal's detail says what was expected: the media type to send, the
- * body limit. Each case asserts the status, the code and the hint in the detail, and that the
+ * body limit, an enum's allowed values, the property that is missing. Each
+ * case asserts the status, the code and the hint in the detail, and that the
  * refused write left the log unchanged.
  */
 import t from 'tap';
 import { BUNDLE_MEDIA_TYPE } from '../../src/domain/bundle/bundle-types.ts';
 import { DEFAULT_BODY_LIMIT } from '../../src/config.ts';
-import { addParticipant, auth, OPERATOR_TOKEN, startTestApp } from '../helpers/app.ts';
+import { addParticipant, auth, meterKey, OPERATOR_TOKEN, startTestApp } from '../helpers/app.ts';
 import { testBackends } from '../helpers/database.ts';
 import { isProblem, logSnapshot } from '../helpers/log-state.ts';
 
@@ -17,7 +18,7 @@ for (const backend of await testBackends()) {
     const env = await startTestApp(backend);
     t.teardown(env.close);
     const { app } = env;
-    await addParticipant(app, 'generator', 'windco');
+    const gen = await addParticipant(app, 'generator', 'windco');
     const before = await logSnapshot(env.ledger.db);
     const detail = (response: { body: string }): string => (JSON.parse(response.body) as { detail: string }).detail;
 
@@ -61,6 +62,39 @@ for (const backend of await testBackends()) {
       });
       isProblem(t, verify, 413, 'payload-too-large', 'over 16 MiB to /v1/verify');
       t.match(detail(verify), '16 MiB', "the route's own limit");
+    });
+
+    t.test("an enum's allowed values are listed", async (t) => {
+      const role = await app.inject({ method: 'POST', url: '/v1/participants', headers: operator, payload: { role: 'buyer', name: 'Factory' } });
+      isProblem(t, role, 400, 'schema-violation', 'an unknown role');
+      t.match(detail(role), /body\/role must be one of "generator", "tenant", "certifier"/, 'the roles are listed');
+      const format = await app.inject({ url: '/v1/claims/x/export?format=pdf', headers: operator });
+      isProblem(t, format, 400, 'schema-violation', 'an unknown export format');
+      t.match(detail(format), /querystring\/format must be one of "energytag", "eecs"/, 'the formats are listed');
+    });
+
+    t.test('a missing required property is named plainly', async (t) => {
+      const response = await app.inject({
+        method: 'POST',
+        url: '/v1/devices',
+        headers: operator,
+        payload: {
+          id: 'wind-1',
+          owner: gen.id,
+          type: 'wind',
+          biddingZone: 'DE-LU',
+          country: 'DE',
+          capacityW: 1000,
+          commissioningDate: '2020-05-01',
+          eecsTechnology: 'T020001',
+          verifierKey: meterKey('meter/wind-1').vkey,
+        },
+      });
+      isProblem(t, response, 400, 'schema-violation', 'a device without eecsEnergySource');
+      t.equal(detail(response), 'device: missing required property eecsEnergySource', 'the detail names it');
+      const body = await app.inject({ method: 'POST', url: '/v1/participants', headers: operator, payload: { role: 'tenant' } });
+      isProblem(t, body, 400, 'schema-violation', 'a participant without a name');
+      t.equal(detail(body), 'body: missing required property name', 'a body property reads the same way');
     });
 
     t.test('the log is unchanged', async (t) => {
