@@ -59,6 +59,10 @@ export async function lockDataDir(dataDir: string): Promise<DataDirLock> {
   return {
     dir,
     async release() {
+      // Held again while it exits: an unreferenced child alone would let the
+      // event loop empty first, leaving release() (and a command awaiting it)
+      // never settled.
+      child.ref();
       child.stdin.end();
       await exited;
     },
