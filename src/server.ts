@@ -9,6 +9,7 @@ import { openStore } from './db/connect.ts';
 import { migrate } from './db/migrate.ts';
 import { loadKeys } from './key-files.ts';
 import { OperatorKeyFiles } from './operator-key-files.ts';
+import { ensurePortFree, listenOn } from './port-in-use.ts';
 import { ReadingIntake } from './ledger/intake.ts';
 import { openLedger } from './ledger/open.ts';
 import { startMatcher } from './ledger/matching/run.ts';
@@ -16,6 +17,8 @@ import { startPublisher } from './ledger/publish.ts';
 import { CheckpointWitnessing, startWitnessing } from './ledger/witnessing.ts';
 
 export async function serve(config: Config = loadConfig()): Promise<void> {
+  // Before the database, the keys or the operator token: nothing is made for a service that cannot listen.
+  await ensurePortFree(config.port, config.host);
   const store = await openStore(config);
   await migrate(store);
   const keys = loadKeys(config);
@@ -46,17 +49,28 @@ export async function serve(config: Config = loadConfig()): Promise<void> {
       ? async () => undefined
       : startMatcher(ledger, config.gateClosureMs, 60_000, (error) => app.log.error({ err: error }, 'matching failed'));
 
-  closeWithGrace({ delay: 10_000 }, async ({ err }) => {
-    if (err) app.log.error({ err }, 'shutting down after an error');
+  const close = async (): Promise<void> => {
     await app.close();
     await intake.idle();
     await stopMatcher();
     await stopPublisher();
     await stopWitnessing();
     await store.close();
+  };
+  try {
+    await listenOn(app, config.port, config.host);
+  } catch (error) {
+    // The port was taken since the check (or another listen failure): close
+    // what was opened, so the process ends with the command's exit status.
+    await close();
+    throw error;
+  }
+  // After the listen: close-with-grace also closes on the process's normal exit, which a failed start must not repeat.
+  closeWithGrace({ delay: 10_000 }, async ({ err }) => {
+    if (err) app.log.error({ err }, 'shutting down after an error');
+    await close();
   });
 
-  await app.listen({ port: config.port, host: config.host });
   const where =
     store.backend === 'pglite' ? `embedded PostgreSQL in ${config.dataDir}/pg (for trying and small sites; production runs on PostgreSQL)` : 'PostgreSQL';
   app.log.info(`gridproof: log ${config.origin} on ${where}; log key ${ledger.logVerifier.vkey}`);

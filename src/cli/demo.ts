@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadConfig } from '../config.ts';
 import { GridproofError } from '../errors.ts';
+import { ensurePortFree } from '../port-in-use.ts';
 import { parseArgs } from './args.ts';
 import { fillService, type FillResult } from './demo/fill.ts';
 
@@ -25,21 +26,23 @@ export async function demoCommand(args: string[]): Promise<number> {
   let token = options.get('token');
   const dataDir = resolve(options.get('data') ?? 'demo-data');
   if (server === undefined) {
-    token = operatorTokenIn(dataDir);
     const port = options.get('port') ?? process.env.PORT ?? '8080';
+    const env = {
+      ...process.env,
+      DATABASE_URL: '',
+      DATA_DIR: dataDir,
+      PORT: port,
+      GRIDPROOF_GATE_CLOSURE: 'off',
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+    };
+    // The configuration and the port are checked before the token file is
+    // written: a demo that cannot start leaves its data folder as it was.
+    const unchecked = loadConfig({ ...env, GRIDPROOF_OPERATOR_TOKEN: undefined });
+    await ensurePortFree(unchecked.port, unchecked.host);
+    token = operatorTokenIn(dataDir);
     const { serve } = await import('../server.ts');
     process.stderr.write(`starting gridproof on the embedded database in ${dataDir} (the first start takes 10–20 s)…\n`);
-    await serve(
-      loadConfig({
-        ...process.env,
-        DATABASE_URL: '',
-        DATA_DIR: dataDir,
-        PORT: port,
-        GRIDPROOF_OPERATOR_TOKEN: token,
-        GRIDPROOF_GATE_CLOSURE: 'off',
-        LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
-      }),
-    );
+    await serve(loadConfig({ ...env, GRIDPROOF_OPERATOR_TOKEN: token }));
     server = `http://${process.env.HOST && process.env.HOST !== '0.0.0.0' ? process.env.HOST : '127.0.0.1'}:${port}`;
   } else if (!token) throw new GridproofError('bad-request', '--server needs --token <operator token>');
   const stateFile = resolve(options.get('state') ?? join(dataDir, 'demo-state.json'));
