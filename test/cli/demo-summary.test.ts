@@ -5,23 +5,14 @@
  * download it by hand. Run as printed, each line fetches a bundle that
  * verifies.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { OPERATOR_TOKEN, startTestApp } from '../helpers/app.ts';
+import { runGridproof } from '../helpers/cli.ts';
 
-const BIN = fileURLToPath(new URL('../../bin/gridproof.js', import.meta.url));
-
-function gridproof(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 300_000 }, (error, stdout, stderr) => {
-      resolve({ status: error ? Number((error as { code?: number }).code ?? -1) : 0, stdout, stderr });
-    });
-  });
-}
+const gridproof = (args: string[]) => runGridproof(args, { timeoutMs: 300_000 });
 
 t.test('demo --server: each claim is printed with a curl line that downloads its bundle', async (t) => {
   const scratch = mkdtempSync(join(tmpdir(), 'gridproof-demo-summary-'));

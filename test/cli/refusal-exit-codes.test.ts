@@ -7,25 +7,14 @@
  * the refused request and the server's answer in one line on stderr; the log
  * gains nothing.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { formatPrivateKey, generateSigner, verifierOf } from '../../src/crypto/note.ts';
 import { readLogSize } from '../../src/db/log.ts';
 import { addDevice, addParticipant, startTestApp } from '../helpers/app.ts';
-
-const BIN = fileURLToPath(new URL('../../bin/gridproof.js', import.meta.url));
-
-function gridproof(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 60_000 }, (error, stdout, stderr) => {
-      resolve({ status: error ? Number((error as { code?: number }).code ?? -1) : 0, stdout, stderr });
-    });
-  });
-}
+import { runGridproof } from '../helpers/cli.ts';
 
 t.test('a token the server refuses: exit 1 for sign --post, upload and rotate', async (t) => {
   const scratch = mkdtempSync(join(tmpdir(), 'gridproof-refusal-'));
@@ -47,22 +36,22 @@ t.test('a token the server refuses: exit 1 for sign --post, upload and rotate', 
   writeFileSync(payload, JSON.stringify({ device: 'wind-1', start: iso(now - 2 * hour), end: iso(now - hour), importWh: '0', exportWh: '5000' }));
   const size = await readLogSize(test.testStore.store.db);
 
-  const unknown = await gridproof(['sign', '--key', keyFile, '--server', server, '--token', 'not-a-token', '--post', payload]);
+  const unknown = await runGridproof(['sign', '--key', keyFile, '--server', server, '--token', 'not-a-token', '--post', payload]);
   t.equal(unknown.status, 1, `sign --post, an unknown token (401): exit 1 (${unknown.stderr})`);
   t.match(unknown.stderr, /^gridproof sign: \/v1\/\S+: the server answered 401 [^\n]*\[unauthorized\][^\n]*\n$/, 'one line: the request and the answer');
 
-  const foreign = await gridproof(['sign', '--key', keyFile, '--server', server, '--token', other.token, '--post', payload]);
+  const foreign = await runGridproof(['sign', '--key', keyFile, '--server', server, '--token', other.token, '--post', payload]);
   t.equal(foreign.status, 1, `sign --post, another participant's token (403): exit 1 (${foreign.stderr})`);
   t.match(foreign.stderr, /^gridproof sign: [^\n]*403[^\n]*\n$/, 'the 403 in one line');
 
   const csv = join(scratch, 'readings.csv');
   writeFileSync(csv, `device,start,end,importWh,exportWh\nwind-1,${iso(now - 2 * hour)},${iso(now - hour)},0,5000\n`);
-  const upload = await gridproof(['upload', csv, '--key', keyFile, '--server', server, '--token', 'not-a-token']);
+  const upload = await runGridproof(['upload', csv, '--key', keyFile, '--server', server, '--token', 'not-a-token']);
   t.equal(upload.status, 1, `upload, an unknown token: exit 1 (${upload.stderr})`);
   t.match(upload.stderr, /^gridproof upload: \/v1\/\S+: the server answered 401 /m);
 
   const nextKey = verifierOf(generateSigner('localhost/gridproof/operator')).vkey;
-  const rotate = await gridproof(['rotate', '--server', server, '--token', gen.token, '--key', nextKey]);
+  const rotate = await runGridproof(['rotate', '--server', server, '--token', gen.token, '--key', nextKey]);
   t.equal(rotate.status, 1, `rotate, a generator's token (403): exit 1 (${rotate.stderr})`);
   t.match(rotate.stderr, /^gridproof rotate: the server answered 403 [^\n]*\[forbidden\]/);
 

@@ -4,26 +4,15 @@
  * (the log gains nothing); a server nobody answers at is one line on stderr
  * naming the URL, exit 2, no stack trace.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { formatPrivateKey } from '../../src/crypto/note.ts';
 import { readLogSize } from '../../src/db/log.ts';
 import { addDevice, addParticipant, startTestApp } from '../helpers/app.ts';
-
-const BIN = fileURLToPath(new URL('../../bin/gridproof.js', import.meta.url));
-
-function gridproof(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 60_000 }, (error, stdout, stderr) => {
-      resolve({ status: error ? Number((error as { code?: number }).code ?? -1) : 0, stdout, stderr });
-    });
-  });
-}
+import { runGridproof } from '../helpers/cli.ts';
 
 t.test('sign --post: exit 0 accepted, 1 refused with its code, 2 unreachable', async (t) => {
   const scratch = mkdtempSync(join(tmpdir(), 'gridproof-sign-'));
@@ -46,12 +35,12 @@ t.test('sign --post: exit 0 accepted, 1 refused with its code, 2 unreachable', a
     return file;
   };
 
-  const ok = await gridproof(['sign', '--key', keyFile, '--server', server, '--token', gen.token, '--post', payload(now - 2 * hour)]);
+  const ok = await runGridproof(['sign', '--key', keyFile, '--server', server, '--token', gen.token, '--post', payload(now - 2 * hour)]);
   t.equal(ok.status, 0, 'an accepted reading: exit 0');
   t.match(JSON.parse(ok.stdout), { results: [{ index: Number }] });
   const size = await readLogSize(test.testStore.store.db);
 
-  const future = await gridproof(['sign', '--key', keyFile, '--server', server, '--token', gen.token, '--post', payload(now + 5 * hour)]);
+  const future = await runGridproof(['sign', '--key', keyFile, '--server', server, '--token', gen.token, '--post', payload(now + 5 * hour)]);
   t.equal(future.status, 1, 'a refused reading: exit 1');
   t.match(future.stderr, /^gridproof sign: refused: future-interval: /m, 'the coded error on stderr');
   t.equal(await readLogSize(test.testStore.store.db), size, 'the log is unchanged');
@@ -62,7 +51,7 @@ t.test('sign --post: exit 0 accepted, 1 refused with its code, 2 unreachable', a
   const sparePort = (spare.address() as { port: number }).port;
   await new Promise((resolve) => spare.close(resolve));
   const closed = `http://127.0.0.1:${sparePort}`;
-  const down = await gridproof(['sign', '--key', keyFile, '--server', closed, '--token', gen.token, '--post', payload(now - 3 * hour)]);
+  const down = await runGridproof(['sign', '--key', keyFile, '--server', closed, '--token', gen.token, '--post', payload(now - 3 * hour)]);
   t.equal(down.status, 2, 'no server: exit 2');
   t.match(down.stderr, new RegExp(`^gridproof sign: cannot reach http://127\\.0\\.0\\.1:${sparePort}/v1/log/key: ECONNREFUSED\n$`), 'one line naming the URL');
   t.notMatch(down.stderr, /\n\s+at /, 'no stack trace');

@@ -9,28 +9,21 @@
  * or before the chain head are skipped and said to be when the log holds them
  * (exit 0), and refused (exit 1) when it does not.
  */
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { formatPrivateKey } from '../../src/crypto/note.ts';
 import { readLogSize } from '../../src/db/log.ts';
 import { addDevice, addParticipant, auth, OPERATOR_TOKEN, startTestApp } from '../helpers/app.ts';
+import { GRIDPROOF_BIN, runGridproof } from '../helpers/cli.ts';
 
-const BIN = fileURLToPath(new URL('../../bin/gridproof.js', import.meta.url));
 const HOUR = 3600_000;
 const FROM = Date.parse('2026-01-01T00:00:00Z');
 const COUNT = 3000;
 
-function gridproof(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 120_000 }, (error, stdout, stderr) => {
-      resolve({ status: error ? Number((error as { code?: number }).code ?? -1) : 0, stdout, stderr });
-    });
-  });
-}
+const gridproof = (args: string[]) => runGridproof(args, { timeoutMs: 120_000 });
 
 const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
 const row = (device: string, h: number) => `${device},${iso(FROM + h * HOUR)},${iso(FROM + (h + 1) * HOUR)},0,${1000 + (h % 500)}`;
@@ -56,7 +49,7 @@ t.test('upload: batches, killed mid-way, resumed; every reading once', async (t)
   writeFileSync(csv, `device,start,end,importWh,exportWh\n${rows.join('\n')}\n`);
   const args = ['upload', csv, '--key', keyFile, '--server', server, '--token', gen.token];
 
-  const first = spawn(process.execPath, [BIN, ...args], { stdio: 'ignore' });
+  const first = spawn(process.execPath, [GRIDPROOF_BIN, ...args], { stdio: 'ignore' });
   const exited = new Promise<number | null>((resolve) => first.on('exit', (code) => resolve(code)));
   let killedAt = -1;
   for (;;) {
