@@ -13,7 +13,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { formatPrivateKey } from '../../src/crypto/note.ts';
 import { readLogSize } from '../../src/db/log.ts';
 import { addDevice, addParticipant, auth, OPERATOR_TOKEN, startTestApp } from '../helpers/app.ts';
@@ -108,7 +108,12 @@ t.test('upload: batches, killed mid-way, resumed; every reading once', async (t)
   );
 });
 
-t.test('upload: unusable files exit 2 naming the line, nothing posted', async (t) => {
+/**
+ * A service on PGlite with generator gen-1 and its device wind-1 (key in a
+ * scratch file), and `upload(name, text)`: writes the file and runs
+ * `gridproof upload` on it with gen-1's token.
+ */
+async function uploadFixture(t: Test) {
   const scratch = mkdtempSync(join(tmpdir(), 'gridproof-upload-'));
   t.teardown(() => rmSync(scratch, { recursive: true, force: true }));
   const keyFile = join(scratch, 'k.key');
@@ -119,12 +124,17 @@ t.test('upload: unusable files exit 2 naming the line, nothing posted', async (t
   writeFileSync(keyFile, `${formatPrivateKey(key.signer)}\n`);
   await test.app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = test.app.server.address() as { port: number };
-  const before = await readLogSize(test.testStore.store.db);
-  const run = (name: string, text: string) => {
+  const upload = (name: string, text: string) => {
     const file = join(scratch, name);
     writeFileSync(file, text);
     return gridproof(['upload', file, '--key', keyFile, '--server', `http://127.0.0.1:${port}`, '--token', gen.token]);
   };
+  return { test, upload };
+}
+
+t.test('upload: unusable files exit 2 naming the line, nothing posted', async (t) => {
+  const { test, upload: run } = await uploadFixture(t);
+  const before = await readLogSize(test.testStore.store.db);
   const header = 'device,start,end,importWh,exportWh\n';
   const bad = await run('bad.csv', `${header}${row('wind-1', 0)}\n${row('wind-1', 1)}\nwind-1,2026-01-01T02:00:00Z,2026-01-01T03:00:00Z,0,12.5\n`);
   t.equal(bad.status, 2, 'a bad row: exit 2');
@@ -142,21 +152,8 @@ t.test('upload: unusable files exit 2 naming the line, nothing posted', async (t
 });
 
 t.test('upload: rows at or before the chain head are skipped when logged, refused (exit 1) when not', async (t) => {
-  const scratch = mkdtempSync(join(tmpdir(), 'gridproof-upload-'));
-  t.teardown(() => rmSync(scratch, { recursive: true, force: true }));
-  const keyFile = join(scratch, 'k.key');
-  const test = await startTestApp('pglite', { now: () => FROM + 100 * HOUR });
-  t.teardown(() => test.close());
-  const gen = await addParticipant(test.app, 'generator', 'gen-1');
-  const key = await addDevice(test.app, { id: 'wind-1', owner: gen.id, type: 'wind', keyValidFrom: '2025-12-01T00:00:00Z' });
-  writeFileSync(keyFile, `${formatPrivateKey(key.signer)}\n`);
-  await test.app.listen({ host: '127.0.0.1', port: 0 });
-  const { port } = test.app.server.address() as { port: number };
-  const run = (name: string, rows: string[]) => {
-    const file = join(scratch, name);
-    writeFileSync(file, `device,start,end,importWh,exportWh\n${rows.join('\n')}\n`);
-    return gridproof(['upload', file, '--key', keyFile, '--server', `http://127.0.0.1:${port}`, '--token', gen.token]);
-  };
+  const { test, upload } = await uploadFixture(t);
+  const run = (name: string, rows: string[]) => upload(name, `device,start,end,importWh,exportWh\n${rows.join('\n')}\n`);
   const head = "wind-1's chain head is seq 2, 2026-01-01T12:00:00Z–2026-01-01T13:00:00Z";
   const first = await run('first.csv', [row('wind-1', 10), row('wind-1', 11), row('wind-1', 12)]);
   t.equal(first.status, 0, `three readings logged (${first.stderr})`);
