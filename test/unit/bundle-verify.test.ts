@@ -193,6 +193,13 @@ t.test('each tamper is rejected with its own code', async (t) => {
 
   t.same(await codes({ ...reference, mediaType: 'application/json' }), ['bad-media-type']);
   t.same(await codes({ ...reference, extra: 1 }), ['bad-schema']);
+  t.same(
+    (await check({ ...reference, extra: 1 })).reasons,
+    [{ code: 'bad-schema', detail: 'bundle: unknown property extra' }],
+    'the violation is named in the words every schema error is given in, from the bundle root',
+  );
+  const { statement: _statement, ...noStatement } = reference;
+  t.same((await check(noStatement)).reasons, [{ code: 'bad-schema', detail: 'bundle: missing required property statement' }]);
   t.same(await codes([reference]), ['bad-schema']);
   await t.rejects(verifyBundle(reference, { logKey: 'not a key' }), { code: 'bad-verifier-key' }, "a malformed log key is the caller's unusable input");
   const lenient = copy(reference);
