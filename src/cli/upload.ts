@@ -15,6 +15,7 @@ import { toBase64 } from '../crypto/base64.ts';
 import { parsePrivateKey } from '../crypto/note.ts';
 import { parseEntry, sealEntryWithBytes } from '../domain/entry.ts';
 import type { ReadingPayload } from '../domain/payloads.ts';
+import { formatInstant, MAX_PERIOD_MS } from '../domain/time.ts';
 import { GridproofError } from '../errors.ts';
 import { nativeSign } from '../platform/node-ed25519.ts';
 import { nativeHashLeaf } from '../platform/node-sha256.ts';
@@ -35,17 +36,13 @@ interface LoggedReading {
   exportWh: string;
 }
 
-/** The outputs route's longest period (ledger/tenant-view.ts MAX_PERIOD_MS). */
-const OUTPUTS_PERIOD_MS = 366 * 86_400_000;
-const isoOf = (ms: number): string => new Date(ms).toISOString().replace('.000Z', 'Z');
-
 /** Of `old` (readings at or before the head), those the device's log holds as they are: same interval, same Wh. */
 async function alreadyLogged(client: HttpClient, device: string, old: FileReading[]): Promise<Set<FileReading>> {
   const logged = new Map<string, LoggedReading>();
   const from = Math.min(...old.map((r) => r.startMs));
   const to = Math.max(...old.map((r) => r.startMs)) + 1000;
-  for (let at = from; at < to; at += OUTPUTS_PERIOD_MS) {
-    const period = `from=${isoOf(at)}&to=${isoOf(Math.min(to, at + OUTPUTS_PERIOD_MS))}`;
+  for (let at = from; at < to; at += MAX_PERIOD_MS) {
+    const period = `from=${formatInstant(at)}&to=${formatInstant(Math.min(to, at + MAX_PERIOD_MS))}`;
     const { hours } = await client.json<{ hours: LoggedReading[] }>(`/v1/devices/${encodeURIComponent(device)}/outputs?${period}`);
     for (const hour of hours) logged.set(hour.start, hour);
   }

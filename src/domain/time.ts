@@ -82,3 +82,6 @@ export function dateMs(text: string): number | undefined {
   const days = datePart(text);
   return days === undefined ? undefined : days * DAY_MS;
 }
+
+/** The longest period a view, a claim or a bundle covers: a year, so one request's work stays bounded (docs/api.md). */
+export const MAX_PERIOD_MS = 366 * 86_400_000;

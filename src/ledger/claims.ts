@@ -11,11 +11,10 @@ import { insertClaim, settlementNames, unclaimedAllocationsTo, type UnclaimedRow
 import { allocationId } from '../domain/allocation-id.ts';
 import { selectClaim, type ClaimCandidate } from '../domain/claims.ts';
 import type { ClaimPayload, ClaimPurpose } from '../domain/payloads.ts';
-import { formatInstant, parseInstant } from '../domain/time.ts';
+import { formatInstant, MAX_PERIOD_MS, parseInstant } from '../domain/time.ts';
 import { GridproofError } from '../errors.ts';
 import { appendInTransaction, sealOperatorEntry } from './append.ts';
 import type { Ledger } from './ledger.ts';
-import { MAX_PERIOD_MS } from './tenant-view.ts';
 
 export interface ClaimRequest {
   period: { start: string; end: string };

@@ -8,10 +8,9 @@
 import { toBase64 } from '../crypto/base64.ts';
 import { allocationsFrom, deviceReadings, ownedDevices } from '../db/device-outputs.ts';
 import { findDevice, findParticipant } from '../db/registry.ts';
-import { formatInstant } from '../domain/time.ts';
+import { formatInstant, MAX_PERIOD_MS } from '../domain/time.ts';
 import { GridproofError } from '../errors.ts';
 import type { Ledger } from './ledger.ts';
-import { MAX_PERIOD_MS } from './tenant-view.ts';
 
 export interface OwnedDevice {
   id: string;

@@ -9,12 +9,9 @@ import { findParticipant } from '../db/registry.ts';
 import { allocationsTo, tenantConsumption, zoneFactors, type AllocationToRow, type ConsumptionRow } from '../db/tenants.ts';
 import type { DeviceType } from '../domain/payloads.ts';
 import { tenantFigures, type FigureAllocation, type IntervalFigure, type TenantFigures } from '../domain/tenant-figures.ts';
-import { formatInstant } from '../domain/time.ts';
+import { formatInstant, MAX_PERIOD_MS } from '../domain/time.ts';
 import { GridproofError } from '../errors.ts';
 import type { Ledger } from './ledger.ts';
-
-/** The longest period a view, a claim or a bundle covers: a year, so one request's work stays bounded. */
-export const MAX_PERIOD_MS = 366 * 86_400_000;
 
 export async function requireTenant(ledger: Ledger, tenantId: string): Promise<void> {
   const participant = await findParticipant(ledger.db, tenantId);
