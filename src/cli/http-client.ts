@@ -25,6 +25,10 @@ export interface Refusal {
   detail: string;
 }
 
+/** A refusal as every command writes it: "the server answered 403 forbidden [forbidden]: …". */
+export const refusalText = ({ status, title, code, detail }: Refusal): string =>
+  `the server answered ${status} ${title} [${code}]${detail ? `: ${detail}` : ''}`;
+
 /** The server answered with a problem document: a refusal, exit 1 (exitCodeOf). */
 export class ServerRefusal extends GridproofError {
   readonly refusal: Refusal;
@@ -32,8 +36,8 @@ export class ServerRefusal extends GridproofError {
   constructor(path: string, refusal: Refusal) {
     const code = refusal.code in errorStatus ? (refusal.code as ErrorCode) : 'unavailable';
     super(code, refusal.detail);
-    // Worded as `gridproof rotate` words its refusal, with the request that was refused.
-    this.message = `${path}: the server answered ${refusal.status} ${refusal.title} [${refusal.code}]${refusal.detail ? `: ${refusal.detail}` : ''}`;
+    // With the request that was refused.
+    this.message = `${path}: ${refusalText(refusal)}`;
     this.name = 'ServerRefusal';
     this.refusal = refusal;
   }

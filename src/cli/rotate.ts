@@ -10,7 +10,7 @@
 import { parseVerifierKey } from '../crypto/note.ts';
 import { GridproofError } from '../errors.ts';
 import { parseArgs } from './args.ts';
-import { EXIT_REFUSED, HttpClient } from './http-client.ts';
+import { EXIT_REFUSED, HttpClient, refusalText } from './http-client.ts';
 
 interface Rotated {
   index: number;
@@ -34,9 +34,8 @@ export async function rotateCommand(args: string[]): Promise<number> {
   parseVerifierKey(key);
   const answer = await new HttpClient(server, token).post<Rotated>('/v1/log/operator-key', { verifierKey: key });
   if ('refusal' in answer) {
-    const { status, title, code, detail } = answer.refusal;
     // Not always a refusal: key-files-not-written (500) says the rotation is logged; the detail tells.
-    process.stderr.write(`gridproof rotate: the server answered ${status} ${title} [${code}]${detail ? `: ${detail}` : ''}\n`);
+    process.stderr.write(`gridproof rotate: ${refusalText(answer.refusal)}\n`);
     return EXIT_REFUSED;
   }
   const rotated = answer.value;
