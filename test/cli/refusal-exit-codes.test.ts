@@ -7,30 +7,19 @@
  * the refused request and the server's answer in one line on stderr; the log
  * gains nothing.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { formatPrivateKey, generateSigner, verifierOf } from '../../src/crypto/note.ts';
+import { generateSigner, verifierOf } from '../../src/crypto/note.ts';
 import { readLogSize } from '../../src/db/log.ts';
-import { addDevice, addParticipant, startTestApp } from '../helpers/app.ts';
-import { runGridproof } from '../helpers/cli.ts';
+import { addParticipant } from '../helpers/app.ts';
+import { meterService, runGridproof } from '../helpers/cli.ts';
 
 t.test('a token the server refuses: exit 1 for sign --post, upload and rotate', async (t) => {
-  const scratch = mkdtempSync(join(tmpdir(), 'gridproof-refusal-'));
-  t.teardown(() => rmSync(scratch, { recursive: true, force: true }));
   const hour = 3600_000;
   const now = Date.parse('2026-03-02T12:00:00Z');
-  const test = await startTestApp('pglite', { now: () => now });
-  t.teardown(() => test.close());
-  const gen = await addParticipant(test.app, 'generator', 'gen-1');
+  const { scratch, test, gen, keyFile, server } = await meterService(t, { now, keyValidFrom: '2026-03-01T00:00:00Z' });
   const other = await addParticipant(test.app, 'generator', 'gen-2');
-  const key = await addDevice(test.app, { id: 'wind-1', owner: gen.id, type: 'wind', keyValidFrom: '2026-03-01T00:00:00Z' });
-  const keyFile = join(scratch, 'wind-1.key');
-  writeFileSync(keyFile, `${formatPrivateKey(key.signer)}\n`);
-  await test.app.listen({ host: '127.0.0.1', port: 0 });
-  const { port } = test.app.server.address() as { port: number };
-  const server = `http://127.0.0.1:${port}`;
   const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
   const payload = join(scratch, 'reading.json');
   writeFileSync(payload, JSON.stringify({ device: 'wind-1', start: iso(now - 2 * hour), end: iso(now - hour), importWh: '0', exportWh: '5000' }));

@@ -4,30 +4,17 @@
  * (the log gains nothing); a server nobody answers at is one line on stderr
  * naming the URL, exit 2, no stack trace.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { formatPrivateKey } from '../../src/crypto/note.ts';
 import { readLogSize } from '../../src/db/log.ts';
-import { addDevice, addParticipant, startTestApp } from '../helpers/app.ts';
-import { runGridproof } from '../helpers/cli.ts';
+import { meterService, runGridproof } from '../helpers/cli.ts';
 
 t.test('sign --post: exit 0 accepted, 1 refused with its code, 2 unreachable', async (t) => {
-  const scratch = mkdtempSync(join(tmpdir(), 'gridproof-sign-'));
-  t.teardown(() => rmSync(scratch, { recursive: true, force: true }));
   const hour = 3600_000;
   const now = Date.parse('2026-03-02T12:00:00Z');
-  const test = await startTestApp('pglite', { now: () => now });
-  t.teardown(() => test.close());
-  const gen = await addParticipant(test.app, 'generator', 'gen-1');
-  const key = await addDevice(test.app, { id: 'wind-1', owner: gen.id, type: 'wind', keyValidFrom: '2026-03-01T00:00:00Z' });
-  const keyFile = join(scratch, 'wind-1.key');
-  writeFileSync(keyFile, `${formatPrivateKey(key.signer)}\n`);
-  await test.app.listen({ host: '127.0.0.1', port: 0 });
-  const { port } = test.app.server.address() as { port: number };
-  const server = `http://127.0.0.1:${port}`;
+  const { scratch, test, gen, keyFile, server } = await meterService(t, { now, keyValidFrom: '2026-03-01T00:00:00Z' });
   const payload = (startMs: number) => {
     const file = join(scratch, `${startMs}.json`);
     const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');

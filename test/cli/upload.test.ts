@@ -10,18 +10,19 @@
  * (exit 0), and refused (exit 1) when it does not.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { formatPrivateKey } from '../../src/crypto/note.ts';
 import { readLogSize } from '../../src/db/log.ts';
-import { addDevice, addParticipant, auth, OPERATOR_TOKEN, startTestApp } from '../helpers/app.ts';
-import { GRIDPROOF_BIN, runGridproof } from '../helpers/cli.ts';
+import { addDevice, auth, OPERATOR_TOKEN } from '../helpers/app.ts';
+import { GRIDPROOF_BIN, meterService, runGridproof } from '../helpers/cli.ts';
 
 const HOUR = 3600_000;
 const FROM = Date.parse('2026-01-01T00:00:00Z');
 const COUNT = 3000;
+/** wind-1's key is valid from before the first reading of every test. */
+const KEY_VALID_FROM = '2025-12-01T00:00:00Z';
 
 const gridproof = (args: string[]) => runGridproof(args, { timeoutMs: 120_000 });
 
@@ -29,18 +30,8 @@ const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
 const row = (device: string, h: number) => `${device},${iso(FROM + h * HOUR)},${iso(FROM + (h + 1) * HOUR)},0,${1000 + (h % 500)}`;
 
 t.test('upload: batches, killed mid-way, resumed; every reading once', async (t) => {
-  const scratch = mkdtempSync(join(tmpdir(), 'gridproof-upload-'));
-  t.teardown(() => rmSync(scratch, { recursive: true, force: true }));
   const now = FROM + (COUNT + 1) * HOUR;
-  const test = await startTestApp('pglite', { now: () => now });
-  t.teardown(() => test.close());
-  const gen = await addParticipant(test.app, 'generator', 'gen-1');
-  const key = await addDevice(test.app, { id: 'wind-1', owner: gen.id, type: 'wind', keyValidFrom: '2025-12-01T00:00:00Z' });
-  const keyFile = join(scratch, 'wind-1.key');
-  writeFileSync(keyFile, `${formatPrivateKey(key.signer)}\n`);
-  await test.app.listen({ host: '127.0.0.1', port: 0 });
-  const { port } = test.app.server.address() as { port: number };
-  const server = `http://127.0.0.1:${port}`;
+  const { scratch, test, gen, keyFile, server } = await meterService(t, { now, keyValidFrom: KEY_VALID_FROM });
   const db = test.testStore.store.db;
   const before = await readLogSize(db);
   // Written out of order: upload sorts by start.
@@ -114,20 +105,11 @@ t.test('upload: batches, killed mid-way, resumed; every reading once', async (t)
  * `gridproof upload` on it with gen-1's token.
  */
 async function uploadFixture(t: Test) {
-  const scratch = mkdtempSync(join(tmpdir(), 'gridproof-upload-'));
-  t.teardown(() => rmSync(scratch, { recursive: true, force: true }));
-  const keyFile = join(scratch, 'k.key');
-  const test = await startTestApp('pglite', { now: () => FROM + 100 * HOUR });
-  t.teardown(() => test.close());
-  const gen = await addParticipant(test.app, 'generator', 'gen-1');
-  const key = await addDevice(test.app, { id: 'wind-1', owner: gen.id, type: 'wind', keyValidFrom: '2025-12-01T00:00:00Z' });
-  writeFileSync(keyFile, `${formatPrivateKey(key.signer)}\n`);
-  await test.app.listen({ host: '127.0.0.1', port: 0 });
-  const { port } = test.app.server.address() as { port: number };
+  const { scratch, test, gen, keyFile, server } = await meterService(t, { now: FROM + 100 * HOUR, keyValidFrom: KEY_VALID_FROM });
   const upload = (name: string, text: string) => {
     const file = join(scratch, name);
     writeFileSync(file, text);
-    return gridproof(['upload', file, '--key', keyFile, '--server', `http://127.0.0.1:${port}`, '--token', gen.token]);
+    return gridproof(['upload', file, '--key', keyFile, '--server', server, '--token', gen.token]);
   };
   return { test, upload };
 }

@@ -1,6 +1,12 @@
 /** The command line as a user runs it: bin/gridproof.js in its own process. */
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Test } from 'tap';
+import { formatPrivateKey } from '../../src/crypto/note.ts';
+import { addDevice, addParticipant, startTestApp } from './app.ts';
 
 export const GRIDPROOF_BIN = fileURLToPath(new URL('../../bin/gridproof.js', import.meta.url));
 
@@ -18,4 +24,24 @@ export function runGridproof(args: readonly string[], { timeoutMs = 60_000 }: { 
       resolve({ status: error ? Number((error as { code?: number }).code ?? -1) : 0, stdout, stderr });
     });
   });
+}
+
+/**
+ * The service as the CLI meets it: on PGlite at `now`, listening on a free
+ * port, with generator gen-1 and its wind device wind-1 (key valid from
+ * `keyValidFrom`), whose private key is in a scratch folder removed after
+ * the test, as a meter's owner keeps it.
+ */
+export async function meterService(t: Test, { now, keyValidFrom }: { now: number; keyValidFrom: string }) {
+  const scratch = mkdtempSync(join(tmpdir(), 'gridproof-cli-'));
+  t.teardown(() => rmSync(scratch, { recursive: true, force: true }));
+  const test = await startTestApp('pglite', { now: () => now });
+  t.teardown(() => test.close());
+  const gen = await addParticipant(test.app, 'generator', 'gen-1');
+  const key = await addDevice(test.app, { id: 'wind-1', owner: gen.id, type: 'wind', keyValidFrom });
+  const keyFile = join(scratch, 'wind-1.key');
+  writeFileSync(keyFile, `${formatPrivateKey(key.signer)}\n`);
+  await test.app.listen({ host: '127.0.0.1', port: 0 });
+  const { port } = test.app.server.address() as { port: number };
+  return { scratch, test, gen, keyFile, server: `http://127.0.0.1:${port}` };
 }
