@@ -3,7 +3,9 @@
  * The decision is domain/witness.ts; this module reads the body, applies the
  * decision to the state directory (persisted before answering) and cosigns.
  * Answers: 200 text/plain with the cosignature line; 409 text/x.tlog.size
- * with the latest cosigned size; other refusals as problem+json with a code.
+ * with the latest cosigned size; other refusals as problem+json with a code,
+ * as the main app gives them (another method on /add-checkpoint is 405
+ * `method-not-allowed` with Allow, an unknown path 404 `not-found`).
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import { cosign } from '../crypto/cosignature.ts';
@@ -11,7 +13,8 @@ import type { SignFn, VerifyFn } from '../crypto/ed25519.ts';
 import type { Signer, Verifier } from '../crypto/note.ts';
 import { admitCheckpoint, decideAddCheckpoint, parseAddCheckpoint, type WitnessDecision } from '../domain/witness.ts';
 import { GridproofError } from '../errors.ts';
-import { problemOf, sendProblem, toProblem } from '../routes/problem.ts';
+import { notFoundHandler } from '../routes/not-found.ts';
+import { sendProblem, toProblem } from '../routes/problem.ts';
 import type { WitnessStateDir } from './state-file.ts';
 
 export const TLOG_SIZE_MEDIA_TYPE = 'text/x.tlog.size';
@@ -52,9 +55,8 @@ export async function buildWitnessApp(deps: WitnessDeps): Promise<FastifyInstanc
 
   const app = Fastify({ logger: deps.logger ?? false, bodyLimit: BODY_LIMIT });
   app.setErrorHandler((error, request, reply) => sendProblem(reply, toProblem(error as Error, request)));
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, problemOf('not-found', `no route ${request.method} ${request.url.split('?')[0]}`, request.url)),
-  );
+  // The main app's handler: another method on a known path is 405 with Allow (RFC 9110 §15.5.6), not a 404 that hides the path.
+  app.setNotFoundHandler(notFoundHandler(app));
   // The body is text whatever the client calls it (the spec names no media type).
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));

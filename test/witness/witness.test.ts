@@ -134,3 +134,34 @@ t.test('concurrent submissions: one wins, the other meets the new size', async (
   const [a, b] = await Promise.all([post(formatAddCheckpoint(0, [], note13)), post(formatAddCheckpoint(0, [], note37))]);
   t.same([a.statusCode, b.statusCode].sort(), [200, 409], 'never two cosignatures from the same old size');
 });
+
+t.test('another method on /add-checkpoint is 405 with Allow, as on the main app; an unknown path is 404', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'witness-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const { app } = await startWitness(t, dir);
+
+  for (const method of ['GET', 'PUT', 'DELETE'] as const) {
+    const response = await app.inject({ method, url: '/add-checkpoint' });
+    t.equal(response.statusCode, 405, `${method} /add-checkpoint: 405`);
+    t.equal(response.headers.allow, 'POST, OPTIONS', `${method}: Allow names the path's methods`);
+    t.match(response.headers['content-type'], /^application\/problem\+json/, `${method}: a problem document`);
+    t.match(response.json(), { type: '/problems/method-not-allowed', status: 405, code: 'method-not-allowed', detail: /POST, OPTIONS/ }, `${method}: its code`);
+  }
+
+  const options = await app.inject({ method: 'OPTIONS', url: '/add-checkpoint' });
+  t.equal(options.statusCode, 204, 'OPTIONS /add-checkpoint: 204');
+  t.equal(options.headers.allow, 'POST, OPTIONS', 'OPTIONS: Allow names the methods');
+  t.equal(options.body, '', 'OPTIONS: no body');
+
+  for (const [method, url] of [
+    ['GET', '/nothing-here'],
+    ['POST', '/add-checkpoint/extra'],
+    ['OPTIONS', '/nothing-here'],
+  ] as const) {
+    const response = await app.inject({ method, url });
+    t.equal(response.statusCode, 404, `${method} ${url}: 404`);
+    t.match(response.json(), { type: '/problems/not-found', code: 'not-found' }, `${method} ${url}: not-found`);
+    t.equal(response.headers.allow, undefined, `${method} ${url}: no Allow`);
+  }
+  t.equal(new WitnessStateDir(dir).get(vector.origin), undefined, 'nothing was cosigned');
+});
