@@ -8,8 +8,8 @@ import { loadConfig, type Config } from './config.ts';
 import { openStore } from './db/connect.ts';
 import { migrate } from './db/migrate.ts';
 import { loadKeys } from './key-files.ts';
+import { ensureListenable, listenOn } from './listen-address.ts';
 import { OperatorKeyFiles } from './operator-key-files.ts';
-import { ensurePortFree, listenOn } from './port-in-use.ts';
 import { ReadingIntake } from './ledger/intake.ts';
 import { openLedger } from './ledger/open.ts';
 import { startMatcher } from './ledger/matching/run.ts';
@@ -18,7 +18,7 @@ import { CheckpointWitnessing, startWitnessing } from './ledger/witnessing.ts';
 
 export async function serve(config: Config = loadConfig()): Promise<void> {
   // Before the database, the keys or the operator token: nothing is made for a service that cannot listen.
-  await ensurePortFree(config.port, config.host);
+  await ensureListenable(config.port, config.host);
   const store = await openStore(config);
   await migrate(store);
   const keys = loadKeys(config);
@@ -60,7 +60,7 @@ export async function serve(config: Config = loadConfig()): Promise<void> {
   try {
     await listenOn(app, config.port, config.host);
   } catch (error) {
-    // The port was taken since the check (or another listen failure): close
+    // The address was taken since the check (or another listen failure): close
     // what was opened, so the process ends with the command's exit status.
     await close();
     throw error;

@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadConfig } from '../config.ts';
 import { GridproofError } from '../errors.ts';
-import { ensurePortFree } from '../port-in-use.ts';
+import { ensureListenable } from '../listen-address.ts';
 import { parseArgs } from './args.ts';
 import { fillService, type FillResult } from './demo/fill.ts';
 
@@ -35,10 +35,11 @@ export async function demoCommand(args: string[]): Promise<number> {
       GRIDPROOF_GATE_CLOSURE: 'off',
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
     };
-    // The configuration and the port are checked before the token file is
-    // written: a demo that cannot start leaves its data folder as it was.
+    // The configuration and the address (HOST, PORT) are checked before the
+    // token file is written: a demo that cannot start leaves its data folder
+    // as it was.
     const unchecked = loadConfig({ ...env, GRIDPROOF_OPERATOR_TOKEN: undefined });
-    await ensurePortFree(unchecked.port, unchecked.host);
+    await ensureListenable(unchecked.port, unchecked.host);
     token = operatorTokenIn(dataDir);
     const { serve } = await import('../server.ts');
     process.stderr.write(`starting gridproof on the embedded database in ${dataDir} (the first start takes 10–20 s)…\n`);

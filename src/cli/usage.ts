@@ -29,7 +29,7 @@ const usages: Record<string, string> = {
 ${exits({
   0: 'stopped by Ctrl-C or SIGTERM, after closing cleanly',
   1: 'stopped by an error, or closing took longer than 10 s',
-  2: 'it cannot start: bad configuration, port in use, data directory in use, key mismatch, a changed migration',
+  2: 'it cannot start: bad configuration, an address it cannot listen on (port in use or privileged, HOST not of this machine), data directory in use, key mismatch, a changed migration',
 })}`,
   migrate: `usage: gridproof migrate
 
@@ -130,7 +130,7 @@ ${exits({ 0: 'the key is rotated', 1: "the service refused (its problem's status
 ${exits({
   0: 'the park is loaded (with no --server: the service stopped by Ctrl-C)',
   1: REFUSED,
-  2: 'usage error or unusable input (bad options, a state file of another log, server unreachable, port in use)',
+  2: 'usage error or unusable input (bad options, a state file of another log, server unreachable, an address it cannot listen on)',
 })}`,
   witness: `usage: gridproof witness --key FILE --log VKEY [--log VKEY…] --state DIR
 
