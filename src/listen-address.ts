@@ -1,7 +1,8 @@
 /**
  * The address a server listens on (HOST and PORT, README "Configuration").
  * `serve` and `demo` check it before they create the log, its keys or a
- * shown-once operator token: the listen comes last, and a failure there used
+ * shown-once operator token (`witness` before its state directory): the
+ * listen comes last, and a failure there used
  * to leave all of those behind, with a stack trace, for a service that never
  * answered. A port in use, a port that needs privileges, a HOST that is not
  * an address of this machine or a host name that does not resolve are each

@@ -139,7 +139,7 @@ ${exits({
 ${exits({
   0: 'stopped by Ctrl-C or SIGTERM, after closing cleanly',
   1: 'stopped by an error, or closing took longer than 5 s',
-  2: 'it cannot start: bad options, a key file readable by others, a bad PORT',
+  2: 'it cannot start: bad options, a key file readable by others, a bad PORT, an address it cannot listen on',
 })}`,
 };
 

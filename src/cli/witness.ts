@@ -11,6 +11,7 @@ import { cosignerVerifierOf, parseCosignerPrivateKey } from '../crypto/cosignatu
 import { parseVerifierKey } from '../crypto/note.ts';
 import { ConfigError } from '../config.ts';
 import { GridproofError } from '../errors.ts';
+import { ensureListenable, listenOn } from '../listen-address.ts';
 import { nativeSign, nativeVerify } from '../platform/node-ed25519.ts';
 import { WitnessStateDir } from '../witness/state-file.ts';
 import { buildWitnessApp } from '../witness/witness-server.ts';
@@ -31,6 +32,8 @@ export async function witnessCommand(args: string[]): Promise<number> {
   const port = Number(process.env.PORT ?? '8090');
   if (!/^\d+$/.test(process.env.PORT ?? '8090') || port > 65535) throw new ConfigError('PORT', 'expected a TCP port 0-65535');
   const host = process.env.HOST ?? '127.0.0.1';
+  // Before the state directory is made: a witness that cannot listen leaves nothing behind (src/listen-address.ts).
+  await ensureListenable(port, host);
 
   const app = await buildWitnessApp({
     cosigner,
@@ -40,10 +43,16 @@ export async function witnessCommand(args: string[]): Promise<number> {
     verify: nativeVerify,
     logger: { level: process.env.LOG_LEVEL ?? 'info' },
   });
+  try {
+    await listenOn(app, port, host);
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
+  // After the listen, as in serve: close-with-grace also closes on the process's normal exit, which a failed start must not repeat.
   closeWithGrace({ delay: 5_000 }, async () => {
     await app.close();
   });
-  await app.listen({ port, host });
   app.log.info(`gridproof witness ${cosignerVerifierOf(cosigner).vkey} for ${logs.map((l) => l.name).join(', ')}`);
   return -1;
 }
