@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadConfig } from '../config.ts';
+import { groupDigits } from '../domain/count.ts';
 import { GridproofError } from '../errors.ts';
 import { ensureListenable } from '../listen-address.ts';
 import { parseArgs } from './args.ts';
@@ -95,7 +96,7 @@ function report(result: FillResult, server: string, stateFile: string, seconds: 
     out.push('', `Claims (download a bundle at ${server}/tenant with the tenant's token, or with the curl line):`);
     for (const claim of result.claims) {
       out.push(
-        `  ${claim.tenant.padEnd(10)} ${claim.id}  ${claim.wh} Wh`,
+        `  ${claim.tenant.padEnd(10)} ${claim.id}  ${groupDigits(claim.wh)} Wh`,
         `    curl -H "authorization: Bearer ${state.tokens[claim.tenant]}" -o ${claim.id}.bundle.json ${server}/v1/claims/${claim.id}/bundle`,
       );
     }

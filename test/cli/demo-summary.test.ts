@@ -23,7 +23,13 @@ t.test('demo --server: each claim is printed with a curl line that downloads its
   const demo = await gridproof(['demo', '--server', server, '--token', OPERATOR_TOKEN, '--days', '1', '--state', join(scratch, 'state.json')]);
   t.equal(demo.status, 0, `exit 0 (${demo.stderr.slice(-300)})`);
   t.match(demo.stdout, `\nClaims (download a bundle at ${server}/tenant with the tenant's token, or with the curl line):\n`);
-  t.notMatch(demo.stdout, /^\s+\S+\s+claim-\S+\s+\d+ Wh\s+http/m, 'no bare bundle URL');
+  t.notMatch(demo.stdout, /^\s+\S+\s+claim-\S+\s+[\d ]+ Wh\s+http/m, 'no bare bundle URL');
+  const amounts = [...demo.stdout.matchAll(/^ {2}\S+ +claim-\S+ {2}(.+) Wh$/gm)].map((match) => match[1]!);
+  t.equal(amounts.length, 3, 'one line per claim with its Wh');
+  t.ok(
+    amounts.every((wh) => /^\d{1,3}( \d{3})*$/.test(wh)),
+    `Wh grouped by thousands as the pages and the certificate write them: ${amounts.join(', ')}`,
+  );
   const curls = [...demo.stdout.matchAll(/^ {4}curl -H "authorization: Bearer (\S+)" -o (claim-\S+)\.bundle\.json (\S+)$/gm)];
   t.equal(curls.length, 3, 'one curl line per claim');
   for (const [line, token, id, url] of curls) {

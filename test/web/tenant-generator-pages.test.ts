@@ -268,6 +268,9 @@ async function column(page: Page, table: string, n: number): Promise<Array<{ tex
     .evaluateAll((cells) => cells.map((c) => ({ text: (c.querySelector('[aria-hidden="true"]') ?? c).textContent ?? '', title: c.getAttribute('title') })));
 }
 
+/** A Wh figure as the tables write it: digits grouped by thousands with a space ("150 000"). */
+const WH_FIGURE = /^\d{1,3}( \d{3})*$/;
+
 /** The demo's readings end 7 days after its data's first hour (2018-12-31T23:00Z): later hours have none. */
 const READ_END = Date.parse(csv.split('\n')[1]!.split(',')[0]!) + 7 * 86_400_000;
 
@@ -276,7 +279,7 @@ async function rowKinds(t: Tap, page: Page, table: string, valueColumn: number):
   const hours = await column(page, table, 1);
   const values = await column(page, table, valueColumn);
   const shown = values.map((c) =>
-    c.text === '—' && c.title === 'no reading' ? 'no reading' : /^\d+$/.test(c.text) && c.title === null ? 'figure' : `unexpected ${JSON.stringify(c)}`,
+    c.text === '—' && c.title === 'no reading' ? 'no reading' : WH_FIGURE.test(c.text) && c.title === null ? 'figure' : `unexpected ${JSON.stringify(c)}`,
   );
   const expected = hours.map((h) => (Date.parse(`${h.text.replace(' ', 'T')}:00Z`) < READ_END ? 'figure' : 'no reading'));
   t.same(shown, expected, `${table}: a figure for each hour read, "—" titled "no reading" for each hour not`);
@@ -407,7 +410,7 @@ t.test('/generator: an hour read but not matched yet reads "pending" (not matche
       'a battery hour that exported 0 Wh is no supply, never settled, and reads 0 unmatched, not "pending"',
     );
     t.same(
-      matched.filter((c) => !(/^\d+$/.test(c.text) && c.title === null)),
+      matched.filter((c) => !(WH_FIGURE.test(c.text) && c.title === null)),
       [],
       'every matched hour reads a figure',
     );
@@ -609,7 +612,7 @@ t.test('/tenant: an hour read but not matched yet reads "pending" (not matched y
     t.equal(rowsOf(pending).length, 4, 'four hours read and not matched yet are in the table');
     t.same(
       rowsOf(pending).map((i) => consumed[i]),
-      rowsOf(pending).map(() => ({ text: '150000', title: null })),
+      rowsOf(pending).map(() => ({ text: '150 000', title: null })),
       'their consumption is a figure: it was read',
     );
     t.same(
@@ -624,7 +627,7 @@ t.test('/tenant: an hour read but not matched yet reads "pending" (not matched y
     );
     const demoHours = hours.flatMap((h, i) => (Date.parse(`${h.text.replace(' ', 'T')}:00Z`) < READ_END ? [i] : []));
     t.same(
-      demoHours.flatMap((i) => sources.map((c) => c[i]!)).filter((c) => !(/^\d+$/.test(c.text) && c.title === null)),
+      demoHours.flatMap((i) => sources.map((c) => c[i]!)).filter((c) => !(WH_FIGURE.test(c.text) && c.title === null)),
       [],
       'every hour of the demo, matched, reads a figure from each source',
     );

@@ -9,14 +9,19 @@
  * fully matched or, for a tenant, matched with no green supply
  * (src/web/model/hourly-views.ts).
  */
+import { groupDigits } from '../../domain/count.ts';
 import { NO_READING, partOf, type HourlySeries, type HourPart } from '../model/hourly-views.ts';
 import { el } from './ui.ts';
 
 const hourText = (t: number): string => new Date(t * 1000).toISOString().slice(0, 16).replace('T', ' ');
 
-/** One Wh cell: the figure, or the mark of why there is none with its words for a tooltip and for assistive technology. */
+/**
+ * One Wh cell: the figure grouped by thousands as the plot's legend and the
+ * certificate write it ("150 000"), or the mark of why there is none with its
+ * words for a tooltip and for assistive technology.
+ */
 function whCell(part: HourPart): HTMLTableCellElement {
-  if (typeof part === 'number') return el('td', { class: 'num' }, String(part));
+  if (typeof part === 'number') return el('td', { class: 'num' }, groupDigits(String(part)));
   return el(
     'td',
     { class: `num ${part === NO_READING ? 'no-reading' : 'not-matched'}`, title: part.words },
