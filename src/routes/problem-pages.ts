@@ -8,16 +8,22 @@
  * list /problems/verify, from src/verify-reason-explanations.ts
  * (docs/exports.md "When a bundle does not verify"). Some reasons share a
  * name with an API error (bad-signature); each of the two pages says which
- * kind it is and links the other. Hidden from the OpenAPI document like the
- * web app's pages, and declared the same way.
+ * kind it is and links the other. A third set, the findings and warnings of
+ * `gridproof monitor`: /problems/monitor/{code} and the list /problems/monitor,
+ * from src/monitor-finding-explanations.ts (docs/design.md §7 "What a finding
+ * tells"), made by the same renderer and linked the same way to a code of the
+ * same name in the other sets. Hidden from the OpenAPI document like the web
+ * app's pages, and declared the same way.
  */
 import { createHash } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { bundleCodes, type BundleCode } from '../domain/bundle/bundle-types.ts';
 import { escapeHtml } from '../domain/html-escape.ts';
+import { logFindingCodes, replayFindingCodes, warningCodes } from '../domain/monitor/findings.ts';
 import { errorExplanation } from '../error-explanations.ts';
 import { errorStatus, GridproofError, type ErrorCode } from '../errors.ts';
+import { monitorFindingExplanation, monitorFindingPage, type MonitorCode } from '../monitor-finding-explanations.ts';
 import { verifyReasonExplanation, verifyReasonPage } from '../verify-reason-explanations.ts';
 import { problemTitle } from './problem.ts';
 import { PARAM, problems, textOf } from './responses.ts';
@@ -45,6 +51,13 @@ const STYLE = [
 const CSP = `default-src 'none'; style-src 'sha256-${createHash('sha256').update(STYLE).digest('base64')}'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`;
 const CODES = Object.keys(errorStatus) as ErrorCode[];
 const REASONS = Object.keys(verifyReasonExplanation) as BundleCode[];
+/** The monitor's codes in three groups, each in the order of src/domain/monitor/findings.ts: what a reader meets first comes first. */
+const MONITOR_GROUPS: ReadonlyArray<{ heading: string; kind: string; codes: readonly MonitorCode[] }> = [
+  { heading: 'Findings about the log as served', kind: 'a finding about the log as served: its key, checkpoints, root and entries', codes: logFindingCodes },
+  { heading: 'Findings of the replay of the entries', kind: 'a finding of the replay of the log’s entries', codes: replayFindingCodes },
+  { heading: 'Warnings', kind: 'a warning: something the log may still put right', codes: warningCodes },
+];
+const isWarning = (code: MonitorCode): boolean => (warningCodes as readonly string[]).includes(code);
 
 /** "401 Unauthorized": the status and its reason phrase (RFC 9110 §15). */
 const statusLine = (code: ErrorCode): string => `${errorStatus[code]} ${STATUS_CODES[errorStatus[code]] ?? ''}`.trim();
@@ -52,7 +65,7 @@ const statusLine = (code: ErrorCode): string => `${errorStatus[code]} ${STATUS_C
 const page = (title: string, body: string): string =>
   `<!doctype html>\n<html lang="en">\n<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">` +
   `<title>${escapeHtml(title)}</title><style>${STYLE}</style></head>\n<body>\n` +
-  `<header><p><a href="/">gridproof</a> · <a href="/problems">problem codes</a> · <a href="/problems/verify">verification reasons</a></p></header>\n<main>\n${body}\n</main>\n</body>\n</html>\n`;
+  `<header><p><a href="/">gridproof</a> · <a href="/problems">problem codes</a> · <a href="/problems/verify">verification reasons</a> · <a href="/problems/monitor">monitor findings</a></p></header>\n<main>\n${body}\n</main>\n</body>\n</html>\n`;
 
 function codePage(code: ErrorCode): string {
   return page(
@@ -63,7 +76,8 @@ function codePage(code: ErrorCode): string {
       `<p>The problem document’s <code>detail</code> says what was wrong with this request. <a href="/problems">Every problem code</a></p>` +
       (Object.hasOwn(verifyReasonExplanation, code)
         ? `\n<p class="muted">This is an error of an API request. A bundle verdict has a reason of the same name, which means something else: <a href="${verifyReasonPage(code as BundleCode)}">verification reason <code>${escapeHtml(code)}</code></a>.</p>`
-        : ''),
+        : '') +
+      alsoMonitor(code),
   );
 }
 
@@ -77,7 +91,53 @@ function reasonPage(code: BundleCode): string {
       `<p>The reason’s <code>detail</code> says which entry and what was found. A bundle with any reason proves nothing. <a href="/problems/verify">Every verification reason</a></p>` +
       (Object.hasOwn(errorStatus, code)
         ? `\n<p class="muted">Not the API error of the same name, which a request the service refuses carries in a problem document: <a href="/problems/${escapeHtml(code)}">problem code <code>${escapeHtml(code)}</code></a>.</p>`
-        : ''),
+        : '') +
+      alsoMonitor(code),
+  );
+}
+
+/** On an API error's or a verification reason's page: the monitor finding of the same name, which is about a whole log. */
+function alsoMonitor(code: string): string {
+  if (!Object.hasOwn(monitorFindingExplanation, code)) return '';
+  return `\n<p class="muted">The monitor reports a finding of the same name about a whole log: <a href="${monitorFindingPage(code as MonitorCode)}">monitor finding <code>${escapeHtml(code)}</code></a>.</p>`;
+}
+
+function findingPage(code: MonitorCode): string {
+  const noun = isWarning(code) ? 'warning' : 'finding';
+  const group = MONITOR_GROUPS.find((g) => g.codes.includes(code))!;
+  const exit = isWarning(code) ? 'the run still passes (exit 0)' : 'the run fails (exit 1) and the state file is left as it was';
+  // A code of the same name in the other sets means something else; say so and link it.
+  const others = [
+    ...(Object.hasOwn(errorStatus, code)
+      ? [`<a href="/problems/${escapeHtml(code)}">problem code <code>${escapeHtml(code)}</code></a>, an error of an API request`]
+      : []),
+    ...(Object.hasOwn(verifyReasonExplanation, code)
+      ? [`<a href="${verifyReasonPage(code as BundleCode)}">verification reason <code>${escapeHtml(code)}</code></a>, a reason one bundle does not verify`]
+      : []),
+  ];
+  return page(
+    `${code}: gridproof monitor ${noun}`,
+    `<h1><code>${escapeHtml(code)}</code></h1>\n` +
+      `<p><span class="status">monitor ${noun}</span> <span class="muted">${escapeHtml(group.kind)}, listed in the report of <code>gridproof monitor</code>: ${exit}; not an HTTP error</span></p>\n` +
+      `<h2>What it means and what to do</h2>\n<p>${escapeHtml(monitorFindingExplanation[code])}</p>\n` +
+      `<p>Each ${noun} in the report names the log entries involved (or the log as a whole) and a detail saying what was found. <a href="/problems/monitor">Every monitor finding and warning</a></p>` +
+      (others.length > 0 ? `\n<p class="muted">Not the code of the same name elsewhere, which means something else: ${others.join('; ')}.</p>` : ''),
+  );
+}
+
+function findingListPage(): string {
+  const tables = MONITOR_GROUPS.map(({ heading, codes }) => {
+    const rows = codes.map(
+      (code) =>
+        `<tr><td><a href="${monitorFindingPage(code)}"><code>${escapeHtml(code)}</code></a></td><td>${escapeHtml(monitorFindingExplanation[code])}</td></tr>`,
+    );
+    return `<h2>${escapeHtml(heading)}</h2>\n<table>\n<thead><tr><th>code</th><th>what it means and what to do</th></tr></thead>\n<tbody>\n${rows.join('\n')}\n</tbody>\n</table>`;
+  });
+  return page(
+    'gridproof monitor findings',
+    `<h1>gridproof monitor findings</h1>\n` +
+      `<p><code>gridproof monitor</code> replays a whole log and reports each fault it finds with a stable code, the log entries involved and a detail: any finding fails the run (exit 1); a warning leaves it clean. These codes are neither the <a href="/problems">problem codes</a> of API errors nor the <a href="/problems/verify">verification reasons</a> of one bundle, although some share a name.</p>\n` +
+      tables.join('\n'),
   );
 }
 
@@ -101,7 +161,7 @@ function listPage(): string {
   return page(
     'gridproof problem codes',
     `<h1>gridproof problem codes</h1>\n` +
-      `<p>Every error leaves as an RFC 9457 problem document (application/problem+json) with a stable <code>code</code>; its <code>type</code> is the page of that code. The reasons of a bundle verdict are another set of codes: <a href="/problems/verify">verification reasons</a>.</p>\n` +
+      `<p>Every error leaves as an RFC 9457 problem document (application/problem+json) with a stable <code>code</code>; its <code>type</code> is the page of that code. The reasons of a bundle verdict are another set of codes: <a href="/problems/verify">verification reasons</a>; the findings of the monitor a third: <a href="/problems/monitor">monitor findings</a>.</p>\n` +
       `<table>\n<thead><tr><th>code</th><th>HTTP status</th><th>what it means and what to do</th></tr></thead>\n<tbody>\n${rows.join('\n')}\n</tbody>\n</table>`,
   );
 }
@@ -127,5 +187,14 @@ export function problemPageRoutes(app: FastifyInstance): void {
       throw new GridproofError('not-found', `no verification reason ${code}; /problems/verify lists them all`);
     }
     return send(reply, reasonPage(code as BundleCode));
+  });
+  // Static too, so it wins over /problems/:code the same way; no problem code is named monitor.
+  app.get('/problems/monitor', declared(), async (_request, reply) => send(reply, findingListPage()));
+  app.get<{ Params: { code: string } }>('/problems/monitor/:code', declared(...PARAM, 404), async (request, reply) => {
+    const { code } = request.params;
+    if (!Object.hasOwn(monitorFindingExplanation, code)) {
+      throw new GridproofError('not-found', `no monitor finding or warning ${code}; /problems/monitor lists them all`);
+    }
+    return send(reply, findingPage(code as MonitorCode));
   });
 }

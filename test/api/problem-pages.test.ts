@@ -4,7 +4,9 @@
  * src/errors.ts; /problems links them all; an unknown code is a coded 404.
  * The reasons of a bundle verdict have their own pages beside them,
  * /problems/verify/{code} and the list /problems/verify, and a reason that
- * shares its name with an API error is never shown as that error.
+ * shares its name with an API error is never shown as that error. The
+ * findings and warnings of `gridproof monitor` are a third set, at
+ * /problems/monitor/{code} and /problems/monitor, made the same way.
  * startTestApp checks each reply against the routes' declarations.
  */
 import { createHash } from 'node:crypto';
@@ -12,13 +14,18 @@ import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { bundleCodes, type BundleCode } from '../../src/domain/bundle/verify-bundle.ts';
 import { errorExplanation } from '../../src/error-explanations.ts';
+import { logFindingCodes, replayFindingCodes, warningCodes } from '../../src/domain/monitor/findings.ts';
 import { errorStatus, type ErrorCode } from '../../src/errors.ts';
+import { monitorFindingExplanation } from '../../src/monitor-finding-explanations.ts';
 import { verifyReasonExplanation } from '../../src/verify-reason-explanations.ts';
 import { addParticipant, auth, startTestApp } from '../helpers/app.ts';
 import { isProblem } from '../helpers/log-state.ts';
 
 const CODES = Object.keys(errorStatus) as ErrorCode[];
 const REASONS = Object.keys(bundleCodes) as BundleCode[];
+/** Every code the monitor reports, from the arrays it reports them from. */
+const FINDINGS = [...logFindingCodes, ...replayFindingCodes];
+const MONITOR_CODES = [...FINDINGS, ...warningCodes];
 
 t.test('every code has a page naming its status, and the list links them all', async (t) => {
   const env = await startTestApp('pglite');
@@ -43,7 +50,14 @@ t.test('every code has a page naming its status, and the list links them all', a
 t.test('the pages carry their own stylesheet, which their CSP admits by its hash and nothing else', async (t) => {
   const env = await startTestApp('pglite');
   t.teardown(env.close);
-  for (const url of ['/problems', '/problems/forbidden', '/problems/verify', '/problems/verify/bad-signature']) {
+  for (const url of [
+    '/problems',
+    '/problems/forbidden',
+    '/problems/verify',
+    '/problems/verify/bad-signature',
+    '/problems/monitor',
+    '/problems/monitor/root-mismatch',
+  ]) {
     const reply = await env.app.inject({ url });
     const styles = [...reply.payload.matchAll(/<style>([^<]*)<\/style>/g)].map((match) => match[1]!);
     t.equal(styles.length, 1, `${url}: one inline stylesheet`);
@@ -172,4 +186,69 @@ t.test('the docs list every verification reason and name its pages', async (t) =
   const section = docs.slice(docs.indexOf('## When a bundle does not verify'));
   t.match(section, '/problems/verify/{code}', 'the section names the pages');
   for (const code of REASONS) t.match(section, `| \`${code}\` `, `docs/exports.md lists ${code}`);
+});
+
+t.test('every monitor finding and warning has an explanation and a page, and the list links them all', async (t) => {
+  const env = await startTestApp('pglite');
+  t.teardown(env.close);
+  const { app } = env;
+  t.same(Object.keys(monitorFindingExplanation).sort(), [...MONITOR_CODES].sort(), 'one explanation per finding and warning code, no more');
+  for (const code of MONITOR_CODES) {
+    const explanation = monitorFindingExplanation[code];
+    t.ok(explanation.trim().length > 40, `${code}: a real explanation`);
+    const reply = await app.inject({ url: `/problems/monitor/${code}` });
+    t.equal(reply.statusCode, 200, `${code}: 200`);
+    t.match(reply.headers['content-type'], /^text\/html; charset=utf-8$/, `${code}: HTML`);
+    t.match(reply.headers['content-security-policy'], /default-src 'none'/, `${code}: under a CSP`);
+    t.match(reply.payload, `<h1><code>${code}</code></h1>`, `${code}: names the code`);
+    const kind = (warningCodes as readonly string[]).includes(code) ? 'monitor warning' : 'monitor finding';
+    t.match(reply.payload, `<span class="status">${kind}</span>`, `${code}: says it is a ${kind}`);
+    t.notMatch(reply.payload, 'HTTP status', `${code}: and names no HTTP status`);
+    t.match(reply.payload, explanation.replaceAll("'", '&#39;'), `${code}: what it means and what to do`);
+  }
+  const list = await app.inject({ url: '/problems/monitor' });
+  t.equal(list.statusCode, 200);
+  t.match(list.headers['content-type'], /^text\/html; charset=utf-8$/);
+  for (const code of MONITOR_CODES) t.match(list.payload, `<a href="/problems/monitor/${code}">`, `the list links ${code}`);
+  t.match((await app.inject({ url: '/problems' })).payload, '<a href="/problems/monitor">', 'the problem codes link the monitor findings');
+});
+
+t.test("one finding's page: what it means, what shows it, what to do, and that it fails the run", async (t) => {
+  const env = await startTestApp('pglite');
+  t.teardown(env.close);
+  const page = (await env.app.inject({ url: '/problems/monitor/log-key-changed' })).payload;
+  t.match(page, /<title>log-key-changed: gridproof monitor finding<\/title>/);
+  t.match(page, 'a finding about the log as served', 'its group');
+  t.match(page, 'the run fails (exit 1) and the state file is left as it was', 'what it does to the run');
+  t.match(page, 'GET /v1/log/key', 'what in the log shows it');
+  t.match(page, 'a fork, a replaced log', 'what likely causes it');
+  t.match(page, 'Do not update the pin', 'and what to do');
+  t.notMatch(page, '/problems/verify/log-key-changed', 'a code of its own links no other set');
+  const warning = (await env.app.inject({ url: '/problems/monitor/late-supply-unsettled' })).payload;
+  t.match(warning, '<span class="status">monitor warning</span>');
+  t.match(warning, 'the run still passes (exit 0)', 'a warning leaves the run clean');
+});
+
+t.test('a finding that shares its name with an API error or a verification reason links them, and they link it', async (t) => {
+  const env = await startTestApp('pglite');
+  t.teardown(env.close);
+  const finding = (await env.app.inject({ url: '/problems/monitor/bad-checkpoint' })).payload;
+  t.match(finding, '<a href="/problems/bad-checkpoint">problem code <code>bad-checkpoint</code></a>', 'the API error');
+  t.match(finding, '<a href="/problems/verify/bad-checkpoint">verification reason <code>bad-checkpoint</code></a>', 'the verification reason');
+  for (const url of ['/problems/bad-checkpoint', '/problems/verify/bad-checkpoint']) {
+    t.match(
+      (await env.app.inject({ url })).payload,
+      '<a href="/problems/monitor/bad-checkpoint">monitor finding <code>bad-checkpoint</code></a>',
+      `${url} links it`,
+    );
+  }
+  t.notMatch((await env.app.inject({ url: '/problems/verify/statement-mismatch' })).payload, '/problems/monitor/', 'a reason the monitor has not, no link');
+});
+
+t.test('an unknown monitor finding is a coded 404', async (t) => {
+  const env = await startTestApp('pglite');
+  t.teardown(env.close);
+  for (const code of ['no-such-finding', 'toString', '__proto__', 'statement-mismatch', 'unauthorized', 'Root-Mismatch']) {
+    isProblem(t, await env.app.inject({ url: `/problems/monitor/${code}` }), 404, 'not-found', code);
+  }
 });

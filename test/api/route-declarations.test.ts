@@ -77,6 +77,8 @@ t.test('every route of the app declares its responses', async (t) => {
       '/problems/:code',
       '/problems/verify',
       '/problems/verify/:code',
+      '/problems/monitor',
+      '/problems/monitor/:code',
     ],
     'only the web app, the problem pages and Swagger UI are hidden from the OpenAPI document',
   );
