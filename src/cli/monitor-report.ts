@@ -1,9 +1,13 @@
 /**
  * What `gridproof monitor` found, as data (runMonitor's answer) and as the
- * readable report it prints on stdout.
+ * readable report it prints on stdout. A report with findings or warnings
+ * names the page of each of their codes, as `gridproof verify` names its
+ * reasons' (code-pages.ts).
  */
 import type { Finding, Warning } from '../domain/monitor/findings.ts';
 import { countOf } from '../domain/count.ts';
+import { monitorFindingPage } from '../monitor-finding-explanations.ts';
+import { codePagesText } from './code-pages.ts';
 
 export interface MonitorReport {
   url: string;
@@ -88,6 +92,9 @@ export function formatMonitorReport(report: MonitorReport): string {
   if (report.findings.length > 0) out += listed('findings', report.findings);
   else if (!report.error) out += line('findings', 'none');
   if (report.warnings.length > 0) out += listed('warnings', report.warnings);
+  // A bare code tells a certifier nothing; every gridproof service explains each one (docs/design.md §7).
+  const coded = [...report.findings, ...report.warnings];
+  if (coded.length > 0) out += line('codes', codePagesText(coded.map((item) => monitorFindingPage(item.code))));
   if (report.error) out += line('result', `${report.refused ? 'REFUSED BY THE SERVER' : 'UNUSABLE INPUT'}: ${report.error}`);
   else if (report.findings.length > 0) out += line('result', `FAILED: ${countOf(report.findings.length, 'finding')}`);
   else out += line('result', 'OK: every check passed');

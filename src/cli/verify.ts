@@ -16,6 +16,7 @@ import { parseArgs } from './args.ts';
 import { readBundleFile } from './bundle-file.ts';
 import { countOf } from '../domain/count.ts';
 import { verifyReasonPage } from '../verify-reason-explanations.ts';
+import { codePagesText } from './code-pages.ts';
 
 export async function verifyCommand(args: string[]): Promise<number> {
   const { options, lists, positional } = parseArgs(args, ['json', 'html']);
@@ -53,7 +54,6 @@ export async function verifyCommand(args: string[]): Promise<number> {
   out.write(`INVALID bundle: ${countOf(verdict.reasons.length, 'reason')}\n`);
   for (const reason of verdict.reasons) out.write(`  ${reason.code}: ${reason.detail}\n`);
   // A bare code tells an auditor nothing; every gridproof service explains each one (docs/exports.md).
-  const pages = [...new Set(verdict.reasons.map((reason) => reason.code))].map(verifyReasonPage);
-  out.write(`what each code means and what to do: ${pages.join(', ')} on any gridproof service\n`);
+  out.write(`${codePagesText(verdict.reasons.map((reason) => verifyReasonPage(reason.code)))}\n`);
   return 1;
 }

@@ -5,6 +5,8 @@
  * not a finding; a forged state fails the consistency
  * check; and a second settlement, an over-allocating one and a double claim
  * written straight into the database are found with their entries' indexes.
+ * A report with findings or warnings names the page of each of their codes
+ * (/problems/monitor/{code}), once per code; a clean one names none.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
@@ -108,6 +110,7 @@ for (const backend of await testBackends()) {
     const first = await monitor();
     t.equal(first.exitCode, 0, 'a clean log passes');
     t.same(first.report.findings, []);
+    t.notMatch(formatMonitorReport(first.report), '/problems/monitor/', 'a clean report names no page');
     t.match(first.report, {
       consistency: 'first run',
       replay: 'from entry 0',
@@ -139,6 +142,10 @@ for (const backend of await testBackends()) {
       [['late-supply-unsettled', [v0.index]]],
     );
     t.match(formatMonitorReport(early.report), /warnings +1: late-supply-unsettled ×1/);
+    t.match(
+      formatMonitorReport(early.report),
+      /\ncodes +what each code means and what to do: \/problems\/monitor\/late-supply-unsettled on any gridproof service\n/,
+    );
     const [late0, ...none] = await match(env, 2);
     t.ok(late0 && none.length === 0, 'one late settlement');
     const claimed = allocationId(s0!.hash, 0); // wind-1's 600 Wh to meter-1 in hour 0
@@ -239,6 +246,17 @@ for (const backend of await testBackends()) {
     t.same(found('double-claim'), [[s0!.index, c1!.index, c2!.index]]);
     t.same(found('settlement-not-reproduced'), [[x2!.index]], 'hour 2 re-executed: matching gives meter 2 its import, not 600 Wh');
     t.equal(caught.report.findings.length, 6);
+    const codes = formatMonitorReport(caught.report)
+      .split('\n')
+      .find((line) => line.startsWith('codes '));
+    const caughtCodes = [...new Set(caught.report.findings.map((f) => f.code))];
+    t.same(
+      [...(codes ?? '').matchAll(/\/problems\/monitor\/([a-z-]+)/g)].map((match) => match[1]),
+      caughtCodes,
+      'the report names the page of each finding code, once, in the order found',
+    );
+    for (const code of caughtCodes)
+      t.equal((await env.app.inject({ url: `/problems/monitor/${code}` })).statusCode, 200, `${code}: the service serves its page`);
     t.match(caught.report, { consistency: 'ok', root: 'match', stateSaved: false });
     const again = await monitor();
     t.equal(again.exitCode, 1, 'the state is not advanced past a finding: the next run finds it again');
@@ -251,6 +269,11 @@ for (const backend of await testBackends()) {
     t.same(
       pinned.report.findings.map((f) => f.code),
       ['log-key-changed', 'bad-checkpoint'],
+    );
+    t.match(
+      formatMonitorReport(pinned.report),
+      /\ncodes +what each code means and what to do: \/problems\/monitor\/log-key-changed, \/problems\/monitor\/bad-checkpoint on any gridproof service\nresult +FAILED: 2 findings\n$/,
+      'the pages come last before the result',
     );
     const mixed = await monitor({ key: other });
     t.equal(mixed.exitCode, 2, '--key contradicting the state file is unusable input');
