@@ -252,3 +252,10 @@ t.test('an unknown monitor finding is a coded 404', async (t) => {
     isProblem(t, await env.app.inject({ url: `/problems/monitor/${code}` }), 404, 'not-found', code);
   }
 });
+
+t.test('the docs list every monitor finding and warning and name their pages', async (t) => {
+  const docs = readFileSync(new URL('../../docs/design.md', import.meta.url), 'utf8');
+  const section = docs.slice(docs.indexOf('### What a finding tells'), docs.indexOf('## 8. Trust model'));
+  t.match(section, '/problems/monitor/{code}', 'the section names the pages');
+  for (const code of MONITOR_CODES) t.match(section, `| \`${code}\` `, `docs/design.md lists ${code}`);
+});

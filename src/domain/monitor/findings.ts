@@ -1,7 +1,8 @@
 /**
- * What the monitor reports (docs/design.md §6, last
- * paragraphs): each finding, and each warning, has a stable code, the indexes
- * of the log entries involved (ascending) and a readable detail.
+ * What the monitor reports (docs/design.md §7 "What a finding tells"): each
+ * finding, and each warning, has a stable code, the indexes of the log entries
+ * involved (ascending) and a readable detail. Each code's explanation, served
+ * at /problems/monitor/{code}, is src/monitor-finding-explanations.ts.
  */
 
 /** Findings of the replay of the entries themselves (replay.ts). */
