@@ -53,9 +53,9 @@ const CODES = Object.keys(errorStatus) as ErrorCode[];
 const REASONS = Object.keys(verifyReasonExplanation) as BundleCode[];
 /** The monitor's codes in three groups, each in the order of src/domain/monitor/findings.ts: what a reader meets first comes first. */
 const MONITOR_GROUPS: ReadonlyArray<{ heading: string; kind: string; codes: readonly MonitorCode[] }> = [
-  { heading: 'Findings about the log as served', kind: 'a finding about the log as served: its key, checkpoints, root and entries', codes: logFindingCodes },
+  { heading: 'Findings about the log as served', kind: 'a finding about the log as served (its key, checkpoints, root and entries)', codes: logFindingCodes },
   { heading: 'Findings of the replay of the entries', kind: 'a finding of the replay of the log’s entries', codes: replayFindingCodes },
-  { heading: 'Warnings', kind: 'a warning: something the log may still put right', codes: warningCodes },
+  { heading: 'Warnings', kind: 'a warning (something the log may still put right)', codes: warningCodes },
 ];
 const isWarning = (code: MonitorCode): boolean => (warningCodes as readonly string[]).includes(code);
 
@@ -120,7 +120,7 @@ function findingPage(code: MonitorCode): string {
     `<h1><code>${escapeHtml(code)}</code></h1>\n` +
       `<p><span class="status">monitor ${noun}</span> <span class="muted">${escapeHtml(group.kind)}, listed in the report of <code>gridproof monitor</code>: ${exit}; not an HTTP error</span></p>\n` +
       `<h2>What it means and what to do</h2>\n<p>${escapeHtml(monitorFindingExplanation[code])}</p>\n` +
-      `<p>Each ${noun} in the report names the log entries involved (or the log as a whole) and a detail saying what was found. <a href="/problems/monitor">Every monitor finding and warning</a></p>` +
+      `<p>Each ${noun} in the report names the log entries involved${isWarning(code) ? '' : ' (none for a finding about the log as a whole)'} and a detail saying what was found. <a href="/problems/monitor">Every monitor finding and warning</a></p>` +
       (others.length > 0 ? `\n<p class="muted">Not the code of the same name elsewhere, which means something else: ${others.join('; ')}.</p>` : ''),
   );
 }
