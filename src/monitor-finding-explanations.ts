@@ -41,9 +41,9 @@ export const monitorFindingExplanation = {
   'bad-signature':
     'An entry is signed by the key that must sign it (the log key, the operator key, or a key of the reading’s device, as the detail says), but the signature does not verify: the entry’s text was changed after it was signed. The entry is ignored from then on. A logged entry never changes; report it to the operator as an alteration of the log.',
   'duplicate-entry':
-    'The same entry, byte for byte, is logged at two indexes; the detail names both. The service answers a repeated post with duplicate: true and appends nothing, so the second copy was written past it. The copy is not replayed, so nothing is counted twice, but the log holds an entry the service would not have written: report it to the operator.',
+    'The same reading, contract, settlement or claim, byte for byte, is logged at two indexes; the detail names both. The service answers a repeated post with duplicate: true and appends nothing, so the second copy was written past it. The copy is not replayed, so nothing is counted twice, but the log holds an entry the service would not have written: report it to the operator.',
   'duplicate-registration':
-    'A participant id or a device id is registered by two different entries; the detail names both. The first registration counts and the second is ignored. One id must name one participant or one device, or energy and readings could be attributed to either: report it to the operator.',
+    'A participant id or a device id is registered twice, by the same entry logged again or by two different ones; the detail names both. The first registration counts and the second is ignored. One id must name one participant or one device, or energy and readings could be attributed to either: report it to the operator.',
   'unknown-participant':
     'An entry names a participant that no participant entry before it registers: a device’s owner, a contract’s buyer or a claim’s tenant. A registration counts only from where it is logged. What the entry attributes cannot be tied to a registered party; report it to the operator.',
   'participant-role-mismatch':
@@ -63,7 +63,7 @@ export const monitorFindingExplanation = {
   'unsettled-supply':
     'A supply reading was left out where a settlement had to list it: the first settlement of its interval and zone leaves out a supply reading of that hour logged before it (matching reads every one of them), or the late settlements that end a matching run leave out a reading that was late and unsettled when they began. The reading’s energy is then neither matched nor settled late. The detail names the reading and the settlement. Report it to the operator: matching skipped a reading, or the settlement was written by other means.',
   'late-allocations':
-    'A settlement allocates energy for an interval and zone matched before: an earlier settlement of that hour and zone exists, or the zone settled a later interval already (matching goes oldest first). After its first settlement an hour takes only late settlements, which allocate nothing. The allocations are not replayed, so a claim resting on them shows as claim-mismatch. The detail names the earlier settlement; report it to the operator.',
+    'A settlement allocates energy for an interval and zone matched before: an earlier settlement of that hour and zone exists, or the zone settled a later interval already (matching goes oldest first). After its first settlement an hour takes only late settlements, which allocate nothing. The allocations are not replayed, so a claim resting on them shows as claim-mismatch. The detail says which of the two applies; report it to the operator.',
   'bad-late-settlement':
     'A late settlement (a settlement without allocations of an interval and zone settled before) lists a reading logged before the interval’s first settlement. Matching read that reading, so the first settlement had to list it; a late settlement is only for readings logged after. The detail names the reading and both settlements, and unsettled-supply is usually reported for the same reading. Report it to the operator.',
   'allocation-mismatch':
