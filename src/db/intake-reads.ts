@@ -6,7 +6,8 @@
  * findLogged, chainHeads, deviceKeys and lastMatchedStarts ask). The read
  * runs after the lock, in a statement of its own inside the function of
  * migration 017, so its snapshot holds every append committed before the
- * lock was granted.
+ * lock was granted; migration 019 asks each zone's last matched interval
+ * by index (gridproof_last_matched).
  */
 import { sql } from 'kysely';
 import type { DeviceKeyEntry } from '../domain/reading-rules.ts';

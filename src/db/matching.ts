@@ -6,39 +6,34 @@
 import { sql } from 'kysely';
 import type { Db, Tx } from './log.ts';
 import type { Database } from './schema.ts';
+import { withZoneFrontier } from './zone-frontier.ts';
 
 export interface IntervalKey {
   start_at: Date;
   zone: string;
 }
 
-/** The zone's latest matched interval start, as SQL, for a reading joined with its device. */
-const lastMatchedOf = sql<Date | null>`(select max(m.start_at) from matched_interval m where m.zone = device.bidding_zone)`;
-
 /** Intervals with readings that end by `until`, after their zone's last matched interval, oldest first. */
 export async function pendingIntervals(db: Db, until: Date): Promise<IntervalKey[]> {
-  return db
+  return withZoneFrontier(db)
     .selectFrom('reading')
     .innerJoin('device', 'device.id', 'reading.device_id')
+    .innerJoin('frontier', 'frontier.zone', 'device.bidding_zone')
     .select(['reading.start_at', 'device.bidding_zone as zone'])
     .distinct()
     .where('reading.end_at', '<=', until)
-    .where(sql<boolean>`reading.start_at > coalesce(${lastMatchedOf}, '-infinity')`)
+    .where(sql<boolean>`reading.start_at > coalesce(frontier.latest, '-infinity')`)
     .orderBy('reading.start_at')
     .orderBy('zone')
     .execute();
 }
 
-/** Each zone's latest matched interval start, in ms. */
+/** Each zone's latest matched interval start, in ms; a zone never matched has none. */
 export async function lastMatchedStarts(db: Db | Tx, zones: readonly string[]): Promise<Map<string, number>> {
   if (zones.length === 0) return new Map();
-  const rows = await db
-    .selectFrom('matched_interval')
-    .select(['zone', (eb) => eb.fn.max('start_at').as('latest')])
-    .where('zone', 'in', [...new Set(zones)])
-    .groupBy('zone')
-    .execute();
-  return new Map(rows.map((row) => [row.zone, new Date(row.latest).getTime()]));
+  const { rows } = await sql<{ zone: string; latest: Date | null }>`
+    select z.zone, gridproof_last_matched(z.zone) as latest from unnest(${[...new Set(zones)]}::text[]) as z (zone)`.execute(db);
+  return new Map(rows.flatMap((row) => (row.latest === null ? [] : [[row.zone, new Date(row.latest).getTime()] as const])));
 }
 
 export interface IntervalReadingRow {
@@ -246,16 +241,17 @@ export interface LateSupplyRow {
  * settlement: they arrived late, and are never matched.
  */
 export async function unsettledLateSupply(tx: Tx): Promise<LateSupplyRow[]> {
-  return tx
+  return withZoneFrontier(tx)
     .selectFrom('reading')
     .innerJoin('device', 'device.id', 'reading.device_id')
+    .innerJoin('frontier', 'frontier.zone', 'device.bidding_zone')
     .innerJoin('entry', 'entry.idx', 'reading.entry_idx')
     .leftJoin('settled_source', 'settled_source.source_idx', 'reading.entry_idx')
     .select(['reading.entry_idx', 'entry.leaf_hash', 'reading.start_at', 'reading.end_at', 'device.bidding_zone as zone', 'reading.export_wh'])
     .where('device.type', 'in', ['wind', 'solar', 'storage'])
     .where('reading.export_wh', '>', 0)
     .where('settled_source.source_idx', 'is', null)
-    .where(sql<boolean>`reading.start_at <= ${lastMatchedOf}`)
+    .where(sql<boolean>`reading.start_at <= frontier.latest`)
     .orderBy('reading.entry_idx')
     .execute();
 }

@@ -5,6 +5,7 @@
 import { sql } from 'kysely';
 import type { Db, Tx } from './log.ts';
 import type { Database } from './schema.ts';
+import { withZoneFrontier } from './zone-frontier.ts';
 
 export interface ConsumptionRow {
   entry_idx: number;
@@ -24,23 +25,13 @@ export interface ConsumptionRow {
 }
 
 /**
- * The tenant's consumption readings with start in [from, to). Each zone's
- * latest matched start is looked up once, for the few zones of the tenant's
- * meters, not once per reading (a year's view reads 8,760 per meter): the
- * CTE is materialized, since inlined, its lookup was planned as a subplan run
- * for every reading joined to it.
+ * The tenant's consumption readings with start in [from, to), each with
+ * whether its zone's matching has passed it. The zones' frontiers are looked
+ * up once per zone, not once per reading (a year's view reads 8,760 per
+ * meter): zone-frontier.ts.
  */
 export async function tenantConsumption(db: Db | Tx, tenantId: string, from: Date, to: Date): Promise<ConsumptionRow[]> {
-  return db
-    .with(
-      (cte) => cte('frontier').materialized(),
-      (qb) =>
-        qb
-          .selectFrom((zones) =>
-            zones.selectFrom('device').select('bidding_zone as zone').distinct().where('owner', '=', tenantId).where('type', '=', 'consumption').as('z'),
-          )
-          .select(['z.zone', sql<Date | null>`(select max(m.start_at) from matched_interval m where m.zone = z.zone)`.as('latest')]),
-    )
+  return withZoneFrontier(db)
     .selectFrom('reading')
     .innerJoin('device', 'device.id', 'reading.device_id')
     .innerJoin('entry', 'entry.idx', 'reading.entry_idx')
