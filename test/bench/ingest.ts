@@ -13,6 +13,9 @@
  *   goal ≥ 0.5×, and the rate of 4 batch clients beside it (for
  *   information); one reading per request from 64 clients beside the batch
  *   rate, goal ≥ 0.5×, with p50/p99 latency.
+ * - An aged log: the same single readings once their zone has three years of
+ *   matched intervals behind it, beside the rate with none (for
+ *   information: each group commit asks the zone's last matched interval).
  *
  * Every raw baseline runs once before and once after the service figure it
  * is compared with; the baseline is their mean, so a drift of the machine
@@ -61,6 +64,8 @@ const CLIENTS = 16;
 const BATCH_CLIENTS = 4;
 /** Clients of the "single readings at the machine's limit" figure. */
 const MANY_CLIENTS = 64;
+/** Years of hourly matched intervals in the zone for the "aged log" figure, all before the readings (none is late). */
+const AGED_YEARS = 3;
 
 interface Sizes {
   devices: number;
@@ -312,10 +317,11 @@ async function ingest(backend: 'postgres' | 'pglite', sizes: Sizes): Promise<Sec
     const parallel = groups.map((group) => roundRobin(group, Math.max(1, Math.round(sizes.batchRounds / 2))));
     const single = roundRobin(meters, sizes.singleRounds);
     const many = roundRobin(meters, sizes.singleRounds);
-    return { warm, batch, inProcess, parallel, single, many };
+    const aged = roundRobin(meters, sizes.singleRounds);
+    return { warm, batch, inProcess, parallel, single, many, aged };
   });
-  const { warm, batch, inProcess, parallel, single, many } = signing.value;
-  const signed = warm.length + batch.length + inProcess.length + parallel.flat().length + single.length + many.length;
+  const { warm, batch, inProcess, parallel, single, many, aged } = signing.value;
+  const signed = warm.length + batch.length + inProcess.length + parallel.flat().length + single.length + many.length + aged.length;
   note(`signed ${signed} readings in ${(signing.ms / 1000).toFixed(1)} s`);
 
   const raw = backend === 'postgres' ? postgresRaw(testApp.testStore.url!) : pgliteRaw(testApp);
@@ -481,6 +487,31 @@ async function ingest(backend: 'postgres' | 'pglite', sizes: Sizes): Promise<Sec
     goal: { kind: 'ratio-at-least', value: 0.5 },
     summary: true,
     detail: `p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms; ${await groupCommit(testApp, manyFrom)}`,
+  });
+
+  // --- The same single readings once the zone has years of matching behind
+  // it: each group commit asks the zone's last matched interval, which must
+  // cost the same after three years as on the first day (migration 019).
+  const manyRate = (manyResult.accepted / manyResult.ms) * 1000;
+  note(`${AGED_YEARS} years of matched intervals in DE-LU before the readings (not timed)`);
+  await sql`insert into matched_interval (start_at, zone)
+            select ${new Date(Date.UTC(2020 - AGED_YEARS, 0, 1)).toISOString()}::timestamptz + make_interval(hours => g), 'DE-LU'
+              from generate_series(0, ${AGED_YEARS * 8760 - 1}) as g`.execute(testApp.ledger.db);
+  await sql`analyze matched_interval`.execute(testApp.ledger.db);
+  note(`POST /v1/entries, 1 reading/request, ${MANY_CLIENTS} clients, ${aged.length} requests, after ${AGED_YEARS} years matched`);
+  const agedClients = Array.from({ length: MANY_CLIENTS }, (_, c) =>
+    aged.filter((r) => Number(r.device.slice(6)) % MANY_CLIENTS === c).map((r) => entriesBody([r])),
+  );
+  const agedFrom = await readLogSize(testApp.ledger.db);
+  const agedResult = await runLoad({ ...server, headers, expect: 'entries', clients: agedClients });
+  check(`single readings after ${AGED_YEARS} years matched`, agedResult, aged.length);
+  rows.push({
+    figure: `POST /v1/entries, 1 reading/request, ${MANY_CLIENTS} clients, the zone matched for ${AGED_YEARS} years before`,
+    value: (agedResult.accepted / agedResult.ms) * 1000,
+    unit: 'readings/s',
+    baseline: manyRate,
+    baselineLabel: '(the same, nothing matched yet)',
+    detail: await groupCommit(testApp, agedFrom),
   });
 
   // --- Devices no cache has seen: the first reading of each of many new
