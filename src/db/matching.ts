@@ -6,26 +6,31 @@
 import { sql } from 'kysely';
 import type { Db, Tx } from './log.ts';
 import type { Database } from './schema.ts';
-import { withZoneFrontier } from './zone-frontier.ts';
+import { earliestFrontier, withZoneFrontier } from './zone-frontier.ts';
 
 export interface IntervalKey {
   start_at: Date;
   zone: string;
 }
 
-/** Intervals with readings that end by `until`, after their zone's last matched interval, oldest first. */
+/**
+ * Intervals with readings that end by `until`, after their zone's last
+ * matched interval, oldest first. Bounded below by the earliest zone's
+ * frontier, a constant the planner sees, so a pass reads the readings not
+ * matched yet and not the log's whole history (docs/design.md §10).
+ */
 export async function pendingIntervals(db: Db, until: Date): Promise<IntervalKey[]> {
-  return withZoneFrontier(db)
+  const earliest = await earliestFrontier(db);
+  let query = withZoneFrontier(db)
     .selectFrom('reading')
     .innerJoin('device', 'device.id', 'reading.device_id')
     .innerJoin('frontier', 'frontier.zone', 'device.bidding_zone')
     .select(['reading.start_at', 'device.bidding_zone as zone'])
     .distinct()
     .where('reading.end_at', '<=', until)
-    .where(sql<boolean>`reading.start_at > coalesce(frontier.latest, '-infinity')`)
-    .orderBy('reading.start_at')
-    .orderBy('zone')
-    .execute();
+    .where(sql<boolean>`reading.start_at > coalesce(frontier.latest, '-infinity')`);
+  if (earliest !== null) query = query.where('reading.start_at', '>', earliest);
+  return query.orderBy('reading.start_at').orderBy('zone').execute();
 }
 
 /** Each zone's latest matched interval start, in ms; a zone never matched has none. */

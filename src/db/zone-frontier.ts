@@ -22,3 +22,18 @@ export function withZoneFrontier(db: Db | Tx) {
         .select(['z.zone', sql<Date | null>`gridproof_last_matched(z.zone)`.as('latest')]),
   );
 }
+
+/**
+ * The earliest of the registry's zones' frontiers, or null when some zone
+ * was never matched: no reading at or before it is pending in any zone. As a
+ * constant in a query over readings it lets the planner read only the
+ * readings after it by their start (reading_interval), not every reading of
+ * the log's history.
+ */
+export async function earliestFrontier(db: Db | Tx): Promise<Date | null> {
+  const { rows } = await sql<{ unmatched: boolean | null; earliest: Date | null }>`
+    select bool_or(f.latest is null) as unmatched, min(f.latest) as earliest
+      from (select gridproof_last_matched(z.zone) as latest from (select distinct bidding_zone as zone from device) as z) as f`.execute(db);
+  const { unmatched, earliest } = rows[0]!;
+  return unmatched !== false || earliest === null ? null : new Date(earliest);
+}

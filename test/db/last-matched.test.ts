@@ -10,14 +10,15 @@ import { sql } from 'kysely';
 import t from 'tap';
 import { lockForIntake } from '../../src/db/intake-reads.ts';
 import { lastMatchedStarts } from '../../src/db/matching.ts';
-import { startTestApp } from '../helpers/app.ts';
+import { earliestFrontier } from '../../src/db/zone-frontier.ts';
+import { addDevice, addParticipant, startTestApp } from '../helpers/app.ts';
 import { testBackends } from '../helpers/database.ts';
 
 const HOUR_MS = 3_600_000;
-/** Three years of hours in one zone, a year in another: what an aged log holds. */
+/** Three years of hours in one zone, half a year in another that lags behind: what an aged log holds. */
 const HISTORY = [
   { zone: 'DE-LU', from: Date.UTC(2016, 0, 1), hours: 3 * 8760 },
-  { zone: 'FR', from: Date.UTC(2018, 0, 1), hours: 8760 },
+  { zone: 'FR', from: Date.UTC(2018, 0, 1), hours: 4380 },
 ] as const;
 
 /** Every plan node of an EXPLAIN (FORMAT JSON) answer, depth first. */
@@ -45,6 +46,16 @@ for (const backend of await testBackends()) {
     const locked = await db.transaction().execute((tx) => lockForIntake(tx, [], [], ['FR', 'NO-1', 'DE-LU']));
     t.same([...locked.lastMatched].sort(), [...expected].sort(), "the group commit's lock reads the same starts");
 
+    // The lower bound of a matching pass's scan: the earliest frontier of the
+    // registry's zones, none while some zone with devices was never matched.
+    t.equal(await earliestFrontier(db), null, 'no devices: no bound');
+    const owner = await addParticipant(env.app, 'generator', 'gen-frontier');
+    await addDevice(env.app, { id: 'de-wind', owner: owner.id, type: 'wind', biddingZone: 'DE-LU' });
+    await addDevice(env.app, { id: 'fr-wind', owner: owner.id, type: 'wind', biddingZone: 'FR' });
+    t.same(await earliestFrontier(db), new Date(expected.get('FR')!), "the lagging zone's, the earlier of the two");
+    await addDevice(env.app, { id: 'no-wind', owner: owner.id, type: 'wind', biddingZone: 'NO-1' });
+    t.equal(await earliestFrontier(db), null, 'a zone never matched: no bound, all its readings may be pending');
+
     // A SQL function whose body reads a table is not inlined into its caller,
     // so its plan is the plan of its body: EXPLAIN the body as stored.
     const body = await sql<{ prosrc: string }>`select prosrc from pg_proc where proname = 'gridproof_last_matched'`.execute(db);
@@ -58,7 +69,7 @@ for (const backend of await testBackends()) {
     t.same(
       reads.map((node) => [node['Node Type'], node['Index Name'], node['Scan Direction']]),
       reads.map(() => ['Index Only Scan', 'matched_interval_by_zone', 'Backward']),
-      `read from the (zone, start_at) index, not all ${3 * 8760 + 8760} rows (${JSON.stringify(reads.map((node) => node['Node Type']))})`,
+      `read from the (zone, start_at) index, not all ${HISTORY.reduce((sum, { hours }) => sum + hours, 0)} rows (${JSON.stringify(reads.map((node) => node['Node Type']))})`,
     );
   });
 }
