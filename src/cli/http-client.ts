@@ -2,11 +2,13 @@
  * The few HTTP calls the CLI makes, with the bearer token and problem+json
  * errors turned into GridproofErrors; and the one mapping of a server's
  * answer to an exit code (README "The command line"): an answer with a
- * problem document is the server refusing (exit 1, whatever its status,
- * 401, 403 or 500 alike); a server that cannot be reached, or answers with
- * something else than a problem document, is unusable (exit 2).
+ * problem document is the server refusing (exit 1, 401, 403 or 500 alike),
+ * unless it is a 503 or a 429, which say "not now" (exit 75, sysexits.h
+ * EX_TEMPFAIL); a server that cannot be reached, or answers with something
+ * else than a problem document, is unusable (exit 2).
  */
 import { GridproofError, errorStatus, type ErrorCode } from '../errors.ts';
+import { retryAfterSeconds } from './retry-after.ts';
 
 /** The server could not be reached: one line naming the URL, no stack trace. */
 export class NetworkError extends Error {
@@ -23,13 +25,35 @@ export interface Refusal {
   title: string;
   code: string;
   detail: string;
+  /** Seconds to wait before asking again, from the answer's Retry-After (retry-after.ts); absent when it has none. */
+  retryAfterS?: number;
 }
 
-/** A refusal as every command writes it: "the server answered 403 forbidden [forbidden]: …". */
-export const refusalText = ({ status, title, code, detail }: Refusal): string =>
-  `the server answered ${status} ${title} [${code}]${detail ? `: ${detail}` : ''}`;
+/**
+ * A 503 (RFC 9110 §15.6.4: "a temporary overload or scheduled maintenance")
+ * or a 429 (RFC 6585 §4: too many requests) says nothing against the request:
+ * the same one may succeed later (src/routes/problem.ts and rate-limits.ts
+ * send both with Retry-After). Any other problem document is a refusal.
+ */
+export const isTemporary = ({ status }: Refusal): boolean => status === 503 || status === 429;
 
-/** The server answered with a problem document: a refusal, exit 1 (exitCodeOf). */
+/** What a temporary answer means for the caller, and when to come back. */
+function tryAgainText(refusal: Refusal): string {
+  const now = refusal.status === 429 ? 'this client sent more requests than the server takes now' : 'the server is busy or unavailable now';
+  return `${now}; ${refusal.retryAfterS === undefined ? 'retry later' : `retry after ${refusal.retryAfterS} s`}`;
+}
+
+/**
+ * A refusal as every command writes it: "the server answered 403 forbidden
+ * [forbidden]: …"; a temporary answer also says when to try again: "… (the
+ * server is busy or unavailable now; retry after 5 s)".
+ */
+export const refusalText = (refusal: Refusal): string => {
+  const { status, title, code, detail } = refusal;
+  return `the server answered ${status} ${title} [${code}]${detail ? `: ${detail}` : ''}${isTemporary(refusal) ? ` (${tryAgainText(refusal)})` : ''}`;
+};
+
+/** The server answered with a problem document: a refusal, exit 1, or a temporary failure, exit 75 (exitCodeOf). */
 export class ServerRefusal extends GridproofError {
   readonly refusal: Refusal;
 
@@ -47,15 +71,29 @@ export class ServerRefusal extends GridproofError {
 export const EXIT_REFUSED = 1;
 /** Exit 2: usage error or unusable input, a server that cannot be reached among them. */
 export const EXIT_UNUSABLE = 2;
+/**
+ * Exit 75: the server cannot take the request now (503, 429); run the same
+ * command again later. sysexits.h EX_TEMPFAIL: "temporary failure,
+ * indicating something that is not really an error … the user is invited
+ * to retry", so that a script or cron job can tell it from a refusal.
+ */
+export const EXIT_TRY_AGAIN = 75;
+
+export type ServerExitCode = typeof EXIT_REFUSED | typeof EXIT_UNUSABLE | typeof EXIT_TRY_AGAIN;
+
+/** The exit code of a server's problem document: EXIT_TRY_AGAIN when it is temporary (isTemporary), else EXIT_REFUSED. */
+export const refusalExitCode = (refusal: Refusal): typeof EXIT_REFUSED | typeof EXIT_TRY_AGAIN => (isTemporary(refusal) ? EXIT_TRY_AGAIN : EXIT_REFUSED);
 
 /**
- * The exit code of a failed call to the server: EXIT_REFUSED for its
- * refusal, EXIT_UNUSABLE when it cannot be reached; undefined for any other
- * error (an answer that is not a problem document is a GridproofError
- * 'unavailable', unusable like every other GridproofError).
+ * The exit code of a failed call to the server: refusalExitCode for its
+ * problem document, EXIT_UNUSABLE when it cannot be reached (no server
+ * answered at all: nothing says that waiting helps, README's table keeps it
+ * with unusable input); undefined for any other error (an answer that is not
+ * a problem document is a GridproofError 'unavailable', unusable like every
+ * other GridproofError).
  */
-export function exitCodeOf(error: unknown): typeof EXIT_REFUSED | typeof EXIT_UNUSABLE | undefined {
-  if (error instanceof ServerRefusal) return EXIT_REFUSED;
+export function exitCodeOf(error: unknown): ServerExitCode | undefined {
+  if (error instanceof ServerRefusal) return refusalExitCode(error.refusal);
   if (error instanceof NetworkError) return EXIT_UNUSABLE;
   return undefined;
 }
@@ -64,7 +102,14 @@ export function exitCodeOf(error: unknown): typeof EXIT_REFUSED | typeof EXIT_UN
 async function refusalOf(response: Response): Promise<Refusal | undefined> {
   const problem = (await response.json().catch(() => undefined)) as Partial<Refusal> | undefined;
   if (typeof problem?.code !== 'string' || typeof problem.title !== 'string') return undefined;
-  return { status: response.status, title: problem.title, code: problem.code, detail: String(problem.detail ?? '') };
+  const retryAfterS = retryAfterSeconds(response.headers.get('retry-after'), Date.now());
+  return {
+    status: response.status,
+    title: problem.title,
+    code: problem.code,
+    detail: String(problem.detail ?? ''),
+    ...(retryAfterS === undefined ? {} : { retryAfterS }),
+  };
 }
 
 export class HttpClient {

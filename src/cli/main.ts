@@ -62,7 +62,7 @@ export async function main(argv: string[]): Promise<number> {
     const why = unusable(error);
     if (why === undefined) throw error;
     process.stderr.write(`gridproof ${name}: ${why}\n`);
-    // A server's refusal is exit 1 for every command, as for the ones that read it themselves (rotate, sign --post).
+    // A server's refusal is exit 1 (a 503 or 429: 75) for every command, as for rotate, which reads the answer itself.
     return exitCodeOf(error) ?? EXIT_UNUSABLE;
   }
 }
@@ -77,7 +77,7 @@ const FILE_ERRORS: Record<string, string> = {
   ENOTDIR: 'a part of the path is not a directory',
 };
 
-/** One line for an error that means the input cannot be used (exit 2) or was refused by the server (exit 1), or undefined for a defect. */
+/** One line for an error that means the input cannot be used (exit 2) or was refused by the server (exit 1, or 75 for now), or undefined for a defect. */
 function unusable(error: unknown): string | undefined {
   if (error instanceof ConfigError || error instanceof GridproofError || error instanceof NetworkError || error instanceof UnusableAddressError)
     return error.message;

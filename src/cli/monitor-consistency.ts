@@ -9,7 +9,7 @@ import type { Checkpoint } from '../crypto/checkpoint.ts';
 import { verifyConsistency } from '../crypto/merkle.ts';
 import { finding } from '../domain/monitor/findings.ts';
 import { GridproofError } from '../errors.ts';
-import type { HttpClient } from './http-client.ts';
+import { EXIT_TRY_AGAIN, exitCodeOf, type HttpClient } from './http-client.ts';
 import type { MonitorReport } from './monitor-report.ts';
 import type { MonitorState } from './monitor-state.ts';
 import { describe, Unusable } from './monitor-unusable.ts';
@@ -56,7 +56,8 @@ export async function checkAgainstPrevious(
  * Proves `checkpoint` consistent with the earlier tree (RFC 9162 §2.1.4.2);
  * returns what went wrong, or undefined. A proof the log refuses to give
  * (a 4xx answer) is a failure of the log; a server error or no answer is
- * unusable input.
+ * unusable input, and a 429 (too many requests now) says nothing of the
+ * log either: it exits 75 as anywhere else (http-client.ts exitCodeOf).
  */
 async function checkConsistency(client: HttpClient, oldSize: number, oldRoot: Uint8Array, checkpoint: Checkpoint): Promise<string | undefined> {
   let proof: Uint8Array[] = [];
@@ -66,7 +67,8 @@ async function checkConsistency(client: HttpClient, oldSize: number, oldRoot: Ui
     try {
       body = await client.json<{ proof?: unknown }>(`/v1/log/proof/consistency?from=${oldSize}&to=${checkpoint.size}`);
     } catch (error) {
-      if (error instanceof GridproofError && error.status >= 400 && error.status < 500 && error.status !== 401 && error.status !== 403) {
+      const ofTheLog = error instanceof GridproofError && error.status >= 400 && error.status < 500 && error.status !== 401 && error.status !== 403;
+      if (ofTheLog && exitCodeOf(error) !== EXIT_TRY_AGAIN) {
         return `the log gives no proof: ${error.message}`;
       }
       throw error;

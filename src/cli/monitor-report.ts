@@ -30,10 +30,12 @@ export interface MonitorReport {
   warnings: Warning[];
   stateFile?: string;
   stateSaved: boolean;
-  /** Unusable input (exit 2), or the server's refusal (exit 1, `refused`): why. */
+  /** Unusable input (exit 2), the server's refusal (exit 1, `refused`) or a busy server (exit 75, `tryAgain`): why. */
   error?: string;
   /** The server refused a request (a token it does not know or of another role): exit 1, not 2 (http-client.ts exitCodeOf). */
   refused?: boolean;
+  /** The server could not answer now (503, 429): exit 75, run again later (http-client.ts exitCodeOf); nothing was found against the log. */
+  tryAgain?: boolean;
   seconds: number;
   /** Of the signatures verified, how many a worker thread verified (absent with workers off: monitor.ts `workers`). */
   verifiedOnWorkers?: number;
@@ -95,8 +97,10 @@ export function formatMonitorReport(report: MonitorReport): string {
   // A bare code tells a certifier nothing; every gridproof service explains each one (docs/design.md §7).
   const coded = [...report.findings, ...report.warnings];
   if (coded.length > 0) out += line('codes', codePagesText(coded.map((item) => monitorFindingPage(item.code))));
-  if (report.error) out += line('result', `${report.refused ? 'REFUSED BY THE SERVER' : 'UNUSABLE INPUT'}: ${report.error}`);
-  else if (report.findings.length > 0) out += line('result', `FAILED: ${countOf(report.findings.length, 'finding')}`);
+  if (report.error) {
+    const what = report.refused ? 'REFUSED BY THE SERVER' : report.tryAgain ? 'NOT NOW, RUN AGAIN LATER' : 'UNUSABLE INPUT';
+    out += line('result', `${what}: ${report.error}`);
+  } else if (report.findings.length > 0) out += line('result', `FAILED: ${countOf(report.findings.length, 'finding')}`);
   else out += line('result', 'OK: every check passed');
   return out;
 }

@@ -17,7 +17,8 @@
  *    leaf hash to the frontier, whose root must be the checkpoint's
  *    (monitor-entries.ts).
  * 5. Prints a report; exit 0 when every check passed, 1 on any finding or
- *    a request the server refused (a token it does not take), 2 on unusable
+ *    a request the server refused (a token it does not take), 75 when the
+ *    server cannot answer now (503, 429: run again later), 2 on unusable
  *    input (bad arguments or state file, unreachable server). Warnings (late supply readings not settled yet) leave it 0.
  *    The state file is rewritten only after a clean run.
  *
@@ -36,7 +37,7 @@ import { GridproofError } from '../errors.ts';
 import { nativeVerify } from '../platform/node-ed25519.ts';
 import { nativeHashChildren } from '../platform/node-sha256.ts';
 import { parseArgs } from './args.ts';
-import { EXIT_REFUSED, exitCodeOf, HttpClient, NetworkError } from './http-client.ts';
+import { EXIT_REFUSED, EXIT_TRY_AGAIN, exitCodeOf, HttpClient, NetworkError } from './http-client.ts';
 import { checkAgainstPrevious } from './monitor-consistency.ts';
 import { MonitorPrecheck } from './monitor-precheck.ts';
 import { AHEAD, replayEntries } from './monitor-entries.ts';
@@ -80,7 +81,7 @@ export interface MonitorOptions {
 }
 
 export interface MonitorResult {
-  exitCode: 0 | 1 | 2;
+  exitCode: 0 | 1 | 2 | 75;
   report: MonitorReport;
 }
 
@@ -100,7 +101,7 @@ export async function runMonitor(options: MonitorOptions): Promise<MonitorResult
     seconds: 0,
     ...(options.stateFile ? { stateFile: options.stateFile } : {}),
   };
-  const done = (exitCode: 0 | 1 | 2): MonitorResult => {
+  const done = (exitCode: MonitorResult['exitCode']): MonitorResult => {
     report.seconds = (now() - started) / 1000;
     return { exitCode, report };
   };
@@ -109,10 +110,12 @@ export async function runMonitor(options: MonitorOptions): Promise<MonitorResult
     return done(exitCode);
   } catch (error) {
     options.progress?.stop();
-    if (exitCodeOf(error) === EXIT_REFUSED) {
+    const answered = exitCodeOf(error);
+    if (answered === EXIT_REFUSED || answered === EXIT_TRY_AGAIN) {
       report.error = describe(error);
-      report.refused = true;
-      return done(EXIT_REFUSED);
+      if (answered === EXIT_REFUSED) report.refused = true;
+      else report.tryAgain = true;
+      return done(answered);
     }
     if (
       error instanceof Unusable ||

@@ -5,12 +5,13 @@
  * VKEY is the verifier key `gridproof keygen` printed for that key: the
  * service refuses a staged key other than the one named. Prints the new key
  * ID and the index of the rotation's entry in plain words; a refusal exits 1
- * with the problem's title, code and detail on stderr.
+ * with the problem's title, code and detail on stderr, a busy service (503,
+ * 429) exits 75 (http-client.ts refusalExitCode).
  */
 import { parseVerifierKey } from '../crypto/note.ts';
 import { GridproofError } from '../errors.ts';
 import { parseArgs } from './args.ts';
-import { EXIT_REFUSED, HttpClient, refusalText } from './http-client.ts';
+import { HttpClient, refusalExitCode, refusalText } from './http-client.ts';
 
 interface Rotated {
   index: number;
@@ -36,7 +37,7 @@ export async function rotateCommand(args: string[]): Promise<number> {
   if ('refusal' in answer) {
     // Not always a refusal: key-files-not-written (500) says the rotation is logged; the detail tells.
     process.stderr.write(`gridproof rotate: ${refusalText(answer.refusal)}\n`);
-    return EXIT_REFUSED;
+    return refusalExitCode(answer.refusal);
   }
   const rotated = answer.value;
   process.stdout.write(
