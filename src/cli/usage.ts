@@ -2,24 +2,28 @@
  * What each command says for `--help` / `-h`: its usage on stdout, exit 0,
  * and nothing else done (main.ts answers before a command is even loaded, so
  * `serve --help` opens no data directory and `migrate --help` migrates
- * nothing). Each command's text ends with its own exit codes: what 0, 1 and
- * 2 mean for it, within README's table (EXIT_CODES, shown by `gridproof
- * --help`).
+ * nothing). Each command's text ends with its own exit codes: what 0, 1, 2
+ * and, for those that talk to a server, 75 mean for it, within README's
+ * table (EXIT_CODES, shown by `gridproof --help`).
  */
 
 export const EXIT_CODES = `exit codes:
   0  done (a verdict of valid, every entry accepted, a clean log)
   1  refused or invalid (the server refused a request or an entry, a bundle or log that does not verify)
   2  usage error or unusable input (bad options, unreadable file, server unreachable)
+  75 not now (the server answered 503 busy or unavailable, or 429 too many requests): run it again later, after the Retry-After named on stderr
 `;
 
 /** A command's own exit codes, as `usageOf` prints them; a code the command never exits with is left out. */
-const exits = (codes: { 0: string; 1?: string; 2: string }): string =>
-  `exit codes:\n  0  ${codes[0]}\n${codes[1] === undefined ? '' : `  1  ${codes[1]}\n`}  2  ${codes[2]}\n`;
+const exits = (codes: { 0: string; 1?: string; 2: string; 75?: string }): string =>
+  `exit codes:\n  0  ${codes[0]}\n${codes[1] === undefined ? '' : `  1  ${codes[1]}\n`}  2  ${codes[2]}\n${codes[75] === undefined ? '' : `  75 ${codes[75]}\n`}`;
 
 /** What exit 1 means for a command that talks to a server. */
 const REFUSED = 'the server refused a request (a token it does not know or of another role: 401, 403)';
 const UNUSABLE = 'usage error or unusable input (bad options, unreadable file, server unreachable)';
+/** What exit 75 means for every command that talks to a server (http-client.ts EXIT_TRY_AGAIN). */
+const TRY_AGAIN =
+  'the server cannot take it now (503 busy or unavailable, 429 too many requests): run the same command again later, after the Retry-After named on stderr';
 
 const usages: Record<string, string> = {
   serve: `usage: gridproof serve
@@ -51,7 +55,7 @@ ${exits({ 0: 'the key is written', 2: 'a name that is not a note name, or FILE e
   --server, --token  fill log, seq and prev from the server (the device's chain head)
   --post             post the note; exit 1 when the server refuses it
 
-${exits({ 0: 'the note is printed, or posted and accepted', 1: `the server refused the note (its code on stderr), or ${REFUSED}`, 2: UNUSABLE })}`,
+${exits({ 0: 'the note is printed, or posted and accepted', 1: `the server refused the note (its code on stderr), or ${REFUSED}`, 2: UNUSABLE, 75: TRY_AGAIN })}`,
   upload: `usage: gridproof upload FILE --key FILE --server URL --token T
 
   Sign and post many readings of one device: a CSV with the header
@@ -65,6 +69,7 @@ ${exits({
   0: 'every reading is accepted or already in the log',
   1: `the server refused a reading (each coded error on stderr), a row at or before the chain head is not in the log (its line and the head named), or ${REFUSED}`,
   2: 'usage error or unusable input: a bad row (its line named), a file of several devices, an unreadable file, server unreachable',
+  75: `${TRY_AGAIN}; the readings it posted are in the log, and the run again posts only the rest`,
 })}`,
   verify: `usage: gridproof verify BUNDLE --key VKEY [--witness VKEY… [--quorum N]] [--json]
        gridproof verify --html > verify.html
@@ -113,6 +118,7 @@ ${exits({
   0: 'every check passed (warnings may remain)',
   1: `a finding (the log key changed, a broken proof or chain, a root that differs…), or ${REFUSED}`,
   2: 'usage error or unusable input (bad options or state file, server unreachable)',
+  75: `${TRY_AGAIN}; the state file is left as it was`,
 })}`,
   rotate: `usage: gridproof rotate --server URL --token T --key VKEY
 
@@ -121,7 +127,12 @@ ${exits({
   gridproof keygen printed for the staged key. Prints the new key ID and the
   index of the rotation's entry.
 
-${exits({ 0: 'the key is rotated', 1: "the service refused (its problem's status, title and code on stderr; 500 key-files-not-written: rotated, files not written)", 2: UNUSABLE })}`,
+${exits({
+  0: 'the key is rotated',
+  1: "the service refused (its problem's status, title and code on stderr; 500 key-files-not-written: rotated, files not written)",
+  2: UNUSABLE,
+  75: TRY_AGAIN,
+})}`,
   demo: `usage: gridproof demo [--server URL --token T] [--days N] [--state F] [--data DIR] [--port P]
 
   Load a demo park (real 2019 German data) through the API; with no --server,
@@ -131,6 +142,7 @@ ${exits({
   0: 'the park is loaded (with no --server: the service stopped by Ctrl-C)',
   1: REFUSED,
   2: 'usage error or unusable input (bad options, a state file of another log, server unreachable, an address it cannot listen on)',
+  75: `${TRY_AGAIN}; the state file keeps what is loaded, and the run again goes on from there`,
 })}`,
   witness: `usage: gridproof witness --key FILE --log VKEY [--log VKEY…] --state DIR
 

@@ -37,7 +37,11 @@ t.test('every command answers --help and -h and creates nothing', async (t) => {
       const result = run(scratch, command, flag);
       t.equal(result.status, 0, `${command} ${flag}: exit 0`);
       t.match(result.stdout, new RegExp(`^usage: gridproof ${command}\\b`), `${command} ${flag}: usage on stdout`);
-      t.match(result.stdout, /\n\nexit codes:\n {2}0 {2}[^\n]+\n( {2}1 {2}[^\n]+\n)? {2}2 {2}[^\n]+\n$/, `${command} ${flag}: ends with its exit codes`);
+      t.match(
+        result.stdout,
+        /\n\nexit codes:\n {2}0 {2}[^\n]+\n( {2}1 {2}[^\n]+\n)? {2}2 {2}[^\n]+\n( {2}75 [^\n]+\n)?$/,
+        `${command} ${flag}: ends with its exit codes`,
+      );
       t.equal(result.stderr, '', `${command} ${flag}: nothing on stderr`);
     }
   }
@@ -63,6 +67,10 @@ t.test("each command's help states its own exit codes; monitor explains --key an
   for (const command of ['sign', 'upload', 'rotate', 'monitor', 'demo']) {
     t.match(exits(command), /\n {2}1 {2}[^\n]*refused/, `${command}: exit 1 for the server's refusal`);
     t.match(exits(command), /\n {2}2 {2}[^\n]*server unreachable/, `${command}: exit 2 for a server it cannot reach`);
+    t.match(exits(command), /\n {2}75 [^\n]*503[^\n]*429[^\n]*again later[^\n]*Retry-After/, `${command}: exit 75 for a server that cannot take it now`);
+  }
+  for (const command of ['serve', 'migrate', 'keygen', 'verify', 'certificate', 'export', 'witness']) {
+    t.notMatch(exits(command), /\n {2}75 /, `${command} talks to no server: no exit 75`);
   }
   t.equal(new Set(COMMANDS.map(exits)).size, COMMANDS.length, 'no two commands say the same');
   t.match(
