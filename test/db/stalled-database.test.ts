@@ -3,97 +3,20 @@
  * dropped route): the service answers 503 `unavailable` instead of hanging,
  * /healthz included, and carries on by itself once the database answers
  * again. The stall is a real TCP proxy in front of the real PostgreSQL
- * server that stops passing bytes in both directions.
+ * server that stops passing bytes in both directions (helpers/database-proxy.ts).
  */
-import { connect, createServer, type Server, type Socket } from 'node:net';
 import t from 'tap';
 import { openPostgres } from '../../src/db/connect.ts';
-import { migrate } from '../../src/db/migrate.ts';
 import { addParticipant, startTestApp } from '../helpers/app.ts';
-import { ADMIN_URL, createPostgresDatabase, testBackends } from '../helpers/database.ts';
+import { testBackends } from '../helpers/database.ts';
+import { proxiedTestStore } from '../helpers/database-proxy.ts';
 import { entryIndexes, isProblem, range } from '../helpers/log-state.ts';
-
-/** Forwards to PostgreSQL; while stalled, accepts connections and reads nothing, writes nothing. */
-class StallingProxy {
-  readonly #server: Server;
-  readonly #pairs = new Set<[Socket, Socket]>();
-  stalled = false;
-
-  constructor(target: { host: string; port: number }) {
-    this.#server = createServer((client) => {
-      const upstream = connect(target.port, target.host);
-      const pair: [Socket, Socket] = [client, upstream];
-      this.#pairs.add(pair);
-      const drop = () => {
-        client.destroy();
-        upstream.destroy();
-        this.#pairs.delete(pair);
-      };
-      client.on('error', drop).on('close', drop);
-      upstream.on('error', drop).on('close', drop);
-      client.pipe(upstream);
-      upstream.pipe(client);
-      if (this.stalled) {
-        client.pause();
-        upstream.pause();
-        client.unpipe(upstream);
-        upstream.unpipe(client);
-      }
-    });
-  }
-
-  async listen(): Promise<number> {
-    await new Promise<void>((resolve) => this.#server.listen(0, '127.0.0.1', resolve));
-    return (this.#server.address() as { port: number }).port;
-  }
-
-  stall(): void {
-    this.stalled = true;
-    for (const [client, upstream] of this.#pairs) {
-      client.unpipe(upstream);
-      upstream.unpipe(client);
-      client.pause();
-      upstream.pause();
-    }
-  }
-
-  /** The stalled connections are gone for good (as after a network partition); new ones pass. */
-  resume(): void {
-    this.stalled = false;
-    for (const [client, upstream] of this.#pairs) {
-      client.destroy();
-      upstream.destroy();
-    }
-    this.#pairs.clear();
-  }
-
-  close(): Promise<void> {
-    this.resume();
-    return new Promise((resolve) => this.#server.close(() => resolve()));
-  }
-}
 
 const backends = await testBackends();
 t.test('a stalled PostgreSQL gives 503, not a hang', { skip: !backends.includes('postgres') && 'needs a PostgreSQL server' }, async (t) => {
-  const database = await createPostgresDatabase();
-  t.teardown(database.drop);
-  const direct = await openPostgres(database.url, 2);
-  await migrate(direct);
-  await direct.close();
-
-  const target = new URL(ADMIN_URL);
-  const proxy = new StallingProxy({ host: target.hostname, port: Number(target.port || 5432) });
-  const proxyPort = await proxy.listen();
-  t.teardown(() => proxy.close());
-  const viaProxy = new URL(database.url);
-  viaProxy.port = String(proxyPort);
-  const errors: Error[] = [];
-  const store = await openPostgres(viaProxy.toString(), 4, { connectTimeoutMs: 500, statementTimeoutMs: 500, onError: (error) => errors.push(error) });
-  const env = await startTestApp('postgres', { testStore: { store, url: viaProxy.toString(), cleanup: () => store.close() } });
-  t.teardown(async () => {
-    await env.close();
-    await store.close();
-  });
+  const { proxy, testStore, directUrl } = await proxiedTestStore(t);
+  const env = await startTestApp('postgres', { testStore });
+  t.teardown(env.close);
   const { app } = env;
   await addParticipant(app, 'tenant', 'before');
   t.equal((await app.inject({ url: '/healthz' })).statusCode, 200, 'healthy through the proxy');
@@ -123,7 +46,7 @@ t.test('a stalled PostgreSQL gives 503, not a hang', { skip: !backends.includes(
   }
   t.ok(healthy, 'healthy again once the database answers, without a restart');
   await addParticipant(app, 'tenant', 'after');
-  const check = await openPostgres(database.url, 1);
+  const check = await openPostgres(directUrl, 1);
   t.teardown(() => check.close());
   const { indexes, size } = await entryIndexes(check.db);
   t.strictSame(indexes, range(size), 'the log has no gap');
