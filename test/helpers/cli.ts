@@ -6,12 +6,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Test } from 'tap';
 import { formatPrivateKey } from '../../src/crypto/note.ts';
+import type { RateLimits } from '../../src/routes/rate-limits.ts';
 import { addDevice, addParticipant, startTestApp } from './app.ts';
+import type { TestStore } from './database.ts';
 
 export const GRIDPROOF_BIN = fileURLToPath(new URL('../../bin/gridproof.js', import.meta.url));
 
 export interface CliRun {
-  /** The exit status (README's table: 0 done, 1 refused or invalid, 2 usage or unusable input). */
+  /** The exit status (README's table: 0 done, 1 refused or invalid, 2 usage or unusable input, 75 not now). */
   status: number;
   stdout: string;
   stderr: string;
@@ -27,15 +29,23 @@ export function runGridproof(args: readonly string[], { timeoutMs = 60_000 }: { 
 }
 
 /**
- * The service as the CLI meets it: on PGlite at `now`, listening on a free
- * port, with generator gen-1 and its wind device wind-1 (key valid from
- * `keyValidFrom`), whose private key is in a scratch folder removed after
- * the test, as a meter's owner keeps it.
+ * The service as the CLI meets it: on PGlite at `now` (or on `testStore`, a
+ * PostgreSQL database), listening on a free port, with generator gen-1 and
+ * its wind device wind-1 (key valid from `keyValidFrom`), whose private key
+ * is in a scratch folder removed after the test, as a meter's owner keeps
+ * it; with `rateLimits`, limited as a deployment configures it.
  */
-export async function meterService(t: Test, { now, keyValidFrom }: { now: number; keyValidFrom: string }) {
+export async function meterService(
+  t: Test,
+  { now, keyValidFrom, rateLimits, testStore }: { now: number; keyValidFrom: string; rateLimits?: RateLimits; testStore?: TestStore },
+) {
   const scratch = mkdtempSync(join(tmpdir(), 'gridproof-cli-'));
   t.teardown(() => rmSync(scratch, { recursive: true, force: true }));
-  const test = await startTestApp('pglite', { now: () => now });
+  const test = await startTestApp(testStore ? 'postgres' : 'pglite', {
+    now: () => now,
+    ...(rateLimits ? { rateLimits } : {}),
+    ...(testStore ? { testStore } : {}),
+  });
   t.teardown(() => test.close());
   const gen = await addParticipant(test.app, 'generator', 'gen-1');
   const key = await addDevice(test.app, { id: 'wind-1', owner: gen.id, type: 'wind', keyValidFrom });
