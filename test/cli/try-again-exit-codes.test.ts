@@ -4,16 +4,18 @@
  * gone, src/routes/problem.ts) exits 75, sysexits.h EX_TEMPFAIL, for every
  * command that talks to a server, with one line on stderr saying so and when
  * to retry from the answer's Retry-After (README's exit-status table,
- * src/cli/http-client.ts exitCodeOf). Real processes, a real server; the
+ * src/cli/http-client.ts exitCodeOf); for the monitor, a consistency proof
+ * the server cannot give now is no finding against the log. Real processes, a real server; the
  * 503 comes from a real PostgreSQL the service can no longer reach. An
  * upload cut off by either keeps what was posted, and run again once the
  * server is back it posts only the rest: no reading is logged twice.
  */
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { generateSigner, verifierOf } from '../../src/crypto/note.ts';
 import { readLogSize, type Db } from '../../src/db/log.ts';
+import { publishCheckpoint } from '../../src/ledger/publish.ts';
 import { addParticipant, auth, OPERATOR_TOKEN } from '../helpers/app.ts';
 import { meterService, runGridproof } from '../helpers/cli.ts';
 import { testBackends } from '../helpers/database.ts';
@@ -95,6 +97,32 @@ t.test('429: upload, sign --post, rotate, monitor and demo exit 75 and say when 
   t.notOk(existsSync(monitorState), 'the state file records only clean runs');
 
   t.equal((await readLogSize(db)) - before, 1000, 'none of them wrote anything');
+});
+
+t.test('429 on the consistency proof: monitor exits 75, no finding against the log', async (t) => {
+  // Five requests a minute per token: the operator spends four on the registry below.
+  const { scratch, test, server } = await meterService(t, {
+    now: FROM,
+    keyValidFrom: KEY_VALID_FROM,
+    rateLimits: { perMinute: 5, anonymousVerifyPerMinute: 5 },
+  });
+  const certifier = await addParticipant(test.app, 'certifier', 'cert-1');
+  await publishCheckpoint(test.ledger);
+  const state = join(scratch, 'monitor.state');
+  const args = ['monitor', server, '--token', certifier.token, '--state', state];
+  // The key, the checkpoint, one page of entries: three of the certifier's five.
+  const clean = await runGridproof(args);
+  t.equal(clean.status, 0, `a first clean run saves the state (${clean.stderr})`);
+  const saved = readFileSync(state, 'utf8');
+
+  await addParticipant(test.app, 'tenant', 'tenant-1');
+  await publishCheckpoint(test.ledger);
+  // The key and the checkpoint are the certifier's last two: the consistency proof is the sixth request.
+  const limited = await runGridproof(args);
+  t.equal(limited.status, EX_TEMPFAIL, `exit 75 (${limited.stderr})`);
+  t.match(limited.stderr, /^gridproof monitor: \/v1\/log\/proof\/consistency\S*: the server answered 429 [^\n]*retry after \d+ s\)\n$/);
+  t.notMatch(limited.stdout, /inconsistent-checkpoint|NOT consistent/, 'a proof not given now says nothing of the log');
+  t.equal(readFileSync(state, 'utf8'), saved, 'the state file is left as it was');
 });
 
 const backends = await testBackends();
