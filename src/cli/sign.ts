@@ -3,7 +3,8 @@
  * signed entry note, for a generator trying things by hand. With --server
  * (and --token), `log`, `seq` and `prev` are filled from the server (the
  * device's chain head); with --post the note is also posted, and a refusal
- * exits 1 with its code on stderr.
+ * exits 1 with its code on stderr (a server that cannot take it now, 503 or
+ * 429: 75, http-client.ts exitCodeOf).
  */
 import { readFileSync } from 'node:fs';
 import { parsePrivateKey } from '../crypto/note.ts';

@@ -7,7 +7,10 @@
  * logged readings (GET /v1/devices/{id}/outputs): one logged with the same
  * interval and Wh is already there, so a re-run after an interruption posts
  * only what is missing and still exits 0; one that is not is refused here
- * (exit 1, README "The command line"), for the log can never take it.
+ * (exit 1, README "The command line"), for the log can never take it. A
+ * server that cannot take a batch now (503, 429) stops the run with exit 75
+ * (http-client.ts exitCodeOf): the batches before it are logged, so the
+ * same command run again later posts only the rest.
  */
 import { readFileSync } from 'node:fs';
 import { SingleBar } from 'cli-progress';
