@@ -115,7 +115,8 @@ export async function runMonitor(options: MonitorOptions): Promise<MonitorResult
       report.error = describe(error);
       if (answered === EXIT_REFUSED) report.refused = true;
       else report.tryAgain = true;
-      return done(answered);
+      // A finding made before the server stopped answering stands: "run again later" must not hide a changed log key.
+      return done(report.findings.length > 0 ? EXIT_REFUSED : answered);
     }
     if (
       error instanceof Unusable ||

@@ -87,7 +87,14 @@ t.test('429: upload, sign --post, rotate, monitor and demo exit 75 and say when 
   t.equal(demo.status, EX_TEMPFAIL, `demo --server: exit 75 (${demo.stderr})`);
   t.match(demo.stderr, /^gridproof demo: [^\n]*the server answered 429 [^\n]*retry after \d+ s\)\n$/);
 
-  for (let i = 0; i < 3; i++) await test.app.inject({ url: '/v1/log/key', headers: auth(certifier.token) });
+  // The certifier's third request is the log key, which differs from the one pinned: a finding, then the 429.
+  for (let i = 0; i < 2; i++) await test.app.inject({ url: '/v1/log/key', headers: auth(certifier.token) });
+  const otherKey = verifierOf(generateSigner('test.example/gridproof')).vkey;
+  const found = await runGridproof(['monitor', server, '--token', certifier.token, '--key', otherKey]);
+  t.equal(found.status, 1, `a finding before the 429 stands: exit 1, not 75 (${found.stderr})`);
+  t.match(found.stdout, /log-key-changed[^]*\nresult +FAILED: 1 finding, then NOT NOW: /, 'the finding is reported, and the result says both');
+  t.match(found.stderr, /the server answered 429 [^\n]*retry after \d+ s\)\n$/, 'and the 429 that stopped the run');
+
   const monitorState = join(scratch, 'monitor.state');
   const monitor = await runGridproof(['monitor', server, '--token', certifier.token, '--state', monitorState]);
   t.equal(monitor.status, EX_TEMPFAIL, `monitor: exit 75, not a finding (${monitor.stderr})`);
