@@ -27,16 +27,18 @@ export async function cosignaturesOf(db: Db | Tx, size: number): Promise<Cosigna
   return db.selectFrom('checkpoint_cosignature').selectAll().where('size', '=', size).orderBy('witness').execute();
 }
 
-/** The largest size each witness cosigned. */
+/**
+ * The largest size each witness cosigned. Asked per witness, so the
+ * (witness, size) index answers each from its last entry; grouped, the
+ * query read every cosignature of each witness, one per checkpoint it ever
+ * cosigned.
+ */
 export async function cosignedSizes(db: Db | Tx, witnesses: string[]): Promise<Map<string, number>> {
   if (witnesses.length === 0) return new Map();
-  const rows = await db
-    .selectFrom('checkpoint_cosignature')
-    .select(['witness', sql<number>`max(size)`.as('size')])
-    .where('witness', 'in', witnesses)
-    .groupBy('witness')
-    .execute();
-  return new Map(rows.map((r) => [r.witness, Number(r.size)]));
+  const { rows } = await sql<{ witness: string; size: number | string | null }>`
+    select w.witness, (select max(c.size) from checkpoint_cosignature c where c.witness = w.witness) as size
+      from unnest(${[...new Set(witnesses)]}::text[]) as w (witness)`.execute(db);
+  return new Map(rows.flatMap((r) => (r.size === null ? [] : [[r.witness, Number(r.size)] as const])));
 }
 
 /**

@@ -12,7 +12,7 @@ import { PassThrough } from 'node:stream';
 import t from 'tap';
 import { fillService } from '../../src/cli/demo/fill.ts';
 import { testBackends } from '../helpers/database.ts';
-import { auth, OPERATOR_TOKEN, startTestApp } from '../helpers/app.ts';
+import { addDevice, auth, OPERATOR_TOKEN, startTestApp } from '../helpers/app.ts';
 import { isProblem, logSnapshot } from '../helpers/log-state.ts';
 
 const csv = readFileSync(new URL('../../demo/de-2019-hourly.csv', import.meta.url), 'utf8');
@@ -40,14 +40,17 @@ for (const backend of await testBackends()) {
     const { state } = await fillService({ server, operatorToken: OPERATOR_TOKEN, days: 1, stateFile: join(dir, 's.json'), csv, progress: new PassThrough() });
     const nordwind = state.tokens.nordwind!;
 
+    // A device registered and never read: no chain head, no readings.
+    await addDevice(env.app, { id: 'wind-spare', owner: 'nordwind', type: 'wind' });
     const list = await env.app.inject({ url: '/v1/generators/nordwind/devices', headers: auth(nordwind) });
     t.equal(list.statusCode, 200, list.body.slice(0, 200));
     const devices = list.json().devices as Array<{ id: string; readings: number; head: { seq: number; leafHash: string } | null }>;
     t.same(
       devices.map((d) => d.id),
-      ['battery', 'wind-farm'],
+      ['battery', 'wind-farm', 'wind-spare'],
       "only nordwind's devices",
     );
+    t.match(devices.pop(), { id: 'wind-spare', readings: 0, head: null }, 'a device never read: 0 readings and no head');
     for (const d of devices) {
       t.equal(d.readings, 24);
       const chain = (await env.app.inject({ url: `/v1/devices/${d.id}/chain`, headers: auth(nordwind) })).json();
