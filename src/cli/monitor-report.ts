@@ -98,9 +98,9 @@ export function formatMonitorReport(report: MonitorReport): string {
   const coded = [...report.findings, ...report.warnings];
   if (coded.length > 0) out += line('codes', codePagesText(coded.map((item) => monitorFindingPage(item.code))));
   if (report.error) {
-    // A finding stands when the server then could not answer (monitor.ts exits 1): the result line says both.
-    const notNow = report.findings.length > 0 ? `FAILED: ${countOf(report.findings.length, 'finding')}, then NOT NOW` : 'NOT NOW, RUN AGAIN LATER';
-    const what = report.refused ? 'REFUSED BY THE SERVER' : report.tryAgain ? notNow : 'UNUSABLE INPUT';
+    // A finding stands whatever then stopped the run (monitor.ts exits 1): the result line says both.
+    const stopped = report.refused ? 'REFUSED BY THE SERVER' : report.tryAgain ? 'NOT NOW, RUN AGAIN LATER' : 'UNUSABLE INPUT';
+    const what = report.findings.length > 0 ? `FAILED: ${countOf(report.findings.length, 'finding')}, then ${stopped}` : stopped;
     out += line('result', `${what}: ${report.error}`);
   } else if (report.findings.length > 0) out += line('result', `FAILED: ${countOf(report.findings.length, 'finding')}`);
   else out += line('result', 'OK: every check passed');

@@ -111,24 +111,24 @@ export async function runMonitor(options: MonitorOptions): Promise<MonitorResult
   } catch (error) {
     options.progress?.stop();
     const answered = exitCodeOf(error);
+    let stopped: MonitorResult['exitCode'];
     if (answered === EXIT_REFUSED || answered === EXIT_TRY_AGAIN) {
-      report.error = describe(error);
       if (answered === EXIT_REFUSED) report.refused = true;
       else report.tryAgain = true;
-      // A finding made before the server stopped answering stands: "run again later" must not hide a changed log key.
-      return done(report.findings.length > 0 ? EXIT_REFUSED : answered);
-    }
-    if (
+      stopped = answered;
+    } else if (
       error instanceof Unusable ||
       error instanceof NetworkError ||
       error instanceof GridproofError ||
       error instanceof TypeError ||
       error instanceof SyntaxError
     ) {
-      report.error = describe(error);
-      return done(2);
-    }
-    throw error;
+      stopped = 2;
+    } else throw error;
+    report.error = describe(error);
+    // A finding made before the run stopped stands, whatever stopped it: neither
+    // "run again later" nor a server gone silent may hide a changed log key.
+    return done(report.findings.length > 0 ? 1 : stopped);
   }
 }
 

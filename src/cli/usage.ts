@@ -116,7 +116,7 @@ ${exits({
 
 ${exits({
   0: 'every check passed (warnings may remain)',
-  1: `a finding (the log key changed, a broken proof or chain, a root that differs…), or ${REFUSED}`,
+  1: `a finding (the log key changed, a broken proof or chain, a root that differs…), also when the run then stopped for any reason below; or ${REFUSED}`,
   2: 'usage error or unusable input (bad options or state file, server unreachable)',
   75: `${TRY_AGAIN}; the state file is left as it was`,
 })}`,

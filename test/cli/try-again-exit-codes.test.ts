@@ -92,7 +92,7 @@ t.test('429: upload, sign --post, rotate, monitor and demo exit 75 and say when 
   const otherKey = verifierOf(generateSigner('test.example/gridproof')).vkey;
   const found = await runGridproof(['monitor', server, '--token', certifier.token, '--key', otherKey]);
   t.equal(found.status, 1, `a finding before the 429 stands: exit 1, not 75 (${found.stderr})`);
-  t.match(found.stdout, /log-key-changed[^]*\nresult +FAILED: 1 finding, then NOT NOW: /, 'the finding is reported, and the result says both');
+  t.match(found.stdout, /log-key-changed[^]*\nresult +FAILED: 1 finding, then NOT NOW, RUN AGAIN LATER: /, 'the finding is reported, and the result says both');
   t.match(found.stderr, /the server answered 429 [^\n]*retry after \d+ s\)\n$/, 'and the 429 that stopped the run');
 
   const monitorState = join(scratch, 'monitor.state');
