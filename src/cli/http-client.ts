@@ -10,11 +10,29 @@
 import { GridproofError, errorStatus, type ErrorCode } from '../errors.ts';
 import { retryAfterSeconds } from './retry-after.ts';
 
+/**
+ * What the system's code for a failed connection means to the person who ran
+ * the command (Node's and undici's codes): the code stays, for a search, and
+ * the words say what to check.
+ */
+const CONNECTION_FAILURES: Record<string, string> = {
+  ECONNREFUSED: 'nothing listens there; is the server running, and is the URL right?',
+  ENOTFOUND: 'the host name does not resolve; is the URL right?',
+  EAI_AGAIN: 'the name service did not answer for the host name; try again, or give an address',
+  EHOSTUNREACH: 'no route to the host; is the address right, and is the network up?',
+  ETIMEDOUT: 'no answer in time; is the address right, and does a firewall drop the connection?',
+  UND_ERR_CONNECT_TIMEOUT: 'no answer in time; is the address right, and does a firewall drop the connection?',
+  ECONNRESET: 'the server closed the connection before answering',
+  UND_ERR_SOCKET: 'the server closed the connection before answering',
+};
+
 /** The server could not be reached: one line naming the URL, no stack trace. */
 export class NetworkError extends Error {
   constructor(url: string, cause: unknown) {
     const reason = (cause as { cause?: { code?: string; message?: string } })?.cause;
-    super(`cannot reach ${url}: ${reason?.code ?? reason?.message ?? (cause as Error)?.message ?? String(cause)}`);
+    const code = reason?.code;
+    const words = code === undefined ? undefined : CONNECTION_FAILURES[code];
+    super(`cannot reach ${url}: ${code ?? reason?.message ?? (cause as Error)?.message ?? String(cause)}${words ? ` (${words})` : ''}`);
     this.name = 'NetworkError';
   }
 }

@@ -50,6 +50,7 @@ t.test('monitor: a finding made before the server went silent still fails the ru
   t.equal(found.status, 1, `the changed key stands: exit 1, not 2 (${found.stderr})`);
   t.match(found.stdout, /log-key-changed/, 'the finding is reported');
   t.match(found.stdout, /\nresult +FAILED: 1 finding, then UNUSABLE INPUT: /, 'and the result line says both');
+  t.match(found.stderr, /cannot reach \S+\/v1\/log\/checkpoint: UND_ERR_SOCKET \(the server closed the connection before answering\)\n$/, 'in words');
 
   const clean = await runGridproof(['monitor', await cutOffProxy(t, server, 1), '--token', certifier.token, '--key', servedKey]);
   t.equal(clean.status, 2, `nothing found: a server gone silent is unusable input, exit 2 (${clean.stderr})`);

@@ -175,7 +175,10 @@ for (const backend of ['embedded', 'postgres'] as const) {
       t.match(badKey.stderr, /^gridproof rotate: bad-verifier-key: /);
       const down = await gridproof('rotate', '--server', `http://127.0.0.1:${await freePort()}`, '--token', TOKEN, '--key', spareVkey);
       t.equal(down.status, 2, 'nobody answers: exit 2');
-      t.match(down.stderr, /^gridproof rotate: cannot reach http:\/\/127\.0\.0\.1:\d+\/v1\/log\/operator-key: ECONNREFUSED\n$/);
+      t.match(
+        down.stderr,
+        /^gridproof rotate: cannot reach http:\/\/127\.0\.0\.1:\d+\/v1\/log\/operator-key: ECONNREFUSED \(nothing listens there; is the server running, and is the URL right\?\)\n$/,
+      );
       t.equal(await size(), sizeBefore, 'nothing was logged');
 
       const made = await gridproof('keygen', '--name', `${ORIGIN}/operator`, '--out', staged);
