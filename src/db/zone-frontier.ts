@@ -31,9 +31,9 @@ export function withZoneFrontier(db: Db | Tx) {
  * the log's history.
  */
 export async function earliestFrontier(db: Db | Tx): Promise<Date | null> {
-  const { rows } = await sql<{ unmatched: boolean | null; earliest: Date | null }>`
-    select bool_or(f.latest is null) as unmatched, min(f.latest) as earliest
-      from (select gridproof_last_matched(z.zone) as latest from (select distinct bidding_zone as zone from device) as z) as f`.execute(db);
-  const { unmatched, earliest } = rows[0]!;
-  return unmatched !== false || earliest === null ? null : new Date(earliest);
+  const row = await withZoneFrontier(db)
+    .selectFrom('frontier')
+    .select([sql<boolean | null>`bool_or(frontier.latest is null)`.as('unmatched'), sql<Date | null>`min(frontier.latest)`.as('earliest')])
+    .executeTakeFirstOrThrow();
+  return row.unmatched !== false || row.earliest === null ? null : new Date(row.earliest);
 }
