@@ -34,6 +34,8 @@ import { parseEntry } from '../../src/domain/entry.ts';
 import { nativeVerify, nativeVerifyCheckedKey } from '../../src/platform/node-ed25519.ts';
 import { nativeHashLeaf } from '../../src/platform/node-sha256.ts';
 import { nativeVerifyRate } from './verify-cores.ts';
+import { cpuSnapshot, cpuSplit } from './thread-cpu.ts';
+import { cpuPool } from '../../src/ledger/cpu-pool.ts';
 import { addDevice, addParticipant, auth, ORIGIN, startTestApp, type TestApp } from '../helpers/app.ts';
 import {
   chunk,
@@ -364,7 +366,8 @@ async function ingest(backend: 'postgres' | 'pglite', sizes: Sizes): Promise<Sec
   );
   note(`native Ed25519 verify of the ${batch.length} batch notes on every core (after)`);
   const verifyAfter = await nativeVerifyRate(batch, vkeys);
-  const verifyRate = mean([verifyBefore, verifyAfter]);
+  const verifyRate = mean([verifyBefore.rate, verifyAfter.rate]);
+  const verifyUs = mean([verifyBefore.cpuUs, verifyAfter.cpuUs]);
   const rawBatch = mean([rawBatchBefore, rawBatchAfter]);
   rows.push({
     figure: `POST /v1/entries, ${BATCH} readings/request, 1 client`,
@@ -388,11 +391,14 @@ async function ingest(backend: 'postgres' | 'pglite', sizes: Sizes): Promise<Sec
     goal: { kind: 'ratio-at-least', value: 0.5 },
     summary: true,
   });
-  notes.push(`native Ed25519 verify on every core: ${Math.round(verifyBefore)} notes/s before, ${Math.round(verifyAfter)} after; baseline = mean.`);
+  notes.push(
+    `native Ed25519 verify on every core: ${Math.round(verifyBefore.rate)} notes/s before, ${Math.round(verifyAfter.rate)} after; baseline = mean. CPU per verification on those threads: ${verifyBefore.cpuUs.toFixed(0)} µs before, ${verifyAfter.cpuUs.toFixed(0)} µs after.`,
+  );
 
   // --- The same without HTTP: ReadingIntake.submit in process (what HTTP and Fastify cost).
   note(`ReadingIntake.submit in process, ${inProcess.length} readings in batches of ${BATCH}`);
   const caller = { id: generator.id, role: 'generator' as const };
+  const cpuBefore = cpuSnapshot();
   const direct = await timed(async () => {
     let accepted = 0;
     for (const part of chunk(inProcess, BATCH)) {
@@ -405,12 +411,31 @@ async function ingest(backend: 'postgres' | 'pglite', sizes: Sizes): Promise<Sec
     return accepted;
   });
   if (direct.value !== inProcess.length) throw new Error(`in-process intake accepted ${direct.value} of ${inProcess.length}`);
+  const split = cpuSplit(cpuBefore, cpuSnapshot(), inProcess.length, cpuPool().size);
   rows.push({
     figure: `ReadingIntake.submit in process (no HTTP), ${BATCH}/call`,
     value: (inProcess.length / direct.ms) * 1000,
     unit: 'readings/s',
     baseline: batchRate,
     baselineLabel: '(over HTTP, 1 client)',
+  });
+  // Where that run's CPU went (thread-cpu.ts). Whatever the overlap, the batch
+  // ratio cannot pass verification's share of a reading's CPU: the cores would
+  // be full before it did (docs/design.md §10).
+  const part = (us: number) => `${us.toFixed(0)} µs`;
+  rows.push({
+    figure: `CPU per reading, ReadingIntake.submit in process, ${BATCH}/call`,
+    value: split.total,
+    unit: 'µs/reading',
+    detail: `event loop ${part(split.eventLoop)}, ${cpuPool().size} pool workers ${part(split.pool)}, other threads ${part(split.helpers)}, ${backend === 'postgres' ? `PostgreSQL ${part(split.postgres)}` : 'PGlite is in the event loop'}`,
+  });
+  rows.push({
+    figure: 'CPU of a native verify (as above) vs a reading’s: the batch ratio’s ceiling at full overlap',
+    value: verifyUs,
+    unit: 'µs/reading',
+    baseline: split.total,
+    baselineLabel: '(CPU per reading, as above)',
+    summary: true,
   });
 
   // --- Several batch posters at once (group commit may merge their batches), for information.

@@ -11,6 +11,7 @@ import { Worker } from 'node:worker_threads';
 import { utf8 } from '../../src/crypto/base64.ts';
 import { parseVerifierKey, splitNote } from '../../src/crypto/note.ts';
 import type { SignedReading } from './lib.ts';
+import { cpuSnapshot, cpuSplit } from './thread-cpu.ts';
 
 interface Item {
   key: Uint8Array;
@@ -26,12 +27,17 @@ function ask(worker: Worker): Promise<{ ms: number; verified: number }> {
   });
 }
 
-/** Readings per second verified natively on `threads` worker threads (default: one per core). */
+/**
+ * Readings per second verified natively on `threads` worker threads (default:
+ * one per core), and the CPU time one verification took on them (thread-cpu.ts):
+ * on a busy machine the rate falls with the share of the cores the workers
+ * get, while the CPU per verification does not.
+ */
 export async function nativeVerifyRate(
   readings: readonly SignedReading[],
   vkeys: ReadonlyMap<string, string>,
   threads = availableParallelism(),
-): Promise<number> {
+): Promise<{ rate: number; cpuUs: number }> {
   const keys = new Map([...vkeys].map(([device, vkey]) => [device, parseVerifierKey(vkey).publicKey]));
   const items: Item[] = readings.map((reading) => {
     const { text, lines } = splitNote(reading.note);
@@ -41,12 +47,14 @@ export async function nativeVerifyRate(
   const workers = shares.map((share) => new Worker(new URL('./verify-cores.worker.mjs', import.meta.url), { workerData: { items: share } }));
   try {
     await Promise.all(workers.map(ask)); // warm-up
+    const before = cpuSnapshot();
     const t0 = performance.now();
     const passes = await Promise.all(workers.map(ask));
     const ms = performance.now() - t0;
+    const { pool } = cpuSplit(before, cpuSnapshot(), items.length, threads);
     const verified = passes.reduce((sum, pass) => sum + pass.verified, 0);
     if (verified !== items.length) throw new Error(`native verify: ${verified} of ${items.length} signatures verified`);
-    return (items.length / ms) * 1000;
+    return { rate: (items.length / ms) * 1000, cpuUs: pool };
   } finally {
     await Promise.all(workers.map((worker) => worker.terminate()));
   }
