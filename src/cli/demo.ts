@@ -15,6 +15,8 @@ import { GridproofError } from '../errors.ts';
 import { ensureListenable } from '../listen-address.ts';
 import { parseArgs } from './args.ts';
 import { fillService, type FillResult } from './demo/fill.ts';
+import { ZONE } from './demo/park.ts';
+import { EXIT_UNUSABLE } from './http-client.ts';
 
 const DATA_FILE = new URL('../../demo/de-2019-hourly.csv', import.meta.url);
 
@@ -51,8 +53,37 @@ export async function demoCommand(args: string[]): Promise<number> {
   const started = performance.now();
   const result = await fillService({ server, operatorToken: token, days, stateFile, csv, progress: process.stderr });
   report(result, server, stateFile, (performance.now() - started) / 1000, options.has('server') ? undefined : token);
+  const shortfall = shortfallLine(result);
+  if (shortfall !== undefined) process.stderr.write(`gridproof demo: ${shortfall}\n`);
   // Started here: the service keeps the process alive until Ctrl-C.
-  return options.has('server') ? 0 : -1;
+  if (!options.has('server')) return -1;
+  // No claim means no matched energy: the demo did not do its job, on a log unusable for it (README, exit statuses), as for a log with another park.
+  return result.claims.length === 0 ? EXIT_UNUSABLE : 0;
+}
+
+const minute = (ms: number): string => `${new Date(ms).toISOString().slice(0, 16)}Z`;
+
+/**
+ * One line when readings were logged late (docs/api.md, POST /v1/entries
+ * `late`: their hour was matched already, so they never will be) or the park
+ * has nothing to claim: how many, why, and what to do. A log that matched
+ * zone DE-LU past 2019 before the demo, or automatic matching while it
+ * posts, both come to this: the log had matched those hours first.
+ */
+function shortfallLine({ late, lateSpan, created, claims }: FillResult): string | undefined {
+  const none = claims.length === 0;
+  const remedy =
+    'run it on a log that has not matched them (gridproof demo without --server starts one; a service of your own needs GRIDPROOF_GATE_CLOSURE=off)';
+  if (late > 0) {
+    const count = late === created.readings ? `all ${late}` : `${late} of ${created.readings}`;
+    const span = lateSpan ? ` (${minute(lateSpan.fromMs)} to ${minute(lateSpan.toMs)}, zone ${ZONE})` : '';
+    const outcome = none ? ', so the demo matched no energy and made no claim' : '';
+    return `${count} readings were logged late and will never be matched: the log had already matched those hours${span} before they were posted${outcome}; ${remedy}`;
+  }
+  if (none) {
+    return `no tenant has matched energy to claim, so the demo made no claim: the park's readings were logged late, after the log had matched their hours (zone ${ZONE}); ${remedy}`;
+  }
+  return undefined;
 }
 
 /** The self-started service's operator token: made once, kept beside its database (mode 0600). */
@@ -75,11 +106,6 @@ function report(result: FillResult, server: string, stateFile: string, seconds: 
       : `Demo park on ${server}: ${created.registry} registry entries, ${created.readings} readings, ${created.matchedIntervals} hours matched, ${created.claims} claims, in ${seconds.toFixed(1)} s.`,
   );
   out.push(`It covers ${park.hours} hours from ${new Date(park.fromMs).toISOString().slice(0, 16)}Z (OPSD Germany 2019, scaled to one park).`);
-  if (result.late > 0) {
-    out.push(
-      `${result.late} readings were logged as late: the service's automatic matching passed their hour while they were posted. Load history into a service started with GRIDPROOF_GATE_CLOSURE=off.`,
-    );
-  }
   out.push(
     '',
     'Open:',

@@ -27,8 +27,10 @@ export interface FillResult {
   state: DemoState;
   /** Things this run created: 0 when the service already had the whole park. */
   created: { registry: number; readings: number; matchedIntervals: number; claims: number };
-  /** Readings the service accepted but logged as late (its automatic matching had passed their hour). */
+  /** Readings this run posted that the service accepted but logged as late (their hour was matched already), never to be matched. */
   late: number;
+  /** The hours of the late readings (ms, end exclusive). */
+  lateSpan?: { fromMs: number; toMs: number };
   claims: Array<{ tenant: string; id: string; wh: string }>;
 }
 
@@ -127,7 +129,7 @@ export async function fillService(options: FillOptions): Promise<FillResult> {
       created.claims++;
     } else say(`${participant.id}: nothing matched to claim in the last ${CLAIM_DAYS} days`);
   }
-  return { park, state, created, late: posted.late, claims };
+  return { park, state, created, late: posted.late, ...(posted.lateSpan ? { lateSpan: posted.lateSpan } : {}), claims };
 }
 
 /** Before writing anything: a service that already has the park's devices was filled from another state file. */

@@ -77,7 +77,14 @@ async function openChain(options: PostOptions, device: ParkDevice): Promise<Chai
   return chain;
 }
 
-export async function postReadings(options: PostOptions): Promise<{ accepted: number; late: number }> {
+/** What a run posted: readings accepted, and of them those logged late, with the span of their hours (ms, end exclusive). */
+export interface Posted {
+  accepted: number;
+  late: number;
+  lateSpan?: { fromMs: number; toMs: number };
+}
+
+export async function postReadings(options: PostOptions): Promise<Posted> {
   const { park, origin, state } = options;
   const chains: Chain[] = [];
   for (const device of park.devices) chains.push(await openChain(options, device));
@@ -91,6 +98,7 @@ export async function postReadings(options: PostOptions): Promise<{ accepted: nu
   const started = performance.now();
   let accepted = 0;
   let late = 0;
+  let lateSpan: Posted['lateSpan'];
   let done = 0;
   try {
     const first = Math.min(...chains.map((c) => c.have));
@@ -98,18 +106,27 @@ export async function postReadings(options: PostOptions): Promise<{ accepted: nu
       const to = Math.min(park.hours, from + span);
       for (const owner of owners) {
         const notes: string[] = [];
+        /** Each note's hour, for the span of the late ones. */
+        const hours: number[] = [];
         for (const chain of chains.filter((c) => c.device.owner === owner)) {
-          while (chain.next < to) notes.push(signNext(chain, origin, park));
+          while (chain.next < to) {
+            hours.push(chain.next);
+            notes.push(signNext(chain, origin, park));
+          }
         }
         if (notes.length === 0) continue;
         const client = new HttpClient(options.server, state.tokens[owner]);
         const { results } = await client.json<{ results: EntryResult[] }>('/v1/entries', { entries: notes });
-        for (const result of results) {
+        for (const [i, result] of results.entries()) {
           if ('error' in result) throw new GridproofError('conflict', `a reading of ${owner} was refused: ${result.error.code} ${result.error.detail}`);
           // A duplicate says whether its hour is matched now, not that this run logged it late (docs/api.md).
           if (!result.duplicate) {
             accepted++;
-            if (result.late) late++;
+            if (result.late) {
+              late++;
+              const fromMs = park.fromMs + hours[i]! * HOUR_MS;
+              lateSpan = { fromMs: Math.min(fromMs, lateSpan?.fromMs ?? fromMs), toMs: Math.max(fromMs + HOUR_MS, lateSpan?.toMs ?? 0) };
+            }
           }
         }
         done += notes.length;
@@ -119,5 +136,5 @@ export async function postReadings(options: PostOptions): Promise<{ accepted: nu
   } finally {
     if (total > 0) bar.stop();
   }
-  return { accepted, late };
+  return { accepted, late, ...(lateSpan ? { lateSpan } : {}) };
 }
