@@ -20,7 +20,7 @@ import { healthRoutes } from './routes/health.ts';
 import { logRoutes } from './routes/log.ts';
 import { generatorRoutes } from './routes/generators.ts';
 import { matchingRoutes } from './routes/matching.ts';
-import { clientErrorProblem, sendProblem, toProblem } from './routes/problem.ts';
+import { problemServerOptions, replyWithProblem } from './routes/problem.ts';
 import { notFoundHandler } from './routes/not-found.ts';
 import { problemPageRoutes } from './routes/problem-pages.ts';
 import { meRoutes } from './routes/me.ts';
@@ -58,12 +58,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: deps.logger ?? false,
     bodyLimit: deps.bodyLimit ?? DEFAULT_BODY_LIMIT,
-    // Proof requests may carry a base64 leaf hash with '+' and '/'.
-    routerOptions: { maxParamLength: 200 },
-    // The router's own refusals (a bad percent-encoding, an over-long path
-    // parameter) and the HTTP parser's leave as problem documents too.
-    frameworkErrors: (error, request, reply) => sendProblem(reply, toProblem(error, request)),
-    clientErrorHandler: clientErrorProblem,
+    // The router's and the HTTP parser's refusals leave as problem documents too.
+    ...problemServerOptions,
     // Schema errors in words that say what was expected (an enum's values, a missing property's name).
     schemaErrorFormatter: (errors, dataVar) => new Error(errors.map((error) => schemaErrorText(error, dataVar)).join('; ')),
   });
@@ -75,11 +71,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   // Public request schemas (schemas/api/*.json, their common.json), for route $refs and OpenAPI.
   for (const schema of sharedSchemas) app.addSchema(schema);
-  app.setErrorHandler((error, request, reply) => {
-    const problem = toProblem(error as Error, request);
-    if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
-    return sendProblem(reply, problem, error);
-  });
+  app.setErrorHandler(replyWithProblem);
   app.setNotFoundHandler(notFoundHandler(app));
 
   await app.register(swagger, {

@@ -5,7 +5,7 @@
  */
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
 import { isStoreConflict, isStoreUnavailable } from '../ledger/store-unavailable.ts';
 import { errorStatus, GridproofError, type ErrorCode } from '../errors.ts';
 
@@ -108,6 +108,30 @@ export function sendProblem(reply: FastifyReply, problem: Problem, error?: unkno
   if (problem.status === 416 && range !== undefined) reply.header('content-range', range);
   return reply.code(problem.status).type(PROBLEM_TYPE).send(problem);
 }
+
+/**
+ * Every error a route or hook throws leaves as a problem document; an
+ * unexpected one (5xx) is logged first, since its document says only that it
+ * was. The main service's and the witness's error handler.
+ */
+export function replyWithProblem(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const problem = toProblem(error as Error, request);
+  if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
+  return sendProblem(reply, problem, error);
+}
+
+/**
+ * The Fastify options that make the router's own refusals (a bad
+ * percent-encoding, an over-long path parameter) and the HTTP parser's
+ * (headers too large) problem documents too, with the same path parameter
+ * limit: the main service's and the witness's.
+ */
+export const problemServerOptions = {
+  // Proof requests may carry a base64 leaf hash with '+' and '/'; uri-too-long beyond it (docs/api.md).
+  routerOptions: { maxParamLength: 200 },
+  frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => sendProblem(reply, toProblem(error, request)),
+  clientErrorHandler: clientErrorProblem,
+} satisfies FastifyServerOptions;
 
 /** Node's HTTP parser errors on a connection, before any request object exists. */
 const CLIENT_ERRORS: Record<string, ErrorCode> = {
