@@ -100,8 +100,10 @@ export const errorExplanation = {
   'key-files-not-written':
     'The rotation is logged and in force, but the key files for a restart could not be written. The operator fixes the cause the detail names and restarts, or moves the files by hand; asking again logs nothing.',
 
-  'unknown-log': 'The witness knows no log with this origin. Configure the log on the witness first.',
-  'bad-log-signature': 'No signature of a trusted key of the log verifies on the checkpoint. Send the checkpoint as the log signed it.',
+  'unknown-log':
+    'The witness knows no log with the checkpoint’s origin (its first line). The witness’s operator adds the log by starting the witness with --log and the log’s verifier key (GET /v1/log/key on the log’s service; docs/witnesses.md), or the log is sending to the wrong witness.',
+  'bad-log-signature':
+    'No signature of a key the witness trusts for this log verifies on the checkpoint. Send the checkpoint as the log signed it; if it was, the witness trusts another key of that name, and its operator restarts it with --log and the key GET /v1/log/key serves.',
   'inconsistent-proof':
     'The consistency proof does not lead from the checkpoint the witness holds to the new one. Send a proof from the size the witness last cosigned.',
   'witness-unavailable': 'Not enough witnesses answered to cosign the checkpoint. Try again later.',

@@ -14,10 +14,16 @@
  * tells"), made by the same renderer and linked the same way to a code of the
  * same name in the other sets. Hidden from the OpenAPI document like the web
  * app's pages, and declared the same way.
+ *
+ * The witness (`gridproof witness`) serves the same /problems/{code} and
+ * /problems pages for the codes it answers with, made by the same renderer
+ * and routes from its own table (src/witness/witness-problems.ts): a
+ * ProblemSite says which codes a server has, what each means there, and
+ * what its pages may link to.
  */
 import { createHash } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, RouteShorthandOptions } from 'fastify';
 import { bundleCodes, type BundleCode } from '../domain/bundle/bundle-types.ts';
 import { escapeHtml } from '../domain/html-escape.ts';
 import { logFindingCodes, replayFindingCodes, warningCodes } from '../domain/monitor/findings.ts';
@@ -27,6 +33,22 @@ import { monitorFindingExplanation, monitorFindingPage, type MonitorCode } from 
 import { verifyReasonExplanation, verifyReasonPage } from '../verify-reason-explanations.ts';
 import { problemTitle } from './problem.ts';
 import { PARAM, problems, textOf } from './responses.ts';
+
+/** A server's problem codes and how its pages present them: the main service's (below) or the witness's. */
+export interface ProblemSite {
+  /** Its name in the pages' titles and header: gridproof, gridproof witness. */
+  name: string;
+  /** The header's links after the name, this site's problem code list first. */
+  nav: ReadonlyArray<readonly [href: string, label: string]>;
+  /** Where the name links; none when the server has no home page. */
+  home?: string;
+  /** Every code the server answers with, and what it means there and what to do. */
+  explanation: Readonly<Partial<Record<ErrorCode, string>>>;
+  /** The list's opening paragraph, HTML. */
+  intro: string;
+  /** Whether the server has the verification reasons' and monitor findings' pages, so a code page may link one of the same name. */
+  otherSets: boolean;
+}
 
 const HTML = 'text/html; charset=utf-8';
 /**
@@ -49,7 +71,6 @@ const STYLE = [
  * its hash, and links to this origin (W3C CSP Level 3 §2.3.1 hash-source).
  */
 const CSP = `default-src 'none'; style-src 'sha256-${createHash('sha256').update(STYLE).digest('base64')}'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`;
-const CODES = Object.keys(errorStatus) as ErrorCode[];
 const REASONS = Object.keys(verifyReasonExplanation) as BundleCode[];
 /** The monitor's codes in three groups, each in the order of src/domain/monitor/findings.ts: what a reader meets first comes first. */
 const MONITOR_GROUPS: ReadonlyArray<{ heading: string; kind: string; codes: readonly MonitorCode[] }> = [
@@ -62,27 +83,50 @@ const isWarning = (code: MonitorCode): boolean => (warningCodes as readonly stri
 /** "401 Unauthorized": the status and its reason phrase (RFC 9110 §15). */
 const statusLine = (code: ErrorCode): string => `${errorStatus[code]} ${STATUS_CODES[errorStatus[code]] ?? ''}`.trim();
 
-const page = (title: string, body: string): string =>
+/** The main service's: every code of src/errors.ts, explained by src/error-explanations.ts. */
+const SERVICE: ProblemSite = {
+  name: 'gridproof',
+  home: '/',
+  nav: [
+    ['/problems', 'problem codes'],
+    ['/problems/verify', 'verification reasons'],
+    ['/problems/monitor', 'monitor findings'],
+  ],
+  explanation: errorExplanation,
+  intro:
+    `<p>Every error leaves as an RFC 9457 problem document (application/problem+json) with a stable <code>code</code>; its <code>type</code> is the page of that code. ` +
+    `The reasons of a bundle verdict are another set of codes: <a href="/problems/verify">verification reasons</a>; the findings of the monitor a third: <a href="/problems/monitor">monitor findings</a>.</p>`,
+  otherSets: true,
+};
+
+const page = (site: ProblemSite, title: string, body: string): string =>
   `<!doctype html>\n<html lang="en">\n<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">` +
   `<title>${escapeHtml(title)}</title><style>${STYLE}</style></head>\n<body>\n` +
-  `<header><p><a href="/">gridproof</a> · <a href="/problems">problem codes</a> · <a href="/problems/verify">verification reasons</a> · <a href="/problems/monitor">monitor findings</a></p></header>\n<main>\n${body}\n</main>\n</body>\n</html>\n`;
+  `<header><p>${[site.home === undefined ? escapeHtml(site.name) : `<a href="${site.home}">${escapeHtml(site.name)}</a>`, ...site.nav.map(([href, label]) => `<a href="${href}">${escapeHtml(label)}</a>`)].join(' · ')}</p></header>\n` +
+  `<main>\n${body}\n</main>\n</body>\n</html>\n`;
 
-function codePage(code: ErrorCode): string {
+/** The codes a site explains, in its table's order; own keys only, so a code is never an inherited name such as toString. */
+const codesOf = (site: ProblemSite): ErrorCode[] => Object.keys(site.explanation) as ErrorCode[];
+const explains = (site: ProblemSite, code: string): code is ErrorCode => Object.hasOwn(site.explanation, code);
+
+function codePage(site: ProblemSite, code: ErrorCode): string {
   return page(
-    `${code}: gridproof problem`,
+    site,
+    `${code}: ${site.name} problem`,
     `<h1><code>${escapeHtml(code)}</code></h1>\n` +
       `<p>HTTP status <span class="status">${escapeHtml(statusLine(code))}</span> <span class="muted">title “${escapeHtml(problemTitle(code))}”</span></p>\n` +
-      `<p>${escapeHtml(errorExplanation[code])}</p>\n` +
+      `<p>${escapeHtml(site.explanation[code]!)}</p>\n` +
       `<p>The problem document’s <code>detail</code> says what was wrong with this request. <a href="/problems">Every problem code</a></p>` +
-      (Object.hasOwn(verifyReasonExplanation, code)
+      (site.otherSets && Object.hasOwn(verifyReasonExplanation, code)
         ? `\n<p class="muted">This is an error of an API request. A bundle verdict has a reason of the same name, which means something else: <a href="${verifyReasonPage(code as BundleCode)}">verification reason <code>${escapeHtml(code)}</code></a>.</p>`
         : '') +
-      alsoMonitor(code),
+      (site.otherSets ? alsoMonitor(code) : ''),
   );
 }
 
 function reasonPage(code: BundleCode): string {
   return page(
+    SERVICE,
     `${code}: gridproof verification reason`,
     `<h1><code>${escapeHtml(code)}</code></h1>\n` +
       `<p><span class="status">verification reason</span> <span class="muted">a reason a proof bundle does not verify, listed in the verdict of <code>gridproof verify</code>, <code>POST /v1/verify</code> or the Verify page; not an HTTP error</span></p>\n` +
@@ -116,6 +160,7 @@ function findingPage(code: MonitorCode): string {
       : []),
   ];
   return page(
+    SERVICE,
     `${code}: gridproof monitor ${noun}`,
     `<h1><code>${escapeHtml(code)}</code></h1>\n` +
       `<p><span class="status">monitor ${noun}</span> <span class="muted">${escapeHtml(group.kind)}, listed in the report of <code>gridproof monitor</code>: ${exit}; not an HTTP error</span></p>\n` +
@@ -134,6 +179,7 @@ function findingListPage(): string {
     return `<h2>${escapeHtml(heading)}</h2>\n<table>\n<thead><tr><th>code</th><th>what it means and what to do</th></tr></thead>\n<tbody>\n${rows.join('\n')}\n</tbody>\n</table>`;
   });
   return page(
+    SERVICE,
     'gridproof monitor findings',
     `<h1>gridproof monitor findings</h1>\n` +
       `<p><code>gridproof monitor</code> replays a whole log and reports each fault it finds with a stable code, the log entries involved and a detail: any finding fails the run (exit 1); a warning leaves it clean. These codes are neither the <a href="/problems">problem codes</a> of API errors nor the <a href="/problems/verify">verification reasons</a> of one bundle, although some share a name.</p>\n` +
@@ -146,6 +192,7 @@ function reasonListPage(): string {
     (code) => `<tr><td><a href="${verifyReasonPage(code)}"><code>${escapeHtml(code)}</code></a></td><td>${escapeHtml(verifyReasonExplanation[code])}</td></tr>`,
   );
   return page(
+    SERVICE,
     'gridproof verification reasons',
     `<h1>gridproof verification reasons</h1>\n` +
       `<p>A proof bundle that does not verify gets a verdict listing its reasons, each a <code>code</code> and a <code>detail</code>: the same from <code>gridproof verify</code>, <code>POST /v1/verify</code> and the Verify page. These codes are not the <a href="/problems">problem codes</a> of API errors, although some share a name.</p>\n` +
@@ -153,32 +200,46 @@ function reasonListPage(): string {
   );
 }
 
-function listPage(): string {
-  const rows = CODES.map(
+function listPage(site: ProblemSite): string {
+  const rows = codesOf(site).map(
     (code) =>
-      `<tr><td><a href="/problems/${escapeHtml(code)}"><code>${escapeHtml(code)}</code></a></td><td>${escapeHtml(statusLine(code))}</td><td>${escapeHtml(errorExplanation[code])}</td></tr>`,
+      `<tr><td><a href="/problems/${escapeHtml(code)}"><code>${escapeHtml(code)}</code></a></td><td>${escapeHtml(statusLine(code))}</td><td>${escapeHtml(site.explanation[code]!)}</td></tr>`,
   );
   return page(
-    'gridproof problem codes',
-    `<h1>gridproof problem codes</h1>\n` +
-      `<p>Every error leaves as an RFC 9457 problem document (application/problem+json) with a stable <code>code</code>; its <code>type</code> is the page of that code. The reasons of a bundle verdict are another set of codes: <a href="/problems/verify">verification reasons</a>; the findings of the monitor a third: <a href="/problems/monitor">monitor findings</a>.</p>\n` +
+    site,
+    `${site.name} problem codes`,
+    `<h1>${escapeHtml(site.name)} problem codes</h1>\n${site.intro}\n` +
       `<table>\n<thead><tr><th>code</th><th>HTTP status</th><th>what it means and what to do</th></tr></thead>\n<tbody>\n${rows.join('\n')}\n</tbody>\n</table>`,
   );
 }
 
 const send = (reply: FastifyReply, html: string): FastifyReply => reply.type(HTML).header('content-security-policy', CSP).send(html);
 
+/** How a server declares the two routes' answers (its schema of a problem document). */
+export interface ProblemPageDeclarations {
+  list: RouteShorthandOptions;
+  code: RouteShorthandOptions;
+}
+
+/**
+ * /problems, the list of a site's codes, and /problems/{code}, the page of
+ * one: HTML whatever the Accept header asks (RFC 9457 §3.1.1 wants a page a
+ * human can read); a code the site does not answer with is 404 `not-found`.
+ */
+export function problemCodeRoutes(app: FastifyInstance, site: ProblemSite, declared: ProblemPageDeclarations): void {
+  app.get('/problems', declared.list, async (_request, reply) => send(reply, listPage(site)));
+  app.get<{ Params: { code: string } }>('/problems/:code', declared.code, async (request, reply) => {
+    const { code } = request.params;
+    if (!explains(site, code)) throw new GridproofError('not-found', `no problem code ${code}; /problems lists them all`);
+    return send(reply, codePage(site, code));
+  });
+}
+
 export function problemPageRoutes(app: FastifyInstance): void {
   // Hidden from the OpenAPI document (it describes the API), declared all the same:
   // 400 a bad URL, 429 the rate limit (src/routes/rate-limits.ts), 500 an unexpected error.
   const declared = (...more: number[]) => ({ schema: { hide: true, response: { 200: textOf('The page', 'text/html'), ...problems(400, 429, 500, ...more) } } });
-  app.get('/problems', declared(), async (_request, reply) => send(reply, listPage()));
-  app.get<{ Params: { code: string } }>('/problems/:code', declared(...PARAM, 404), async (request, reply) => {
-    const { code } = request.params;
-    // Own keys only: a code is never an inherited name such as toString.
-    if (!Object.hasOwn(errorStatus, code)) throw new GridproofError('not-found', `no problem code ${code}; /problems lists them all`);
-    return send(reply, codePage(code as ErrorCode));
-  });
+  problemCodeRoutes(app, SERVICE, { list: declared(), code: declared(...PARAM, 404) });
   // Registered as a static path, /problems/verify wins over /problems/:code (find-my-way); no problem code is named verify.
   app.get('/problems/verify', declared(), async (_request, reply) => send(reply, reasonListPage()));
   app.get<{ Params: { code: string } }>('/problems/verify/:code', declared(...PARAM, 404), async (request, reply) => {

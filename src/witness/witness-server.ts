@@ -5,7 +5,10 @@
  * Answers: 200 text/plain with the cosignature line; 409 text/x.tlog.size
  * with the latest cosigned size; other refusals as problem+json with a code,
  * as the main app gives them (another method on /add-checkpoint is 405
- * `method-not-allowed` with Allow, an unknown path 404 `not-found`).
+ * `method-not-allowed` with Allow, an unknown path 404 `not-found`), whose
+ * `type` is a page it serves: /problems/{code} and the list /problems, from
+ * the table of the codes it answers with (src/witness/witness-problems.ts;
+ * docs/witnesses.md).
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import { cosign } from '../crypto/cosignature.ts';
@@ -14,8 +17,10 @@ import type { Signer, Verifier } from '../crypto/note.ts';
 import { admitCheckpoint, decideAddCheckpoint, parseAddCheckpoint, type WitnessDecision } from '../domain/witness.ts';
 import { GridproofError } from '../errors.ts';
 import { notFoundHandler } from '../routes/not-found.ts';
-import { sendProblem, toProblem } from '../routes/problem.ts';
+import { problemCodeRoutes } from '../routes/problem-pages.ts';
+import { problemServerOptions, replyWithProblem } from '../routes/problem.ts';
 import type { WitnessStateDir } from './state-file.ts';
+import { WITNESS_BODY_LIMIT, witnessProblemSite } from './witness-problems.ts';
 
 export const TLOG_SIZE_MEDIA_TYPE = 'text/x.tlog.size';
 
@@ -30,9 +35,6 @@ export interface WitnessDeps {
   now?: () => number;
   logger?: boolean | object;
 }
-
-/** A checkpoint with 63 proof lines and a hundred signatures fits easily. */
-const BODY_LIMIT = 64 * 1024;
 
 const problem = {
   type: 'object',
@@ -53,8 +55,9 @@ export async function buildWitnessApp(deps: WitnessDeps): Promise<FastifyInstanc
   const logs = new Map<string, Verifier[]>();
   for (const key of deps.logs) logs.set(key.name, [...(logs.get(key.name) ?? []), key]);
 
-  const app = Fastify({ logger: deps.logger ?? false, bodyLimit: BODY_LIMIT });
-  app.setErrorHandler((error, request, reply) => sendProblem(reply, toProblem(error as Error, request)));
+  // The main app's options and error handler: the router's and the HTTP parser's refusals are problem documents too, and a 5xx is logged.
+  const app = Fastify({ logger: deps.logger ?? false, bodyLimit: WITNESS_BODY_LIMIT, ...problemServerOptions });
+  app.setErrorHandler(replyWithProblem);
   // The main app's handler: another method on a known path is 405 with Allow (RFC 9110 §15.5.6), not a 404 that hides the path.
   app.setNotFoundHandler(notFoundHandler(app));
   // The body is text whatever the client calls it (the spec names no media type).
@@ -94,5 +97,8 @@ export async function buildWitnessApp(deps: WitnessDeps): Promise<FastifyInstanc
       throw new GridproofError(decision.code, decision.detail);
     },
   );
+  // The pages a problem's type names, HTML whatever the Accept header asks, as on the main service.
+  const page = { 200: { content: { 'text/html': { schema: { type: 'string' } } } }, '4xx': problemResponse, '5xx': problemResponse } as const;
+  problemCodeRoutes(app, witnessProblemSite, { list: { schema: { response: page } }, code: { schema: { response: page } } });
   return app;
 }
