@@ -10,7 +10,9 @@
  * (exit 1, README "The command line"), for the log can never take it. A
  * server that cannot take a batch now (503, 429) stops the run with exit 75
  * (http-client.ts exitCodeOf): the batches before it are logged, so the
- * same command run again later posts only the rest.
+ * same command run again later posts only the rest. Whatever stops a run
+ * once it has posted (a 503 or 429, a refusal of a whole batch, a lost
+ * connection), the summary of what is known is printed before it exits.
  */
 import { readFileSync } from 'node:fs';
 import { SingleBar } from 'cli-progress';
@@ -24,7 +26,7 @@ import { nativeSign } from '../platform/node-ed25519.ts';
 import { nativeHashLeaf } from '../platform/node-sha256.ts';
 import { parseArgs } from './args.ts';
 import { MAX_BATCH } from './demo/readings.ts';
-import { EXIT_REFUSED, HttpClient } from './http-client.ts';
+import { EXIT_REFUSED, EXIT_UNUSABLE, exitCodeOf, HttpClient, NetworkError, ServerRefusal } from './http-client.ts';
 import { parseReadings, type FileReading } from './upload-file.ts';
 
 type EntryResult = { index: number; duplicate: boolean; late?: boolean } | { error: { code: string; detail: string } };
@@ -116,8 +118,16 @@ export async function uploadCommand(args: string[]): Promise<number> {
   if (todo.length > 0) bar.start(todo.length, 0, { speed: 0 });
   const started = performance.now();
   let accepted = 0;
+  /** Posted, and answered as logged already (by an earlier or a concurrent run): the log holds them once. */
+  let duplicates = 0;
   /** Logged, but their intervals were matched already, so they never will be (docs/design.md §5). */
   let late = 0;
+  /** Readings of `todo` the server answered for, one result each. */
+  let answered = 0;
+  /** Posted in the batch that stopped the run, with no answer saying whether they were logged. */
+  let unconfirmed = 0;
+  /** What stopped the run after something was posted, when something did. */
+  let stop: unknown;
   const refusals: string[] = [];
   try {
     for (let from = 0; from < todo.length && refusals.length === 0; from += MAX_BATCH) {
@@ -138,14 +148,27 @@ export async function uploadCommand(args: string[]): Promise<number> {
         prev = toBase64(nativeHashLeaf(sealed.bytes));
         return sealed.note;
       });
-      const { results } = await client.json<{ results: EntryResult[] }>('/v1/entries', { entries: notes });
+      let results: EntryResult[];
+      try {
+        ({ results } = await client.json<{ results: EntryResult[] }>('/v1/entries', { entries: notes }));
+      } catch (error) {
+        stop = error;
+        // A 4xx (a 429 among them) turned the batch away before any of it was
+        // written. A 503 may come after a write committed (docs/api.md), and a
+        // lost connection says nothing: the run again finds those in the log.
+        const turnedAway = error instanceof ServerRefusal && error.refusal.status >= 400 && error.refusal.status < 500;
+        if (!turnedAway) unconfirmed = notes.length;
+        break;
+      }
       results.forEach((result, i) => {
         if ('error' in result) refusals.push(`line ${todo[from + i]!.line}: ${result.error.code}: ${result.error.detail}`);
-        else if (!result.duplicate) {
+        else if (result.duplicate) duplicates++;
+        else {
           accepted++;
           if (result.late) late++;
         }
       });
+      answered += results.length;
       bar.update(Math.min(todo.length, from + MAX_BATCH), { speed: Math.round((from + notes.length) / ((performance.now() - started) / 1000)) });
     }
   } finally {
@@ -167,10 +190,22 @@ export async function uploadCommand(args: string[]): Promise<number> {
       alreadyLogged: logged.size,
       olderThanHead: stale.length,
       accepted,
+      duplicates,
       late,
       refused: refusals.length,
+      unconfirmed,
+      notSent: todo.length - answered - unconfirmed,
       seconds: Math.round(seconds * 100) / 100,
     })}\n`,
   );
-  return refusals.length > 0 || stale.length > 0 ? EXIT_REFUSED : 0;
+  const refused = refusals.length > 0 || stale.length > 0;
+  if (stop === undefined) return refused ? EXIT_REFUSED : 0;
+  // The one line main.ts writes for any stop, with Retry-After for a 503 or 429.
+  const stopped = exitCodeOf(stop) ?? (stop instanceof GridproofError || stop instanceof TypeError || stop instanceof SyntaxError ? EXIT_UNUSABLE : undefined);
+  if (stopped === undefined) throw stop;
+  process.stderr.write(
+    `gridproof upload: ${stop instanceof NetworkError || stop instanceof GridproofError ? stop.message : `/v1/entries: the answer broke off: ${(stop as Error).message}`}\n`,
+  );
+  // Rows the log can never take stand whatever stopped the run: running it again later will not add them.
+  return refused ? EXIT_REFUSED : stopped;
 }

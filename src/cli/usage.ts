@@ -61,15 +61,17 @@ ${exits({ 0: 'the note is printed, or posted and accepted', 1: `the server refus
   Sign and post many readings of one device: a CSV with the header
   device,start,end,importWh,exportWh or NDJSON (one reading a line). Chained from
   the server's head, posted in batches of up to 1000, progress on stderr, a
-  summary line of JSON on stdout. Resumable: rows at or before the chain head
-  are not posted; those already in the log (same interval and Wh) are skipped
-  and counted on stderr, naming the head, so a re-run of the same file exits 0.
+  summary line of JSON on stdout, also when a 503, a 429, a refusal or a lost
+  connection stops the run once it has posted. Resumable: rows at or before the
+  chain head are not posted; those already in the log (same interval and Wh) are
+  skipped and counted on stderr, naming the head, so a re-run of the same file
+  exits 0.
 
 ${exits({
   0: 'every reading is accepted or already in the log',
   1: `the server refused a reading (each coded error on stderr), a row at or before the chain head is not in the log (its line and the head named), or ${REFUSED}`,
   2: 'usage error or unusable input: a bad row (its line named), a file of several devices, an unreadable file, server unreachable',
-  75: `${TRY_AGAIN}; the readings it posted are in the log, and the run again posts only the rest`,
+  75: `${TRY_AGAIN}; the summary says what is logged and what is not (unconfirmed, notSent), and the run again posts only the rest`,
 })}`,
   verify: `usage: gridproof verify BUNDLE --key VKEY [--witness VKEY… [--quorum N]] [--json]
        gridproof verify --html > verify.html

@@ -7,7 +7,8 @@
  * src/cli/http-client.ts exitCodeOf); for the monitor, a consistency proof
  * the server cannot give now is no finding against the log. Real processes, a real server; the
  * 503 comes from a real PostgreSQL the service can no longer reach. An
- * upload cut off by either keeps what was posted, and run again once the
+ * upload cut off by either keeps what was posted, prints its summary once it
+ * has posted (upload-stopped.test.ts), and run again once the
  * server is back it posts only the rest: no reading is logged twice.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -64,6 +65,11 @@ t.test('429: upload, sign --post, rotate, monitor and demo exit 75 and say when 
     upload.stderr,
     /^gridproof upload: \/v1\/entries: the server answered 429 rate limited \[rate-limited\]: [^\n]*\(this client sent more requests than the server takes now; retry after \d+ s\)\n$/,
     'the request, the answer, and when to retry from its Retry-After',
+  );
+  t.match(
+    JSON.parse(upload.stdout),
+    { readings: 1001, skipped: 0, accepted: 1000, duplicates: 0, refused: 0, unconfirmed: 0, notSent: 1 },
+    'the summary on stdout says what went in and what was not sent',
   );
   const retryAfter = Number(/retry after (\d+) s/.exec(upload.stderr)?.[1]);
   t.ok(retryAfter > 0 && retryAfter <= 60, `within the limit's minute (${retryAfter} s)`);
@@ -159,6 +165,7 @@ t.test(
       /^gridproof upload: \/v1\/\S+: the server answered 503 unavailable \[unavailable\]: [^\n]*\(the server is busy or unavailable now; retry after 5 s\)\n$/,
       'one line: the request, the answer, and Retry-After: 5 (src/routes/problem.ts) as when to retry',
     );
+    t.equal(cut.stdout, '', 'stopped before it posted anything: no summary');
 
     const payload = join(scratch, 'reading.json');
     writeFileSync(payload, JSON.stringify({ device: 'wind-1', start: iso(FROM + 6 * HOUR), end: iso(FROM + 7 * HOUR), importWh: '0', exportWh: '5' }));
