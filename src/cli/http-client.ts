@@ -85,6 +85,20 @@ export class ServerRefusal extends GridproofError {
   }
 }
 
+/**
+ * What the server's log holds already refuses what a command would write,
+ * found before writing (the server would answer 409 conflict, or refused
+ * it): exit 1, as the server's own refusal, not unusable input.
+ */
+export class ServerConflict extends GridproofError {
+  constructor(detail: string) {
+    super('conflict', detail);
+    // One line as the command says it, without the code in front.
+    this.message = detail;
+    this.name = 'ServerConflict';
+  }
+}
+
 /** Exit 1: the server refused (README's exit-code table). */
 export const EXIT_REFUSED = 1;
 /** Exit 2: usage error or unusable input, a server that cannot be reached among them. */
@@ -104,7 +118,8 @@ export const refusalExitCode = (refusal: Refusal): typeof EXIT_REFUSED | typeof 
 
 /**
  * The exit code of a failed call to the server: refusalExitCode for its
- * problem document, EXIT_UNUSABLE when it cannot be reached (no server
+ * problem document (EXIT_REFUSED for a ServerConflict, the refusal it
+ * foresaw), EXIT_UNUSABLE when it cannot be reached (no server
  * answered at all: nothing says that waiting helps, README's table keeps it
  * with unusable input); undefined for any other error (an answer that is not
  * a problem document is a GridproofError 'unavailable', unusable like every
@@ -112,6 +127,7 @@ export const refusalExitCode = (refusal: Refusal): typeof EXIT_REFUSED | typeof 
  */
 export function exitCodeOf(error: unknown): ServerExitCode | undefined {
   if (error instanceof ServerRefusal) return refusalExitCode(error.refusal);
+  if (error instanceof ServerConflict) return EXIT_REFUSED;
   if (error instanceof NetworkError) return EXIT_UNUSABLE;
   return undefined;
 }
