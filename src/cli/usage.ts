@@ -142,7 +142,7 @@ ${exits({
 
 ${exits({
   0: 'the park is loaded (with no --server: the service stopped by Ctrl-C)',
-  1: REFUSED,
+  1: `the service already has a participant or device of the park that the state file holds no token or key for (named, with what to pass), or ${REFUSED}`,
   2: 'usage error or unusable input (bad options, a state file of another log, server unreachable, an address it cannot listen on)',
   75: `${TRY_AGAIN}; the state file keeps what is loaded, and the run again goes on from there`,
 })}`,

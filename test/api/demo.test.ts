@@ -85,7 +85,7 @@ for (const backend of await testBackends()) {
     );
     t.same(await logSnapshot(other.ledger.db), otherBefore, 'the second log is unchanged');
 
-    await t.rejects(run(join(dir, 'lost.json')), { code: 'conflict', message: /has no token/ }, 'a lost state file: the park exists, its tokens are unknown');
+    await t.rejects(run(join(dir, 'lost.json')), { code: 'conflict', message: /holds no token/ }, 'a lost state file: the park exists, its tokens are unknown');
     t.same(await logSnapshot(env.ledger.db), before, 'nothing written');
   });
 }

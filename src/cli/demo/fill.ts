@@ -7,7 +7,7 @@
  */
 import { formatPrivateKey, generateSigner, parsePrivateKey, verifierOf } from '../../crypto/note.ts';
 import { GridproofError } from '../../errors.ts';
-import { HttpClient } from '../http-client.ts';
+import { HttpClient, ServerConflict, ServerRefusal } from '../http-client.ts';
 import { buildPark, isoHour, parseHours, ZONE, ZONE_G_CO2_PER_KWH, deviceBody, HOUR_MS, type Park } from './park.ts';
 import { postReadings } from './readings.ts';
 import { loadState, saveState, type DemoState } from './state.ts';
@@ -47,7 +47,7 @@ export async function fillService(options: FillOptions): Promise<FillResult> {
   if (state.logKey !== logKey) {
     throw new GridproofError('conflict', `${options.stateFile} belongs to the log ${state.logKey}, not ${logKey}; pass another --state file`);
   }
-  if (Object.keys(state.tokens).length === 0) await refuseForeignPark(operator, park, options.stateFile);
+  await refuseTakenIds(operator, park, state, options.stateFile);
   const save = () => saveState(options.stateFile, state);
   const created = { registry: 0, readings: 0, matchedIntervals: 0, claims: 0 };
   const say = (line: string) => options.progress.write(`${line}\n`);
@@ -61,11 +61,12 @@ export async function fillService(options: FillOptions): Promise<FillResult> {
   for (const participant of park.participants) {
     if (state.tokens[participant.id]) continue;
     const answer = await operator.json<{ token: string }>('/v1/participants', participant).catch((error: unknown) => {
-      if (error instanceof GridproofError && error.code === 'conflict') {
-        throw new GridproofError(
-          'conflict',
-          `the service already has a participant ${participant.id}, but ${options.stateFile} has no token for it: this service was filled from another state file`,
-        );
+      // Taken by a participant refuseTakenIds cannot see (a role with no page to ask), or since it looked.
+      if (error instanceof ServerRefusal && error.refusal.code === 'conflict') {
+        throw new ServerRefusal('/v1/participants', {
+          ...error.refusal,
+          detail: `${error.refusal.detail}; ${options.stateFile} holds no token for it: ${whatToPass(false)}`,
+        });
       }
       throw error;
     });
@@ -132,19 +133,44 @@ export async function fillService(options: FillOptions): Promise<FillResult> {
   return { park, state, created, late: posted.late, ...(posted.lateSpan ? { lateSpan: posted.lateSpan } : {}), claims };
 }
 
-/** Before writing anything: a service that already has the park's devices was filled from another state file. */
-async function refuseForeignPark(operator: HttpClient, park: Park, stateFile: string): Promise<void> {
-  const probe = park.devices[0]!.id;
-  const known = await operator.json(`/v1/devices/${probe}/chain`).then(
-    () => true,
-    (error: unknown) => {
-      if (error instanceof GridproofError && error.code === 'unknown-device') return false;
-      throw error;
-    },
-  );
-  if (known)
-    throw new GridproofError(
-      'conflict',
-      `the service already has the demo park (device ${probe}), but ${stateFile} has no token for it: it was filled from another state file; nothing changed`,
+/** What a person whose demo ids are taken can do, for the one line that says so. */
+const whatToPass = (several: boolean): string =>
+  `if an earlier demo run registered ${several ? 'them' : 'it'}, pass that run's state file with --state; ` +
+  `if not, ${several ? 'these ids are' : 'this id is'} taken on this log: run the demo on a log of its own (without --server it starts one in ./demo-data)`;
+
+/**
+ * Before writing anything: the service may have participants or devices of
+ * the park's ids that the state file holds no token or key for, registered
+ * by a demo run with another state file or by someone else. The demo cannot
+ * act for them, so it stops, naming them, with the log unchanged. A
+ * participant is looked up as a generator and as a tenant (the operator may
+ * read both pages); one of another role shows only as the 409 of its
+ * registration. A device whose key the state file holds may be registered
+ * by a run stopped before it saved that: fillService takes its 409.
+ */
+async function refuseTakenIds(operator: HttpClient, park: Park, state: DemoState, stateFile: string): Promise<void> {
+  const exists = (path: string, unknown: string) =>
+    operator.json(path).then(
+      () => true,
+      (error: unknown) => {
+        if (error instanceof GridproofError && error.code === unknown) return false;
+        throw error;
+      },
     );
+  const taken: string[] = [];
+  for (const { id } of park.participants.filter((p) => !state.tokens[p.id])) {
+    const path = encodeURIComponent(id);
+    if ((await exists(`/v1/generators/${path}/devices`, 'unknown-participant')) || (await exists(`/v1/tenants/${path}/claims`, 'unknown-participant'))) {
+      taken.push(`participant ${id}`);
+    }
+  }
+  for (const { id } of park.devices.filter((d) => !state.devices[d.id])) {
+    if (await exists(`/v1/devices/${encodeURIComponent(id)}/chain`, 'unknown-device')) taken.push(`device ${id}`);
+  }
+  if (taken.length === 0) return;
+  const named = taken.length > 3 ? `${taken.slice(0, 3).join(', ')} and ${taken.length - 3} more of the demo park's ids` : taken.join(', ');
+  const several = taken.length > 1;
+  throw new ServerConflict(
+    `the service already has ${named}, and ${stateFile} holds no token or key for ${several ? 'them' : 'it'}; nothing was written. ${whatToPass(several).replace(/^i/, 'I')}`,
+  );
 }

@@ -10,10 +10,9 @@ import { toBase64 } from '../../crypto/base64.ts';
 import { parsePrivateKey, type Signer } from '../../crypto/note.ts';
 import { sealEntryWithBytes } from '../../domain/entry.ts';
 import type { ReadingPayload } from '../../domain/payloads.ts';
-import { GridproofError } from '../../errors.ts';
 import { nativeSign } from '../../platform/node-ed25519.ts';
 import { nativeHashLeaf } from '../../platform/node-sha256.ts';
-import { HttpClient } from '../http-client.ts';
+import { HttpClient, ServerConflict } from '../http-client.ts';
 import { HOUR_MS, isoHour, type Park, type ParkDevice } from './park.ts';
 import type { DemoState } from './state.ts';
 
@@ -69,10 +68,10 @@ async function openChain(options: PostOptions, device: ParkDevice): Promise<Chai
     `/v1/devices/${encodeURIComponent(device.id)}/chain`,
   );
   const chain: Chain = { device, signer, next: 0, prev: undefined, have: Math.min(answer.length, options.park.hours) };
-  if (!answer.valid) throw new GridproofError('conflict', `the service reports ${device.id}'s chain as broken; the demo will not add to it`);
+  if (!answer.valid) throw new ServerConflict(`the service reports ${device.id}'s chain as broken; the demo will not add to it`);
   for (let h = 0; h < chain.have; h++) signNext(chain, options.origin, options.park);
   if (answer.head && answer.head.seq < options.park.hours && answer.head.leafHash !== chain.prev) {
-    throw new GridproofError('conflict', `${device.id}'s readings on the service are not this demo's (another key or another park); nothing posted`);
+    throw new ServerConflict(`${device.id}'s readings on the service are not this demo's (another key or another park); nothing posted`);
   }
   return chain;
 }
@@ -118,7 +117,7 @@ export async function postReadings(options: PostOptions): Promise<Posted> {
         const client = new HttpClient(options.server, state.tokens[owner]);
         const { results } = await client.json<{ results: EntryResult[] }>('/v1/entries', { entries: notes });
         for (const [i, result] of results.entries()) {
-          if ('error' in result) throw new GridproofError('conflict', `a reading of ${owner} was refused: ${result.error.code} ${result.error.detail}`);
+          if ('error' in result) throw new ServerConflict(`a reading of ${owner} was refused: ${result.error.code} ${result.error.detail}`);
           // A duplicate says whether its hour is matched now, not that this run logged it late (docs/api.md).
           if (!result.duplicate) {
             accepted++;
