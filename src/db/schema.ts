@@ -7,6 +7,8 @@ import type { Generated } from 'kysely';
 export interface Database {
   log_head: { singleton: boolean; size: number };
   log_setting: { singleton: boolean; interval_seconds: number };
+  /** Where the late-supply pass starts reading (migration 020); only rises. */
+  late_supply_pass: { singleton: boolean; watermark: number };
   entry: {
     idx: number;
     leaf_hash: Uint8Array;
