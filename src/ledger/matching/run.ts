@@ -10,7 +10,7 @@
  */
 import { repeat } from '../repeat.ts';
 import { toBase64 } from '../../crypto/base64.ts';
-import { pendingIntervals, unsettledLateSupply } from '../../db/matching.ts';
+import { lateSupplyWatermark, pendingIntervals, scanLateSupply, setLateSupplyWatermark } from '../../db/matching.ts';
 import type { IndexOf } from '../../db/matching-rows.ts';
 import { lateSettlement } from '../../domain/settlement.ts';
 import { formatInstant } from '../../domain/time.ts';
@@ -75,12 +75,29 @@ async function matchZone(ledger: Ledger, zone: string, starts: Date[], summary: 
 }
 
 /**
- * Supply readings that arrived after their interval was matched are settled
- * with no allocations: one settlement per interval and zone of them.
+ * Where the next late-supply pass starts (migration 020): the log size read
+ * under the lock, or the first supply reading from the old watermark on that
+ * is unsettled and not yet due, whichever is smaller. Every due supply reading
+ * below it is then settled, and it is never below the old watermark (the scan
+ * starts there, and the log only grows). Not the log size alone: a reading
+ * below it may become due later without ever being matched, when its zone's
+ * frontier passes an hour no window held (docs/design.md §5).
+ */
+export function nextLateSupplyWatermark(size: number, firstUndue: number | undefined): number {
+  return firstUndue === undefined ? size : Math.min(size, firstUndue);
+}
+
+/**
+ * Supply readings at or before their zone's last matched interval that have
+ * no settlement (late, or of an hour the frontier passed unmatched) are
+ * settled with no allocations: one settlement per interval and zone of them.
+ * Only readings from the watermark on are read, in the same transaction
+ * that moves it.
  */
 async function settleLateSupply(ledger: Ledger): Promise<number> {
-  return appendInTransaction(ledger, async (tx) => {
-    const late = await unsettledLateSupply(tx);
+  return appendInTransaction(ledger, async (tx, size) => {
+    const { late, firstUndue } = await scanLateSupply(tx, await lateSupplyWatermark(tx));
+    await setLateSupplyWatermark(tx, nextLateSupplyWatermark(size, firstUndue));
     const groups = new Map<string, typeof late>();
     for (const row of late) {
       const key = `${row.zone} ${row.start_at.toISOString()}`;
