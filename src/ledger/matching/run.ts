@@ -83,7 +83,7 @@ async function matchZone(ledger: Ledger, zone: string, starts: Date[], summary: 
  * below it may become due later without ever being matched, when its zone's
  * frontier passes an hour no window held (docs/design.md §5).
  */
-export function nextLateSupplyWatermark(size: number, firstUndue: number | undefined): number {
+function nextLateSupplyWatermark(size: number, firstUndue: number | undefined): number {
   return firstUndue === undefined ? size : Math.min(size, firstUndue);
 }
 
