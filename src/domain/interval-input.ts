@@ -1,9 +1,10 @@
 /**
  * What matching and settlement see of one closed interval [start, end) in one
  * bidding zone (docs/design.md §5), and its checks. The caller selects the
- * readings of the zone's devices for the interval (the latest of each device,
- * supersessions applied) and the contracts valid over the interval; this
- * module only refuses inputs that would make the result ambiguous.
+ * readings of the zone's devices for the interval (at most one per device: the
+ * log refuses a second reading of a device for the same start) and the
+ * contracts valid over the interval; this module only refuses inputs that
+ * would make the result ambiguous.
  */
 import { GridproofError } from '../errors.ts';
 import { compareText } from './compare.ts';
