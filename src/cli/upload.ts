@@ -26,7 +26,7 @@ import { nativeSign } from '../platform/node-ed25519.ts';
 import { nativeHashLeaf } from '../platform/node-sha256.ts';
 import { parseArgs } from './args.ts';
 import { MAX_BATCH } from './demo/readings.ts';
-import { EXIT_REFUSED, EXIT_UNUSABLE, exitCodeOf, HttpClient, NetworkError, ServerRefusal } from './http-client.ts';
+import { EXIT_REFUSED, EXIT_UNUSABLE, exitCodeOf, HttpClient, NetworkError, ServerConflict, ServerRefusal } from './http-client.ts';
 import { parseReadings, type FileReading } from './upload-file.ts';
 
 type EntryResult = { index: number; duplicate: boolean; late?: boolean } | { error: { code: string; detail: string } };
@@ -88,7 +88,14 @@ export async function uploadCommand(args: string[]): Promise<number> {
   const origin = vkey.slice(0, vkey.indexOf('+'));
 
   const chain = await client.json<ChainAnswer>(`/v1/devices/${encodeURIComponent(device)}/chain`);
-  if (!chain.valid) throw new GridproofError('conflict', `the server reports ${device}'s chain as broken; nothing posted`);
+  // The log saying no to this chain, as a refused reading would: exit 1 (ServerConflict), not unusable input. This
+  // service answers valid: true by construction (docs/api.md: the head intake verified); the check stands for any other.
+  if (!chain.valid) {
+    throw new ServerConflict(
+      `the server reports ${device}'s chain as broken, so no reading can be chained after its head; nothing posted. ` +
+        `GET /v1/devices/${encodeURIComponent(device)}/chain/verification finds the first break, page by page: take it to the log's operator before uploading again`,
+    );
+  }
   let seq = 0;
   let prev: string | undefined;
   let headEndMs = -Infinity;

@@ -69,7 +69,7 @@ ${exits({ 0: 'the note is printed, or posted and accepted', 1: `the server refus
 
 ${exits({
   0: 'every reading is accepted or already in the log',
-  1: `the server refused a reading (each coded error on stderr), a row at or before the chain head is not in the log (its line and the head named), or ${REFUSED}`,
+  1: `the server refused a reading (each coded error on stderr), a row at or before the chain head is not in the log (its line and the head named), the server reports the device's chain as broken (nothing posted), or ${REFUSED}`,
   2: 'usage error or unusable input: a bad row (its line named), a file of several devices, an unreadable file, server unreachable',
   75: `${TRY_AGAIN}; the summary says what is logged and what is not (unconfirmed, notSent), and the run again posts only the rest`,
 })}`,
