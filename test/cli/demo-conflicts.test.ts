@@ -7,10 +7,11 @@
  * what to pass, and exits 1: the log refuses those ids (a 409), the input is
  * not unusable. A participant of a role the demo cannot look up shows only as
  * its registration's 409: exit 1 too, the entries before it in the log and
- * in the state file alike. A state file of another log is the user's input
- * that is wrong: exit 2.
+ * in the state file alike. A state file of another log, or a file that is
+ * no state file, is the user's input that is wrong: exit 2, one line without
+ * an error code in front.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
@@ -63,7 +64,7 @@ t.test('demo --server: the same run again changes nothing; another state file is
 t.test("demo --server on a log where someone else's participant has a demo id: one line, exit 1", async (t) => {
   const scratch = mkdtempSync(join(tmpdir(), 'gridproof-demo-conflicts-'));
   t.teardown(() => rmSync(scratch, { recursive: true, force: true }));
-  const { env, demo } = await service(t);
+  const { env, server, demo } = await service(t);
   await addParticipant(env.app, 'tenant', 'factory');
   const before = await logSnapshot(env.ledger.db);
 
@@ -101,8 +102,24 @@ t.test("demo --server on a log where someone else's participant has a demo id: o
 
   // That state file belongs to the second log: on the first, the input is what is wrong.
   const wrongLog = await demo(state);
+  const keyOf = async (base: string) => (await (await fetch(`${base}/v1/log/key`)).text()).trim();
   t.equal(wrongLog.status, 2, `a state file of another log: exit 2 (${wrongLog.stderr})`);
-  t.match(wrongLog.stderr, ONE_LINE, 'one line on stderr');
-  t.match(wrongLog.stderr, `${state} belongs to the log `, 'naming the state file');
+  t.equal(
+    wrongLog.stderr,
+    `gridproof demo: ${state} belongs to the log ${await keyOf(other.server)}, not ${await keyOf(server)}; pass another --state file\n`,
+    'one line naming the state file and both logs, without an error code in front',
+  );
   t.same(await logSnapshot(env.ledger.db), before, 'the first log is unchanged');
+
+  const garbage = join(scratch, 'notes.json');
+  writeFileSync(garbage, 'not a state file\n');
+  const notState = await demo(garbage);
+  t.equal(notState.status, 2, `a file that is no state file: exit 2 (${notState.stderr})`);
+  t.equal(
+    notState.stderr,
+    `gridproof demo: ${garbage} is not a demo state file; pass the state file of an earlier demo run with --state, or a path where none is yet\n`,
+    'one line, no stack trace',
+  );
+  t.equal(readFileSync(garbage, 'utf8'), 'not a state file\n', 'the file is left as it was');
+  t.same(await logSnapshot(env.ledger.db), before, 'the log is unchanged');
 });

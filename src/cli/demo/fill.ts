@@ -10,7 +10,7 @@ import { GridproofError } from '../../errors.ts';
 import { HttpClient, ServerConflict, ServerRefusal } from '../http-client.ts';
 import { buildPark, isoHour, parseHours, ZONE, ZONE_G_CO2_PER_KWH, deviceBody, HOUR_MS, type Park } from './park.ts';
 import { postReadings } from './readings.ts';
-import { loadState, saveState, type DemoState } from './state.ts';
+import { loadState, saveState, UnusableStateFile, type DemoState } from './state.ts';
 
 export interface FillOptions {
   server: string;
@@ -45,7 +45,7 @@ export async function fillService(options: FillOptions): Promise<FillResult> {
   const origin = logKey.slice(0, logKey.indexOf('+'));
   const state: DemoState = loadState(options.stateFile) ?? { logKey, tokens: {}, devices: {} };
   if (state.logKey !== logKey) {
-    throw new GridproofError('conflict', `${options.stateFile} belongs to the log ${state.logKey}, not ${logKey}; pass another --state file`);
+    throw new UnusableStateFile(`${options.stateFile} belongs to the log ${state.logKey}, not ${logKey}; pass another --state file`);
   }
   await refuseTakenIds(operator, park, state, options.stateFile);
   const save = () => saveState(options.stateFile, state);

@@ -6,6 +6,20 @@
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { GridproofError } from '../../errors.ts';
+
+/**
+ * A state file the demo cannot use (another log's, or not a state file at
+ * all): the user's input is what is wrong, exit 2 (README's exit statuses),
+ * in one line as the command says it, without the error code in front.
+ */
+export class UnusableStateFile extends GridproofError {
+  constructor(detail: string) {
+    super('bad-request', detail);
+    this.message = detail;
+    this.name = 'UnusableStateFile';
+  }
+}
 
 export interface DemoState {
   /** The service's log key; a state file belongs to one log. */
@@ -20,9 +34,15 @@ export interface DemoState {
 
 export function loadState(file: string): DemoState | undefined {
   if (!existsSync(file)) return undefined;
-  const value = JSON.parse(readFileSync(file, 'utf8')) as DemoState;
-  if (typeof value.logKey !== 'string' || typeof value.tokens !== 'object' || typeof value.devices !== 'object') {
-    throw new Error(`${file} is not a demo state file`);
+  let value: DemoState | null;
+  try {
+    value = JSON.parse(readFileSync(file, 'utf8')) as DemoState | null;
+  } catch (error) {
+    if (!(error instanceof SyntaxError)) throw error;
+    value = null;
+  }
+  if (typeof value?.logKey !== 'string' || typeof value.tokens !== 'object' || typeof value.devices !== 'object') {
+    throw new UnusableStateFile(`${file} is not a demo state file; pass the state file of an earlier demo run with --state, or a path where none is yet`);
   }
   return value;
 }
