@@ -142,7 +142,7 @@ ${exits({
 
 ${exits({
   0: 'the park is loaded (with no --server: the service stopped by Ctrl-C)',
-  1: `the service already has a participant or device of the park that the state file holds no token or key for (named, with what to pass), or ${REFUSED}`,
+  1: `the service already has a participant or device of the park that the state file holds no token or key for (named, with what to pass), or a contract of the park's id that is not the demo's (named, with what differs), or ${REFUSED}`,
   2: 'usage error or unusable input (bad options, a state file of another log or a file that is none, server unreachable, an address it cannot listen on)',
   75: `${TRY_AGAIN}; the state file keeps what is loaded, and the run again goes on from there`,
 })}`,

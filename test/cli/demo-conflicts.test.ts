@@ -7,15 +7,19 @@
  * what to pass, and exits 1: the log refuses those ids (a 409), the input is
  * not unusable. A participant of a role the demo cannot look up shows only as
  * its registration's 409: exit 1 too, the entries before it in the log and
- * in the state file alike. A state file of another log, or a file that is
- * no state file, is the user's input that is wrong: exit 2, one line without
- * an error code in front.
+ * in the state file alike. So is a contract of the demo's id that is not
+ * the demo's (another device and tenant): one line naming it and what
+ * differs, before any reading is posted; the demo's own, made by a run that
+ * stopped before it saved that, is taken as it is. A state file of another
+ * log, or a file that is no state file, is the user's input that is wrong:
+ * exit 2, one line without an error code in front.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
-import { addParticipant, OPERATOR_TOKEN, startTestApp } from '../helpers/app.ts';
+import { parseEntry } from '../../src/domain/entry.ts';
+import { addDevice, addParticipant, auth, OPERATOR_TOKEN, ORIGIN, startTestApp } from '../helpers/app.ts';
 import { runGridproof } from '../helpers/cli.ts';
 import { logSnapshot } from '../helpers/log-state.ts';
 
@@ -59,6 +63,81 @@ t.test('demo --server: the same run again changes nothing; another state file is
   t.equal(foreign.stdout, '', 'no summary');
   t.notOk(existsSync(other), 'no state file is made');
   t.same(await logSnapshot(env.ledger.db), filled, 'the log is unchanged');
+
+  // A run that stopped after its contract was logged, before it saved that: the contract found is the demo's own.
+  const saved = JSON.parse(readFileSync(state, 'utf8')) as { contract?: boolean };
+  delete saved.contract;
+  writeFileSync(state, JSON.stringify(saved));
+  const resumed = await demo(state);
+  t.equal(resumed.status, 0, `its own contract, unsaved: exit 0 (${resumed.stderr.slice(-300)})`);
+  t.match(resumed.stdout, `The demo park was already complete on ${server}: nothing changed.\n`, 'nothing changed');
+  t.equal((JSON.parse(readFileSync(state, 'utf8')) as { contract?: boolean }).contract, true, 'the state file has it now');
+  t.same(await logSnapshot(env.ledger.db), filled, 'and the log is unchanged');
+});
+
+t.test("demo --server on a log where someone else's contract has the demo's id: one line naming it, exit 1, no reading posted", async (t) => {
+  const scratch = mkdtempSync(join(tmpdir(), 'gridproof-demo-conflicts-'));
+  t.teardown(() => rmSync(scratch, { recursive: true, force: true }));
+  const { env, demo } = await service(t);
+  // Another park's PPA under the demo's contract id: another generator's device, another tenant.
+  await env.app.inject({
+    method: 'POST',
+    url: '/v1/zones',
+    headers: auth(OPERATOR_TOKEN),
+    payload: { zone: 'DE-LU', gCO2PerKWh: 380, validFrom: '2018-01-01T00:00:00Z' },
+  });
+  await addParticipant(env.app, 'generator', 'other-gen');
+  await addDevice(env.app, { id: 'other-wind', owner: 'other-gen', type: 'wind' });
+  await addParticipant(env.app, 'tenant', 'other-tenant');
+  const contract = await env.app.inject({
+    method: 'POST',
+    url: '/v1/contracts',
+    headers: auth(OPERATOR_TOKEN),
+    payload: { id: 'ppa-factory-wind', device: 'other-wind', tenant: 'other-tenant', priority: 0, shareBp: 6000, validFrom: '2018-12-31T23:00:00Z' },
+  });
+  t.equal(contract.statusCode, 201, 'their contract is logged');
+  const before = await logSnapshot(env.ledger.db);
+
+  const state = join(scratch, 'state.json');
+  const clash = await demo(state);
+  t.equal(clash.status, 1, `exit 1: the log refuses the id (${clash.stderr})`);
+  t.equal(
+    clash.stderr,
+    "gridproof demo: the service already has contract ppa-factory-wind, and not the demo's: device other-wind, not wind-farm; tenant other-tenant, not factory. " +
+      `Nothing more was written: the registry entries this run made before it stay in the log, and ${state} keeps them. ` +
+      "The demo's matching needs its own contract: run the demo on a log of its own (without --server it starts one in ./demo-data)\n",
+    'one line naming the contract, what differs and what to do',
+  );
+  t.equal(clash.stdout, '', 'no summary');
+  const after = await logSnapshot(env.ledger.db);
+  t.same(after.entries.slice(0, before.size), before.entries, 'what the log held is unchanged');
+  t.equal(after.readings, before.readings, 'no reading was posted');
+  const kinds = after.entries.slice(before.size).map((entry) => parseEntry(Buffer.from(entry.bytes, 'base64').toString('utf8'), ORIGIN).payload.kind);
+  const count = (kind: string) => kinds.filter((k) => k === kind).length;
+  t.same(
+    { zone: count('zone'), participant: count('participant'), device: count('device'), key: count('key'), all: kinds.length },
+    { zone: 1, participant: 5, device: 6, key: 6, all: 18 },
+    `the log gained the park's zone factor, participants, devices and their keys only: ${kinds.join(', ')}`,
+  );
+  const saved = JSON.parse(readFileSync(state, 'utf8')) as {
+    tokens: Record<string, string>;
+    devices: Record<string, { registered: boolean }>;
+    contract?: boolean;
+  };
+  t.equal(Object.keys(saved.tokens).length, 5, 'the state file keeps the participants');
+  t.ok(Object.values(saved.devices).every((d) => d.registered) && Object.keys(saved.devices).length === 6, 'and the devices');
+  t.notOk(saved.contract, 'and no contract');
+
+  // Again with that state file: the same refusal, and now nothing is written at all.
+  const again = await demo(state);
+  t.equal(again.status, 1, `again: exit 1 (${again.stderr})`);
+  t.equal(
+    again.stderr,
+    "gridproof demo: the service already has contract ppa-factory-wind, and not the demo's: device other-wind, not wind-farm; tenant other-tenant, not factory. " +
+      "Nothing was written. The demo's matching needs its own contract: run the demo on a log of its own (without --server it starts one in ./demo-data)\n",
+    'the same line, saying nothing was written',
+  );
+  t.same(await logSnapshot(env.ledger.db), after, 'the log is unchanged');
 });
 
 t.test("demo --server on a log where someone else's participant has a demo id: one line, exit 1", async (t) => {

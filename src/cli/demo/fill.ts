@@ -6,6 +6,8 @@
  * second run changes nothing and an interrupted one resumes.
  */
 import { formatPrivateKey, generateSigner, parsePrivateKey, verifierOf } from '../../crypto/note.ts';
+import { parseEntry } from '../../domain/entry.ts';
+import type { ContractPayload } from '../../domain/payloads.ts';
 import { GridproofError } from '../../errors.ts';
 import { HttpClient, ServerConflict, ServerRefusal } from '../http-client.ts';
 import { buildPark, isoHour, parseHours, ZONE, ZONE_G_CO2_PER_KWH, deviceBody, HOUR_MS, type Park } from './park.ts';
@@ -90,11 +92,18 @@ export async function fillService(options: FillOptions): Promise<FillResult> {
   }
   if (!state.contract) {
     const { id, device, tenant, priority, shareBp } = park.contract;
-    await operator.json('/v1/contracts', { id, device, tenant, priority, shareBp, validFrom: isoHour(park.fromMs) }).catch((error: unknown) => {
-      if (!(error instanceof GridproofError && error.code === 'conflict')) throw error;
-    });
+    const contract: ContractTerms = { id, device, tenant, priority, shareBp, validFrom: isoHour(park.fromMs) };
+    const made = await operator.json('/v1/contracts', contract).then(
+      () => true,
+      (error: unknown) => {
+        if (!(error instanceof GridproofError && error.code === 'conflict')) throw error;
+        return false;
+      },
+    );
+    // Taken: by a run stopped before it saved this (the same contract), or by someone else (refused before any reading).
+    if (!made) await refuseOtherContract(operator, origin, contract, created.registry, options.stateFile);
     state.contract = true;
-    created.registry++;
+    if (made) created.registry++;
     save();
   }
 
@@ -131,6 +140,49 @@ export async function fillService(options: FillOptions): Promise<FillResult> {
     } else say(`${participant.id}: nothing matched to claim in the last ${CLAIM_DAYS} days`);
   }
   return { park, state, created, late: posted.late, ...(posted.lateSpan ? { lateSpan: posted.lateSpan } : {}), claims };
+}
+
+/** The terms of a contract, as its entry holds them (ContractPayload without kind and log). */
+type ContractTerms = Omit<ContractPayload, 'kind' | 'log'>;
+
+/** The terms a contract entry holds, in the order they are named. */
+const TERMS = ['device', 'tenant', 'priority', 'shareBp', 'validFrom', 'validUntil'] as const;
+
+/** GET /v1/log/entries answers at most 1000 entries a page (docs/api.md). */
+const ENTRY_PAGE = 1000;
+
+/**
+ * The demo's contract id is taken: the service has it, since the 409 said
+ * so. No route shows a contract by id, so its terms are read from its
+ * entry, the log read from its start in pages (the operator may read them;
+ * a demo's own contract follows its devices, near the start). One with the
+ * demo's terms is a run stopped before it saved it; any other is someone
+ * else's, and the park's matching would not be the demo's: refused in one
+ * line naming it and what differs, before any reading is posted.
+ */
+async function refuseOtherContract(operator: HttpClient, origin: string, ours: ContractTerms, written: number, stateFile: string): Promise<void> {
+  let theirs: ContractPayload | undefined;
+  for (let start = 0; theirs === undefined; start += ENTRY_PAGE) {
+    const { entries } = await operator.json<{ entries: Array<{ index: number; bytes: string }> }>(`/v1/log/entries?start=${start}&limit=${ENTRY_PAGE}`);
+    for (const entry of entries) {
+      // Most entries are readings: only a contract's payload holds this.
+      if (!entry.bytes.includes(`"kind":"contract"`)) continue;
+      const { payload } = parseEntry(entry.bytes, origin);
+      if (payload.kind === 'contract' && payload.id === ours.id) theirs = payload;
+    }
+    if (entries.length < ENTRY_PAGE) break;
+  }
+  const differs = theirs === undefined ? [] : TERMS.filter((term) => theirs[term] !== ours[term]);
+  if (theirs !== undefined && differs.length === 0) return;
+  const shown = (value: unknown) => (value === undefined ? 'none' : String(value));
+  const what =
+    theirs === undefined
+      ? `the service refused the demo's contract ${ours.id} as taken, and its log shows no contract of that id`
+      : `the service already has contract ${ours.id}, and not the demo's: ${differs.map((term) => `${term} ${shown(theirs[term])}, not ${shown(ours[term])}`).join('; ')}`;
+  throw new ServerConflict(
+    `${what}. ${written === 0 ? 'Nothing was written' : `Nothing more was written: the registry entries this run made before it stay in the log, and ${stateFile} keeps them`}. ` +
+      `The demo's matching needs its own contract: run the demo on a log of its own (without --server it starts one in ./demo-data)`,
+  );
 }
 
 /** What a person whose demo ids are taken can do, for the one line that says so. */
