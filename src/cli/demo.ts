@@ -57,7 +57,7 @@ export async function demoCommand(args: string[]): Promise<number> {
   if (shortfall !== undefined) process.stderr.write(`gridproof demo: ${shortfall}\n`);
   // Started here: the service keeps the process alive until Ctrl-C.
   if (!options.has('server')) return -1;
-  // No claim means no matched energy: the demo did not do its job, on a log unusable for it (README, exit statuses), as for a log with another park.
+  // No claim means no matched energy: the demo did not do its job, on a log unusable for it (README, exit statuses).
   return result.claims.length === 0 ? EXIT_UNUSABLE : 0;
 }
 
@@ -106,14 +106,25 @@ function report(result: FillResult, server: string, stateFile: string, seconds: 
       : `Demo park on ${server}: ${created.registry} registry entries, ${created.readings} readings, ${created.matchedIntervals} hours matched, ${created.claims} claims, in ${seconds.toFixed(1)} s.`,
   );
   out.push(`It covers ${park.hours} hours from ${new Date(park.fromMs).toISOString().slice(0, 16)}Z (OPSD Germany 2019, scaled to one park).`);
-  out.push(
-    '',
-    'Open:',
-    `  ${server}/tenant      a tenant's hours, CFE score and claims`,
-    `  ${server}/generator   a generator's devices and where their output went`,
-    `  ${server}/verify      check a claim's proof bundle in the browser`,
-    `  ${server}/log         the log's checkpoint and proofs`,
-  );
+  if (result.claims.length > 0) {
+    out.push(
+      '',
+      'Open:',
+      `  ${server}/tenant      a tenant's hours, CFE score and claims`,
+      `  ${server}/generator   a generator's devices and where their output went`,
+      `  ${server}/verify      check a claim's proof bundle in the browser`,
+      `  ${server}/log         the log's checkpoint and proofs`,
+    );
+  } else {
+    // Nothing matched: a tenant's page shows hours of 0 % and no claim, and there is no bundle to verify; the readings are logged all the same.
+    out.push(
+      '',
+      'Nothing to claim: no tenant had matched energy, so /tenant and /verify have nothing to show (stderr says why).',
+      'Open:',
+      `  ${server}/generator   a generator's devices and their logged readings`,
+      `  ${server}/log         the log's checkpoint and proofs`,
+    );
+  }
   out.push('', 'Tokens (also in ' + stateFile + '):');
   if (operatorToken) out.push(`  operator  ${'(service)'.padEnd(10)} ${operatorToken}`);
   for (const participant of park.participants) out.push(`  ${participant.role.padEnd(9)} ${participant.id.padEnd(10)} ${state.tokens[participant.id]}`);

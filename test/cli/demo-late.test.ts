@@ -3,8 +3,9 @@
  * demo's data (2019): every reading it posts is logged late (docs/api.md,
  * POST /v1/entries `late`) and never matched, so the demo makes no claim.
  * It says so in one line naming how many readings and why, and exits 2
- * (README, exit statuses: the log is unusable for the demo), as it does
- * for a log that holds another park. Real processes: the service
+ * (README, exit statuses: the log is unusable for the demo). Its summary says there is nothing to
+ * claim and lists only the pages that show something (the generator's
+ * readings, the log), not /tenant or /verify. Real processes: the service
  * (`gridproof serve`) and the demo.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -78,6 +79,15 @@ t.test('demo --server on a log matched past 2019: one line says every reading wa
   t.equal(demo.status, 2, 'exit 2: the log is unusable for the demo; nothing was matched');
   t.match(demo.stdout, 'Tokens (also in ', 'the tokens are still printed: the park is in the log for good');
   t.notMatch(demo.stdout, 'Claims (', 'and no claim is listed');
+  const open =
+    '\nNothing to claim: no tenant had matched energy, so /tenant and /verify have nothing to show (stderr says why).\n' +
+    'Open:\n' +
+    `  ${serve.base}/generator   a generator's devices and their logged readings\n` +
+    `  ${serve.base}/log         the log's checkpoint and proofs\n` +
+    '\nTokens (also in ';
+  t.match(demo.stdout, open, 'it says there is nothing to claim, and opens only the pages with something to show');
+  t.notMatch(demo.stdout, `${serve.base}/tenant`, 'no tenant page to open');
+  t.notMatch(demo.stdout, `${serve.base}/verify`, 'no bundle to verify');
 
   // Run again: nothing is posted (the readings are logged), and still nothing is matched or claimed.
   const again = await run();
@@ -88,4 +98,5 @@ t.test('demo --server on a log matched past 2019: one line says every reading wa
     'the same run again still says why there is nothing to claim',
   );
   t.equal(again.status, 2, 'and exits 2 again');
+  t.match(again.stdout, open, 'the summary again says there is nothing to claim');
 });

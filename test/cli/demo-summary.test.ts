@@ -22,6 +22,13 @@ t.test('demo --server: each claim is printed with a curl line that downloads its
   const server = await env.app.listen({ port: 0, host: '127.0.0.1' });
   const demo = await gridproof(['demo', '--server', server, '--token', OPERATOR_TOKEN, '--days', '1', '--state', join(scratch, 'state.json')]);
   t.equal(demo.status, 0, `exit 0 (${demo.stderr.slice(-300)})`);
+  t.match(
+    demo.stdout,
+    `\nOpen:\n  ${server}/tenant      a tenant's hours, CFE score and claims\n  ${server}/generator   a generator's devices and where their output went\n` +
+      `  ${server}/verify      check a claim's proof bundle in the browser\n  ${server}/log         the log's checkpoint and proofs\n`,
+    'with claims, every page is worth opening',
+  );
+  t.notMatch(demo.stdout, 'Nothing to claim', 'and nothing says otherwise');
   t.match(demo.stdout, `\nClaims (download a bundle at ${server}/tenant with the tenant's token, or with the curl line):\n`);
   t.notMatch(demo.stdout, /^\s+\S+\s+claim-\S+\s+[\d ]+ Wh\s+http/m, 'no bare bundle URL');
   const amounts = [...demo.stdout.matchAll(/^ {2}\S+ +claim-\S+ {2}(.+) Wh$/gm)].map((match) => match[1]!);
