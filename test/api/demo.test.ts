@@ -80,7 +80,7 @@ for (const backend of await testBackends()) {
     const otherBefore = await logSnapshot(other.ledger.db);
     await t.rejects(
       fillService({ server: otherServer, operatorToken: OPERATOR_TOKEN, days: 1, stateFile: join(dir, 'state.json'), csv, progress: new PassThrough() }),
-      { code: 'conflict', message: /belongs to the log/ },
+      { name: 'UnusableStateFile', message: /belongs to the log/ },
       "the first service's state file does not fill a second log",
     );
     t.same(await logSnapshot(other.ledger.db), otherBefore, 'the second log is unchanged');
