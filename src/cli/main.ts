@@ -39,8 +39,10 @@ export async function main(argv: string[]): Promise<number> {
   }
   const load = name ? commands[name] : undefined;
   if (!load) {
-    const asked = name === undefined || name === '--help' || name === '-h' || name === 'help';
+    // Asked for, the usage is the answer (exit 0); no command at all is a usage error (README's table: 2), as an unknown one.
+    const asked = name === '--help' || name === '-h' || name === 'help';
     if (asked) process.stdout.write(usageOf());
+    else if (name === undefined) process.stderr.write(`gridproof: no command given\n\n${usageOf()}`);
     else process.stderr.write(`gridproof: unknown command "${name}"\n\n${usageOf()}`);
     return asked ? 0 : 2;
   }

@@ -3,7 +3,8 @@
  * and does nothing else: run from an empty directory with the data directory
  * pointed into it, no file appears (serve opens no database, migrate
  * migrates nothing, keygen writes no key). Each help ends with the command's
- * own exit codes. `--version` prints the package's.
+ * own exit codes. `--version` prints the package's. `gridproof` with no
+ * command is a usage error: the usage on stderr, exit 2.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -94,6 +95,12 @@ t.test('--help, -h and --version of gridproof itself', async (t) => {
   const version = run(scratch, '--version');
   t.equal(version.status, 0, '--version: exit 0');
   t.equal(version.stdout, `gridproof ${pkg.version}\n`);
+  // No command at all is a usage error (README's table), not a request for help: the usage on stderr, exit 2.
+  const bare = run(scratch);
+  t.equal(bare.status, 2, 'no command: exit 2');
+  t.equal(bare.stdout, '', 'no command: nothing on stdout');
+  t.equal(bare.stderr.split('\n')[0], 'gridproof: no command given', 'no command: said in one line');
+  t.equal(bare.stderr, `gridproof: no command given\n\n${run(scratch, '--help').stdout}`, 'then the usage --help prints');
   const unknown = run(scratch, 'frobnicate');
   t.equal(unknown.status, 2, 'an unknown command: exit 2');
   t.match(unknown.stderr, /^gridproof: unknown command "frobnicate"\n\nusage: gridproof/, 'named, with the usage on stderr');
