@@ -8,7 +8,7 @@ import { certificateOf, exportOf } from '../domain/certificate/claim-documents.t
 import { GridproofError, isGridproofError } from '../errors.ts';
 import { nativeVerify } from '../platform/node-ed25519.ts';
 import { parseArgs } from './args.ts';
-import { readBundleFile } from './bundle-file.ts';
+import { missingBundleInput, readBundleFile } from './bundle-file.ts';
 
 /** A bundle that gets no document: it does not verify, or it verifies but is not a claim's (domain/bundle/verified.ts). */
 const NO_DOCUMENT: readonly string[] = ['unverified-bundle', 'not-a-claim'];
@@ -31,9 +31,13 @@ export async function certificateCommand(args: string[]): Promise<number> {
   const { options, positional } = parseArgs(args);
   const file = positional[0];
   const key = options.get('key');
-  if (!file || !key) throw new GridproofError('bad-request', 'usage: gridproof certificate BUNDLE --key <log verifier key>');
-  const { bytes, bundle } = readBundleFile(file);
-  return run('certificate', () => certificateOf(bytes, bundle, { logKey: key, verify: nativeVerify }));
+  const missing = missingBundleInput('certificate', file, key);
+  if (missing !== undefined) {
+    process.stderr.write(`gridproof certificate: ${missing}\n`);
+    return 2;
+  }
+  const { bytes, bundle } = readBundleFile(file!);
+  return run('certificate', () => certificateOf(bytes, bundle, { logKey: key!, verify: nativeVerify }));
 }
 
 export async function exportCommand(args: string[]): Promise<number> {
@@ -41,7 +45,12 @@ export async function exportCommand(args: string[]): Promise<number> {
   const file = positional[0];
   const key = options.get('key');
   const format = options.get('format');
-  if (!file || !key || !format) throw new GridproofError('bad-request', 'usage: gridproof export BUNDLE --key <log verifier key> --format energytag|eecs');
-  const { bundle } = readBundleFile(file);
-  return run('export', () => exportOf(bundle, format, { logKey: key, verify: nativeVerify }));
+  const missing = missingBundleInput('export', file, key);
+  if (missing !== undefined) {
+    process.stderr.write(`gridproof export: ${missing}\n`);
+    return 2;
+  }
+  if (!format) throw new GridproofError('bad-request', 'usage: gridproof export BUNDLE --key <log verifier key> --format energytag|eecs');
+  const { bundle } = readBundleFile(file!);
+  return run('export', () => exportOf(bundle, format, { logKey: key!, verify: nativeVerify }));
 }

@@ -13,7 +13,7 @@ import { verifyWithFacts } from '../domain/bundle/verified.ts';
 import { GridproofError } from '../errors.ts';
 import { nativeVerify } from '../platform/node-ed25519.ts';
 import { parseArgs } from './args.ts';
-import { readBundleFile } from './bundle-file.ts';
+import { missingBundleInput, readBundleFile } from './bundle-file.ts';
 import { countOf } from '../domain/count.ts';
 import { verifyReasonPage } from '../verify-reason-explanations.ts';
 import { codePagesText } from './code-pages.ts';
@@ -27,11 +27,10 @@ export async function verifyCommand(args: string[]): Promise<number> {
   }
   const file = positional[0];
   const key = options.get('key');
-  if (!file || !key) {
-    throw new GridproofError(
-      'bad-request',
-      'usage: gridproof verify BUNDLE --key <log verifier key> [--witness <vkey>…] [--quorum N] [--json], or gridproof verify --html > verify.html',
-    );
+  const missing = missingBundleInput('verify', file, key);
+  if (missing !== undefined) {
+    process.stderr.write(`gridproof verify: ${missing}\n`);
+    return 2;
   }
   const witnesses = lists.get('witness') ?? [];
   const quorumText = options.get('quorum');
@@ -39,8 +38,8 @@ export async function verifyCommand(args: string[]): Promise<number> {
     throw new GridproofError('bad-request', '--quorum is a positive count of the --witness keys given');
   }
   const witnessPolicy = witnesses.length > 0 ? { witnesses, ...(quorumText ? { quorum: Number(quorumText) } : {}) } : undefined;
-  const { bundle } = readBundleFile(file);
-  const { verdict, facts } = await verifyWithFacts(bundle, { logKey: key, verify: nativeVerify, ...(witnessPolicy ? { witnessPolicy } : {}) });
+  const { bundle } = readBundleFile(file!);
+  const { verdict, facts } = await verifyWithFacts(bundle, { logKey: key!, verify: nativeVerify, ...(witnessPolicy ? { witnessPolicy } : {}) });
   const out = process.stdout;
   if (options.has('json')) {
     out.write(`${JSON.stringify({ ...verdict, ...(facts ? { facts } : {}) }, null, 2)}\n`);

@@ -2,7 +2,8 @@
  * What a person gets wrong on the command line gets one line naming it and
  * exit 2, never a stack trace (README "exit codes"): a misspelt option or
  * command, a key file that is not there, a key file that is there already.
- * A reader that stops early (`| head`) is not an error. Each command's
+ * A bundle command without --key names the key and where to get it. A
+ * reader that stops early (`| head`) is not an error. Each command's
  * usage names exactly the options it takes.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -49,6 +50,23 @@ t.test('a misspelt option or command is named', async (t) => {
   const command = run('verfiy', 'bundle.json');
   t.equal(command.status, 2, 'an unknown command: exit 2');
   t.match(command.stderr, /^gridproof: unknown command "verfiy"\n\nusage: gridproof <command>/, 'named, then the commands');
+});
+
+t.test('a bundle command without --key says what the key is and where to get it', async (t) => {
+  writeFileSync(join(scratch, 'bundle.json'), '{}');
+  const key = "--key VKEY is required: the log's verifier key, from GET /v1/log/key on the log's service\n";
+  for (const command of ['verify', 'certificate']) {
+    const result = run(command, 'bundle.json');
+    t.equal(result.status, 2, `${command} without --key: exit 2`);
+    t.equal(result.stderr, `gridproof ${command}: ${key}`, `${command} without --key: the one line`);
+    t.equal(result.stdout, '', `${command} without --key: nothing on stdout`);
+  }
+  const exported = run('export', 'bundle.json', '--format', 'eecs');
+  t.equal(exported.status, 2, 'export without --key: exit 2');
+  t.equal(exported.stderr, `gridproof export: ${key}`, 'export without --key: the one line');
+  const noFile = run('verify', '--key', 'localhost/gridproof+01234567+AAAA');
+  t.equal(noFile.status, 2, 'verify without a bundle: exit 2');
+  t.equal(noFile.stderr, 'gridproof verify: give the bundle file: gridproof verify BUNDLE --key VKEY (gridproof verify --help)\n', 'names what is missing');
 });
 
 t.test('sign --post without a token is a usage error, before anything is sent', async (t) => {
