@@ -37,6 +37,34 @@ export class NetworkError extends Error {
   }
 }
 
+/**
+ * What is wrong with `url` as a service's base URL, in words, or undefined
+ * when it is one: every command that takes --server URL (or monitor's URL)
+ * appends the API's paths (/v1/…) to it, so a URL with a path, as copied from
+ * a page (http://host:8080/log), would ask for /log/v1/log/key and get the
+ * server's 404; the user's mistake, said before any request is sent.
+ */
+export function serviceUrlProblem(url: string): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return `${url} is not an http(s) URL`;
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return `${url} is not an http(s) URL`;
+  const extra = `${parsed.pathname.replace(/\/+$/, '')}${parsed.search}${parsed.hash}`;
+  if (extra === '') return undefined;
+  return `${url} has a path: give the service's base URL, ${parsed.origin} (drop "${extra}"; gridproof adds /v1/… itself)`;
+}
+
+/** A --server URL (or monitor's URL) that is not a service's base URL (serviceUrlProblem): a usage error, exit 2. */
+export class ServiceUrlError extends Error {
+  constructor(problem: string) {
+    super(problem);
+    this.name = 'ServiceUrlError';
+  }
+}
+
 /** A server's refusal as its problem document says it (RFC 9457 §3.1, `code` src/errors.ts). */
 export interface Refusal {
   status: number;
@@ -150,7 +178,10 @@ export class HttpClient {
   readonly #base: string;
   readonly #token: string | undefined;
 
+  /** Throws ServiceUrlError for a `base` that is not a service's base URL, before any request. */
   constructor(base: string, token: string | undefined) {
+    const problem = serviceUrlProblem(base);
+    if (problem !== undefined) throw new ServiceUrlError(problem);
     this.#base = base.replace(/\/+$/, '');
     this.#token = token;
   }

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { ConfigError } from '../config.ts';
 import { GridproofError } from '../errors.ts';
 import { UnusableAddressError } from '../listen-address.ts';
-import { exitCodeOf, EXIT_UNUSABLE, NetworkError } from './http-client.ts';
+import { exitCodeOf, EXIT_UNUSABLE, NetworkError, ServiceUrlError } from './http-client.ts';
 import { unknownOption, usageOf, wantsHelp } from './usage.ts';
 
 type Command = (args: string[]) => Promise<number>;
@@ -81,7 +81,13 @@ const FILE_ERRORS: Record<string, string> = {
 
 /** One line for an error that means the input cannot be used (exit 2) or was refused by the server (exit 1, or 75 for now), or undefined for a defect. */
 function unusable(error: unknown): string | undefined {
-  if (error instanceof ConfigError || error instanceof GridproofError || error instanceof NetworkError || error instanceof UnusableAddressError)
+  if (
+    error instanceof ConfigError ||
+    error instanceof GridproofError ||
+    error instanceof NetworkError ||
+    error instanceof ServiceUrlError ||
+    error instanceof UnusableAddressError
+  )
     return error.message;
   const { code, path } = error as { code?: string; path?: string };
   if (typeof code === 'string' && typeof path === 'string' && FILE_ERRORS[code]) return `${path}: ${FILE_ERRORS[code]}`;

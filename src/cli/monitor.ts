@@ -37,7 +37,7 @@ import { GridproofError } from '../errors.ts';
 import { nativeVerify } from '../platform/node-ed25519.ts';
 import { nativeHashChildren } from '../platform/node-sha256.ts';
 import { parseArgs } from './args.ts';
-import { EXIT_REFUSED, EXIT_TRY_AGAIN, exitCodeOf, HttpClient, NetworkError } from './http-client.ts';
+import { EXIT_REFUSED, EXIT_TRY_AGAIN, exitCodeOf, HttpClient, NetworkError, serviceUrlProblem, ServiceUrlError } from './http-client.ts';
 import { checkAgainstPrevious } from './monitor-consistency.ts';
 import { MonitorPrecheck } from './monitor-precheck.ts';
 import { AHEAD, replayEntries } from './monitor-entries.ts';
@@ -119,6 +119,7 @@ export async function runMonitor(options: MonitorOptions): Promise<MonitorResult
     } else if (
       error instanceof Unusable ||
       error instanceof NetworkError ||
+      error instanceof ServiceUrlError ||
       error instanceof GridproofError ||
       error instanceof TypeError ||
       error instanceof SyntaxError
@@ -250,17 +251,21 @@ export async function monitorCommand(args: string[]): Promise<number> {
       ? `unknown option --${unknown[0]}`
       : url === undefined || extra.length > 0
         ? 'give exactly one URL'
-        : !/^https?:\/\//.test(url)
-          ? `${url} is not an http(s) URL`
-          : !token
-            ? '--token T is required (a certifier token)'
-            : options.get('state') === ''
-              ? '--state needs a file'
-              : options.get('key') === ''
-                ? '--key needs a verifier key'
-                : undefined;
+        : !token
+          ? '--token T is required (a certifier token)'
+          : options.get('state') === ''
+            ? '--state needs a file'
+            : options.get('key') === ''
+              ? '--key needs a verifier key'
+              : undefined;
   if (problem !== undefined) {
     process.stderr.write(`gridproof monitor: ${problem}\n${USAGE}`);
+    return 2;
+  }
+  // The URL as every command takes it (http-client.ts): one line, before any request.
+  const urlProblem = serviceUrlProblem(url!);
+  if (urlProblem !== undefined) {
+    process.stderr.write(`gridproof monitor: ${urlProblem}\n`);
     return 2;
   }
   const state = options.get('state');
