@@ -30,6 +30,8 @@ export interface MonitorReport {
   warnings: Warning[];
   stateFile?: string;
   stateSaved: boolean;
+  /** Why the state of a clean run was not written (the run's checks passed; exit 2). */
+  stateError?: string;
   /** Unusable input (exit 2), the server's refusal (exit 1, `refused`) or a busy server (exit 75, `tryAgain`): why. */
   error?: string;
   /** The server refused a request (a token it does not know or of another role): exit 1, not 2 (http-client.ts exitCodeOf). */
@@ -89,7 +91,14 @@ export function formatMonitorReport(report: MonitorReport): string {
     out += line('elapsed', `${report.seconds.toFixed(1)} s${checked > 0 && report.seconds > 0 ? `, ${Math.round(checked / report.seconds)} entries/s` : ''}`);
   }
   if (report.stateFile) {
-    out += line('state', report.stateSaved ? `saved to ${report.stateFile}` : `${report.stateFile} left as it was (it records only clean runs)`);
+    out += line(
+      'state',
+      report.stateSaved
+        ? `saved to ${report.stateFile}`
+        : report.stateError
+          ? `NOT SAVED to ${report.stateFile} (why on stderr)`
+          : `${report.stateFile} left as it was (it records only clean runs)`,
+    );
   }
   if (report.findings.length > 0) out += listed('findings', report.findings);
   else if (!report.error) out += line('findings', 'none');

@@ -21,9 +21,12 @@
  * It is written only after a run in which every check passed (atomically:
  * a temporary file, then rename), so a failing log keeps failing on every run
  * until someone looks, and the consistency check always starts from a
- * checkpoint that was verified.
+ * checkpoint that was verified. Where it goes is checked before a run
+ * (stateFileProblem), so that a replay of many minutes does not end unable
+ * to keep what it checked.
  */
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { ReplaySnapshot } from '../domain/monitor/replay.ts';
 import { GridproofError } from '../errors.ts';
 
@@ -65,8 +68,73 @@ export function readMonitorState(file: string): MonitorState | undefined {
   return state as MonitorState;
 }
 
+/** What the system said of a path, in words, with its code for a search. */
+function said(error: unknown): string {
+  const code = (error as { code?: unknown }).code;
+  const words: Record<string, string> = {
+    ENOENT: 'no such file or directory',
+    EACCES: 'permission denied',
+    EPERM: 'not permitted',
+    ENOTDIR: 'a part of the path is not a directory',
+    EISDIR: 'is a directory',
+    ENOSPC: 'no space left on the device',
+    EDQUOT: 'over the disk quota',
+    EROFS: 'a read-only file system',
+  };
+  if (typeof code !== 'string') return (error as Error).message ?? String(error);
+  return words[code] ? `${code}: ${words[code]}` : code;
+}
+
+/**
+ * Why `file` (as the user named it) cannot be the state file, or undefined
+ * when it can: its directory must exist and be writable (the state is
+ * written to a temporary file there, then renamed over `file`), and a file
+ * there already must be a readable file. Checked before anything is fetched.
+ */
+export function stateFileProblem(file: string): string | undefined {
+  const directory = dirname(file);
+  try {
+    if (!statSync(directory).isDirectory()) return `--state ${file}: ${directory} is not a directory`;
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === 'ENOENT') return `--state ${file}: the directory ${directory} does not exist`;
+    return `--state ${file}: the directory ${directory} cannot be used (${said(error)})`;
+  }
+  try {
+    accessSync(directory, constants.W_OK | constants.X_OK);
+  } catch (error) {
+    return `--state ${file}: the directory ${directory} is not writable (${said(error)}), and the state is written there`;
+  }
+  if (!existsSync(file)) return undefined;
+  if (statSync(file).isDirectory()) return `--state ${file} is a directory, not a state file`;
+  try {
+    accessSync(file, constants.R_OK);
+  } catch (error) {
+    return `--state ${file} is not readable (${said(error)})`;
+  }
+  return undefined;
+}
+
+/** The state could not be written at the end of a clean run (a full disk, the directory gone): the message names the user's file, not the temporary one. */
+export class StateNotWritten extends Error {
+  constructor(file: string, cause: unknown) {
+    super(`--state ${file} was not written (${said(cause)}); the run's result stands, and the next run checks these entries again`);
+    this.name = 'StateNotWritten';
+  }
+}
+
+/** Writes `state` to `file` atomically; throws StateNotWritten, leaving no temporary file behind, when it cannot. */
 export function writeMonitorState(file: string, state: MonitorState): void {
   const temporary = `${file}.${process.pid}.tmp`;
-  writeFileSync(temporary, `${JSON.stringify(state)}\n`, { mode: 0o600 });
-  renameSync(temporary, file);
+  try {
+    writeFileSync(temporary, `${JSON.stringify(state)}\n`, { mode: 0o600 });
+    renameSync(temporary, file);
+  } catch (error) {
+    try {
+      rmSync(temporary, { force: true });
+    } catch {
+      // the directory may be gone; nothing is left there then
+    }
+    throw new StateNotWritten(file, error);
+  }
 }

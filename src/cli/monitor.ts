@@ -43,7 +43,7 @@ import { MonitorPrecheck } from './monitor-precheck.ts';
 import { AHEAD, replayEntries } from './monitor-entries.ts';
 import { progressBar, type MonitorProgress } from './monitor-progress.ts';
 import { formatMonitorReport, type MonitorReport } from './monitor-report.ts';
-import { MONITOR_STATE_VERSION, readMonitorState, writeMonitorState } from './monitor-state.ts';
+import { MONITOR_STATE_VERSION, readMonitorState, stateFileProblem, StateNotWritten, writeMonitorState } from './monitor-state.ts';
 import { describe, Unusable } from './monitor-unusable.ts';
 
 export type { MonitorProgress } from './monitor-progress.ts';
@@ -133,12 +133,16 @@ export async function runMonitor(options: MonitorOptions): Promise<MonitorResult
   }
 }
 
-async function monitor(options: MonitorOptions, report: MonitorReport, now: () => number): Promise<0 | 1> {
+async function monitor(options: MonitorOptions, report: MonitorReport, now: () => number): Promise<0 | 1 | 2> {
   const verify = options.verify ?? nativeVerify;
   const pageSize = Math.min(Math.max(1, options.pageSize ?? MONITOR_PAGE), MONITOR_PAGE);
   const findings = report.findings;
   if (!options.token) throw new Unusable('a certifier token is required (--token T)');
   const client = new HttpClient(options.url, options.token);
+
+  // Where the state goes is checked before anything is fetched: a replay of many minutes must not end unable to save it.
+  const placeProblem = options.stateFile ? stateFileProblem(options.stateFile) : undefined;
+  if (placeProblem !== undefined) throw new Unusable(placeProblem);
 
   // 1. The log key: pinned by the state file, by --key, or taken from the log on a first run.
   const state = options.stateFile ? readMonitorState(options.stateFile) : undefined;
@@ -225,15 +229,22 @@ async function monitor(options: MonitorOptions, report: MonitorReport, now: () =
   if (findings.length > 0) return 1;
   // 5. A clean run: remember this checkpoint, the frontier and the replay state.
   if (options.stateFile) {
-    writeMonitorState(options.stateFile, {
-      version: MONITOR_STATE_VERSION,
-      origin,
-      vkey: verifier.vkey,
-      checkpoint: report.checkpoint,
-      frontier: tree.toJSON(),
-      replay: replay.snapshot(),
-      savedAt: formatInstant(now()),
-    });
+    try {
+      writeMonitorState(options.stateFile, {
+        version: MONITOR_STATE_VERSION,
+        origin,
+        vkey: verifier.vkey,
+        checkpoint: report.checkpoint,
+        frontier: tree.toJSON(),
+        replay: replay.snapshot(),
+        savedAt: formatInstant(now()),
+      });
+    } catch (error) {
+      if (!(error instanceof StateNotWritten)) throw error;
+      // The checks passed and the report says so; the state file is unusable input (exit 2), said after it.
+      report.stateError = error.message;
+      return 2;
+    }
     report.stateSaved = true;
   }
   return 0;
@@ -246,6 +257,7 @@ export async function monitorCommand(args: string[]): Promise<number> {
   const unknown = [...options.keys()].filter((name) => !['token', 'state', 'key', 'json'].includes(name));
   const [url, ...extra] = positional;
   const token = options.get('token');
+  const state = options.get('state');
   const problem =
     unknown.length > 0
       ? `unknown option --${unknown[0]}`
@@ -268,7 +280,12 @@ export async function monitorCommand(args: string[]): Promise<number> {
     process.stderr.write(`gridproof monitor: ${urlProblem}\n`);
     return 2;
   }
-  const state = options.get('state');
+  // Where the state goes, before the replay (monitor-state.ts stateFileProblem): one line naming the file as given.
+  const stateProblem = state === undefined ? undefined : stateFileProblem(state);
+  if (stateProblem !== undefined) {
+    process.stderr.write(`gridproof monitor: ${stateProblem}\n`);
+    return 2;
+  }
   const key = options.get('key');
   const progress = progressBar();
   const { exitCode, report } = await runMonitor({
@@ -281,5 +298,6 @@ export async function monitorCommand(args: string[]): Promise<number> {
   // --json: the report as it is, for scripts; the exit code says the verdict either way.
   process.stdout.write(options.has('json') ? `${JSON.stringify({ exitCode, ...report })}\n` : formatMonitorReport(report));
   if (report.error) process.stderr.write(`gridproof monitor: ${report.error}\n`);
+  if (report.stateError) process.stderr.write(`gridproof monitor: ${report.stateError}\n`);
   return exitCode;
 }
