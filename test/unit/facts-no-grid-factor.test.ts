@@ -14,10 +14,13 @@ const hour = (h: number, consumedWh: string, gCO2PerKWh: number | null): FactHou
 });
 
 t.test('CBAM view: grid Wh in an hour without a factor makes the emissions unknown, not smaller', async (t) => {
-  const known = cbamView([hour(0, '1000', 400), hour(1, '500', null)], new Map([['2025-01-01T01:00:00Z', { direct: 500n, ppa: 0n }]]));
+  const known = cbamView(
+    [hour(0, '1000', 400), hour(1, '500', null)],
+    [{ start: '2025-01-01T01:00:00Z', device: 'wind-1', connection: 'park-grid', wh: 500n }],
+  );
   t.same(known.totals.gridEmissionsG, '400', 'the hour without a factor drew nothing from the grid');
   t.equal(known.hours[1]!.gridEmissionsG, '0');
-  const unknown = cbamView([hour(0, '1000', 400), hour(1, '500', null)], new Map());
+  const unknown = cbamView([hour(0, '1000', 400), hour(1, '500', null)], []);
   t.equal(unknown.hours[0]!.gridEmissionsG, '400');
   t.equal(unknown.hours[1]!.gridEmissionsG, null);
   t.equal(unknown.totals.gridEmissionsG, null);

@@ -115,6 +115,13 @@ export interface CbamView {
   totals: { consumedWh: WhString; directTechnicalLinkWh: WhString; ppaWh: WhString; gridWh: WhString; gridEmissionsG: WhString | null };
   /** Emissions of the whole consumption per MWh (g CO2 / MWh, rounded down): the declaration's specific embedded emissions of electricity; null when the emissions are. */
   gCO2PerMWh: WhString | null;
+  /**
+   * Claimed Wh delivered under a PPA that the CBAM rule does not count as PPA
+   * energy, by PPA and device: a device on the park's own grid is a direct
+   * technical link, contract or not (facts-cbam.ts cbamBasis). Empty when
+   * every contract's energy is in `ppaWh`.
+   */
+  ppaNotCountedAsPpa: Array<{ ppa: string; device: string; countedAs: 'direct-technical-link' | 'grid'; wh: WhString }>;
 }
 
 export interface FactCheckpoint {

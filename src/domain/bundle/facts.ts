@@ -11,9 +11,9 @@ import { compareText } from '../compare.ts';
 import type { ContractPayload, DevicePayload } from '../payloads.ts';
 import { lotWh } from '../storage-lots.ts';
 import { gridFactorAt, type GridFactor } from '../tenant-figures.ts';
-import { readingOf, resolveAllocation, type BundleIndex, type Placed } from './bundle-index.ts';
+import { readingOf, resolveAllocation, type BundleIndex, type Item, type Placed } from './bundle-index.ts';
 import type { Bundle } from './bundle-types.ts';
-import { cbamView } from './facts-cbam.ts';
+import { cbamView, type CbamClaimedPart } from './facts-cbam.ts';
 import type { BundleFacts, FactCheckpoint, FactDevice, FactDischarge, FactHour, FactParty, FactPpa } from './facts-types.ts';
 import { openEntries } from './open-entries.ts';
 import { Reasons } from './reasons.ts';
@@ -75,6 +75,11 @@ function deviceFacts(index: BundleIndex, tenant: string, device: DevicePayload, 
   };
 }
 
+/** The id of the contract entry with this leaf hash; the bundle verified, so it is there. */
+function contractId(index: BundleIndex, leafHash: string): string {
+  return (index.byHash.get(leafHash) as Item<ContractPayload>).payload.id;
+}
+
 /** The device an allocation comes from; the bundle verified, so it is there. */
 export function sourceDevice(index: BundleIndex, allocation: Placed): DevicePayload {
   return index.devices.get(readingOf(index, allocation.source)!.payload.device)!.payload;
@@ -125,17 +130,15 @@ export function bundleFacts(bundle: Bundle): BundleFacts {
   const claimed = new Map<string, bigint>();
   const key = (start: string, device: string): string => `${start}\0${device}`;
   // CBAM counts only what is claimed: under a direct technical link, or else under a PPA.
-  const cbamClaimed = new Map<string, { direct: bigint; ppa: bigint }>();
+  const cbamClaimed: CbamClaimedPart[] = [];
   for (const id of claimItem?.payload.allocations ?? []) {
     const a = resolveAllocation(index, id) as Placed;
     const device = sourceDevice(index, a);
     const start = a.settlement.payload.start;
     const k = key(start, device.id);
     claimed.set(k, (claimed.get(k) ?? 0n) + BigInt(a.wh));
-    const c = cbamClaimed.get(start) ?? { direct: 0n, ppa: 0n };
-    cbamClaimed.set(start, c);
-    if (device.connection === 'park-grid') c.direct += BigInt(a.wh);
-    else if (a.rule === 'contract') c.ppa += BigInt(a.wh);
+    const ppa = a.rule === 'contract' && a.contract !== undefined ? contractId(index, a.contract) : undefined;
+    cbamClaimed.push({ start, device: device.id, connection: device.connection, ...(ppa === undefined ? {} : { ppa }), wh: BigInt(a.wh) });
   }
 
   // Per hour and source: delivered and under contract.
