@@ -17,6 +17,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { testBackends } from '../helpers/database.ts';
 import { signChain, addDevice, addParticipant, auth, OPERATOR_TOKEN, postEntries, startTestApp } from '../helpers/app.ts';
 import { groupDigits } from '../../src/domain/count.ts';
+import { percent } from '../../src/domain/certificate/figures.ts';
 
 const H = 3_600_000;
 const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
@@ -187,7 +188,7 @@ t.test(`${backend}: certificates and exports of a real week`, async (t) => {
     ]) {
       t.ok(text.includes(`${groupDigits(figure)} Wh`), `${what}: ${groupDigits(figure)} Wh`);
     }
-    t.ok(text.includes(`${(facts.cfeScore * 100).toFixed(2)} %`), 'the CFE score');
+    t.ok(text.includes(percent(facts.cfeScore)), `the CFE score as the pages write it: ${percent(facts.cfeScore)}`);
     t.ok(text.includes(facts.claim.id) && text.includes('Steelco Export GmbH') && text.includes('cbam'));
     t.ok(flat.includes(createHash('sha256').update(bundleText).digest('hex')), 'the bundle SHA-256');
     t.ok(flat.includes(facts.checkpoint.rootHash) && text.includes(`${facts.checkpoint.size} entries`), 'the checkpoint');
