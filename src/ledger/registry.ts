@@ -19,6 +19,7 @@ import {
   recordKeyPointChecks,
 } from '../db/registry.ts';
 import { entryText, parseEntry } from '../domain/entry.ts';
+import { aOrAn } from '../domain/count.ts';
 import { checkKeyStart } from '../domain/key-rules.ts';
 import { OWNER_ROLE } from '../domain/owner-role.ts';
 import type { ContractPayload, DevicePayload, KeyPayload, ParticipantPayload, Payload, Role, ZonePayload } from '../domain/payloads.ts';
@@ -196,6 +197,6 @@ async function requireParticipant(tx: Tx, id: string, role: Role, what: string):
   const participant = await findParticipant(tx, id);
   if (!participant) throw new GridproofError('unknown-participant', `no participant ${id}`);
   if (participant.role !== role) {
-    throw new GridproofError('participant-role-mismatch', `participant ${id} is a ${participant.role}, but ${what} must be a ${role}`);
+    throw new GridproofError('participant-role-mismatch', `participant ${id} is ${aOrAn(participant.role)}, but ${what} must be ${aOrAn(role)}`);
   }
 }

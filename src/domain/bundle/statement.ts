@@ -8,6 +8,7 @@
 import { canonicalJson } from '../../crypto/canonical-json.ts';
 import { isGridproofError } from '../../errors.ts';
 import { compareText } from '../compare.ts';
+import { aOrAn } from '../count.ts';
 import type { Instant, WhString } from '../payloads.ts';
 import { cfeScore, tenantFigures, type FigureAllocation, type FigureReading, type TenantFigures } from '../tenant-figures.ts';
 import { readingOf, type BundleIndex } from './bundle-index.ts';
@@ -96,7 +97,7 @@ function compareIntervals(given: readonly StatementInterval[], expected: readonl
 export function checkStatement(index: BundleIndex, scope: Scope, statement: Statement, reasons: Reasons): void {
   const participant = index.participants.find((p) => p.payload.id === statement.tenant);
   if (participant === undefined) reasons.add('missing-entry', `the participant entry of tenant ${statement.tenant} is not in the bundle`);
-  else if (participant.payload.role !== 'tenant') reasons.add('statement-mismatch', `${statement.tenant} is a ${participant.payload.role}, not a tenant`);
+  else if (participant.payload.role !== 'tenant') reasons.add('statement-mismatch', `${statement.tenant} is ${aOrAn(participant.payload.role)}, not a tenant`);
   if (!scope.periodOk) return;
   if (scope.readings.length === 0) {
     reasons.add('statement-mismatch', `the bundle holds no reading of a meter of ${statement.tenant} in the period`);

@@ -6,6 +6,7 @@
  * page greets the participant by the name the operator registered, with the
  * id after it (docs/api.md).
  */
+import { aOrAn } from '../../domain/count.ts';
 import { call, el, errorBox, getJson, main, PageRefusal } from './ui.ts';
 
 export interface Session {
@@ -33,7 +34,8 @@ export function withSession(title: string, role: 'tenant' | 'generator', lead: s
   const open = async (token: string, status: HTMLElement): Promise<void> => {
     try {
       const me = await getJson<{ id: string; role: string; name: string }>('/v1/me', { token });
-      if (me.role !== role) throw new PageRefusal(`Not a ${role}'s token`, `this token belongs to ${me.id}, a ${me.role}; this page needs a ${role}'s token`);
+      if (me.role !== role)
+        throw new PageRefusal(`Not ${aOrAn(role)}'s token`, `this token belongs to ${me.id}, ${aOrAn(me.role)}; this page needs ${aOrAn(role)}'s token`);
       sessionStorage.setItem(KEY, token);
       const body = el('div', { id: 'signed-in' });
       const bar = el('div', { class: 'session' }, signedInAs(me), el('button', { type: 'button', id: 'sign-out', class: 'secondary' }, 'Sign out'));
