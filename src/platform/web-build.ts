@@ -15,10 +15,10 @@ import { Ajv } from 'ajv';
 import standalone from 'ajv/dist/standalone/index.js';
 import * as esbuild from 'esbuild';
 import { FAVICON_DATA_URL } from './favicon.ts';
+import { LINKS, PAGES, type PageName } from './site-pages.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const PAGES = ['verify', 'tenant', 'generator', 'log'] as const;
-export type PageName = (typeof PAGES)[number];
+export type { PageName };
 
 export interface WebAsset {
   path: string;
@@ -128,7 +128,6 @@ export async function buildWeb(): Promise<WebBuild> {
 }
 
 const TITLES: Record<PageName, string> = { verify: 'Verify a proof bundle', tenant: 'Tenant', generator: 'Generator', log: 'The public log' };
-const LINKS: Record<PageName, string> = { verify: 'Verify', tenant: 'Tenant', generator: 'Generator', log: 'Log' };
 
 /** The shared layout; the page script fills <main>. */
 export function pageHtml(page: PageName, from: { script?: string; style?: string; inlineScript?: string; inlineStyle?: string }): string {

@@ -28,6 +28,7 @@ import { bundleCodes, type BundleCode } from '../domain/bundle/bundle-types.ts';
 import { escapeHtml } from '../domain/html-escape.ts';
 import { logFindingCodes, replayFindingCodes, warningCodes } from '../domain/monitor/findings.ts';
 import { errorExplanation } from '../error-explanations.ts';
+import { LINKS, PAGES } from '../platform/site-pages.ts';
 import { errorStatus, GridproofError, type ErrorCode } from '../errors.ts';
 import { monitorFindingExplanation, monitorFindingPage, type MonitorCode } from '../monitor-finding-explanations.ts';
 import { verifyReasonExplanation, verifyReasonPage } from '../verify-reason-explanations.ts';
@@ -38,7 +39,7 @@ import { PARAM, problems, textOf } from './responses.ts';
 export interface ProblemSite {
   /** Its name in the pages' titles and header: gridproof, gridproof witness. */
   name: string;
-  /** The header's links after the name, this site's problem code list first. */
+  /** The header's links after the name: the main service's gives its web pages' first, as their own header does; then the problem code lists. */
   nav: ReadonlyArray<readonly [href: string, label: string]>;
   /** Where the name links; none when the server has no home page. */
   home?: string;
@@ -88,6 +89,7 @@ const SERVICE: ProblemSite = {
   name: 'gridproof',
   home: '/',
   nav: [
+    ...PAGES.map((p) => [`/${p}`, LINKS[p]] as const),
     ['/problems', 'problem codes'],
     ['/problems/verify', 'verification reasons'],
     ['/problems/monitor', 'monitor findings'],

@@ -259,3 +259,33 @@ t.test('the docs list every monitor finding and warning and name their pages', a
   t.match(section, '/problems/monitor/{code}', 'the section names the pages');
   for (const code of MONITOR_CODES) t.match(section, `| \`${code}\` `, `docs/design.md lists ${code}`);
 });
+
+t.test("the main service's problem pages have the site's navigation: its web pages, then the code lists", async (t) => {
+  const env = await startTestApp('pglite');
+  t.teardown(env.close);
+  for (const url of [
+    '/problems',
+    '/problems/forbidden',
+    '/problems/verify',
+    '/problems/verify/bad-signature',
+    '/problems/monitor',
+    '/problems/monitor/root-mismatch',
+  ]) {
+    const html = (await env.app.inject({ url })).payload;
+    const header = /<header>([\s\S]*?)<\/header>/.exec(html)?.[1] ?? '';
+    t.same(
+      [...header.matchAll(/<a href="([^"]+)">([^<]+)<\/a>/g)].map((m) => `${m[1]} ${m[2]}`),
+      [
+        '/ gridproof',
+        '/verify Verify',
+        '/tenant Tenant',
+        '/generator Generator',
+        '/log Log',
+        '/problems problem codes',
+        '/problems/verify verification reasons',
+        '/problems/monitor monitor findings',
+      ],
+      `${url}: the header links the site's pages, as the pages' own header does`,
+    );
+  }
+});
