@@ -11,7 +11,7 @@
 
 export const HOUR_S = 3600;
 
-/** The shape the hourly plot draws: x in Unix seconds, each series the same length. */
+/** The shape the hourly plot draws: x in Unix seconds, each series the same length; `hours` are days' starts when `step` is 'day'. */
 export interface HourlySeries {
   /** Interval starts, Unix seconds. */
   hours: number[];
@@ -26,6 +26,8 @@ export interface HourlySeries {
    * and its parts are no figure yet (absent: every hour read is matched).
    */
   notMatched?: boolean[];
+  /** What a point covers: an hour (absent) or a UTC day, its hours summed (src/web/model/daily-views.ts). */
+  step?: 'day';
 }
 
 /**
