@@ -122,18 +122,26 @@ export function hourlyPlot(series: HourlySeries, width: number, labels: PlotLabe
   }));
   const largest = Math.max(0, ...series.consumed.map((v) => v ?? 0), ...(stacked.at(-1) ?? []));
   const { unit, per } = energyUnit(largest);
+  // Days (src/web/model/daily-views.ts): the legend names the day, each figure that day's sum.
+  const daily = series.step === 'day';
+  const step = daily ? DAY : HOUR;
   const opts: uPlot.Options = {
     width,
     height: Math.round(Math.max(220, Math.min(360, width * 0.45))),
     series: [
-      { label: 'hour (UTC)', value: (_u, v) => (v === null ? '' : new Date(v * 1000).toISOString().slice(0, 16).replace('T', ' ')) },
+      {
+        label: daily ? 'day (UTC)' : 'hour (UTC)',
+        value: (_u, v) =>
+          v === null ? '' : daily ? new Date(v * 1000).toISOString().slice(0, 10) : new Date(v * 1000).toISOString().slice(0, 16).replace('T', ' '),
+      },
       // Drawn back to front so each source's bar shows above the ones below it.
       ...sourceSeries.reverse(),
       // An hour without a reading is a gap in the line, not a step down to 0.
       {
         label: labels.line,
         stroke: '#111',
-        width: 2,
+        // Thinner where points crowd (a year of days in a narrow column), so the bars below still show between its steps.
+        width: series.hours.length * 2 > width ? 1 : 2,
         paths: steps,
         points: { show: false },
         gaps: (u, seriesIdx, _idx0, idx1, gaps) => {
@@ -165,13 +173,14 @@ export function hourlyPlot(series: HourlySeries, width: number, labels: PlotLabe
       // days, so a single interval is given its own width.
       x: {
         time: true,
-        range: (_u, min, max) => (series.hours.length === 1 ? [series.hours[0]!, series.hours[0]! + HOUR] : [min, max + intervalOf(series.hours)]),
+        range: (_u, min, max) => (series.hours.length === 1 ? [series.hours[0]!, series.hours[0]! + step] : [min, max + intervalOf(series.hours)]),
       },
       // Bars start at 0 Wh, so their heights compare.
       y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.05 : 1] },
     },
     legend: { live: true },
   };
+  holder.dataset.step = daily ? 'day' : 'hour';
   const data = [series.hours, ...[...stacked].reverse(), series.consumed] as uPlot.AlignedData;
   // uPlot measures its container; build it detached, then hand it over.
   new uPlot(opts, data, holder);

@@ -8,7 +8,9 @@ import { hourlyPlot, plotWidth } from '../dom/hourly-plot.ts';
 import { hourlyTable } from '../dom/hourly-table.ts';
 import { addDays, download, periodForm, withSession, type Session } from '../dom/session.ts';
 import { el, errorBox, facts, getJson, call } from '../dom/ui.ts';
+import { plotSeries } from '../model/daily-views.ts';
 import { cfeText, pendingNote, tenantSeries, type TenantMatching } from '../model/hourly-views.ts';
+import { periodText } from '../model/period-text.ts';
 import { co2Mass } from '../../domain/co2-mass.ts';
 import { countOf } from '../../domain/count.ts';
 
@@ -42,10 +44,20 @@ function figuresView(session: Session, target: HTMLElement, from: string, to: st
   target.replaceChildren(el('p', { class: 'muted' }, 'Loading…'));
   getJson<Figures>(path, { token: session.token })
     .then((figures) => {
+      // An interval is listed only if a meter read it (docs/api.md): none listed is no reading at all, not readings of 0.
+      if (figures.intervals.length === 0) {
+        target.replaceChildren(
+          el('p', { id: 'no-readings', class: 'muted', role: 'note' }, `No readings in this period (${periodText(from, to)}): nothing to add up or plot.`),
+        );
+        return;
+      }
       const series = tenantSeries(figures as TenantMatching, from, to);
-      const plot = hourlyPlot(series, plotWidth(target));
+      // Past about a month, the plot draws each UTC day's sums (src/web/model/daily-views.ts); the table stays hourly.
+      const shown = plotSeries(series);
+      const daily = shown.step === 'day';
+      const plot = hourlyPlot(shown, plotWidth(target));
       plot.id = 'tenant-plot';
-      plot.dataset.points = String(series.hours.length);
+      plot.dataset.points = String(shown.hours.length);
       const t = figures.totals;
       const pending = pendingNote(figures.intervals);
       const csvStatus = el('div', {});
@@ -70,7 +82,13 @@ function figuresView(session: Session, target: HTMLElement, from: string, to: st
         ]),
         ...(figures.warnings ?? []).map((w) => el('p', { class: 'hint', role: 'note' }, w)),
         ...(pending === undefined ? [] : [el('p', { id: 'pending-note', class: 'hint', role: 'note' }, pending)]),
-        el('p', { class: 'hint' }, 'Bars: matched supply by source, stacked; line: your consumption (energy per interval, all times UTC).'),
+        el(
+          'p',
+          { class: 'hint', id: 'plot-caption' },
+          daily
+            ? `Per UTC day (${countOf(shown.hours.length, 'day')}: too many hours to draw one by one). Bars: each day's matched supply by source, stacked; line: your consumption that day. The table below stays hourly.`
+            : 'Per hour. Bars: matched supply by source, stacked; line: your consumption (energy per interval, all times UTC).',
+        ),
         plot,
         el('details', {}, el('summary', {}, `The ${countOf(series.hours.length, 'hour')} as a table`), hourlyTable('tenant-hours', series, 'consumed')),
         el('div', { class: 'actions' }, csv),
@@ -98,7 +116,13 @@ function claimsList(session: Session, claims: Claim[]): HTMLElement {
         'li',
         { class: 'panel' },
         el('strong', {}, `${c.purpose} for ${c.beneficiary}`),
-        el('p', {}, `${c.period.start} – ${c.period.end} · ${whText(c.wh)} · entry ${c.index} · `, el('code', {}, c.id)),
+        el(
+          'p',
+          {},
+          el('span', { class: 'claim-period' }, periodText(c.period.start, c.period.end)),
+          ` · ${whText(c.wh)} · entry ${c.index} · `,
+          el('code', {}, c.id),
+        ),
         el('div', { class: 'actions' }, bundle, ' ', cert),
         status,
       ),
