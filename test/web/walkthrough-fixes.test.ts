@@ -9,10 +9,12 @@
  * - a claim's period reads as people read it ("4 Nov 2019 – 10 Nov 2019,
  *   whole UTC days"), never as the API's exclusive end instant;
  * - an operator's token on /tenant is "an operator";
+ * - /verify and verify.html, given a bundle before the log key, ask for the
+ *   key (no verdict, not red) and verify once it is given.
  * Screenshots (1280 and 360 px) are saved as fix-*.png in the folder
  * test/helpers/browser.ts names.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -21,7 +23,7 @@ import t from 'tap';
 import { fillService } from '../../src/cli/demo/fill.ts';
 import { periodText } from '../../src/web/model/period-text.ts';
 import { auth, OPERATOR_TOKEN, startTestApp } from '../helpers/app.ts';
-import { launchChromium, screenshotDir } from '../helpers/browser.ts';
+import { launchChromium, screenshotDir, waitForFilled } from '../helpers/browser.ts';
 
 const env = await startTestApp('pglite');
 t.teardown(env.close);
@@ -38,6 +40,9 @@ const demo = await fillService({
 });
 const factoryToken = demo.state.tokens.factory!;
 const factoryClaim = demo.claims.find((c) => c.tenant === 'factory')!;
+const bundleFile = join(dir, 'bundle.json');
+writeFileSync(bundleFile, (await env.app.inject({ url: `/v1/claims/${factoryClaim.id}/bundle`, headers: auth(factoryToken) })).body);
+const logKey = env.ledger.logVerifier.vkey;
 
 const shots = screenshotDir();
 console.log(`# screenshots in ${shots}`);
@@ -206,6 +211,55 @@ t.test("/tenant: a claim's period reads as its first and last UTC day, not as th
   }
   // Made through the page's own form, 4 to 10 Nov 2019 (no readings there, so the service refuses it: the period shown is what counts).
   t.equal(periodText('2019-11-04T00:00:00Z', '2019-11-11T00:00:00Z'), '4 Nov 2019 – 10 Nov 2019, whole UTC days');
+});
+
+t.test('/verify and verify.html: a bundle before the key asks for the key, then verifies once it is given', async (t) => {
+  const html = join(dir, 'verify.html');
+  writeFileSync(html, (await env.app.inject({ url: '/verify.html' })).body);
+  for (const [name, url] of [
+    ['verify', `${address}/verify`],
+    ['verify-html', `file://${html}`],
+  ] as const) {
+    for (const size of sizes) {
+      const page = await browser.newPage({ viewport: { width: size.width, height: size.height } });
+      await page.goto(url);
+      if (name === 'verify') {
+        await waitForFilled(page, ['#log-key']);
+        await page.locator('#log-key').fill('');
+      }
+      await page.setInputFiles('#bundle-file', bundleFile);
+      const verdict = page.locator('#verdict');
+      await page.locator('#verdict', { hasText: /log's key/ }).waitFor();
+      t.equal(await verdict.textContent(), "Enter the log's key to verify bundle.json: the public key of the log you trust, in the field above.");
+      t.equal(await verdict.getAttribute('class'), 'verdict awaiting', `${name}: a prompt, neither valid nor invalid`);
+      t.notMatch(await page.locator('main').textContent(), /INVALID/);
+      const colour = String(await page.evaluate("(s => s.backgroundColor + ' ' + s.color)(getComputedStyle(document.getElementById('verdict')))"));
+      t.notMatch(colour, /rgb\(251, 233, 231\)|rgb\(122, 26, 19\)/, `${name}: not in the invalid verdict's red (${colour})`);
+      t.equal(await page.evaluate('document.activeElement && document.activeElement.id'), 'log-key', 'the key field has the focus');
+      await page.screenshot({ path: join(shots, `fix-${name}-awaiting-key-${size.name}.png`), fullPage: true });
+      // Pasting the whole key verifies the bundle waiting for it, with no button pressed.
+      await page.locator('#log-key').fill(logKey);
+      await page.locator('#verdict', { hasText: /^(VALID|INVALID)/ }).waitFor();
+      t.match(await verdict.textContent(), /^VALID/, `${name}: verified once the key is given`);
+      await page.screenshot({ path: join(shots, `fix-${name}-key-given-${size.name}.png`), fullPage: false });
+      await page.close();
+    }
+  }
+});
+
+t.test('/verify: a half-typed key is no verdict while typing; leaving the field gives one', async (t) => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await page.goto(`${address}/verify`);
+  await waitForFilled(page, ['#log-key']);
+  await page.locator('#log-key').fill('');
+  await page.setInputFiles('#bundle-file', bundleFile);
+  await page.locator('#verdict', { hasText: /log's key/ }).waitFor();
+  await page.locator('#log-key').pressSequentially(logKey.slice(0, 12));
+  t.match(await page.locator('#verdict').textContent(), /^Enter the log's key/, 'still asking while the key is incomplete');
+  await page.locator('#log-key').blur();
+  await page.locator('#verdict', { hasText: /^INVALID/ }).waitFor();
+  t.match(await page.locator('#verdict').textContent(), /^INVALID: the log key is not usable/, 'a key given and unusable is a verdict');
+  await page.close();
 });
 
 t.test("problem pages have the site's navigation, as its other pages do", async (t) => {

@@ -12,6 +12,7 @@ import { verifyBundle, type Bundle, type BundleVerdict } from '../../domain/bund
 import { bundleFacts } from '../../domain/bundle/facts.ts';
 import type { FactParty } from '../../domain/bundle/facts-types.ts';
 import { co2MassOrWhy } from '../../domain/bundle/facts-summary.ts';
+import { parseVerifierKey } from '../../crypto/note.ts';
 import { isGridproofError } from '../../errors.ts';
 import { hourlyPlot, plotWidth } from '../dom/hourly-plot.ts';
 import { el, errorBox, facts, getText, main } from '../dom/ui.ts';
@@ -31,6 +32,8 @@ const keyNote = el('p', { class: 'hint', id: 'key-note' });
 /** The bundle the Verify button checks again (after the key or the policy changed): the last file chosen, or the pasted text. */
 let lastFile: { text: string; name: string } | undefined;
 let pastedLast = false;
+/** A bundle was given before the log key: it is verified as soon as a key is (missing input is not a verdict). */
+let awaitingKey = false;
 
 function render(): void {
   const drop = el(
@@ -66,6 +69,14 @@ function render(): void {
   pasteArea.addEventListener('input', () => {
     pastedLast = true;
   });
+  // A bundle waiting for the key is verified once a whole key is in the field (pasted, or typed to its end),
+  // and whatever the field holds when it is left, so an unusable key gets its verdict then, not while typing.
+  keyInput.addEventListener('input', () => {
+    if (awaitingKey && wholeKey(keyInput.value.trim())) void verifyAgain();
+  });
+  keyInput.addEventListener('change', () => {
+    if (awaitingKey && keyInput.value.trim() !== '') void verifyAgain();
+  });
   fileInput.addEventListener('change', () => {
     const file = fileInput.files?.[0];
     if (file) void file.text().then((text) => verifyFile(text, file.name));
@@ -89,8 +100,11 @@ async function loadKey(): Promise<void> {
     return;
   }
   try {
-    keyInput.value = (await getText('/v1/log/key')).trim();
+    const key = (await getText('/v1/log/key')).trim();
+    // A key typed while the service's was on its way stands.
+    if (keyInput.value.trim() === '') keyInput.value = key;
     keyNote.textContent = 'Filled in from this service. Replace it with a key you obtained independently to trust nothing of this server.';
+    if (awaitingKey && keyInput.value.trim() !== '') void verifyAgain();
   } catch (error) {
     keyNote.replaceChildren(errorBox(error));
   }
@@ -104,19 +118,42 @@ function verifyFile(text: string, name: string): Promise<void> {
 
 function verifyAgain(): Promise<void> {
   if (lastFile !== undefined && !(pastedLast && pasteArea.value.trim() !== '')) return verifyText(lastFile.text, lastFile.name);
-  if (pasteArea.value.trim() === '') return Promise.resolve(showUnusable('no bundle: choose, drop or paste one'));
+  if (pasteArea.value.trim() === '') return Promise.resolve(showMissing('Choose, drop or paste a bundle to verify.'));
   return verifyText(pasteArea.value, 'pasted bundle');
 }
 
+/** Whether `key` parses as a verifier key: only then is a half-typed key worth a verdict. */
+function wholeKey(key: string): boolean {
+  try {
+    parseVerifierKey(key);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function showUnusable(message: string): void {
+  awaitingKey = false;
   status.className = 'verdict invalid';
   status.textContent = `INVALID: ${message}`;
   details.replaceChildren();
 }
 
+/** Input still missing: a prompt in the verdict's place, neither VALID nor INVALID, since nothing was checked. */
+function showMissing(message: string): void {
+  status.className = 'verdict awaiting';
+  status.textContent = message;
+  details.replaceChildren();
+}
+
 async function verifyText(text: string, name: string): Promise<void> {
   const key = keyInput.value.trim();
-  if (key === '') return showUnusable('no log key: type or paste the key of the log you trust');
+  awaitingKey = key === '';
+  if (awaitingKey) {
+    showMissing(`Enter the log's key to verify ${name}: the public key of the log you trust, in the field above.`);
+    keyInput.focus();
+    return;
+  }
   const choice = chosenPolicy();
   if ('error' in choice) return showUnusable(`the witness policy is not usable (${choice.error.code}): ${choice.error.detail}`);
   const { policy } = choice;
