@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { ConfigError } from '../config.ts';
 import { GridproofError } from '../errors.ts';
 import { UnusableAddressError } from '../listen-address.ts';
+import { FILE_ERROR_WORDS } from './file-errors.ts';
 import { exitCodeOf, EXIT_UNUSABLE, NetworkError, ServiceUrlError } from './http-client.ts';
 import { unknownOption, usageOf, wantsHelp } from './usage.ts';
 
@@ -69,16 +70,6 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-/** What the system said of a file, in words (Node's fs errors carry the code, the call and the path). */
-const FILE_ERRORS: Record<string, string> = {
-  ENOENT: 'no such file or directory',
-  EEXIST: 'exists already, and is never overwritten',
-  EACCES: 'permission denied',
-  EPERM: 'not permitted',
-  EISDIR: 'is a directory',
-  ENOTDIR: 'a part of the path is not a directory',
-};
-
 /** One line for an error that means the input cannot be used (exit 2) or was refused by the server (exit 1, or 75 for now), or undefined for a defect. */
 function unusable(error: unknown): string | undefined {
   if (
@@ -90,7 +81,7 @@ function unusable(error: unknown): string | undefined {
   )
     return error.message;
   const { code, path } = error as { code?: string; path?: string };
-  if (typeof code === 'string' && typeof path === 'string' && FILE_ERRORS[code]) return `${path}: ${FILE_ERRORS[code]}`;
+  if (typeof code === 'string' && typeof path === 'string' && FILE_ERROR_WORDS[code]) return `${path}: ${FILE_ERROR_WORDS[code]}`;
   return undefined;
 }
 

@@ -29,6 +29,7 @@ import { accessSync, constants, existsSync, readFileSync, renameSync, rmSync, st
 import { dirname } from 'node:path';
 import type { ReplaySnapshot } from '../domain/monitor/replay.ts';
 import { GridproofError } from '../errors.ts';
+import { fileErrorText } from './file-errors.ts';
 
 /** 2: settlements hold their allocations (a state file of version 1 is of the old log format). */
 export const MONITOR_STATE_VERSION = 2;
@@ -68,23 +69,6 @@ export function readMonitorState(file: string): MonitorState | undefined {
   return state as MonitorState;
 }
 
-/** What the system said of a path, in words, with its code for a search. */
-function said(error: unknown): string {
-  const code = (error as { code?: unknown }).code;
-  const words: Record<string, string> = {
-    ENOENT: 'no such file or directory',
-    EACCES: 'permission denied',
-    EPERM: 'not permitted',
-    ENOTDIR: 'a part of the path is not a directory',
-    EISDIR: 'is a directory',
-    ENOSPC: 'no space left on the device',
-    EDQUOT: 'over the disk quota',
-    EROFS: 'a read-only file system',
-  };
-  if (typeof code !== 'string') return (error as Error).message ?? String(error);
-  return words[code] ? `${code}: ${words[code]}` : code;
-}
-
 /**
  * Why `file` (as the user named it) cannot be the state file, or undefined
  * when it can: its directory must exist and be writable (the state is
@@ -98,19 +82,19 @@ export function stateFileProblem(file: string): string | undefined {
   } catch (error) {
     const code = (error as { code?: string }).code;
     if (code === 'ENOENT') return `--state ${file}: the directory ${directory} does not exist`;
-    return `--state ${file}: the directory ${directory} cannot be used (${said(error)})`;
+    return `--state ${file}: the directory ${directory} cannot be used (${fileErrorText(error)})`;
   }
   try {
     accessSync(directory, constants.W_OK | constants.X_OK);
   } catch (error) {
-    return `--state ${file}: the directory ${directory} is not writable (${said(error)}), and the state is written there`;
+    return `--state ${file}: the directory ${directory} is not writable (${fileErrorText(error)}), and the state is written there`;
   }
   if (!existsSync(file)) return undefined;
   if (statSync(file).isDirectory()) return `--state ${file} is a directory, not a state file`;
   try {
     accessSync(file, constants.R_OK);
   } catch (error) {
-    return `--state ${file} is not readable (${said(error)})`;
+    return `--state ${file} is not readable (${fileErrorText(error)})`;
   }
   return undefined;
 }
@@ -118,7 +102,7 @@ export function stateFileProblem(file: string): string | undefined {
 /** The state could not be written at the end of a clean run (a full disk, the directory gone): the message names the user's file, not the temporary one. */
 export class StateNotWritten extends Error {
   constructor(file: string, cause: unknown) {
-    super(`--state ${file} was not written (${said(cause)}); the run's result stands, and the next run checks these entries again`);
+    super(`--state ${file} was not written (${fileErrorText(cause)}); the run's result stands, and the next run checks these entries again`);
     this.name = 'StateNotWritten';
   }
 }
