@@ -140,10 +140,6 @@ async function monitor(options: MonitorOptions, report: MonitorReport, now: () =
   if (!options.token) throw new Unusable('a certifier token is required (--token T)');
   const client = new HttpClient(options.url, options.token);
 
-  // Where the state goes is checked before anything is fetched: a replay of many minutes must not end unable to save it.
-  const placeProblem = options.stateFile ? stateFileProblem(options.stateFile) : undefined;
-  if (placeProblem !== undefined) throw new Unusable(placeProblem);
-
   // 1. The log key: pinned by the state file, by --key, or taken from the log on a first run.
   const state = options.stateFile ? readMonitorState(options.stateFile) : undefined;
   if (state && options.key !== undefined && options.key !== state.vkey) {
