@@ -15,7 +15,7 @@ import { hashLeaf } from '../../src/crypto/merkle.ts';
 import type { Signer } from '../../src/crypto/note.ts';
 import type { Db } from '../../src/db/log.ts';
 import { readLogSize } from '../../src/db/log.ts';
-import { lateSupplyQuery } from '../../src/db/matching.ts';
+import { lateSupplyQuery } from '../../src/db/late-supply.ts';
 import { runMatching } from '../../src/ledger/matching/run.ts';
 import { planWindow, writeWindow } from '../../src/ledger/matching/window.ts';
 import { addDevice, addParticipant, addZone, postEntries, signReading, startTestApp, type TestApp } from '../helpers/app.ts';

@@ -10,7 +10,8 @@
  */
 import { repeat } from '../repeat.ts';
 import { toBase64 } from '../../crypto/base64.ts';
-import { lateSupplyWatermark, pendingIntervals, scanLateSupply, setLateSupplyWatermark } from '../../db/matching.ts';
+import { lateSupplyWatermark, scanLateSupply, setLateSupplyWatermark } from '../../db/late-supply.ts';
+import { pendingIntervals } from '../../db/matching.ts';
 import type { IndexOf } from '../../db/matching-rows.ts';
 import { lateSettlement } from '../../domain/settlement.ts';
 import { formatInstant } from '../../domain/time.ts';
