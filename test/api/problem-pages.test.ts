@@ -26,6 +26,15 @@ const REASONS = Object.keys(bundleCodes) as BundleCode[];
 /** Every code the monitor reports, from the arrays it reports them from. */
 const FINDINGS = [...logFindingCodes, ...replayFindingCodes];
 const MONITOR_CODES = [...FINDINGS, ...warningCodes];
+/** A list page and a code page of each set of codes. */
+const SAMPLE_PAGES = [
+  '/problems',
+  '/problems/forbidden',
+  '/problems/verify',
+  '/problems/verify/bad-signature',
+  '/problems/monitor',
+  '/problems/monitor/root-mismatch',
+];
 
 t.test('every code has a page naming its status, and the list links them all', async (t) => {
   const env = await startTestApp('pglite');
@@ -50,14 +59,7 @@ t.test('every code has a page naming its status, and the list links them all', a
 t.test('the pages carry their own stylesheet, which their CSP admits by its hash and nothing else', async (t) => {
   const env = await startTestApp('pglite');
   t.teardown(env.close);
-  for (const url of [
-    '/problems',
-    '/problems/forbidden',
-    '/problems/verify',
-    '/problems/verify/bad-signature',
-    '/problems/monitor',
-    '/problems/monitor/root-mismatch',
-  ]) {
+  for (const url of SAMPLE_PAGES) {
     const reply = await env.app.inject({ url });
     const styles = [...reply.payload.matchAll(/<style>([^<]*)<\/style>/g)].map((match) => match[1]!);
     t.equal(styles.length, 1, `${url}: one inline stylesheet`);
@@ -263,14 +265,7 @@ t.test('the docs list every monitor finding and warning and name their pages', a
 t.test("the main service's problem pages have the site's navigation: its web pages, then the code lists", async (t) => {
   const env = await startTestApp('pglite');
   t.teardown(env.close);
-  for (const url of [
-    '/problems',
-    '/problems/forbidden',
-    '/problems/verify',
-    '/problems/verify/bad-signature',
-    '/problems/monitor',
-    '/problems/monitor/root-mismatch',
-  ]) {
+  for (const url of SAMPLE_PAGES) {
     const html = (await env.app.inject({ url })).payload;
     const header = /<header>([\s\S]*?)<\/header>/.exec(html)?.[1] ?? '';
     t.same(
